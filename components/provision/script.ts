@@ -1,0 +1,137 @@
+import * as crypto from "crypto";
+import { Op } from "./ops";
+
+/**
+ * Renders a step as one idempotent bash script. The script changes the host only where it differs
+ * from the desired state, restarts a service only when its configuration changed, and ends with
+ * one line: `STEP <host>/<step>: changed (<what>)` or `STEP <host>/<step>: unchanged`.
+ */
+export function renderScript(host: string, step: string, ops: readonly Op[]): string {
+    const body = ops.map(renderOp).join("\n");
+    return `${PRELUDE}__step=${q(`${host}/${step}`)}\n${body}\n__finish\n`;
+}
+
+export function sha256(text: string): string {
+    return crypto.createHash("sha256").update(text).digest("hex");
+}
+
+/** Single-quote a string for bash. */
+export function q(s: string): string {
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The stdout line that reports a step's result (parsed by the lab and by humans). */
+export const STEP_RESULT = /^STEP (\S+): (changed|unchanged)(?: \((.*)\))?$/m;
+
+function renderOp(op: Op): string {
+    switch (op.kind) {
+        case "packages":
+            return `ensure_packages ${op.names.map(q).join(" ")}`;
+        case "file":
+            return pipeInto(op.content, `ensure_file ${q(op.path)} ${q(op.mode ?? "0644")} ${q(op.owner ?? "root")} ${q(op.group ?? op.owner ?? "root")} ${q(op.tag ?? op.path)}`);
+        case "directory":
+            return `ensure_dir ${q(op.path)} ${q(op.mode ?? "0755")} ${q(op.owner ?? "root")} ${q(op.group ?? op.owner ?? "root")}`;
+        case "absent":
+            return `ensure_absent ${q(op.path)} ${q(op.tag ?? op.path)}`;
+        case "unit":
+            return `${pipeInto(op.content, `ensure_file ${q(`/etc/systemd/system/${op.name}`)} 0644 root root ${q(`unit:${op.name}`)}`)}\n__units+=(${q(op.name)})`;
+        case "service":
+            return `ensure_service ${q(op.name)} ${op.enable === false ? "0" : "1"} ${(op.restartOn ?? []).map(q).join(" ")}`;
+        case "exec":
+            return `ensure_exec ${q(op.description)} ${q(op.unless)} ${q(op.run)} ${q(op.tag ?? op.description)}`;
+        case "waitFor":
+            return `wait_for ${q(op.description)} ${op.timeoutSeconds} ${q(op.check)} ${q(op.message)}`;
+        case "emit":
+            return op.command;
+    }
+}
+
+/**
+ * Feed file content to a command's stdin: a readable quoted heredoc where possible, base64 otherwise.
+ * Never a pipeline: the command must run in this shell so that its change records survive.
+ */
+function pipeInto(content: string, cmd: string): string {
+    const marker = `__EOF_${sha256(content).slice(0, 12)}__`;
+    if (content.endsWith("\n") && !content.includes(marker)) {
+        return `${cmd} <<'${marker}'\n${content}${marker}`;
+    }
+    return `${cmd} < <(printf '%s' ${q(Buffer.from(content).toString("base64"))} | base64 -d)`;
+}
+
+// The runtime every step shares. Kept small: each function is a desired-state check, then a change.
+const PRELUDE = `#!/bin/bash
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C
+umask 022
+# Steps on one host never interleave, even when two components provision it at once.
+exec 9>/var/lock/microservice-steps.lock
+flock 9
+declare -a __changes=() __units=()
+declare -A __dirty=()
+__mark() { __changes+=("$1"); __dirty["$2"]=1; }
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ \${#missing[@]} -eq 0 ]; then return 0; fi
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "\${missing[@]}" >/dev/null
+  __mark "packages \${missing[*]}" packages
+}
+ensure_file() { # path mode owner group tag; content on stdin
+  local tmp; tmp=$(mktemp)
+  cat >"$tmp"
+  if [ -f "$1" ] && cmp -s "$tmp" "$1"; then
+    rm -f "$tmp"
+    if [ "$(stat -c '%a %U %G' "$1")" != "$(printf '%o' "$((8#$2))") $3 $4" ]; then
+      chmod "$2" "$1"; chown "$3:$4" "$1"; __mark "mode $1" "$5"
+    fi
+    return 0
+  fi
+  mkdir -p "$(dirname "$1")"
+  chmod "$2" "$tmp"; chown "$3:$4" "$tmp"
+  mv -f "$tmp" "$1"
+  __mark "$1" "$5"
+}
+ensure_dir() {
+  if [ -d "$1" ] && [ "$(stat -c '%a %U %G' "$1")" = "$(printf '%o' "$((8#$2))") $3 $4" ]; then return 0; fi
+  mkdir -p "$1"; chmod "$2" "$1"; chown "$3:$4" "$1"
+  __mark "dir $1" "$1"
+}
+ensure_absent() { if [ -e "$1" ]; then rm -rf "$1"; __mark "removed $1" "$2"; fi; }
+ensure_exec() { # description unless run tag
+  if bash -c "$2" >/dev/null 2>&1; then return 0; fi
+  bash -c "$3"
+  __mark "$1" "$4"
+}
+wait_for() { # description timeout check message
+  local deadline=$((SECONDS + $2))
+  until bash -c "$3" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then echo "FAILED $__step: $4 (waited $2 s for: $1)" >&2; exit 1; fi
+    sleep 1
+  done
+}
+__reloaded=0
+ensure_service() { # name enable restart-tags...
+  local name=$1 enable=$2 t restart=0; shift 2
+  local u
+  for u in "\${__units[@]}"; do
+    if [ -n "\${__dirty["unit:$u"]:-}" ] && [ $__reloaded -eq 0 ]; then systemctl daemon-reload; __reloaded=1; fi
+  done
+  if [ -n "\${__dirty["unit:$name"]:-}" ] || [ -n "\${__dirty["unit:$name.service"]:-}" ]; then restart=1; fi
+  for t in "$@"; do if [ -n "\${__dirty[$t]:-}" ]; then restart=1; fi; done
+  if [ "$enable" = 1 ] && ! systemctl is-enabled --quiet "$name" 2>/dev/null; then
+    systemctl enable --quiet "$name"; __mark "enabled $name" "enabled:$name"
+  fi
+  if ! systemctl is-active --quiet "$name"; then
+    systemctl start "$name"; __mark "started $name" "started:$name"
+  elif [ $restart -eq 1 ]; then
+    systemctl restart "$name"; __mark "restarted $name" "restarted:$name"
+  fi
+}
+__finish() {
+  if [ \${#__changes[@]} -eq 0 ]; then echo "STEP $__step: unchanged"
+  else local IFS=','; echo "STEP $__step: changed (\${__changes[*]})"; fi
+}
+`;

@@ -1,0 +1,81 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { Host } from "../hosts/host";
+import { Op } from "./ops";
+import { renderScript, sha256, STEP_RESULT } from "./script";
+
+// The script arrives on stdin, so nothing it contains (secrets included) shows on a command line.
+const RUN_AS_ROOT = `if [ "$(id -u)" -eq 0 ]; then exec bash -s; else exec sudo -n bash -s; fi`;
+
+export interface StepOptions {
+    /** Resources (on any host) that must be in place before this step runs. */
+    dependsOn?: pulumi.Resource[];
+    /** The script contains secrets: hide its output from logs and keep stdout/stderr secret in state. */
+    secret?: boolean;
+}
+
+/**
+ * One provisioning step on one host: a remote command that runs the rendered script, re-run by
+ * `pulumi up` exactly when the script's content changes (its sha256 is the trigger).
+ */
+export function hostStep(
+    parent: pulumi.Resource,
+    prefix: string,
+    host: Host,
+    step: string,
+    ops: pulumi.Input<Op[]>,
+    opts: StepOptions = {},
+): command.remote.Command {
+    const script = pulumi.output(ops).apply((o) => renderScript(host.name, step, o as Op[]));
+    return new command.remote.Command(
+        `${prefix}-${host.name}-${step}`,
+        {
+            connection: host.connection,
+            create: RUN_AS_ROOT,
+            stdin: script,
+            triggers: [script.apply(sha256)],
+            addPreviousOutputInEnv: false,
+            logging: opts.secret ? "none" : "stdoutAndStderr",
+        },
+        {
+            parent,
+            dependsOn: [host.ready, ...(opts.dependsOn ?? [])],
+            additionalSecretOutputs: opts.secret ? ["stdout", "stderr"] : [],
+            deleteBeforeReplace: false,
+        },
+    );
+}
+
+/** Steps on one host that run in the order they are added. */
+export class HostSteps {
+    private last: pulumi.Resource[];
+    readonly commands: command.remote.Command[] = [];
+
+    constructor(
+        private readonly parent: pulumi.Resource,
+        private readonly prefix: string,
+        readonly host: Host,
+        after: pulumi.Resource[] = [],
+    ) {
+        this.last = after;
+    }
+
+    add(step: string, ops: pulumi.Input<Op[]>, opts: StepOptions = {}): command.remote.Command {
+        const cmd = hostStep(this.parent, this.prefix, this.host, step, ops, {
+            ...opts,
+            dependsOn: [...this.last, ...(opts.dependsOn ?? [])],
+        });
+        this.last = [cmd];
+        this.commands.push(cmd);
+        return cmd;
+    }
+}
+
+/** What a step printed before its result line (e.g. a certificate that an `emit` op printed). */
+export function stepPayload(stdout: string): string {
+    return stdout
+        .split("\n")
+        .filter((line) => !STEP_RESULT.test(line))
+        .join("\n")
+        .trim();
+}

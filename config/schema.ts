@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { ROLES } from "../components/hosts/host";
+import { hostName, ipv4 } from "../components/validate";
+
+/**
+ * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
+ * index.ts and passed into components as args. Each section belongs to one layer of the platform.
+ */
+export const hostSchema = z
+    .object({
+        name: hostName,
+        roles: z.array(z.enum(ROLES, { message: `expected one of ${ROLES.join(", ")}` })).min(1, "expected at least one role"),
+        /** Private address (local, vagrant, aws: fixed address in the cluster network; hosts: the machine's address). */
+        ip: ipv4,
+        zookeeperId: z.number().int().min(1).max(255, "expected a ZooKeeper myid from 1 to 255").optional(),
+        agentAttributes: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, "expected an attribute name"), z.string().regex(/^[A-Za-z0-9._-]+$/, "expected an attribute value of letters, digits, . _ -")).optional(),
+    })
+    .strict();
+
+export const TARGETS = ["local", "vagrant", "aws", "hosts"] as const;
+
+export const stackConfigSchema = z
+    .object({
+        target: z.enum(TARGETS, { message: `expected one of ${TARGETS.join(", ")}` }).default("local"),
+        hosts: z.array(hostSchema).min(1, "expected at least one host"),
+    })
+    .strict();
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type HostConfig = z.output<typeof hostSchema>;
+
+/** Top-level keys that must be set with `pulumi config set --secret`. */
+export const SECRET_KEYS: readonly string[] = [];

@@ -1,0 +1,2 @@
+// Placeholder entry, replaced by the Vagrant target work (issue 2).
+export {};

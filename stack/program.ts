@@ -1,0 +1,16 @@
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig } from "../config/load";
+import { buildHosts } from "./hosts";
+
+/**
+ * The stack program: config is read and validated once, then each layer of the platform is built
+ * on the hosts of the selected target. Returns the stack outputs.
+ */
+export function program(): Record<string, pulumi.Input<unknown>> {
+    const cfg = loadStackConfig();
+    const hosts = buildHosts(cfg);
+    return {
+        target: cfg.target,
+        hosts: hosts.outputs,
+    };
+}

@@ -1,0 +1,58 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { HostSteps, file, service, renderScript, sha256, stepPayload } from "../../../components/provision";
+import { Host } from "../../../components/hosts/host";
+import { mocks } from "../../support/setup";
+import { settle } from "../../support/outputs";
+
+class Parent extends pulumi.ComponentResource {
+    constructor(name: string) {
+        super("test:index:Parent", name);
+    }
+}
+
+function fakeHost(name: string): Host {
+    const parent = new Parent(`${name}-host`);
+    return {
+        name,
+        roles: ["agent"],
+        privateIp: pulumi.output("10.0.15.12"),
+        connection: pulumi.secret({ host: "10.0.15.12", user: "root", privateKey: "KEY" }),
+        ready: new command.remote.Command(`${name}-ready`, { connection: { host: "10.0.15.12" }, create: "true" }, { parent }),
+    };
+}
+
+describe("provisioning steps", () => {
+    it("runs the rendered script from stdin with its sha256 as trigger, in order, after the host is ready", async () => {
+        const parent = new Parent("p");
+        const steps = new HostSteps(parent, "demo", fakeHost("node2"));
+        steps.add("config", [file("/etc/demo.conf", "a=1\n")]);
+        steps.add("service", [service("demo", ["/etc/demo.conf"])]);
+        await settle();
+        const [config, svc] = ["demo-node2-config", "demo-node2-service"].map((n) => mocks.named(n));
+        const expected = renderScript("node2", "config", [file("/etc/demo.conf", "a=1\n")]);
+        expect(config.inputs.stdin).to.equal(expected);
+        expect(config.inputs.triggers).to.deep.equal([sha256(expected)]);
+        expect(config.inputs.create).to.not.contain("a=1");
+        expect(config.inputs.addPreviousOutputInEnv).to.equal(false);
+        expect(svc.inputs.stdin).to.contain("ensure_service 'demo' 1 '/etc/demo.conf'");
+        expect(config.secretInputs).to.include("connection");
+    });
+
+    it("keeps a secret script secret", async () => {
+        const parent = new Parent("p2");
+        const steps = new HostSteps(parent, "sec", fakeHost("node3"));
+        steps.add("pw", [file("/etc/pw", pulumi.secret("hunter2\n") as any)], { secret: true });
+        await settle();
+        const pw = mocks.named("sec-node3-pw");
+        expect(pw.secretInputs).to.include.members(["stdin", "triggers"]);
+        expect(pw.inputs.logging).to.equal("none");
+    });
+
+    it("strips the result line from a step's payload", () => {
+        expect(stepPayload("-----BEGIN CERT-----\nabc\n-----END CERT-----\nSTEP mgmt/ca: unchanged\n")).to.equal(
+            "-----BEGIN CERT-----\nabc\n-----END CERT-----",
+        );
+    });
+});
