@@ -1,0 +1,77 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * What the platform's parts hand each other. Components return these; the next layer takes them
+ * as args. Keeping them here lets every part be built against the contract, not the implementation.
+ */
+
+/** A `docker run` flag as Marathon's `container.docker.parameters` carries it. */
+export interface DockerParameter {
+    key: string;
+    value: pulumi.Input<string>;
+}
+
+/** The stack's private Docker registry (DockerRegistry). */
+export interface RegistryEndpoint {
+    /** `host:port` that daemons push to and pull from, e.g. `10.0.15.11:5000`. */
+    readonly address: pulumi.Output<string>;
+    readonly username: pulumi.Output<string>;
+    /** A Pulumi secret. */
+    readonly password: pulumi.Output<string>;
+    /** PEM of the CA that signed the registry's certificate ("" in insecure mode). */
+    readonly caCert: pulumi.Output<string>;
+    /** Resources after which the registry serves requests. */
+    readonly ready: pulumi.Resource[];
+}
+
+/** A ZooKeeper ensemble (ZooKeeperEnsemble). */
+export interface ZooKeeperEndpoint {
+    /** `host1:2181,host2:2181,...` (no scheme, no path). */
+    readonly servers: pulumi.Output<string>;
+    /** `zk://host1:2181,host2:2181,...` + path, e.g. zkUrl("/mesos"). */
+    zkUrl(path: string): pulumi.Output<string>;
+    readonly ready: pulumi.Resource[];
+}
+
+/**
+ * A multi-host container network with DNS discovery and round-robin over instances
+ * (WeaveMesh, or OverlayMesh on Docker's own swarm overlay).
+ */
+export interface ContainerNetwork {
+    readonly kind: "weave" | "overlay";
+    /** DNS domain apps are found under, e.g. `weave.local`: `<app>.<domain>`. */
+    readonly domain: string;
+    /** Docker endpoint Mesos agents must use so that every task joins the mesh (undefined: the default socket). */
+    readonly agentDockerSocket?: string;
+    /** `docker run` parameters that attach a container to the mesh under `<app>`. */
+    dockerParameters(app: string): DockerParameter[];
+    readonly ready: pulumi.Resource[];
+}
+
+/** Container log shipping (RsyslogAggregator): the Docker flags that send an app's logs through local rsyslog. */
+export interface LogShipping {
+    dockerParameters(app: string): DockerParameter[];
+    readonly ready: pulumi.Resource[];
+}
+
+/** A movable volume (FlockerZfsCluster dataset or an EBS volume) that an app mounts. */
+export interface VolumeRef {
+    readonly name: string;
+    /** Host name (config name, e.g. node2) of the host the data lives on now. */
+    readonly primary: string;
+    /** Stable path on the primary host where the volume is mounted. */
+    readonly hostPath: pulumi.Output<string>;
+    /** Marathon constraint that pins the app to the primary host. */
+    readonly constraint: pulumi.Output<[string, string, string]>;
+    readonly ready: pulumi.Resource[];
+}
+
+/** A running Mesos + Marathon cluster (MesosCluster). */
+export interface SchedulerEndpoint {
+    readonly marathonUrl: pulumi.Output<string>;
+    readonly marathonUsername: pulumi.Output<string>;
+    /** A Pulumi secret. */
+    readonly marathonPassword: pulumi.Output<string>;
+    readonly mesosUrls: pulumi.Output<string[]>;
+    readonly ready: pulumi.Resource[];
+}

@@ -1,0 +1,59 @@
+#!/bin/bash
+# Prepares this machine to run platform hosts as containers (the local target and the lab):
+# a Docker engine, and the node image built from images/node on a base image.
+# The base image is BASE_IMAGE if it can be had (local or pulled); otherwise a Debian bookworm
+# minbase made here with debootstrap and `docker import` (no registry needed).
+# Prints the node image name on its last line. Idempotent: reuses what exists.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BASE_IMAGE=${BASE_IMAGE:-debian:bookworm}
+LOCAL_BASE=${LOCAL_BASE:-microservice/debian-minbase:bookworm}
+NODE_IMAGE=${NODE_IMAGE:-microservice/node:bookworm}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+export DEBIAN_FRONTEND=noninteractive
+
+log() { echo "[docker-host] $*" >&2; }
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v nc >/dev/null || need+=(netcat-openbsd)
+if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || { log "missing ${need[*]}: run as root or install them"; exit 1; }
+  log "installing ${need[*]}"
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+  if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null; then :; else
+    log "starting dockerd (no systemd here)"
+    nohup dockerd >/var/log/dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null || { log "the Docker engine did not start: see /var/log/dockerd.log"; exit 1; }
+fi
+
+base=""
+if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then base=$BASE_IMAGE
+elif timeout 60 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then base=$BASE_IMAGE
+else
+  if ! docker image inspect "$LOCAL_BASE" >/dev/null 2>&1; then
+    log "$BASE_IMAGE cannot be pulled: building $LOCAL_BASE with debootstrap"
+    dir=$(mktemp -d /tmp/rootfs.XXXXXX)
+    debootstrap --variant=minbase bookworm "$dir" "$MIRROR" >/dev/null
+    printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb http://deb.debian.org/debian-security bookworm-security main\n' \
+      "$MIRROR" "$MIRROR" > "$dir/etc/apt/sources.list"
+    rm -rf "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
+    printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' > "$dir/etc/apt/apt.conf.d/99norecommends"
+    tar -C "$dir" -c . | docker import - "$LOCAL_BASE" >/dev/null
+    rm -rf "$dir"
+  fi
+  base=$LOCAL_BASE
+fi
+# Rebuild the node image only when its Dockerfile or base changed (label carries both).
+want="$(sha256sum "$ROOT/images/node/Dockerfile" | cut -c1-16)-$(docker image inspect -f '{{.Id}}' "$base" | cut -c8-23)"
+have=$(docker image inspect -f '{{index .Config.Labels "microservice.build"}}' "$NODE_IMAGE" 2>/dev/null || true)
+if [ "$want" != "$have" ]; then
+  log "building $NODE_IMAGE from $base"
+  docker build -q --build-arg "BASE_IMAGE=$base" --label "microservice.build=$want" -t "$NODE_IMAGE" "$ROOT/images/node" >/dev/null
+fi
+echo "$NODE_IMAGE"
