@@ -18,11 +18,15 @@ export type Op =
      * in this step (a unit change restarts its own service).
      */
     | { kind: "service"; name: string; restartOn?: readonly string[]; enable?: boolean }
-    /** Run `run` only when `unless` fails (an idempotent guard). Counts as a change when it runs. */
+    /**
+     * Run `run` only when `unless` fails (an idempotent guard). Counts as a change when it runs.
+     * Both strings become `bash -c` arguments, visible in the host's process list: never put a
+     * secret in them; write it with a `file` op (mode 0600) and let the command read that file.
+     */
     | { kind: "exec"; description: string; unless: string; run: string; tag?: string }
     /** Poll `check` until it succeeds, at most `timeoutSeconds`; fails with `message`. Never a change. */
     | { kind: "waitFor"; description: string; check: string; timeoutSeconds: number; message: string }
-    /** Read-only command whose output is part of the step's stdout (e.g. print a certificate). */
+    /** Read-only command whose output is part of the step's stdout (e.g. print a certificate); other ops print to stderr. */
     | { kind: "emit"; command: string };
 
 export const packages = (...names: string[]): Op => ({ kind: "packages", names });

@@ -5,10 +5,14 @@ import { Op } from "./ops";
  * Renders a step as one idempotent bash script. The script changes the host only where it differs
  * from the desired state, restarts a service only when its configuration changed, and ends with
  * one line: `STEP <host>/<step>: changed (<what>)` or `STEP <host>/<step>: unchanged`.
+ *
+ * Stdout carries only what `emit` ops print and the result line (so `stepPayload` can parse it);
+ * everything else the ops print goes to stderr. The ops run from a function with stdin on
+ * /dev/null: the script itself arrives on stdin, and a command that read stdin would eat the rest.
  */
 export function renderScript(host: string, step: string, ops: readonly Op[]): string {
     const body = ops.map(renderOp).join("\n");
-    return `${PRELUDE}__step=${q(`${host}/${step}`)}\n${body}\n__finish\n`;
+    return `${PRELUDE}__step=${q(`${host}/${step}`)}\n__main() {\n${body}\n__finish\n}\n__main </dev/null 3>&1 1>&2; exit $?\n`;
 }
 
 export function sha256(text: string): string {
@@ -34,15 +38,15 @@ function renderOp(op: Op): string {
         case "absent":
             return `ensure_absent ${q(op.path)} ${q(op.tag ?? op.path)}`;
         case "unit":
-            return `${pipeInto(op.content, `ensure_file ${q(`/etc/systemd/system/${op.name}`)} 0644 root root ${q(`unit:${op.name}`)}`)}\n__units+=(${q(op.name)})`;
+            return pipeInto(op.content, `ensure_file ${q(`/etc/systemd/system/${op.name}`)} 0644 root root ${q(`unit:${op.name}`)}`);
         case "service":
-            return `ensure_service ${q(op.name)} ${op.enable === false ? "0" : "1"} ${(op.restartOn ?? []).map(q).join(" ")}`;
+            return `ensure_service ${q(op.name)} ${op.enable === false ? "0" : "1"} ${(op.restartOn ?? []).map(q).join(" ")}`.trimEnd();
         case "exec":
             return `ensure_exec ${q(op.description)} ${q(op.unless)} ${q(op.run)} ${q(op.tag ?? op.description)}`;
         case "waitFor":
-            return `wait_for ${q(op.description)} ${op.timeoutSeconds} ${q(op.check)} ${q(op.message)}`;
+            return `wait_for ${q(op.description)} ${Math.max(0, Math.floor(op.timeoutSeconds))} ${q(op.check)} ${q(op.message)}`;
         case "emit":
-            return op.command;
+            return `{\n${op.command}\n} >&3`;
     }
 }
 
@@ -59,50 +63,62 @@ function pipeInto(content: string, cmd: string): string {
 }
 
 // The runtime every step shares. Kept small: each function is a desired-state check, then a change.
+// A change is recorded with a tag (`__mark`); services restart on the tags they name, and a tag
+// `unit:<name>` also means systemd must reload its units before the next service op.
 const PRELUDE = `#!/bin/bash
 set -euo pipefail
+set -E
+trap 'echo "FAILED \${__step:-?}: exit $? at line $LINENO: $BASH_COMMAND" >&2' ERR
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 umask 022
 # Steps on one host never interleave, even when two components provision it at once.
-exec 9>/var/lock/microservice-steps.lock
+exec 9>"\${MICROSERVICE_STEP_LOCK:-/var/lock/microservice-steps.lock}"
 flock 9
-declare -a __changes=() __units=()
+declare -a __changes=()
 declare -A __dirty=()
-__mark() { __changes+=("$1"); __dirty["$2"]=1; }
+__reload=0
+__mark() { __changes+=("$1"); __dirty["$2"]=1; case $2 in unit:*) __reload=1 ;; esac; }
+__perm() { printf '%o %s %s' "$((8#$1))" "$2" "$3"; }
 ensure_packages() {
   local missing=() p
   for p in "$@"; do
     dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ \${#missing[@]} -eq 0 ]; then return 0; fi
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "\${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 update -qq
+  # Files this stack manages may exist before their package: keep ours, never prompt.
+  apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef \\
+    -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "\${missing[@]}" >/dev/null
   __mark "packages \${missing[*]}" packages
 }
 ensure_file() { # path mode owner group tag; content on stdin
-  local tmp; tmp=$(mktemp)
+  local dir tmp; dir=$(dirname "$1")
+  mkdir -p "$dir"
+  # Beside the target, so that the final mv is an atomic rename on the same filesystem.
+  tmp=$(mktemp "$dir/.$(basename "$1").XXXXXX")
   cat >"$tmp"
   if [ -f "$1" ] && cmp -s "$tmp" "$1"; then
     rm -f "$tmp"
-    if [ "$(stat -c '%a %U %G' "$1")" != "$(printf '%o' "$((8#$2))") $3 $4" ]; then
+    if [ "$(stat -L -c '%a %U %G' "$1")" != "$(__perm "$2" "$3" "$4")" ]; then
       chmod "$2" "$1"; chown "$3:$4" "$1"; __mark "mode $1" "$5"
     fi
     return 0
   fi
-  mkdir -p "$(dirname "$1")"
   chmod "$2" "$tmp"; chown "$3:$4" "$tmp"
   mv -f "$tmp" "$1"
   __mark "$1" "$5"
 }
-ensure_dir() {
-  if [ -d "$1" ] && [ "$(stat -c '%a %U %G' "$1")" = "$(printf '%o' "$((8#$2))") $3 $4" ]; then return 0; fi
+ensure_dir() { # path mode owner group
+  if [ -d "$1" ] && [ "$(stat -L -c '%a %U %G' "$1")" = "$(__perm "$2" "$3" "$4")" ]; then return 0; fi
   mkdir -p "$1"; chmod "$2" "$1"; chown "$3:$4" "$1"
   __mark "dir $1" "$1"
 }
-ensure_absent() { if [ -e "$1" ]; then rm -rf "$1"; __mark "removed $1" "$2"; fi; }
+ensure_absent() { if [ -e "$1" ] || [ -L "$1" ]; then rm -rf "$1"; __mark "removed $1" "$2"; fi; }
 ensure_exec() { # description unless run tag
   if bash -c "$2" >/dev/null 2>&1; then return 0; fi
-  bash -c "$3"
+  local rc=0
+  bash -c "$3" || rc=$?
+  if [ $rc -ne 0 ]; then echo "FAILED $__step: $1 (exit $rc)" >&2; exit $rc; fi
   __mark "$1" "$4"
 }
 wait_for() { # description timeout check message
@@ -112,13 +128,10 @@ wait_for() { # description timeout check message
     sleep 1
   done
 }
-__reloaded=0
+__daemon_reload() { if [ $__reload -eq 1 ]; then systemctl daemon-reload; __reload=0; fi; }
 ensure_service() { # name enable restart-tags...
   local name=$1 enable=$2 t restart=0; shift 2
-  local u
-  for u in "\${__units[@]}"; do
-    if [ -n "\${__dirty["unit:$u"]:-}" ] && [ $__reloaded -eq 0 ]; then systemctl daemon-reload; __reloaded=1; fi
-  done
+  __daemon_reload
   if [ -n "\${__dirty["unit:$name"]:-}" ] || [ -n "\${__dirty["unit:$name.service"]:-}" ]; then restart=1; fi
   for t in "$@"; do if [ -n "\${__dirty[$t]:-}" ]; then restart=1; fi; done
   if [ "$enable" = 1 ] && ! systemctl is-enabled --quiet "$name" 2>/dev/null; then
@@ -131,7 +144,8 @@ ensure_service() { # name enable restart-tags...
   fi
 }
 __finish() {
-  if [ \${#__changes[@]} -eq 0 ]; then echo "STEP $__step: unchanged"
-  else local IFS=','; echo "STEP $__step: changed (\${__changes[*]})"; fi
+  __daemon_reload
+  if [ \${#__changes[@]} -eq 0 ]; then echo "STEP $__step: unchanged" >&3
+  else local IFS=','; echo "STEP $__step: changed (\${__changes[*]})" >&3; fi
 }
 `;

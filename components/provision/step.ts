@@ -26,7 +26,9 @@ export function hostStep(
     ops: pulumi.Input<Op[]>,
     opts: StepOptions = {},
 ): command.remote.Command {
-    const script = pulumi.output(ops).apply((o) => renderScript(host.name, step, o as Op[]));
+    const rendered = pulumi.output(ops).apply((o) => renderScript(host.name, step, o as Op[]));
+    // A step declared secret stays secret in state even when none of its ops was a Pulumi secret.
+    const script = opts.secret ? pulumi.secret(rendered) : rendered;
     return new command.remote.Command(
         `${prefix}-${host.name}-${step}`,
         {

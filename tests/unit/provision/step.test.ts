@@ -50,6 +50,14 @@ describe("provisioning steps", () => {
         expect(pw.inputs.logging).to.equal("none");
     });
 
+    it("keeps a step declared secret secret even when its ops are plain", async () => {
+        const steps = new HostSteps(new Parent("p3"), "dec", fakeHost("node1"));
+        steps.add("pw", [file("/etc/pw", "plain\n")], { secret: true });
+        await settle();
+        const pw = mocks.named("dec-node1-pw");
+        expect(pw.secretInputs).to.include.members(["stdin", "triggers"]);
+    });
+
     it("strips the result line from a step's payload", () => {
         expect(stepPayload("-----BEGIN CERT-----\nabc\n-----END CERT-----\nSTEP mgmt/ca: unchanged\n")).to.equal(
             "-----BEGIN CERT-----\nabc\n-----END CERT-----",

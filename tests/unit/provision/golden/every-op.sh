@@ -1,0 +1,106 @@
+#!/bin/bash
+set -euo pipefail
+set -E
+trap 'echo "FAILED ${__step:-?}: exit $? at line $LINENO: $BASH_COMMAND" >&2' ERR
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C
+umask 022
+# Steps on one host never interleave, even when two components provision it at once.
+exec 9>"${MICROSERVICE_STEP_LOCK:-/var/lock/microservice-steps.lock}"
+flock 9
+declare -a __changes=()
+declare -A __dirty=()
+__reload=0
+__mark() { __changes+=("$1"); __dirty["$2"]=1; case $2 in unit:*) __reload=1 ;; esac; }
+__perm() { printf '%o %s %s' "$((8#$1))" "$2" "$3"; }
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then return 0; fi
+  apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 update -qq
+  # Files this stack manages may exist before their package: keep ours, never prompt.
+  apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef \
+    -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  __mark "packages ${missing[*]}" packages
+}
+ensure_file() { # path mode owner group tag; content on stdin
+  local dir tmp; dir=$(dirname "$1")
+  mkdir -p "$dir"
+  # Beside the target, so that the final mv is an atomic rename on the same filesystem.
+  tmp=$(mktemp "$dir/.$(basename "$1").XXXXXX")
+  cat >"$tmp"
+  if [ -f "$1" ] && cmp -s "$tmp" "$1"; then
+    rm -f "$tmp"
+    if [ "$(stat -L -c '%a %U %G' "$1")" != "$(__perm "$2" "$3" "$4")" ]; then
+      chmod "$2" "$1"; chown "$3:$4" "$1"; __mark "mode $1" "$5"
+    fi
+    return 0
+  fi
+  chmod "$2" "$tmp"; chown "$3:$4" "$tmp"
+  mv -f "$tmp" "$1"
+  __mark "$1" "$5"
+}
+ensure_dir() { # path mode owner group
+  if [ -d "$1" ] && [ "$(stat -L -c '%a %U %G' "$1")" = "$(__perm "$2" "$3" "$4")" ]; then return 0; fi
+  mkdir -p "$1"; chmod "$2" "$1"; chown "$3:$4" "$1"
+  __mark "dir $1" "$1"
+}
+ensure_absent() { if [ -e "$1" ] || [ -L "$1" ]; then rm -rf "$1"; __mark "removed $1" "$2"; fi; }
+ensure_exec() { # description unless run tag
+  if bash -c "$2" >/dev/null 2>&1; then return 0; fi
+  local rc=0
+  bash -c "$3" || rc=$?
+  if [ $rc -ne 0 ]; then echo "FAILED $__step: $1 (exit $rc)" >&2; exit $rc; fi
+  __mark "$1" "$4"
+}
+wait_for() { # description timeout check message
+  local deadline=$((SECONDS + $2))
+  until bash -c "$3" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then echo "FAILED $__step: $4 (waited $2 s for: $1)" >&2; exit 1; fi
+    sleep 1
+  done
+}
+__daemon_reload() { if [ $__reload -eq 1 ]; then systemctl daemon-reload; __reload=0; fi; }
+ensure_service() { # name enable restart-tags...
+  local name=$1 enable=$2 t restart=0; shift 2
+  __daemon_reload
+  if [ -n "${__dirty["unit:$name"]:-}" ] || [ -n "${__dirty["unit:$name.service"]:-}" ]; then restart=1; fi
+  for t in "$@"; do if [ -n "${__dirty[$t]:-}" ]; then restart=1; fi; done
+  if [ "$enable" = 1 ] && ! systemctl is-enabled --quiet "$name" 2>/dev/null; then
+    systemctl enable --quiet "$name"; __mark "enabled $name" "enabled:$name"
+  fi
+  if ! systemctl is-active --quiet "$name"; then
+    systemctl start "$name"; __mark "started $name" "started:$name"
+  elif [ $restart -eq 1 ]; then
+    systemctl restart "$name"; __mark "restarted $name" "restarted:$name"
+  fi
+}
+__finish() {
+  __daemon_reload
+  if [ ${#__changes[@]} -eq 0 ]; then echo "STEP $__step: unchanged" >&3
+  else local IFS=','; echo "STEP $__step: changed (${__changes[*]})" >&3; fi
+}
+__step='node1/demo'
+__main() {
+ensure_packages 'docker.io' 'curl'
+ensure_dir '/etc/demo' '0750' 'root' 'adm'
+ensure_file '/etc/demo/demo.conf' '0640' 'root' 'adm' 'demo-config' <<'__EOF_1877e514d4a4__'
+a=1
+b='two'
+__EOF_1877e514d4a4__
+ensure_file '/etc/demo/raw.bin' '0644' 'root' 'root' '/etc/demo/raw.bin' < <(printf '%s' 'bm8gdHJhaWxpbmcgbmV3bGluZQ==' | base64 -d)
+ensure_absent '/etc/demo/old.conf' 'demo-config'
+ensure_file '/etc/systemd/system/demo.service' 0644 root root 'unit:demo.service' <<'__EOF_a0e1d7472c0b__'
+[Service]
+ExecStart=/usr/bin/demo
+__EOF_a0e1d7472c0b__
+ensure_service 'demo' 1 'demo-config'
+ensure_exec 'make token' 'test -s /etc/demo/token' 'head -c 16 /dev/urandom | base64 >/etc/demo/token' 'token'
+wait_for 'demo answers' 30 'curl -fsS http://127.0.0.1:1234/health' 'demo did not become healthy'
+{
+cat /etc/demo/demo.conf
+} >&3
+__finish
+}
+__main </dev/null 3>&1 1>&2; exit $?
