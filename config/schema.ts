@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ROLES } from "../components/hosts/host";
 import { hostName, ipv4 } from "../components/validate";
+import { meshRangeIssues, meshSettingsSchema, weavePasswordSchema } from "../components/mesh/settings";
 
 /**
  * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
@@ -23,11 +24,18 @@ export const stackConfigSchema = z
     .object({
         target: z.enum(TARGETS, { message: `expected one of ${TARGETS.join(", ")}` }).default("local"),
         hosts: z.array(hostSchema).min(1, "expected at least one host"),
+        /** Container network (WeaveMesh or OverlayMesh): components/mesh/settings.ts, docs/mesh.md. */
+        mesh: meshSettingsSchema.prefault({}),
+        /** Secret. Weave's shared password; generated (openssl rand, kept in state as a secret) when unset. */
+        weavePassword: weavePasswordSchema.optional(),
     })
-    .strict();
+    .strict()
+    .superRefine((c, ctx) => {
+        for (const [path, message] of meshRangeIssues(c.mesh, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesh", ...path], message });
+    });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 
 /** Top-level keys that must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly string[] = [];
+export const SECRET_KEYS: readonly string[] = ["weavePassword"];

@@ -1,0 +1,117 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ContainerNetwork, DockerParameter } from "../../contracts";
+import { Host, hostsWithRole } from "../../hosts/host";
+import { HostSteps, stepPayload } from "../../provision";
+import { validate } from "../../validate";
+import { dockerReadySchema, meshHosts } from "../common";
+import { onRemoval } from "../lifecycle";
+import { OverlaySettings, OverlaySettingsInput, overlaySettingsSchema } from "../settings";
+import * as render from "./render";
+
+export interface OverlayMeshArgs {
+    /** Every host joins the swarm (the manager inits it, the others join as workers). */
+    hosts: Host[];
+    /** Network name and subnet; the manager (default: the first master, else the first host). */
+    settings?: OverlaySettingsInput;
+    /** Per host name: resources after which Docker runs there (the platform layer's engine). */
+    dockerReady?: Record<string, pulumi.Resource[]>;
+}
+
+const argsSchema = z.object({
+    hosts: meshHosts,
+    settings: overlaySettingsSchema.default({ name: "mesh", subnet: "10.2.0.0/16" }),
+    dockerReady: dockerReadySchema,
+});
+
+/** The swarm manager: configured, else the first master, else the first host. */
+export function chooseManager(hosts: readonly Host[], s: OverlaySettings): Host {
+    if (s.manager !== undefined) {
+        const m = hosts.find((h) => h.name === s.manager);
+        if (!m) throw new Error(`settings.manager: expected one of the hosts (${hosts.map((h) => h.name).join(", ")}), got ${JSON.stringify(s.manager)}`);
+        return m;
+    }
+    return hostsWithRole(hosts, "master")[0] ?? hosts[0];
+}
+
+/**
+ * The same contract as WeaveMesh on Docker's own networking: a swarm-mode attachable overlay
+ * network across all hosts; a container joins it with `--network <name> --network-alias <app>`,
+ * and Docker's embedded DNS answers `<app>` (and `<app>.<name>`) with every instance, in a
+ * shuffled order. Mesos agents keep the default Docker socket.
+ */
+export class OverlayMesh extends pulumi.ComponentResource implements ContainerNetwork {
+    readonly kind = "overlay" as const;
+    /** Docker resolves `<app>.<network name>` as well as the bare `<app>`. */
+    readonly domain: string;
+    readonly agentDockerSocket = undefined;
+    readonly ready: pulumi.Resource[];
+    readonly settings: OverlaySettings;
+    readonly manager: string;
+
+    constructor(name: string, args: OverlayMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("microservice:index:OverlayMesh", name, {}, opts);
+        const a = validate(argsSchema, args, `OverlayMesh "${name}"`);
+        const s = a.settings;
+        this.settings = s;
+        this.domain = s.name;
+        let manager: Host;
+        try {
+            manager = chooseManager(a.hosts, s);
+        } catch (e) {
+            throw new Error(`OverlayMesh "${name}": ${(e as Error).message}`);
+        }
+        this.manager = manager.name;
+        const after = (h: Host) => a.dockerReady?.[h.name] ?? [];
+
+        const mgr = new HostSteps(this, name, manager, after(manager));
+        mgr.add("swarm-init", manager.privateIp.apply(render.managerInitOps));
+        const tokenStep = mgr.add("swarm-token", render.joinTokenOps(), { secret: true });
+        const network = mgr.add("overlay-network", render.networkOps(s));
+        const token = pulumi.secret(tokenStep.stdout.apply((out) => stepPayload(out)));
+        this.ready = [network];
+
+        for (const host of a.hosts) {
+            let joined: pulumi.Resource = network;
+            if (host !== manager) {
+                const steps = new HostSteps(this, name, host, [...after(host), tokenStep]);
+                joined = steps.add(
+                    "swarm-join",
+                    pulumi.all([host.privateIp, manager.privateIp, token]).apply(([ip, mip, t]) => render.workerJoinOps(ip, mip, t)),
+                    { secret: true },
+                );
+                this.ready.push(joined);
+            }
+            // Removal: the host leaves the swarm (first), then the manager drops its node entry.
+            const nodeRm =
+                host !== manager
+                    ? onRemoval(this, `${name}-${host.name}-swarm-noderm`, {
+                          connection: manager.connection,
+                          create: `echo "swarm: ${manager.name} removes ${host.name}'s node entry when it leaves"`,
+                          delete: host.privateIp.apply(render.nodeRemoveScript),
+                          dependsOn: [joined],
+                      })
+                    : undefined;
+            onRemoval(this, `${name}-${host.name}-swarm-leave`, {
+                connection: host.connection,
+                create: `echo "swarm: ${host.name} is a member"`,
+                delete: render.leaveScript(),
+                dependsOn: [joined, ...(nodeRm ? [nodeRm] : [])],
+            });
+        }
+
+        this.registerOutputs({ domain: this.domain, network: s.name, subnet: s.subnet, manager: this.manager });
+    }
+
+    /**
+     * Attach to the overlay under the alias `<app>`: Docker's DNS answers the alias with every
+     * container that carries it (DNS round-robin, no virtual IP).
+     */
+    dockerParameters(app: string): DockerParameter[] {
+        return [
+            { key: "network", value: this.settings.name },
+            { key: "network-alias", value: app },
+            { key: "hostname", value: app },
+        ];
+    }
+}

@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { StackConfig } from "../config/schema";
+import { ContainerNetwork } from "../components/contracts";
+import { Host } from "../components/hosts/host";
+import { createContainerNetwork, MeshComponent } from "../components/mesh";
+
+/** What the mesh needs from the platform layer: per host name, the resources after which Docker runs. */
+export interface MeshPlatform {
+    dockerReady?: Record<string, pulumi.Resource[]>;
+}
+
+export interface StackMesh {
+    network: ContainerNetwork;
+    component: MeshComponent;
+    outputs: Record<string, pulumi.Input<unknown>>;
+}
+
+/**
+ * The container network layer: Weave Net or Docker's swarm overlay (config `mesh.implementation`),
+ * on every host, after each host's Docker engine. Weave's password comes from the secret config
+ * key `weavePassword`, or is generated once and kept in state as a secret.
+ */
+export function deployMesh(cfg: StackConfig, hosts: Host[], platform: MeshPlatform = {}): StackMesh {
+    const weavePassword =
+        cfg.mesh.implementation === "weave" ? (cfg.weavePassword as pulumi.Input<string> | undefined) ?? generatedPassword() : undefined;
+    const component = createContainerNetwork("mesh", { hosts, settings: cfg.mesh, weavePassword, dockerReady: platform.dockerReady });
+    const outputs: Record<string, pulumi.Input<unknown>> = {
+        implementation: component.kind,
+        domain: component.domain,
+        agentDockerSocket: component.agentDockerSocket ?? "(default Docker socket)",
+        range: component.kind === "weave" ? component.settings.ipRange : component.settings.subnet,
+        example: component.dockerParameters("<app>").map((p) => `--${p.key}=${p.value}`).join(" "),
+    };
+    return { network: component, component, outputs };
+}
+
+/** 264 random bits, base64 (characters a systemd EnvironmentFile keeps literally). Runs once, on create. */
+function generatedPassword(): pulumi.Output<string> {
+    const gen = new command.local.Command(
+        "weave-password",
+        { create: "openssl rand -base64 33", logging: "none" },
+        { additionalSecretOutputs: ["stdout"] },
+    );
+    return pulumi.secret(gen.stdout.apply((s) => s.trim()));
+}
