@@ -2,4 +2,7 @@
 export * from "./contracts";
 export * from "./hosts/host";
 export * as provision from "./provision";
+export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs } from "./pki";
+export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs } from "./docker";
+export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./zookeeper";
 export { validate, ValidationError } from "./validate";

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { ROLES } from "../components/hosts/host";
 import { hostName, ipv4 } from "../components/validate";
 import { meshRangeIssues, meshSettingsSchema, weavePasswordSchema } from "../components/mesh/settings";
+import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } from "../components/docker/settings";
+import { zookeeperSettingsSchema } from "../components/zookeeper/settings";
 
 /**
  * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
@@ -28,6 +30,14 @@ export const stackConfigSchema = z
         mesh: meshSettingsSchema.prefault({}),
         /** Secret. Weave's shared password; generated (openssl rand, kept in state as a secret) when unset. */
         weavePassword: weavePasswordSchema.optional(),
+        /** Docker on every host (DockerEngine): components/docker/settings.ts, docs/platform.md. */
+        docker: dockerSettingsSchema.prefault({}),
+        /** The stack's registry (DockerRegistry) on the host with role `registry`. */
+        registry: registrySettingsSchema.prefault({}),
+        /** Secret. The registry's password; generated (kept in state as a secret) when unset. */
+        registryPassword: registryPasswordSchema.optional(),
+        /** ZooKeeperEnsemble settings (members: hosts with role zookeeper and a zookeeperId). */
+        zookeeper: zookeeperSettingsSchema.prefault({}),
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -38,4 +48,4 @@ export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 
 /** Top-level keys that must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly string[] = ["weavePassword"];
+export const SECRET_KEYS: readonly string[] = ["weavePassword", "registryPassword"];

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../config/load";
 import { buildHosts } from "./hosts";
+import { deployPlatform } from "./platform";
 
 /**
  * The stack program: config is read and validated once, then each layer of the platform is built
@@ -9,8 +10,10 @@ import { buildHosts } from "./hosts";
 export function program(): Record<string, pulumi.Input<unknown>> {
     const cfg = loadStackConfig();
     const hosts = buildHosts(cfg);
+    const platform = deployPlatform(cfg, hosts.hosts);
     return {
         target: cfg.target,
         hosts: hosts.outputs,
+        platform: platform.outputs,
     };
 }

@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ZooKeeperEndpoint } from "../contracts";
+import { Host } from "../hosts/host";
+import { HostSteps } from "../provision";
+import { ipv4, validate } from "../validate";
+import { memberOps, readyOps, ZooSettings } from "./scripts";
+
+export interface ZooKeeperEnsembleArgs {
+    /** The members: 1, 3 or 5 hosts, each with its `zookeeperId` (myid, from config). */
+    hosts: Host[];
+    clientPort?: number;
+    peerPort?: number;
+    electionPort?: number;
+    tickTime?: number;
+    initLimit?: number;
+    syncLimit?: number;
+    dataDir?: string;
+    autopurgeIntervalHours?: number;
+    autopurgeSnapRetainCount?: number;
+    /** Four-letter words allowed on the client port (srvr, ruok and mntr are always allowed). */
+    fourLetterWords?: string[];
+    /** AdminServer: moved off 8080 (Marathon's port) to this port, or `false` to disable it. */
+    adminServerPort?: number | false;
+    /** Address the AdminServer binds (loopback by default: it has no authentication). */
+    adminServerAddress?: string;
+    /** Seconds each member waits for the quorum. */
+    readySeconds?: number;
+}
+
+const REQUIRED_WORDS = ["srvr", "ruok", "mntr"];
+const port = z.number().int().min(1).max(65535);
+
+const memberSchema = z.object({
+    name: z.string(),
+    zookeeperId: z.number({ message: "expected a zookeeperId (myid 1-255) on every member" }).int().min(1).max(255, "expected a myid from 1 to 255"),
+});
+
+const argsSchema = z
+    .object({
+        hosts: z
+            .array(memberSchema, { message: "expected a list of hosts" })
+            .refine((h) => [1, 3, 5].includes(h.length), "expected 1, 3 or 5 members (a quorum needs an odd count)")
+            .refine((h) => new Set(h.map((m) => m.zookeeperId)).size === h.length, "expected a different zookeeperId on every member")
+            .refine((h) => new Set(h.map((m) => m.name)).size === h.length, "expected each host once"),
+        clientPort: port.default(2181),
+        peerPort: port.default(2888),
+        electionPort: port.default(3888),
+        tickTime: z.number().int().min(100).max(60000).default(2000),
+        initLimit: z.number().int().min(1).max(1000).default(5),
+        syncLimit: z.number().int().min(1).max(1000).default(2),
+        dataDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path").default("/var/lib/zookeeper"),
+        autopurgeIntervalHours: z.number().int().min(0).max(8760).default(24),
+        autopurgeSnapRetainCount: z.number().int().min(3, "expected at least 3 (ZooKeeper's minimum)").default(3),
+        fourLetterWords: z.array(z.enum(["srvr", "ruok", "mntr", "stat", "conf", "isro", "envi", "cons", "wchs", "dirs"])).default([]),
+        adminServerPort: z.union([port, z.literal(false)]).default(8181),
+        adminServerAddress: ipv4.default("127.0.0.1"),
+        readySeconds: z.number().int().min(10).max(1800).default(240),
+    })
+    .refine((a) => new Set([a.clientPort, a.peerPort, a.electionPort, a.adminServerPort]).size === 4, { message: "expected clientPort, peerPort, electionPort and adminServerPort to differ", path: ["clientPort"] })
+    .refine((a) => a.adminServerPort !== 8080, { message: "expected adminServerPort other than 8080 (Marathon's port)", path: ["adminServerPort"] });
+
+/**
+ * A ZooKeeper ensemble from Debian's zookeeperd: zoo.cfg with the original's values, `myid` from
+ * each host's config (never from list order), four-letter words srvr/ruok/mntr allowed, and the
+ * AdminServer moved off 8080. Ready when every member reports a quorum role.
+ */
+export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKeeperEndpoint {
+    /** `ip1:2181,ip2:2181,...` in myid order. */
+    readonly servers: pulumi.Output<string>;
+    readonly ready: pulumi.Resource[];
+    readonly settings: ZooSettings;
+
+    constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("microservice:index:ZooKeeperEnsemble", name, {}, opts);
+        const a = validate(argsSchema, { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h.name, zookeeperId: h.zookeeperId })) }, `ZooKeeperEnsemble "${name}"`);
+        const words = [...REQUIRED_WORDS, ...a.fourLetterWords.filter((w) => !REQUIRED_WORDS.includes(w))];
+        this.settings = {
+            clientPort: a.clientPort,
+            peerPort: a.peerPort,
+            electionPort: a.electionPort,
+            tickTime: a.tickTime,
+            initLimit: a.initLimit,
+            syncLimit: a.syncLimit,
+            dataDir: a.dataDir,
+            autopurgeIntervalHours: a.autopurgeIntervalHours,
+            autopurgeSnapRetainCount: a.autopurgeSnapRetainCount,
+            fourLetterWords: words,
+            admin: a.adminServerPort === false ? false : { port: a.adminServerPort, address: a.adminServerAddress },
+        };
+        const hosts = [...args.hosts].sort((x, y) => x.zookeeperId! - y.zookeeperId!);
+        const members = pulumi.all(hosts.map((h) => h.privateIp)).apply((ips) => ips.map((ip, i) => ({ id: hosts[i].zookeeperId!, ip })));
+        this.servers = members.apply((ms) => ms.map((m) => `${m.ip}:${a.clientPort}`).join(","));
+
+        // Configure every member first, then wait for the quorum on each: a member alone never
+        // reaches it, so no member's wait may hold back another member's configuration.
+        const chains = hosts.map((h) => new HostSteps(this, name, h));
+        const configured = chains.map((steps, i) => steps.add("zookeeper", members.apply((ms) => memberOps(this.settings, ms, hosts[i].zookeeperId!))));
+        this.ready = chains.map((steps) => steps.add("zookeeper-ready", readyOps(this.settings, hosts.length, a.readySeconds), { dependsOn: configured }));
+        this.registerOutputs({ servers: this.servers });
+    }
+
+    /** `zk://ip1:2181,ip2:2181,.../path`. */
+    zkUrl(path: string): pulumi.Output<string> {
+        if (!/^\/[A-Za-z0-9._/-]*$/.test(path)) throw new Error(`ZooKeeperEnsemble.zkUrl: expected a path like /mesos, got ${JSON.stringify(path)}`);
+        return this.servers.apply((s) => `zk://${s}${path}`);
+    }
+
+    /** The endpoint other layers take (ZooKeeperEndpoint). */
+    get endpoint(): ZooKeeperEndpoint {
+        return { servers: this.servers, zkUrl: (p: string) => this.zkUrl(p), ready: this.ready };
+    }
+}

@@ -1,0 +1,2 @@
+export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./ensemble";
+export * as zookeeperScripts from "./scripts";

@@ -1,0 +1,73 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { StackConfig } from "../config/schema";
+import { RegistryEndpoint } from "../components/contracts";
+import { Host, singleHostWithRole } from "../components/hosts/host";
+import { StackCa } from "../components/pki";
+import { DockerEngine, DockerRegistry } from "../components/docker";
+
+export interface StackPlatform {
+    registry: RegistryEndpoint;
+    registryComponent: DockerRegistry;
+    engines: DockerEngine;
+    /** The stack CA (undefined in the registry's insecure mode). */
+    ca?: StackCa;
+    /** PEM of the stack CA ("" in insecure mode). */
+    caCert: pulumi.Output<string>;
+    /** Per host name: the resources after which Docker runs there with its config and registry login. */
+    dockerReady: Record<string, pulumi.Resource[]>;
+    outputs: Record<string, pulumi.Input<unknown>>;
+}
+
+/**
+ * The platform layer every stack needs: the stack CA on mgmt, the registry on the registry host
+ * (TLS with a certificate from that CA, htpasswd auth), and Docker on every host trusting and
+ * logged in to it. ZooKeeper is not here: MesosCluster creates its ZooKeeperEnsemble.
+ */
+export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
+    const mgmt = singleHostWithRole(hosts, "mgmt");
+    const registryHost = singleHostWithRole(hosts, "registry");
+    const password = (cfg.registryPassword as pulumi.Input<string> | undefined) ?? generatedPassword();
+
+    const ca = cfg.registry.insecure ? undefined : new StackCa("stack-ca", { host: mgmt, commonName: `microservice ${pulumi.getStack()} stack CA`.slice(0, 64) });
+    const registry = new DockerRegistry("registry", {
+        host: registryHost,
+        port: cfg.registry.port,
+        insecure: cfg.registry.insecure,
+        ca,
+        dnsNames: cfg.registry.dnsNames,
+        username: cfg.registry.username,
+        password,
+        gcSchedule: cfg.registry.gcSchedule,
+        storageDir: cfg.registry.storageDir,
+    });
+    const engines = new DockerEngine("docker", {
+        hosts,
+        logDriver: cfg.docker.logDriver,
+        logOpts: cfg.docker.logOpts,
+        bip: cfg.docker.bip,
+        registry: registry.endpoint,
+        registryInsecure: cfg.registry.insecure,
+    });
+    const dockerReady = Object.fromEntries(hosts.map((h) => [h.name, [engines.hostReady[h.name]]]));
+    return {
+        registry: registry.endpoint,
+        registryComponent: registry,
+        engines,
+        ca,
+        caCert: registry.caCert,
+        dockerReady,
+        outputs: {
+            registry: registry.address,
+            registryUsername: registry.username,
+            registryInsecure: cfg.registry.insecure,
+            caCert: registry.caCert,
+        },
+    };
+}
+
+/** 192 random bits, base64; runs once (on create) where `pulumi up` runs, kept in state as a secret. */
+function generatedPassword(): pulumi.Output<string> {
+    const gen = new command.local.Command("registry-password", { create: "openssl rand -base64 24", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
+    return pulumi.secret(gen.stdout.apply((s) => s.trim()));
+}
