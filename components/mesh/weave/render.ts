@@ -109,7 +109,8 @@ Wants=network-online.target
 EnvironmentFile=${ENV_FILE}
 EnvironmentFile=${PASSWORD_FILE}
 EnvironmentFile=${PEERS_FILE}
-# A container left from an unclean stop would make launch fail.
+# A container left from an unclean stop would make launch fail. --nickname (it overrides the
+# script's own hostname default) is the config name, so one remaining peer can rmpeer it by name.
 ExecStartPre=-${WEAVE_BIN} stop
 ExecStartPre=${WEAVE_BIN} launch --no-restart --nickname ${hostName} --ipalloc-range ${s.ipRange} --dns-domain ${s.dnsDomain}. --ipalloc-init consensus=\${WEAVE_CONSENSUS} $WEAVE_PEERS
 ExecStart=/usr/bin/docker attach weave

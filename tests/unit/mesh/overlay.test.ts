@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import { OverlayMesh, chooseManager, overlaySettingsSchema } from "../../../components/mesh";
+import * as render from "../../../components/mesh/overlay/render";
+import { Host } from "../../../components/hosts/host";
+import { renderScript } from "../../../components/provision";
+import { fakeHost, labLayout } from "../provision/fake-host";
+import { runsAfter } from "../provision/deps";
+import { expectGolden } from "../provision/golden";
+import { mocks } from "../../support/setup";
+import { settle } from "../../support/outputs";
+
+const TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx";
+const snapshot = () => Object.fromEntries(mocks.byType("command:remote:Command").map((r) => [r.name, JSON.stringify(r.inputs)]));
+
+/** The manager's token step prints the token before its result line, as on a host. */
+function tokenOnStdout(): void {
+    mocks.onResource("command:remote:Command", (args) =>
+        args.name.endsWith("-swarm-token") ? { stdout: `${TOKEN}\nSTEP ${args.name}: changed (mock)`, stderr: "" } : undefined,
+    );
+}
+
+function mesh(hosts: Host[], settings?: object): OverlayMesh {
+    return new OverlayMesh("mesh", { hosts, settings });
+}
+
+describe("OverlayMesh renderers", () => {
+    it("creates the attachable overlay once, and refuses a same-named network of another shape", () => {
+        const ops = render.networkOps(overlaySettingsSchema.parse({}));
+        // The step's own part (the shared prelude is provision's golden).
+        const script = renderScript("node1", "overlay-network", ops);
+        expectGolden(__dirname, "overlay-network.sh", script.slice(script.indexOf("__step=")));
+        expect(JSON.stringify(ops)).to.contain("docker network create -d overlay --attachable --subnet 10.2.0.0/16 'mesh'");
+    });
+
+    it("joins through Docker's API with the token in a 0600 file: never on a command line", () => {
+        const ops = render.workerJoinOps("10.0.15.12", "10.0.15.11", TOKEN);
+        const withToken = ops.filter((o) => JSON.stringify(o).includes(TOKEN));
+        expect(withToken).to.have.length(1);
+        expect(withToken[0]).to.deep.include({ kind: "file", path: "/run/microservice/mesh/swarm-join.json", mode: "0600" });
+        expect(JSON.parse((withToken[0] as any).content)).to.deep.equal({
+            ListenAddr: "10.0.15.12:2377",
+            AdvertiseAddr: "10.0.15.12",
+            RemoteAddrs: ["10.0.15.11:2377"],
+            JoinToken: TOKEN,
+        });
+        const join = ops.find((o) => o.kind === "exec") as any;
+        expect(join.run).to.contain("--unix-socket /var/run/docker.sock -X POST").and.contain("--data-binary @/run/microservice/mesh/swarm-join.json http://localhost/swarm/join");
+        // Idempotent: skipped when already an active node of this manager; a node of another swarm leaves first.
+        expect(join.unless).to.contain(`grep -qwF '10.0.15.11:2377'`);
+        expect(join.run.indexOf("docker swarm leave --force")).to.be.lessThan(join.run.indexOf("/swarm/join"));
+        expect(spawnSync("bash", ["-n"], { input: renderScript("node2", "swarm-join", ops) }).status).to.equal(0);
+    });
+
+    it("on removal: the host leaves, the manager removes its node entries by address", () => {
+        expect(render.leaveScript()).to.contain("docker swarm leave --force");
+        const rm = render.nodeRemoveScript("10.0.15.13");
+        expect(rm).to.contain(`= '10.0.15.13' ]; then docker node rm --force "$id"`);
+        expect(rm).to.contain(`[ "$id" != "$self" ]`);
+        for (const s of [render.leaveScript(), rm]) expect(spawnSync("bash", ["-n", "-c", s]).status).to.equal(0);
+    });
+});
+
+describe("OverlayMesh (mocks)", () => {
+    it("picks the manager: configured, else the first master, else the first host", () => {
+        const hosts = labLayout();
+        const s = overlaySettingsSchema.parse({});
+        expect(chooseManager(hosts, s).name).to.equal("node1");
+        expect(chooseManager(hosts, { ...s, manager: "mgmt" }).name).to.equal("mgmt");
+        expect(chooseManager([hosts[2], hosts[3]], s).name).to.equal("node2");
+        expect(() => mesh(hosts, { manager: "nodeX" })).to.throw(/OverlayMesh "mesh": settings.manager: expected one of the hosts \(mgmt, node1, node2, node3\), got "nodeX"/);
+    });
+
+    it("inits the swarm and the network on the manager; every other host joins with the token, in secret steps", async () => {
+        tokenOnStdout();
+        const m = mesh(labLayout());
+        await settle();
+        const names = mocks.byType("command:remote:Command").filter((r) => typeof r.inputs.stdin === "string").map((r) => r.name);
+        expect(names.sort()).to.deep.equal([
+            "mesh-mgmt-swarm-join",
+            "mesh-node1-overlay-network",
+            "mesh-node1-swarm-init",
+            "mesh-node1-swarm-token",
+            "mesh-node2-swarm-join",
+            "mesh-node3-swarm-join",
+        ]);
+        expect(mocks.named("mesh-node1-swarm-init").inputs.stdin).to.contain("docker swarm init --advertise-addr 10.0.15.11 --listen-addr 10.0.15.11:2377");
+        expect(mocks.named("mesh-node1-swarm-token").secretInputs).to.include("stdin");
+        expect(mocks.named("mesh-node1-swarm-token").inputs.logging).to.equal("none");
+        for (const w of ["mgmt", "node2", "node3"]) {
+            const join = mocks.named(`mesh-${w}-swarm-join`);
+            expect(join.inputs.stdin).to.contain(`"JoinToken":"${TOKEN}"`);
+            expect(join.secretInputs).to.include("stdin");
+            expect(join.inputs.logging).to.equal("none");
+            expect(runsAfter(`mesh-${w}-swarm-join`, "mesh-node1-swarm-token")).to.equal(true);
+        }
+        // The token is in no other resource and on no command line.
+        for (const r of mocks.resources) {
+            if (JSON.stringify(r.inputs).includes(TOKEN)) expect(r.name).to.match(/-swarm-join$/);
+            expect(String(r.inputs.create ?? "") + String(r.inputs.delete ?? "")).not.to.contain(TOKEN);
+        }
+        expect(m.ready.length).to.equal(4);
+    });
+
+    it("implements the contract: network + alias (+ hostname), the default Docker socket, `<app>.<network>` names", () => {
+        const m = mesh([fakeHost("solo", "10.0.15.20")], { name: "apps" });
+        expect(m.kind).to.equal("overlay");
+        expect(m.domain).to.equal("apps");
+        expect(m.agentDockerSocket).to.equal(undefined);
+        expect(m.dockerParameters("whoami")).to.deep.equal([
+            { key: "network", value: "apps" },
+            { key: "network-alias", value: "whoami" },
+            { key: "hostname", value: "whoami" },
+        ]);
+    });
+
+    it("adding a host adds its own join and removal resources and changes nothing else", async () => {
+        tokenOnStdout();
+        const three = labLayout().slice(0, 3);
+        mesh(three);
+        await settle();
+        const before = snapshot();
+        mocks.reset();
+        tokenOnStdout();
+        mesh([...three, fakeHost("node3", "10.0.15.13", ["agent"])]);
+        await settle();
+        const after = snapshot();
+        expect(Object.keys(after).filter((k) => k in before && before[k] !== after[k])).to.deep.equal([]);
+        expect(Object.keys(after).filter((k) => !(k in before)).sort()).to.deep.equal(["mesh-node3-swarm-join", "mesh-node3-swarm-leave", "mesh-node3-swarm-noderm"]);
+    });
+
+    it("on removal: the host leaves before the manager drops its node entry", async () => {
+        tokenOnStdout();
+        mesh(labLayout());
+        await settle();
+        const leave = mocks.named("mesh-node2-swarm-leave");
+        const noderm = mocks.named("mesh-node2-swarm-noderm");
+        expect(leave.inputs.connection.host).to.equal("10.0.15.12");
+        expect(noderm.inputs.connection.host).to.equal("10.0.15.11");
+        expect(noderm.inputs.delete).to.contain("'10.0.15.12'");
+        expect(runsAfter("mesh-node2-swarm-leave", "mesh-node2-swarm-noderm")).to.equal(true);
+        expect(() => mocks.named("mesh-node1-swarm-noderm")).to.throw(/no resource named/);
+        expect(mocks.named("mesh-node1-swarm-leave").inputs.connection.host).to.equal("10.0.15.11");
+    });
+
+    it("rejects a bad subnet or network name before creating anything", () => {
+        expect(() => mesh(labLayout(), { subnet: "10.2.0.0" })).to.throw(/settings.subnet: expected an IPv4 CIDR like 10.0.15.0\/24, got "10.2.0.0"/);
+        expect(() => mesh(labLayout(), { name: "Bad Name" })).to.throw(/settings.name: expected a Docker network name/);
+        expect(mocks.byType("command:remote:Command").filter((r) => r.name.startsWith("mesh-"))).to.have.length(0);
+    });
+});
