@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../config/load";
 import { buildHosts } from "./hosts";
 import { deployPlatform } from "./platform";
+import { deployMesh } from "./mesh";
 
 /**
  * The stack program: config is read and validated once, then each layer of the platform is built
@@ -11,9 +12,11 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     const cfg = loadStackConfig();
     const hosts = buildHosts(cfg);
     const platform = deployPlatform(cfg, hosts.hosts);
+    const mesh = deployMesh(cfg, hosts.hosts, platform);
     return {
         target: cfg.target,
         hosts: hosts.outputs,
         platform: platform.outputs,
+        mesh: mesh.outputs,
     };
 }
