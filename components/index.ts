@@ -5,4 +5,8 @@ export * as provision from "./provision";
 export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs } from "./pki";
 export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs } from "./docker";
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./zookeeper";
+export {
+    WeaveMesh, WeaveMeshArgs, OverlayMesh, OverlayMeshArgs, createContainerNetwork, ContainerNetworkArgs,
+    meshSettingsSchema, MeshSettings, MeshSettingsInput, WeaveSettingsInput, OverlaySettingsInput,
+} from "./mesh";
 export { validate, ValidationError } from "./validate";
