@@ -30,7 +30,8 @@ export function deployMesh(cfg: StackConfig, hosts: Host[], platform: MeshPlatfo
         domain: component.domain,
         agentDockerSocket: component.agentDockerSocket ?? "(default Docker socket)",
         range: component.kind === "weave" ? component.settings.ipRange : component.settings.subnet,
-        example: component.dockerParameters("<app>").map((p) => `--${p.key}=${p.value}`).join(" "),
+        dockerNetwork: component.dockerNetwork ?? "(default bridge)",
+        example: [...(component.dockerNetwork ? [`--network=${component.dockerNetwork}`] : []), ...component.dockerParameters("<app>").map((p) => `--${p.key}=${p.value}`)].join(" "),
     };
     return { network: component, component, outputs };
 }

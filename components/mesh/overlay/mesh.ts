@@ -36,7 +36,8 @@ export function chooseManager(hosts: readonly Host[], s: OverlaySettings): Host 
 
 /**
  * The same contract as WeaveMesh on Docker's own networking: a swarm-mode attachable overlay
- * network across all hosts; a container joins it with `--network <name> --network-alias <app>`,
+ * network across all hosts; a container joins it with `--network <name> --network-alias <app>`
+ * (`dockerNetwork` + `dockerParameters`),
  * and Docker's embedded DNS answers `<app>` (and `<app>.<name>`) with every instance, in a
  * shuffled order. Mesos agents keep the default Docker socket.
  */
@@ -45,6 +46,7 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
     /** Docker resolves `<app>.<network name>` as well as the bare `<app>`. */
     readonly domain: string;
     readonly agentDockerSocket = undefined;
+    readonly dockerNetwork: string;
     readonly ready: pulumi.Resource[];
     readonly settings: OverlaySettings;
     readonly manager: string;
@@ -55,6 +57,7 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
         const s = a.settings;
         this.settings = s;
         this.domain = s.name;
+        this.dockerNetwork = s.name;
         let manager: Host;
         try {
             manager = chooseManager(a.hosts, s);
@@ -103,15 +106,8 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
         this.registerOutputs({ domain: this.domain, network: s.name, subnet: s.subnet, manager: this.manager });
     }
 
-    /**
-     * Attach to the overlay under the alias `<app>`: Docker's DNS answers the alias with every
-     * container that carries it (DNS round-robin, no virtual IP).
-     */
+    /** `--network-alias <app> --hostname <app>` (on `dockerNetwork`): found as `<app>` and `<app>.<name>`. */
     dockerParameters(app: string): DockerParameter[] {
-        return [
-            { key: "network", value: this.settings.name },
-            { key: "network-alias", value: app },
-            { key: "hostname", value: app },
-        ];
+        return render.dockerParameters(app);
     }
 }

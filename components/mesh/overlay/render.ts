@@ -1,3 +1,4 @@
+import { DockerParameter } from "../../contracts";
 import { Op, emit, exec, file, q, waitFor } from "../../provision";
 import { OverlaySettings } from "../settings";
 
@@ -10,6 +11,18 @@ import { OverlaySettings } from "../settings";
 export const SWARM_PORT = 2377;
 const JOIN_FILE = "/run/microservice/mesh/swarm-join.json";
 const STATE = `docker info -f '{{.Swarm.LocalNodeState}}' 2>/dev/null`;
+
+/**
+ * Parameters that register a container on the overlay under `<app>` (the network itself is chosen
+ * with `--network`/Marathon's networks): Docker's DNS answers the alias with every container
+ * carrying it (DNS round-robin, no virtual IP).
+ */
+export function dockerParameters(app: string): DockerParameter[] {
+    return [
+        { key: "network-alias", value: app },
+        { key: "hostname", value: app },
+    ];
+}
 
 export function managerInitOps(ip: string): Op[] {
     return [

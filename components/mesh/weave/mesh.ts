@@ -37,6 +37,8 @@ export class WeaveMesh extends pulumi.ComponentResource implements ContainerNetw
     readonly kind = "weave" as const;
     readonly domain: string;
     readonly agentDockerSocket = render.WEAVE_PROXY_SOCKET;
+    /** Containers stay on the default bridge: the proxy adds the Weave interface (ethwe). */
+    readonly dockerNetwork = undefined;
     readonly ready: pulumi.Resource[];
     readonly settings: WeaveSettings;
 

@@ -102,13 +102,14 @@ describe("OverlayMesh (mocks)", () => {
         expect(m.ready.length).to.equal(4);
     });
 
-    it("implements the contract: network + alias (+ hostname), the default Docker socket, `<app>.<network>` names", () => {
+    it("implements the contract: its network, alias (+ hostname) parameters, the default Docker socket, `<app>.<network>` names", () => {
         const m = mesh([fakeHost("solo", "10.0.15.20")], { name: "apps" });
         expect(m.kind).to.equal("overlay");
         expect(m.domain).to.equal("apps");
         expect(m.agentDockerSocket).to.equal(undefined);
+        // Docker refuses a second network flag, so the network is not a parameter (Marathon: networks).
+        expect(m.dockerNetwork).to.equal("apps");
         expect(m.dockerParameters("whoami")).to.deep.equal([
-            { key: "network", value: "apps" },
             { key: "network-alias", value: "whoami" },
             { key: "hostname", value: "whoami" },
         ]);

@@ -96,6 +96,7 @@ describe("WeaveMesh (mocks)", () => {
         expect(m.kind).to.equal("weave");
         expect(m.domain).to.equal("weave.local");
         expect(m.agentDockerSocket).to.equal("/var/run/weave/weave.sock");
+        expect(m.dockerNetwork).to.equal(undefined);
         expect(m.dockerParameters("nodeapp")).to.deep.equal([{ key: "hostname", value: "nodeapp.weave.local" }]);
     });
 
