@@ -61,7 +61,7 @@ export function memberOps(s: ZooSettings, members: ZooMember[], myid: number): O
 
 /** A shell pipeline printing the answer of a four-letter word on this host (no netcat needed). */
 export function fourLetterWord(word: string, port: number): string {
-    return `timeout 5 bash -c ${q(`exec 3<>/dev/tcp/127.0.0.1/${port}; printf ${word} >&3; cat <&3`)}`;
+    return `timeout 5 bash -c ${q(`exec 5<>/dev/tcp/127.0.0.1/${port} || exit 1; printf ${word} >&5; cat <&5`)}`;
 }
 
 /** The readiness step: `srvr` reports a quorum role (standalone for a single member). */

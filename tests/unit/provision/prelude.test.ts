@@ -128,6 +128,13 @@ describe("step prelude (scripts run locally)", () => {
         expect(fs.readFileSync(h.p("after"), "utf8")).to.equal("still here\n");
     });
 
+    it("commands never write to the result stream, nor inherit the host lock", () => {
+        const r = run([exec("stray write", "false", "echo stray >&3 || true; ls -l /proc/self/fd/ >&2"), waitFor("stray", "echo x >&3; true", 2, "m")]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.equal("STEP t/s: changed (stray write)\n");
+        expect(r.stderr).to.not.match(/ 9 -> /);
+    });
+
     it("an unexpected failure names the step and the command", () => {
         const r = run([file("/proc/definitely/not/writable", "x\n")]);
         expect(r.code).to.not.equal(0);

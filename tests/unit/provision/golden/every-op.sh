@@ -18,10 +18,10 @@ ensure_packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
-  apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 update -qq 3>&- 9>&-
   # Files this stack manages may exist before their package: keep ours, never prompt.
   apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef \
-    -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 3>&- 9>&-
   __mark "packages ${missing[*]}" packages
 }
 ensure_file() { # path mode owner group tag; content on stdin
@@ -48,15 +48,15 @@ ensure_dir() { # path mode owner group
 }
 ensure_absent() { if [ -e "$1" ] || [ -L "$1" ]; then rm -rf "$1"; __mark "removed $1" "$2"; fi; }
 ensure_exec() { # description unless run tag
-  if bash -c "$2" >/dev/null 2>&1; then return 0; fi
+  if bash -c "$2" >/dev/null 2>&1 3>&- 9>&-; then return 0; fi
   local rc=0
-  bash -c "$3" || rc=$?
+  bash -c "$3" 3>&- 9>&- || rc=$?
   if [ $rc -ne 0 ]; then echo "FAILED $__step: $1 (exit $rc)" >&2; exit $rc; fi
   __mark "$1" "$4"
 }
 wait_for() { # description timeout check message
   local deadline=$((SECONDS + $2))
-  until bash -c "$3" >/dev/null 2>&1; do
+  until bash -c "$3" >/dev/null 2>&1 3>&- 9>&-; do
     if [ $SECONDS -ge $deadline ]; then echo "FAILED $__step: $4 (waited $2 s for: $1)" >&2; exit 1; fi
     sleep 1
   done
