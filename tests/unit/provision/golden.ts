@@ -16,3 +16,11 @@ export function expectGolden(dir: string, name: string, actual: string): void {
     }
     expect(actual, `golden ${path.relative(process.cwd(), file)} (UPDATE_GOLDEN=1 to accept)`).to.equal(fs.readFileSync(file, "utf8"));
 }
+
+/** The ops part of a rendered step (the shared prelude has its own golden file: provision/golden/every-op.sh). */
+export function stepBody(script: string): string {
+    const start = script.indexOf("__main() {\n");
+    const end = script.lastIndexOf("\n__finish\n}");
+    if (start < 0 || end < 0) throw new Error("not a rendered step script");
+    return script.slice(start + "__main() {\n".length, end) + "\n";
+}

@@ -1,0 +1,12 @@
+ensure_packages 'docker.io'
+ensure_file '/etc/docker/daemon.json' '0644' 'root' 'root' 'docker-daemon' <<'__EOF_5d2890578f26__'
+{
+  "log-driver": "json-file",
+  "log-opts": {
+    "max-file": "3",
+    "max-size": "10m"
+  }
+}
+__EOF_5d2890578f26__
+ensure_service 'docker' 1 'docker-daemon'
+wait_for 'docker answers' 90 'docker info >/dev/null' 'the Docker daemon did not answer `docker info`'
