@@ -25,11 +25,10 @@ export interface StackPlatform {
  * logged in to it. ZooKeeper is not here: MesosCluster creates its ZooKeeperEnsemble.
  */
 export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
-    const mgmt = singleHostWithRole(hosts, "mgmt");
     const registryHost = singleHostWithRole(hosts, "registry");
     const password = (cfg.registryPassword as pulumi.Input<string> | undefined) ?? generatedPassword();
 
-    const ca = cfg.registry.insecure ? undefined : new StackCa("stack-ca", { host: mgmt, commonName: `microservice ${pulumi.getStack()} stack CA`.slice(0, 64) });
+    const ca = cfg.registry.insecure ? undefined : new StackCa("stack-ca", { host: singleHostWithRole(hosts, "mgmt"), commonName: `microservice ${pulumi.getStack()} stack CA`.slice(0, 64) });
     const registry = new DockerRegistry("registry", {
         host: registryHost,
         port: cfg.registry.port,
@@ -62,6 +61,7 @@ export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
             registryUsername: registry.username,
             registryInsecure: cfg.registry.insecure,
             caCert: registry.caCert,
+            daemonJson: engines.daemonJson,
         },
     };
 }
