@@ -9,4 +9,8 @@ export {
     WeaveMesh, WeaveMeshArgs, OverlayMesh, OverlayMeshArgs, createContainerNetwork, ContainerNetworkArgs,
     meshSettingsSchema, MeshSettings, MeshSettingsInput, WeaveSettingsInput, OverlaySettingsInput,
 } from "./mesh";
+export {
+    FlockerZfsCluster, FlockerZfsClusterArgs, FlockerEbsVolumes, FlockerEbsVolumesArgs, volumeAppSettings, VolumeAppSettings,
+    volumeSettingsSchema, VolumeSettings, VolumeSettingsInput,
+} from "./volumes";
 export { validate, ValidationError } from "./validate";

@@ -4,6 +4,7 @@ import { hostName, ipv4 } from "../components/validate";
 import { meshRangeIssues, meshSettingsSchema, weavePasswordSchema } from "../components/mesh/settings";
 import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } from "../components/docker/settings";
 import { zookeeperSettingsSchema } from "../components/zookeeper/settings";
+import { volumeHostIssues, volumeSettingsSchema } from "../components/volumes/settings";
 
 /**
  * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
@@ -38,10 +39,13 @@ export const stackConfigSchema = z
         registryPassword: registryPasswordSchema.optional(),
         /** ZooKeeperEnsemble settings (members: hosts with role zookeeper and a zookeeperId). */
         zookeeper: zookeeperSettingsSchema.prefault({}),
+        /** Movable volumes (FlockerZfsCluster / FlockerEbsVolumes): components/volumes/settings.ts, docs/volumes.md. */
+        volumes: volumeSettingsSchema.prefault({}),
     })
     .strict()
     .superRefine((c, ctx) => {
         for (const [path, message] of meshRangeIssues(c.mesh, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesh", ...path], message });
+        for (const [path, message] of volumeHostIssues(c.volumes, c.hosts, c.target)) ctx.addIssue({ code: "custom", path: ["volumes", ...path], message });
     });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

@@ -3,6 +3,7 @@ import { loadStackConfig } from "../config/load";
 import { buildHosts } from "./hosts";
 import { deployPlatform } from "./platform";
 import { deployMesh } from "./mesh";
+import { deployVolumes } from "./volumes";
 
 /**
  * The stack program: config is read and validated once, then each layer of the platform is built
@@ -13,10 +14,12 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     const hosts = buildHosts(cfg);
     const platform = deployPlatform(cfg, hosts.hosts);
     const mesh = deployMesh(cfg, hosts.hosts, platform);
+    const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: platform.caCert });
     return {
         target: cfg.target,
         hosts: hosts.outputs,
         platform: platform.outputs,
         mesh: mesh.outputs,
+        volumes: volumes.outputs,
     };
 }

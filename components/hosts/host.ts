@@ -25,6 +25,10 @@ export interface Host {
     readonly zookeeperId?: number;
     /** Extra Mesos agent attributes from config (roles add `slavetype`). */
     readonly agentAttributes?: Readonly<Record<string, string>>;
+    /** Target aws: the EC2 instance id (EBS volumes attach to it). */
+    readonly instanceId?: pulumi.Output<string>;
+    /** Target aws: the instance's availability zone (EBS volumes live in one AZ). */
+    readonly availabilityZone?: pulumi.Output<string>;
 }
 
 export function hasRole(host: Pick<Host, "roles">, role: Role): boolean {

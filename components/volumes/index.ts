@@ -4,3 +4,5 @@ export * as zfsRender from "./zfs/render";
 export { volumeAppSettings, VolumeAppSettings } from "./app";
 export { volumeRef } from "./common";
 export * from "./settings";
+export { FlockerEbsVolumes, FlockerEbsVolumesArgs } from "./ebs/volumes";
+export * as ebsRender from "./ebs/render";

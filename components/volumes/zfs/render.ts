@@ -1,7 +1,7 @@
 import * as path from "path";
 import { absent, directory, emit, exec, file, Op, packages, q, service, unit, waitFor } from "../../provision";
 import { AppHooks } from "../settings";
-import { FLOCKER_VOLUME_TOOL, MARATHON_APP_HOOK } from "./host/host-files";
+import { FLOCKER_VOLUME_TOOL, MARATHON_APP_HOOK } from "../host/host-files";
 
 /** Pure generators of the FlockerZfsCluster steps (golden-tested). */
 

@@ -1,12 +1,16 @@
 /**
  * Regenerates host-files.ts from the host scripts beside it (the scripts are the source of truth:
  * readable and shellcheck-able; the library ships them as strings). A unit test fails when they
- * drift. Run: npx ts-node components/volumes/zfs/host/embed.ts
+ * drift. Run: npx ts-node components/volumes/host/embed.ts
  */
 import * as fs from "fs";
 import * as path from "path";
 
-export const HOST_FILES = { FLOCKER_VOLUME_TOOL: "flocker-volume.sh", MARATHON_APP_HOOK: "marathon-app.py" } as const;
+export const HOST_FILES = {
+    FLOCKER_VOLUME_TOOL: "flocker-volume.sh",
+    MARATHON_APP_HOOK: "marathon-app.py",
+    FLOCKER_EBS_VOLUME_TOOL: "flocker-ebs-volume.sh",
+} as const;
 
 export function templateLiteral(text: string): string {
     return "`" + text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${") + "`";

@@ -1,0 +1,61 @@
+import { directory, file, Op, packages, q } from "../../provision";
+import { FLOCKER_EBS_VOLUME_TOOL, MARATHON_APP_HOOK } from "../host/host-files";
+import { PATHS } from "../zfs/render";
+
+/** Pure generators of the FlockerEbsVolumes steps and commands (golden-tested). */
+
+export const EBS_TOOL = "/usr/local/sbin/flocker-ebs-volume";
+export const EBS_CONF = "/etc/microservice/volumes/ebs.conf";
+
+export interface EbsHostSpec {
+    hostIp: string;
+    mountRoot: string;
+    fsType: "ext4" | "xfs";
+    appTimeoutSeconds: number;
+    /** Bound on waiting for an attached volume to show up as a disk. */
+    deviceTimeoutSeconds: number;
+}
+
+export function ebsConf(s: EbsHostSpec): string {
+    const v: Record<string, string | number> = {
+        MOUNT_ROOT: s.mountRoot,
+        APPS_DIR: PATHS.apps,
+        HOST_IP: s.hostIp,
+        APP_TIMEOUT: s.appTimeoutSeconds,
+        MARATHON_HOOK: PATHS.marathonHook,
+        DEVICE_TIMEOUT: s.deviceTimeoutSeconds,
+    };
+    return Object.entries(v).map(([k, x]) => `${k}=${q(String(x))}\n`).join("");
+}
+
+/** The tools step of an agent: filesystem tools, the mount tool and the Marathon hook. */
+export function ebsHostOps(s: EbsHostSpec): Op[] {
+    return [
+        packages("util-linux", "python3", s.fsType === "xfs" ? "xfsprogs" : "e2fsprogs"),
+        file(EBS_TOOL, FLOCKER_EBS_VOLUME_TOOL, { mode: "0755" }),
+        file(PATHS.marathonHook, MARATHON_APP_HOOK, { mode: "0755" }),
+        directory(PATHS.confDir, { mode: "0755" }),
+        file(EBS_CONF, ebsConf(s), { mode: "0644" }),
+        directory(PATHS.apps, { mode: "0700" }),
+    ];
+}
+
+/** Runs as root whether the SSH user is root or a sudoer. */
+function asRoot(cmd: string): string {
+    return `if [ "$(id -u)" -eq 0 ]; then ${cmd}; else sudo -n ${cmd}; fi`;
+}
+
+/** On the primary, after the attachment: find the disk, format once, mount, start the app. */
+export function attachMountCommand(name: string, volumeId: string, fsType: string, deviceName: string): string {
+    return asRoot(`${EBS_TOOL} attach-mount ${q(name)} ${q(volumeId)} ${q(fsType)} ${q(deviceName)}`);
+}
+
+/** On the old primary, before the detach: stop the app, unmount. */
+export function releaseCommand(name: string): string {
+    return asRoot(`${EBS_TOOL} release ${q(name)}`);
+}
+
+/** EBS sizes are whole GiB: a fractional size rounds up, at least 1. */
+export function ebsSizeGb(sizeGb: number): number {
+    return Math.max(1, Math.ceil(sizeGb));
+}
