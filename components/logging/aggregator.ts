@@ -1,0 +1,140 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DockerParameter, LogShipping } from "../contracts";
+import { Host, singleHostWithRole } from "../hosts/host";
+import { ServerCertificate, StackCa } from "../pki";
+import { HostSteps } from "../provision";
+import { validate } from "../validate";
+import { dockerTag } from "./render";
+import { clientOps, serverOps } from "./scripts";
+import { LoggingSettings, LoggingSettingsInput, loggingSettingsSchema } from "./settings";
+
+export interface RsyslogAggregatorArgs {
+    /** Every host: its containers log through its own rsyslog, which forwards to the server. */
+    hosts: Host[];
+    /** The central server (default: the one host with role `logServer`). It forwards to itself too. */
+    server?: Host;
+    /** Stack config section `logging` (defaults: the original's ports, queue and retention). */
+    settings?: LoggingSettingsInput;
+    /** Signs the server's certificate and is trusted by every forwarder (required when settings.tls). */
+    ca?: StackCa;
+    /** Per host name: resources its logging steps must wait for. */
+    after?: Record<string, pulumi.Resource[]>;
+}
+
+const hostShape = z.custom<Host>((h) => !!h && typeof (h as Host).name === "string", "expected a Host");
+
+const argsSchema = z
+    .object({
+        hosts: z
+            .array(hostShape)
+            .min(1, "expected at least one host")
+            .refine((hs) => new Set(hs.map((h) => h.name)).size === hs.length, "expected unique host names"),
+        server: hostShape.optional(),
+        settings: loggingSettingsSchema.prefault({}),
+        ca: z.custom<StackCa>((c) => c === undefined || c instanceof StackCa, "expected a StackCa").optional(),
+    })
+    .superRefine((a, ctx) => {
+        if (a.settings.tls && !a.ca) ctx.addIssue({ code: "custom", path: ["ca"], message: "required when settings.tls is true: the stack CA (StackCa) that signs the server's certificate" });
+        if (a.server && !a.hosts.some((h) => h.name === a.server!.name)) {
+            ctx.addIssue({ code: "custom", path: ["server"], message: `expected one of the hosts (${a.hosts.map((h) => h.name).join(", ")})` });
+        }
+    });
+
+/**
+ * Container log aggregation with rsyslog, as the original: every host's containers log through
+ * Docker's syslog driver to that host's own rsyslog (/var/log/docker/<app>/docker.log), which
+ * forwards through a disk-assisted queue to one central server
+ * (/var/log/remote/<host>/<YYYY>/<MM>/<DD>/docker/<app>/docker.log). Retention runs from systemd
+ * timers. See docs/logging.md.
+ */
+export class RsyslogAggregator extends pulumi.ComponentResource implements LogShipping {
+    readonly settings: LoggingSettings;
+    readonly server: Host;
+    /** `host:port` forwarders send to. */
+    readonly serverAddress: pulumi.Output<string>;
+    readonly certificate?: ServerCertificate;
+    /** Per host name: the step after which its rsyslog takes Docker's lines. */
+    readonly hostReady: Record<string, pulumi.Resource> = {};
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: RsyslogAggregatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("microservice:index:RsyslogAggregator", name, {}, opts);
+        const a = validate(argsSchema, { hosts: args.hosts, server: args.server, settings: args.settings, ca: args.ca }, `RsyslogAggregator "${name}"`);
+        const s = a.settings;
+        this.settings = s;
+        const server = args.server ?? singleHostWithRole(args.hosts, "logServer");
+        this.server = server;
+        const protocol = s.protocol;
+        const forwardPort = protocol === "relp" ? s.relpPort : s.port;
+        this.serverAddress = server.privateIp.apply((ip) => `${ip}:${forwardPort}`);
+
+        const steps = Object.fromEntries(args.hosts.map((h) => [h.name, new HostSteps(this, name, h, args.after?.[h.name] ?? [])]));
+        const caPem = a.ca ? a.ca.caCert : pulumi.output(undefined);
+
+        for (const host of args.hosts) {
+            const ops = pulumi.all([server.privateIp, caPem]).apply(([address, ca]) =>
+                clientOps({
+                    host: host.name,
+                    localPort: s.localPort,
+                    target: { protocol, address, port: forwardPort, tls: s.tls ? { peerName: server.name } : undefined },
+                    queueMaxDiskSpace: s.queueMaxDiskSpace,
+                    forwardJournal: s.forwardJournal,
+                    retentionDays: s.retentionDays.client,
+                    caPem: s.tls ? ca : undefined,
+                }),
+            );
+            this.hostReady[host.name] = steps[host.name].add("logging-client", ops);
+        }
+
+        let cert: pulumi.Output<{ certPem: string; keyPath: string } | undefined> = pulumi.output(undefined);
+        if (s.tls) {
+            this.certificate = a.ca!.issue(
+                `${name}-tls`,
+                { host: server, commonName: server.name, ips: [server.privateIp], dnsNames: [server.name], after: [this.hostReady[server.name]] },
+                { parent: this },
+            );
+            const c = this.certificate;
+            cert = c.certPem.apply((certPem) => ({ certPem, keyPath: c.keyPath }));
+        }
+        const senders = pulumi.all(args.hosts.map((h) => h.privateIp));
+        const serverStep = steps[server.name].add(
+            "logging-server",
+            pulumi.all([senders, cert, caPem]).apply(([ips, c, ca]) =>
+                serverOps({
+                    port: s.port,
+                    relpPort: protocol === "relp" ? s.relpPort : undefined,
+                    allowedSenders: [...new Set([...ips, ...s.allowedSenders])],
+                    tls: s.tls,
+                    keyPath: c?.keyPath,
+                    certPem: c?.certPem,
+                    caPem: s.tls ? ca : undefined,
+                    retentionDays: s.retentionDays.server,
+                }),
+            ),
+        );
+        this.ready = [...Object.values(this.hostReady), serverStep];
+        this.registerOutputs({ serverAddress: this.serverAddress });
+    }
+
+    /**
+     * The `docker run` flags (Marathon `container.docker.parameters`) that send an app's output to
+     * the local rsyslog under tag `docker/<app>`. The address is the host's own loopback, so a
+     * container starts whether or not the central server is up. Blocking mode (Docker's default):
+     * a stalled local rsyslog would stall the app's writes rather than drop lines.
+     */
+    dockerParameters(app: string): DockerParameter[] {
+        return this.parametersForTag(dockerTag(app));
+    }
+
+    /** The same flags for a tag given as is (e.g. a placeholder in docs and outputs). */
+    parametersForTag(tag: string): DockerParameter[] {
+        return [
+            { key: "log-driver", value: "syslog" },
+            { key: "log-opt", value: `syslog-address=tcp://127.0.0.1:${this.settings.localPort}` },
+            // rfc3164 carries the hostname and takes tags of any length (rfc5424 limits APP-NAME to 48).
+            { key: "log-opt", value: "syslog-format=rfc3164" },
+            { key: "log-opt", value: `tag=${tag}` },
+        ];
+    }
+}
