@@ -13,4 +13,7 @@ export {
     FlockerZfsCluster, FlockerZfsClusterArgs, FlockerEbsVolumes, FlockerEbsVolumesArgs, volumeAppSettings, VolumeAppSettings,
     volumeSettingsSchema, VolumeSettings, VolumeSettingsInput,
 } from "./volumes";
+export {
+    RsyslogAggregator, RsyslogAggregatorArgs, loggingSettingsSchema, LoggingSettings, LoggingSettingsInput,
+} from "./logging";
 export { validate, ValidationError } from "./validate";

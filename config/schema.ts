@@ -5,6 +5,7 @@ import { meshRangeIssues, meshSettingsSchema, weavePasswordSchema } from "../com
 import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } from "../components/docker/settings";
 import { zookeeperSettingsSchema } from "../components/zookeeper/settings";
 import { volumeHostIssues, volumeSettingsSchema } from "../components/volumes/settings";
+import { loggingSettingsSchema } from "../components/logging/settings";
 
 /**
  * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
@@ -41,6 +42,8 @@ export const stackConfigSchema = z
         zookeeper: zookeeperSettingsSchema.prefault({}),
         /** Movable volumes (FlockerZfsCluster / FlockerEbsVolumes): components/volumes/settings.ts, docs/volumes.md. */
         volumes: volumeSettingsSchema.prefault({}),
+        /** Log aggregation (RsyslogAggregator, server on the host with role logServer): components/logging/settings.ts, docs/logging.md. */
+        logging: loggingSettingsSchema.prefault({}),
     })
     .strict()
     .superRefine((c, ctx) => {

@@ -4,6 +4,7 @@ import { buildHosts } from "./hosts";
 import { deployPlatform } from "./platform";
 import { deployMesh } from "./mesh";
 import { deployVolumes } from "./volumes";
+import { deployLogging } from "./logging";
 
 /**
  * The stack program: config is read and validated once, then each layer of the platform is built
@@ -15,11 +16,14 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     const platform = deployPlatform(cfg, hosts.hosts);
     const mesh = deployMesh(cfg, hosts.hosts, platform);
     const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: platform.caCert });
+    // rsyslog needs only the hosts; containers reach it through logging.shipping.dockerParameters.
+    const logging = deployLogging(cfg, hosts.hosts, platform);
     return {
         target: cfg.target,
         hosts: hosts.outputs,
         platform: platform.outputs,
         mesh: mesh.outputs,
         volumes: volumes.outputs,
+        logging: logging.outputs,
     };
 }
