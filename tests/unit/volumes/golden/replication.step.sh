@@ -1,0 +1,444 @@
+ensure_packages 'openssh-client' 'sudo' 'python3'
+ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_f0aa4c386490__'
+#!/bin/bash
+# flocker-volume: movable ZFS datasets for the microservice stack (installed by FlockerZfsCluster).
+# Run as root by the placement step on a dataset's desired primary; peers reach it through the
+# replication key, whose forced command (`serve`) allows only the verbs a move needs.
+set -euo pipefail
+export LC_ALL=C
+CONF=/etc/microservice/volumes/volumes.conf
+# shellcheck source=/dev/null
+. "$CONF"
+: "${POOL:?}" "${MOUNT_ROOT:?}" "${STATE_DIR:?}" "${APPS_DIR:?}" "${PEERS:?}" "${HOST_NAME:?}" "${HOST_IP:?}"
+: "${REPL_USER:?}" "${SSH_KEY:?}" "${KNOWN_HOSTS:?}" "${APP_TIMEOUT:?}" "${TRANSFER_TIMEOUT:?}" "${MARATHON_HOOK:?}"
+
+log() { echo "flocker-volume[$HOST_NAME]: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+now_ms() { date +%s%3N; }
+ds() { echo "$POOL/$1"; }
+incoming() { echo "$POOL/incoming_$1"; }
+exists() { zfs list -H -o name "$1" >/dev/null 2>&1; }
+prop() { zfs get -H -o value "$2" "$1"; }
+check_name() { [[ ${1:-} =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "bad volume name: '${1:-}'"; }
+check_snap() { [[ ${1:-} =~ ^move-[0-9]+-[12]$ ]] || die "bad snapshot name: '${1:-}'"; }
+check_num() { [[ ${1:-} =~ ^[0-9]+$ ]] || die "expected a number, got '${1:-}'"; }
+check_ip() { [[ ${1:-} =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "expected an IPv4 address, got '${1:-}'"; }
+
+# --- verbs a peer may call (through `serve`) -------------------------------------------------
+
+# "primary <epoch>", "secondary <epoch>" or "absent": where this host stands for a volume.
+status() {
+  check_name "$1"
+  local d e; d=$(ds "$1")
+  if ! exists "$d"; then echo absent; return 0; fi
+  e=$(prop "$d" microservice:epoch)
+  [[ $e =~ ^[0-9]+$ ]] || e=0
+  if [ "$(prop "$d" microservice:primary)" = true ]; then echo "primary $e"; else echo "secondary $e"; fi
+}
+
+snapshot() {
+  check_name "$1"; check_snap "$2"
+  local s; s="$(ds "$1")@$2"
+  # A snapshot of the same name is left over from a failed attempt at the same move.
+  if exists "$s"; then zfs destroy "$s"; fi
+  zfs snapshot "$s"
+}
+
+# The stream of a snapshot (incremental from a previous one when given) on stdout.
+send() {
+  check_name "$1"; check_snap "$2"
+  if [ -n "${3:-}" ]; then check_snap "$3"; zfs send -i "@$3" "$(ds "$1")@$2"; else zfs send "$(ds "$1")@$2"; fi
+}
+
+# What the files of a mounted dataset are: type, mode, owner and path of every entry, then the
+# sha256 of every regular file. Equal listings = equal data.
+listing() ( # in a subshell: its cd must not keep the mount busy
+  cd "$1"
+  find . -xdev -printf '%y %m %U:%G %p -> %l\n' | sort
+  find . -xdev -type f -print0 | sort -z | xargs -0r sha256sum
+)
+hashes() {
+  check_name "$1"
+  local d; d=$(ds "$1")
+  [ "$(prop "$d" mounted)" = yes ] || die "$d is not mounted"
+  listing "$(prop "$d" mountpoint)"
+}
+
+# The copy here is no longer the primary: keep the data (until removed by hand), stop serving it.
+demote() {
+  check_name "$1"; check_num "$2"
+  local d e; d=$(ds "$1")
+  exists "$d" || return 0
+  e=$(prop "$d" microservice:epoch); [[ $e =~ ^[0-9]+$ ]] || e=0
+  [ "$e" -lt "$2" ] || die "refusing to demote $d: its epoch $e is not older than $2"
+  zfs set microservice:primary=false "$d"
+  zfs set canmount=noauto "$d"
+  if [ "$(prop "$d" mounted)" = yes ]; then zfs umount "$d"; fi
+  log "demoted $d (epoch $e): kept, unmounted"
+}
+
+# stop | start <ip> | resume: the app that uses a volume (hooks written by the stack).
+app() {
+  local verb=$1 name=$2 ip=${3:-}
+  check_name "$name"
+  case $verb in stop|resume) ;; start) check_ip "$ip" ;; *) die "bad app verb: $verb" ;; esac
+  if [ -f "$APPS_DIR/$name.marathon" ]; then
+    timeout "$APP_TIMEOUT" python3 "$MARATHON_HOOK" "$verb" "$APPS_DIR/$name.marathon" ${ip:+"$ip"}
+  else
+    local hook="$APPS_DIR/$name.stop"
+    [ "$verb" = stop ] || hook="$APPS_DIR/$name.start"
+    if [ -f "$hook" ]; then
+      VOLUME="$name" VOLUME_PATH="$MOUNT_ROOT/$name" HOST_IP="$HOST_IP" timeout "$APP_TIMEOUT" bash "$hook" </dev/null >&2
+    else
+      log "no app uses $name: nothing to $verb"
+    fi
+  fi
+}
+
+# The forced command of the replication key: one verb from the list, arguments checked again
+# by the root side (sudo allows only `flocker-volume peer ...`).
+serve() {
+  local -a argv
+  read -r -a argv <<<"${SSH_ORIGINAL_COMMAND:-}"
+  case ${argv[0]:-} in
+    status|snapshot|send|hashes|demote) ;;
+    app) case ${argv[1]:-} in stop|resume) ;; *) die "not allowed: app ${argv[1]:-}" ;; esac ;;
+    *) die "not allowed: '${argv[0]:-}'" ;;
+  esac
+  exec sudo -n /usr/local/sbin/flocker-volume peer "${argv[@]}"
+}
+
+peer_verb() {
+  local verb=${1:-}; shift || true
+  case $verb in
+    status|snapshot|send|hashes|demote) "$verb" "$@" ;;
+    app) case ${1:-} in stop|resume) app "$@" ;; *) die "not allowed: app ${1:-}" ;; esac ;;
+    *) die "not allowed: '$verb'" ;;
+  esac
+}
+
+# --- the placement step (root, on the desired primary) --------------------------------------
+
+on_peer() { # ip verb args...
+  local ip=$1; shift
+  ssh -n -i "$SSH_KEY" -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
+    -o UserKnownHostsFile="$KNOWN_HOSTS" -o ConnectTimeout=10 -o ServerAliveInterval=5 \
+    -o ServerAliveCountMax=6 -o LogLevel=ERROR "$REPL_USER@$ip" "$*"
+}
+
+mount_here() {
+  local d=$1
+  if [ "$(prop "$d" mounted)" != yes ]; then zfs mount "$d"; fi
+  [ "$(prop "$d" mounted)" = yes ] || die "$d did not mount"
+}
+
+# Exit 0 when the volume is primary here, mounted where apps expect it, with its quota, and no
+# earlier run left work undone. The placement step's guard: true means nothing to do.
+is_placed() {
+  check_name "$1"; check_num "$2"
+  local d; d=$(ds "$1")
+  exists "$d" &&
+    [ "$(prop "$d" microservice:primary)" = true ] &&
+    [ "$(prop "$d" mounted)" = yes ] &&
+    [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$1" ] &&
+    [ "$(zfs get -Hp -o value quota "$d")" = "$2" ] &&
+    [ ! -e "$STATE_DIR/$1.pending-start" ] &&
+    [ ! -e "$STATE_DIR/$1.pending-demote" ]
+}
+
+# Make this host the volume's primary: create it if no host has it, move it here if another
+# host is its primary, finish a previous run's work if it is already here.
+place() {
+  check_name "$1"; check_num "$2"
+  local name=$1 quota=$2 d; d=$(ds "$1")
+  mkdir -p "$STATE_DIR"; chmod 0700 "$STATE_DIR"
+
+  # Discovery: the primary is the host whose copy says so with the highest epoch.
+  local here best="" best_e=-1 tie=0 copies="" pname pip s e
+  local -a primaries=()
+  here=$(status "$name")
+  case $here in
+    primary*) best=local; best_e=${here#primary }; primaries+=("local:$best_e") ;;
+    secondary*) copies+=" $HOST_NAME" ;;
+  esac
+  declare -A peer_name=()
+  while read -r pname pip; do
+    if [ -z "${pname:-}" ] || [ "$pname" = "$HOST_NAME" ]; then continue; fi
+    s=$(on_peer "$pip" status "$name") || die "cannot ask $pname ($pip) about $name: refusing to guess where it is (is the host up?)"
+    peer_name[$pip]=$pname
+    case $s in
+      primary\ *)
+        e=${s#primary }; check_num "$e"; primaries+=("$pip:$e")
+        if [ "$e" -gt "$best_e" ]; then best=$pip; best_e=$e; tie=0; elif [ "$e" -eq "$best_e" ]; then tie=1; fi ;;
+      secondary\ *) copies+=" $pname" ;;
+      absent) ;;
+      *) die "unexpected answer from $pname about $name: $s" ;;
+    esac
+  done <"$PEERS"
+
+  [ "$tie" = 0 ] || die "two hosts hold $name as primary with epoch $best_e: demote the stale one by hand (flocker-volume demote)"
+  if [ -z "$best" ]; then
+    [ -z "$copies" ] || die "no host holds $name as primary, but copies exist on:$copies; refusing to create an empty one"
+    touch "$STATE_DIR/$name.pending-start"
+    zfs create -o quota="$quota" -o mountpoint="$MOUNT_ROOT/$name" -o microservice:primary=true -o microservice:epoch=1 "$d"
+    log "created $d ($quota bytes) at $MOUNT_ROOT/$name"
+    best=local; best_e=1
+  fi
+  MOVE_T_STOP=""
+  if [ "$best" != local ]; then
+    move_from "$best" "${peer_name[$best]}" "$best_e" "$name" "$quota"
+    best_e=$((best_e + 1))
+  else
+    # Already here (the guard failed): quota, mount, and whatever a previous run left undone.
+    zfs set quota="$quota" "$d"
+    zfs set canmount=on "$d"
+    [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
+    mount_here "$d"
+  fi
+  # Every other copy that still says primary is older (the source of a move, or a copy whose
+  # demotion failed before): demote it, so that only this copy is mounted and used.
+  local p demoted=1
+  for p in "${primaries[@]}"; do
+    pip=${p%%:*}
+    [ "$pip" != local ] || continue
+    if on_peer "$pip" demote "$name" "$best_e"; then :; else log "could not demote the old copy on ${peer_name[$pip]}"; demoted=0; fi
+  done
+  if [ "$demoted" = 1 ]; then rm -f "$STATE_DIR/$name.pending-demote"; else touch "$STATE_DIR/$name.pending-demote"; fi
+  if [ -e "$STATE_DIR/$name.pending-start" ]; then
+    app start "$name" "$HOST_IP"
+    rm -f "$STATE_DIR/$name.pending-start"
+  fi
+  if [ -n "$MOVE_T_STOP" ]; then report "$(now_ms)"; fi
+  [ "$demoted" = 1 ] || die "$name is primary here, but an older copy still says primary: re-run to demote it"
+}
+
+# The move protocol. Until the commit point, the source stays primary and any failure puts the
+# app back on it; after it, the data is here and verified.
+move_from() {
+  local src=$1 src_name=$2 epoch=$3 name=$4 quota=$5
+  local new=$((epoch + 1)) d inc tmp
+  local s1="move-$new-1" s2="move-$new-2"
+  d=$(ds "$name"); inc=$(incoming "$name")
+  tmp=$(mktemp -d)
+  MOVE_SRC=$src MOVE_NAME=$name MOVE_INC=$inc MOVE_TMP=$tmp MOVE_STOPPED=0 MOVE_COMMITTED=0
+  trap 'move_exit $?' EXIT
+  # Left over from a failed attempt: the source was primary all along, so it is worthless.
+  if exists "$inc"; then zfs umount "$inc" 2>/dev/null || true; zfs destroy -r "$inc"; fi
+  local t0 t_stop t_stopped t_sent t_verified t_started
+  t0=$(now_ms)
+  log "moving $name from $src_name ($src) to $HOST_NAME: full copy while the app runs"
+  on_peer "$src" snapshot "$name" "$s1"
+  on_peer "$src" send "$name" "$s1" | timeout "$TRANSFER_TIMEOUT" zfs recv -u "$inc"
+
+  t_stop=$(now_ms)
+  MOVE_STOPPED=1
+  on_peer "$src" app stop "$name"
+  t_stopped=$(now_ms)
+  on_peer "$src" snapshot "$name" "$s2"
+  on_peer "$src" send "$name" "$s2" "$s1" | timeout "$TRANSFER_TIMEOUT" zfs recv -F -u "$inc"
+  t_sent=$(now_ms)
+
+  # Verify before anything changes on the source: both sides list their files, in parallel.
+  zfs set canmount=on "$inc"
+  zfs set mountpoint="$STATE_DIR/verify/$name" "$inc"
+  mount_here "$inc"
+  on_peer "$src" hashes "$name" >"$tmp/source" &
+  local pid=$!
+  listing "$STATE_DIR/verify/$name" >"$tmp/target"
+  wait "$pid" || die "could not list $name on $src_name"
+  if ! cmp -s "$tmp/source" "$tmp/target"; then
+    diff "$tmp/source" "$tmp/target" | head -5 >&2 || true
+    die "the copy of $name on $HOST_NAME differs from $src_name: not moved"
+  fi
+  t_verified=$(now_ms)
+
+  # Commit: the copy here becomes the primary (a higher epoch wins over the source's).
+  zfs umount "$inc"
+  if exists "$d"; then zfs destroy -r "$d"; fi
+  zfs rename "$inc" "$d"
+  zfs set quota="$quota" "$d"
+  zfs set microservice:epoch="$new" "$d"
+  zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
+  touch "$STATE_DIR/$name.pending-start"
+  zfs set microservice:primary=true "$d"
+  MOVE_COMMITTED=1
+  mount_here "$d"
+  zfs destroy "$d@$s1" || true
+  trap - EXIT
+  rm -rf "$tmp"
+  MOVE_FROM=$src_name MOVE_EPOCH=$new MOVE_T0=$t0 MOVE_T_STOP=$t_stop MOVE_T_STOPPED=$t_stopped MOVE_T_SENT=$t_sent MOVE_T_VERIFIED=$t_verified
+}
+
+# What a move took, kept in the state dir and logged: downtime = app stop requested -> app started.
+report() {
+  local t_started=$1
+  printf '{"volume":"%s","from":"%s","to":"%s","epoch":%d,"copyMs":%d,"stopMs":%d,"finalSendMs":%d,"verifyMs":%d,"startMs":%d,"downtimeMs":%d,"stoppedAt":%d,"startedAt":%d}\n' \
+    "$MOVE_NAME" "$MOVE_FROM" "$HOST_NAME" "$MOVE_EPOCH" $((MOVE_T_STOP - MOVE_T0)) $((MOVE_T_STOPPED - MOVE_T_STOP)) \
+    $((MOVE_T_SENT - MOVE_T_STOPPED)) $((MOVE_T_VERIFIED - MOVE_T_SENT)) $((t_started - MOVE_T_VERIFIED)) \
+    $((t_started - MOVE_T_STOP)) "$MOVE_T_STOP" "$t_started" >"$STATE_DIR/$MOVE_NAME.last-move"
+  log "MOVED $(cat "$STATE_DIR/$MOVE_NAME.last-move")"
+}
+
+move_exit() {
+  local rc=$1
+  rm -rf "$MOVE_TMP"
+  [ "$rc" -ne 0 ] || return 0
+  if [ "$MOVE_COMMITTED" = 1 ]; then
+    log "the move of $MOVE_NAME committed (data is here) but a later step failed: re-run to finish"
+    return 0
+  fi
+  log "move of $MOVE_NAME failed: the source stays primary"
+  if exists "$MOVE_INC"; then zfs umount "$MOVE_INC" 2>/dev/null || true; zfs destroy -r "$MOVE_INC" || true; fi
+  if [ "$MOVE_STOPPED" = 1 ]; then
+    on_peer "$MOVE_SRC" app resume "$MOVE_NAME" || log "could not restart the app on the source: start it there"
+  fi
+}
+
+case ${1:-} in
+  serve) serve ;;
+  peer) shift; peer_verb "$@" ;;
+  status|hashes) "$1" "${2:-}" ;;
+  is-placed) is_placed "${2:-}" "${3:-}" ;;
+  place) place "${2:-}" "${3:-}" ;;
+  demote) demote "${2:-}" "${3:-}" ;;
+  app) shift; app "$@" ;;
+  *) echo "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]" >&2; exit 2 ;;
+esac
+__EOF_f0aa4c386490__
+ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
+#!/usr/bin/python3
+"""Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).
+
+  marathon-app stop   CONF        scale to 0 instances and wait until no task runs
+  marathon-app start  CONF IP     1 instance, pinned to the new primary (hostname CLUSTER IP)
+  marathon-app resume CONF        1 instance where it was (the move failed; the source is primary)
+
+CONF is a 0600 JSON file: url, username, password, appId, timeoutSeconds, caFile (optional).
+Volume apps run one instance (single-attach data), so no instance count is kept between calls.
+An app that Marathon does not know (404) is left alone: nothing to stop or start.
+"""
+import base64
+import json
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+def log(msg):
+    print("marathon-app: " + msg, file=sys.stderr, flush=True)
+
+
+class Marathon:
+    def __init__(self, conf):
+        self.base = conf["url"].rstrip("/")
+        token = base64.b64encode(("%s:%s" % (conf["username"], conf["password"])).encode()).decode()
+        self.headers = {"Content-Type": "application/json", "Accept": "application/json", "Authorization": "Basic " + token}
+        self.context = ssl.create_default_context(cafile=conf.get("caFile") or None) if self.base.startswith("https:") else None
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=self.headers)
+        try:
+            with urllib.request.urlopen(req, timeout=15, context=self.context) as r:
+                raw = r.read()
+                return r.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            try:
+                return e.code, json.loads(raw) if raw else None
+            except ValueError:
+                return e.code, raw.decode(errors="replace")
+
+    def app(self, app_id):
+        code, body = self.call("GET", "/v2/apps%s" % app_id)
+        if code == 404:
+            return None
+        if code != 200:
+            raise SystemExit("marathon-app: GET %s answered %s: %s" % (app_id, code, body))
+        return body["app"]
+
+    def update(self, app_id, patch):
+        # partialUpdate (the default) merges; force overrides a deployment still running.
+        code, body = self.call("PUT", "/v2/apps%s?force=true" % app_id, patch)
+        if code not in (200, 201):
+            raise SystemExit("marathon-app: PUT %s answered %s: %s" % (app_id, code, body))
+
+
+def pinned(constraints, ip):
+    """The app's constraints with any hostname pin replaced by one to `ip`."""
+    kept = [c for c in constraints or [] if not (c and c[0] == "hostname" and len(c) == 3 and c[1] in ("CLUSTER", "LIKE", "IS"))]
+    return kept + [["hostname", "CLUSTER", ip]]
+
+
+def wait_stopped(m, app_id, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        app = m.app(app_id)
+        if app is None or (app.get("tasksRunning", 0) == 0 and app.get("tasksStaged", 0) == 0 and not app.get("deployments")):
+            return
+        if time.monotonic() >= deadline:
+            raise SystemExit("marathon-app: %s still has tasks after %ss" % (app_id, timeout))
+        time.sleep(0.5)
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("stop", "start", "resume") or (argv[1] == "start" and len(argv) != 4):
+        raise SystemExit(__doc__)
+    verb, conf_path = argv[1], argv[2]
+    with open(conf_path) as f:
+        conf = json.load(f)
+    m, app_id = Marathon(conf), conf["appId"]
+    app = m.app(app_id)
+    if app is None:
+        log("%s is not deployed: nothing to %s" % (app_id, verb))
+        return
+    if verb == "stop":
+        m.update(app_id, {"instances": 0})
+        wait_stopped(m, app_id, int(conf.get("timeoutSeconds", 120)))
+        log("%s suspended" % app_id)
+    elif verb == "start":
+        m.update(app_id, {"instances": 1, "constraints": pinned(app.get("constraints"), argv[3])})
+        log("%s started, pinned to %s" % (app_id, argv[3]))
+    else:
+        m.update(app_id, {"instances": 1})
+        log("%s resumed where it was" % app_id)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
+__EOF_ac4c40edc8bc__
+ensure_dir '/etc/microservice/volumes' '0755' 'root' 'root'
+ensure_file '/etc/microservice/volumes/volumes.conf' '0644' 'root' 'root' '/etc/microservice/volumes/volumes.conf' <<'__EOF_3b1c8310dbca__'
+POOL='flocker'
+MOUNT_ROOT='/flocker'
+STATE_DIR='/var/lib/microservice/volumes'
+APPS_DIR='/etc/microservice/volumes/apps'
+PEERS='/etc/microservice/volumes/peers'
+HOST_NAME='node2'
+HOST_IP='10.0.15.12'
+REPL_USER='flocker-repl'
+SSH_KEY='/etc/microservice/volumes/id_replication'
+KNOWN_HOSTS='/etc/microservice/volumes/known_hosts'
+APP_TIMEOUT='120'
+TRANSFER_TIMEOUT='3600'
+MARATHON_HOOK='/usr/local/lib/microservice/volumes/marathon-app'
+__EOF_3b1c8310dbca__
+ensure_dir '/etc/microservice/volumes/apps' '0700' 'root' 'root'
+ensure_dir '/var/lib/microservice/volumes' '0700' 'root' 'root'
+ensure_exec 'replication user flocker-repl' 'id -u '\''flocker-repl'\''' 'useradd --system --home-dir '\''/var/lib/flocker-repl'\'' --shell /bin/sh '\''flocker-repl'\'' && usermod -p '\''*'\'' '\''flocker-repl'\''' 'replication user flocker-repl'
+ensure_dir '/var/lib/flocker-repl' '0755' 'root' 'root'
+ensure_dir '/var/lib/flocker-repl/.ssh' '0755' 'root' 'root'
+ensure_file '/var/lib/flocker-repl/.ssh/authorized_keys' '0644' 'root' 'root' '/var/lib/flocker-repl/.ssh/authorized_keys' <<'__EOF_1402c4564aaa__'
+restrict,command="/usr/local/sbin/flocker-volume serve" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPUBLIC microservice-volumes-replication
+__EOF_1402c4564aaa__
+ensure_file '/etc/sudoers.d/microservice-volumes' '0440' 'root' 'root' '/etc/sudoers.d/microservice-volumes' <<'__EOF_8e27c2f25b3f__'
+# The replication key's forced command may run the volume tool's peer verbs as root (they check their arguments).
+Defaults:flocker-repl !requiretty
+flocker-repl ALL=(root) NOPASSWD: /usr/local/sbin/flocker-volume peer *
+__EOF_8e27c2f25b3f__
+ensure_exec 'sudoers rule valid' 'visudo -cqf /etc/sudoers.d/microservice-volumes' 'rm -f /etc/sudoers.d/microservice-volumes; echo "invalid sudoers rule removed" >&2; exit 1' 'sudoers rule valid'
+{
+cat /etc/ssh/ssh_host_ed25519_key.pub
+} >&3
