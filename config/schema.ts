@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { ROLES } from "../components/hosts/host";
-import { hostName, ipv4 } from "../components/validate";
+import { hostSchema, hostsIssues, hostsSections, layoutIssues, withDefaultHosts } from "./sections/hosts";
 import { meshRangeIssues, meshSettingsSchema, weavePasswordSchema } from "../components/mesh/settings";
 import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } from "../components/docker/settings";
 import { zookeeperSettingsSchema } from "../components/zookeeper/settings";
@@ -11,23 +10,17 @@ import { loggingSettingsSchema } from "../components/logging/settings";
  * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
  * index.ts and passed into components as args. Each section belongs to one layer of the platform.
  */
-export const hostSchema = z
-    .object({
-        name: hostName,
-        roles: z.array(z.enum(ROLES, { message: `expected one of ${ROLES.join(", ")}` })).min(1, "expected at least one role"),
-        /** Private address (local, vagrant, aws: fixed address in the cluster network; hosts: the machine's address). */
-        ip: ipv4,
-        zookeeperId: z.number().int().min(1).max(255, "expected a ZooKeeper myid from 1 to 255").optional(),
-        agentAttributes: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, "expected an attribute name"), z.string().regex(/^[A-Za-z0-9._-]+$/, "expected an attribute value of letters, digits, . _ -")).optional(),
-    })
-    .strict();
+// The hosts layer's sections and rules live in config/sections/hosts.ts (docs/hosts.md).
+export { hostSchema, TARGETS, originalTopology } from "./sections/hosts";
 
-export const TARGETS = ["local", "vagrant", "aws", "hosts"] as const;
-
-export const stackConfigSchema = z
+export const stackConfigSchema = z.preprocess(withDefaultHosts, z
     .object({
-        target: z.enum(TARGETS, { message: `expected one of ${TARGETS.join(", ")}` }).default("local"),
-        hosts: z.array(hostSchema).min(1, "expected at least one host"),
+        /** target, hosts, network and one section per target (local, vagrant, aws, existing). */
+        ...hostsSections,
+        /** Secret. Target "hosts": the private key that logs in to every host (the lab generates one). */
+        sshPrivateKey: z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "expected an SSH private key (PEM / OpenSSH)").optional(),
+        /** Target "hosts": the user that logs in (root, or a user with passwordless sudo). */
+        sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a user name").default("root"),
         /** Container network (WeaveMesh or OverlayMesh): components/mesh/settings.ts, docs/mesh.md. */
         mesh: meshSettingsSchema.prefault({}),
         /** Secret. Weave's shared password; generated (openssl rand, kept in state as a secret) when unset. */
@@ -47,12 +40,22 @@ export const stackConfigSchema = z
     })
     .strict()
     .superRefine((c, ctx) => {
+        for (const [path, message] of hostsIssues(c)) ctx.addIssue({ code: "custom", path, message });
         for (const [path, message] of meshRangeIssues(c.mesh, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesh", ...path], message });
         for (const [path, message] of volumeHostIssues(c.volumes, c.hosts, c.target)) ctx.addIssue({ code: "custom", path: ["volumes", ...path], message });
-    });
+    }));
+
+/**
+ * What the whole platform (stack/program.ts) needs besides: exactly one mgmt, registry and
+ * logServer, at least one ZooKeeper, master, Marathon and agent, 1, 3 or 5 ZooKeepers. Kept apart
+ * so that a stack (or a test) using only some components may have fewer roles.
+ */
+export const platformConfigSchema = stackConfigSchema.superRefine((c, ctx) => {
+    for (const [path, message] of layoutIssues(c)) ctx.addIssue({ code: "custom", path, message });
+});
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 
 /** Top-level keys that must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly string[] = ["weavePassword", "registryPassword"];
+export const SECRET_KEYS: readonly string[] = ["weavePassword", "registryPassword", "sshPrivateKey"];

@@ -1,0 +1,10 @@
+/**
+ * The lab's stack-config extras, merged into `lab.stackConfig()` for the full-stack run of every lab
+ * test file. Each layer's owner adds its lab settings here (e.g. mesh `{ implementation: "overlay" }`
+ * because Weave cannot be had on this machine, a short Mesos readiness timeout because Mesos cannot
+ * run here and its steps are expected to fail fast).
+ */
+export const labStackExtras: Record<string, unknown> = {
+    // Weave's script and images cannot be fetched here: the lab proves the overlay implementation.
+    mesh: { implementation: "overlay" },
+};
