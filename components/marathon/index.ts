@@ -1,0 +1,12 @@
+export { MarathonApp, MarathonAppArgs, MarathonAccessArgs, MARATHON_APP_TYPE, definitionOf, marathonAccess } from "./app";
+export {
+    AppSpec, Constraint, HealthCheckSpec, MarathonDefinition, NetworkSpec, PortMappingSpec, UpgradeStrategySpec, VolumeSpec, appSpecSchema, toDefinition,
+} from "./definition";
+export { definitionErrors, validateDefinition } from "./schema";
+export { normalize, diffDefinitions, fromServer, DefinitionDiff } from "./normalize";
+export { MarathonAccess, JumpHost, Timing, DEFAULT_TIMING } from "./client";
+export * as marathonClient from "./client";
+export { openTunnel, withMarathon, sshArgs } from "./tunnel";
+export {
+    marathonProvider, AppInputs, AppOutputs, checkInputs, diffInputs, createApp, readApp, updateApp, deleteAppAndWait, sameDefinition,
+} from "./provider";

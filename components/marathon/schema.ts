@@ -1,0 +1,47 @@
+/**
+ * Validation of app definitions against Marathon's own JSON schema (draft-04, copied with
+ * provenance in ./schema/). Runs in the resource constructor and again in the provider's `check`,
+ * so an invalid definition fails at `pulumi preview`, before Marathon sees it.
+ *
+ * This module is captured by the dynamic provider's serialized closure: it keeps no module-level
+ * state (the compiled validator is cached on globalThis) and requires ajv inside the function.
+ */
+// Captured as text: the serializer cannot capture the schema object itself (it mistakes its `default` keys for module exports).
+// Descriptions (strings) are dropped: they are most of the text and never change a verdict.
+const SCHEMA_TEXT: string = JSON.stringify(require("./schema/AppDefinition.json"), (k, v) => (k === "description" && typeof v === "string" ? undefined : v));
+
+type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] | null };
+
+
+function compiled(): Validator {
+    // A string key: the serializer cannot carry a module-level Symbol.
+    const CACHE = "__microserviceMarathonAppDefinitionValidator";
+    const g = globalThis as any;
+    if (!g[CACHE]) {
+        const Ajv = require("ajv-draft-04");
+        // The file declares the unversioned meta-schema URI: drop it, the draft is fixed by ajv-draft-04.
+        const { $schema, ...schema } = JSON.parse(SCHEMA_TEXT) as Record<string, unknown>;
+        const ajv = new (Ajv.default ?? Ajv)({ allErrors: true, strict: false, formats: { "date-time": true } });
+        g[CACHE] = ajv.compile(schema);
+    }
+    return g[CACHE];
+}
+
+/** Schema violations of a definition, one line each (`/path: message`); empty when valid. */
+export function definitionErrors(definition: unknown): string[] {
+    const validate = compiled();
+    if (validate(definition)) return [];
+    return (validate.errors ?? []).map((e) => {
+        const extra = e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : e.params && "additionalProperty" in e.params ? ` ("${e.params.additionalProperty}")` : "";
+        return `${e.instancePath || "/"}: ${e.message ?? "invalid"}${extra}`;
+    });
+}
+
+/** Throws when the definition fails Marathon's schema; the message names the app and every violation. */
+export function validateDefinition(definition: unknown, context = "Marathon app definition"): void {
+    const errors = definitionErrors(definition);
+    if (errors.length > 0) {
+        const id = definition && typeof definition === "object" && typeof (definition as any).id === "string" ? ` ${(definition as any).id}` : "";
+        throw new Error(`${context}${id} fails Marathon's AppDefinition schema:\n  ${errors.join("\n  ")}`);
+    }
+}
