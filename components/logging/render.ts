@@ -68,7 +68,7 @@ export interface ForwardTarget {
     /** Address of the log server (its private IP). */
     address: string;
     port: number;
-    /** Verify the server's certificate (stack CA) and that it was issued to `peerName`. */
+    /** Verify the server's certificate (stack CA) and that it was issued to `peerName` (tcp only). */
     tls?: { peerName: string };
 }
 
@@ -81,15 +81,18 @@ export interface ClientSpec {
     forwardJournal: readonly string[];
 }
 
+/** librelp's TLS needs a certificate on every forwarder too (the stack issues server certificates only). */
+export const RELP_TLS = "not supported: tls with protocol relp (librelp's TLS needs a client certificate on every host); use protocol tcp with tls";
+
 const HEADER = "# Managed by microservice (RsyslogAggregator): changes here are overwritten.\n";
 
 /** Modules, line formats and the one forwarding queue that the later files call. */
 export function baseConf(c: ClientSpec): string {
     const t = c.target;
+    if (t.tls && t.protocol === "relp") throw new Error(RELP_TLS);
     const relp = t.protocol === "relp";
     const output = relp
-        ? `type="omrelp" name="microservice_forward" target="${t.address}" port="${t.port}"` +
-          (t.tls ? `\n         tls="on" tls.caCert="${CA_PATH}" tls.authMode="name" tls.permittedPeer="${t.tls.peerName}"` : "")
+        ? `type="omrelp" name="microservice_forward" target="${t.address}" port="${t.port}"`
         : `type="omfwd" name="microservice_forward" target="${t.address}" port="${t.port}" protocol="tcp" TCP_Framing="octet-counted"` +
           (t.tls
               ? `\n         StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name"` +
@@ -170,6 +173,7 @@ export interface ServerSpec {
 
 /** The central server: TCP <port> into ruleset microservice_remote, one tree per host and day. */
 export function serverConf(s: ServerSpec): string {
+    if (s.tls && s.relpPort !== undefined) throw new Error(RELP_TLS);
     const senders = ["127.0.0.1", ...s.allowedSenders.filter((a) => a !== "127.0.0.1")];
     const day = (name: string) =>
         `constant(value="${SERVER_LOG_DIR}/") property(name="hostname" securepath="replace")\n` +
@@ -180,14 +184,13 @@ export function serverConf(s: ServerSpec): string {
         ? `\n      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon"` +
           `\n      streamDriver.CAFile="${CA_PATH}" streamDriver.CertFile="${SERVER_CERT_PATH}" streamDriver.KeyFile="${s.keyPath}"`
         : "";
-    const relpTls = s.tls ? `\n      tls="on" tls.caCert="${CA_PATH}" tls.myCert="${SERVER_CERT_PATH}" tls.myPrivKey="${s.keyPath}"` : "";
     const relp =
         s.relpPort === undefined
             ? ""
             : `\n# RELP: every message is acknowledged, so a forwarder re-sends exactly what did not arrive.
-# (imrelp has no sender allow-list: ${s.tls ? "TLS protects the content" : "restrict it by network"}.)
+# (imrelp has no sender allow-list: restrict it by network.)
 module(load="imrelp")
-input(type="imrelp" port="${s.relpPort}" ruleset="microservice_remote"${relpTls})
+input(type="imrelp" port="${s.relpPort}" ruleset="microservice_remote")
 `;
     return `${HEADER}# Only the stack's hosts may send (applies to every TCP listener of this rsyslog).
 $AllowedSender TCP, ${senders.join(", ")}

@@ -51,6 +51,9 @@ export const loggingSettingsSchema = z
         if (l.localPort === l.port || (l.protocol === "relp" && l.localPort === l.relpPort)) {
             ctx.addIssue({ code: "custom", path: ["localPort"], message: `expected a port other than the server's (${l.port}${l.protocol === "relp" ? `, ${l.relpPort}` : ""}): the log server host listens on all of them` });
         }
+        if (l.protocol === "relp" && l.tls) {
+            ctx.addIssue({ code: "custom", path: ["tls"], message: "not supported with protocol relp (librelp's TLS needs a client certificate on every host): use protocol tcp with tls" });
+        }
         if (l.protocol === "relp" && l.relpPort === l.port) {
             ctx.addIssue({ code: "custom", path: ["relpPort"], message: `expected a port other than port (${l.port}): the server listens on both` });
         }
