@@ -16,7 +16,7 @@ export const IMKLOG_OFF_IN_CONTAINER = exec(
     `! systemd-detect-virt --container --quiet || ! grep -Eq '^[[:space:]]*module\\(load="imklog"' /etc/rsyslog.conf`,
     `sed -i -E 's/^([[:space:]]*module\\(load="imklog")/# off in a container (microservice): \\1/' /etc/rsyslog.conf`,
     CONFIG,
-);
+) as Extract<Op, { kind: "exec" }>;
 
 const listening = (port: number, address?: string) =>
     `ss -Hltn ${address ? `'src ${address}:${port}'` : `'sport = :${port}'`} | grep -q .`;

@@ -78,7 +78,7 @@ describe("logging renderers (golden)", () => {
 });
 
 describe("logging rule ordering", () => {
-    const files = () => ({
+    const files = (): Record<string, string> => ({
         [FILES.base]: render.baseConf(client()),
         [FILES.server]: render.serverConf(server()),
         [FILES.docker]: render.dockerConf(client()),
