@@ -7,4 +7,8 @@
 export const labStackExtras: Record<string, unknown> = {
     // Weave's script and images cannot be fetched here: the lab proves the overlay implementation.
     mesh: { implementation: "overlay" },
+    // The inner Docker's bridge on a range no lab or host network uses (proves the bip option).
+    docker: { bip: "172.31.0.1/24" },
+    // One movable volume, as the original's mongo (zfs-fuse here: the kernel has no ZFS); 40-volumes moves it.
+    volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
 };
