@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validate } from "../components/validate";
-import { SECRET_KEYS, StackConfig, stackConfigSchema } from "./schema";
+import { SECRET_KEYS, StackConfig, platformConfigSchema } from "./schema";
 
 export const PROJECT = "microservice";
 
@@ -30,7 +30,7 @@ export function loadStackConfig(): StackConfig {
             throw new Error(`stack config "${PROJECT}:${key}" must be a secret: set it with \`pulumi config set --secret ${key} ...\``);
         }
     }
-    const cfg = validate(stackConfigSchema, raw, "stack config");
+    const cfg = validate(platformConfigSchema, raw, "stack config");
     // From here on a secret only travels as a Pulumi secret.
     for (const key of SECRET_KEYS) {
         const v = (cfg as Record<string, unknown>)[key];

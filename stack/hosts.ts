@@ -1,14 +1,89 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
 import { StackConfig } from "../config/schema";
 import { Host } from "../components/hosts/host";
+import { HostSpec, stackKeyFile } from "../components/hosts/spec";
+import { LocalHosts } from "../components/hosts/local/hosts";
+import { VagrantHosts } from "../components/hosts/vagrant/hosts";
+import { AwsHosts } from "../components/hosts/aws/hosts";
+import { ExistingHosts } from "../components/hosts/existing/hosts";
 
 export interface StackHosts {
     hosts: Host[];
-    /** Stack outputs: per host its address and an SSH command. */
+    /** Stack outputs: per host its address, roles and an SSH command. */
     outputs: pulumi.Input<Record<string, unknown>>;
+    /** Secret: the stack's generated private key (not for target hosts: that key is the user's own). */
+    sshPrivateKey?: pulumi.Output<string>;
+    /** How to write the key file the SSH commands use. */
+    sshKeyFile?: string;
 }
 
-/** Builds the hosts of the configured target (replaced by the host targets work). */
+/** Builds the hosts of the configured target; every target hands back the same Host shape. */
 export function buildHosts(cfg: StackConfig): StackHosts {
-    throw new Error(`target "${cfg.target}" is not built yet`);
+    const hosts: HostSpec[] = cfg.hosts;
+    const stack = pulumi.getStack();
+    const keyFile = stackKeyFile(stack);
+    const keyHelp = `pulumi stack output --show-secrets sshPrivateKey > ${keyFile} && chmod 600 ${keyFile}`;
+    switch (cfg.target) {
+        case "local": {
+            // Another Docker engine (e.g. ssh://user@host) if configured; otherwise DOCKER_HOST or the local socket.
+            const provider = cfg.local.dockerHost ? new docker.Provider("local-docker", { host: cfg.local.dockerHost }) : undefined;
+            const local = new LocalHosts(
+                "local",
+                {
+                    hosts,
+                    subnet: cfg.network.subnet,
+                    networkName: cfg.network.name,
+                    namePrefix: cfg.local.namePrefix,
+                    nodeImage: cfg.local.nodeImage,
+                    build: cfg.local.build,
+                },
+                provider ? { providers: [provider] } : {},
+            );
+            return { hosts: local.hosts, outputs: local.outputs, sshPrivateKey: local.privateKey, sshKeyFile: keyHelp };
+        }
+        case "vagrant": {
+            const v = cfg.vagrant;
+            const vagrant = new VagrantHosts("vagrant", {
+                hosts,
+                dir: v.dir ?? `.vagrant-stacks/${stack}`,
+                box: v.box,
+                boxVersion: v.boxVersion,
+                provider: v.provider,
+                mgmt: v.mgmt,
+                node: v.node,
+                subnet: cfg.network.subnet,
+                nodeImage: cfg.local.nodeImage,
+            });
+            return { hosts: vagrant.hosts, outputs: vagrant.outputs, sshPrivateKey: vagrant.privateKey, sshKeyFile: keyHelp };
+        }
+        case "aws": {
+            const a = cfg.aws;
+            const awsHosts = new AwsHosts("aws", {
+                hosts,
+                adminCidr: a.adminCidr!, // required for target aws by the schema
+                vpcCidr: a.vpcCidr,
+                publicSubnet: a.publicSubnet,
+                privateSubnet: a.privateSubnet,
+                availabilityZone: a.availabilityZone,
+                adminPorts: a.adminPorts,
+                clusterPorts: a.clusterPorts,
+                instanceTypes: a.instanceTypes,
+                rootVolumeGb: a.rootVolumeGb,
+                ami: a.ami,
+                user: a.user,
+            });
+            return { hosts: awsHosts.hosts, outputs: awsHosts.outputs, sshPrivateKey: awsHosts.privateKey, sshKeyFile: keyHelp };
+        }
+        case "hosts": {
+            const existing = new ExistingHosts("hosts", {
+                hosts,
+                user: cfg.sshUser,
+                privateKey: cfg.sshPrivateKey as pulumi.Input<string>, // required for target hosts by the schema; a secret from loadStackConfig
+                port: cfg.existing.port,
+                jumpHost: cfg.existing.jumpHost,
+            });
+            return { hosts: existing.hosts, outputs: existing.outputs };
+        }
+    }
 }
