@@ -21,6 +21,9 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     return {
         target: cfg.target,
         hosts: hosts.outputs,
+        // Secret; the SSH commands in `hosts` use the key file that sshKeyFile writes.
+        sshPrivateKey: hosts.sshPrivateKey,
+        sshKeyFile: hosts.sshKeyFile,
         platform: platform.outputs,
         mesh: mesh.outputs,
         volumes: volumes.outputs,
