@@ -40,16 +40,23 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
     const sh = (host: string): Sh => (cmd, opts) => ctx.lab.hosts[host].sh(cmd, opts);
     const registry = () => String(platform.registry);
 
+    // The platform's part of the lab's stack config, for runs of the platform alone.
+    const cfg = {
+        registry: registrySettingsSchema.parse((labStackExtras as any).registry ?? {}),
+        docker: (labStackExtras as any).docker ?? {},
+        registryPassword: (labStackExtras as any).registryPassword,
+    } as unknown as StackConfig;
+    const alone = (label: string) => ctx.lab.run((hosts) => ({ platform: deployPlatform(cfg, hosts).outputs }), label);
+
     before(async () => {
         ctx = await firstRun();
         platform = (ctx.run.outputs as any).platform;
         if (!ctx.run.steps.some((s) => PLATFORM_STEP.test(s.resource))) {
             // The full stack stopped before the platform (another layer's config or code): the first
             // test fails and says why; the others still prove the platform, from a run of it alone.
-            const cfg = { registry: registrySettingsSchema.parse({}), docker: (labStackExtras as any).docker ?? {} } as unknown as StackConfig;
-            const alone = await ctx.lab.run((hosts) => ({ platform: deployPlatform(cfg, hosts).outputs }), "platform alone");
-            expect(alone.failures, JSON.stringify(alone.failures)).to.deep.equal([]);
-            platform = (alone.outputs as any).platform;
+            const alone1 = await alone("platform alone");
+            expect(alone1.failures, JSON.stringify(alone1.failures)).to.deep.equal([]);
+            platform = (alone1.outputs as any).platform;
         }
     });
 
@@ -57,6 +64,17 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
         const mine = ctx.run.steps.filter((s) => PLATFORM_STEP.test(s.resource));
         expect(mine.length, `platform steps in the full-stack run; its failures: ${JSON.stringify(ctx.run.failures)}`).to.be.greaterThan(10);
         expect(ctx.run.failures.filter((f) => PLATFORM_STEP.test(f.resource))).to.deep.equal([]);
+    });
+
+    it("a second run of the platform changes nothing and restarts nothing", async () => {
+        const pids = "systemctl show -p MainPID --value docker; systemctl show -p MainPID --value docker-registry || true";
+        const before = await sh("node1")(pids);
+        const again = await alone("platform again");
+        expect(again.failures, JSON.stringify(again.failures)).to.deep.equal([]);
+        const mine = again.steps.filter((s) => PLATFORM_STEP.test(s.resource));
+        expect(mine.length).to.be.greaterThan(10);
+        expect(mine.filter((s) => s.result !== "unchanged").map((s) => `${s.resource}: ${s.stdout}`)).to.deep.equal([]);
+        expect((await sh("node1")(pids)).stdout).to.equal(before.stdout);
     });
 
     it("gives each Docker daemon exactly the rendered daemon.json, and Docker runs with it", async () => {
