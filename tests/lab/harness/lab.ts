@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { Host } from "../../../components/hosts/host";
+import { ExistingHosts } from "../../../components/hosts/existing/hosts";
 import { SECRET_KEYS } from "../../../config/schema";
 import { LabExecutor, ResourceHook } from "./executor";
 import { containerRunning, createLab, ensureKey, prepareMachine, removeLab, waitForSsh } from "./machines";
@@ -102,27 +102,11 @@ export class Lab {
     }
 
     /**
-     * Host shapes for the lab, as the hosts target makes them: the SSH key is a secret, and `ready`
-     * is a command that polls until SSH answers. Call inside run() (it creates resources).
+     * Host shapes for the lab from the hosts target itself (ExistingHosts: the key a secret, `ready`
+     * waits for SSH and boot). Call inside run() (it creates resources).
      */
     labHosts(): Host[] {
-        return this.specs.map((s) => {
-            const connection = pulumi.output({ host: s.ip, user: "root", privateKey: pulumi.secret(this.privateKey) });
-            const ready = new command.remote.Command(`lab-${s.name}-ready`, {
-                connection: connection.apply((c) => ({ ...c, dialErrorLimit: -1 })),
-                create: "true",
-                addPreviousOutputInEnv: false,
-            });
-            return {
-                name: s.name,
-                roles: s.roles,
-                privateIp: pulumi.output(s.ip),
-                connection,
-                ready,
-                zookeeperId: s.zookeeperId,
-                agentAttributes: s.agentAttributes,
-            };
-        });
+        return new ExistingHosts("lab", { hosts: this.specs, user: "root", privateKey: pulumi.secret(this.privateKey) }).hosts;
     }
 
     /** Carries out resources of another type with `hook` (its result is merged into the state). */
