@@ -16,4 +16,5 @@ export {
 export {
     RsyslogAggregator, RsyslogAggregatorArgs, loggingSettingsSchema, LoggingSettings, LoggingSettingsInput,
 } from "./logging";
+export { MesosCluster, MesosClusterArgs, mesosSettingsSchema, MesosSettings, MesosSettingsInput, quorum } from "./mesos";
 export { validate, ValidationError } from "./validate";

@@ -5,6 +5,7 @@ import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } 
 import { zookeeperSettingsSchema } from "../components/zookeeper/settings";
 import { volumeHostIssues, volumeSettingsSchema } from "../components/volumes/settings";
 import { loggingSettingsSchema } from "../components/logging/settings";
+import { marathonPasswordSchema, mesosImagesIssues, mesosSettingsSchema } from "../components/mesos/settings";
 
 /**
  * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
@@ -37,6 +38,10 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
         volumes: volumeSettingsSchema.prefault({}),
         /** Log aggregation (RsyslogAggregator, server on the host with role logServer): components/logging/settings.ts, docs/logging.md. */
         logging: loggingSettingsSchema.prefault({}),
+        /** Mesos masters, agents and Marathon (MesosCluster): components/mesos/settings.ts, docs/mesos.md. */
+        mesos: mesosSettingsSchema.prefault({}),
+        /** Secret. Marathon's HTTP basic auth password; generated (kept in state as a secret) when unset. */
+        marathonPassword: marathonPasswordSchema.optional(),
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -52,10 +57,11 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
  */
 export const platformConfigSchema = stackConfigSchema.superRefine((c, ctx) => {
     for (const [path, message] of layoutIssues(c)) ctx.addIssue({ code: "custom", path, message });
+    for (const [path, message] of mesosImagesIssues(c.mesos, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesos", ...path], message });
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 
 /** Top-level keys that must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly string[] = ["weavePassword", "registryPassword", "sshPrivateKey"];
+export const SECRET_KEYS: readonly string[] = ["weavePassword", "registryPassword", "sshPrivateKey", "marathonPassword"];

@@ -5,6 +5,7 @@ import { deployPlatform } from "./platform";
 import { deployMesh } from "./mesh";
 import { deployVolumes } from "./volumes";
 import { deployLogging } from "./logging";
+import { deployMesos } from "./mesos";
 
 /**
  * The stack program: config is read and validated once, then each layer of the platform is built
@@ -18,6 +19,8 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: platform.caCert });
     // rsyslog needs only the hosts; containers reach it through logging.shipping.dockerParameters.
     const logging = deployLogging(cfg, hosts.hosts, platform);
+    // Agents hand tasks to the mesh's Docker endpoint (Weave's proxy) and start after it.
+    const mesos = deployMesos(cfg, hosts.hosts, platform, mesh.network);
     return {
         target: cfg.target,
         hosts: hosts.outputs,
@@ -28,5 +31,6 @@ export function program(): Record<string, pulumi.Input<unknown>> {
         mesh: mesh.outputs,
         volumes: volumes.outputs,
         logging: logging.outputs,
+        mesos: mesos.outputs,
     };
 }

@@ -1,0 +1,149 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RegistryEndpoint, SchedulerEndpoint, ZooKeeperEndpoint } from "../contracts";
+import { Host, hostsWithRole, singleHostWithRole } from "../hosts/host";
+import { hostStep, HostSteps } from "../provision";
+import { validate } from "../validate";
+import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../zookeeper";
+import { argsSchema, MesosClusterArgs } from "./args";
+import { mirrored, PinnedImages } from "./images";
+import { onRemoval } from "./removal";
+import * as r from "./render";
+import * as steps from "./steps";
+import { agentAttributes, attributesFlag, quorum } from "./topology";
+import { durationSeconds } from "./settings";
+
+export { MesosClusterArgs } from "./args";
+
+/**
+ * ZooKeeper (a ZooKeeperEnsemble of the hosts with role `zookeeper`, or an existing endpoint),
+ * highly available Mesos masters, an agent on every host with role `agent`, and Marathon on the
+ * hosts with role `marathon`: host-network containers under systemd, from images pinned by digest
+ * (optionally copied once into the stack's registry). Ready when every master is healthy, a leader
+ * is elected, every agent is registered and active, and every Marathon answers /ping.
+ */
+export class MesosCluster extends pulumi.ComponentResource implements SchedulerEndpoint {
+    readonly zookeeper: ZooKeeperEndpoint;
+    readonly quorum: number;
+    /** The image references units run (the registry's copies when mirrored). */
+    readonly images: pulumi.Output<PinnedImages>;
+    readonly mesosUrls: pulumi.Output<string[]>;
+    readonly marathonUrls: pulumi.Output<string[]>;
+    readonly marathonUrl: pulumi.Output<string>;
+    readonly marathonUsername: pulumi.Output<string>;
+    readonly marathonPassword: pulumi.Output<string>;
+    /** Masters healthy with a leader, agents registered, Marathon answering. */
+    readonly ready: pulumi.Resource[];
+    /** Per step kind and host name, for other layers and tests. */
+    readonly hostSteps: Record<string, Record<string, pulumi.Resource>> = { master: {}, agent: {}, marathon: {}, masterReady: {}, agentReady: {}, marathonReady: {} };
+
+    constructor(name: string, args: MesosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("microservice:index:MesosCluster", name, {}, opts);
+        const a = validate(argsSchema, { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h?.name, roles: h?.roles })) }, `MesosCluster "${name}"`);
+        const hosts = args.hosts;
+        const masters = hostsWithRole(hosts, "master");
+        const agents = hostsWithRole(hosts, "agent");
+        const marathons = hostsWithRole(hosts, "marathon");
+        this.quorum = quorum(masters.length);
+        const ready = (h: Host) => args.dockerReady?.[h.name] ?? [];
+
+        this.zookeeper =
+            args.zookeeper ??
+            new ZooKeeperEnsemble(`${name}-zookeeper`, { ...(args.zookeeperSettings ?? {}), hosts: hostsWithRole(hosts, "zookeeper") } as ZooKeeperEnsembleArgs, { parent: this }).endpoint;
+        const zkMesos = this.zookeeper.zkUrl("/mesos");
+        const zkMarathon = this.zookeeper.zkUrl("/marathon");
+
+        // Images: upstream by digest, or copied once into the stack's registry (same digest).
+        let mirror: pulumi.Resource[] = [];
+        if (a.mirrorToRegistry) {
+            const registry = args.registry as RegistryEndpoint;
+            const mgmt = singleHostWithRole(hosts, "mgmt");
+            const plan = registry.address.apply((addr) => mirrored(a.images, addr));
+            const step = hostStep(this, name, mgmt, "mesos-mirror",
+                pulumi.all([plan, registry.address, registry.caCert]).apply(([p, address, ca]) =>
+                    steps.mirrorOps(p.copies, { address, insecure: ca === "", authfile: "/root/.docker/config.json" })),
+                { dependsOn: [...registry.ready, ...ready(mgmt)] });
+            mirror = [step];
+            this.images = plan.apply((p) => p.images);
+        } else {
+            this.images = pulumi.output(a.images);
+        }
+
+        const chains = Object.fromEntries(hosts.map((h) => [h.name, new HostSteps(this, name, h)]));
+        const port = a.masterPort;
+
+        for (const h of masters) {
+            const spec = pulumi.all([h.privateIp, zkMesos, this.images]).apply(([ip, zk, img]) =>
+                steps.masterOps({ ip, port, clusterName: a.clusterName, quorum: this.quorum, zk }, img.master));
+            this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, { dependsOn: [...ready(h), ...mirror] });
+            onRemoval(this, `${name}-${h.name}-mesos-master-removal`, h, steps.removalScript(r.MASTER_UNIT, "mesos-master"), [this.hostSteps.master[h.name]]);
+        }
+
+        const socket = args.agentDockerSocket ?? "/var/run/docker.sock";
+        const dockerConfig = a.agentDockerConfig === false ? undefined : a.agentDockerConfig;
+        for (const h of agents) {
+            const attrs = attributesFlag(agentAttributes(h.roles, a.agentAttributes, h.agentAttributes));
+            const ops = pulumi.all([h.privateIp, zkMesos, this.images]).apply(([ip, zk, img]) =>
+                steps.agentOps(h.name, {
+                    ip, port: a.agentPort, zk, attributes: attrs, executorRegistrationTimeout: a.executorRegistrationTimeout,
+                    dockerSocket: socket, dockerCli: a.agentDockerCli, dockerConfig, image: img.agent,
+                }, a.cgroups));
+            this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? [])] });
+            onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, h,
+                steps.removalScript(r.AGENT_UNIT, "mesos-agent", [`rm -f ${r.AGENT_WORK_DIR}/meta/slaves/latest ${r.AGENT_IDENTITY}`]), [this.hostSteps.agent[h.name]]);
+        }
+
+        const username = a.marathon.username;
+        const password = pulumi.secret(args.marathonPassword);
+        const launchMs = 1000 * (a.marathon.taskLaunchTimeoutSeconds ?? durationSeconds(a.executorRegistrationTimeout) + 60);
+        for (const h of marathons) {
+            const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password]).apply(([ip, masterZk, zk, img, pw]) =>
+                steps.marathonOps({ ip, httpPort: a.marathon.httpPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: a.marathon.features }, img.marathon, username, pw));
+            this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror], secret: true });
+            onRemoval(this, `${name}-${h.name}-marathon-removal`, h, steps.removalScript(r.MARATHON_UNIT, "marathon"), [this.hostSteps.marathon[h.name]]);
+        }
+
+        // Readiness: bounded waits that name the host and what is missing. Each runs on its own
+        // host and lists no other agent, so adding an agent changes no other host's steps.
+        const t = a.readinessTimeoutSeconds;
+        const masterIps = pulumi.all(masters.map((h) => h.privateIp));
+        const mastersConfigured = Object.values(this.hostSteps.master);
+        for (const h of masters) {
+            const ops = pulumi.all([h.privateIp, masterIps, this.images]).apply(([ip, ips, img]) => steps.masterReadyOps(h.name, ip, port, ips, img.master, t));
+            this.hostSteps.masterReady[h.name] = hostStep(this, name, h, "mesos-master-ready", ops, { dependsOn: [...mastersConfigured, ...this.zookeeper.ready] });
+        }
+        const leader = Object.values(this.hostSteps.masterReady);
+        for (const h of agents) {
+            const ops = h.privateIp.apply((ip) => steps.agentReadyOps(h.name, ip, a.agentPort, port, t));
+            this.hostSteps.agentReady[h.name] = hostStep(this, name, h, "mesos-agent-ready", ops, { dependsOn: [this.hostSteps.agent[h.name], ...leader] });
+        }
+        for (const h of marathons) {
+            const ops = h.privateIp.apply((ip) => steps.marathonReadyOps(h.name, ip, a.marathon.httpPort, t));
+            this.hostSteps.marathonReady[h.name] = hostStep(this, name, h, "marathon-ready", ops, { dependsOn: [this.hostSteps.marathon[h.name], ...leader] });
+        }
+        this.ready = [...Object.values(this.hostSteps.agentReady), ...Object.values(this.hostSteps.marathonReady)];
+
+        this.mesosUrls = masterIps.apply((ips) => ips.map((ip) => `http://${ip}:${port}`));
+        this.marathonUrls = pulumi.all(marathons.map((h) => h.privateIp)).apply((ips) => ips.map((ip) => `http://${ip}:${a.marathon.httpPort}`));
+        this.marathonUrl = this.marathonUrls.apply((u) => u[0]);
+        this.marathonUsername = pulumi.output(username);
+        this.marathonPassword = password;
+        this.registerOutputs({
+            mesosUrls: this.mesosUrls,
+            marathonUrl: this.marathonUrl,
+            zookeeper: this.zookeeper.servers,
+            quorum: this.quorum,
+            images: this.images,
+        });
+    }
+
+    /** The endpoint the apps layer takes (SchedulerEndpoint). */
+    get endpoint(): SchedulerEndpoint {
+        return {
+            marathonUrl: this.marathonUrl,
+            marathonUsername: this.marathonUsername,
+            marathonPassword: this.marathonPassword,
+            mesosUrls: this.mesosUrls,
+            ready: this.ready,
+        };
+    }
+}

@@ -1,0 +1,24 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { Host } from "../hosts/host";
+import { q } from "../provision";
+
+const asRoot = (script: string) => `if [ "$(id -u)" -eq 0 ]; then bash -c ${q(script)}; else sudo -n bash -c ${q(script)}; fi`;
+
+/**
+ * A resource whose only job is its `delete`: when a host leaves a role (or the stack is
+ * destroyed) the daemon it ran is stopped and its unit removed, instead of running on unmanaged.
+ * No triggers: it never re-runs by itself. Its script holds no secret (it is on the SSH command line).
+ */
+export function onRemoval(parent: pulumi.Resource, name: string, host: Host, script: string, dependsOn: pulumi.Resource[]): command.remote.Command {
+    return new command.remote.Command(
+        name,
+        {
+            connection: host.connection,
+            create: `echo ${q(`${name}: installed`)}`,
+            delete: asRoot(script),
+            addPreviousOutputInEnv: false,
+        },
+        { parent, dependsOn },
+    );
+}

@@ -1,0 +1,276 @@
+import { byDigest } from "./images";
+import { CgroupMode } from "./settings";
+
+/**
+ * Pure renderers of every file MesosCluster puts on a host. Each daemon runs as a host-network
+ * container under systemd; its flags travel as MESOS_* / MARATHON_* variables in an env file
+ * (never on argv), and the Marathon password in a separate 0600 env file.
+ */
+
+export const MESOS_ETC = "/etc/mesos";
+export const MARATHON_ETC = "/etc/marathon";
+export const MASTER_ENV = `${MESOS_ETC}/master.env`;
+export const AGENT_ENV = `${MESOS_ETC}/agent.env`;
+export const AGENT_CGROUPS_ENV = `${MESOS_ETC}/agent-cgroups.env`;
+/** What the agent last ran with (hostname, attributes): decides whether it may keep its id. */
+export const AGENT_IDENTITY = `${MESOS_ETC}/agent-identity`;
+export const MARATHON_ENV = `${MARATHON_ETC}/marathon.env`;
+export const MARATHON_CREDENTIALS_ENV = `${MARATHON_ETC}/credentials.env`;
+/** curl config with the Marathon credentials for the readiness probe (keeps them off argv). */
+export const MARATHON_CURLRC = `${MARATHON_ETC}/probe.curlrc`;
+export const MASTER_WORK_DIR = "/var/lib/mesos/master";
+export const AGENT_WORK_DIR = "/var/lib/mesos/agent";
+/** Mesos' runtime dir (container pids, boot id): bind-mounted so it survives an agent container restart. */
+export const AGENT_RUNTIME_DIR = "/var/run/mesos";
+export const MASTER_UNIT = "mesos-master.service";
+export const AGENT_UNIT = "mesos-agent.service";
+export const MARATHON_UNIT = "marathon.service";
+export const DOCKER = "/usr/bin/docker";
+const HEADER = "# Managed by the stack (MesosCluster): local changes are overwritten.";
+
+export interface MasterSpec {
+    ip: string;
+    port: number;
+    clusterName: string;
+    quorum: number;
+    zk: string;
+}
+
+export function masterEnv(m: MasterSpec): string {
+    return env([
+        ["MESOS_CLUSTER", m.clusterName],
+        ["MESOS_ZK", m.zk],
+        ["MESOS_QUORUM", String(m.quorum)],
+        ["MESOS_REGISTRY", "replicated_log"],
+        ["MESOS_WORK_DIR", MASTER_WORK_DIR],
+        ["MESOS_IP", m.ip],
+        ["MESOS_ADVERTISE_IP", m.ip],
+        ["MESOS_HOSTNAME", m.ip],
+        ["MESOS_HOSTNAME_LOOKUP", "false"],
+        ["MESOS_PORT", String(m.port)],
+        ["MESOS_LOGGING_LEVEL", "INFO"],
+    ]);
+}
+
+export interface AgentSpec {
+    ip: string;
+    port: number;
+    zk: string;
+    attributes: string;
+    executorRegistrationTimeout: string;
+    /** Docker endpoint as the agent sees it (the host path is mounted at the same path). */
+    dockerSocket: string;
+    /** Host path of a Docker CLI to mount (undefined: the image's own). */
+    dockerCli?: string;
+    /** Docker config (registry login) handed to `docker pull`, or undefined. */
+    dockerConfig?: string;
+    /** The agent's own image reference: executors then run in containers of it and survive agent restarts. */
+    image: string;
+}
+
+const MOUNTED_CLI = "/usr/local/bin/docker";
+
+export function agentEnv(a: AgentSpec): string {
+    return env([
+        ["MESOS_MASTER", a.zk],
+        ["MESOS_WORK_DIR", AGENT_WORK_DIR],
+        ["MESOS_RUNTIME_DIR", AGENT_RUNTIME_DIR],
+        ["MESOS_IP", a.ip],
+        ["MESOS_ADVERTISE_IP", a.ip],
+        ["MESOS_HOSTNAME", a.ip],
+        ["MESOS_HOSTNAME_LOOKUP", "false"],
+        ["MESOS_PORT", String(a.port)],
+        ["MESOS_ATTRIBUTES", a.attributes],
+        // Attributes may be added without losing the agent's id; other changes are handled by the step.
+        ["MESOS_RECONFIGURATION_POLICY", "additive"],
+        ["MESOS_EXECUTOR_REGISTRATION_TIMEOUT", a.executorRegistrationTimeout],
+        ["MESOS_DOCKER_SOCKET", a.dockerSocket],
+        ["MESOS_DOCKER", a.dockerCli ? MOUNTED_CLI : "docker"],
+        // Executors in containers of the agent's image need a CLI inside that image.
+        ...(a.dockerCli ? [] : ([["MESOS_DOCKER_MESOS_IMAGE", byDigest(a.image)]] as [string, string][])),
+        ...(a.dockerConfig ? ([["MESOS_DOCKER_CONFIG", a.dockerConfig]] as [string, string][]) : []),
+        // The agent is a container, not a systemd-managed process: no executor life-time extension via systemd.
+        ["MESOS_SYSTEMD_ENABLE_SUPPORT", "false"],
+        ["MESOS_SWITCH_USER", "false"],
+        ["MESOS_LOGGING_LEVEL", "INFO"],
+    ]);
+}
+
+/** The flags that depend on the host's cgroup hierarchy (see settings.ts CGROUP_MODES). */
+export function agentCgroupsEnv(mode: Exclude<CgroupMode, "auto">): string {
+    return mode === "v1"
+        ? env([
+              ["MESOS_CONTAINERIZERS", "docker,mesos"],
+              ["MESOS_LAUNCHER", "linux"],
+              ["MESOS_ISOLATION", "cgroups/cpu,cgroups/mem"],
+              ["MESOS_CGROUPS_HIERARCHY", "/sys/fs/cgroup"],
+          ], "cgroup v1: Docker and Mesos containerizers, cgroups isolation")
+        : env([
+              ["MESOS_CONTAINERIZERS", "docker"],
+              ["MESOS_LAUNCHER", "posix"],
+              ["MESOS_ISOLATION", "posix/cpu,posix/mem"],
+          ], "cgroup v2: Docker containerizer only (Docker applies the limits), posix launcher; needs an agent built with cgroup v2 support");
+}
+
+/** `hostname=` and `attributes=` lines: compared with the next run's to decide whether the agent may keep its id. */
+export function agentIdentity(ip: string, attributes: string): string {
+    return `hostname=${ip}\nattributes=${attributes}\n`;
+}
+
+export interface MarathonSpec {
+    ip: string;
+    httpPort: number;
+    masterZk: string;
+    zk: string;
+    taskLaunchTimeoutMs: number;
+    features: readonly string[];
+}
+
+/** Marathon's start script turns each MARATHON_X=v into `--x v`; LIBPROCESS_IP is read by libmesos. */
+export function marathonEnv(m: MarathonSpec): string {
+    return env([
+        ["MARATHON_MASTER", m.masterZk],
+        ["MARATHON_ZK", m.zk],
+        ["MARATHON_HOSTNAME", m.ip],
+        ["MARATHON_HTTP_PORT", String(m.httpPort)],
+        ["MARATHON_TASK_LAUNCH_TIMEOUT", String(m.taskLaunchTimeoutMs)],
+        ...(m.features.length ? ([["MARATHON_ENABLE_FEATURES", m.features.join(",")]] as [string, string][]) : []),
+        ["LIBPROCESS_IP", m.ip],
+    ]);
+}
+
+/** Mode 0600. Marathon reads MESOSPHERE_HTTP_CREDENTIALS itself, so the password never reaches argv. */
+export function marathonCredentialsEnv(username: string, password: string): string {
+    return `MESOSPHERE_HTTP_CREDENTIALS=${username}:${password}\n`;
+}
+
+/** Mode 0600: `curl -K` reads the credentials from here instead of its command line. */
+export function marathonCurlrc(username: string, password: string): string {
+    return `user = "${username}:${password}"\n`;
+}
+
+/** The Docker endpoint is mounted at the same path; a socket in its own directory (Weave's) by directory, so it survives its daemon's restart. */
+export function socketMount(socket: string): string {
+    const dir = socket.slice(0, socket.lastIndexOf("/")) || "/";
+    return dir === "/var/run" || dir === "/run" ? `${socket}:${socket}` : `${dir}:${dir}`;
+}
+
+interface ContainerUnit {
+    unit: string;
+    container: string;
+    description: string;
+    image: string;
+    runFlags: string[];
+    envFiles: string[];
+    args?: string[];
+}
+
+/**
+ * Starts a daemon's container once its image is there: pulls it (retrying every 10 s, each attempt
+ * logged) while the unit stays active, so a slow or impossible pull shows in the journal as such
+ * and never as a crash loop; then execs `docker run` with the given arguments.
+ */
+export const CONTAINER_RUN = "/usr/local/lib/microservice/container-run";
+
+export function containerRunScript(): string {
+    return `#!/bin/bash
+# Managed by the stack (MesosCluster). Usage: container-run IMAGE DOCKER-RUN-ARGS...
+set -u
+image=$1; shift
+until ${DOCKER} image inspect "$image" >/dev/null 2>&1 || ${DOCKER} pull -q "$image" >/dev/null; do
+  echo "cannot pull $image yet (registry unreachable, or no such digest?): retrying in 10 s" >&2
+  sleep 10
+done
+exec ${DOCKER} run "$@"
+`;
+}
+
+function containerUnit(c: ContainerUnit): string {
+    // By digest alone: the digest decides the content, whatever the tag says.
+    const image = byDigest(c.image);
+    const run = [
+        `${CONTAINER_RUN} ${image} --rm --name ${c.container} --net=host`,
+        ...c.runFlags,
+        ...c.envFiles.map((f) => `--env-file ${f}`),
+        image,
+        ...(c.args ?? []),
+    ].join(" \\\n  ");
+    return `# Image: ${c.image}
+[Unit]
+Description=${c.description}
+After=docker.service network-online.target
+Requires=docker.service
+Wants=network-online.target
+# Keep retrying: ZooKeeper may still be electing, the masters may still be starting.
+StartLimitIntervalSec=0
+
+[Service]
+ExecStartPre=-${DOCKER} rm -f ${c.container}
+ExecStart=${run}
+ExecStop=${DOCKER} stop -t 30 ${c.container}
+Restart=always
+RestartSec=10
+TimeoutStartSec=0
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export function masterUnit(image: string): string {
+    return containerUnit({
+        unit: MASTER_UNIT,
+        container: "mesos-master",
+        description: "Mesos master (container; flags in /etc/mesos/master.env)",
+        image,
+        runFlags: [`-v ${MASTER_WORK_DIR}:${MASTER_WORK_DIR}`],
+        envFiles: [MASTER_ENV],
+        // Overrides the image's default CMD (--registry=in_memory in Mesosphere's images): the
+        // registry must be the replicated log, or --quorum means nothing and state dies with the container.
+        args: ["--registry=replicated_log"],
+    });
+}
+
+export interface AgentUnitSpec {
+    image: string;
+    dockerSocket: string;
+    dockerCli?: string;
+    dockerConfig?: string;
+}
+
+export function agentUnit(a: AgentUnitSpec): string {
+    const configDir = a.dockerConfig ? a.dockerConfig.slice(0, a.dockerConfig.lastIndexOf("/")) : undefined;
+    return containerUnit({
+        unit: AGENT_UNIT,
+        container: "mesos-agent",
+        description: "Mesos agent (container; flags in /etc/mesos/agent.env and agent-cgroups.env)",
+        image: a.image,
+        runFlags: [
+            // Tasks' processes and cgroups are the host's: the agent must see both.
+            "--pid=host --privileged --cgroupns=host",
+            "-v /sys/fs/cgroup:/sys/fs/cgroup",
+            // Sandboxes are bind-mounted into task containers by the host's daemon: same path inside and out.
+            `-v ${AGENT_WORK_DIR}:${AGENT_WORK_DIR}`,
+            `-v ${AGENT_RUNTIME_DIR}:${AGENT_RUNTIME_DIR}`,
+            `-v ${socketMount(a.dockerSocket)}`,
+            ...(configDir ? [`-v ${configDir}:${configDir}:ro`] : []),
+            ...(a.dockerCli ? [`-v ${a.dockerCli}:${MOUNTED_CLI}:ro`] : []),
+        ],
+        envFiles: [AGENT_ENV, AGENT_CGROUPS_ENV],
+    });
+}
+
+export function marathonUnit(image: string): string {
+    return containerUnit({
+        unit: MARATHON_UNIT,
+        container: "marathon",
+        description: "Marathon (container; flags in /etc/marathon/marathon.env, credentials in credentials.env)",
+        image,
+        runFlags: [],
+        envFiles: [MARATHON_ENV, MARATHON_CREDENTIALS_ENV],
+    });
+}
+
+function env(vars: [string, string][], comment?: string): string {
+    return [HEADER, ...(comment ? [`# ${comment}`] : []), ...vars.map(([k, v]) => `${k}=${v}`), ""].join("\n");
+}

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { pinnedImage } from "../validate";
+
+/**
+ * What a stack chooses for Mesos and Marathon (stack config key `microservice:mesos`), shared by the
+ * stack schema and MesosCluster. Masters, agents and Marathon run as host-network containers
+ * under systemd; ZooKeeper stays Debian's package (ZooKeeperEnsemble).
+ */
+
+/**
+ * Tags seen in public use (docs/mesos.md cites where). The digests behind them could not be read
+ * from where this library was written (no registry access), so there is no default reference: a
+ * wrong pin is worse than none. Check with `docker buildx imagetools inspect <ref>`.
+ */
+export const SUGGESTED_IMAGES = {
+    master: "mesosphere/mesos-master:1.7.0",
+    agent: "mesosphere/mesos-slave:1.7.0",
+    marathon: "mesosphere/marathon:v1.7.236",
+} as const;
+
+const requiredImage = (what: keyof typeof SUGGESTED_IMAGES) =>
+    z
+        .string({
+            error: (i) =>
+                i.input === undefined
+                    ? `required: the ${what} image pinned by digest, e.g. ${SUGGESTED_IMAGES[what]}@sha256:<digest> (no default: pin what you verified, see docs/mesos.md)`
+                    : "expected a string",
+        })
+        .pipe(pinnedImage);
+
+export const mesosImagesSchema = z
+    .object({ master: requiredImage("master"), agent: requiredImage("agent"), marathon: requiredImage("marathon") })
+    .strict();
+
+/**
+ * How agents use cgroups. Released Mesos (<= 1.11) only knows cgroup v1, and its Docker
+ * containerizer refuses to start without a v1 `cpu` hierarchy (docs/mesos.md, "cgroups").
+ * - v1: docker,mesos containerizers with cgroups isolation; the step checks the host has a v1
+ *   `cpu` hierarchy and fails fast, naming the fix, when it has not.
+ * - v2: Docker containerizer only, posix launcher and isolation: for agent images built with
+ *   cgroup v2 support (no released Mesos is).
+ * - auto: per host, v1 flags where a v1 `cpu` hierarchy exists, v2 flags elsewhere.
+ */
+export const CGROUP_MODES = ["v1", "v2", "auto"] as const;
+export type CgroupMode = (typeof CGROUP_MODES)[number];
+
+/** A Mesos duration such as 10mins, 90secs or 1hrs. */
+export const mesosDuration = z.string().regex(/^[1-9]\d*(secs|mins|hrs)$/, "expected a Mesos duration like 90secs, 10mins or 1hrs");
+
+export function durationSeconds(d: string): number {
+    const m = /^(\d+)(secs|mins|hrs)$/.exec(d);
+    if (!m) throw new Error(`not a Mesos duration: ${JSON.stringify(d)}`);
+    return Number(m[1]) * { secs: 1, mins: 60, hrs: 3600 }[m[2] as "secs" | "mins" | "hrs"];
+}
+
+export const attributeName = z.string().regex(/^[a-z][a-z0-9_]*$/, "expected an attribute name of lowercase letters, digits and _");
+export const attributeValue = z.string().regex(/^[A-Za-z0-9._-]+$/, "expected an attribute value of letters, digits, . _ -");
+const port = z.number().int().min(1).max(65535);
+const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path");
+
+export const marathonSettingsSchema = z
+    .object({
+        username: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "expected a user name of lowercase letters, digits, _ and - (no colon)").default("marathon"),
+        httpPort: port.default(8080),
+        /** Marathon's --task_launch_timeout; at least the agents' executor registration timeout (default: that + 60 s). */
+        taskLaunchTimeoutSeconds: z.number().int().min(60).max(86400).optional(),
+        /** Marathon --enable_features, e.g. external_volumes. */
+        features: z.array(z.string().regex(/^[a-z_]+$/, "expected a feature name like external_volumes")).default([]),
+    })
+    .strict();
+
+export const mesosSettingsSchema = z
+    .object({
+        /** Web UI label (the original's mesos_cluster_name). */
+        clusterName: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a cluster name of letters, digits, . _ -").default("MesosCluster"),
+        /** Optional here so that stacks without Mesos hosts validate; required as soon as a host has role master, agent or marathon. */
+        images: mesosImagesSchema.optional(),
+        /** Copy each pinned image once into the stack's registry (digest preserved) and run it from there. */
+        mirrorToRegistry: z.boolean().default(true),
+        masterPort: port.default(5050),
+        agentPort: port.default(5051),
+        /** Long enough for image pulls (the original: 8mins; Mesos' default 1mins is too short). */
+        executorRegistrationTimeout: mesosDuration.default("10mins"),
+        /** Attributes every agent gets (after the role's slavetype, before the host's own). */
+        agentAttributes: z.record(attributeName, attributeValue).default({}),
+        cgroups: z.enum(CGROUP_MODES, { message: `expected one of ${CGROUP_MODES.join(", ")}` }).default("v1"),
+        /** Host path of a Docker CLI mounted into the agent container (default: the image's own `docker`). */
+        agentDockerCli: absolutePath.optional(),
+        /** Docker config with the registry login that agents hand to `docker pull` (DockerEngine writes it), or false. */
+        agentDockerConfig: z.union([absolutePath, z.literal(false)]).default("/root/.docker/config.json"),
+        marathon: marathonSettingsSchema.prefault({}),
+        /** Bound of each readiness wait (master health, leader, agent registration, Marathon /ping). */
+        readinessTimeoutSeconds: z.number().int().min(5).max(3600).default(300),
+    })
+    .strict();
+
+/**
+ * The Marathon password (top-level secret `microservice:marathonPassword`). It travels in a systemd
+ * EnvironmentFile and a curl config, so it is limited to characters both keep literally.
+ */
+export const marathonPasswordSchema = z
+    .string()
+    .min(16, "expected at least 16 characters")
+    .regex(/^[A-Za-z0-9+\/=._~!@#%^&*()\[\]{},:;?<>|-]+$/, "expected printable characters without spaces, quotes, backslashes, $ or `");
+
+export type MesosImages = z.output<typeof mesosImagesSchema>;
+export type MarathonSettings = z.output<typeof marathonSettingsSchema>;
+export type MesosSettings = z.output<typeof mesosSettingsSchema>;
+export type MesosSettingsInput = z.input<typeof mesosSettingsSchema>;
+
+const MESOS_ROLES = ["master", "agent", "marathon"];
+
+/**
+ * `images` has no default, so a stack whose hosts run Mesos must name them: `[path, message]` pairs
+ * for the stack schema (the platform's layout check), before any resource exists.
+ */
+export function mesosImagesIssues(m: Pick<MesosSettings, "images">, hosts: readonly { name: string; roles: readonly string[] }[]): [(string | number)[], string][] {
+    const users = hosts.filter((h) => h.roles.some((r) => MESOS_ROLES.includes(r))).map((h) => h.name);
+    if (users.length === 0 || m.images !== undefined) return [];
+    return [[["images"], `required because hosts ${users.join(", ")} have role master, agent or marathon: { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`]];
+}

@@ -1,0 +1,210 @@
+import { Op, directory, exec, file, packages, q, service, unit, waitFor } from "../provision";
+import * as r from "./render";
+import { MirroredImage } from "./images";
+import { CgroupMode } from "./settings";
+
+/** Pure generators of MesosCluster's host steps (desired-state ops, see components/provision). */
+
+const AGENT_TAG = "mesos-agent-config";
+const MASTER_TAG = "mesos-master-config";
+const MARATHON_TAG = "marathon-config";
+
+export function masterOps(m: r.MasterSpec, image: string): Op[] {
+    return [
+        // curl and jq serve the readiness probes.
+        packages("curl", "jq"),
+        directory(r.MESOS_ETC, { mode: "0755" }),
+        directory(r.MASTER_WORK_DIR, { mode: "0750" }),
+        containerRun(),
+        file(r.MASTER_ENV, r.masterEnv(m), { mode: "0644", tag: MASTER_TAG }),
+        unit(r.MASTER_UNIT, r.masterUnit(image)),
+        service(r.MASTER_UNIT, [MASTER_TAG]),
+    ];
+}
+
+/**
+ * Exits 0 when the host has a cgroup v1 hierarchy with the `cpu` controller: released Mesos'
+ * Docker containerizer refuses to start without one (src/docker/docker.cpp, Docker::create).
+ */
+export function cgroupV1CpuProbe(mounts = "/proc/self/mounts"): string {
+    return `awk '$3 == "cgroup" && ("," $4 ",") ~ /,cpu,/ { found = 1 } END { exit !found }' ${mounts}`;
+}
+
+export const cgroupV2Message = (host: string) =>
+    `${host} has no cgroup v1 'cpu' hierarchy (cgroup v2 only: stat -fc %T /sys/fs/cgroup says cgroup2fs). ` +
+    `Released Mesos agents exit there with "Failed to find a mounted cgroups hierarchy for the 'cpu' subsystem". ` +
+    `Boot the host with systemd.unified_cgroup_hierarchy=0 (docs/mesos.md, cgroups), or set mesos.cgroups to v2 ` +
+    `if your agent image was built with cgroup v2 support`;
+
+/** The cgroup-dependent flags: fixed (v1, v2) or chosen per host at run time (auto). */
+export function cgroupOps(host: string, mode: CgroupMode, mounts?: string): Op[] {
+    if (mode === "v2") return [file(r.AGENT_CGROUPS_ENV, r.agentCgroupsEnv("v2"), { mode: "0644", tag: AGENT_TAG })];
+    if (mode === "v1") {
+        return [
+            // A check, not a wait: a host's cgroup mode only changes with a reboot.
+            waitFor("cgroup v1 'cpu' hierarchy", cgroupV1CpuProbe(mounts), 0, cgroupV2Message(host)),
+            file(r.AGENT_CGROUPS_ENV, r.agentCgroupsEnv("v1"), { mode: "0644", tag: AGENT_TAG }),
+        ];
+    }
+    const v1 = `${r.MESOS_ETC}/agent-cgroups-v1.env`;
+    const v2 = `${r.MESOS_ETC}/agent-cgroups-v2.env`;
+    const choose = `if ${cgroupV1CpuProbe(mounts)}; then f=${v1}; else f=${v2}; fi`;
+    return [
+        file(v1, r.agentCgroupsEnv("v1"), { mode: "0644" }),
+        file(v2, r.agentCgroupsEnv("v2"), { mode: "0644" }),
+        exec(
+            "cgroup flags for this host's hierarchy",
+            `${choose}; cmp -s "$f" ${r.AGENT_CGROUPS_ENV}`,
+            `${choose}; install -m 0644 "$f" ${r.AGENT_CGROUPS_ENV}; echo "mesos agent: cgroup flags from $f" >&2`,
+            AGENT_TAG,
+        ),
+    ];
+}
+
+/**
+ * Exits 0 when the identity the agent last ran with (`identityFile`) allows it to keep its id with
+ * `ip` and `attributes` under --reconfiguration_policy=additive: same hostname, every old
+ * attribute still there with its value (topology.ts isAdditiveChange is the same rule).
+ */
+export function additiveCheck(identityFile: string, ip: string, attributes: string): string {
+    return [
+        `old_host=$(sed -n 's/^hostname=//p' ${identityFile})`,
+        `old_attrs=$(sed -n 's/^attributes=//p' ${identityFile})`,
+        `[ "$old_host" = ${q(ip)} ] || exit 1`,
+        `IFS=';' read -ra pairs <<< "$old_attrs"`,
+        `for p in "\${pairs[@]}"; do [ -z "$p" ] || [[ ${q(`;${attributes};`)} == *";$p;"* ]] || exit 1; done`,
+    ].join("\n");
+}
+
+export function agentOps(host: string, a: r.AgentSpec, cgroups: CgroupMode, mounts?: string): Op[] {
+    const latest = `${r.AGENT_WORK_DIR}/meta/slaves/latest`;
+    return [
+        packages("curl", "jq"),
+        directory(r.MESOS_ETC, { mode: "0755" }),
+        directory(r.AGENT_WORK_DIR, { mode: "0755" }),
+        directory(r.AGENT_RUNTIME_DIR, { mode: "0755" }),
+        containerRun(),
+        ...cgroupOps(host, cgroups, mounts),
+        file(r.AGENT_ENV, r.agentEnv(a), { mode: "0644", tag: AGENT_TAG }),
+        // A removed or changed attribute (or a new hostname) would leave the agent unable to
+        // recover ("Incompatible agent info"): it starts under a new id instead, and the tasks it
+        // ran are killed and rescheduled by Marathon (docs/mesos.md).
+        exec(
+            "agent forgets its id after a non-additive change of hostname or attributes",
+            `[ ! -e ${latest} ] || [ ! -f ${r.AGENT_IDENTITY} ] || ( ${additiveCheck(r.AGENT_IDENTITY, a.ip, a.attributes)} )`,
+            `rm -f ${latest}; echo "mesos agent on ${host}: attributes or hostname changed in a non-additive way: it registers under a new id" >&2`,
+            AGENT_TAG,
+        ),
+        file(r.AGENT_IDENTITY, r.agentIdentity(a.ip, a.attributes), { mode: "0644" }),
+        unit(r.AGENT_UNIT, r.agentUnit({ image: a.image, dockerSocket: a.dockerSocket, dockerCli: a.dockerCli, dockerConfig: a.dockerConfig })),
+        service(r.AGENT_UNIT, [AGENT_TAG]),
+    ];
+}
+
+/** Holds the password: run only in a secret step. */
+export function marathonOps(m: r.MarathonSpec, image: string, username: string, password: string): Op[] {
+    return [
+        packages("curl"),
+        directory(r.MARATHON_ETC, { mode: "0755" }),
+        containerRun(),
+        file(r.MARATHON_ENV, r.marathonEnv(m), { mode: "0644", tag: MARATHON_TAG }),
+        file(r.MARATHON_CREDENTIALS_ENV, r.marathonCredentialsEnv(username, password), { mode: "0600", tag: MARATHON_TAG }),
+        file(r.MARATHON_CURLRC, r.marathonCurlrc(username, password), { mode: "0600" }),
+        unit(r.MARATHON_UNIT, r.marathonUnit(image)),
+        service(r.MARATHON_UNIT, [MARATHON_TAG]),
+    ];
+}
+
+/** Shared by the daemons of a host; a new version takes effect at their next start. */
+const containerRun = () => file(r.CONTAINER_RUN, r.containerRunScript(), { mode: "0755" });
+
+const curl = "curl -fsS --max-time 5";
+
+/** Master readiness: its own /health, then exactly one elected leader among all masters (metrics master/elected). */
+export function masterReadyOps(host: string, ip: string, port: number, masterIps: readonly string[], image: string, timeoutSeconds: number): Op[] {
+    const snapshots = `for m in ${masterIps.join(" ")}; do ${curl} http://$m:${port}/metrics/snapshot; done`;
+    return [
+        waitFor(
+            `mesos master ${ip}:${port} /health`,
+            `${curl} -o /dev/null http://${ip}:${port}/health`,
+            timeoutSeconds,
+            `the Mesos master on ${host} (${ip}:${port}) did not answer /health within ${timeoutSeconds} s: see journalctl -u mesos-master on ${host} (can the image ${image} be pulled? is ZooKeeper up?)`,
+        ),
+        waitFor(
+            "one elected leader among the masters",
+            `${snapshots} | jq -se 'map(."master/elected" // 0) | add == 1'`,
+            timeoutSeconds,
+            `no Mesos master was elected leader within ${timeoutSeconds} s (masters ${masterIps.join(", ")}): check that a quorum of masters runs and reaches ZooKeeper`,
+        ),
+    ];
+}
+
+/** Agent readiness: the master it follows lists it (by hostname = its IP) as active in /master/slaves. */
+export function agentReadyOps(host: string, ip: string, agentPort: number, masterPort: number, timeoutSeconds: number): Op[] {
+    const check = [
+        `m=$(${curl} http://${ip}:${agentPort}/state | jq -r '.master_hostname // empty')`,
+        `[ -n "$m" ] && ${curl} -L "http://$m:${masterPort}/master/slaves" | jq -e --arg h ${ip} 'any(.slaves[]; .hostname == $h and .active == true)'`,
+    ].join("; ");
+    return [
+        waitFor(
+            `agent ${ip} registered and active at the leading master`,
+            check,
+            timeoutSeconds,
+            `the Mesos agent on ${host} (${ip}:${agentPort}) is not registered and active at the leading master within ${timeoutSeconds} s: see journalctl -u mesos-agent on ${host}`,
+        ),
+    ];
+}
+
+export function marathonReadyOps(host: string, ip: string, port: number, timeoutSeconds: number): Op[] {
+    return [
+        waitFor(
+            `marathon ${ip}:${port} /ping`,
+            `${curl} -K ${r.MARATHON_CURLRC} -o /dev/null http://${ip}:${port}/ping`,
+            timeoutSeconds,
+            `Marathon on ${host} (${ip}:${port}) did not answer /ping within ${timeoutSeconds} s: see journalctl -u marathon on ${host}`,
+        ),
+    ];
+}
+
+export interface MirrorTarget {
+    /** Registry `host:port`. */
+    address: string;
+    /** Plain HTTP registry (no certificate to check). */
+    insecure: boolean;
+    /** Docker config with the registry login (DockerEngine's `docker login` wrote it). */
+    authfile: string;
+}
+
+/**
+ * Copies each pinned image into the stack's registry with skopeo: every platform and the manifest
+ * byte for byte (--preserve-digests fails rather than change the digest), so units pin the same
+ * digest. A `docker pull/tag/push` could recompress layers and change it. Idempotent: an image
+ * already in the registry by that digest is not copied again.
+ */
+export function mirrorOps(images: readonly MirroredImage[], t: MirrorTarget): Op[] {
+    const tls = t.insecure ? "--tls-verify=false" : `--cert-dir /etc/docker/certs.d/${t.address}`;
+    const destTls = t.insecure ? "--dest-tls-verify=false" : `--dest-cert-dir /etc/docker/certs.d/${t.address}`;
+    return [
+        packages("skopeo"),
+        ...images.map((i) =>
+            exec(
+                `mirror ${i.source} to ${i.pinned}`,
+                `skopeo inspect --raw --authfile ${t.authfile} ${tls} ${q(`docker://${i.pinned}`)} >/dev/null`,
+                `skopeo copy --all --preserve-digests --retry-times 3 --dest-authfile ${t.authfile} ${destTls} ${q(`docker://${i.source}`)} ${q(`docker://${i.destination}`)}`,
+                "mesos-mirror",
+            ),
+        ),
+    ];
+}
+
+/** Runs when a host leaves a role (or the stack is destroyed): the daemon stops for good; its data stays. */
+export function removalScript(unitName: string, container: string, extra: string[] = []): string {
+    return [
+        `systemctl disable --now ${unitName} >/dev/null 2>&1 || true`,
+        `${r.DOCKER} rm -f ${container} >/dev/null 2>&1 || true`,
+        ...extra,
+        `rm -f /etc/systemd/system/${unitName}`,
+        `systemctl daemon-reload`,
+        `echo "${unitName} removed"`,
+    ].join("\n");
+}

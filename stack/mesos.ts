@@ -1,0 +1,81 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { StackConfig } from "../config/schema";
+import { ContainerNetwork, RegistryEndpoint, SchedulerEndpoint } from "../components/contracts";
+import { Host, hostsWithRole } from "../components/hosts/host";
+import { MesosCluster, MesosImages, mesosImagesIssues } from "../components/mesos";
+import { ValidationError } from "../components/validate";
+
+/** What the Mesos layer needs from the platform layer. */
+export interface MesosPlatform {
+    registry: RegistryEndpoint;
+    dockerReady?: Record<string, pulumi.Resource[]>;
+}
+
+export interface StackMesos {
+    scheduler: SchedulerEndpoint;
+    cluster: MesosCluster;
+    outputs: Record<string, pulumi.Input<unknown>>;
+}
+
+/**
+ * The images a stack with Mesos hosts runs. loadStackConfig already refused a config without them
+ * (platformConfigSchema); this guards programs that validated with the plain stack schema.
+ */
+export function requireMesosImages(cfg: StackConfig): MesosImages {
+    const issues = mesosImagesIssues(cfg.mesos, cfg.hosts);
+    if (issues.length) throw new ValidationError(`stack config: invalid input\n  mesos.images: ${issues[0][1]}, got nothing`, []);
+    if (!cfg.mesos.images) throw new Error("deployMesos: no host has role master, agent or marathon");
+    return cfg.mesos.images;
+}
+
+/**
+ * The scheduler layer: ZooKeeper, Mesos masters, agents and Marathon (MesosCluster) on the hosts
+ * with those roles, after each host's Docker engine; agents talk to Docker through the container
+ * network's endpoint when it gives one (Weave's proxy). Marathon's password comes from the secret
+ * config key `marathonPassword`, or is generated once and kept in state as a secret.
+ */
+export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlatform, network?: Pick<ContainerNetwork, "agentDockerSocket" | "ready">): StackMesos {
+    const images = requireMesosImages(cfg);
+    const m = cfg.mesos;
+    const cluster = new MesosCluster("mesos", {
+        hosts,
+        images,
+        marathonPassword: (cfg.marathonPassword as pulumi.Input<string> | undefined) ?? generatedPassword(),
+        clusterName: m.clusterName,
+        masterPort: m.masterPort,
+        agentPort: m.agentPort,
+        executorRegistrationTimeout: m.executorRegistrationTimeout,
+        agentAttributes: m.agentAttributes,
+        cgroups: m.cgroups,
+        agentDockerCli: m.agentDockerCli,
+        agentDockerConfig: m.agentDockerConfig,
+        agentDockerSocket: network?.agentDockerSocket,
+        marathon: m.marathon,
+        readinessTimeoutSeconds: m.readinessTimeoutSeconds,
+        mirrorToRegistry: m.mirrorToRegistry,
+        registry: platform.registry,
+        zookeeperSettings: cfg.zookeeper,
+        dockerReady: platform.dockerReady,
+        networkReady: network?.ready,
+    });
+    const outputs: Record<string, pulumi.Input<unknown>> = {
+        mesosUrls: cluster.mesosUrls,
+        marathonUrl: cluster.marathonUrl,
+        marathonUrls: cluster.marathonUrls,
+        marathonUsername: cluster.marathonUsername,
+        zookeeper: cluster.zookeeper.servers,
+        zkMesos: cluster.zookeeper.zkUrl("/mesos"),
+        quorum: cluster.quorum,
+        registry: platform.registry.address,
+        images: cluster.images,
+        agents: hostsWithRole(hosts, "agent").map((h) => h.name),
+    };
+    return { scheduler: cluster.endpoint, cluster, outputs };
+}
+
+/** 192 random bits as hex (safe in an EnvironmentFile and a curl config). Runs once, on create. */
+function generatedPassword(): pulumi.Output<string> {
+    const gen = new command.local.Command("marathon-password", { create: "openssl rand -hex 24", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
+    return pulumi.secret(gen.stdout.apply((s) => s.trim()));
+}

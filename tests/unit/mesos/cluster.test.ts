@@ -1,0 +1,208 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { MesosCluster } from "../../../components/mesos";
+import { expectGolden, stepBody } from "../provision/golden";
+import { fakeHost } from "../provision/fake-host";
+import { directDeps, runsAfter } from "../provision/deps";
+import { mocks } from "../../support/setup";
+import { settle, valueOf, isSecret } from "../../support/outputs";
+import { args, haLayout, IMAGES, layout, PASSWORD, registry } from "./fixtures";
+
+const stdin = (name: string) => mocks.named(name).inputs.stdin as string;
+/** Every remote step's script by resource name. */
+const scripts = async () => {
+    await settle();
+    return Object.fromEntries(mocks.byType("command:remote:Command").filter((r) => typeof r.inputs.stdin === "string").map((r) => [r.name, r.inputs.stdin as string]));
+};
+const names = () => mocks.resources.map((r) => r.name);
+
+describe("MesosCluster", () => {
+    it("puts masters, agents and Marathon on the hosts of their roles, with readiness steps per host", async () => {
+        new MesosCluster("mesos", args(layout()));
+        await settle();
+        const steps = mocks.byType("command:remote:Command").map((r) => r.name).filter((n) => n.startsWith("mesos-") && !n.includes("zookeeper"));
+        expect(steps).to.have.members([
+            "mesos-node1-mesos-master", "mesos-node1-mesos-agent", "mesos-node1-marathon",
+            "mesos-node2-mesos-agent", "mesos-node3-mesos-agent",
+            "mesos-node1-mesos-master-ready", "mesos-node1-marathon-ready",
+            "mesos-node1-mesos-agent-ready", "mesos-node2-mesos-agent-ready", "mesos-node3-mesos-agent-ready",
+            "mesos-node1-mesos-master-removal", "mesos-node1-mesos-agent-removal", "mesos-node1-marathon-removal",
+            "mesos-node2-mesos-agent-removal", "mesos-node3-mesos-agent-removal",
+        ]);
+        // ZooKeeper is composed: the hosts with role zookeeper, Debian's package.
+        expect(names()).to.include.members(["mesos-zookeeper-node1-zookeeper", "mesos-zookeeper-node2-zookeeper", "mesos-zookeeper-node3-zookeeper"]);
+        expect(mocks.byType("microservice:index:MesosCluster")).to.have.length(1);
+        expect(mocks.byType("microservice:index:ZooKeeperEnsemble")).to.have.length(1);
+    });
+
+    it("renders every step per role (golden): master, system and app agents, marathon, readiness", async () => {
+        new MesosCluster("mesos", args(layout()));
+        await settle();
+        for (const [file, step] of [
+            ["step-master-node1.sh", "mesos-node1-mesos-master"],
+            ["step-agent-node1.sh", "mesos-node1-mesos-agent"],
+            ["step-agent-node2.sh", "mesos-node2-mesos-agent"],
+            ["step-marathon-node1.sh", "mesos-node1-marathon"],
+            ["step-master-ready-node1.sh", "mesos-node1-mesos-master-ready"],
+            ["step-agent-ready-node2.sh", "mesos-node2-mesos-agent-ready"],
+            ["step-marathon-ready-node1.sh", "mesos-node1-marathon-ready"],
+        ]) {
+            expectGolden(__dirname, file, stepBody(stdin(step)));
+        }
+        expect(stdin("mesos-node1-mesos-agent")).to.contain("MESOS_ATTRIBUTES=slavetype:system\n");
+        expect(stdin("mesos-node2-mesos-agent")).to.contain("MESOS_ATTRIBUTES=slavetype:app\n");
+        expect(stdin("mesos-node1-mesos-master")).to.contain("MESOS_QUORUM=1\n").and.contain("MESOS_ZK=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n");
+    });
+
+    it("three masters: quorum 2 on each, Marathon on each, one zk string", async () => {
+        const c = new MesosCluster("mesos", args(haLayout()));
+        expect(c.quorum).to.equal(2);
+        await settle();
+        for (const n of ["node1", "node2", "node3"]) {
+            expect(stdin(`mesos-${n}-mesos-master`)).to.contain("MESOS_QUORUM=2\n");
+            expect(stdin(`mesos-${n}-marathon`)).to.contain("MARATHON_MASTER=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n");
+        }
+        expect(await valueOf(c.mesosUrls)).to.deep.equal(["http://10.0.15.11:5050", "http://10.0.15.12:5050", "http://10.0.15.13:5050"]);
+        expect(await valueOf(c.marathonUrl)).to.equal("http://10.0.15.11:8080");
+        expect(stdin("mesos-node2-mesos-master-ready")).to.contain("for m in 10.0.15.11 10.0.15.12 10.0.15.13; do");
+    });
+
+    it("orders steps: Docker before the daemons, masters before their readiness, leader before agents' and Marathon's readiness", async () => {
+        const h = layout();
+        const docker = Object.fromEntries(h.map((x) => [x.name, [fakeHost(`${x.name}-docker`, "10.0.0.1").ready]]));
+        new MesosCluster("mesos", args(h, { dockerReady: docker }));
+        await settle();
+        expect(runsAfter("mesos-node2-mesos-agent", "node2-docker-ready")).to.equal(true);
+        expect(directDeps("mesos-node1-mesos-master-ready")).to.include.members(["mesos-node1-mesos-master", "mesos-zookeeper-node1-zookeeper-ready"]);
+        expect(directDeps("mesos-node2-mesos-agent-ready")).to.include.members(["mesos-node2-mesos-agent", "mesos-node1-mesos-master-ready"]);
+        expect(directDeps("mesos-node1-marathon-ready")).to.include.members(["mesos-node1-marathon", "mesos-node1-mesos-master-ready"]);
+    });
+
+    it("keeps the Marathon password secret: only in secret step inputs, never in plain ones", async () => {
+        const c = new MesosCluster("mesos", args(layout()));
+        await settle();
+        const holders = mocks.resources.filter((r) => JSON.stringify(r.inputs).includes(PASSWORD));
+        expect(holders.map((r) => r.name)).to.deep.equal(["mesos-node1-marathon"]);
+        expect(holders[0].secretInputs).to.include("stdin");
+        expect(holders[0].inputs.logging).to.equal("none");
+        expect(stdin("mesos-node1-marathon")).to.contain("ensure_file '/etc/marathon/credentials.env' '0600'");
+        expect(await isSecret(c.marathonPassword)).to.equal(true);
+        expect(await valueOf(c.marathonUsername)).to.equal("marathon");
+    });
+
+    it("mirrors each image once from mgmt into the registry and runs it from there by the same digest", async () => {
+        const c = new MesosCluster("mesos", args(layout(), { mirrorToRegistry: true, registry: registry() }));
+        await settle();
+        const mirror = stdin("mesos-mgmt-mesos-mirror");
+        expectGolden(__dirname, "step-mirror-mgmt.sh", stepBody(mirror));
+        expect(mirror).to.contain("skopeo copy --all --preserve-digests").and.contain("--dest-cert-dir /etc/docker/certs.d/10.0.15.11:5000");
+        const digest = IMAGES.agent.split("@")[1];
+        expect(stdin("mesos-node2-mesos-agent")).to.contain(`10.0.15.11:5000/mesos/mesos-slave@${digest}`).and.not.contain("mesosphere/mesos-slave");
+        expect(runsAfter("mesos-node2-mesos-agent", "mesos-mgmt-mesos-mirror")).to.equal(true);
+        expect((await valueOf(c.images)).master).to.equal(`10.0.15.11:5000/mesos/mesos-master@${IMAGES.master.split("@")[1]}`);
+    });
+
+    it("hands agents the mesh's Docker endpoint and waits for the mesh", async () => {
+        const mesh = fakeHost("mesh", "10.0.0.2").ready;
+        new MesosCluster("mesos", args(layout(), { agentDockerSocket: "/var/run/weave/weave.sock", networkReady: [mesh] }));
+        await settle();
+        expect(stdin("mesos-node2-mesos-agent")).to.contain("MESOS_DOCKER_SOCKET=/var/run/weave/weave.sock\n").and.contain("-v /var/run/weave:/var/run/weave");
+        expect(runsAfter("mesos-node2-mesos-agent", "mesh-ready")).to.equal(true);
+    });
+
+    it("task launch timeout follows the executor registration timeout; attributes from config", async () => {
+        new MesosCluster("mesos", args(layout(), { executorRegistrationTimeout: "20mins", agentAttributes: { rack: "r1" } }));
+        await settle();
+        expect(stdin("mesos-node1-marathon")).to.contain("MARATHON_TASK_LAUNCH_TIMEOUT=1260000\n");
+        expect(stdin("mesos-node2-mesos-agent")).to.contain("MESOS_EXECUTOR_REGISTRATION_TIMEOUT=20mins\n").and.contain("MESOS_ATTRIBUTES=rack:r1;slavetype:app\n");
+    });
+
+    it("blast radius: adding node4 as an agent creates only node4's resources and changes no step", async () => {
+        new MesosCluster("mesos", args(layout()));
+        const before = await scripts();
+        const namesBefore = names();
+        mocks.reset();
+        new MesosCluster("mesos", args(layout([fakeHost("node4", "10.0.15.14", ["agent"])])));
+        const after = await scripts();
+        expect(Object.keys(before).filter((k) => before[k] !== after[k])).to.deep.equal([]);
+        const added = names().filter((n) => !namesBefore.includes(n));
+        expect(added).to.have.members(["node4-fake", "node4-ready", "mesos-node4-mesos-agent", "mesos-node4-mesos-agent-ready", "mesos-node4-mesos-agent-removal"]);
+    });
+
+    it("blast radius: going from 3 masters to 1 changes node1's quorum and master list, and the former masters' slavetype", async () => {
+        new MesosCluster("mesos", args(haLayout()));
+        const three = await scripts();
+        mocks.reset();
+        new MesosCluster("mesos", args(haLayout(["node1"])));
+        const one = await scripts();
+        const changed = Object.keys(one).filter((k) => k in three && three[k] !== one[k]);
+        // node2 and node3 were "system" agents because of their control roles; now they are "app" agents.
+        expect(changed).to.have.members(["mesos-node1-mesos-master", "mesos-node1-mesos-master-ready", "mesos-node2-mesos-agent", "mesos-node3-mesos-agent"]);
+        expect(one["mesos-node2-mesos-agent"]).to.contain("MESOS_ATTRIBUTES=slavetype:app\n");
+        expect(one["mesos-node1-marathon"]).to.equal(three["mesos-node1-marathon"]);
+        const gone = Object.keys(three).filter((k) => !(k in one));
+        expect(gone).to.have.members([
+            "mesos-node2-mesos-master", "mesos-node3-mesos-master", "mesos-node2-mesos-master-ready", "mesos-node3-mesos-master-ready",
+            "mesos-node2-marathon", "mesos-node3-marathon", "mesos-node2-marathon-ready", "mesos-node3-marathon-ready",
+        ]);
+        // The removed masters' removal resources go too: their delete stops the daemons on those hosts.
+        expect(mocks.resources.map((r) => r.name)).not.to.include("mesos-node2-mesos-master-removal");
+    });
+
+    it("changing an agent's attributes changes that agent's step only", async () => {
+        const withAttrs = (attrs?: Record<string, string>) => [
+            fakeHost("node1", "10.0.15.11", ["zookeeper", "master", "marathon", "agent"], { zookeeperId: 1 }),
+            fakeHost("node2", "10.0.15.12", ["agent"], { agentAttributes: attrs }),
+        ];
+        new MesosCluster("mesos", args(withAttrs()));
+        const before = await scripts();
+        mocks.reset();
+        new MesosCluster("mesos", args(withAttrs({ disk: "ssd" })));
+        const after = await scripts();
+        expect(Object.keys(after).filter((k) => before[k] !== after[k])).to.deep.equal(["mesos-node2-mesos-agent"]);
+        expect(after["mesos-node2-mesos-agent"]).to.contain("agent forgets its id after a non-additive change");
+    });
+
+    it("uses an existing ZooKeeper endpoint instead of creating an ensemble", async () => {
+        const zk = { servers: pulumi.output("10.9.9.9:2181"), zkUrl: (p: string) => pulumi.output(`zk://10.9.9.9:2181${p}`), ready: [] };
+        new MesosCluster("mesos", args(layout(), { zookeeper: zk }));
+        await settle();
+        expect(mocks.byType("microservice:index:ZooKeeperEnsemble")).to.have.length(0);
+        expect(stdin("mesos-node1-mesos-master")).to.contain("MESOS_ZK=zk://10.9.9.9:2181/mesos\n");
+    });
+
+    describe("validation (fails before anything is created, naming the key)", () => {
+        const mastersOn = (n: number) => ["node1", "node2", "node3", "node4", "node5", "node6"].slice(0, 6).map((name, i) =>
+            fakeHost(name, `10.0.15.${11 + i}`, ["zookeeper", "agent", ...(i < n ? (["master", "marathon"] as const) : [])] as any, { zookeeperId: i + 1 }));
+        const fails = (a: any, re: RegExp) => {
+            mocks.reset();
+            expect(() => new MesosCluster("bad", a)).to.throw(re);
+            expect(mocks.resources.filter((r) => r.type.startsWith("command:"))).to.have.length(0);
+        };
+
+        it("rejects an even or zero master count", () => {
+            for (const n of [0, 2, 4, 6]) fails(args(mastersOn(n)), new RegExp(`MesosCluster "bad"[\\s\\S]*hosts: expected an odd count of hosts with role master \\(1, 3 or 5\\), got ${n}`));
+        });
+
+        it("rejects images that are not pinned, names missing ones, and a bad password without echoing it", () => {
+            fails(args(layout(), { images: { ...IMAGES, master: "mesosphere/mesos-master:1.7.0" } }), /images.master: expected an image reference pinned by digest[\s\S]*got "mesosphere\/mesos-master:1.7.0"/);
+            fails(args(layout(), { images: { master: IMAGES.master } as any }), /images.agent: required: the agent image pinned by digest, e.g. mesosphere\/mesos-slave:1.7.0@sha256:<digest>/);
+            let msg = "";
+            try {
+                new MesosCluster("bad", args(layout(), { marathonPassword: "short pw" }));
+            } catch (e) {
+                msg = (e as Error).message;
+            }
+            expect(msg).to.contain("marathonPassword: expected at least 16 characters, got (hidden)").and.not.contain("short pw");
+        });
+
+        it("rejects a launch timeout below the registration timeout, mirroring without a registry, unknown keys", () => {
+            fails(args(layout(), { marathon: { taskLaunchTimeoutSeconds: 300 } }), /marathon.taskLaunchTimeoutSeconds: expected at least the executor registration timeout \(10mins = 600 s\)/);
+            fails(args(layout(), { mirrorToRegistry: true }), /registry: required when mirrorToRegistry is true/);
+            fails(args(layout(), { executorRegistrationTimeout: "10m" }), /executorRegistrationTimeout: expected a Mesos duration like 90secs, 10mins or 1hrs, got "10m"/);
+            fails(args(layout(), { cgroups: "v3" as any }), /cgroups: expected one of v1, v2, auto, got "v3"/);
+            fails({ ...args(layout()), quorum: 2 }, /quorum: unknown key/);
+            fails(args(layout().filter((h) => h.name !== "node2" && h.name !== "node3").map((h) => ({ ...h, roles: h.roles.filter((r) => r !== "agent") }))), /hosts: expected at least one host with role agent/);
+        });
+    });
+});

@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RegistryEndpoint } from "../../../components/contracts";
+import { Host, Role } from "../../../components/hosts/host";
+import { MesosClusterArgs, MesosImages } from "../../../components/mesos";
+import { fakeHost } from "../provision/fake-host";
+
+/** Test pins (not real digests: the real ones could not be verified here, see docs/mesos.md). */
+export const digest = (c: string) => `sha256:${c.repeat(64)}`;
+export const IMAGES: MesosImages = {
+    master: `mesosphere/mesos-master:1.7.0@${digest("a")}`,
+    agent: `mesosphere/mesos-slave:1.7.0@${digest("b")}`,
+    marathon: `mesosphere/marathon:v1.7.236@${digest("c")}`,
+};
+export const PASSWORD = "marathon-Pw7/k+2Lr9zT4vB8nM1";
+
+const CONTROL: Role[] = ["zookeeper", "master", "marathon", "registry", "logServer", "agent"];
+
+/** The original layout (SPEC §3): mgmt, node1 (control + system agent), node2/node3 (app agents). */
+export function layout(extra: Host[] = []): Host[] {
+    return [
+        fakeHost("mgmt", "10.0.15.10", ["mgmt"]),
+        fakeHost("node1", "10.0.15.11", CONTROL, { zookeeperId: 1 }),
+        fakeHost("node2", "10.0.15.12", ["zookeeper", "agent"], { zookeeperId: 2 }),
+        fakeHost("node3", "10.0.15.13", ["zookeeper", "agent"], { zookeeperId: 3 }),
+        ...extra,
+    ];
+}
+
+/** Three masters (node1..3), Marathon on each, agents everywhere. */
+export function haLayout(masters = ["node1", "node2", "node3"]): Host[] {
+    return ["node1", "node2", "node3"].map((n, i) =>
+        fakeHost(n, `10.0.15.${11 + i}`, ["zookeeper", "agent", ...(masters.includes(n) ? (["master", "marathon"] as Role[]) : [])], { zookeeperId: i + 1 }),
+    );
+}
+
+export function registry(): RegistryEndpoint {
+    return {
+        address: pulumi.output("10.0.15.11:5000"),
+        username: pulumi.output("microservice"),
+        password: pulumi.secret("registry-password-1234"),
+        caCert: pulumi.output("-----BEGIN CERTIFICATE-----\nQ0EK\n-----END CERTIFICATE-----"),
+        ready: [],
+    };
+}
+
+export const args = (hosts: Host[], extra: Partial<MesosClusterArgs> = {}): MesosClusterArgs => ({
+    hosts,
+    images: IMAGES,
+    marathonPassword: pulumi.secret(PASSWORD),
+    ...extra,
+});

@@ -1,0 +1,85 @@
+ensure_packages 'curl' 'jq'
+ensure_dir '/etc/mesos' '0755' 'root' 'root'
+ensure_dir '/var/lib/mesos/agent' '0755' 'root' 'root'
+ensure_dir '/var/run/mesos' '0755' 'root' 'root'
+ensure_file '/usr/local/lib/microservice/container-run' '0755' 'root' 'root' '/usr/local/lib/microservice/container-run' <<'__EOF_2082cc6c7738__'
+#!/bin/bash
+# Managed by the stack (MesosCluster). Usage: container-run IMAGE DOCKER-RUN-ARGS...
+set -u
+image=$1; shift
+until /usr/bin/docker image inspect "$image" >/dev/null 2>&1 || /usr/bin/docker pull -q "$image" >/dev/null; do
+  echo "cannot pull $image yet (registry unreachable, or no such digest?): retrying in 10 s" >&2
+  sleep 10
+done
+exec /usr/bin/docker run "$@"
+__EOF_2082cc6c7738__
+wait_for 'cgroup v1 '\''cpu'\'' hierarchy' 0 'awk '\''$3 == "cgroup" && ("," $4 ",") ~ /,cpu,/ { found = 1 } END { exit !found }'\'' /proc/self/mounts' 'node1 has no cgroup v1 '\''cpu'\'' hierarchy (cgroup v2 only: stat -fc %T /sys/fs/cgroup says cgroup2fs). Released Mesos agents exit there with "Failed to find a mounted cgroups hierarchy for the '\''cpu'\'' subsystem". Boot the host with systemd.unified_cgroup_hierarchy=0 (docs/mesos.md, cgroups), or set mesos.cgroups to v2 if your agent image was built with cgroup v2 support'
+ensure_file '/etc/mesos/agent-cgroups.env' '0644' 'root' 'root' 'mesos-agent-config' <<'__EOF_a60a68be7195__'
+# Managed by the stack (MesosCluster): local changes are overwritten.
+# cgroup v1: Docker and Mesos containerizers, cgroups isolation
+MESOS_CONTAINERIZERS=docker,mesos
+MESOS_LAUNCHER=linux
+MESOS_ISOLATION=cgroups/cpu,cgroups/mem
+MESOS_CGROUPS_HIERARCHY=/sys/fs/cgroup
+__EOF_a60a68be7195__
+ensure_file '/etc/mesos/agent.env' '0644' 'root' 'root' 'mesos-agent-config' <<'__EOF_33584a36358b__'
+# Managed by the stack (MesosCluster): local changes are overwritten.
+MESOS_MASTER=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos
+MESOS_WORK_DIR=/var/lib/mesos/agent
+MESOS_RUNTIME_DIR=/var/run/mesos
+MESOS_IP=10.0.15.11
+MESOS_ADVERTISE_IP=10.0.15.11
+MESOS_HOSTNAME=10.0.15.11
+MESOS_HOSTNAME_LOOKUP=false
+MESOS_PORT=5051
+MESOS_ATTRIBUTES=slavetype:system
+MESOS_RECONFIGURATION_POLICY=additive
+MESOS_EXECUTOR_REGISTRATION_TIMEOUT=10mins
+MESOS_DOCKER_SOCKET=/var/run/docker.sock
+MESOS_DOCKER=docker
+MESOS_DOCKER_MESOS_IMAGE=mesosphere/mesos-slave@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+MESOS_DOCKER_CONFIG=/root/.docker/config.json
+MESOS_SYSTEMD_ENABLE_SUPPORT=false
+MESOS_SWITCH_USER=false
+MESOS_LOGGING_LEVEL=INFO
+__EOF_33584a36358b__
+ensure_exec 'agent forgets its id after a non-additive change of hostname or attributes' '[ ! -e /var/lib/mesos/agent/meta/slaves/latest ] || [ ! -f /etc/mesos/agent-identity ] || ( old_host=$(sed -n '\''s/^hostname=//p'\'' /etc/mesos/agent-identity)
+old_attrs=$(sed -n '\''s/^attributes=//p'\'' /etc/mesos/agent-identity)
+[ "$old_host" = '\''10.0.15.11'\'' ] || exit 1
+IFS='\'';'\'' read -ra pairs <<< "$old_attrs"
+for p in "${pairs[@]}"; do [ -z "$p" ] || [[ '\'';slavetype:system;'\'' == *";$p;"* ]] || exit 1; done )' 'rm -f /var/lib/mesos/agent/meta/slaves/latest; echo "mesos agent on node1: attributes or hostname changed in a non-additive way: it registers under a new id" >&2' 'mesos-agent-config'
+ensure_file '/etc/mesos/agent-identity' '0644' 'root' 'root' '/etc/mesos/agent-identity' <<'__EOF_33579c2ecae8__'
+hostname=10.0.15.11
+attributes=slavetype:system
+__EOF_33579c2ecae8__
+ensure_file '/etc/systemd/system/mesos-agent.service' 0644 root root 'unit:mesos-agent.service' <<'__EOF_a47ab2fbb008__'
+# Image: mesosphere/mesos-slave:1.7.0@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+[Unit]
+Description=Mesos agent (container; flags in /etc/mesos/agent.env and agent-cgroups.env)
+After=docker.service network-online.target
+Requires=docker.service
+Wants=network-online.target
+# Keep retrying: ZooKeeper may still be electing, the masters may still be starting.
+StartLimitIntervalSec=0
+
+[Service]
+ExecStartPre=-/usr/bin/docker rm -f mesos-agent
+ExecStart=/usr/local/lib/microservice/container-run mesosphere/mesos-slave@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb --rm --name mesos-agent --net=host \
+  --pid=host --privileged --cgroupns=host \
+  -v /sys/fs/cgroup:/sys/fs/cgroup \
+  -v /var/lib/mesos/agent:/var/lib/mesos/agent \
+  -v /var/run/mesos:/var/run/mesos \
+  -v /var/run/docker.sock:/var/run/docker.sock \
+  -v /root/.docker:/root/.docker:ro \
+  --env-file /etc/mesos/agent.env \
+  --env-file /etc/mesos/agent-cgroups.env \
+  mesosphere/mesos-slave@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+ExecStop=/usr/bin/docker stop -t 30 mesos-agent
+Restart=always
+RestartSec=10
+TimeoutStartSec=0
+
+[Install]
+WantedBy=multi-user.target
+__EOF_a47ab2fbb008__
+ensure_service 'mesos-agent.service' 1 'mesos-agent-config'

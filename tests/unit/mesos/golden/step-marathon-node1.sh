@@ -1,0 +1,53 @@
+ensure_packages 'curl'
+ensure_dir '/etc/marathon' '0755' 'root' 'root'
+ensure_file '/usr/local/lib/microservice/container-run' '0755' 'root' 'root' '/usr/local/lib/microservice/container-run' <<'__EOF_2082cc6c7738__'
+#!/bin/bash
+# Managed by the stack (MesosCluster). Usage: container-run IMAGE DOCKER-RUN-ARGS...
+set -u
+image=$1; shift
+until /usr/bin/docker image inspect "$image" >/dev/null 2>&1 || /usr/bin/docker pull -q "$image" >/dev/null; do
+  echo "cannot pull $image yet (registry unreachable, or no such digest?): retrying in 10 s" >&2
+  sleep 10
+done
+exec /usr/bin/docker run "$@"
+__EOF_2082cc6c7738__
+ensure_file '/etc/marathon/marathon.env' '0644' 'root' 'root' 'marathon-config' <<'__EOF_ddac156570b6__'
+# Managed by the stack (MesosCluster): local changes are overwritten.
+MARATHON_MASTER=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos
+MARATHON_ZK=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/marathon
+MARATHON_HOSTNAME=10.0.15.11
+MARATHON_HTTP_PORT=8080
+MARATHON_TASK_LAUNCH_TIMEOUT=660000
+LIBPROCESS_IP=10.0.15.11
+__EOF_ddac156570b6__
+ensure_file '/etc/marathon/credentials.env' '0600' 'root' 'root' 'marathon-config' <<'__EOF_dad71053a436__'
+MESOSPHERE_HTTP_CREDENTIALS=marathon:marathon-Pw7/k+2Lr9zT4vB8nM1
+__EOF_dad71053a436__
+ensure_file '/etc/marathon/probe.curlrc' '0600' 'root' 'root' '/etc/marathon/probe.curlrc' <<'__EOF_86a53c0cd2af__'
+user = "marathon:marathon-Pw7/k+2Lr9zT4vB8nM1"
+__EOF_86a53c0cd2af__
+ensure_file '/etc/systemd/system/marathon.service' 0644 root root 'unit:marathon.service' <<'__EOF_a7e12c6119e2__'
+# Image: mesosphere/marathon:v1.7.236@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
+[Unit]
+Description=Marathon (container; flags in /etc/marathon/marathon.env, credentials in credentials.env)
+After=docker.service network-online.target
+Requires=docker.service
+Wants=network-online.target
+# Keep retrying: ZooKeeper may still be electing, the masters may still be starting.
+StartLimitIntervalSec=0
+
+[Service]
+ExecStartPre=-/usr/bin/docker rm -f marathon
+ExecStart=/usr/local/lib/microservice/container-run mesosphere/marathon@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc --rm --name marathon --net=host \
+  --env-file /etc/marathon/marathon.env \
+  --env-file /etc/marathon/credentials.env \
+  mesosphere/marathon@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
+ExecStop=/usr/bin/docker stop -t 30 marathon
+Restart=always
+RestartSec=10
+TimeoutStartSec=0
+
+[Install]
+WantedBy=multi-user.target
+__EOF_a7e12c6119e2__
+ensure_service 'marathon.service' 1 'marathon-config'
