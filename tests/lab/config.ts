@@ -16,4 +16,15 @@ export const labStackExtras: Record<string, unknown> = {
     registryPassword: randomBytes(18).toString("base64url"),
     // One movable volume, as the original's mongo (zfs-fuse here: the kernel has no ZFS); 40-volumes moves it.
     volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
+    // Mesos and Marathon cannot run here (no Docker Hub): their units and files are written for real
+    // and the readiness steps fail fast (20 s). The digests are placeholders that nothing can pull.
+    mesos: {
+        readinessTimeoutSeconds: 20,
+        mirrorToRegistry: false,
+        images: {
+            master: `mesosphere/mesos-master:1.7.0@sha256:${"0".repeat(64)}`,
+            agent: `mesosphere/mesos-slave:1.7.0@sha256:${"1".repeat(64)}`,
+            marathon: `mesosphere/marathon:v1.7.236@sha256:${"2".repeat(64)}`,
+        },
+    },
 };
