@@ -58,6 +58,9 @@ describe("lab harness", () => {
             const steps = new HostSteps(parent, "probe", hosts.find((h) => h.name === "node2")!);
             steps.add("broken", [exec("a command that fails", "false", "echo about to fail >&2; exit 3")]);
             steps.add("after", [file(marker, "never\n")]);
+            // Two levels down: under mocks these would wait forever; the run still ends.
+            const last = steps.add("after-after", [file(marker, "never\n")]);
+            return { last: last.stdout };
         }, "probe with a failing step");
         expect(run.ok).to.equal(false);
         expect(run.failures).to.have.length(1);
@@ -65,6 +68,7 @@ describe("lab harness", () => {
         expect(run.failures[0].message).to.match(/^step probe-node2-broken on node2: exit 3: /);
         expect(run.failures[0].message).to.contain("FAILED node2/broken");
         expect(run.registrations.map((r) => r.name)).not.to.include("probe-node2-after");
+        expect(run.notRun).to.include.members(["probe-node2-after", "probe-node2-after-after", "output:last"]);
         expect((await l.hosts.node2.sh(`test -e ${marker}`)).code).to.equal(1);
     });
 

@@ -1,5 +1,3 @@
-import { randomBytes } from "crypto";
-
 /**
  * The lab's stack-config extras, merged into `lab.stackConfig()` for the full-stack run of every lab
  * test file. Each layer's owner adds its lab settings here (e.g. mesh `{ implementation: "overlay" }`
@@ -11,9 +9,9 @@ export const labStackExtras: Record<string, unknown> = {
     mesh: { implementation: "overlay" },
     // The inner Docker's bridge on a range no lab or host network uses (proves the bip option).
     docker: { bip: "172.31.0.1/24" },
-    // Set (a secret key) rather than generated: the lab's executor runs the generator anew on every
-    // run, where Pulumi would keep it in state; random per test process, so nothing is committed.
-    registryPassword: randomBytes(18).toString("base64url"),
+    // No registryPassword: the stack generates it (command:local:Command), and the lab's executor
+    // keeps a local command's result while its inputs are unchanged, as Pulumi state does (also across
+    // processes with KEEP_LAB=1), so every run of the lab uses the same generated password.
     // One movable volume, as the original's mongo (zfs-fuse here: the kernel has no ZFS); 40-volumes moves it.
     volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
     // Mesos and Marathon cannot run here (no Docker Hub): their units and files are written for real

@@ -71,6 +71,9 @@ export class LabExecutor implements pulumi.runtime.Mocks {
     steps: LabStep[] = [];
     failures: LabFailure[] = [];
     registrations: { type: string; name: string }[] = [];
+    /** Registrations and invokes being carried out now, and when the last one started or ended. */
+    inFlight = 0;
+    lastActivity = Date.now();
     private readonly hooks = new Map<string, ResourceHook>();
     private localState: Record<string, { inputs: string; stdout: string; stderr: string }> = {};
 
@@ -85,6 +88,7 @@ export class LabExecutor implements pulumi.runtime.Mocks {
         this.steps = [];
         this.failures = [];
         this.registrations = [];
+        this.lastActivity = Date.now();
     }
 
     onResource(type: string, hook: ResourceHook): void {
@@ -92,6 +96,25 @@ export class LabExecutor implements pulumi.runtime.Mocks {
     }
 
     async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
+        return this.busy(() => this.carryOut(args));
+    }
+
+    async call(args: pulumi.runtime.MockCallArgs): Promise<Record<string, any>> {
+        return this.busy(() => this.invoke(args));
+    }
+
+    private async busy<T>(f: () => Promise<T>): Promise<T> {
+        this.inFlight++;
+        this.lastActivity = Date.now();
+        try {
+            return await f();
+        } finally {
+            this.inFlight--;
+            this.lastActivity = Date.now();
+        }
+    }
+
+    private async carryOut(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
         this.registrations.push({ type: args.type, name: args.name });
         const raw = args.inputs ?? {};
         const inputs = unwrap(raw);
@@ -110,7 +133,7 @@ export class LabExecutor implements pulumi.runtime.Mocks {
         return { id: args.id || `${args.name}-id`, state: { ...raw, ...extra } };
     }
 
-    async call(args: pulumi.runtime.MockCallArgs): Promise<Record<string, any>> {
+    private async invoke(args: pulumi.runtime.MockCallArgs): Promise<Record<string, any>> {
         if (args.token === "command:local:run") {
             const inputs = unwrap(args.inputs);
             const r = await this.runLocal(inputs);

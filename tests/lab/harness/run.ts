@@ -4,23 +4,47 @@ import { LabExecutor, LabFailure, LabStep } from "./executor";
 // Internal to the SDK but exported: drains pending resource registrations (see tests/support/outputs.ts).
 const settings = require("@pulumi/pulumi/runtime/settings");
 const state = require("@pulumi/pulumi/runtime/state");
+const runtimeResource = require("@pulumi/pulumi/runtime/resource");
+
+/** How long nothing may be carried out before the run counts as finished with blocked resources. */
+const IDLE_MS = 3000;
 
 export interface LabRun {
     ok: boolean;
     failures: LabFailure[];
     steps: LabStep[];
     outputs: Record<string, unknown>;
-    /** Every registration in the run (type and name), in the order they reached the executor. */
+    /** Every registration carried out in the run (type and name), in order. */
     registrations: { type: string; name: string }[];
+    /**
+     * Resources the program created that were never carried out (they depend on a failed one), and
+     * `output:<key>` for stack outputs that never resolved for the same reason.
+     */
+    notRun: string[];
     /** Whole-run wall time. */
     ms: number;
     /** Changed steps as `<resource> (<what changed>)`. */
     changedSteps(): string[];
 }
 
+// Every resource the program constructs, so a run can name those that never reached the executor.
+let started: string[] | undefined;
+if (!runtimeResource.__labTracked) {
+    const register = runtimeResource.registerResource;
+    runtimeResource.registerResource = function (this: unknown, res: unknown, parent: unknown, t: string, name: string, ...rest: unknown[]) {
+        started?.push(name);
+        return register.call(this, res, parent, t, name, ...rest);
+    };
+    runtimeResource.__labTracked = true;
+}
+
 /**
  * Evaluates a program under the executing mocks and waits until every registration it caused has
- * finished (or failed). Never throws for a failed resource: the run reports it.
+ * finished or failed. Never throws for a failed resource: the run reports it.
+ *
+ * With the engine, a failed resource ends the whole deployment. Under mocks, its direct dependents
+ * fail but theirs wait forever; so the run ends when nothing has been carried out for IDLE_MS
+ * while registrations are still pending, and lists what never ran.
  */
 export async function runProgram(
     exec: LabExecutor,
@@ -30,6 +54,7 @@ export async function runProgram(
     label = "program",
 ): Promise<LabRun> {
     exec.beginRun();
+    started = [];
     await pulumi.runtime.setMocks(exec, "microservice", "lab", false);
     pulumi.runtime.setAllConfig(config, secretKeys);
 
@@ -42,17 +67,30 @@ export async function runProgram(
     process.on("unhandledRejection", collect);
 
     const t0 = Date.now();
-    let outputs: Record<string, unknown> = {};
+    const outputs: Record<string, unknown> = {};
+    const unresolved: string[] = [];
+    let stalled = false;
     try {
         const out = program() ?? {};
-        outputs = await settleOutputs(out, errors);
-        await drain();
+        await Promise.all(
+            Object.entries(out).map(async ([k, v]) => {
+                const r = await untilIdle(exec, (pulumi.output(v) as any).promise() as Promise<unknown>).catch((e) => {
+                    errors.push(e);
+                    return { value: undefined };
+                });
+                if (r === IDLE) unresolved.push(`output:${k}`);
+                else outputs[k] = r.value;
+            }),
+        );
+        stalled = (await untilIdle(exec, drain())) === IDLE;
     } catch (e) {
         errors.push(e);
-        await drain();
+        stalled = (await untilIdle(exec, drain())) === IDLE;
     } finally {
         process.removeListener("unhandledRejection", collect);
         for (const l of saved) process.on("unhandledRejection", l as (...a: any[]) => void);
+        // What waits forever is expected (see above): not a leak to report at exit.
+        if (stalled || unresolved.length) state.getStore().leakCandidates?.clear();
     }
     const ms = Date.now() - t0;
 
@@ -61,9 +99,11 @@ export async function runProgram(
         const message = e instanceof Error ? e.message : String(e);
         // Dependents of a failed step reject with that step's error: it is reported once.
         if (failures.some((f) => message.includes(f.message))) continue;
-        if (failures.some((f) => f.message === message)) continue;
         failures.push({ resource: label, message });
     }
+    const carried = new Set(exec.registrations.map((r) => r.name));
+    const notRun = [...new Set(started.filter((n) => !carried.has(n))), ...unresolved];
+    started = undefined;
     const steps = [...exec.steps];
     const run: LabRun = {
         ok: failures.length === 0,
@@ -71,28 +111,31 @@ export async function runProgram(
         steps,
         outputs,
         registrations: [...exec.registrations],
+        notRun,
         ms,
-        changedSteps: () => steps.filter((s) => s.result === "changed").map((s) => `${s.resource} (${/\((.*)\)\s*$/m.exec(s.stdout.split("\n").filter((l) => l.startsWith("STEP ")).pop() ?? "")?.[1] ?? "?"})`),
+        changedSteps: () => steps.filter((s) => s.result === "changed").map((s) => `${s.resource} (${/: changed \((.*)\)\s*$/m.exec(s.stdout)?.[1] ?? "?"})`),
     };
     const changed = steps.filter((s) => s.result === "changed").length;
-    console.log(`    [lab] ${label}: ${(ms / 1000).toFixed(1)} s, ${steps.length} steps run (${changed} changed), ${failures.length} failure(s)`);
+    console.log(`    [lab] ${label}: ${(ms / 1000).toFixed(1)} s, ${steps.length} steps run (${changed} changed), ${failures.length} failure(s), ${notRun.length} not run`);
     return run;
 }
 
-/** Resolves every stack output (a rejected output becomes an error of the run). */
-async function settleOutputs(out: Record<string, unknown>, errors: unknown[]): Promise<Record<string, unknown>> {
-    const entries = await Promise.all(
-        Object.entries(out).map(async ([k, v]) => {
-            try {
-                const value = await (pulumi.output(v) as any).promise();
-                return [k, value] as const;
-            } catch (e) {
-                errors.push(e);
-                return [k, undefined] as const;
-            }
-        }),
+const IDLE = Symbol("idle");
+
+/** The promise's value, or IDLE once the executor has had nothing to do for IDLE_MS while it is pending. */
+async function untilIdle<T>(exec: LabExecutor, p: Promise<T>): Promise<{ value: T } | typeof IDLE> {
+    let settled: { value: T } | undefined;
+    let failed: { error: unknown } | undefined;
+    p.then(
+        (value) => (settled = { value }),
+        (error) => (failed = { error }),
     );
-    return Object.fromEntries(entries);
+    for (;;) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (settled) return settled;
+        if (failed) throw failed.error;
+        if (exec.inFlight === 0 && Date.now() - exec.lastActivity > IDLE_MS) return IDLE;
+    }
 }
 
 /** Waits until no registration is pending and none was started meanwhile (an apply may start new ones). */
