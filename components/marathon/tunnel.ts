@@ -98,7 +98,12 @@ export async function openTunnel(access: MarathonAccess, timeoutMs = 30000): Pro
         close: async () => {
             if (exited === null) {
                 await new Promise<void>((resolve) => {
-                    child.once("exit", () => resolve());
+                    // SIGTERM first; a client that ignores it is killed after a bounded wait.
+                    const hard = setTimeout(() => child.kill("SIGKILL"), 2000);
+                    child.once("exit", () => {
+                        clearTimeout(hard);
+                        resolve();
+                    });
                     child.kill();
                 });
             }
