@@ -5,7 +5,7 @@ import { Host, singleHostWithRole } from "../hosts/host";
 import { ServerCertificate, StackCa } from "../pki";
 import { HostSteps } from "../provision";
 import { validate } from "../validate";
-import { dockerTag } from "./render";
+import { dockerTag, syslogDriverParameters } from "./render";
 import { clientOps, serverOps } from "./scripts";
 import { LoggingSettings, LoggingSettingsInput, loggingSettingsSchema } from "./settings";
 
@@ -119,22 +119,14 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
 
     /**
      * The `docker run` flags (Marathon `container.docker.parameters`) that send an app's output to
-     * the local rsyslog under tag `docker/<app>`. The address is the host's own loopback, so a
-     * container starts whether or not the central server is up. Blocking mode (Docker's default):
-     * a stalled local rsyslog would stall the app's writes rather than drop lines.
+     * this host's rsyslog under tag `docker/<app>` (see syslogDriverParameters).
      */
     dockerParameters(app: string): DockerParameter[] {
-        return this.parametersForTag(dockerTag(app));
+        return syslogDriverParameters(this.settings.localPort, dockerTag(app));
     }
 
     /** The same flags for a tag given as is (e.g. a placeholder in docs and outputs). */
     parametersForTag(tag: string): DockerParameter[] {
-        return [
-            { key: "log-driver", value: "syslog" },
-            { key: "log-opt", value: `syslog-address=tcp://127.0.0.1:${this.settings.localPort}` },
-            // rfc3164 carries the hostname and takes tags of any length (rfc5424 limits APP-NAME to 48).
-            { key: "log-opt", value: "syslog-format=rfc3164" },
-            { key: "log-opt", value: `tag=${tag}` },
-        ];
+        return syslogDriverParameters(this.settings.localPort, tag);
     }
 }

@@ -8,6 +8,8 @@
  * action with a disk-assisted queue) -> log server :<port> -> ruleset microservice_remote.
  */
 
+import { DockerParameter } from "../contracts";
+
 /** Tag prefix every container's syslog tag carries (`tag=docker/<app>`): the rules match on it. */
 export const TAG_PREFIX = "docker/";
 export const CLIENT_LOG_DIR = "/var/log/docker";
@@ -57,6 +59,22 @@ export function appFromTag(syslogTag: string): string {
 }
 
 export type ForwardProtocol = "relp" | "tcp";
+
+/**
+ * Docker's syslog-driver flags for one tag: to this host's rsyslog on loopback (never the remote
+ * server: a container must start while the server is down); rfc3164 carries the hostname and takes
+ * tags of any length (rfc5424 limits APP-NAME to 48 characters). Docker's default blocking mode: a
+ * stalled local rsyslog would stall the app's writes rather than drop lines (mode=non-blocking
+ * would drop them once its buffer is full).
+ */
+export function syslogDriverParameters(localPort: number, tag: string): DockerParameter[] {
+    return [
+        { key: "log-driver", value: "syslog" },
+        { key: "log-opt", value: `syslog-address=tcp://127.0.0.1:${localPort}` },
+        { key: "log-opt", value: "syslog-format=rfc3164" },
+        { key: "log-opt", value: `tag=${tag}` },
+    ];
+}
 
 export interface ForwardTarget {
     /**
