@@ -20,6 +20,17 @@ ds() { echo "$POOL/$1"; }
 incoming() { echo "$POOL/incoming_$1"; }
 exists() { zfs list -H -o name "$1" >/dev/null 2>&1; }
 prop() { zfs get -H -o value "$2" "$1"; }
+# zfs-fuse releases a filesystem it just unmounted asynchronously: retry while ZFS says "busy"
+# (bounded: 10 s), fail at once on any other error.
+retry_busy() {
+  local _ out=""
+  for _ in $(seq 1 40); do
+    if out=$("$@" 2>&1); then return 0; fi
+    case $out in *busy*) sleep 0.25 ;; *) break ;; esac
+  done
+  echo "$out" >&2
+  return 1
+}
 check_name() { [[ \${1:-} =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "bad volume name: '\${1:-}'"; }
 check_snap() { [[ \${1:-} =~ ^move-[0-9]+-[12]$ ]] || die "bad snapshot name: '\${1:-}'"; }
 check_num() { [[ \${1:-} =~ ^[0-9]+$ ]] || die "expected a number, got '\${1:-}'"; }
@@ -224,7 +235,7 @@ move_from() {
   MOVE_SRC=$src MOVE_NAME=$name MOVE_INC=$inc MOVE_TMP=$tmp MOVE_STOPPED=0 MOVE_COMMITTED=0
   trap 'move_exit $?' EXIT
   # Left over from a failed attempt: the source was primary all along, so it is worthless.
-  if exists "$inc"; then zfs umount "$inc" 2>/dev/null || true; zfs destroy -r "$inc"; fi
+  if exists "$inc"; then zfs umount "$inc" 2>/dev/null || true; retry_busy zfs destroy -r "$inc"; fi
   local t0 t_stop t_stopped t_sent t_verified t_started
   t0=$(now_ms)
   log "moving $name from $src_name ($src) to $HOST_NAME: full copy while the app runs"
@@ -255,8 +266,8 @@ move_from() {
 
   # Commit: the copy here becomes the primary (a higher epoch wins over the source's).
   zfs umount "$inc"
-  if exists "$d"; then zfs destroy -r "$d"; fi
-  zfs rename "$inc" "$d"
+  if exists "$d"; then retry_busy zfs destroy -r "$d"; fi
+  retry_busy zfs rename "$inc" "$d"
   zfs set quota="$quota" "$d"
   zfs set microservice:epoch="$new" "$d"
   zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
@@ -289,7 +300,7 @@ move_exit() {
     return 0
   fi
   log "move of $MOVE_NAME failed: the source stays primary"
-  if exists "$MOVE_INC"; then zfs umount "$MOVE_INC" 2>/dev/null || true; zfs destroy -r "$MOVE_INC" || true; fi
+  if exists "$MOVE_INC"; then zfs umount "$MOVE_INC" 2>/dev/null || true; retry_busy zfs destroy -r "$MOVE_INC" || true; fi
   if [ "$MOVE_STOPPED" = 1 ]; then
     on_peer "$MOVE_SRC" app resume "$MOVE_NAME" || log "could not restart the app on the source: start it there"
   fi

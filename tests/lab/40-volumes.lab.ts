@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import { describeFailures, Lab, LabRun } from "./harness";
+import { labStackExtras } from "./config";
+import { firstRun, lab as theLab } from "./shared";
+import { stepPayload } from "../../components/provision";
+import { DockerEngine } from "../../components/docker";
+import { FlockerZfsCluster } from "../../components/volumes";
+import { DatasetSettings } from "../../components/volumes/settings";
+import { APP, appHooks, appListing, dataListing, IMAGE, maxHeartbeatGapMs, MoveReport, startApp, waitForHeartbeats, writeData } from "../../bench/volume-move.scenario";
+
+/**
+ * FlockerZfsCluster for real on the lab (zfs-fuse: the kernel here has no ZFS and no modules):
+ * the stack's first run creates the pool on every agent and `mongo` on node2; data written through
+ * a container on node2 moves to node3 when the config says so, with the app (a container that
+ * appends a timestamp every 50 ms) stopped and started by the move's hooks; the checksums on node3
+ * equal those taken on node2, and the downtime is measured twice: by the move's own clock and by
+ * the largest gap in the app's heartbeat file. A move that fails after the app was stopped (the
+ * target runs out of space for the final increment) leaves node2 primary, readable, and the app
+ * running there again. At the end the volume goes back to node2 with the first run's config, so
+ * that the whole-stack idempotence test (80) finds the lab as the first run left it.
+ *
+ * VOLUMES_LAB_ISOLATED=1 runs DockerEngine + FlockerZfsCluster instead of the full stack first.
+ */
+const base = (labStackExtras.volumes as { datasets: DatasetSettings[] }).datasets;
+const withMongo = (primary: string, app?: DatasetSettings["app"]): DatasetSettings[] => base.map((d) => (d.name === "mongo" ? { ...d, primary, ...(app ? { app } : {}) } : d));
+
+const isolated = process.env.VOLUMES_LAB_ISOLATED === "1";
+
+describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; EBS and kernel OpenZFS: mocks only)", function () {
+    let lab: Lab;
+    let first: LabRun;
+    let before0: string;
+    const moves: { label: string; report: MoveReport; gapMs: number }[] = [];
+
+    /** Only the volume layer, as the stack builds it (same resource names, same generated key). */
+    const volumesOnly = (datasets: DatasetSettings[], label: string) =>
+        lab.run((hosts) => {
+            new FlockerZfsCluster("volumes", { hosts, datasets });
+        }, label);
+    const volumeFailures = (run: LabRun) => run.failures.filter((f) => /(^|[^a-z])volumes-/.test(f.resource));
+    const mongoStep = (run: LabRun, host: string) => run.steps.find((s) => s.resource.endsWith(`volumes-${host}-dataset-mongo`));
+    const zfsState = async (host: string) =>
+        (await lab.hosts[host].sh("zfs list -H -o name,mounted,microservice:primary,microservice:epoch -t filesystem -r flocker")).stdout.trim();
+
+    before(async function () {
+        if (isolated) {
+            lab = await theLab();
+            first = await lab.run((hosts) => {
+                const docker = new DockerEngine("docker", { hosts });
+                new FlockerZfsCluster("volumes", { hosts, datasets: base, dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])) });
+            }, "volumes (isolated)");
+        } else {
+            ({ lab, run: first } = await firstRun());
+        }
+        await Promise.all(["node2", "node3"].map((h) => lab.loadImage(h, IMAGE)));
+    });
+
+    after(async function () {
+        if (!lab) return;
+        for (const h of ["node2", "node3"]) await lab.hosts[h].sh(`docker rm -f ${APP} >/dev/null 2>&1 || true; zfs set quota=none flocker 2>/dev/null || true`);
+        if (moves.length) console.log(`    [volumes] ${moves.map((m) => `${m.label}: downtime ${m.report.downtimeMs} ms (step clock), heartbeat gap ${m.gapMs} ms`).join("; ")}`);
+    });
+
+    it("the first run puts the pool on every agent (zfs-fuse under its own unit) and mongo on node2 only", async () => {
+        expect(volumeFailures(first), describeFailures(first)).to.deep.equal([]);
+        for (const h of ["node1", "node2", "node3"]) {
+            const r = await lab.hosts[h].sh(`systemctl is-active microservice-zfs-fuse && zpool list -H -o name flocker && id -u flocker-repl`);
+            expect(r.code, `${h}: ${r.stderr}`).to.equal(0);
+        }
+        expect(await zfsState("node2")).to.equal("flocker\tno\t-\t-\nflocker/mongo\tyes\ttrue\t1");
+        expect(await zfsState("node3")).to.equal("flocker\tno\t-\t-");
+        expect((await lab.hosts.mgmt.sh("command -v zpool || echo none")).stdout.trim()).to.equal("none");
+        const quota = await lab.hosts.node2.sh("zfs get -Hp -o value quota,mountpoint flocker/mongo");
+        expect(quota.stdout.trim().split("\n")).to.deep.equal(["1073741824", "/flocker/mongo"]);
+    });
+
+    it("a container on node2 writes known data through the host path; the app runs there", async () => {
+        await writeData(lab.hosts.node2);
+        before0 = await dataListing(lab.hosts.node2);
+        expect(before0.split("\n")).to.have.length(41); // 40 small files + the 20 MB blob
+        await startApp(lab.hosts.node2);
+        await waitForHeartbeats(lab.hosts.node2, 10);
+    });
+
+    it("a move that fails after the app stopped (no room for the final increment on node3) leaves node2 primary, readable, the app running", async () => {
+        // Room for the full copy, not for the 16 MB the app writes while it stops.
+        const used = Number((await lab.hosts.node3.sh("zfs get -Hp -o value used flocker")).stdout.trim());
+        const referenced = Number((await lab.hosts.node2.sh("zfs get -Hp -o value referenced flocker/mongo")).stdout.trim());
+        await lab.hosts.node3.sh(`zfs set quota=${used + referenced + 12 * 1024 * 1024} flocker`);
+        const failed = await volumesOnly(withMongo("node3", appHooks({ flushMbOnStop: 32 })), "move to node3 (target too small)");
+        await lab.hosts.node3.sh("zfs set quota=none flocker");
+
+        const f = volumeFailures(failed);
+        expect(f.map((x) => x.resource.replace(/^.*?volumes-/, "volumes-"))).to.deep.equal(["volumes-node3-dataset-mongo"]);
+        expect(f[0].message, "the final increment did not fit").to.match(/cannot receive incremental stream: out of space[\s\S]*the source stays primary/);
+        expect(await zfsState("node2")).to.equal("flocker\tno\t-\t-\nflocker/mongo\tyes\ttrue\t1");
+        expect(await zfsState("node3"), "no copy and no partial receive left on node3").to.equal("flocker\tno\t-\t-");
+        expect(await dataListing(lab.hosts.node2)).to.equal(before0);
+        expect((await lab.hosts.node2.sh("test -s /flocker/mongo/db/flushed-on-stop && echo flushed")).stdout.trim()).to.equal("flushed");
+        expect((await lab.hosts.node2.sh(`docker inspect -f '{{.State.Running}}' ${APP}`)).stdout.trim(), "app resumed on node2").to.equal("true");
+        await lab.hosts.node2.sh("rm -f /flocker/mongo/db/flushed-on-stop");
+        await waitForHeartbeats(lab.hosts.node2, 10);
+    });
+
+    it("changing mongo's primary to node3 and re-running the program moves the data: identical checksums, app on node3, node2 kept as a demoted copy", async () => {
+        const datasets = withMongo("node3", appHooks());
+        const run = isolated
+            ? await volumesOnly(datasets, "move mongo to node3")
+            : await lab.runStack(lab.stackConfig({ ...labStackExtras, volumes: { datasets } }), "move mongo to node3 (whole program)");
+        expect(volumeFailures(run), describeFailures(run)).to.deep.equal([]);
+        const step = mongoStep(run, "node3");
+        expect(step?.result, step?.stderr).to.equal("changed");
+        const report = JSON.parse(stepPayload(step!.stdout)) as MoveReport;
+        expect(report).to.deep.include({ volume: "mongo", from: "node2", to: "node3", epoch: 2 });
+
+        expect(await dataListing(lab.hosts.node3)).to.equal(before0);
+        expect(await zfsState("node3")).to.equal("flocker\tno\t-\t-\nflocker/mongo\tyes\ttrue\t2");
+        expect(await zfsState("node2")).to.equal("flocker\tno\t-\t-\nflocker/mongo\tno\tfalse\t1");
+        expect((await lab.hosts.node2.sh(`docker ps -aq -f name=^${APP}$`)).stdout.trim(), "no app left on node2").to.equal("");
+        await waitForHeartbeats(lab.hosts.node3, 10);
+        const gapMs = await maxHeartbeatGapMs(lab.hosts.node3, report.stoppedAt - 5000, report.startedAt + 5000);
+        moves.push({ label: "node2 -> node3", report, gapMs });
+        // The app was surely down while the final increment was sent and verified; it was up again
+        // right after the step started it.
+        expect(gapMs, "the app's own heartbeat gap").to.be.at.least(report.finalSendMs + report.verifyMs).and.at.most(report.downtimeMs + 2000);
+        expect(report.downtimeMs).to.be.below(60_000);
+        expect(report.copyMs, "the 20 MB full copy happened before the app stopped").to.be.greaterThan(0);
+    });
+
+    it("re-running with the same primary changes nothing", async () => {
+        const again = await volumesOnly(withMongo("node3", appHooks()), "same primary again");
+        expect(volumeFailures(again), describeFailures(again)).to.deep.equal([]);
+        expect(again.changedSteps().filter((s) => s.includes("volumes-")), "changed volume steps").to.deep.equal([]);
+        expect((await lab.hosts.node3.sh(`docker inspect -f '{{.State.Running}}' ${APP}`)).stdout.trim()).to.equal("true");
+    });
+
+    it("the first run's config brings it back to node2 (over its old copy), verified, as the first run left it", async () => {
+        await lab.hosts.node3.sh(`docker rm -f ${APP} >/dev/null 2>&1 || true`);
+        const back = await volumesOnly(base, "back to node2");
+        expect(volumeFailures(back), describeFailures(back)).to.deep.equal([]);
+        const step = mongoStep(back, "node2");
+        expect(step?.result, step?.stderr).to.equal("changed");
+        const report = JSON.parse(stepPayload(step!.stdout)) as MoveReport;
+        expect(report).to.deep.include({ from: "node3", to: "node2", epoch: 3 });
+        moves.push({ label: "node3 -> node2 (no app)", report, gapMs: 0 });
+        expect(await zfsState("node2")).to.equal("flocker\tno\t-\t-\nflocker/mongo\tyes\ttrue\t3");
+        expect(await zfsState("node3")).to.equal("flocker\tno\t-\t-\nflocker/mongo\tno\tfalse\t2");
+        expect(await dataListing(lab.hosts.node2)).to.equal(before0);
+        expect(await appListing(lab.hosts.node2), "app hook files removed with the app").to.equal("");
+    });
+});
