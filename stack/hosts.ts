@@ -63,8 +63,8 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 hosts,
                 adminCidr: a.adminCidr!, // required for target aws by the schema
                 vpcCidr: a.vpcCidr,
-                publicSubnet: a.publicSubnet,
-                privateSubnet: a.privateSubnet,
+                mgmtSubnet: a.mgmtSubnet,
+                nodeSubnet: a.nodeSubnet,
                 availabilityZone: a.availabilityZone,
                 adminPorts: a.adminPorts,
                 clusterPorts: a.clusterPorts,

@@ -92,9 +92,9 @@ export const awsSchema = z
     .object({
         vpcCidr: cidr.default("10.0.0.0/16"),
         /** mgmt (the bastion) lives here, with a public address. */
-        publicSubnet: cidr.default("10.0.16.0/24"),
+        mgmtSubnet: cidr.default("10.0.16.0/24"),
         /** The nodes live here, with no public address; they reach out through a NAT gateway. */
-        privateSubnet: cidr.default("10.0.17.0/24"),
+        nodeSubnet: cidr.default("10.0.17.0/24"),
         /** Default: the first available zone of the provider's region. */
         availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "expected an availability zone like us-east-1b").optional(),
         /** Required: where SSH and the admin UIs may be reached from (no default: never the whole internet). */
@@ -177,7 +177,7 @@ export function withDefaultHosts(raw: unknown): unknown {
     if (r.hosts !== undefined || target === "hosts" || !TARGETS.includes(target)) return raw;
     const valid = (v: unknown) => (cidr.safeParse(v).success ? (v as string) : undefined);
     try {
-        return { ...r, hosts: originalTopology(target, { cluster: valid(r.network?.subnet), public: valid(r.aws?.publicSubnet), private: valid(r.aws?.privateSubnet) }) };
+        return { ...r, hosts: originalTopology(target, { cluster: valid(r.network?.subnet), public: valid(r.aws?.mgmtSubnet), private: valid(r.aws?.nodeSubnet) }) };
     } catch {
         return raw; // a subnet too small for .10-.13: the address rules report it on the given hosts
     }
@@ -210,7 +210,7 @@ function addressRange(c: HostsConfigView, mgmt: boolean): { key: string; range: 
             return { key: "network.subnet", range: c.network.subnet, firstUsable: 2 }; // .1 is the gateway
         case "aws":
             // AWS reserves the first four addresses and the last one of every subnet.
-            return mgmt ? { key: "aws.publicSubnet", range: c.aws.publicSubnet, firstUsable: 4 } : { key: "aws.privateSubnet", range: c.aws.privateSubnet, firstUsable: 4 };
+            return mgmt ? { key: "aws.mgmtSubnet", range: c.aws.mgmtSubnet, firstUsable: 4 } : { key: "aws.nodeSubnet", range: c.aws.nodeSubnet, firstUsable: 4 };
         default:
             return undefined;
     }
@@ -220,11 +220,11 @@ function awsIssues(a: z.output<typeof awsSchema>): Issue[] {
     const issues: Issue[] = [];
     if (a.adminCidr === undefined) issues.push([["aws", "adminCidr"], "required for target aws: the network SSH and the admin UIs may be reached from, like 203.0.113.0/24"]);
     else if (a.adminCidr.endsWith("/0")) issues.push([["aws", "adminCidr"], "expected your admin network, not the whole internet"]);
-    for (const key of ["publicSubnet", "privateSubnet"] as const) {
+    for (const key of ["mgmtSubnet", "nodeSubnet"] as const) {
         if (!cidrWithin(a.vpcCidr, a[key])) issues.push([["aws", key], `expected a subnet inside aws.vpcCidr ${a.vpcCidr}`]);
     }
-    if (cidrWithin(a.publicSubnet, a.privateSubnet) || cidrWithin(a.privateSubnet, a.publicSubnet)) {
-        issues.push([["aws", "privateSubnet"], "expected a subnet that does not overlap aws.publicSubnet"]);
+    if (cidrWithin(a.mgmtSubnet, a.nodeSubnet) || cidrWithin(a.nodeSubnet, a.mgmtSubnet)) {
+        issues.push([["aws", "nodeSubnet"], "expected a subnet that does not overlap aws.mgmtSubnet"]);
     }
     return issues;
 }

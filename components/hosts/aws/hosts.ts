@@ -15,8 +15,8 @@ export interface AwsHostsArgs {
     /** Where SSH and the admin UIs may come from (required: never the whole internet). */
     adminCidr: string;
     vpcCidr?: string;
-    publicSubnet?: string;
-    privateSubnet?: string;
+    mgmtSubnet?: string;
+    nodeSubnet?: string;
     /** Default: the first available zone of the provider's region. */
     availabilityZone?: pulumi.Input<string>;
     adminPorts?: number[];
@@ -38,8 +38,8 @@ const argsSchema = z
         hosts: hostListSchema,
         adminCidr: cidr.refine((c) => !c.endsWith("/0"), "expected your admin network, not the whole internet"),
         vpcCidr: cidr.default("10.0.0.0/16"),
-        publicSubnet: cidr.default("10.0.16.0/24"),
-        privateSubnet: cidr.default("10.0.17.0/24"),
+        mgmtSubnet: cidr.default("10.0.16.0/24"),
+        nodeSubnet: cidr.default("10.0.17.0/24"),
         availabilityZone: input(z.string().min(1)).optional(),
         adminPorts: z.array(z.number().int().min(1).max(65535)).default([5050, 8080, 9080]),
         clusterPorts: z.array(z.object({ protocol: z.enum(["tcp", "udp", "icmp"]), from: z.number().int().min(-1).max(65535), to: z.number().int().min(-1).max(65535) }).strict()),
@@ -55,11 +55,11 @@ const argsSchema = z
     .superRefine((a, ctx) => {
         const mgmt = a.hosts.filter((h) => h.roles.includes("mgmt"));
         if (mgmt.length !== 1) ctx.addIssue({ code: "custom", path: ["hosts"], message: `expected exactly one host with role mgmt (the bastion in the public subnet), found ${mgmt.length}` });
-        for (const key of ["publicSubnet", "privateSubnet"] as const) {
+        for (const key of ["mgmtSubnet", "nodeSubnet"] as const) {
             if (!cidrWithin(a.vpcCidr, a[key])) ctx.addIssue({ code: "custom", path: [key], message: `expected a subnet inside vpcCidr ${a.vpcCidr}` });
         }
         a.hosts.forEach((h, i) => {
-            const [key, range] = h.roles.includes("mgmt") ? ["publicSubnet", a.publicSubnet] : ["privateSubnet", a.privateSubnet];
+            const [key, range] = h.roles.includes("mgmt") ? ["mgmtSubnet", a.mgmtSubnet] : ["nodeSubnet", a.nodeSubnet];
             // AWS reserves the first four addresses and the last one of a subnet.
             if (!cidrContains(range, h.ip) || reservedIn(range, h.ip, 4)) ctx.addIssue({ code: "custom", path: ["hosts", i, "ip"], message: `expected an address inside ${key} ${range} (not a reserved one)` });
         });
@@ -91,9 +91,9 @@ export class AwsHosts extends pulumi.ComponentResource {
 
         // Region comes from the provider (aws:region or the provider passed in), never from here.
         const zone = a.availabilityZone ?? aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this }).names.apply((n) => n[0]);
-        this.network = awsNetwork(this, name, { vpcCidr: a.vpcCidr, publicSubnet: a.publicSubnet, privateSubnet: a.privateSubnet, availabilityZone: zone, tags });
+        this.network = awsNetwork(this, name, { vpcCidr: a.vpcCidr, mgmtSubnet: a.mgmtSubnet, nodeSubnet: a.nodeSubnet, availabilityZone: zone, tags });
         const groups = awsSecurityGroups(this, name, { vpcId: this.network.vpc.id, vpcCidr: a.vpcCidr, adminCidr: a.adminCidr, adminPorts: a.adminPorts, clusterPorts: a.clusterPorts, tags });
-        const keyPair = new aws.ec2.KeyPair(`${name}-key`, { publicKey: this.publicKey, tags: tags(`${name}-key`) }, { parent: this });
+        const keyPair = new aws.ec2.KeyPair(`${name}-keypair`, { publicKey: this.publicKey, tags: tags(`${name}-keypair`) }, { parent: this });
         const ami = aws.ec2.getAmiOutput(
             {
                 owners: [a.ami.owner],
@@ -119,7 +119,7 @@ export class AwsHosts extends pulumi.ComponentResource {
                 {
                     ami: ami.id,
                     instanceType: isMgmt ? a.instanceTypes.mgmt : a.instanceTypes.node,
-                    subnetId: isMgmt ? this.network.publicSubnet.id : this.network.privateSubnet.id,
+                    subnetId: isMgmt ? this.network.mgmtSubnet.id : this.network.nodeSubnet.id,
                     privateIp: h.ip,
                     associatePublicIpAddress: isMgmt,
                     vpcSecurityGroupIds: [groups.admin.id, groups.cluster.id],

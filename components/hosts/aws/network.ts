@@ -3,16 +3,16 @@ import * as aws from "@pulumi/aws";
 
 export interface AwsNetworkArgs {
     vpcCidr: string;
-    publicSubnet: string;
-    privateSubnet: string;
+    mgmtSubnet: string;
+    nodeSubnet: string;
     availabilityZone: pulumi.Input<string>;
     tags: (name: string, role?: string) => Record<string, string>;
 }
 
 export interface AwsNetwork {
     vpc: aws.ec2.Vpc;
-    publicSubnet: aws.ec2.Subnet;
-    privateSubnet: aws.ec2.Subnet;
+    mgmtSubnet: aws.ec2.Subnet;
+    nodeSubnet: aws.ec2.Subnet;
     natGateway: aws.ec2.NatGateway;
     privateRoutes: aws.ec2.RouteTable;
 }
@@ -26,23 +26,23 @@ export function awsNetwork(parent: pulumi.Resource, name: string, a: AwsNetworkA
     const opts = { parent };
     const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: a.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: a.tags(`${name}-vpc`) }, opts);
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: a.tags(`${name}-igw`) }, opts);
-    const publicSubnet = new aws.ec2.Subnet(
+    const mgmtSubnet = new aws.ec2.Subnet(
         `${name}-public`,
         // Public addresses only for instances that ask (mgmt): nothing else gets one by default.
-        { vpcId: vpc.id, cidrBlock: a.publicSubnet, availabilityZone: a.availabilityZone, mapPublicIpOnLaunch: false, tags: a.tags(`${name}-public`, "public") },
+        { vpcId: vpc.id, cidrBlock: a.mgmtSubnet, availabilityZone: a.availabilityZone, mapPublicIpOnLaunch: false, tags: a.tags(`${name}-public`, "public") },
         opts,
     );
-    const privateSubnet = new aws.ec2.Subnet(
+    const nodeSubnet = new aws.ec2.Subnet(
         `${name}-private`,
-        { vpcId: vpc.id, cidrBlock: a.privateSubnet, availabilityZone: a.availabilityZone, mapPublicIpOnLaunch: false, tags: a.tags(`${name}-private`, "private") },
+        { vpcId: vpc.id, cidrBlock: a.nodeSubnet, availabilityZone: a.availabilityZone, mapPublicIpOnLaunch: false, tags: a.tags(`${name}-private`, "private") },
         opts,
     );
     const publicRoutes = new aws.ec2.RouteTable(`${name}-public-routes`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: a.tags(`${name}-public-routes`) }, opts);
-    new aws.ec2.RouteTableAssociation(`${name}-public-routes`, { subnetId: publicSubnet.id, routeTableId: publicRoutes.id }, opts);
+    new aws.ec2.RouteTableAssociation(`${name}-public-routes`, { subnetId: mgmtSubnet.id, routeTableId: publicRoutes.id }, opts);
 
     const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: a.tags(`${name}-nat`) }, { parent, dependsOn: [igw] });
-    const natGateway = new aws.ec2.NatGateway(`${name}-nat`, { allocationId: eip.id, subnetId: publicSubnet.id, tags: a.tags(`${name}-nat`) }, { parent, dependsOn: [igw] });
+    const natGateway = new aws.ec2.NatGateway(`${name}-nat`, { allocationId: eip.id, subnetId: mgmtSubnet.id, tags: a.tags(`${name}-nat`) }, { parent, dependsOn: [igw] });
     const privateRoutes = new aws.ec2.RouteTable(`${name}-private-routes`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }], tags: a.tags(`${name}-private-routes`) }, opts);
-    new aws.ec2.RouteTableAssociation(`${name}-private-routes`, { subnetId: privateSubnet.id, routeTableId: privateRoutes.id }, opts);
-    return { vpc, publicSubnet, privateSubnet, natGateway, privateRoutes };
+    new aws.ec2.RouteTableAssociation(`${name}-private-routes`, { subnetId: nodeSubnet.id, routeTableId: privateRoutes.id }, opts);
+    return { vpc, mgmtSubnet, nodeSubnet, natGateway, privateRoutes };
 }

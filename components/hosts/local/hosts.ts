@@ -77,8 +77,6 @@ export class LocalHosts extends pulumi.ComponentResource {
         );
         const imageId = this.nodeImage(name, a);
 
-        // Every host knows every other by name, as the original's /etc/hosts did.
-        const hostsEntries = a.hosts.map((h) => ({ host: h.name, ip: h.ip }));
         this.containers = {};
         this.hosts = a.hosts.map((spec) => {
             const dockerVolume = new docker.Volume(`${name}-${spec.name}-docker`, { name: `${prefix}-${spec.name}-docker` }, { parent: this });
@@ -88,8 +86,9 @@ export class LocalHosts extends pulumi.ComponentResource {
                     name: `${prefix}-${spec.name}`,
                     hostname: spec.name,
                     image: imageId,
+                    // Hosts find each other by name through Docker's DNS (the alias), as the original's /etc/hosts
+                    // did; not `--add-host` entries, which would replace every container when a host is added.
                     networksAdvanced: [{ name: this.network.name, ipv4Address: spec.ip, aliases: [spec.name] }],
-                    hosts: hostsEntries.filter((e) => e.host !== spec.name),
                     capabilities: { adds: [...MACHINE_RUN.capAdd], drops: [...MACHINE_RUN.capDrop] },
                     securityOpts: [...MACHINE_RUN.securityOpts],
                     cgroupnsMode: MACHINE_RUN.cgroupnsMode,

@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+import { IDENTITY_MARK } from "@pulumi/vagrant-shim";
+import { mocks } from "../../support/setup";
+import { originalTopology } from "../../../config/sections/hosts";
+import { HostSpec } from "../../../components/hosts/spec";
+
+export const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+export const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEFAKEFAKE microservice-test";
+export const VAGRANT_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nVAGRANTINSERTED\n-----END OPENSSH PRIVATE KEY-----\n";
+
+/** Local commands answer as the real ones would: ssh-keygen prints a pair, vagrant ssh-config a block and the key. */
+export function hostMocks(): void {
+    const ports: Record<string, number> = { mgmt: 2222, node1: 2200, node2: 2201, node3: 2202 };
+    mocks.onResource("command:local:Command", (args) => {
+        if (args.name.endsWith("-keygen")) return { stdout: PRIVATE_KEY + PUBLIC_KEY + "\n", stderr: "" };
+        const m = /-(\w+)-ssh-config$/.exec(args.name);
+        if (m) {
+            const stdout = `Host ${m[1]}\n  HostName 127.0.0.1\n  User vagrant\n  Port ${ports[m[1]] ?? 2299}\n  IdentityFile "/w/.vagrant-stacks/test/${m[1]}/.vagrant/machines/${m[1]}/virtualbox/private_key"\n  IdentitiesOnly yes\n${IDENTITY_MARK}\n${VAGRANT_KEY}`;
+            return { stdout, stderr: "" };
+        }
+        return { stdout: "", stderr: "" };
+    });
+    mocks.onResource("docker:index/remoteImage:RemoteImage", (args) => ({ imageId: `sha256:${"a".repeat(64)}`, repoDigest: "", name: args.inputs.name }));
+}
+
+/** The original topology as plain host specs for a target. */
+export function topology(target: "local" | "vagrant" | "aws" | "hosts" = "local"): HostSpec[] {
+    return originalTopology(target) as HostSpec[];
+}
+
+/** Records the options every child of a component was created with (mocks do not see options). */
+export class OptionsRecorder {
+    readonly byName = new Map<string, pulumi.ResourceOptions>();
+    readonly transformation: pulumi.ResourceTransformation = (a) => {
+        this.byName.set(a.name, a.opts);
+        return undefined;
+    };
+    get(name: string): pulumi.CustomResourceOptions {
+        const o = this.byName.get(name);
+        if (!o) throw new Error(`no options recorded for ${name}; have ${[...this.byName.keys()].join(", ")}`);
+        return o as pulumi.CustomResourceOptions;
+    }
+}
+
+/** Resource inputs by name, for comparing two evaluations (blast radius). */
+export function snapshot(): Map<string, string> {
+    return new Map(mocks.resources.map((r) => [`${r.type}::${r.name}`, JSON.stringify(r.inputs)]));
+}
+
+/** Names of resources whose inputs differ between two snapshots, plus those added or removed. */
+export function changed(before: Map<string, string>, after: Map<string, string>): string[] {
+    const names = new Set([...before.keys(), ...after.keys()]);
+    return [...names].filter((n) => before.get(n) !== after.get(n)).sort();
+}
