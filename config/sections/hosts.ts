@@ -221,10 +221,11 @@ function awsIssues(a: z.output<typeof awsSchema>): Issue[] {
     if (a.adminCidr === undefined) issues.push([["aws", "adminCidr"], "required for target aws: the network SSH and the admin UIs may be reached from, like 203.0.113.0/24"]);
     else if (a.adminCidr.endsWith("/0")) issues.push([["aws", "adminCidr"], "expected your admin network, not the whole internet"]);
     for (const key of ["mgmtSubnet", "nodeSubnet"] as const) {
-        if (!cidrWithin(a.vpcCidr, a[key])) issues.push([["aws", key], `expected a subnet inside aws.vpcCidr ${a.vpcCidr}`]);
+        // The subnet may be a default, which the echo of the value given would show as "nothing".
+        if (!cidrWithin(a.vpcCidr, a[key])) issues.push([["aws", key], `expected a subnet inside aws.vpcCidr ${a.vpcCidr} (it is ${a[key]})`]);
     }
     if (cidrWithin(a.mgmtSubnet, a.nodeSubnet) || cidrWithin(a.nodeSubnet, a.mgmtSubnet)) {
-        issues.push([["aws", "nodeSubnet"], "expected a subnet that does not overlap aws.mgmtSubnet"]);
+        issues.push([["aws", "nodeSubnet"], `expected a subnet that does not overlap aws.mgmtSubnet ${a.mgmtSubnet} (it is ${a.nodeSubnet})`]);
     }
     return issues;
 }
