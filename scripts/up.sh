@@ -1,0 +1,70 @@
+#!/bin/bash
+# The one bring-up command: `npm run up` (stack "local": Docker containers as hosts, no VM, no
+# cloud account), or `npm run up -- <stack> [pulumi up flags]` for Pulumi.<stack>.yaml.
+# State stays on this machine (.pulumi-state/, no Pulumi account); secrets are encrypted with a
+# passphrase generated once into a 0600 file unless PULUMI_CONFIG_PASSPHRASE(_FILE) is set.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+STACK=${1:-local}
+[ $# -gt 0 ] && shift
+STATE_DIR=${PULUMI_STATE_DIR:-$ROOT/.pulumi-state}
+NPM_PULUMI=${PULUMI_NPM_BIN:-$ROOT/node_modules/.bin/pulumi}
+log() { echo "[up] $*" >&2; }
+
+[[ "$STACK" =~ ^[A-Za-z0-9_.-]+$ ]] || { log "stack name: expected letters, digits, _ . -, got \"$STACK\""; exit 2; }
+
+# 1. The Pulumi CLI: a real one on PATH (not the npm wrapper npm puts first) or in ~/.pulumi/bin,
+#    else the `pulumi` npm package (a dev dependency), which downloads the CLI on first use.
+real_pulumi() {
+  local dirs p
+  dirs=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
+  p=$(PATH="$dirs" command -v pulumi 2>/dev/null || true)
+  [ -z "$p" ] && [ -x "$HOME/.pulumi/bin/pulumi" ] && p="$HOME/.pulumi/bin/pulumi"
+  printf '%s' "$p"
+}
+PULUMI=$(real_pulumi)
+if [ -z "$PULUMI" ]; then
+  if [ ! -x "$NPM_PULUMI" ]; then
+    log "the Pulumi CLI is not installed and the npm package 'pulumi' is missing: run 'npm ci' first"
+    exit 3
+  fi
+  if why=$("$NPM_PULUMI" version 2>&1 >/dev/null); then
+    PULUMI=$NPM_PULUMI
+  else
+    log "the Pulumi CLI could not be fetched ($(printf '%s' "$why" | tr '\n' ' ' | sed 's/ *$//'))."
+    log "This machine cannot reach get.pulumi.com. Install the CLI where it can, then run 'npm run up' again:"
+    log "  curl -fsSL https://get.pulumi.com | sh        (installs ~/.pulumi/bin/pulumi, found from then on)"
+    log "  or copy a pulumi release (https://www.pulumi.com/docs/install/) to a directory on PATH."
+    exit 3
+  fi
+fi
+log "Pulumi CLI: $PULUMI ($("$PULUMI" version 2>/dev/null || echo '?'))"
+
+# 2. Local state backend and the secrets passphrase.
+mkdir -p "$STATE_DIR"
+chmod 700 "$STATE_DIR"
+export PULUMI_BACKEND_URL="file://$STATE_DIR" PULUMI_SKIP_UPDATE_CHECK=true
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  pass="$STATE_DIR/passphrase"
+  if [ ! -s "$pass" ]; then
+    (umask 077; head -c 32 /dev/urandom | base64 >"$pass")
+    log "generated the stack secrets passphrase in $pass (keep it: the stack's secrets need it)"
+  fi
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$pass"
+fi
+
+# 3. The local target needs a Docker engine and the node image on this machine.
+target=local
+if [ -f "Pulumi.$STACK.yaml" ]; then
+  t=$(sed -n 's/^ *microservice:target: *"\{0,1\}\([a-z]*\)"\{0,1\} *$/\1/p' "Pulumi.$STACK.yaml" | head -1)
+  [ -n "$t" ] && target=$t
+fi
+if [ "$target" = local ]; then
+  log "preparing Docker and the node image (scripts/docker-host.sh)"
+  bash "$ROOT/scripts/docker-host.sh" >/dev/null
+fi
+
+# 4. Select (or create) the stack and bring it up.
+"$PULUMI" stack select --create --secrets-provider passphrase "$STACK" --non-interactive
+exec "$PULUMI" up --yes --stack "$STACK" --non-interactive "$@"
