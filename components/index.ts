@@ -1,6 +1,10 @@
 // Public API of the component library. Other stacks import from here.
 export * from "./contracts";
 export * from "./hosts/host";
+export {
+    LocalHosts, LocalHostsArgs, VagrantHosts, VagrantHostsArgs, AwsHosts, AwsHostsArgs, ExistingHosts, ExistingHostsArgs,
+    StackSshKey, StackSshKeyArgs, waitForSsh, hostSpecSchema, hostListSchema, HostSpec, HostSpecInput, toHost, sshCommand,
+} from "./hosts";
 export * as provision from "./provision";
 export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs } from "./pki";
 export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs } from "./docker";
