@@ -22,6 +22,7 @@ describe("unreachable host", () => {
         expect(down.ok).to.equal(false);
         const onNode3 = down.failures.filter((f) => / on node3: /.test(f.message));
         expect(onNode3, describeFailures(down)).to.have.length.greaterThan(0);
+        console.log(`    ${onNode3.map((f) => f.message).join("\n    ")}`);
         for (const f of onNode3) {
             expect(f.message).to.match(new RegExp(`^step ${f.resource.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} on node3: ssh failed: `));
             expect(f.message).to.match(/connect to host 10\.0\.\d+\.13 port 22|No route to host|timed out/);
