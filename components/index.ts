@@ -22,3 +22,9 @@ export {
 } from "./logging";
 export { MesosCluster, MesosClusterArgs, mesosSettingsSchema, MesosSettings, MesosSettingsInput, quorum } from "./mesos";
 export { validate, ValidationError } from "./validate";
+export {
+    MarathonApp, MarathonAppArgs, MarathonAccessArgs, MARATHON_APP_TYPE, marathonAccess, marathonProvider, toDefinition, validateDefinition,
+    definitionErrors, normalize, diffDefinitions, AppSpec, MarathonDefinition,
+} from "./marathon";
+export * as marathon from "./marathon";
+export { AppImage, AppImageArgs, contextTag } from "./images";

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { hostSchema, hostsIssues, hostsSections, layoutIssues, withDefaultHosts } from "./sections/hosts";
-import { meshRangeIssues, meshSettingsSchema, weavePasswordSchema } from "../components/mesh/settings";
+import { meshConfigIssues, meshSettingsObject, weavePasswordSchema } from "../components/mesh/settings";
 import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } from "../components/docker/settings";
 import { zookeeperSettingsSchema } from "../components/zookeeper/settings";
 import { volumeHostIssues, volumeSettingsSchema } from "../components/volumes/settings";
 import { loggingSettingsSchema } from "../components/logging/settings";
 import { marathonPasswordSchema, mesosImagesIssues, mesosSettingsSchema } from "../components/mesos/settings";
+import { appsIssues, appsSettingsSchema } from "../apps/settings";
 
 /**
  * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
@@ -23,7 +24,7 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
         /** Target "hosts": the user that logs in (root, or a user with passwordless sudo). */
         sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a user name").default("root"),
         /** Container network (WeaveMesh or OverlayMesh): components/mesh/settings.ts, docs/mesh.md. */
-        mesh: meshSettingsSchema.prefault({}),
+        mesh: meshSettingsObject.prefault({}),
         /** Secret. Weave's shared password; generated (openssl rand, kept in state as a secret) when unset. */
         weavePassword: weavePasswordSchema.optional(),
         /** Docker on every host (DockerEngine): components/docker/settings.ts, docs/platform.md. */
@@ -42,11 +43,13 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
         mesos: mesosSettingsSchema.prefault({}),
         /** Secret. Marathon's HTTP basic auth password; generated (kept in state as a secret) when unset. */
         marathonPassword: marathonPasswordSchema.optional(),
+        /** The sample apps nginx -> nodeapp -> mongo on Marathon: apps/settings.ts, docs/apps.md. */
+        apps: appsSettingsSchema.prefault({}),
     })
     .strict()
     .superRefine((c, ctx) => {
         for (const [path, message] of hostsIssues(c)) ctx.addIssue({ code: "custom", path, message });
-        for (const [path, message] of meshRangeIssues(c.mesh, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesh", ...path], message });
+        for (const [path, message] of meshConfigIssues(c.mesh, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesh", ...path], message });
         for (const [path, message] of volumeHostIssues(c.volumes, c.hosts, c.target)) ctx.addIssue({ code: "custom", path: ["volumes", ...path], message });
     }));
 
@@ -58,6 +61,7 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
 export const platformConfigSchema = stackConfigSchema.superRefine((c, ctx) => {
     for (const [path, message] of layoutIssues(c)) ctx.addIssue({ code: "custom", path, message });
     for (const [path, message] of mesosImagesIssues(c.mesos, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesos", ...path], message });
+    for (const [path, message] of appsIssues(c)) ctx.addIssue({ code: "custom", path, message });
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

@@ -6,6 +6,7 @@ import { deployMesh } from "./mesh";
 import { deployVolumes } from "./volumes";
 import { deployLogging } from "./logging";
 import { deployMesos } from "./mesos";
+import { deployApps } from "./apps";
 
 /**
  * The stack program: config is read and validated once, then each layer of the platform is built
@@ -21,6 +22,8 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     const logging = deployLogging(cfg, hosts.hosts, platform);
     // Agents hand tasks to the mesh's Docker endpoint (Weave's proxy) and start after it.
     const mesos = deployMesos(cfg, hosts.hosts, platform, mesh.network);
+    // The sample apps on Marathon: images built on mgmt, nginx -> nodeapp -> mongo (docs/apps.md).
+    const apps = deployApps(cfg, { hosts: hosts.hosts, platform, scheduler: mesos.scheduler, network: mesh.network, logging: logging.shipping, volumes: volumes.volumes });
     return {
         target: cfg.target,
         hosts: hosts.outputs,
@@ -32,5 +35,7 @@ export function program(): Record<string, pulumi.Input<unknown>> {
         volumes: volumes.outputs,
         logging: logging.outputs,
         mesos: mesos.outputs,
+        apps: apps.outputs,
+        appUrl: apps.url,
     };
 }

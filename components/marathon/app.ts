@@ -41,7 +41,7 @@ export interface MarathonAppArgs {
     forcePullImage?: pulumi.Input<boolean>;
     healthChecks?: pulumi.Input<HealthCheckSpec[]>;
     upgradeStrategy?: pulumi.Input<UpgradeStrategySpec>;
-    volumes?: pulumi.Input<pulumi.Input<VolumeSpec>[]>;
+    volumes?: pulumi.Input<pulumi.Input<{ containerPath: string; hostPath: pulumi.Input<string>; mode: VolumeSpec["mode"] }>[]>;
     /** After `lockTimeoutSeconds` of 409s, override the deployment that holds the app (Marathon `force=true`). Default false. */
     force?: boolean;
     /** Bound of the wait for a deployment; on timeout the error names the failing task. Default 600. */
@@ -71,7 +71,7 @@ const argsSchema = z
         forcePullImage: input(z.boolean()).optional(),
         healthChecks: input(z.array(healthCheckSchema)).optional(),
         upgradeStrategy: input(upgradeStrategySchema).optional(),
-        volumes: input(z.array(z.union([volumeSchema, z.custom((v) => pulumi.Output.isInstance(v))]))).optional(),
+        volumes: input(z.array(z.union([volumeSchema.extend({ hostPath: input(volumeSchema.shape.hostPath) }), z.custom((v) => pulumi.Output.isInstance(v))]))).optional(),
         force: z.boolean().optional(),
         deployTimeoutSeconds: z.number().int().min(10).max(7200).optional(),
         lockTimeoutSeconds: z.number().int().min(0).max(7200).optional(),
