@@ -16,7 +16,9 @@ export function contextFiles(dir: string): string[] {
     const walk = (rel: string) => {
         for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
             const r = rel ? `${rel}/${entry.name}` : entry.name;
-            if (entry.name === "node_modules" || ignored(r, ignore)) continue;
+            // Dockerfile and .dockerignore shape the image even when .dockerignore lists them (Docker sends them anyway).
+            const always = r === "Dockerfile" || r === ".dockerignore";
+            if (entry.name === "node_modules" || (!always && ignored(r, ignore))) continue;
             if (entry.isDirectory()) walk(r);
             else if (entry.isFile()) out.push(r);
         }
