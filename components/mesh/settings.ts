@@ -69,23 +69,24 @@ export const overlaySettingsSchema = z
     })
     .strict();
 
-export const meshSettingsSchema = z
+/** The section's shape (the stack schema checks the cross-key rule with the other layers' rules). */
+export const meshSettingsObject = z
     .object({
         implementation: z.enum(MESH_IMPLEMENTATIONS, { message: `expected one of ${MESH_IMPLEMENTATIONS.join(", ")}` }).default("weave"),
         weave: weaveSettingsSchema.optional(),
         overlay: overlaySettingsSchema.default({ name: "mesh", subnet: "10.2.0.0/16" }),
     })
-    .strict()
-    .superRefine((m, ctx) => {
-        if (m.implementation === "weave" && m.weave === undefined) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["weave"],
-                message:
-                    'required when implementation is "weave": at least scriptSha256 and images pinned by digest (or choose implementation "overlay")',
-            });
-        }
-    });
+    .strict();
+
+/** Weave needs its pins; `[path, message]` pairs. */
+export function meshSettingsIssues(m: Pick<MeshSettings, "implementation" | "weave">): [(string | number)[], string][] {
+    if (m.implementation !== "weave" || m.weave !== undefined) return [];
+    return [[["weave"], 'required when implementation is "weave": at least scriptSha256 and images pinned by digest (or choose implementation "overlay")']];
+}
+
+export const meshSettingsSchema = meshSettingsObject.superRefine((m, ctx) => {
+    for (const [path, message] of meshSettingsIssues(m)) ctx.addIssue({ code: "custom", path, message });
+});
 
 /**
  * The Weave password (top-level secret `microservice:weavePassword`). It travels in a systemd
@@ -100,8 +101,8 @@ export type WeaveSettings = z.output<typeof weaveSettingsSchema>;
 export type WeaveSettingsInput = z.input<typeof weaveSettingsSchema>;
 export type OverlaySettings = z.output<typeof overlaySettingsSchema>;
 export type OverlaySettingsInput = z.input<typeof overlaySettingsSchema>;
-export type MeshSettings = z.output<typeof meshSettingsSchema>;
-export type MeshSettingsInput = z.input<typeof meshSettingsSchema>;
+export type MeshSettings = z.output<typeof meshSettingsObject>;
+export type MeshSettingsInput = z.input<typeof meshSettingsObject>;
 
 function ipToInt(ip: string): number {
     return ip.split(".").reduce((n, part) => n * 256 + Number(part), 0);
@@ -127,4 +128,9 @@ export function meshRangeIssues(mesh: MeshSettings, hosts: readonly { name: stri
     return hosts
         .filter((h) => cidrContains(range, h.ip))
         .map((h) => [path, `expected a range that contains no host address, got ${JSON.stringify(range)}, which contains ${h.name} (${h.ip})`]);
+}
+
+/** Every rule of the mesh section that needs more than its own keys (for the stack schema). */
+export function meshConfigIssues(mesh: MeshSettings, hosts: readonly { name: string; ip: string }[]): [(string | number)[], string][] {
+    return [...meshSettingsIssues(mesh), ...meshRangeIssues(mesh, hosts)];
 }
