@@ -14,6 +14,9 @@ export const labStackExtras: Record<string, unknown> = {
     // processes with KEEP_LAB=1), so every run of the lab uses the same generated password.
     // One movable volume, as the original's mongo (zfs-fuse here: the kernel has no ZFS); 40-volumes moves it.
     volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
+    // The apps need Marathon (it cannot run here) and images from Docker Hub: the full stack leaves
+    // them out; 60-apps builds their images on mgmt from a local base and runs them with stand-ins.
+    apps: { enabled: false },
     // Mesos and Marathon cannot run here (no Docker Hub): their units and files are written for real
     // and the readiness steps fail fast (20 s). The digests are placeholders that nothing can pull.
     mesos: {
