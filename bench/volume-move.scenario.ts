@@ -33,12 +33,18 @@ export interface MoveReport {
 const START = `docker rm -f ${APP} >/dev/null 2>&1 || true
 docker run -d --name ${APP} -v "$VOLUME_PATH:/data" ${IMAGE} bash -c '${LOOP}' >/dev/null`;
 
-/** The move's hooks for the stand-in; `flushMbOnStop` makes the app write that much while it stops. */
-export function appHooks(o: { flushMbOnStop?: number } = {}): NonNullable<DatasetSettings["app"]> {
-    const flush = o.flushMbOnStop ? `\nhead -c ${o.flushMbOnStop * 1024 * 1024} /dev/urandom > "$VOLUME_PATH/db/flushed-on-stop"` : "";
+/**
+ * The move's hooks for the stand-in. `lateWriter`: the stop hook returns while something still
+ * writes into the volume for 10 s (an app that did not really stop), which the move's verification
+ * must catch.
+ */
+export function appHooks(o: { lateWriter?: boolean } = {}): NonNullable<DatasetSettings["app"]> {
+    const late = o.lateWriter
+        ? `\nsetsid bash -c 'for i in $(seq 1 100); do echo $i >> "$0/db/late-write"; sleep 0.1; done' "$VOLUME_PATH" >/dev/null 2>&1 </dev/null &`
+        : "";
     return {
         kind: "command",
-        stop: `if docker inspect ${APP} >/dev/null 2>&1; then docker stop -t 10 ${APP} >/dev/null; docker rm ${APP} >/dev/null; fi${flush}`,
+        stop: `if docker inspect ${APP} >/dev/null 2>&1; then docker stop -t 10 ${APP} >/dev/null; docker rm ${APP} >/dev/null; fi${late}`,
         start: START,
     };
 }
@@ -55,7 +61,7 @@ export async function startApp(host: Shell, volumePath = "/flocker/mongo"): Prom
 
 /** 20 MB of random data and 40 small files, written through a container into the volume. */
 export async function writeData(host: Shell, volumePath = "/flocker/mongo"): Promise<void> {
-    await must(host, `docker run --rm -v ${volumePath}:/data ${IMAGE} bash -c 'mkdir -p /data/db && head -c 20971520 /dev/urandom > /data/db/blob && for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > /data/db/small-$i; done'`);
+    await must(host, `docker run --rm -v ${volumePath}:/data ${IMAGE} bash -c 'rm -rf /data/db /data/heartbeat && mkdir -p /data/db && head -c 20971520 /dev/urandom > /data/db/blob && for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > /data/db/small-$i; done'`);
 }
 
 /** sha256 of every file the data container wrote (the heartbeat is the app's, not compared). */
