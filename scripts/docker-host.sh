@@ -32,6 +32,12 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null || { log "the Docker engine did not start: see /var/log/dockerd.log"; exit 1; }
 fi
 
+# Every host container runs its own systemd, which needs inotify instances (the default 128 runs
+# out with a few hosts: they exit 255 at boot).
+if [ "$(id -u)" -eq 0 ] && [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
+  sysctl -qw fs.inotify.max_user_instances=1024 || log "could not raise fs.inotify.max_user_instances"
+fi
+
 base=""
 if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then base=$BASE_IMAGE
 elif timeout 60 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then base=$BASE_IMAGE
