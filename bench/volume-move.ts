@@ -1,0 +1,108 @@
+/**
+ * Measures the downtime of moving a ZFS volume between lab hosts with its app running (zfs-fuse in
+ * containers as hosts: see docs/volumes.md), and writes the "Volume move" section of
+ * bench/results.md (only that section).
+ *
+ *   LAB_ID=5 npx ts-node bench/volume-move.ts [moves=6]
+ *
+ * The lab (Docker + FlockerZfsCluster only) is created, or reused with KEEP_LAB=1, and removed at
+ * the end unless KEEP_LAB=1. Each move: the program runs with the other primary; downtime is read
+ * from the move's own clock (app stop requested -> app started on the target) and from the largest
+ * gap in the app's heartbeat file (a timestamp every 50 ms).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Lab } from "../tests/lab/harness";
+import { stepPayload } from "../components/provision";
+import { DockerEngine } from "../components/docker";
+import { FlockerZfsCluster } from "../components/volumes";
+import { appHooks, dataListing, IMAGE, maxHeartbeatGapMs, MoveReport, startApp, waitForHeartbeats, writeData } from "./volume-move.scenario";
+
+const RESULTS = path.join(__dirname, "results.md");
+const HEADING = "## Volume move";
+const BEGIN = "<!-- volumes:volume-move:begin -->";
+const END = "<!-- volumes:volume-move:end -->";
+
+async function main(): Promise<void> {
+    const moves = Number(process.argv[2] ?? 6);
+    const lab = await Lab.up({ hosts: ["mgmt", "node1", "node2", "node3"] });
+    try {
+        const dataset = (primary: string) => [{ name: "mongo", sizeGb: 1, primary, app: appHooks() }];
+        const setup = await lab.run((hosts) => {
+            const docker = new DockerEngine("docker", { hosts });
+            new FlockerZfsCluster("volumes", { hosts, datasets: dataset("node2"), dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])) });
+        }, "bench set-up");
+        if (!setup.ok) throw new Error(`set-up failed: ${setup.failures.map((f) => `${f.resource}: ${f.message}`).join("; ")}`);
+        // Wherever an earlier run left it, start from node2 with fresh data and the app running.
+        await Promise.all(["node2", "node3"].map((h) => lab.loadImage(h, IMAGE)));
+        await writeData(lab.hosts.node2);
+        const listing = await dataListing(lab.hosts.node2);
+        await startApp(lab.hosts.node2);
+        await waitForHeartbeats(lab.hosts.node2, 10);
+
+        const rows: { from: string; to: string; report: MoveReport; gapMs: number; identical: boolean }[] = [];
+        let at = "node2";
+        for (let i = 0; i < moves; i++) {
+            const to = at === "node2" ? "node3" : "node2";
+            const run = await lab.run((hosts) => {
+                new FlockerZfsCluster("volumes", { hosts, datasets: dataset(to) });
+            }, `move ${i + 1}: ${at} -> ${to}`);
+            const step = run.steps.find((s) => s.resource.endsWith(`volumes-${to}-dataset-mongo`));
+            if (!run.ok || step?.result !== "changed") throw new Error(`move ${i + 1} failed: ${run.failures.map((f) => f.message).join("; ")}`);
+            const report = JSON.parse(stepPayload(step.stdout)) as MoveReport;
+            await waitForHeartbeats(lab.hosts[to], 10);
+            const gapMs = await maxHeartbeatGapMs(lab.hosts[to], report.stoppedAt - 5000, report.startedAt + 5000);
+            const identical = (await dataListing(lab.hosts[to])) === listing;
+            rows.push({ from: at, to, report, gapMs, identical });
+            console.log(`move ${i + 1} ${at} -> ${to}: downtime ${report.downtimeMs} ms, heartbeat gap ${gapMs} ms, identical ${identical}`);
+            at = to;
+        }
+        fs.writeFileSync(RESULTS, withSection(fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, "utf8") : "# Benchmarks\n", section(rows)));
+        console.log(`wrote the "${HEADING.slice(3)}" section of ${path.relative(process.cwd(), RESULTS)}`);
+    } finally {
+        if (process.env.KEEP_LAB !== "1") await lab.down();
+    }
+}
+
+function section(rows: { from: string; to: string; report: MoveReport; gapMs: number; identical: boolean }[]): string {
+    const ms = (xs: number[]) => {
+        const s = [...xs].sort((a, b) => a - b);
+        return `median ${s[Math.floor(s.length / 2)]} ms, min ${s[0]} ms, max ${s[s.length - 1]} ms`;
+    };
+    const lines = [
+        BEGIN,
+        HEADING,
+        "",
+        `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}; ` +
+            `load average ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} at the end (other labs shared the machine: timings grow with load).`,
+        "Command: `LAB_ID=5 npx ts-node bench/volume-move.ts " + rows.length + "`. Hosts are containers (tests/lab harness), ZFS is zfs-fuse 0.7 (pool v23)",
+        "on a 10 GB sparse file; the volume holds 20 MB of random data + 40 small files; the app is a container appending a",
+        "timestamp every 50 ms, stopped and started by the move's hooks. Downtime = app stop requested -> app started on the",
+        "target (the move's own clock); heartbeat gap = the largest gap in the app's own file around the move.",
+        "",
+        "| # | move | full copy (app running) | stop | final increment | verify | start | downtime | heartbeat gap | checksums |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        ...rows.map((r, i) => `| ${i + 1} | ${r.from} -> ${r.to} | ${r.report.copyMs} ms | ${r.report.stopMs} ms | ${r.report.finalSendMs} ms | ${r.report.verifyMs} ms | ${r.report.startMs} ms | ${r.report.downtimeMs} ms | ${r.gapMs} ms | ${r.identical ? "identical" : "DIFFERENT"} |`),
+        "",
+        `Downtime: ${ms(rows.map((r) => r.report.downtimeMs))}. Heartbeat gap: ${ms(rows.map((r) => r.gapMs))}.`,
+        END,
+        "",
+    ];
+    return lines.join("\n");
+}
+
+/** Replaces (or appends) this benchmark's section (between its markers), leaving every other section as it is. */
+export function withSection(doc: string, text: string): string {
+    const start = doc.indexOf(BEGIN);
+    const end = doc.indexOf(END);
+    if (start < 0 || end < 0) return `${doc.trimEnd()}\n\n${text}`;
+    return doc.slice(0, start) + text.trimEnd() + doc.slice(end + END.length);
+}
+
+if (require.main === module) {
+    main().catch((e) => {
+        console.error(e);
+        process.exit(1);
+    });
+}
