@@ -118,7 +118,9 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
     it("builds each image on mgmt from its copied folder and pushes it under its content tag", async () => {
         expect(images.nodeapp).to.match(new RegExp(`^${registryAddress()}/application/app/nodeapp:[0-9a-f]{12}$`));
         const built = imageRun.steps.filter((s) => /-image-mgmt-image$/.test(s.resource));
-        expect(built.map((s) => s.result)).to.deep.equal(["changed", "changed"]);
+        // "changed" on a fresh lab; a kept lab (KEEP_LAB=1) already has these tags.
+        expect(built).to.have.length(2);
+        for (const s of built) expect(s.result, s.stderr).to.be.oneOf(["changed", "unchanged"]);
         const tag = images.nodeapp.split(":").pop()!;
         const tags = await lab.hosts.mgmt.sh(`${REGISTRY_API} ${registryAddress()} ${await known(registry.username)} https GET /v2/application/app/nodeapp/tags/list`);
         expect(tags.stdout).to.contain(`"${tag}"`);
