@@ -27,7 +27,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
     const key = formatPath(issue.path);
     const got = valueAt(root, issue.path);
     // Never echo what may be a secret.
-    const hidden = issue.path.some((p) => /password|secret|private|token/i.test(String(p)));
+    const hidden = issue.path.some((p) => /password|secret|privatekey|token/i.test(String(p)));
     const shown = hidden ? "(hidden)" : got === undefined ? "nothing" : JSON.stringify(got);
     return `${key || "(root)"}: ${issue.message}, got ${shown}`;
 }

@@ -16,7 +16,8 @@ export interface StepOptions {
 
 /**
  * One provisioning step on one host: a remote command that runs the rendered script, re-run by
- * `pulumi up` exactly when the script's content changes (its sha256 is the trigger).
+ * `pulumi up` exactly when the script's content changes (its sha256 is the trigger) or the machine
+ * behind the host was replaced.
  */
 export function hostStep(
     parent: pulumi.Resource,
@@ -35,7 +36,8 @@ export function hostStep(
             connection: host.connection,
             create: RUN_AS_ROOT,
             stdin: script,
-            triggers: [script.apply(sha256)],
+            // A replaced machine gets a new `ready` id: every step then runs again on the new machine.
+            triggers: [script.apply(sha256), machineIdentity(host)],
             addPreviousOutputInEnv: false,
             logging: opts.secret ? "none" : "stdoutAndStderr",
         },
@@ -46,6 +48,10 @@ export function hostStep(
             deleteBeforeReplace: false,
         },
     );
+}
+
+function machineIdentity(host: Host): pulumi.Input<string> {
+    return pulumi.CustomResource.isInstance(host.ready) ? host.ready.id : host.name;
 }
 
 /** Steps on one host that run in the order they are added. */

@@ -33,7 +33,7 @@ describe("provisioning steps", () => {
         const [config, svc] = ["demo-node2-config", "demo-node2-service"].map((n) => mocks.named(n));
         const expected = renderScript("node2", "config", [file("/etc/demo.conf", "a=1\n")]);
         expect(config.inputs.stdin).to.equal(expected);
-        expect(config.inputs.triggers).to.deep.equal([sha256(expected)]);
+        expect(config.inputs.triggers).to.deep.equal([sha256(expected), "node2-ready-id"]);
         expect(config.inputs.create).to.not.contain("a=1");
         expect(config.inputs.addPreviousOutputInEnv).to.equal(false);
         expect(svc.inputs.stdin).to.contain("ensure_service 'demo' 1 '/etc/demo.conf'");
