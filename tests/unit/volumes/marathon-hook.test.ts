@@ -23,13 +23,13 @@ interface Stub {
 }
 
 async function stub(app: any | undefined, stuck = false): Promise<Stub> {
-    const s: Partial<Stub> = { requests: [], app, lag: 0 };
+    const s: Stub = { requests: [], app, lag: 0, url: "", close: async () => undefined };
     const server = http.createServer((req, res) => {
         let raw = "";
         req.on("data", (c) => (raw += c));
         req.on("end", () => {
             const body = raw ? JSON.parse(raw) : undefined;
-            s.requests!.push({ method: req.method!, url: req.url!, auth: req.headers.authorization ?? "", body });
+            s.requests.push({ method: req.method!, url: req.url!, auth: req.headers.authorization ?? "", body });
             const reply = (code: number, v: unknown) => {
                 res.writeHead(code, { "Content-Type": "application/json" });
                 res.end(JSON.stringify(v));
@@ -52,7 +52,7 @@ async function stub(app: any | undefined, stuck = false): Promise<Stub> {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     s.close = () => new Promise((r) => server.close(() => r()));
-    return s as Stub;
+    return s;
 }
 
 function hook(s: Stub, ...args: string[]): Promise<{ code: number; stderr: string }> {
