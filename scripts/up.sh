@@ -65,6 +65,27 @@ if [ "$target" = local ]; then
   bash "$ROOT/scripts/docker-host.sh" >/dev/null
 fi
 
-# 4. Select (or create) the stack and bring it up.
+# 4. Select (or create) the stack.
 "$PULUMI" stack select --create --secrets-provider passphrase "$STACK" --non-interactive
+
+# 5. Local target: no verified digests ship for the Mesos images, so pin the suggested tags to the
+#    digests pulled here on first use (written to Pulumi.<stack>.yaml; later runs use exactly them).
+if [ "$target" = local ]; then
+  while read -r key ref; do
+    [ -n "$("$PULUMI" config get --stack "$STACK" --path "mesos.images.$key" 2>/dev/null || true)" ] && continue
+    if docker pull -q "$ref" >/dev/null 2>&1; then
+      digest=$(docker image inspect -f '{{index .RepoDigests 0}}' "$ref")
+      "$PULUMI" config set --stack "$STACK" --path "mesos.images.$key" "$ref@${digest#*@}"
+      log "pinned mesos.images.$key to $ref@${digest#*@} (pulled here: check it, docs/mesos.md)"
+    else
+      log "mesos.images.$key is not set and $ref could not be pulled to pin it: set it (docs/mesos.md)"
+    fi
+  done <<'IMAGES'
+master mesosphere/mesos-master:1.7.0
+agent mesosphere/mesos-slave:1.7.0
+marathon mesosphere/marathon:v1.7.236
+IMAGES
+fi
+
+# 6. Bring it up.
 exec "$PULUMI" up --yes --stack "$STACK" --non-interactive "$@"

@@ -84,3 +84,13 @@ describe("npm run up (scripts/up.sh)", () => {
         }
     });
 });
+
+describe("npm run up pins the Mesos images on the local target", () => {
+    it("pins exactly the images docs/mesos.md suggests (one list, not two)", () => {
+        const { SUGGESTED_IMAGES } = require("../../../components/mesos/settings");
+        const script = fs.readFileSync(path.join(ROOT, "scripts/up.sh"), "utf8");
+        const block = script.split("<<'IMAGES'\n")[1].split("\nIMAGES")[0];
+        const pinned = Object.fromEntries(block.split("\n").map((l) => l.split(" ")));
+        expect(pinned).to.deep.equal(SUGGESTED_IMAGES);
+    });
+});
