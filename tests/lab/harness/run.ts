@@ -89,8 +89,6 @@ export async function runProgram(
     } finally {
         process.removeListener("unhandledRejection", collect);
         for (const l of saved) process.on("unhandledRejection", l as (...a: any[]) => void);
-        // What waits forever is expected (see above): not a leak to report at exit.
-        if (stalled || unresolved.length) state.getStore().leakCandidates?.clear();
     }
     const ms = Date.now() - t0;
 
@@ -103,6 +101,9 @@ export async function runProgram(
     }
     const carried = new Set(exec.registrations.map((r) => r.name));
     const notRun = [...new Set(started.filter((n) => !carried.has(n))), ...unresolved];
+    // What never ran waits forever by design (see above), with all its promises: not the leak the
+    // SDK would report (and fail the process with) at exit. `stalled` only says how the run ended.
+    if (notRun.length || stalled) state.getStore().leakCandidates?.clear();
     started = undefined;
     const steps = [...exec.steps];
     const run: LabRun = {
