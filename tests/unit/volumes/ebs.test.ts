@@ -7,6 +7,9 @@ import { runsAfter } from "../provision/deps";
 import { mocks } from "../../support/setup";
 import { settle, valueOf } from "../../support/outputs";
 import { recordedOptions } from "./options";
+import { AwsHosts } from "../../../components/hosts/aws/hosts";
+import { CLUSTER_PORTS } from "../../../config/sections/hosts";
+import { hostMocks, topology } from "../hosts/support";
 
 // No AWS here: this proves the resource graph and its inputs under mocks only (see docs/volumes.md).
 const awsHost = (name: string, ip: string, roles: Host["roles"] = ["agent"]): Host =>
@@ -69,6 +72,25 @@ describe("FlockerEbsVolumes (mocks only: no AWS here)", () => {
         await settle();
         const [vol] = mocks.byType("aws:ebs/volume:Volume");
         expect(vol.inputs).to.deep.include({ size: 3, type: "io2", iops: 3000, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/abc" });
+    });
+
+    it("with the aws target's hosts: the volume is in the node subnet's AZ, attached to the primary's instance", async () => {
+        hostMocks();
+        // As in AWS, an instance is in its subnet's availability zone.
+        mocks.onResource("aws:ec2/instance:Instance", (args) => {
+            const subnet = mocks.resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && `${r.name}-id` === args.inputs.subnetId);
+            return { privateIp: args.inputs.privateIp, availabilityZone: subnet?.inputs.availabilityZone, arn: `arn:aws:ec2:::instance/${args.name}` };
+        });
+        mocks.onResource("aws:ec2/keyPair:KeyPair", (args) => ({ keyName: `${args.name}-name` }));
+        const target = new AwsHosts("aws", { hosts: topology("aws"), adminCidr: "198.51.100.0/24", clusterPorts: CLUSTER_PORTS, availabilityZone: "us-east-1c" });
+        const zone = pulumi.all(target.hosts.filter((h) => h.roles.includes("agent")).map((h) => h.availabilityZone!)).apply((z) => z[0]);
+        new FlockerEbsVolumes("volumes", { hosts: target.hosts, availabilityZone: zone, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] });
+        await settle();
+        const nodeSubnet = mocks.byType("aws:ec2/subnet:Subnet").find((r) => r.inputs.cidrBlock === "10.0.17.0/24")!;
+        const [vol] = mocks.byType("aws:ebs/volume:Volume");
+        expect(vol.inputs.availabilityZone).to.equal(nodeSubnet.inputs.availabilityZone).and.equal("us-east-1c");
+        const node2 = mocks.byType("aws:ec2/instance:Instance").find((r) => r.inputs.privateIp === "10.0.17.12")!;
+        expect(mocks.byType("aws:ec2/volumeAttachment:VolumeAttachment")[0].inputs.instanceId).to.equal(`${node2.name}-id`);
     });
 
     it("rejects hosts without instances, a primary that is not an agent, a missing AZ", () => {
