@@ -1,5 +1,5 @@
 // Lab bring-up bench (docs/lab.md). Usage: npx ts-node bench/lab-bringup.ts   (BENCH_RUNS=3, LAB_ID=0)
-// Whole-process wall times, median of BENCH_RUNS runs each, written to bench/results.md:
+// Whole-process wall times, median of BENCH_RUNS runs each, written to its own section of bench/results.md:
 //   cold     a process that creates the lab from nothing (4 hosts) and runs the whole stack once
 //   noop     a process that runs the whole stack again on that converged lab
 //   install  only `apt-get update && apt-get install` of the Debian packages the stack installed,
@@ -65,6 +65,20 @@ async function installOnly(packages: string[]): Promise<PhaseResult> {
     }
 }
 
+const RESULTS = path.join(ROOT, "bench/results.md");
+const BEGIN = "<!-- lab:bringup:begin -->";
+const END = "<!-- lab:bringup:end -->";
+
+/** Replaces (or appends) this bench's own section of bench/results.md; other benches own the rest. */
+function writeSection(text: string): void {
+    const old = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, "utf8") : "# Benchmarks\n";
+    const section = `${BEGIN}\n${text}\n${END}`;
+    const i = old.indexOf(BEGIN);
+    const j = old.indexOf(END);
+    const next = i >= 0 && j > i ? old.slice(0, i) + section + old.slice(j + END.length) : `${old.trimEnd()}\n\n${section}\n`;
+    fs.writeFileSync(RESULTS, next);
+}
+
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);
     const m = Math.floor(s.length / 2);
@@ -101,7 +115,7 @@ async function main(): Promise<void> {
 
     const row = (name: string, what: string, rs: PhaseResult[]) =>
         `| ${name} | ${what} | ${rs.map((r) => r.seconds.toFixed(1)).join(", ")} | **${median(rs.map((r) => r.seconds)).toFixed(1)}** |`;
-    const text = `# Lab bring-up bench
+    const text = `## Lab bring-up
 
 Command: \`npx ts-node bench/lab-bringup.ts\` (BENCH_RUNS=${RUNS}, LAB_ID=${ID}). Whole-process wall times in seconds;
 each cold and no-op time is a separate \`node\` process (start, TypeScript load, lab, run), the install time is the
@@ -122,7 +136,7 @@ ${row("install", `only apt-get install of the stack's ${packages.length} package
 Failures listed above are the steps that cannot succeed on this machine (Mesos; see docs/lab.md). Other
 helpers' labs may have been running at the same time on the same 2 cores (see "load when started").
 `;
-    fs.writeFileSync(path.join(ROOT, "bench/results.md"), text);
+    writeSection(text.trim());
     console.log(text);
 }
 
