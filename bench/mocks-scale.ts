@@ -51,6 +51,11 @@ async function evaluate(mode: string): Promise<Sample> {
     const { MarathonApp } = await import("../components/marathon");
     const { toDefinition } = await import("../components/marathon/definition");
     const settings = require("@pulumi/pulumi/runtime/settings");
+    class Bare extends pulumi.CustomResource {
+        constructor(name: string, props: Record<string, unknown>, opts: { dependsOn?: unknown[] }) {
+            super("microservice:bench:Bare", name, props as any, opts as any);
+        }
+    }
     const t0 = process.hrtime.bigint();
     // 100 agents, as a target would give them: each a `ready` step other resources depend on.
     const agents = Array.from({ length: AGENTS }, (_, i) => new command.remote.Command(`agent${i}-ready`, { connection: { host: `10.1.${i >> 8}.${i & 255}` }, create: "true" }));
@@ -72,7 +77,7 @@ async function evaluate(mode: string): Promise<Sample> {
         };
         const opts = { dependsOn: [agents[i % AGENTS]] };
         if (mode === "marathon") new MarathonApp(`app${i}`, { marathon: access, ...spec }, opts);
-        else new pulumi.CustomResource("microservice:bench:Bare", `app${i}`, { definition: toDefinition(spec), marathon: pulumi.secret(access) }, opts);
+        else new Bare(`app${i}`, { definition: toDefinition(spec), marathon: pulumi.secret(access) }, opts);
     }
     await settings.waitForRPCs();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
