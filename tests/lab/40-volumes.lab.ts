@@ -148,6 +148,26 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
         expect((await lab.hosts.node3.sh(`docker inspect -f '{{.State.Running}}' ${APP}`)).stdout.trim()).to.equal("true");
     });
 
+    it("a volume whose primary host left the stack is never re-created empty elsewhere", async () => {
+        // A second volume, cache, on node1; then node1 leaves the agents and the config asks for
+        // cache on node3, where nobody holds a copy: the other agents remember where it was.
+        const cache = { name: "cache", sizeGb: 0.1, primary: "node1" };
+        const created = await volumesOnly([...withMongo("node3", appHooks()), cache], "cache on node1");
+        expect(volumeFailures(created), describeFailures(created)).to.deep.equal([]);
+        const orphan = await lab.run((hosts) => {
+            new FlockerZfsCluster("volumes", { hosts: hosts.filter((h) => h.name !== "node1"), datasets: [...withMongo("node3", appHooks()), { ...cache, primary: "node3" }] });
+        }, "cache asked on node3 without node1");
+        const f = volumeFailures(orphan);
+        expect(f.map((x) => x.resource.replace(/^.*?volumes-/, "volumes-")), describeFailures(orphan)).to.deep.equal(["volumes-node3-dataset-cache"]);
+        expect(f[0].message).to.match(/cache was last placed on node1, which does not hold it now .*refusing to create an empty one/);
+        expect(await must("node3", "zfs list -H -o name flocker/cache 2>/dev/null || echo none")).to.equal("none");
+        // Clean up: back to the mongo-only config with every agent, then drop cache and its records.
+        const restored = await volumesOnly(withMongo("node3", appHooks()), "without cache");
+        expect(volumeFailures(restored), describeFailures(restored)).to.deep.equal([]);
+        await must("node1", "zfs destroy -r flocker/cache");
+        for (const h of ["node1", "node2", "node3"]) await must(h, "rm -f /var/lib/microservice/volumes/cache.*");
+    });
+
     it("the first run's config brings it back to node2 (over its old copy), verified, as the first run left it", async () => {
         await lab.hosts.node3.sh(`docker rm -f ${APP} >/dev/null 2>&1 || true`);
         const back = await volumesOnly(base, "back to node2");

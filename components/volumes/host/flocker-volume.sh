@@ -31,15 +31,21 @@ retry_busy() {
 check_name() { [[ ${1:-} =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "bad volume name: '${1:-}'"; }
 check_snap() { [[ ${1:-} =~ ^move-[0-9]+-[12]$ ]] || die "bad snapshot name: '${1:-}'"; }
 check_num() { [[ ${1:-} =~ ^[0-9]+$ ]] || die "expected a number, got '${1:-}'"; }
+check_host() { [[ ${1:-} =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "bad host name: '${1:-}'"; }
 check_ip() { [[ ${1:-} =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "expected an IPv4 address, got '${1:-}'"; }
 
 # --- verbs a peer may call (through `serve`) -------------------------------------------------
 
-# "primary <epoch>", "secondary <epoch>" or "absent": where this host stands for a volume.
+# "primary <epoch>", "secondary <epoch>" or "absent [<host that was primary last>]": where this
+# host stands for a volume, and what it was told when the volume was last placed.
 status() {
   check_name "$1"
   local d e; d=$(ds "$1")
-  if ! exists "$d"; then echo absent; return 0; fi
+  if ! exists "$d"; then
+    e=$(cat "$STATE_DIR/$1.primary-host" 2>/dev/null || true)
+    echo "absent${e:+ $e}"
+    return 0
+  fi
   e=$(prop "$d" microservice:epoch)
   [[ $e =~ ^[0-9]+$ ]] || e=0
   if [ "$(prop "$d" microservice:primary)" = true ]; then echo "primary $e"; else echo "secondary $e"; fi
@@ -86,6 +92,14 @@ demote() {
   log "demoted $d (epoch $e): kept, unmounted"
 }
 
+# Where a volume was placed last: every agent keeps it, so that a volume whose primary host left
+# the stack is never re-created empty elsewhere.
+remember() {
+  check_name "$1"; check_host "$2"
+  mkdir -p "$STATE_DIR"
+  echo "$2" >"$STATE_DIR/$1.primary-host"
+}
+
 # stop | start <ip> | resume: the app that uses a volume (hooks written by the stack).
 app() {
   local verb=$1 name=$2 ip=${3:-}
@@ -110,7 +124,7 @@ serve() {
   local -a argv
   read -r -a argv <<<"${SSH_ORIGINAL_COMMAND:-}"
   case ${argv[0]:-} in
-    status|snapshot|send|hashes|demote) ;;
+    status|snapshot|send|hashes|demote|remember) ;;
     app) case ${argv[1]:-} in stop|resume) ;; *) die "not allowed: app ${argv[1]:-}" ;; esac ;;
     *) die "not allowed: '${argv[0]:-}'" ;;
   esac
@@ -120,7 +134,7 @@ serve() {
 peer_verb() {
   local verb=${1:-}; shift || true
   case $verb in
-    status|snapshot|send|hashes|demote) "$verb" "$@" ;;
+    status|snapshot|send|hashes|demote|remember) "$verb" "$@" ;;
     app) case ${1:-} in stop|resume) app "$@" ;; *) die "not allowed: app ${1:-}" ;; esac ;;
     *) die "not allowed: '$verb'" ;;
   esac
@@ -163,24 +177,27 @@ place() {
   mkdir -p "$STATE_DIR"; chmod 0700 "$STATE_DIR"
 
   # Discovery: the primary is the host whose copy says so with the highest epoch.
-  local here best="" best_e=-1 tie=0 copies="" pname pip s e
-  local -a primaries=()
+  local here best="" best_e=-1 tie=0 copies="" last="" pname pip s e
+  local -a primaries=() peer_ips=()
   here=$(status "$name")
   case $here in
     primary*) best=local; best_e=${here#primary }; primaries+=("local:$best_e") ;;
     secondary*) copies+=" $HOST_NAME" ;;
+    absent\ ?*) last=${here#absent } ;;
   esac
   declare -A peer_name=()
   while read -r pname pip; do
     if [ -z "${pname:-}" ] || [ "$pname" = "$HOST_NAME" ]; then continue; fi
     s=$(on_peer "$pip" status "$name") || die "cannot ask $pname ($pip) about $name: refusing to guess where it is (is the host up?)"
     peer_name[$pip]=$pname
+    peer_ips+=("$pip")
     case $s in
       primary\ *)
         e=${s#primary }; check_num "$e"; primaries+=("$pip:$e")
         if [ "$e" -gt "$best_e" ]; then best=$pip; best_e=$e; tie=0; elif [ "$e" -eq "$best_e" ]; then tie=1; fi ;;
       secondary\ *) copies+=" $pname" ;;
       absent) ;;
+      absent\ *) last=${s#absent } ;;
       *) die "unexpected answer from $pname about $name: $s" ;;
     esac
   done <"$PEERS"
@@ -188,6 +205,7 @@ place() {
   [ "$tie" = 0 ] || die "two hosts hold $name as primary with epoch $best_e: demote the stale one by hand (flocker-volume demote)"
   if [ -z "$best" ]; then
     [ -z "$copies" ] || die "no host holds $name as primary, but copies exist on:$copies; refusing to create an empty one"
+    [ -z "$last" ] || die "$name was last placed on $last, which does not hold it now (not an agent any more?): refusing to create an empty one (bring $last back, or remove $STATE_DIR/$name.primary-host on every agent to start afresh)"
     touch "$STATE_DIR/$name.pending-start"
     zfs create -o quota="$quota" -o mountpoint="$MOUNT_ROOT/$name" -o microservice:primary=true -o microservice:epoch=1 "$d"
     log "created $d ($quota bytes) at $MOUNT_ROOT/$name"
@@ -204,6 +222,11 @@ place() {
     [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
     mount_here "$d"
   fi
+  # Every agent records where the volume is now (best effort: discovery reached them all just now).
+  remember "$name" "$HOST_NAME"
+  for pip in "${peer_ips[@]}"; do
+    on_peer "$pip" remember "$name" "$HOST_NAME" || log "could not tell ${peer_name[$pip]} where $name is"
+  done
   # Every other copy that still says primary is older (the source of a move, or a copy whose
   # demotion failed before): demote it, so that only this copy is mounted and used.
   local p demoted=1
