@@ -17,11 +17,12 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     const hosts = buildHosts(cfg);
     const platform = deployPlatform(cfg, hosts.hosts);
     const mesh = deployMesh(cfg, hosts.hosts, platform);
-    const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: platform.caCert });
     // rsyslog needs only the hosts; containers reach it through logging.shipping.dockerParameters.
     const logging = deployLogging(cfg, hosts.hosts, platform);
     // Agents hand tasks to the mesh's Docker endpoint (Weave's proxy) and start after it.
     const mesos = deployMesos(cfg, hosts.hosts, platform, mesh.network);
+    // A move stops and starts its app through Marathon (the dataset's `app` hook), hence the scheduler.
+    const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: platform.caCert, scheduler: mesos.scheduler });
     // The sample apps on Marathon: images built on mgmt, nginx -> nodeapp -> mongo (docs/apps.md).
     const apps = deployApps(cfg, { hosts: hosts.hosts, platform, scheduler: mesos.scheduler, network: mesh.network, logging: logging.shipping, volumes: volumes.volumes });
     return {
