@@ -164,7 +164,8 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
         // Clean up: back to the mongo-only config with every agent, then drop cache and its records.
         const restored = await volumesOnly(withMongo("node3", appHooks()), "without cache");
         expect(volumeFailures(restored), describeFailures(restored)).to.deep.equal([]);
-        await must("node1", "zfs destroy -r flocker/cache");
+        // zfs-fuse may still call a just-unmounted filesystem busy: bounded retry (10 s).
+        await must("node1", "zfs umount flocker/cache; for i in $(seq 1 40); do zfs destroy -r flocker/cache 2>/dev/null && exit 0; sleep 0.25; done; exit 1");
         for (const h of ["node1", "node2", "node3"]) await must(h, "rm -f /var/lib/microservice/volumes/cache.*");
     });
 
