@@ -70,11 +70,13 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
         super("microservice:index:FlockerEbsVolumes", name, {}, opts);
         const a = validate(argsSchema, args, `FlockerEbsVolumes "${name}"`);
         const agents = hostsWithRole(a.hosts, "agent");
-        const marathon: pulumi.Output<MarathonAccess | undefined> = a.scheduler
+        const usesMarathon = a.datasets.some((d) => d.app?.kind === "marathon");
+        // Only what the hooks need (URL and credentials), not Marathon's readiness: volumes are
+        // placed whether or not Marathon runs yet; a move calls it only when it has an app there.
+        const marathon: pulumi.Output<MarathonAccess | undefined> = usesMarathon && a.scheduler
             ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? ""])
                   .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
             : pulumi.output(undefined as MarathonAccess | undefined);
-        const usesMarathon = a.datasets.some((d) => d.app?.kind === "marathon");
 
         const hostReady: Record<string, pulumi.Resource[]> = {};
         for (const h of agents) {
@@ -82,7 +84,7 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
             steps.add("ebs-tools", h.privateIp.apply((ip) => render.ebsHostOps({
                 hostIp: ip, mountRoot: a.mountRoot, fsType: a.ebs.fsType, appTimeoutSeconds: a.zfs.appTimeoutSeconds, deviceTimeoutSeconds: 120,
             })));
-            steps.add("hooks", marathon.apply((m) => hookOps(a.datasets, m, a.zfs.appTimeoutSeconds)), { secret: usesMarathon, dependsOn: a.scheduler?.ready ?? [] });
+            steps.add("hooks", marathon.apply((m) => hookOps(a.datasets, m, a.zfs.appTimeoutSeconds)), { secret: usesMarathon });
             hostReady[h.name] = steps.commands.slice(-1);
         }
 

@@ -86,16 +86,17 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
             }))).stdout.apply(stepPayload),
         );
         const peers = pulumi.all(agents.map((h, i) => pulumi.all([h.privateIp, hostKeys[i]]).apply(([ip, hostKey]): render.Peer => ({ name: h.name, ip, hostKey }))));
-        const marathon: pulumi.Output<render.MarathonAccess | undefined> = a.scheduler
+        const usesMarathon = a.datasets.some((d) => d.app?.kind === "marathon");
+        // Only what the hooks need (URL and credentials), not Marathon's readiness: volumes are
+        // placed whether or not Marathon runs yet; a move calls it only when it has an app there.
+        const marathon: pulumi.Output<render.MarathonAccess | undefined> = usesMarathon && a.scheduler
             ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? ""])
                   .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
             : pulumi.output(undefined as render.MarathonAccess | undefined);
-        const usesMarathon = a.datasets.some((d) => d.app?.kind === "marathon");
         steps.forEach((s) => {
             s.add("peers", pulumi.all([key.privateKey, peers]).apply(([k, p]) => render.peersOps(k, p)), { secret: true });
             s.add("hooks", marathon.apply((m) => render.hookOps(a.datasets, m, a.zfs.appTimeoutSeconds)), {
                 secret: usesMarathon,
-                dependsOn: a.scheduler?.ready ?? [],
             });
         });
 

@@ -135,19 +135,22 @@ describe("FlockerZfsCluster (mocks)", () => {
         expect(diff(before, snapshot())).to.deep.equal({ changed: ["volumes-node2-dataset-mongo"], added: [], removed: [] });
     });
 
-    it("Marathon apps: the hooks step holds the scheduler's password and is secret", async () => {
+    it("Marathon apps: the hooks step holds the scheduler's password and is secret; nothing waits for Marathon to run", async () => {
         const scheduler: SchedulerEndpoint = {
             marathonUrl: pulumi.output("http://10.0.15.11:8080"),
             marathonUsername: pulumi.output("marathon"),
             marathonPassword: pulumi.secret("marathon-pw-123"),
             mesosUrls: pulumi.output(["http://10.0.15.11:5050"]),
-            ready: [],
+            ready: [fakeHost("marathon-up", "10.0.15.11").ready],
         };
         cluster({ scheduler, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2", app: { kind: "marathon", appId: "/application/db/mongo" } }] });
         await settle();
         const holders = mocks.resources.filter((r) => JSON.stringify(r.inputs).includes("marathon-pw-123"));
         expect(holders.map((r) => r.name).sort()).to.deep.equal(["volumes-node1-hooks", "volumes-node2-hooks", "volumes-node3-hooks"]);
         for (const r of holders) expect(r.secretInputs).to.include("stdin");
+        // Volumes are placed even where Marathon cannot run yet (a move calls it only then).
+        expect(runsAfter("volumes-node2-dataset-mongo", "marathon-up-ready")).to.equal(false);
+        expect(runsAfter("volumes-node2-hooks", "marathon-up-ready")).to.equal(false);
     });
 
     it("rejects bad args before creating anything, naming the key and the value", async () => {
