@@ -4,7 +4,7 @@ import * as path from "path";
 import { platformConfigSchema } from "../../../config/schema";
 import { validate } from "../../../components/validate";
 
-// js-yaml comes with mocha (no extra dependency for one test).
+// js-yaml: a pinned dev dependency (the Pulumi CLI parses these files the same way).
 const yaml = require("js-yaml") as { load(text: string): any };
 const ROOT = path.resolve(__dirname, "../../..");
 const MINE = ["target", "hosts", "network", "local", "vagrant", "aws", "existing", "sshUser", "sshPrivateKey"];
