@@ -7,7 +7,7 @@ import { HostSpec, hostListSchema, sshCommand, stackKeyFile, toHost } from "../s
 import { cidrContains, hostAddress, reservedIn } from "../addresses";
 import { waitForSsh } from "../ready";
 import { StackSshKey } from "../ssh-key";
-import { AUTHORIZED_KEYS_PATH, MACHINE_RUN, NODE_IMAGE_DIR } from "./machine";
+import { AUTHORIZED_KEYS_PATH, MACHINE_RUN, nodeImageContext } from "./machine";
 import { cidr, input, validate } from "../../validate";
 
 export interface LocalHostsArgs {
@@ -128,7 +128,7 @@ export class LocalHosts extends pulumi.ComponentResource {
                 {
                     imageName: a.nodeImage,
                     build: {
-                        context: a.build.context ?? path.resolve(__dirname, "../../..", NODE_IMAGE_DIR),
+                        context: a.build.context ?? nodeImageContext(),
                         args: { BASE_IMAGE: a.build.baseImage },
                         builderVersion: a.build.builder === "legacy" ? "BuilderV1" : "BuilderBuildKit",
                     },

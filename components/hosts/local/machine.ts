@@ -4,7 +4,17 @@
  * (@pulumi/docker) and the lab (docker CLI) both use this one description, so the lab proves the
  * local target's hosts.
  */
+import * as fs from "fs";
+import * as path from "path";
+
 export const NODE_IMAGE_DIR = "images/node";
+
+/** The node image's build context, from the sources (components/) and from the build (dist/components/) alike. */
+export function nodeImageContext(): string {
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    return path.join(dir, NODE_IMAGE_DIR);
+}
 export const AUTHORIZED_KEYS_PATH = "/etc/ssh/platform_authorized_keys";
 
 export const MACHINE_RUN = {
