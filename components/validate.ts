@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { Host } from "./hosts/host";
 
 /**
  * Validates component args or stack config before anything is created. The error names the key,
@@ -65,3 +66,18 @@ export const cidr = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0
 export const pinnedImage = z.string().regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/, "expected an image reference pinned by digest, like repo/name:tag@sha256:<64 hex>");
 export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected a sha256 checksum (64 lowercase hex digits)");
 export const hostName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "expected a host name of lowercase letters, digits and dashes, starting with a letter");
+
+/** Hosts (from any target) that a component provisions: at least one, each name once (resources are keyed on it). */
+export const uniqueHosts = z
+    .array(z.custom<Host>((h) => !!h && typeof (h as Host).name === "string" && pulumi.Output.isInstance((h as Host).privateIp), "expected a Host"))
+    .min(1, "expected at least one host")
+    .superRefine((hosts, ctx) => {
+        const seen = new Set<string>();
+        hosts.forEach((h, i) => {
+            if (seen.has(h.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `host name "${h.name}" appears twice` });
+            seen.add(h.name);
+        });
+    });
+
+/** Per host name: resources after which Docker runs on that host. */
+export const dockerReadySchema = z.record(z.string(), z.array(z.custom<pulumi.Resource>())).optional();

@@ -4,22 +4,7 @@ import { VolumeRef } from "../contracts";
 import { Host } from "../hosts/host";
 import type { DatasetSettings } from "./settings";
 
-/** The hosts a volume component may place data on: each name once (resources are keyed on it). */
-export const hostsSchema = z
-    .array(z.custom<Host>((h) => !!h && typeof (h as Host).name === "string" && pulumi.Output.isInstance((h as Host).privateIp), "expected a Host"))
-    .min(1, "expected at least one host")
-    .superRefine((hosts, ctx) => {
-        const seen = new Set<string>();
-        hosts.forEach((h, i) => {
-            if (seen.has(h.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `host name "${h.name}" appears twice` });
-            seen.add(h.name);
-        });
-    });
-
 export const mountRootSchema = z.string().regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, "expected an absolute path like /flocker (no trailing slash)").default("/flocker");
-
-/** Per host name: resources after which Docker runs on that host. */
-export const dockerReadySchema = z.record(z.string(), z.array(z.custom<pulumi.Resource>())).optional();
 
 /** Volume names must be unique: they name datasets, mount points and resources. [index, message] per repeat. */
 export function repeatedNames(datasets: readonly { name: string }[]): [number, string][] {

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { ContainerNetwork, DockerParameter } from "../../contracts";
 import { Host, hostsWithRole } from "../../hosts/host";
 import { HostSteps, stepPayload } from "../../provision";
-import { validate } from "../../validate";
-import { dockerReadySchema, meshHosts } from "../common";
+import { dockerReadySchema, validate, uniqueHosts } from "../../validate";
 import { onRemoval } from "../lifecycle";
 import { OverlaySettings, OverlaySettingsInput, overlaySettingsSchema } from "../settings";
 import * as render from "./render";
@@ -19,7 +18,7 @@ export interface OverlayMeshArgs {
 }
 
 const argsSchema = z.object({
-    hosts: meshHosts,
+    hosts: uniqueHosts,
     settings: overlaySettingsSchema.default({ name: "mesh", subnet: "10.2.0.0/16" }),
     dockerReady: dockerReadySchema,
 });

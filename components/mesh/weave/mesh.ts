@@ -3,8 +3,7 @@ import { z } from "zod";
 import { ContainerNetwork, DockerParameter } from "../../contracts";
 import { Host } from "../../hosts/host";
 import { HostSteps } from "../../provision";
-import { input, validate } from "../../validate";
-import { dockerReadySchema, meshHosts } from "../common";
+import { dockerReadySchema, input, validate, uniqueHosts } from "../../validate";
 import { onRemoval } from "../lifecycle";
 import { WeaveSettingsInput, weavePasswordSchema, weaveSettingsSchema, WeaveSettings } from "../settings";
 import * as render from "./render";
@@ -21,7 +20,7 @@ export interface WeaveMeshArgs {
 }
 
 const argsSchema = z.object({
-    hosts: meshHosts,
+    hosts: uniqueHosts,
     password: input(weavePasswordSchema),
     settings: weaveSettingsSchema,
     dockerReady: dockerReadySchema,

@@ -5,8 +5,8 @@ import { z } from "zod";
 import { SchedulerEndpoint, VolumeRef } from "../../contracts";
 import { Host, hostsWithRole } from "../../hosts/host";
 import { HostSteps } from "../../provision";
-import { validate } from "../../validate";
-import { dockerReadySchema, hostsSchema, mountRootSchema, repeatedNames, volumeRef } from "../common";
+import { mountRootSchema, repeatedNames, volumeRef } from "../common";
+import { dockerReadySchema, uniqueHosts, validate } from "../../validate";
 import { datasetSchema, ebsSchema, volumeHostIssues, VolumeSettingsInput, zfsSchema } from "../settings";
 import { hookOps, MarathonAccess } from "../zfs/render";
 import * as render from "./render";
@@ -30,7 +30,7 @@ export interface FlockerEbsVolumesArgs {
 
 const argsSchema = z
     .object({
-        hosts: hostsSchema,
+        hosts: uniqueHosts,
         datasets: z.array(datasetSchema).superRefine((ds, ctx) => {
             for (const [i, message] of repeatedNames(ds)) ctx.addIssue({ code: "custom", path: [i, "name"], message });
         }),

@@ -3,9 +3,9 @@ import { z } from "zod";
 import { SchedulerEndpoint, VolumeRef } from "../../contracts";
 import { Host, hostsWithRole } from "../../hosts/host";
 import { hostStep, HostSteps, stepPayload } from "../../provision";
-import { validate } from "../../validate";
 import { datasetSchema, poolSchema, volumeHostIssues, zfsSchema, DatasetSettings, VolumeSettingsInput } from "../settings";
-import { volumeRef, hostsSchema, mountRootSchema, dockerReadySchema, repeatedNames } from "../common";
+import { volumeRef, mountRootSchema, repeatedNames } from "../common";
+import { dockerReadySchema, uniqueHosts, validate } from "../../validate";
 import { generateReplicationKey } from "./key";
 import * as render from "./render";
 
@@ -30,7 +30,7 @@ export interface FlockerZfsClusterArgs {
 
 const argsSchema = z
     .object({
-        hosts: hostsSchema,
+        hosts: uniqueHosts,
         datasets: z.array(datasetSchema).superRefine((ds, ctx) => {
             for (const [i, message] of repeatedNames(ds)) ctx.addIssue({ code: "custom", path: [i, "name"], message });
         }),
