@@ -9,36 +9,18 @@ cd "$ROOT"
 STACK=${1:-local}
 [ $# -gt 0 ] && shift
 STATE_DIR=${PULUMI_STATE_DIR:-$ROOT/.pulumi-state}
-NPM_PULUMI=${PULUMI_NPM_BIN:-$ROOT/node_modules/.bin/pulumi}
 log() { echo "[up] $*" >&2; }
 
 [[ "$STACK" =~ ^[A-Za-z0-9_.-]+$ ]] || { log "stack name: expected letters, digits, _ . -, got \"$STACK\""; exit 2; }
 
-# 1. The Pulumi CLI: a real one on PATH (not the npm wrapper npm puts first) or in ~/.pulumi/bin,
-#    else the `pulumi` npm package (a dev dependency), which downloads the CLI on first use.
-real_pulumi() {
-  local dirs p
-  dirs=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
-  p=$(PATH="$dirs" command -v pulumi 2>/dev/null || true)
-  [ -z "$p" ] && [ -x "$HOME/.pulumi/bin/pulumi" ] && p="$HOME/.pulumi/bin/pulumi"
-  printf '%s' "$p"
-}
-PULUMI=$(real_pulumi)
-if [ -z "$PULUMI" ]; then
-  if [ ! -x "$NPM_PULUMI" ]; then
-    log "the Pulumi CLI is not installed and the npm package 'pulumi' is missing: run 'npm ci' first"
-    exit 3
-  fi
-  if why=$("$NPM_PULUMI" version 2>&1 >/dev/null); then
-    PULUMI=$NPM_PULUMI
-  else
-    log "the Pulumi CLI could not be fetched ($(printf '%s' "$why" | tr '\n' ' ' | sed 's/ *$//'))."
-    log "This machine cannot reach get.pulumi.com. Install the CLI where it can, then run 'npm run up' again:"
-    log "  curl -fsSL https://get.pulumi.com | sh        (installs ~/.pulumi/bin/pulumi, found from then on)"
-    log "  or copy a pulumi release (https://www.pulumi.com/docs/install/) to a directory on PATH."
-    exit 3
-  fi
-fi
+# 1. The Pulumi CLI: on PATH, from the `pulumi` npm package, or built from pinned Go modules
+#    (scripts/pulumi-cli.sh says which, and how to get one when none of them works).
+PULUMI=$(bash "$ROOT/scripts/pulumi-cli.sh") || exit 3
+case "$PULUMI" in
+  "$ROOT"/.tools/*)
+    # Built here because nothing can be downloaded: a plugin the engine would fetch fails at once, by name.
+    export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true} ;;
+esac
 log "Pulumi CLI: $PULUMI ($("$PULUMI" version 2>/dev/null || echo '?'))"
 
 # 2. Local state backend and the secrets passphrase.
@@ -88,4 +70,15 @@ IMAGES
 fi
 
 # 6. Bring it up.
-exec "$PULUMI" up --yes --stack "$STACK" --non-interactive "$@"
+# Independent resources go on when one fails (e.g. Mesos, whose images this machine cannot pull);
+# the failed steps are named in one line at the end.
+events=$(mktemp); trap 'rm -f "$events"' EXIT
+set +e
+"$PULUMI" up --yes --stack "$STACK" --non-interactive --continue-on-error --event-log "$events" "$@"
+rc=$?
+set -e
+if [ "$rc" -ne 0 ]; then
+  failed=$(jq -r 'select(.diagnosticEvent.severity == "error" and (.diagnosticEvent.urn // "") != "") | .diagnosticEvent.urn | split("::") | last' "$events" 2>/dev/null | sort -u | paste -sd, - | sed 's/,/, /g')
+  log "not converged: ${failed:-see the errors above} (docs/hosts.md: what this machine cannot run)"
+fi
+exit "$rc"

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
 import { StackConfig } from "../config/schema";
 import { Host } from "../components/hosts/host";
 import { HostSpec, stackKeyFile } from "../components/hosts/spec";
@@ -26,20 +25,16 @@ export function buildHosts(cfg: StackConfig): StackHosts {
     const keyHelp = `pulumi stack output --show-secrets sshPrivateKey > ${keyFile} && chmod 600 ${keyFile}`;
     switch (cfg.target) {
         case "local": {
-            // Another Docker engine (e.g. ssh://user@host) if configured; otherwise DOCKER_HOST or the local socket.
-            const provider = cfg.local.dockerHost ? new docker.Provider("local-docker", { host: cfg.local.dockerHost }) : undefined;
-            const local = new LocalHosts(
-                "local",
-                {
-                    hosts,
-                    subnet: cfg.network.subnet,
-                    networkName: cfg.network.name,
-                    namePrefix: cfg.local.namePrefix,
-                    nodeImage: cfg.local.nodeImage,
-                    build: cfg.local.build,
-                },
-                provider ? { providers: [provider] } : {},
-            );
+            const local = new LocalHosts("local", {
+                hosts,
+                subnet: cfg.network.subnet,
+                networkName: cfg.network.name,
+                namePrefix: cfg.local.namePrefix,
+                nodeImage: cfg.local.nodeImage,
+                build: cfg.local.build,
+                // Another Docker engine (e.g. ssh://user@host) if configured; otherwise DOCKER_HOST or the local socket.
+                dockerHost: cfg.local.dockerHost,
+            });
             return { hosts: local.hosts, outputs: local.outputs, sshPrivateKey: local.privateKey, sshKeyFile: keyHelp };
         }
         case "vagrant": {

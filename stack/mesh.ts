@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { LocalCommand } from "../components/exec/command";
 import { StackConfig } from "../config/schema";
 import { ContainerNetwork } from "../components/contracts";
 import { Host } from "../components/hosts/host";
@@ -38,7 +38,7 @@ export function deployMesh(cfg: StackConfig, hosts: Host[], platform: MeshPlatfo
 
 /** 264 random bits, base64 (characters a systemd EnvironmentFile keeps literally). Runs once, on create. */
 function generatedPassword(): pulumi.Output<string> {
-    const gen = new command.local.Command(
+    const gen = new LocalCommand(
         "weave-password",
         { create: "openssl rand -base64 33", logging: "none" },
         { additionalSecretOutputs: ["stdout"] },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { LocalCommand } from "../components/exec/command";
 import { StackConfig } from "../config/schema";
 import { ContainerNetwork, RegistryEndpoint, SchedulerEndpoint } from "../components/contracts";
 import { Host, hostsWithRole } from "../components/hosts/host";
@@ -76,6 +76,6 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
 
 /** 192 random bits as hex (safe in an EnvironmentFile and a curl config). Runs once, on create. */
 function generatedPassword(): pulumi.Output<string> {
-    const gen = new command.local.Command("marathon-password", { create: "openssl rand -hex 24", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
+    const gen = new LocalCommand("marathon-password", { create: "openssl rand -hex 24", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
     return pulumi.secret(gen.stdout.apply((s) => s.trim()));
 }

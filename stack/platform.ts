@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { LocalCommand } from "../components/exec/command";
 import { StackConfig } from "../config/schema";
 import { RegistryEndpoint } from "../components/contracts";
 import { Host, singleHostWithRole } from "../components/hosts/host";
@@ -68,6 +68,6 @@ export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
 
 /** 192 random bits, base64; runs once (on create) where `pulumi up` runs, kept in state as a secret. */
 function generatedPassword(): pulumi.Output<string> {
-    const gen = new command.local.Command("registry-password", { create: "openssl rand -base64 24", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
+    const gen = new LocalCommand("registry-password", { create: "openssl rand -base64 24", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
     return pulumi.secret(gen.stdout.apply((s) => s.trim()));
 }

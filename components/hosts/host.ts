@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { ConnectionArgs } from "../exec/connection";
 
 /** What a host does in the platform. A host may have several roles. */
 export const ROLES = ["mgmt", "zookeeper", "master", "marathon", "registry", "logServer", "agent"] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Connection = command.types.input.remote.ConnectionArgs;
+export type Connection = ConnectionArgs;
 
 /**
  * The one shape every host target produces (local containers, Vagrant, AWS, existing machines),

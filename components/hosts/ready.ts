@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { RemoteCommand } from "../exec/command";
 import { Connection } from "./host";
 
 export interface WaitForSshOptions {
-    /** How long the host may take to answer SSH and finish booting (default 10m). */
+    /** How long the host may take to answer SSH (default 3m); booting then gets at most 300 s more. */
     timeout?: string;
     /** Resources the host needs first (its container or instance). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -13,8 +13,8 @@ export interface WaitForSshOptions {
 
 /**
  * Waits until the host answers SSH and has finished booting (systemd, and cloud-init where there is
- * one, so that apt is free); bounded by `timeout` on each side: SSH dials retry until the resource
- * times out, then the script waits at most 300 s for boot. Prints the host name.
+ * one, so that apt is free); bounded on each side: SSH dials retry for `timeout`, then the script
+ * waits at most 300 s for boot. Prints the host name.
  */
 export function readyScript(): string {
     return [
@@ -32,22 +32,22 @@ export function waitForSsh(
     connection: pulumi.Input<Connection>,
     parent: pulumi.Resource,
     opts: WaitForSshOptions = {},
-): command.remote.Command {
-    // Dial until the resource's create timeout: a booting machine refuses connections for a while.
+): RemoteCommand {
+    // Dial until the bound: a booting machine refuses connections for a while.
+    const dialTimeout = durationSeconds(opts.timeout ?? "3m");
     const conn = pulumi.output(connection).apply((c) => ({
         ...c,
         dialErrorLimit: -1,
+        dialTimeout,
         perDialTimeout: 10,
-        ...(c.proxy ? { proxy: { ...c.proxy, dialErrorLimit: -1, perDialTimeout: 10 } } : {}),
+        ...(c.proxy ? { proxy: { ...c.proxy, dialErrorLimit: -1, dialTimeout, perDialTimeout: 10 } } : {}),
     }));
-    return new command.remote.Command(
-        name,
-        {
-            connection: pulumi.secret(conn),
-            create: readyScript(),
-            triggers: opts.triggers,
-            addPreviousOutputInEnv: false,
-        },
-        { parent, dependsOn: opts.dependsOn, customTimeouts: { create: opts.timeout ?? "10m", update: opts.timeout ?? "10m" } },
-    );
+    return new RemoteCommand(name, { connection: pulumi.secret(conn), create: readyScript(), triggers: opts.triggers }, { parent, dependsOn: opts.dependsOn });
+}
+
+/** "90s", "3m", "1h" in seconds. */
+export function durationSeconds(d: string): number {
+    const m = /^(\d+)([smh])$/.exec(d);
+    if (!m) throw new Error(`expected a duration like 3m, got ${JSON.stringify(d)}`);
+    return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
 }

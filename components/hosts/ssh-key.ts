@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { LocalCommand } from "../exec/command";
 
 export interface StackSshKeyArgs {
     /** Comment on the public key (default `microservice-<stack>`). */
@@ -19,7 +19,7 @@ export class StackSshKey extends pulumi.ComponentResource {
         super("microservice:index:StackSshKey", name, {}, opts);
         const comment = args.comment ?? `microservice-${pulumi.getStack()}`;
         if (!/^[A-Za-z0-9@._-]{1,64}$/.test(comment)) throw new Error(`StackSshKey "${name}": comment: expected letters, digits, @ . _ -, got ${JSON.stringify(comment)}`);
-        const gen = new command.local.Command(
+        const gen = new LocalCommand(
             `${name}-keygen`,
             { create: keygenScript(comment), logging: "none" },
             { parent: this, additionalSecretOutputs: ["stdout"] },

@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { CopyToRemote } from "../exec/command";
 import { z } from "zod";
 import { RegistryEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
@@ -62,7 +62,7 @@ export class AppImage extends pulumi.ComponentResource {
 
         // The copy needs its parent directory (CopyToRemote creates only the last element).
         const dirs = hostStep(this, name, host, "image-dirs", [...helperOps(), { kind: "directory", path: parent, mode: "0700" }], { dependsOn: a.dockerReady });
-        const copy = new command.remote.CopyToRemote(
+        const copy = new CopyToRemote(
             `${name}-context`,
             { connection: host.connection, source: new pulumi.asset.FileArchive(a.context), remotePath: contextDir, triggers: [this.tag] },
             { parent: this, dependsOn: [host.ready, dirs] },

@@ -48,6 +48,11 @@ export interface MarathonAppArgs {
     deployTimeoutSeconds?: number;
     /** Bound of the wait for another deployment's lock (409). Default 300. */
     lockTimeoutSeconds?: number;
+    /**
+     * Bound of each HTTP request to Marathon (an answer that does not come within it fails the
+     * operation, naming the request). Whole seconds, 1 to 600. Default 30.
+     */
+    requestTimeoutSeconds?: number;
     /** Poll interval in ms. Default 2000. */
     pollMs?: number;
 }
@@ -75,6 +80,7 @@ const argsSchema = z
         force: z.boolean().optional(),
         deployTimeoutSeconds: z.number().int().min(10).max(7200).optional(),
         lockTimeoutSeconds: z.number().int().min(0).max(7200).optional(),
+        requestTimeoutSeconds: z.number().int("expected whole seconds").min(1, "expected 1 to 600 seconds").max(600, "expected 1 to 600 seconds").optional(),
         pollMs: z.number().int().min(10).max(60000).optional(),
     })
     .strict();
@@ -105,13 +111,15 @@ export class MarathonApp extends pulumi.dynamic.Resource {
             marathonProvider,
             name,
             {
+                // A plain string, known at preview even when the definition is not: the diff tells a replacement from it.
+                appId: args.id,
                 definition,
                 marathon: pulumi.secret(pulumi.output(args.marathon) as pulumi.Output<MarathonAccess>),
                 force: args.force ?? false,
                 deployTimeoutSeconds: args.deployTimeoutSeconds,
                 lockTimeoutSeconds: args.lockTimeoutSeconds,
+                requestTimeoutSeconds: args.requestTimeoutSeconds,
                 pollMs: args.pollMs,
-                appId: undefined,
                 version: undefined,
                 tasksRunning: undefined,
                 tasksHealthy: undefined,

@@ -3,9 +3,9 @@
  * (PUT replaces with partialUpdate=false and never carries `version`; 409 "locked by a deployment"
  * waits and retries; deployments are polled with a bound and a timeout names the failing task).
  *
- * Captured by the dynamic provider's serialized closure: plain functions, no module state, Node's
- * built-ins required inside the functions. The password is only ever put in the Authorization
- * header and never appears in an error message.
+ * Plain functions, no module state. The password is only ever put in the Authorization header and
+ * never appears in an error message. Each request is bounded by `requestTimeoutMs` (the resource's
+ * `requestTimeoutSeconds`, default 30 s).
  */
 
 export interface MarathonAccess {
@@ -37,7 +37,7 @@ export interface Timing {
     deployTimeoutSeconds: number;
     /** How long to wait for another deployment's lock (409) before failing (or forcing, when asked). */
     lockTimeoutSeconds: number;
-    /** Per request. */
+    /** Bound of each request (no answer within it fails the request). */
     requestTimeoutMs: number;
 }
 

@@ -8,5 +8,5 @@ export { MarathonAccess, JumpHost, Timing, DEFAULT_TIMING } from "./client";
 export * as marathonClient from "./client";
 export { openTunnel, withMarathon, sshArgs } from "./tunnel";
 export {
-    marathonProvider, AppInputs, AppOutputs, checkInputs, diffInputs, createApp, readApp, updateApp, deleteAppAndWait, sameDefinition,
+    marathonProvider, providerImpl, AppInputs, AppOutputs, PartialFailure, checkInputs, diffInputs, createApp, readApp, updateApp, deleteAppAndWait, sameDefinition,
 } from "./provider";

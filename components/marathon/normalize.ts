@@ -3,7 +3,7 @@
  * (version, task counts, deployments, assigned service ports) and with every default written out
  * (`backoffFactor: 1.15`, `disk: 0`, ...), and in its 1.5+ networking form. `normalize` maps a
  * definition (ours or Marathon's) to one canonical form so that equal apps compare equal and a diff
- * shows only what really changed. Pure; captured by the provider's closure (no module state).
+ * shows only what really changed. Pure.
  */
 
 /** Filled in by Marathon; never part of what we manage. */
@@ -23,43 +23,96 @@ const HEALTH_DEFAULTS: Record<string, unknown> = {
 };
 const UNREACHABLE_DEFAULT = { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
 
-/** The canonical form: server fields gone, defaults and empty values dropped, legacy networking converted. */
+/** The canonical form: server fields gone, defaults and unset values dropped, legacy networking converted. */
 export function normalize(definition: Record<string, any>): Record<string, any> {
-    const d: Record<string, any> = JSON.parse(JSON.stringify(definition ?? {}));
+    // Not an object (e.g. a value not known yet at preview): nothing to canonicalize.
+    if (!definition || typeof definition !== "object" || Array.isArray(definition)) return definition ?? {};
+    const d: Record<string, any> = JSON.parse(JSON.stringify(definition));
     for (const k of SERVER_FIELDS) delete d[k];
     for (const [k, v] of Object.entries(APP_DEFAULTS)) if (d[k] === v) delete d[k];
-    if (d.id && !String(d.id).startsWith("/")) d.id = `/${d.id}`;
+    if (typeof d.id === "string" && d.id && !d.id.startsWith("/")) d.id = `/${d.id}`;
 
-    const c = d.container;
-    if (c && typeof c === "object") {
+    const c = isObject(d.container) ? d.container : undefined;
+    if (c) {
         if (c.type === "DOCKER") delete c.type;
-        const docker = c.docker ?? {};
-        // Marathon <= 1.4 form: docker.network / docker.portMappings.
-        if (docker.network && !d.networks) d.networks = [{ mode: docker.network === "HOST" ? "host" : docker.network === "USER" ? "container" : "container/bridge" }];
+        const docker = isObject(c.docker) ? c.docker : {};
+        // Marathon <= 1.4 form: docker.network / docker.portMappings (USER: the network named by ipAddress).
+        if (docker.network && !d.networks) {
+            const named = typeof d.ipAddress?.networkName === "string" ? { name: d.ipAddress.networkName } : {};
+            d.networks = [docker.network === "HOST" ? { mode: "host" } : docker.network === "USER" ? { mode: "container", ...named } : { mode: "container/bridge" }];
+        }
         delete docker.network;
         if (docker.portMappings && !c.portMappings) c.portMappings = docker.portMappings;
         delete docker.portMappings;
         if (docker.forcePullImage === false) delete docker.forcePullImage;
         if (docker.privileged === false) delete docker.privileged;
-        if (Array.isArray(c.portMappings)) c.portMappings = c.portMappings.map(portMapping);
-        if (Array.isArray(c.volumes)) c.volumes = c.volumes.map((v: any) => ({ ...v, mode: v.mode ?? "RW" }));
+        if (Array.isArray(c.volumes)) c.volumes = c.volumes.map((v: any) => (isObject(v) ? { ...v, mode: v.mode ?? "RW" } : v));
     }
-    // Marathon's default networking is host mode.
-    if (Array.isArray(d.networks) && d.networks.length === 1 && d.networks[0]?.mode === "host" && Object.keys(d.networks[0]).length === 1) delete d.networks;
-    if (Array.isArray(d.healthChecks)) d.healthChecks = d.healthChecks.map(healthCheck);
-    if (d.upgradeStrategy && d.upgradeStrategy.minimumHealthCapacity === 1 && d.upgradeStrategy.maximumOverCapacity === 1) delete d.upgradeStrategy;
+    // Marathon <= 1.4 form without a Docker network: ipAddress means one container network.
+    if (isObject(d.ipAddress) && !d.networks) d.networks = [{ mode: "container", ...(typeof d.ipAddress.networkName === "string" ? { name: d.ipAddress.networkName } : {}) }];
+    delete d.ipAddress;
+    // Networking (Marathon's AppNormalization): no networks is host networking; a network's mode defaults to container.
+    const networks = d.networks === undefined || (Array.isArray(d.networks) && d.networks.length === 0) ? [{ mode: "host" }] : d.networks;
+    if (Array.isArray(networks) && networks.every((n) => isObject(n) && (n.mode === undefined || typeof n.mode === "string"))) {
+        const nets = networks.map((n: Record<string, any>) => ({ ...n, mode: n.mode ?? "container" }));
+        const host = nets.some((n) => n.mode === "host");
+        const bridged = nets.some((n) => n.mode === "container/bridge");
+        if (nets.length === 1 && host && Object.keys(nets[0]).length === 1) delete d.networks;
+        else d.networks = nets;
+        ports(d, c, host, bridged);
+    }
+    if (Array.isArray(d.healthChecks)) d.healthChecks = d.healthChecks.map((h: any) => (isObject(h) ? healthCheck(h) : h));
+    if (isObject(d.upgradeStrategy) && d.upgradeStrategy.minimumHealthCapacity === 1 && d.upgradeStrategy.maximumOverCapacity === 1) delete d.upgradeStrategy;
     if (d.unreachableStrategy === "disabled" || sameJson(d.unreachableStrategy, UNREACHABLE_DEFAULT)) delete d.unreachableStrategy;
-    // Host-mode apps get one port definition filled in by Marathon; it is ours only when given.
-    if (Array.isArray(d.portDefinitions)) d.portDefinitions = d.portDefinitions.filter((p: any) => !(p && (p.port === 0 || p.port === undefined) && !p.name));
-    return dropEmpty(d);
+    const out = dropUnset(d);
+    // A container Marathon made up for a container network (an empty Mesos container) is no container of ours.
+    if (sameJson(out.container, { type: "MESOS" })) delete out.container;
+    return out;
 }
 
-function portMapping(m: Record<string, any>): Record<string, any> {
+/**
+ * Ports as Marathon keeps them: port mappings only on bridge/container networks, port definitions
+ * only on the host network (Marathon drops the others), and the one default Marathon adds when an
+ * app declares none (`{containerPort: 0, name: "default"}`, `{port: <assigned>, name: "default"}`)
+ * counts as not declared. Service ports 0 ("assign one") count as absent; an assigned one is kept
+ * here and matched against "assign one" by `diffDefinitions`.
+ */
+function ports(d: Record<string, any>, c: Record<string, any> | undefined, host: boolean, bridged: boolean): void {
+    if (c) {
+        if (host) delete c.portMappings;
+        else if (Array.isArray(c.portMappings)) {
+            c.portMappings = c.portMappings.map((m: any) => (isObject(m) ? portMapping(m, bridged) : m));
+            if (c.portMappings.length === 1 && isDefault({ ...c.portMappings[0], servicePort: undefined }, { containerPort: 0, name: "default" })) delete c.portMappings;
+        }
+    }
+    if (!host) delete d.portDefinitions;
+    else if (Array.isArray(d.portDefinitions)) {
+        d.portDefinitions = d.portDefinitions.map((p: any) => (isObject(p) ? portDefinition(p) : p));
+        if (d.portDefinitions.length === 1 && isDefault({ ...d.portDefinitions[0], port: undefined }, { name: "default" })) delete d.portDefinitions;
+    }
+}
+
+/** Whether a (normalized) port is exactly `fields` with nothing else but empty labels. */
+function isDefault(p: unknown, fields: Record<string, unknown>): boolean {
+    if (!isObject(p)) return false;
+    const { labels, ...rest } = p;
+    if (labels !== undefined && !(isObject(labels) && Object.keys(labels).length === 0)) return false;
+    return sameJson(dropUnset(rest), fields);
+}
+
+function portMapping(m: Record<string, any>, bridged: boolean): Record<string, any> {
     const out = { ...m };
     if (out.protocol === "tcp") delete out.protocol;
-    if (out.hostPort === 0) delete out.hostPort;
-    // Assigned by Marathon (0 = "assign one").
-    delete out.servicePort;
+    // On a bridge a missing host port is 0 ("any"); on a container network 0 and none differ (none = no host port).
+    if (bridged && out.hostPort === 0) delete out.hostPort;
+    if (out.servicePort === 0) delete out.servicePort;
+    return out;
+}
+
+function portDefinition(p: Record<string, any>): Record<string, any> {
+    const out = { ...p };
+    if (out.protocol === "tcp") delete out.protocol;
+    if (out.port === 0) delete out.port;
     return out;
 }
 
@@ -71,19 +124,27 @@ function healthCheck(h: Record<string, any>): Record<string, any> {
     return out;
 }
 
-/** Removes null, undefined, "", [] and {} (recursively): Marathon answers those for unset fields. */
-function dropEmpty(v: any): any {
-    if (Array.isArray(v)) return v.map(dropEmpty);
+/**
+ * Removes null, undefined, [] and {} (recursively): Marathon answers those for unset fields. An
+ * empty string is a value (an env var or label `FOO=""`) and stays; Marathon's one "" for an unset
+ * field (`executor`) is among APP_DEFAULTS.
+ */
+function dropUnset(v: any): any {
+    if (Array.isArray(v)) return v.map(dropUnset);
     if (v && typeof v === "object") {
         const out: Record<string, any> = {};
         for (const k of Object.keys(v).sort()) {
-            const x = dropEmpty(v[k]);
-            if (x === null || x === undefined || x === "" || (Array.isArray(x) && x.length === 0) || (typeof x === "object" && !Array.isArray(x) && Object.keys(x).length === 0)) continue;
+            const x = dropUnset(v[k]);
+            if (x === null || x === undefined || (Array.isArray(x) && x.length === 0) || (typeof x === "object" && !Array.isArray(x) && Object.keys(x).length === 0)) continue;
             out[k] = x;
         }
         return out;
     }
     return v;
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+    return !!v && typeof v === "object" && !Array.isArray(v);
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -101,6 +162,8 @@ export interface DefinitionDiff {
 export function diffDefinitions(before: Record<string, any>, after: Record<string, any>): DefinitionDiff {
     const a = normalize(before);
     const b = normalize(after);
+    if (!isObject(a) || !isObject(b)) return { changed: sameJson(a, b) ? [] : ["definition"], replaces: [] };
+    matchAssignedPorts(a, b);
     const changed: string[] = [];
     for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
         if (sameJson(a[k], b[k])) continue;
@@ -116,6 +179,26 @@ export function diffDefinitions(before: Record<string, any>, after: Record<strin
         } else changed.push(k);
     }
     return { changed, replaces: changed.filter((k) => k === "id") };
+}
+
+/**
+ * A service port Marathon assigned (one side) is the same as "assign one" (absent, the other side):
+ * such a pair is dropped from both, a port fixed on both sides is compared.
+ */
+function matchAssignedPorts(a: Record<string, any>, b: Record<string, any>): void {
+    const pairs: [any[] | undefined, any[] | undefined, string][] = [
+        [a.container?.portMappings, b.container?.portMappings, "servicePort"],
+        [a.portDefinitions, b.portDefinitions, "port"],
+    ];
+    for (const [x, y, key] of pairs) {
+        if (!Array.isArray(x) || !Array.isArray(y)) continue;
+        for (let i = 0; i < Math.min(x.length, y.length); i++) {
+            if (isObject(x[i]) && isObject(y[i]) && (x[i][key] === undefined || y[i][key] === undefined)) {
+                delete x[i][key];
+                delete y[i][key];
+            }
+        }
+    }
 }
 
 /**

@@ -3,10 +3,9 @@
  * provenance in ./schema/). Runs in the resource constructor and again in the provider's `check`,
  * so an invalid definition fails at `pulumi preview`, before Marathon sees it.
  *
- * This module is captured by the dynamic provider's serialized closure: it keeps no module-level
- * state (the compiled validator is cached on globalThis) and requires ajv inside the function.
+ * The compiled validator is cached (on globalThis: one per process, whichever copy of this module
+ * asks first); ajv is loaded on first use.
  */
-// Captured as text: the serializer cannot capture the schema object itself (it mistakes its `default` keys for module exports).
 // Descriptions (strings) are dropped: they are most of the text and never change a verdict.
 const SCHEMA_TEXT: string = JSON.stringify(require("./schema/AppDefinition.json"), (k, v) => (k === "description" && typeof v === "string" ? undefined : v));
 
@@ -14,7 +13,6 @@ type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: strin
 
 
 function compiled(): Validator {
-    // A string key: the serializer cannot carry a module-level Symbol.
     const CACHE = "__microserviceMarathonAppDefinitionValidator";
     const g = globalThis as any;
     if (!g[CACHE]) {
@@ -27,11 +25,17 @@ function compiled(): Validator {
     return g[CACHE];
 }
 
+export interface ErrorFilter {
+    /** Leave out a violation (e.g. one that depends on a value not known yet): its JSON pointer and ajv keyword. */
+    skip?: (instancePath: string, keyword: string) => boolean;
+}
+
 /** Schema violations of a definition, one line each (`/path: message`); empty when valid. */
-export function definitionErrors(definition: unknown): string[] {
+export function definitionErrors(definition: unknown, filter: ErrorFilter = {}): string[] {
     const validate = compiled();
     if (validate(definition)) return [];
-    return (validate.errors ?? []).map((e) => {
+    const errors = (validate.errors ?? []) as { instancePath: string; keyword: string; message?: string; params?: Record<string, unknown> }[];
+    return errors.filter((e) => !filter.skip?.(e.instancePath, e.keyword)).map((e) => {
         const extra = e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : e.params && "additionalProperty" in e.params ? ` ("${e.params.additionalProperty}")` : "";
         return `${e.instancePath || "/"}: ${e.message ?? "invalid"}${extra}`;
     });

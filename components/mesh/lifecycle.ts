@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { RemoteCommand } from "../exec/command";
 import { Connection } from "../hosts/host";
 import { q } from "../provision";
 
@@ -18,8 +18,8 @@ export function onRemoval(
     parent: pulumi.Resource,
     name: string,
     args: { connection: pulumi.Input<Connection>; create: string; delete: pulumi.Input<string>; dependsOn: pulumi.Input<pulumi.Resource>[] },
-): command.remote.Command {
-    return new command.remote.Command(
+): RemoteCommand {
+    return new RemoteCommand(
         name,
         {
             connection: args.connection,

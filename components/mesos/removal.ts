@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { RemoteCommand } from "../exec/command";
 import { Host } from "../hosts/host";
 import { q } from "../provision";
 
@@ -10,8 +10,8 @@ const asRoot = (script: string) => `if [ "$(id -u)" -eq 0 ]; then bash -c ${q(sc
  * destroyed) the daemon it ran is stopped and its unit removed, instead of running on unmanaged.
  * No triggers: it never re-runs by itself. Its script holds no secret (it is on the SSH command line).
  */
-export function onRemoval(parent: pulumi.Resource, name: string, host: Host, script: string, dependsOn: pulumi.Resource[]): command.remote.Command {
-    return new command.remote.Command(
+export function onRemoval(parent: pulumi.Resource, name: string, host: Host, script: string, dependsOn: pulumi.Resource[]): RemoteCommand {
+    return new RemoteCommand(
         name,
         {
             connection: host.connection,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { RemoteCommand } from "../exec/command";
 import { Host } from "../hosts/host";
 import { Op } from "./ops";
 import { renderScript, sha256, STEP_RESULT } from "./script";
@@ -26,11 +26,11 @@ export function hostStep(
     step: string,
     ops: pulumi.Input<Op[]>,
     opts: StepOptions = {},
-): command.remote.Command {
+): RemoteCommand {
     const rendered = pulumi.output(ops).apply((o) => renderScript(host.name, step, o as Op[]));
     // A step declared secret stays secret in state even when none of its ops was a Pulumi secret.
     const script = opts.secret ? pulumi.secret(rendered) : rendered;
-    return new command.remote.Command(
+    return new RemoteCommand(
         `${prefix}-${host.name}-${step}`,
         {
             connection: host.connection,
@@ -57,7 +57,7 @@ function machineIdentity(host: Host): pulumi.Input<string> {
 /** Steps on one host that run in the order they are added. */
 export class HostSteps {
     private last: pulumi.Resource[];
-    readonly commands: command.remote.Command[] = [];
+    readonly commands: RemoteCommand[] = [];
 
     constructor(
         private readonly parent: pulumi.Resource,
@@ -68,7 +68,7 @@ export class HostSteps {
         this.last = after;
     }
 
-    add(step: string, ops: pulumi.Input<Op[]>, opts: StepOptions = {}): command.remote.Command {
+    add(step: string, ops: pulumi.Input<Op[]>, opts: StepOptions = {}): RemoteCommand {
         const cmd = hostStep(this.parent, this.prefix, this.host, step, ops, {
             ...opts,
             dependsOn: [...this.last, ...(opts.dependsOn ?? [])],

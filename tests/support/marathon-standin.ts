@@ -10,6 +10,13 @@ import { definitionErrors } from "../../components/marathon/schema";
  *   fails Marathon's AppDefinition schema is rejected with 422 like Marathon's validation;
  * - one deployment per app: any change while one runs answers 409 "App is locked", unless
  *   `?force=true`; DELETE /v2/apps/{id} defaults to force=true (as Marathon >= 1.3);
+ * - a definition is stored as Marathon normalizes it (AppNormalization): the legacy
+ *   docker.network / docker.portMappings form moved to networks / container.portMappings, no
+ *   networks = host; an app on a bridge or container network that declares no port mappings gets
+ *   the default one `{containerPort: 0, name: "default"}` (bridge: hostPort 0), one on the host
+ *   network that declares no port definitions gets `{port: 0, name: "default"}`; port mappings are
+ *   dropped on host, port definitions elsewhere; service ports 0 are assigned (10000+, unique, kept
+ *   across updates of the app);
  * - GET /v2/apps/{id} answers {app} with Marathon's defaults written out and server fields
  *   (version, versionInfo, task counts, deployments, assigned service ports);
  * - /v2/deployments (GET, DELETE ?force=true), /v2/queue, /v2/info, /ping; HTTP basic auth.
@@ -61,6 +68,8 @@ export class MarathonStandin {
     private server?: http.Server;
     private stuckApps = new Map<string, { message: string; reasons: string[] }>();
     private counter = 0;
+    /** Service ports handed out while normalizing one definition (two of its ports never get the same one). */
+    private pending = new Set<number>();
     private clock = Date.parse("2026-11-24T12:00:00.000Z");
     url = "";
 
@@ -196,7 +205,74 @@ export class MarathonStandin {
         if (next.id !== undefined && next.id !== id && `/${next.id}` !== id) {
             return send(422, { message: "Object is not valid", details: [{ path: "/id", errors: [`the id in the body (${next.id}) is not the path's id (${id})`] }] });
         }
-        return this.apply(id, { ...next, id }, existing, locks, send);
+        return this.apply(id, this.normalizeApp({ ...next, id }, existing), existing, locks, send);
+    }
+
+    /** Marathon's AppNormalization of a definition it accepts (the parts that concern networking and ports). */
+    private normalizeApp(definition: Record<string, any>, existing: StandinApp | undefined): Record<string, any> {
+        const d = JSON.parse(JSON.stringify(definition));
+        this.pending = new Set();
+        const docker = d.container?.docker;
+        if (docker && "portMappings" in docker) {
+            // migrateDockerPortMappings
+            if (docker.portMappings && d.container.portMappings === undefined) d.container.portMappings = docker.portMappings;
+            delete docker.portMappings;
+        }
+        if (docker && "network" in docker) {
+            // NetworkTranslation (networks win over the legacy field), then dropDockerNetworks.
+            if (!Array.isArray(d.networks) || d.networks.length === 0) {
+                const legacy: Record<string, Record<string, unknown>[]> = {
+                    BRIDGE: [{ mode: "container/bridge" }],
+                    USER: [{ mode: "container", ...(d.ipAddress?.networkName ? { name: d.ipAddress.networkName } : {}) }],
+                    HOST: [{ mode: "host" }],
+                };
+                if (legacy[docker.network]) d.networks = legacy[docker.network];
+            }
+            delete docker.network;
+        }
+        if (d.ipAddress && (!Array.isArray(d.networks) || d.networks.length === 0)) d.networks = [{ mode: "container", ...(d.ipAddress.networkName ? { name: d.ipAddress.networkName } : {}) }];
+        delete d.ipAddress; // translated into networks
+        // Empty networks are host networking; a network's mode defaults to container.
+        d.networks = (Array.isArray(d.networks) && d.networks.length > 0 ? d.networks : [{ mode: "host" }]).map((n: any) => ({ mode: "container", ...n }));
+        const host = d.networks.some((n: any) => n.mode === "host");
+        const bridged = d.networks.some((n: any) => n.mode === "container/bridge");
+        if (!d.container && !host) d.container = { type: "MESOS" };
+        const previous = existing?.definition;
+        if (d.container) {
+            const c = d.container;
+            if (host) delete c.portMappings; // maybeDropPortMappings
+            else if (c.portMappings === undefined) c.portMappings = [{ containerPort: 0, name: "default" }]; // applyDefaultPortMappings
+            if (Array.isArray(c.portMappings)) {
+                c.portMappings = c.portMappings.map((m: any, i: number) => {
+                    const out = { protocol: "tcp", ...m };
+                    if (bridged && out.hostPort === undefined) out.hostPort = 0; // bridge: a missing host port is 0 (assigned by Mesos)
+                    out.servicePort = this.servicePort(out.servicePort, previous?.container?.portMappings?.[i]?.servicePort);
+                    return out;
+                });
+            }
+        }
+        if (host) {
+            // applyDefaultPortDefinitions
+            const defs = d.portDefinitions ?? [{ port: 0, name: "default" }];
+            d.portDefinitions = defs.map((p: any, i: number) => ({ protocol: "tcp", ...p, port: this.servicePort(p.port, previous?.portDefinitions?.[i]?.port) }));
+        } else delete d.portDefinitions;
+        return d;
+    }
+
+    /** A service port: the one asked for, else the app's previous one, else the lowest free one from 10000. */
+    private servicePort(asked: number | undefined, previous: number | undefined): number {
+        if (asked) return asked;
+        if (previous) return previous;
+        const used = new Set<number>();
+        for (const a of this.apps.values()) {
+            for (const m of a.definition.container?.portMappings ?? []) used.add(m.servicePort);
+            for (const p of a.definition.portDefinitions ?? []) used.add(p.port);
+        }
+        for (const p of this.pending) used.add(p);
+        let port = 10000;
+        while (used.has(port)) port++;
+        this.pending.add(port);
+        return port;
     }
 
     private apply(id: string, definition: Record<string, any>, existing: StandinApp | undefined, locks: StandinDeployment[], send: (s: number, p?: unknown, h?: Record<string, string>) => void): void {
@@ -295,9 +371,9 @@ export class MarathonStandin {
         container.type ??= "DOCKER";
         container.docker = { forcePullImage: false, privileged: false, parameters: [], ...container.docker };
         container.volumes ??= [];
-        let servicePort = 10000;
-        container.portMappings = (container.portMappings ?? []).map((m: any) => ({ protocol: "tcp", hostPort: 0, labels: {}, servicePort: servicePort++, ...m }));
-        const bridge = (d.networks ?? []).some((n: any) => n.mode !== "host");
+        // Stored normalized (normalizeApp): defaults added, service ports assigned.
+        container.portMappings = (container.portMappings ?? []).map((m: any) => ({ labels: {}, ...m }));
+        d.portDefinitions = (d.portDefinitions ?? []).map((p: any) => ({ labels: {}, ...p }));
         const health = (d.healthChecks ?? []).map((h: any) => ({
             gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15, ...(h.protocol === "COMMAND" ? {} : { path: "/", portIndex: 0, ipProtocol: "IPv4", ignoreHttp1xx: false }), ...h,
         }));
@@ -306,7 +382,6 @@ export class MarathonStandin {
             id,
             backoffFactor: 1.15, backoffSeconds: 1, cmd: null, args: [], constraints: [], cpus: 1, disk: 0, env: {}, executor: "", fetch: [], gpus: 0,
             instances: 1, labels: {}, maxLaunchDelaySeconds: 300, mem: 128, networks: [{ mode: "host" }],
-            portDefinitions: bridge ? [] : [{ port: 10000, protocol: "tcp", name: "default", labels: {} }],
             requirePorts: false, role: "*", secrets: {}, killSelection: "YOUNGEST_FIRST",
             unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
             upgradeStrategy: { maximumOverCapacity: 1, minimumHealthCapacity: 1 },

@@ -93,8 +93,10 @@ export class MockRouter implements pulumi.runtime.Mocks {
 
 function defaultState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
     switch (type) {
-        case "command:remote:Command":
+        case "pulumi-nodejs:dynamic/exec:RemoteCommand":
+        case "command:remote:Command": // @pulumi/vagrant-shim still uses @pulumi/command
             return { stdout: `STEP ${name}: changed (mock)`, stderr: "" };
+        case "pulumi-nodejs:dynamic/exec:LocalCommand":
         case "command:local:Command":
             return { stdout: "", stderr: "" };
         case "aws:ec2/instance:Instance":

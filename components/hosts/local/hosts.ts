@@ -1,13 +1,16 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
 import { z } from "zod";
 import { Host } from "../host";
 import { HostSpec, hostListSchema, sshCommand, stackKeyFile, toHost } from "../spec";
 import { cidrContains, hostAddress, reservedIn } from "../addresses";
 import { waitForSsh } from "../ready";
 import { StackSshKey } from "../ssh-key";
-import { AUTHORIZED_KEYS_PATH, MACHINE_RUN, nodeImageContext } from "./machine";
+import { AUTHORIZED_KEYS_PATH, dockerRunFlags, nodeImageContext } from "./machine";
+import * as cli from "./docker-cli";
+import { LocalCommand } from "../../exec/command";
 import { cidr, input, validate } from "../../validate";
 
 export interface LocalHostsArgs {
@@ -26,6 +29,8 @@ export interface LocalHostsArgs {
     sshKey?: { privateKey: pulumi.Input<string>; publicKey: pulumi.Input<string> };
     /** How long a container may take to answer SSH (default 3m). */
     readyTimeout?: string;
+    /** Another Docker engine (e.g. ssh://user@host, as DOCKER_HOST); default: DOCKER_HOST or the local socket. */
+    dockerHost?: string;
 }
 
 const argsSchema = z
@@ -38,6 +43,7 @@ const argsSchema = z
         build: z.object({ baseImage: z.string().min(1), builder: z.enum(["legacy", "buildkit"]).default("legacy"), context: z.string().optional() }).strict().optional(),
         sshKey: z.object({ privateKey: input(z.string()), publicKey: input(z.string()) }).strict().optional(),
         readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 3m").default("3m"),
+        dockerHost: z.string().regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "expected a Docker host URL like unix:///var/run/docker.sock or ssh://user@host").optional(),
     })
     .strict()
     .superRefine((a, ctx) => {
@@ -51,96 +57,120 @@ const argsSchema = z
 /**
  * The local target: every host is a container (systemd, sshd, Docker inside) on one Docker network
  * with a fixed address, run with the flags that replace --privileged (./machine.ts, the same flags
- * the lab proves). Root logs in with the stack's key, uploaded before the first boot.
+ * the lab proves). Root logs in with the stack's key, put in place before the container starts.
+ *
+ * Built on local commands that drive the Docker CLI (./docker-cli.ts), which the Pulumi engine runs
+ * anywhere (no Docker provider plugin needed). A container is replaced, the old one first, exactly
+ * when its image, address, network or run flags change; its /var/lib/docker volume is kept.
  */
 export class LocalHosts extends pulumi.ComponentResource {
     readonly hosts: Host[];
-    readonly network: docker.Network;
-    readonly containers: Record<string, docker.Container>;
+    /** The network's create/delete command; stdout is the network id. */
+    readonly network: LocalCommand;
+    /** Per host, the container's create/delete command; stdout is the container id. */
+    readonly containers: Record<string, LocalCommand>;
     readonly privateKey: pulumi.Output<string>;
     readonly publicKey: pulumi.Output<string>;
     /** Per host: address, roles and an ssh command line. */
     readonly outputs: pulumi.Output<Record<string, { ip: string; roles: string[]; ssh: string }>>;
 
     constructor(name: string, args: LocalHostsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("microservice:index:LocalHosts", name, {}, opts);
         const a = validate(argsSchema, args, `LocalHosts "${name}"`);
-        const prefix = a.namePrefix ?? `microservice-${pulumi.getStack()}`;
+        super("microservice:index:LocalHosts", name, {}, opts);
+        const stack = pulumi.getStack();
+        const prefix = a.namePrefix ?? `microservice-${stack}`;
         const key = a.sshKey ?? new StackSshKey(`${name}-key`, {}, { parent: this });
         this.privateKey = pulumi.secret(pulumi.output(key.privateKey));
-        this.publicKey = pulumi.output(key.publicKey);
+        this.publicKey = pulumi.unsecret(pulumi.output(key.publicKey));
 
-        this.network = new docker.Network(
+        const netName = a.networkName ?? prefix;
+        this.network = new LocalCommand(
             `${name}-network`,
-            { name: a.networkName ?? prefix, driver: "bridge", ipamConfigs: [{ subnet: a.subnet, gateway: hostAddress(a.subnet, 1) }] },
-            { parent: this },
+            {
+                create: cli.network.create,
+                delete: cli.network.delete,
+                environment: { ...dockerEnv(a), NET: netName, SUBNET: a.subnet, GATEWAY: hostAddress(a.subnet, 1), STACK: stack },
+                triggers: [netName, a.subnet],
+            },
+            { parent: this, deleteBeforeReplace: true },
         );
         const imageId = this.nodeImage(name, a);
+        const run = cli.container();
+        const flagsHash = sha256(JSON.stringify(dockerRunFlags()));
 
         this.containers = {};
         this.hosts = a.hosts.map((spec) => {
-            const dockerVolume = new docker.Volume(`${name}-${spec.name}-docker`, { name: `${prefix}-${spec.name}-docker` }, { parent: this });
-            const container = new docker.Container(
-                `${name}-${spec.name}`,
-                {
-                    name: `${prefix}-${spec.name}`,
-                    hostname: spec.name,
-                    image: imageId,
-                    // Hosts find each other by name through Docker's DNS (the alias), as the original's /etc/hosts
-                    // did; not `--add-host` entries, which would replace every container when a host is added.
-                    networksAdvanced: [{ name: this.network.name, ipv4Address: spec.ip, aliases: [spec.name] }],
-                    capabilities: { adds: [...MACHINE_RUN.capAdd], drops: [...MACHINE_RUN.capDrop] },
-                    securityOpts: [...MACHINE_RUN.securityOpts],
-                    cgroupnsMode: MACHINE_RUN.cgroupnsMode,
-                    volumes: [
-                        ...MACHINE_RUN.binds.map((b) => ({ hostPath: b.host, containerPath: b.container, readOnly: b.readOnly })),
-                        { volumeName: dockerVolume.name, containerPath: MACHINE_RUN.dockerVolumePath },
-                    ],
-                    tmpfs: Object.fromEntries(MACHINE_RUN.tmpfs.map((t) => [t, ""])),
-                    devices: MACHINE_RUN.devices.map((d) => ({ hostPath: d, containerPath: d, permissions: "rwm" })),
-                    // In place before systemd starts sshd: no window with a login and no key.
-                    uploads: [{ file: AUTHORIZED_KEYS_PATH, content: this.publicKey.apply((k) => `${k}\n`), permissions: "0644" }],
-                    restart: "unless-stopped",
-                    mustRun: true,
-                    labels: [{ label: "microservice.stack", value: pulumi.getStack() }, { label: "microservice.host", value: spec.name }],
-                },
-                // Fixed name and address: the old container must go before the new one can start.
+            const volumeName = `${prefix}-${spec.name}-docker`;
+            const volume = new LocalCommand(
+                `${name}-${spec.name}-docker`,
+                { create: cli.volume.create, delete: cli.volume.delete, environment: { ...dockerEnv(a), VOLUME: volumeName, STACK: stack }, triggers: [volumeName] },
                 { parent: this, deleteBeforeReplace: true },
+            );
+            const env = {
+                ...dockerEnv(a),
+                NAME: `${prefix}-${spec.name}`,
+                HOSTNAME: spec.name,
+                NET: netName,
+                IP: spec.ip,
+                IMAGE: imageId,
+                VOLUME: volumeName,
+                STACK: stack,
+                PUBLIC_KEY: this.publicKey,
+                KEY_PATH: AUTHORIZED_KEYS_PATH,
+            };
+            const container = new LocalCommand(
+                `${name}-${spec.name}`,
+                { create: run.create, delete: run.delete, environment: env, triggers: [imageId, spec.ip, this.network.stdout, flagsHash, this.publicKey] },
+                // Fixed name and address: the old container must go before the new one can start.
+                { parent: this, dependsOn: [volume], deleteBeforeReplace: true },
             );
             this.containers[spec.name] = container;
             const connection = pulumi.secret({ host: spec.ip, port: 22, user: "root", privateKey: this.privateKey });
-            const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, { dependsOn: [container], triggers: [container.id], timeout: a.readyTimeout });
+            const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, { dependsOn: [container], triggers: [container.stdout], timeout: a.readyTimeout });
             return toHost(spec, { privateIp: spec.ip, connection, ready });
         });
 
-        const keyFile = stackKeyFile(pulumi.getStack());
+        const keyFile = stackKeyFile(stack);
         this.outputs = pulumi.output(
             Object.fromEntries(a.hosts.map((h) => [h.name, { ip: h.ip, roles: [...h.roles], ssh: sshCommand({ user: "root", host: h.ip, keyFile }) }])),
         );
         this.registerOutputs({ outputs: this.outputs, publicKey: this.publicKey, privateKey: this.privateKey });
     }
 
-    /** The node image's id: the container is replaced when the image is rebuilt. */
+    /** The node image's id: a container is replaced when its image changes. */
     private nodeImage(name: string, a: z.output<typeof argsSchema>): pulumi.Output<string> {
-        if (a.build) {
-            const image = new docker.Image(
-                `${name}-node-image`,
-                {
-                    imageName: a.nodeImage,
-                    build: {
-                        context: a.build.context ?? nodeImageContext(),
-                        args: { BASE_IMAGE: a.build.baseImage },
-                        builderVersion: a.build.builder === "legacy" ? "BuilderV1" : "BuilderBuildKit",
-                    },
-                    skipPush: true,
-                },
-                { parent: this },
-            );
-            // Not pushed: repoDigest is the local image id, new on every rebuild.
-            return image.repoDigest;
-        }
-        // Present locally (scripts/docker-host.sh): found there, never pulled; kept on destroy (shared with the lab).
-        const image = new docker.RemoteImage(`${name}-node-image`, { name: a.nodeImage, keepLocally: true }, { parent: this });
-        return image.imageId;
+        const context = a.build?.context ?? nodeImageContext();
+        // The image's sources: a change there means a new image (built here, or by scripts/docker-host.sh).
+        const sources = fs.existsSync(context) ? contextHash(context) : "absent";
+        const image = a.build
+            ? new LocalCommand(
+                  `${name}-node-image`,
+                  { create: cli.buildImage(a.build.builder), environment: { ...dockerEnv(a), IMAGE: a.nodeImage, BASE_IMAGE: a.build.baseImage, CONTEXT: context }, triggers: [a.nodeImage, a.build.baseImage, sources] },
+                  { parent: this },
+              )
+            : new LocalCommand(`${name}-node-image`, { create: cli.existingImage, environment: { ...dockerEnv(a), IMAGE: a.nodeImage }, triggers: [a.nodeImage, sources] }, { parent: this });
+        return image.stdout;
     }
+}
+
+function dockerEnv(a: { dockerHost?: string }): Record<string, string> {
+    return a.dockerHost ? { DOCKER_HOST: a.dockerHost } : {};
+}
+
+function sha256(s: string): string {
+    return crypto.createHash("sha256").update(s).digest("hex");
+}
+
+/** Content hash of a build context (file names and bytes, sorted). */
+export function contextHash(dir: string): string {
+    const h = crypto.createHash("sha256");
+    const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (e.isFile()) h.update(path.relative(dir, p)).update("\0").update(fs.readFileSync(p)).update("\0");
+        }
+    };
+    walk(dir);
+    return h.digest("hex");
 }

@@ -1,7 +1,7 @@
 /**
  * How a platform host runs as a container: the node image and the run flags that replace
  * `--privileged` (refused where CAP_SYS_RESOURCE is not in the bounding set). The local target
- * (@pulumi/docker) and the lab (docker CLI) both use this one description, so the lab proves the
+ * (Docker CLI commands, ./docker-cli.ts) and the lab both use this one description, so the lab proves the
  * local target's hosts.
  */
 import * as fs from "fs";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import * as command from "@pulumi/command";
+import { RemoteCommand } from "../../exec/command";
 import { z } from "zod";
 import { SchedulerEndpoint, VolumeRef } from "../../contracts";
 import { Host, hostsWithRole } from "../../hosts/host";
@@ -110,7 +110,7 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
             }, { parent: this, deleteBeforeReplace: true });
             // Its triggers follow the instance: a move deletes it on the old host (release) before the
             // attachment is replaced, then creates it on the new one.
-            const mount = new command.remote.Command(`${name}-${d.name}-mount`, {
+            const mount = new RemoteCommand(`${name}-${d.name}-mount`, {
                 connection: primary.connection,
                 create: volume.id.apply((id) => render.attachMountCommand(d.name, id, a.ebs.fsType, a.ebs.deviceName)),
                 delete: render.releaseCommand(d.name),

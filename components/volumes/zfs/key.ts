@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
+import { LocalCommand } from "../../exec/command";
 
 export interface ReplicationKey {
     /** OpenSSH private key (a Pulumi secret). */
@@ -22,7 +22,7 @@ export const KEYGEN_SCRIPT = [
 ].join("\n");
 
 export function generateReplicationKey(name: string, parent: pulumi.Resource): ReplicationKey {
-    const gen = new command.local.Command(
+    const gen = new LocalCommand(
         name,
         { create: KEYGEN_SCRIPT, logging: "none", addPreviousOutputInEnv: false },
         { parent, additionalSecretOutputs: ["stdout", "stderr"] },

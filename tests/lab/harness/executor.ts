@@ -122,9 +122,9 @@ export class LabExecutor implements pulumi.runtime.Mocks {
         try {
             const hook = this.hooks.get(args.type);
             if (hook) extra = await hook(inputs, args.name);
-            else if (args.type === "command:remote:Command") extra = await this.remoteCommand(args.name, raw, inputs);
-            else if (args.type === "command:remote:CopyToRemote") extra = await this.copyToRemote(args.name, inputs);
-            else if (args.type === "command:local:Command") extra = await this.localCommand(args.name, raw, inputs);
+            else if (args.type === "pulumi-nodejs:dynamic/exec:RemoteCommand") extra = await this.remoteCommand(args.name, raw, inputs);
+            else if (args.type === "pulumi-nodejs:dynamic/exec:CopyToRemote") extra = await this.copyToRemote(args.name, inputs);
+            else if (args.type === "pulumi-nodejs:dynamic/exec:LocalCommand") extra = await this.localCommand(args.name, raw, inputs);
         } catch (e) {
             const message = (e as Error).message;
             if (!this.failures.some((f) => f.resource === args.name)) this.failures.push({ resource: args.name, message });

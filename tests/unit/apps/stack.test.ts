@@ -37,7 +37,7 @@ function stackConfig(apps: object = {}, volumesPrimary = "node2"): Record<string
 async function evaluate(config: Record<string, string>): Promise<{ byName: Map<string, Registered>; outputs: Record<string, any> }> {
     mocks.reset();
     // Local generators (keys, passwords) answer the same fixed values in every evaluation, as state would.
-    mocks.onResource("command:local:Command", (args) => ({
+    mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", (args) => ({
         stdout: /ssh-keygen/.test(String(args.inputs.create))
             ? "-----BEGIN OPENSSH PRIVATE KEY-----\nZml4ZWQ=\n-----END OPENSSH PRIVATE KEY-----\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixedFixedFixedFixedFixedFixedFixedFixed0 fixed\n"
             : `fixed-generated-secret-${args.name}`,
@@ -85,10 +85,10 @@ describe("apps in the whole stack program (mocks)", function () {
         expect(mongo.container.volumes).to.deep.equal([{ containerPath: "/data/db", hostPath: "/flocker/mongo", mode: "RW" }]);
         for (const app of apps) expect(app.secretInputs).to.include("marathon");
         // Built on mgmt: the context copied there, then one build step per app.
-        const copies = [...byName.values()].filter((r) => r.type === "command:remote:CopyToRemote");
+        const copies = [...byName.values()].filter((r) => r.type === "pulumi-nodejs:dynamic/exec:CopyToRemote");
         expect(copies.map((c) => c.name).sort()).to.deep.equal(["mongo-image-context", "nginx-image-context", "nodeapp-image-context"]);
         expect(copies.every((c) => c.inputs.connection.host === "10.0.15.10")).to.equal(true);
-        const build = byName.get("command:remote:Command::nodeapp-image-mgmt-image")!.inputs.stdin as string;
+        const build = byName.get("pulumi-nodejs:dynamic/exec:RemoteCommand::nodeapp-image-mgmt-image")!.inputs.stdin as string;
         expect(build).to.match(/ensure_exec 'image 10\.0\.15\.11:5000\/application\/app\/nodeapp:[0-9a-f]{12} in the registry'/);
         expect(build).to.contain("docker build -t ").and.contain("docker push ");
         expect(outputs.appUrl).to.equal("http://10.0.15.11:9080/");
@@ -129,7 +129,7 @@ describe("apps in the whole stack program (mocks)", function () {
         expect(nodeapp.inputs.marathon.jump).to.include({ host: "10.0.15.10", user: "root" });
         expect(nodeapp.inputs.marathon.jump.privateKey).to.be.a("string").and.not.equal("");
         expect(nodeapp.secretInputs).to.include("marathon");
-        const entry = byName.get("command:remote:Command::apps-entry-mgmt-haproxy")!;
+        const entry = byName.get("pulumi-nodejs:dynamic/exec:RemoteCommand::apps-entry-mgmt-haproxy")!;
         expect(entry.inputs.stdin).to.contain("    server nginx 10.0.15.11:9080 check");
         expect(outputs.appUrl).to.equal("http://10.0.15.10/");
         expect(outputs.apps.marathonAccess).to.equal("through mgmt (SSH jump)");

@@ -107,7 +107,7 @@ describe("aws target (AwsHosts)", () => {
         const deps = rec.get("aws-node2-ready").dependsOn as pulumi.Resource[];
         expect(deps).to.include(a.instances.node2);
         expect(deps).to.include(a.hosts[0].ready);
-        expect(rec.get("aws-node2-ready").customTimeouts).to.deep.equal({ create: "15m", update: "15m" });
+        expect(node.connection.dialTimeout, "dials for 15 minutes").to.equal(900);
         expect(mocks.named("aws-node2-ready").secretInputs).to.include("connection");
         for (const h of a.hosts) expect(await isSecret(h.connection)).to.equal(true);
         expect((await valueOf(a.hosts[2].connection)).proxy).to.deep.include({ host: "203.0.113.10" });

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
+import { execFileSync } from "child_process";
 import { LocalHosts, LocalHostsArgs } from "../../../components/hosts/local/hosts";
 import { AUTHORIZED_KEYS_PATH, dockerRunFlags } from "../../../components/hosts/local/machine";
+import * as cli from "../../../components/hosts/local/docker-cli";
 import { mocks } from "../../support/setup";
 import { isSecret, settle, valueOf } from "../../support/outputs";
 import { changed, hostMocks, OptionsRecorder, PRIVATE_KEY, PUBLIC_KEY, snapshot, topology } from "./support";
@@ -17,22 +18,23 @@ describe("local target (LocalHosts)", () => {
         const local = build();
         await settle();
         const net = mocks.named("local-network");
-        expect(net.type).to.equal("docker:index/network:Network");
-        expect(net.inputs).to.deep.include({ name: "microservice-test", driver: "bridge" });
-        expect(net.inputs.ipamConfigs).to.deep.equal([{ subnet: "10.0.15.0/24", gateway: "10.0.15.1" }]);
+        expect(net.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
+        expect(net.inputs.environment).to.deep.include({ NET: "microservice-test", SUBNET: "10.0.15.0/24", GATEWAY: "10.0.15.1", STACK: "test" });
+        expect(net.inputs).to.deep.include({ create: cli.network.create, delete: cli.network.delete });
         const image = mocks.named("local-node-image");
-        expect(image.type).to.equal("docker:index/remoteImage:RemoteImage");
-        expect(image.inputs).to.deep.include({ name: "microservice/node:bookworm", keepLocally: true });
-        const containers = mocks.byType("docker:index/container:Container");
-        expect(containers.map((c) => [c.name, c.inputs.name, c.inputs.hostname, c.inputs.networksAdvanced[0].ipv4Address])).to.deep.equal([
+        expect(image.inputs).to.deep.include({ create: cli.existingImage });
+        expect(image.inputs.environment).to.deep.equal({ IMAGE: "microservice/node:bookworm" });
+        const containers = ["mgmt", "node1", "node2", "node3"].map((h) => mocks.named(`local-${h}`));
+        expect(containers.map((c) => [c.name, c.inputs.environment.NAME, c.inputs.environment.HOSTNAME, c.inputs.environment.IP])).to.deep.equal([
             ["local-mgmt", "microservice-test-mgmt", "mgmt", "10.0.15.10"],
             ["local-node1", "microservice-test-node1", "node1", "10.0.15.11"],
             ["local-node2", "microservice-test-node2", "node2", "10.0.15.12"],
             ["local-node3", "microservice-test-node3", "node3", "10.0.15.13"],
         ]);
         for (const c of containers) {
-            expect(c.inputs.image).to.equal(`sha256:${"a".repeat(64)}`);
-            expect(c.inputs.networksAdvanced[0]).to.deep.include({ name: "microservice-test", aliases: [c.inputs.hostname] });
+            expect(c.inputs.environment).to.deep.include({ IMAGE: `sha256:${"a".repeat(64)}`, NET: "microservice-test", STACK: "test" });
+            // Replaced (old one first) exactly when the image, address, network, run flags or key change.
+            expect(c.inputs.triggers.slice(0, 3)).to.deep.equal([`sha256:${"a".repeat(64)}`, c.inputs.environment.IP, "net-local-network"]);
         }
         expect(await valueOf(local.hosts[1].privateIp)).to.equal("10.0.15.11");
         expect(local.hosts.map((h) => h.name)).to.deep.equal(["mgmt", "node1", "node2", "node3"]);
@@ -40,25 +42,24 @@ describe("local target (LocalHosts)", () => {
         expect(local.hosts[1].agentAttributes).to.deep.equal({ slavetype: "system" });
     });
 
-    it("runs each container with the flags that replace --privileged (the ones the lab proves), its own /var/lib/docker volume and the key in place", async () => {
+    it("runs each container with the flags that replace --privileged (the ones the lab proves), its own /var/lib/docker volume and the key in place before it starts", async () => {
         build();
         await settle();
         const c = mocks.named("local-node2").inputs;
-        expect(c.capabilities).to.deep.equal({ adds: ["ALL"], drops: ["SYS_RESOURCE"] });
-        expect(c.privileged).to.equal(undefined);
-        expect(c.securityOpts).to.deep.equal(["seccomp=unconfined", "systempaths=unconfined"]);
-        expect(c.cgroupnsMode).to.equal("host");
-        expect(c.tmpfs).to.deep.equal({ "/run": "", "/run/lock": "" });
-        expect(c.devices).to.deep.equal([{ hostPath: "/dev/fuse", containerPath: "/dev/fuse", permissions: "rwm" }]);
-        expect(c.volumes).to.deep.equal([
-            { hostPath: "/sys/fs/cgroup", containerPath: "/sys/fs/cgroup", readOnly: false },
-            { volumeName: "microservice-test-node2-docker", containerPath: "/var/lib/docker" },
-        ]);
-        expect(mocks.named("local-node2-docker").inputs.name).to.equal("microservice-test-node2-docker");
-        expect(c.uploads).to.deep.equal([{ file: AUTHORIZED_KEYS_PATH, content: `${PUBLIC_KEY}\n`, permissions: "0644" }]);
-        expect(c).to.deep.include({ restart: "unless-stopped", mustRun: true });
-        // The same flags, as the docker CLI (lab, bring-up script) spells them.
-        expect(dockerRunFlags()).to.include.members(["--cap-add=ALL", "--cap-drop=SYS_RESOURCE", "--cgroupns=host", "--security-opt=systempaths=unconfined", "--device=/dev/fuse"]);
+        expect(c.create).to.equal(cli.container().create);
+        for (const flag of dockerRunFlags()) expect(c.create, flag).to.contain(`'${flag}'`);
+        expect(c.create).to.not.contain("--privileged");
+        expect(c.create).to.match(/docker create [^\n]*\n[^\n]*--restart unless-stopped/);
+        // create, copy the key, then start: sshd never runs without it.
+        const order = ["docker create", 'docker cp "$d/keys" "$NAME:$KEY_PATH"', 'docker start "$NAME"'].map((x) => c.create.indexOf(x));
+        expect(order.every((i: number, k: number) => i >= 0 && (k === 0 || i > order[k - 1])), String(order)).to.equal(true);
+        expect(c.environment).to.deep.include({ VOLUME: "microservice-test-node2-docker", PUBLIC_KEY: PUBLIC_KEY, KEY_PATH: AUTHORIZED_KEYS_PATH });
+        expect(mocks.named("local-node2-docker").inputs.environment).to.deep.include({ VOLUME: "microservice-test-node2-docker" });
+        // Values reach the scripts through the environment only, never spliced into their text.
+        expect(c.create).to.not.contain("10.0.15.12");
+        for (const script of [cli.network.create, cli.network.delete, cli.volume.create, cli.volume.delete, cli.existingImage, cli.buildImage("legacy"), c.create, c.delete]) {
+            execFileSync("bash", ["-n"], { input: script });
+        }
     });
 
     it("waits for SSH on each host before anything runs there: root, the stack key, dialing until the timeout", async () => {
@@ -66,12 +67,11 @@ describe("local target (LocalHosts)", () => {
         const local = build({}, { transformations: [rec.transformation] });
         await settle();
         const ready = mocks.named("local-node3-ready");
-        expect(ready.type).to.equal("command:remote:Command");
-        expect(ready.inputs.connection).to.deep.include({ host: "10.0.15.13", port: 22, user: "root", privateKey: PRIVATE_KEY, dialErrorLimit: -1 });
+        expect(ready.type).to.equal("pulumi-nodejs:dynamic/exec:RemoteCommand");
+        expect(ready.inputs.connection).to.deep.include({ host: "10.0.15.13", port: 22, user: "root", privateKey: PRIVATE_KEY, dialErrorLimit: -1, dialTimeout: 180 });
         expect(ready.inputs.create).to.contain("systemctl is-system-running --wait");
-        expect(ready.inputs.triggers).to.deep.equal(["local-node3-id"]);
+        expect(ready.inputs.triggers).to.deep.equal(["id-local-node3"]);
         const opts = rec.get("local-node3-ready");
-        expect(opts.customTimeouts).to.deep.equal({ create: "3m", update: "3m" });
         expect(opts.dependsOn).to.deep.equal([local.containers.node3]);
         expect(local.hosts[3].ready).to.be.instanceOf(pulumi.CustomResource);
         // Fixed names and addresses: a replacement must remove the old container first.
@@ -92,7 +92,7 @@ describe("local target (LocalHosts)", () => {
         for (const h of local.hosts) expect(await isSecret(h.connection)).to.equal(true);
         expect(mocks.named("local-mgmt-ready").secretInputs).to.include("connection");
         // Nothing else carries the private key.
-        for (const r of mocks.resources) if (r.type !== "command:remote:Command") expect(JSON.stringify(r.inputs)).to.not.contain("b3BlbnNzaC1rZXktdjEAAAAA");
+        for (const r of mocks.resources) if (r.type !== "pulumi-nodejs:dynamic/exec:RemoteCommand") expect(JSON.stringify(r.inputs)).to.not.contain("b3BlbnNzaC1rZXktdjEAAAAA");
     });
 
     it("outputs each host's address, roles and an ssh command with the stack key file", async () => {
@@ -105,15 +105,15 @@ describe("local target (LocalHosts)", () => {
         });
     });
 
-    it("builds the node image from images/node instead when asked (legacy builder, base image as build arg, never pushed)", async () => {
+    it("builds the node image from images/node instead when asked (legacy builder, base image as build arg, rebuilt when the sources change)", async () => {
         build({ build: { baseImage: "debian:bookworm" } });
         await settle();
         const image = mocks.named("local-node-image");
-        expect(image.type).to.equal("docker:index/image:Image");
-        expect(image.inputs).to.deep.include({ imageName: "microservice/node:bookworm", skipPush: true });
-        expect(image.inputs.build.args).to.deep.equal({ BASE_IMAGE: "debian:bookworm" });
-        expect(image.inputs.build.builderVersion).to.equal("BuilderV1");
-        expect(image.inputs.build.context).to.match(/\/images\/node$/);
+        expect(image.inputs.create).to.equal(cli.buildImage("legacy"));
+        expect(image.inputs.create).to.contain("DOCKER_BUILDKIT=0 docker build");
+        expect(image.inputs.environment).to.deep.include({ IMAGE: "microservice/node:bookworm", BASE_IMAGE: "debian:bookworm" });
+        expect(image.inputs.environment.CONTEXT).to.match(/\/images\/node$/);
+        expect(image.inputs.triggers[2]).to.match(/^[0-9a-f]{64}$/);
     });
 
     it("blast radius: a new host adds its own resources and changes no existing container", async () => {
@@ -124,20 +124,18 @@ describe("local target (LocalHosts)", () => {
         build({ hosts: [...topology("local"), { name: "node4", roles: ["agent"], ip: "10.0.15.14", agentAttributes: { slavetype: "app" } }] });
         await settle();
         expect(changed(before, snapshot())).to.deep.equal([
-            "command:remote:Command::local-node4-ready",
-            "docker:index/container:Container::local-node4",
-            "docker:index/volume:Volume::local-node4-docker",
+            "pulumi-nodejs:dynamic/exec:LocalCommand::local-node4",
+            "pulumi-nodejs:dynamic/exec:LocalCommand::local-node4-docker",
+            "pulumi-nodejs:dynamic/exec:RemoteCommand::local-node4-ready",
         ]);
     });
 
-    it("passes a Docker provider through to every child", async () => {
-        hostMocks();
-        const provider = new docker.Provider("remote-docker", { host: "ssh://ops@docker-host" });
-        new LocalHosts("local", { hosts: topology("local") }, { providers: [provider] });
+    it("drives another Docker engine when asked: DOCKER_HOST on every Docker command", async () => {
+        build({ dockerHost: "ssh://ops@docker-host" });
         await settle();
-        for (const r of mocks.resources.filter((x) => x.type.startsWith("docker:index/") && x.type !== "pulumi:providers:docker")) {
-            expect(r.provider, r.name).to.match(/::remote-docker::/);
-        }
+        const dockerCommands = mocks.byType("pulumi-nodejs:dynamic/exec:LocalCommand").filter((r) => !r.name.endsWith("-keygen"));
+        expect(dockerCommands.length).to.equal(10);
+        for (const r of dockerCommands) expect(r.inputs.environment.DOCKER_HOST, r.name).to.equal("ssh://ops@docker-host");
     });
 
     it("rejects bad args before creating anything, naming the key, the value and what is expected", () => {

@@ -42,11 +42,11 @@ describe("buildHosts: every target hands back the same Host shape", () => {
         });
     }
 
-    it("local: a configured Docker engine becomes the provider of the local target's resources", async () => {
+    it("local: a configured Docker engine is the DOCKER_HOST of the local target's Docker commands", async () => {
         hostMocks();
         buildHosts(cfg({ local: { dockerHost: "ssh://ops@docker-host" } }));
         await settle();
-        expect(mocks.named("local-docker").inputs.host).to.equal("ssh://ops@docker-host");
-        expect(mocks.named("local-node1").provider).to.match(/::local-docker::/);
+        expect(mocks.named("local-network").inputs.environment.DOCKER_HOST).to.equal("ssh://ops@docker-host");
+        expect(mocks.named("local-node1").inputs.environment.DOCKER_HOST).to.equal("ssh://ops@docker-host");
     });
 });

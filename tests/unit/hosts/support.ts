@@ -11,16 +11,21 @@ export const VAGRANT_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nVAGRANTINSERTED
 /** Local commands answer as the real ones would: ssh-keygen prints a pair, vagrant ssh-config a block and the key. */
 export function hostMocks(): void {
     const ports: Record<string, number> = { mgmt: 2222, node1: 2200, node2: 2201, node3: 2202 };
-    mocks.onResource("command:local:Command", (args) => {
+    const local = (args: pulumi.runtime.MockResourceArgs) => {
         if (args.name.endsWith("-keygen")) return { stdout: PRIVATE_KEY + PUBLIC_KEY + "\n", stderr: "" };
         const m = /-(\w+)-ssh-config$/.exec(args.name);
         if (m) {
             const stdout = `Host ${m[1]}\n  HostName 127.0.0.1\n  User vagrant\n  Port ${ports[m[1]] ?? 2299}\n  IdentityFile "/w/.vagrant-stacks/test/${m[1]}/.vagrant/machines/${m[1]}/virtualbox/private_key"\n  IdentitiesOnly yes\n${IDENTITY_MARK}\n${VAGRANT_KEY}`;
             return { stdout, stderr: "" };
         }
-        return { stdout: "", stderr: "" };
-    });
-    mocks.onResource("docker:index/remoteImage:RemoteImage", (args) => ({ imageId: `sha256:${"a".repeat(64)}`, repoDigest: "", name: args.inputs.name }));
+        // The local target's Docker CLI commands print the id of what they made.
+        if (args.name.endsWith("-node-image")) return { stdout: `sha256:${"a".repeat(64)}`, stderr: "" };
+        if (args.name.endsWith("-network")) return { stdout: `net-${args.name}`, stderr: "" };
+        return { stdout: `id-${args.name}`, stderr: "" };
+    };
+    mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", local);
+    // @pulumi/vagrant-shim keeps @pulumi/command's local.Command.
+    mocks.onResource("command:local:Command", local);
 }
 
 /** The original topology as plain host specs for a target. */

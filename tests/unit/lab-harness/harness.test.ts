@@ -49,7 +49,7 @@ describe("lab harness (no lab needed)", () => {
         const counter = `/tmp/lab-harness-test-${process.pid}`;
         after(() => fs.rmSync(counter, { force: true }));
         const local = (name: string, create: string, extra: Record<string, unknown> = {}) =>
-            exec.newResource({ type: "command:local:Command", name, inputs: { create, ...extra }, custom: true } as pulumi.runtime.MockResourceArgs);
+            exec.newResource({ type: "pulumi-nodejs:dynamic/exec:LocalCommand", name, inputs: { create, ...extra }, custom: true } as pulumi.runtime.MockResourceArgs);
 
         it("runs a local command once; same inputs keep the first result (as state does), new inputs run again", async () => {
             const first = await local("gen", `echo run >> ${counter}; echo value-$$`);
@@ -73,7 +73,7 @@ describe("lab harness (no lab needed)", () => {
             let message = "";
             await exec
                 .newResource({
-                    type: "command:remote:Command",
+                    type: "pulumi-nodejs:dynamic/exec:RemoteCommand",
                     name: "probe-loopback-step",
                     inputs: { connection: { host: "127.0.0.1", port: 1, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----", dialErrorLimit: 1 }, create: "true" },
                     custom: true,

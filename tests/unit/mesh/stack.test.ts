@@ -63,7 +63,7 @@ describe("mesh stack config and implementation switch", () => {
 
 describe("deployMesh", () => {
     it("generates the Weave password once, locally, with its output kept secret, when none is configured", async () => {
-        mocks.onResource("command:local:Command", () => ({ stdout: "R4nd0m/generated+base64pw0123456789abcdefgh\n", stderr: "" }));
+        mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", () => ({ stdout: "R4nd0m/generated+base64pw0123456789abcdefgh\n", stderr: "" }));
         const m = deployMesh(config({ mesh: { weave: weaveSettings() } }), labLayout());
         await settle();
         const gen = mocks.named("weave-password");
@@ -80,12 +80,12 @@ describe("deployMesh", () => {
         (cfg as any).weavePassword = pulumi.secret(PASSWORD); // as loadStackConfig hands it over
         deployMesh(cfg, labLayout());
         await settle();
-        expect(mocks.byType("command:local:Command")).to.have.length(0);
+        expect(mocks.byType("pulumi-nodejs:dynamic/exec:LocalCommand")).to.have.length(0);
         expect(mocks.named("mesh-node2-weave-service").inputs.stdin).to.contain(`WEAVE_PASSWORD=${PASSWORD}\n`);
         mocks.reset();
         const o = deployMesh(config({ mesh: { implementation: "overlay" } }), labLayout());
         await settle();
-        expect(mocks.byType("command:local:Command")).to.have.length(0);
+        expect(mocks.byType("pulumi-nodejs:dynamic/exec:LocalCommand")).to.have.length(0);
         expect(o.outputs).to.deep.include({ implementation: "overlay", domain: "mesh", agentDockerSocket: "(default Docker socket)", range: "10.2.0.0/16" });
         expect(o.outputs.example).to.equal("--network=mesh --network-alias=<app> --hostname=<app>");
     });

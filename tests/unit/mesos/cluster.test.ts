@@ -12,7 +12,7 @@ const stdin = (name: string) => mocks.named(name).inputs.stdin as string;
 /** Every remote step's script by resource name. */
 const scripts = async () => {
     await settle();
-    return Object.fromEntries(mocks.byType("command:remote:Command").filter((r) => typeof r.inputs.stdin === "string").map((r) => [r.name, r.inputs.stdin as string]));
+    return Object.fromEntries(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => typeof r.inputs.stdin === "string").map((r) => [r.name, r.inputs.stdin as string]));
 };
 const names = () => mocks.resources.map((r) => r.name);
 
@@ -20,7 +20,7 @@ describe("MesosCluster", () => {
     it("puts masters, agents and Marathon on the hosts of their roles, with readiness steps per host", async () => {
         new MesosCluster("mesos", args(layout()));
         await settle();
-        const steps = mocks.byType("command:remote:Command").map((r) => r.name).filter((n) => n.startsWith("mesos-") && !n.includes("zookeeper"));
+        const steps = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").map((r) => r.name).filter((n) => n.startsWith("mesos-") && !n.includes("zookeeper"));
         expect(steps).to.have.members([
             "mesos-node1-mesos-master", "mesos-node1-mesos-agent", "mesos-node1-marathon",
             "mesos-node2-mesos-agent", "mesos-node3-mesos-agent",

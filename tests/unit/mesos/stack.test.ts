@@ -60,7 +60,7 @@ describe("mesos stack config and deployMesos", () => {
         const m = deployMesos(cfg, layout(), { registry: registry() }, { agentDockerSocket: "/var/run/weave/weave.sock", ready: [] });
         await settle();
         const gen = mocks.named("marathon-password");
-        expect(gen.type).to.equal("command:local:Command");
+        expect(gen.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
         expect(gen.inputs.create).to.equal("openssl rand -hex 24");
         expect(gen.inputs.logging).to.equal("none");
         expect(await isSecret(m.scheduler.marathonPassword)).to.equal(true);

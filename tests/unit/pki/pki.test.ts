@@ -100,7 +100,7 @@ describe("PKI components (mocks)", () => {
         expect(runsAfter("registry-mgmt-tls-sign", "registry-node1-tls-key")).to.equal(true);
         // The CSR and the CA certificate reach the signing step; no private key is in any script.
         expect(step("registry-mgmt-tls-sign").inputs.stdin).to.contain(PEM.csr).and.contain(PEM.ca).and.contain("IP:10.0.15.11,DNS:node1");
-        for (const r of mocks.byType("command:remote:Command")) expect(String(r.inputs.stdin ?? "")).to.not.match(/PRIVATE KEY-----/);
+        for (const r of mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand")) expect(String(r.inputs.stdin ?? "")).to.not.match(/PRIVATE KEY-----/);
         expect(step("registry-node1-tls-key").inputs.stdin).to.contain("ensure_dir '/etc/microservice/tls/registry' '0750' 'root' 'docker-registry'");
     });
 

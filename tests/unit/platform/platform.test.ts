@@ -21,7 +21,7 @@ async function scripts(cfg: StackConfig): Promise<Record<string, string>> {
     realisticStepOutputs();
     deployPlatform(cfg, labLayout());
     await settle();
-    return Object.fromEntries(mocks.byType("command:remote:Command").filter((r) => r.inputs.stdin).map((r) => [r.name, r.inputs.stdin as string]));
+    return Object.fromEntries(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => r.inputs.stdin).map((r) => [r.name, r.inputs.stdin as string]));
 }
 
 describe("deployPlatform", () => {
@@ -62,7 +62,7 @@ describe("deployPlatform", () => {
 
     it("generates a password once, where pulumi runs, as a secret, when none is configured", async () => {
         realisticStepOutputs();
-        mocks.onResource("command:local:Command", () => ({ stdout: "R4nd0m+generated/password==\n", stderr: "" }));
+        mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", () => ({ stdout: "R4nd0m+generated/password==\n", stderr: "" }));
         const p = deployPlatform(config(), labLayout());
         expect(await valueOf(p.registry.password)).to.equal("R4nd0m+generated/password==");
         expect(await valueOf((p.registry.password as any).isSecret)).to.equal(true);

@@ -41,7 +41,7 @@ export const PEM = {
 
 /** Remote steps answer like real ones: the PKI steps print a PEM before their result line. */
 export function realisticStepOutputs(): void {
-    mocks.onResource("command:remote:Command", (args) => {
+    mocks.onResource("pulumi-nodejs:dynamic/exec:RemoteCommand", (args) => {
         const n = args.name;
         const payload = n.endsWith("-ca") ? PEM.ca : n.endsWith("-tls-key") ? PEM.csr : n.endsWith("-tls-sign") ? PEM.cert : "";
         return { stdout: `${payload ? payload + "\n" : ""}STEP ${n}: changed (mock)`, stderr: "" };
@@ -51,7 +51,7 @@ export function realisticStepOutputs(): void {
 /** Steps (remote commands) registered so far, by name, with their script and secrecy. */
 export function steps(): { name: string; stdin: string; secret: boolean; dependsOnCount: number }[] {
     return mocks
-        .byType("command:remote:Command")
+        .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
         .filter((r) => typeof r.inputs.stdin === "string")
         .map((r) => ({ name: r.name, stdin: r.inputs.stdin as string, secret: r.secretInputs.includes("stdin"), dependsOnCount: 0 }));
 }

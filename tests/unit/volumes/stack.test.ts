@@ -63,7 +63,7 @@ describe("volumes stack config and layer", () => {
     });
 
     it("zfs: builds FlockerZfsCluster with the config; outputs say where each volume is and how to pin to it", async () => {
-        mocks.onResource("command:local:Command", () => ({ stdout: "-----BEGIN OPENSSH PRIVATE KEY-----\nX\n-----END OPENSSH PRIVATE KEY-----\nssh-ed25519 AAAAPUB c\n", stderr: "" }));
+        mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", () => ({ stdout: "-----BEGIN OPENSSH PRIVATE KEY-----\nX\n-----END OPENSSH PRIVATE KEY-----\nssh-ed25519 AAAAPUB c\n", stderr: "" }));
         const v = deployVolumes(config({ datasets: [mongo()], pool: { vdevSizeGb: 20 } }), labLayout());
         expect(v.component).to.be.instanceOf(FlockerZfsCluster);
         await settle();

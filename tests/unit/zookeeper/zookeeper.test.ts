@@ -55,7 +55,7 @@ describe("ZooKeeperEnsemble", () => {
         };
         const snapshot = async () => {
             await settle();
-            return Object.fromEntries(mocks.byType("command:remote:Command").filter((r) => r.inputs.stdin).map((r) => [r.name, r.inputs.stdin]));
+            return Object.fromEntries(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => r.inputs.stdin).map((r) => [r.name, r.inputs.stdin]));
         };
         build(3);
         const three = await snapshot();

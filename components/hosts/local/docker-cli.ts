@@ -1,0 +1,65 @@
+/**
+ * The local target's Docker CLI scripts, as pure functions. Every value reaches a script through
+ * the command's environment (never spliced into its text), so names and addresses need no quoting;
+ * the run flags are constants of ./machine.ts. Each create is idempotent and each delete tolerates
+ * what is already gone, so an interrupted `pulumi up` converges when it is run again.
+ */
+import { dockerRunFlags } from "./machine";
+import { q } from "../../provision/script";
+
+const STRICT = "set -eu";
+
+/** Network: NET, SUBNET, GATEWAY, STACK. Prints the network id. */
+export const network = {
+    create: [
+        STRICT,
+        'docker network inspect "$NET" >/dev/null 2>&1 || docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" --label "microservice.stack=$STACK" "$NET" >/dev/null',
+        'docker network inspect -f "{{.Id}}" "$NET"',
+    ].join("\n"),
+    delete: [STRICT, 'if docker network inspect "$NET" >/dev/null 2>&1; then docker network rm "$NET" >/dev/null; fi'].join("\n"),
+};
+
+/** A named volume: VOLUME, STACK. Kept when its container is replaced; removed with the stack. */
+export const volume = {
+    create: [STRICT, 'docker volume create --label "microservice.stack=$STACK" "$VOLUME" >/dev/null', 'echo "$VOLUME"'].join("\n"),
+    delete: [STRICT, 'docker volume rm -f "$VOLUME" >/dev/null 2>&1 || ! docker volume inspect "$VOLUME" >/dev/null 2>&1'].join("\n"),
+};
+
+/** The node image built here: IMAGE, BASE_IMAGE, CONTEXT. Prints the image id. */
+export function buildImage(builder: "legacy" | "buildkit"): string {
+    return [
+        STRICT,
+        `DOCKER_BUILDKIT=${builder === "legacy" ? 0 : 1} docker build -q -t "$IMAGE" --build-arg BASE_IMAGE="$BASE_IMAGE" "$CONTEXT" >/dev/null`,
+        'docker image inspect -f "{{.Id}}" "$IMAGE"',
+    ].join("\n");
+}
+
+/** The node image made beforehand (scripts/docker-host.sh): IMAGE. Prints its id, never pulls. */
+export const existingImage = [
+    STRICT,
+    'docker image inspect -f "{{.Id}}" "$IMAGE" 2>/dev/null || { echo "node image $IMAGE not found on this Docker engine: run scripts/docker-host.sh (npm run up does)" >&2; exit 1; }',
+].join("\n");
+
+/**
+ * One host container: NAME, HOSTNAME, NET, IP, IMAGE, VOLUME, STACK, PUBLIC_KEY, KEY_PATH.
+ * Created, given the stack's public key, then started, so sshd never runs without the key.
+ * A container of the same name left by an interrupted run is replaced. Prints the container id.
+ */
+export function container(): { create: string; delete: string } {
+    const flags = dockerRunFlags().map(q).join(" ");
+    return {
+        create: [
+            STRICT,
+            'docker rm -f "$NAME" >/dev/null 2>&1 || true',
+            'docker create --name "$NAME" --hostname "$HOSTNAME" --network "$NET" --ip "$IP" --network-alias "$HOSTNAME" \\',
+            '  --restart unless-stopped --label "microservice.stack=$STACK" --label "microservice.host=$HOSTNAME" \\',
+            `  ${flags} --volume "$VOLUME:/var/lib/docker" "$IMAGE" >/dev/null`,
+            'd=$(mktemp -d); trap \'rm -rf "$d"\' EXIT',
+            'printf "%s\\n" "$PUBLIC_KEY" >"$d/keys"; chmod 644 "$d/keys"',
+            'docker cp "$d/keys" "$NAME:$KEY_PATH"',
+            'docker start "$NAME" >/dev/null',
+            'docker inspect -f "{{.Id}}" "$NAME"',
+        ].join("\n"),
+        delete: [STRICT, 'docker rm -f "$NAME" >/dev/null 2>&1 || ! docker container inspect "$NAME" >/dev/null 2>&1'].join("\n"),
+    };
+}

@@ -1,0 +1,191 @@
+/**
+ * The lab's road to the real Pulumi engine: the CLI from scripts/pulumi-cli.sh (built from the Go
+ * modules pinned in tools/pulumi unless PULUMI_CLI_SOURCE says otherwise), driven through the
+ * Automation API with a file backend and a passphrase in a temp dir. Nothing is ever downloaded:
+ * automatic plugin acquisition is off, so a missing plugin fails at once with its name.
+ */
+import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigMap, EngineEvent, LocalWorkspace, OpMap, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+
+export const ROOT = path.resolve(__dirname, "../../..");
+
+let cli: Promise<PulumiCommand> | undefined;
+
+/** The CLI (built once per pin change; a few minutes the first time on a fresh machine). */
+export function engineCli(): Promise<PulumiCommand> {
+    cli ??= (async () => {
+        const out = execFileSync("bash", [path.join(ROOT, "scripts/pulumi-cli.sh")], {
+            env: { ...process.env, PULUMI_CLI_SOURCE: process.env.PULUMI_CLI_SOURCE ?? "go" },
+            stdio: ["ignore", "pipe", "inherit"],
+            maxBuffer: 1 << 20,
+        }).toString();
+        const bin = out.trim().split("\n").pop()!;
+        return PulumiCommand.get({ root: path.dirname(path.dirname(bin)) });
+    })();
+    return cli;
+}
+
+export interface EngineSummary {
+    op: string;
+    created: number;
+    updated: number;
+    replaced: number;
+    deleted: number;
+    unchanged: number;
+    seconds: number;
+    /** Per resource (URN name part): the operation the engine took. */
+    steps: { urn: string; type: string; op: string }[];
+}
+
+/** A stack of this repository's program on a file backend of its own. */
+export class EngineStack {
+    private constructor(
+        readonly stack: Stack,
+        readonly dir: string,
+        readonly stackName: string,
+    ) {}
+
+    /** A new stack (state, passphrase and Pulumi.<stack>.yaml in a temp dir; the program is ../index.ts of the repo). */
+    static async create(stackName: string, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<EngineStack> {
+        const pulumiCommand = await engineCli();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mslab-engine-${stackName}-`));
+        fs.mkdirSync(path.join(dir, "state"));
+        const passphrase = crypto.randomBytes(24).toString("base64");
+        const ws = await LocalWorkspace.create({
+            workDir: dir,
+            pulumiCommand,
+            pulumiHome: path.join(dir, "home"),
+            projectSettings: {
+                name: "microservice",
+                runtime: { name: "nodejs", options: { typescript: true, tsconfig: path.join(ROOT, "tsconfig.json") } },
+                main: path.relative(dir, path.join(ROOT, "index.ts")),
+                backend: { url: `file://${path.join(dir, "state")}` },
+            },
+            envVars: {
+                PULUMI_CONFIG_PASSPHRASE: passphrase,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+            },
+        });
+        const stack = await Stack.create(stackName, ws);
+        const cfg: ConfigMap = {};
+        for (const [k, v] of Object.entries(config)) cfg[`microservice:${k}`] = { value: typeof v === "string" ? v : JSON.stringify(v) };
+        for (const [k, v] of Object.entries(secrets)) cfg[`microservice:${k}`] = { value: v, secret: true };
+        await stack.setAllConfig(cfg);
+        return new EngineStack(stack, dir, stackName);
+    }
+
+    async setConfig(key: string, value: unknown): Promise<void> {
+        await this.stack.setConfig(`microservice:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value) });
+    }
+
+    async preview(): Promise<EngineSummary> {
+        return this.run("preview", (onEvent) => this.stack.preview({ onEvent, diff: false }).then((r) => r.changeSummary));
+    }
+
+    async up(): Promise<EngineSummary> {
+        return this.run("up", (onEvent) => this.stack.up({ onEvent }).then((r) => r.summary.resourceChanges));
+    }
+
+    async refresh(): Promise<EngineSummary> {
+        return this.run("refresh", (onEvent) => this.stack.refresh({ onEvent }).then((r) => r.summary.resourceChanges));
+    }
+
+    async destroy(): Promise<EngineSummary> {
+        return this.run("destroy", (onEvent) => this.stack.destroy({ onEvent }).then((r) => r.summary.resourceChanges));
+    }
+
+    /** The state file as the backend stores it (for secrets checks). */
+    stateFile(): string {
+        const base = path.join(this.dir, "state", ".pulumi", "stacks");
+        const found = findFiles(base).filter((f) => f.endsWith(`${this.stackName}.json`));
+        if (!found.length) throw new Error(`no state file under ${base}`);
+        return fs.readFileSync(found[0], "utf8");
+    }
+
+    async exportText(): Promise<string> {
+        return JSON.stringify(await this.stack.exportStack());
+    }
+
+    async outputs(): Promise<Record<string, unknown>> {
+        const o = await this.stack.outputs();
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
+    }
+
+    /** Removes the stack's temp dir (the caller destroys first). */
+    dispose(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+
+    private async run(op: string, f: (onEvent: (e: EngineEvent) => void) => Promise<OpMap | Record<string, number> | undefined>): Promise<EngineSummary> {
+        const steps: EngineSummary["steps"] = [];
+        const onEvent = (e: EngineEvent) => {
+            const m = e.resOutputsEvent?.metadata ?? (op === "preview" ? e.resourcePreEvent?.metadata : undefined);
+            if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ urn: m.urn, type: m.type, op: m.op });
+        };
+        const t0 = Date.now();
+        const counts = ((await f(onEvent)) ?? {}) as Record<string, number>;
+        const s: EngineSummary = {
+            op,
+            created: counts.create ?? 0,
+            updated: counts.update ?? 0,
+            replaced: counts.replace ?? 0,
+            deleted: counts.delete ?? 0,
+            unchanged: counts.same ?? 0,
+            seconds: (Date.now() - t0) / 1000,
+            steps,
+        };
+        console.log(`    [engine] ${op} ${this.stackName}: ${s.created} created, ${s.updated} updated, ${s.replaced} replaced, ${s.deleted} deleted, ${s.unchanged} unchanged, ${s.seconds.toFixed(1)} s`);
+        return s;
+    }
+}
+
+function findFiles(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? findFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+/** `pulumi stack export --show-secrets` of the stack, through the same CLI and backend. */
+export async function exportWithSecrets(s: EngineStack): Promise<unknown> {
+    const ws = s.stack.workspace as LocalWorkspace;
+    const cmd = await engineCli();
+    const out = execFileSync(cmd.command, ["stack", "export", "--show-secrets", "--stack", s.stackName], {
+        cwd: s.dir,
+        env: { ...process.env, ...(ws.envVars ?? {}) },
+        maxBuffer: 1 << 28,
+    });
+    return JSON.parse(out.toString());
+}
+
+/** Every plaintext string inside a secret of a `--show-secrets` export (secrets' leaves). */
+export function secretLeaves(exported: unknown): string[] {
+    const SIG = "4dabf18193072939515e22adb298388d";
+    const out: string[] = [];
+    const leaves = (v: unknown): void => {
+        if (typeof v === "string") out.push(v);
+        else if (Array.isArray(v)) v.forEach(leaves);
+        else if (v && typeof v === "object") Object.values(v).forEach(leaves);
+    };
+    const walk = (v: unknown): void => {
+        if (Array.isArray(v)) return v.forEach(walk);
+        if (!v || typeof v !== "object") return;
+        const o = v as Record<string, unknown>;
+        if (o[SIG] !== undefined && "plaintext" in o) {
+            const p = o.plaintext as string;
+            try {
+                leaves(JSON.parse(p));
+            } catch {
+                out.push(p);
+            }
+            return;
+        }
+        Object.values(o).forEach(walk);
+    };
+    walk(exported);
+    return out;
+}
