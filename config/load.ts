@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validate } from "../components/validate";
-import { SECRET_KEYS, StackConfig, platformConfigSchema } from "./schema";
+import { SECRET_KEYS, StackConfig, platformConfigSchema, stackConfigWarnings } from "./schema";
 
 export const PROJECT = "microservice";
 
@@ -22,8 +22,9 @@ export function rawStackConfig(): Record<string, unknown> {
 /**
  * Reads and validates the whole stack config once. Bad config fails here, before any resource is
  * created, with the key, the value given and what is expected. Secrets must be set as secrets.
+ * Settings that are legal but risky are handed to `warn` (the Pulumi log by default).
  */
-export function loadStackConfig(): StackConfig {
+export function loadStackConfig(warn: (message: string) => void = (m) => pulumi.log.warn(m)): StackConfig {
     const raw = rawStackConfig();
     for (const key of SECRET_KEYS) {
         if (raw[key] !== undefined && !isConfigSecret(`${PROJECT}:${key}`)) {
@@ -31,6 +32,8 @@ export function loadStackConfig(): StackConfig {
         }
     }
     const cfg = validate(platformConfigSchema, raw, "stack config");
+    // Legal but probably not meant (an admin network wider than /24, a password nothing uses).
+    for (const w of stackConfigWarnings(cfg)) warn(`stack config: ${w}`);
     // From here on a secret only travels as a Pulumi secret.
     for (const key of SECRET_KEYS) {
         const v = (cfg as Record<string, unknown>)[key];

@@ -1,12 +1,17 @@
 import { z } from "zod";
-import { hostSchema, hostsIssues, hostsSections, layoutIssues, withDefaultHosts } from "./sections/hosts";
+import { hostSchema, hostsIssues, hostsSections, hostsWarnings, layoutIssues, withDefaultHosts } from "./sections/hosts";
+import { portIssues } from "./sections/ports";
 import { meshConfigIssues, meshSettingsObject, weavePasswordSchema } from "../components/mesh/settings";
 import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } from "../components/docker/settings";
 import { zookeeperSettingsSchema } from "../components/zookeeper/settings";
 import { volumeHostIssues, volumeSettingsSchema } from "../components/volumes/settings";
 import { loggingSettingsSchema } from "../components/logging/settings";
-import { marathonPasswordSchema, mesosImagesIssues, mesosSettingsSchema } from "../components/mesos/settings";
-import { appsIssues, appsSettingsSchema } from "../apps/settings";
+import { marathonPasswordSchema, mesosHostsIssues, mesosImagesIssues, mesosSettingsSchema } from "../components/mesos/settings";
+import { appsIssues, appsSettingsSchema, systemAgents } from "../apps/settings";
+import { cidrContains, cidrWithin } from "../components/hosts/addresses";
+import { networkOf } from "../components/validate";
+import type { Issue } from "../components/hosts/spec";
+import type { Role } from "../components/hosts/host";
 
 /**
  * The whole stack's configuration (keys `microservice:<key>` in Pulumi.<stack>.yaml), read once in
@@ -15,12 +20,21 @@ import { appsIssues, appsSettingsSchema } from "../apps/settings";
 // The hosts layer's sections and rules live in config/sections/hosts.ts (docs/hosts.md).
 export { hostSchema, TARGETS, originalTopology } from "./sections/hosts";
 
+/**
+ * One key, nothing around it: `-----BEGIN <type> PRIVATE KEY-----`, base64 (PEM headers allowed),
+ * the matching END line, and at most trailing whitespace. Anything before or after it is refused.
+ */
+const PRIVATE_KEY = /^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----\r?\n(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\r\n]+|)(?:\r?\n(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\r\n]+|))*\r?\n-----END \1PRIVATE KEY-----\s*$/;
+
 export const stackConfigSchema = z.preprocess(withDefaultHosts, z
     .object({
         /** target, hosts, network and one section per target (local, vagrant, aws, existing). */
         ...hostsSections,
         /** Secret. Target "hosts": the private key that logs in to every host (the lab generates one). */
-        sshPrivateKey: z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "expected an SSH private key (PEM / OpenSSH)").optional(),
+        sshPrivateKey: z
+            .string()
+            .regex(PRIVATE_KEY, "expected exactly one SSH private key (PEM / OpenSSH), from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----")
+            .optional(),
         /** Target "hosts": the user that logs in (root, or a user with passwordless sudo). */
         sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a user name").default("root"),
         /** Container network (WeaveMesh or OverlayMesh): components/mesh/settings.ts, docs/mesh.md. */
@@ -51,7 +65,44 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
         for (const [path, message] of hostsIssues(c)) ctx.addIssue({ code: "custom", path, message });
         for (const [path, message] of meshConfigIssues(c.mesh, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesh", ...path], message });
         for (const [path, message] of volumeHostIssues(c.volumes, c.hosts, c.target)) ctx.addIssue({ code: "custom", path: ["volumes", ...path], message });
+        for (const [path, message] of crossSectionIssues(c)) ctx.addIssue({ code: "custom", path, message });
     }));
+
+interface CrossView {
+    target: string;
+    hosts: { name: string; ip: string; roles: readonly Role[]; agentAttributes?: Readonly<Record<string, string>> }[];
+    network: { subnet: string };
+    aws: { vpcCidr: string };
+    docker: { bip?: string };
+    registry: { insecure: boolean; port: number };
+    logging: { tls: boolean; port: number; protocol: string; relpPort: number; localPort: number };
+    mesh: z.output<typeof meshSettingsObject>;
+    mesos: z.output<typeof mesosSettingsSchema>;
+    zookeeper: z.output<typeof zookeeperSettingsSchema>;
+    existing: { port: number };
+    apps: z.output<typeof appsSettingsSchema>;
+}
+
+/** Rules across sections that hold for any subset of the platform (they would fail only on the hosts). */
+function crossSectionIssues(c: CrossView): Issue[] {
+    const issues: Issue[] = mesosHostsIssues(c.hosts).map(([p, m]) => [["hosts", ...p], m]);
+    if (c.logging.tls && c.registry.insecure) {
+        issues.push([["logging", "tls"], "expected false when registry.insecure is true (TLS certificates come from the stack CA, which exists only with a TLS registry)"]);
+    }
+    if (c.docker.bip !== undefined && /^[\d.]+\/\d+$/.test(c.docker.bip)) {
+        const bip = networkOf(c.docker.bip);
+        const overlaps = (range: string) => cidrWithin(range, bip) || cidrWithin(bip, range);
+        const holder = c.hosts.find((h) => cidrContains(bip, h.ip));
+        const cluster = c.target === "local" || c.target === "vagrant" ? ["network.subnet", c.network.subnet] : c.target === "aws" ? ["aws.vpcCidr", c.aws.vpcCidr] : undefined;
+        const mesh = c.mesh.implementation === "weave" && c.mesh.weave ? ["mesh.weave.ipRange", c.mesh.weave.ipRange] : ["mesh.overlay.subnet", c.mesh.overlay.subnet];
+        if (cluster && overlaps(cluster[1])) issues.push([["docker", "bip"], `expected a docker0 network outside ${cluster[0]} ${cluster[1]} (the hosts' network)`]);
+        else if (holder) issues.push([["docker", "bip"], `expected a docker0 network that holds no host address (${bip} holds ${holder.name}'s ${holder.ip})`]);
+        else if (overlaps(mesh[1])) issues.push([["docker", "bip"], `expected a docker0 network outside ${mesh[0]} ${mesh[1]} (the containers' network)`]);
+    }
+    const nginxHost = c.apps.nginx.host ?? systemAgents({ hosts: c.hosts, mesos: c.mesos })[0];
+    issues.push(...portIssues(c, nginxHost));
+    return issues;
+}
 
 /**
  * What the whole platform (stack/program.ts) needs besides: exactly one mgmt, registry and
@@ -66,6 +117,18 @@ export const platformConfigSchema = stackConfigSchema.superRefine((c, ctx) => {
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
+
+/**
+ * Settings that are legal but probably not meant (loadStackConfig logs each with pulumi.log.warn):
+ * `<key>: …` lines.
+ */
+export function stackConfigWarnings(c: StackConfig): string[] {
+    const warnings = hostsWarnings(c);
+    if (c.weavePassword !== undefined && c.mesh.implementation !== "weave") {
+        warnings.push(`weavePassword: set, but mesh.implementation is "${c.mesh.implementation}": it is not used (remove it, or choose implementation "weave")`);
+    }
+    return warnings;
+}
 
 /** Top-level keys that must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS: readonly string[] = ["weavePassword", "registryPassword", "sshPrivateKey", "marathonPassword"];

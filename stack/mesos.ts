@@ -48,6 +48,7 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
         executorRegistrationTimeout: m.executorRegistrationTimeout,
         agentAttributes: m.agentAttributes,
         cgroups: m.cgroups,
+        agentPrivileges: m.agentPrivileges,
         agentDockerCli: m.agentDockerCli,
         agentDockerConfig: m.agentDockerConfig,
         agentDockerSocket: network?.agentDockerSocket,

@@ -47,6 +47,7 @@ export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
         bip: cfg.docker.bip,
         registry: registry.endpoint,
         registryInsecure: cfg.registry.insecure,
+        insecureRegistries: cfg.docker.insecureRegistries,
     });
     const dockerReady = Object.fromEntries(hosts.map((h) => [h.name, [engines.hostReady[h.name]]]));
     return {

@@ -18,6 +18,8 @@ export interface DockerEngineArgs {
     daemonConfig?: Record<string, unknown>;
     /** The stack's registry: trusted (certs.d, or insecure-registries in insecure mode) and logged in on every host. */
     registry?: RegistryEndpoint;
+    /** Other registries reached over plain HTTP, as host:port (never the stack's own: see registryInsecure). */
+    insecureRegistries?: string[];
     /** The registry is plain HTTP (only where explicitly configured). */
     registryInsecure?: boolean;
     /** Seconds to wait for the daemon to answer after a (re)start. */
@@ -39,6 +41,7 @@ const argsSchema = z.object({
         .default({})
         .refine((c) => !["log-driver", "log-opts", "bip", "insecure-registries"].some((k) => k in c), "expected no key that DockerEngine sets itself (log-driver, log-opts, bip, insecure-registries)"),
     registryInsecure: z.boolean().default(false),
+    insecureRegistries: z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "expected a registry as host:port")).default([]),
     readySeconds: z.number().int().min(5).max(600).default(90),
 });
 
@@ -63,7 +66,7 @@ export class DockerEngine extends pulumi.ComponentResource {
             logDriver: a.logDriver,
             logOpts: a.logOpts,
             bip: a.bip,
-            insecureRegistries: insecure ? [insecure] : [],
+            insecureRegistries: [...(insecure ? [insecure] : []), ...a.insecureRegistries],
             extra: a.daemonConfig,
         }));
         this.daemonJson = spec.apply(daemonJson);

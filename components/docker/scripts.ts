@@ -161,7 +161,7 @@ export function registryOps(r: RegistrySpec): Op[] {
     ops.push(
         waitFor(
             "the registry answers /v2/ with 401",
-            `[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5${cacert} ${url})" = 401 ]`,
+            `[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5${cacert} ${q(url)})" = 401 ]`,
             r.readySeconds,
             `the registry did not answer ${url} with 401 (check: journalctl -u docker-registry)`,
         ),

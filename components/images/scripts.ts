@@ -40,7 +40,8 @@ export function historyFile(repository: string): string {
 /**
  * `registry-api ADDRESS USER SCHEME METHOD PATH [curl args]`: the registry API with the stack's
  * credentials. The password is read from the 0600 file DockerEngine's login step keeps and reaches
- * curl on stdin (`-K -`): never on a command line.
+ * curl on stdin (`-K -`): never on a command line. It is escaped for curl's config syntax (`\\`, `\"`),
+ * so a password with quotes or backslashes (the schema allows them) arrives unchanged.
  */
 export function registryApiScript(): string {
     return `#!/bin/bash
@@ -50,7 +51,9 @@ addr=$1 user=$2 scheme=$3 method=$4 path=$5
 shift 5
 tls=()
 if [ "$scheme" = https ]; then tls=(--cacert "/etc/docker/certs.d/$addr/ca.crt"); fi
-printf 'user = "%s:%s"\\n' "$user" "$(head -n1 ${LOGIN_DIR}/"$addr".password)" |
+# Inside a quoted curl config value \\ and \" are escapes: both are escaped, so any password arrives as it is.
+curl_quote() { printf '%s' "$1" | sed -e 's/[\\\\"]/\\\\&/g'; }
+printf 'user = "%s:%s"\\n' "$(curl_quote "$user")" "$(curl_quote "$(head -n1 ${LOGIN_DIR}/"$addr".password)")" |
   curl -sS --fail-with-body --max-time 30 -K - "\${tls[@]}" -X "$method" "$@" "$scheme://$addr$path"
 `;
 }

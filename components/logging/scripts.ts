@@ -1,4 +1,4 @@
-import { directory, exec, file, Op, packages, service, unit, waitFor } from "../provision";
+import { directory, exec, file, Op, packages, q, service, unit, waitFor } from "../provision";
 import {
     baseConf, CA_PATH, CLIENT_LOG_DIR, ClientSpec, dockerConf, FILES, journalConf, logrotateConf, RETENTION_UNIT,
     retentionService, retentionTimer, SERVER_CERT_PATH, SERVER_LOG_DIR, SERVER_RETENTION_UNIT, serverConf, ServerSpec, TLS_DIR,
@@ -18,8 +18,7 @@ export const IMKLOG_OFF_IN_CONTAINER = exec(
     CONFIG,
 ) as Extract<Op, { kind: "exec" }>;
 
-const listening = (port: number, address?: string) =>
-    `ss -Hltn ${address ? `'src ${address}:${port}'` : `'sport = :${port}'`} | grep -q .`;
+const listening = (port: number, address?: string) => `ss -Hltn ${q(address ? `src ${address}:${port}` : `sport = :${port}`)} | grep -q .`;
 
 export interface ClientStep extends ClientSpec {
     retentionDays: number;

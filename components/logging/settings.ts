@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidr } from "../validate";
+import { networkCidr } from "../validate";
 
 /**
  * What a stack chooses for log aggregation (stack config key `microservice:logging`), shared by the
@@ -43,7 +43,7 @@ export const loggingSettingsSchema = z
         /** Disk limit of each host's forwarding queue (rsyslog size: 512m, 1g, ...). */
         queueMaxDiskSpace: z.string().regex(/^[1-9][0-9]*[kmg]$/, "expected a size like 512m or 1g").default("1g"),
         /** Extra networks allowed to send to the server (every stack host and 127.0.0.1 always are). */
-        allowedSenders: z.array(cidr).default([]),
+        allowedSenders: z.array(networkCidr()).default([]),
     })
     .strict()
     .superRefine((l, ctx) => {

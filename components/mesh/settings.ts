@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidr, pinnedImage, sha256Hex } from "../validate";
+import { hostName, httpsUrl, networkCidr, pinnedImage, sha256Hex } from "../validate";
 
 /**
  * What a stack chooses for its container network (stack config key `microservice:mesh`), shared by
@@ -47,12 +47,13 @@ export const scopeSettingsSchema = z
 export const weaveSettingsSchema = z
     .object({
         version: z.string().regex(/^\d+\.\d+\.\d+$/, "expected a release version like 2.8.1").default(WEAVE_DEFAULT_VERSION),
-        scriptUrl: z.string().regex(/^https:\/\/\S+$/, "expected an https URL of the weave script").default(WEAVE_DEFAULT_SCRIPT_URL),
+        /** Where the script is downloaded from (https, a host and a plain path: it reaches a root shell on every host, quoted). */
+        scriptUrl: httpsUrl("the weave script", WEAVE_DEFAULT_SCRIPT_URL).default(WEAVE_DEFAULT_SCRIPT_URL),
         scriptSha256: requiredPin("the sha256 of the weave script at scriptUrl (`curl -fsSL <url> | sha256sum`)").pipe(sha256Hex),
         /** The image namespace the script composes names from (`<user>/weave:<version>`); mirrors keep it. */
         dockerhubUser: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, "expected an image namespace like weaveworks").default("weaveworks"),
         images: weaveImagesSchema,
-        ipRange: cidr.default("10.2.0.0/16"),
+        ipRange: networkCidr({ min: 8, max: 28, why: "the containers' address space" }).default("10.2.0.0/16"),
         dnsDomain: dnsDomain.default("weave.local"),
         scope: scopeSettingsSchema.default({ enabled: false, port: 4040 }),
     })
@@ -63,9 +64,9 @@ export const overlaySettingsSchema = z
         /** Docker network name; containers are also found as `<app>.<name>`. */
         name: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "expected a Docker network name of lowercase letters, digits, _ and -").default("mesh"),
         /** The original's Weave range, so apps keep their addresses' shape. */
-        subnet: cidr.default("10.2.0.0/16"),
+        subnet: networkCidr({ min: 8, max: 28, why: "the containers' address space" }).default("10.2.0.0/16"),
         /** Host that runs `docker swarm init` (default: the first master, else the first host). */
-        manager: z.string().optional(),
+        manager: hostName.optional(),
     })
     .strict();
 
@@ -130,7 +131,14 @@ export function meshRangeIssues(mesh: MeshSettings, hosts: readonly { name: stri
         .map((h) => [path, `expected a range that contains no host address, got ${JSON.stringify(range)}, which contains ${h.name} (${h.ip})`]);
 }
 
+/** The overlay's swarm manager, when named, must be one of the hosts (OverlayMesh would refuse it after the hosts exist). */
+export function meshManagerIssues(mesh: MeshSettings, hosts: readonly { name: string }[]): [(string | number)[], string][] {
+    const m = mesh.overlay.manager;
+    if (mesh.implementation !== "overlay" || m === undefined || hosts.some((h) => h.name === m)) return [];
+    return [[["overlay", "manager"], `expected the name of one of the hosts (${hosts.map((h) => h.name).join(", ")})`]];
+}
+
 /** Every rule of the mesh section that needs more than its own keys (for the stack schema). */
 export function meshConfigIssues(mesh: MeshSettings, hosts: readonly { name: string; ip: string }[]): [(string | number)[], string][] {
-    return [...meshSettingsIssues(mesh), ...meshRangeIssues(mesh, hosts)];
+    return [...meshSettingsIssues(mesh), ...meshRangeIssues(mesh, hosts), ...meshManagerIssues(mesh, hosts)];
 }

@@ -22,6 +22,8 @@ export interface MesosClusterArgs {
     /** Attributes every agent gets (roles give `slavetype`; a host's own `agentAttributes` win). */
     agentAttributes?: Record<string, string>;
     cgroups?: CgroupMode;
+    /** `privileged` (default) or `capabilities` where --privileged cannot work (see MesosSettings). */
+    agentPrivileges?: "privileged" | "capabilities";
     /** Host path of a Docker CLI to mount into the agent container (default: the image's own). */
     agentDockerCli?: string;
     /** Docker config with the registry login for `docker pull` on agents, or false. */
@@ -74,6 +76,7 @@ export const argsSchema = z
         executorRegistrationTimeout: settings.executorRegistrationTimeout,
         agentAttributes: settings.agentAttributes,
         cgroups: settings.cgroups,
+        agentPrivileges: settings.agentPrivileges,
         agentDockerCli: settings.agentDockerCli,
         agentDockerConfig: settings.agentDockerConfig,
         agentDockerSocket: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected the absolute path of a Docker socket").optional(),

@@ -85,7 +85,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             const ops = pulumi.all([h.privateIp, zkMesos, this.images]).apply(([ip, zk, img]) =>
                 steps.agentOps(h.name, {
                     ip, port: a.agentPort, zk, attributes: attrs, executorRegistrationTimeout: a.executorRegistrationTimeout,
-                    dockerSocket: socket, dockerCli: a.agentDockerCli, dockerConfig, image: img.agent,
+                    dockerSocket: socket, dockerCli: a.agentDockerCli, dockerConfig, image: img.agent, privileges: a.agentPrivileges,
                 }, a.cgroups));
             this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? [])] });
             onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, h,

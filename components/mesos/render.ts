@@ -66,6 +66,8 @@ export interface AgentSpec {
     dockerConfig?: string;
     /** The agent's own image reference: executors then run in containers of it and survive agent restarts. */
     image: string;
+    /** How the agent container gets its privileges (MesosSettings.agentPrivileges; default privileged). */
+    privileges?: "privileged" | "capabilities";
 }
 
 const MOUNTED_CLI = "/usr/local/bin/docker";
@@ -146,7 +148,17 @@ export function marathonCredentialsEnv(username: string, password: string): stri
 
 /** Mode 0600: `curl -K` reads the credentials from here instead of its command line. */
 export function marathonCurlrc(username: string, password: string): string {
-    return `user = "${username}:${password}"\n`;
+    return `user = ${curlConfigString(`${username}:${password}`)}\n`;
+}
+
+/**
+ * A double-quoted curl config value: inside quotes curl reads `\\` and `\"` (and `\t`, `\n`, ...) as
+ * escapes, so backslashes and quotes are escaped and the value arrives unchanged. A line break
+ * cannot be written (curl's config is line-based).
+ */
+export function curlConfigString(value: string): string {
+    if (/[\r\n]/.test(value)) throw new Error("a curl config value cannot contain a line break");
+    return `"${value.replace(/[\\"]/g, "\\$&")}"`;
 }
 
 /** The Docker endpoint is mounted at the same path; a socket in its own directory (Weave's) by directory, so it survives its daemon's restart. */
@@ -236,7 +248,12 @@ export interface AgentUnitSpec {
     dockerSocket: string;
     dockerCli?: string;
     dockerConfig?: string;
+    /** How the container gets its privileges (MesosSettings.agentPrivileges). */
+    privileges?: "privileged" | "capabilities";
 }
+
+/** The flags that stand for --privileged where it cannot work (the local target's own run flags, less the host's mounts). */
+const AGENT_CAPABILITIES = "--cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined";
 
 export function agentUnit(a: AgentUnitSpec): string {
     const configDir = a.dockerConfig ? a.dockerConfig.slice(0, a.dockerConfig.lastIndexOf("/")) : undefined;
@@ -247,7 +264,7 @@ export function agentUnit(a: AgentUnitSpec): string {
         image: a.image,
         runFlags: [
             // Tasks' processes and cgroups are the host's: the agent must see both.
-            "--pid=host --privileged --cgroupns=host",
+            `--pid=host ${a.privileges === "capabilities" ? AGENT_CAPABILITIES : "--privileged"} --cgroupns=host`,
             "-v /sys/fs/cgroup:/sys/fs/cgroup",
             // Sandboxes are bind-mounted into task containers by the host's daemon: same path inside and out.
             `-v ${AGENT_WORK_DIR}:${AGENT_WORK_DIR}`,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { pinnedImage } from "../validate";
+import { absolutePath, pinnedImage } from "../validate";
+import { MASTER_COUNTS } from "./topology";
 
 /**
  * What a stack chooses for Mesos and Marathon (stack config key `microservice:mesos`), shared by the
@@ -56,7 +57,6 @@ export function durationSeconds(d: string): number {
 export const attributeName = z.string().regex(/^[a-z][a-z0-9_]*$/, "expected an attribute name of lowercase letters, digits and _");
 export const attributeValue = z.string().regex(/^[A-Za-z0-9._-]+$/, "expected an attribute value of letters, digits, . _ -");
 const port = z.number().int().min(1).max(65535);
-const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path");
 
 export const marathonSettingsSchema = z
     .object({
@@ -84,15 +84,38 @@ export const mesosSettingsSchema = z
         /** Attributes every agent gets (after the role's slavetype, before the host's own). */
         agentAttributes: z.record(attributeName, attributeValue).default({}),
         cgroups: z.enum(CGROUP_MODES, { message: `expected one of ${CGROUP_MODES.join(", ")}` }).default("v1"),
+        /**
+         * How the agent container gets its privileges: `privileged` (docker run --privileged, what real
+         * agents need), or `capabilities`: every capability but CAP_SYS_RESOURCE with seccomp, AppArmor and
+         * /proc/sys unconfined, for hosts that are themselves containers without CAP_SYS_RESOURCE in their
+         * bounding set (there --privileged fails: "unable to apply caps"); the local target's hosts are such.
+         */
+        agentPrivileges: z.enum(["privileged", "capabilities"], { message: "expected privileged or capabilities" }).default("privileged"),
         /** Host path of a Docker CLI mounted into the agent container (default: the image's own `docker`). */
-        agentDockerCli: absolutePath.optional(),
+        agentDockerCli: absolutePath("/usr/bin/docker").optional(),
         /** Docker config with the registry login that agents hand to `docker pull` (DockerEngine writes it), or false. */
-        agentDockerConfig: z.union([absolutePath, z.literal(false)]).default("/root/.docker/config.json"),
+        agentDockerConfig: z.union([absolutePath("/root/.docker/config.json"), z.literal(false)]).default("/root/.docker/config.json"),
         marathon: marathonSettingsSchema.prefault({}),
         /** Bound of each readiness wait (master health, leader, agent registration, Marathon /ping). */
         readinessTimeoutSeconds: z.number().int().min(5).max(3600).default(300),
     })
-    .strict();
+    .strict()
+    .superRefine((m, ctx) => {
+        for (const [path, message] of mesosTimeoutIssues(m)) ctx.addIssue({ code: "custom", path, message });
+    });
+
+/**
+ * Marathon must wait for a task at least as long as the agent waits for its executor to register
+ * (MesosCluster checks it too, once hosts exist; the stack schema refuses it first).
+ */
+export function mesosTimeoutIssues(m: { executorRegistrationTimeout?: string; marathon?: { taskLaunchTimeoutSeconds?: number } }): [(string | number)[], string][] {
+    const launch = m.marathon?.taskLaunchTimeoutSeconds;
+    const reg = m.executorRegistrationTimeout ?? "10mins";
+    if (launch === undefined || !mesosDuration.safeParse(reg).success) return [];
+    const registration = durationSeconds(reg);
+    if (launch >= registration) return [];
+    return [[["marathon", "taskLaunchTimeoutSeconds"], `expected at least mesos.executorRegistrationTimeout (${reg} = ${registration} s): Marathon would give up on tasks the agent still waits for`]];
+}
 
 /**
  * The Marathon password (top-level secret `microservice:marathonPassword`). It travels in a systemd
@@ -109,6 +132,13 @@ export type MesosSettings = z.output<typeof mesosSettingsSchema>;
 export type MesosSettingsInput = z.input<typeof mesosSettingsSchema>;
 
 const MESOS_ROLES = ["master", "agent", "marathon"];
+
+/** Masters run a replicated log with a majority quorum: 1, 3 or 5 (an even count survives no more failures). */
+export function mesosHostsIssues(hosts: readonly { name: string; roles: readonly string[] }[]): [(string | number)[], string][] {
+    const masters = hosts.filter((h) => h.roles.includes("master")).map((h) => h.name);
+    if (masters.length === 0 || (MASTER_COUNTS as readonly number[]).includes(masters.length)) return [];
+    return [[[], `expected an odd count of hosts with role master (1, 3 or 5; a majority must outlive a failure), found ${masters.length}: ${masters.join(", ")}`]];
+}
 
 /**
  * `images` has no default, so a stack whose hosts run Mesos must name them: `[path, message]` pairs

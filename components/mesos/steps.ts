@@ -96,7 +96,7 @@ export function agentOps(host: string, a: r.AgentSpec, cgroups: CgroupMode, moun
             AGENT_TAG,
         ),
         file(r.AGENT_IDENTITY, r.agentIdentity(a.ip, a.attributes), { mode: "0644" }),
-        unit(r.AGENT_UNIT, r.agentUnit({ image: a.image, dockerSocket: a.dockerSocket, dockerCli: a.dockerCli, dockerConfig: a.dockerConfig })),
+        unit(r.AGENT_UNIT, r.agentUnit({ image: a.image, dockerSocket: a.dockerSocket, dockerCli: a.dockerCli, dockerConfig: a.dockerConfig, privileges: a.privileges })),
         service(r.AGENT_UNIT, [AGENT_TAG]),
     ];
 }

@@ -19,7 +19,16 @@ export function sha256(text: string): string {
     return crypto.createHash("sha256").update(text).digest("hex");
 }
 
-/** Single-quote a string for bash. */
+/**
+ * Single-quote a string for bash: THE quoting helper of every script the stack renders. Any value
+ * that comes from config (or from another resource) and reaches shell code goes through it, at
+ * every level: a command string that is itself run by `bash -c` (exec's guard and command,
+ * waitFor's check) is q()'d as a whole by renderOp, and the values inside it were q()'d when it was
+ * built. Inside single quotes bash interprets nothing; a `'` in the value becomes `'\''`.
+ * Numbers are rendered by JavaScript (digits, `.`, `e`, `-`) and need no quoting. Values in files of
+ * other formats (systemd units, rsyslog, YAML) cannot be made safe by shell quoting: the stack
+ * schema restricts those (components/validate.ts), and tests/unit/security/injection.test.ts checks both.
+ */
 export function q(s: string): string {
     return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -44,6 +53,7 @@ function renderOp(op: Op): string {
         case "exec":
             return `ensure_exec ${q(op.description)} ${q(op.unless)} ${q(op.run)} ${q(op.tag ?? op.description)}`;
         case "waitFor":
+            if (!Number.isFinite(op.timeoutSeconds)) throw new Error(`waitFor ${JSON.stringify(op.description)}: expected a finite timeout, got ${op.timeoutSeconds}`);
             return `wait_for ${q(op.description)} ${Math.max(0, Math.floor(op.timeoutSeconds))} ${q(op.check)} ${q(op.message)}`;
         case "emit":
             return `{\n${op.command}\n} >&3`;

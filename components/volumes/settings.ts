@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostName } from "../validate";
+import { absolutePath, dataDirectory, hostName, systemDirectoryProblem } from "../validate";
 import { repeatedNames } from "./common";
 
 /**
@@ -14,7 +14,25 @@ export type VolumeBackend = (typeof VOLUME_BACKENDS)[number];
 export const ZFS_IMPLEMENTATIONS = ["auto", "kernel", "fuse"] as const;
 export const EBS_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1", "standard"] as const;
 
-const absPath = z.string().regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, "expected an absolute path like /var/lib/flocker/pool.img (no trailing slash)");
+/** The pool's file: a plain absolute path in a directory of its own (that directory is made 0700 root). */
+const vdevFile = absolutePath("/var/lib/flocker/pool.img").superRefine((p, ctx) => {
+    const dir = p.slice(0, p.lastIndexOf("/")) || "/";
+    const why = systemDirectoryProblem(dir);
+    if (why && /^\/[A-Za-z0-9._/-]*$/.test(p)) ctx.addIssue({ code: "custom", message: why.replace("expected a directory of its own", "expected a file in a directory of its own") });
+});
+
+/** Sizes are GiB rendered as whole MiB (quota bytes, EBS GiB): finite, from 128 MiB to 16 TiB (EBS gp3's largest). */
+export const MIN_VOLUME_GB = 0.125;
+export const MAX_VOLUME_GB = 16384;
+const sizeGb = z
+    .number({ message: "expected a size in GB" })
+    .positive("expected a size in GB greater than 0")
+    .superRefine((n, ctx) => {
+        if (n <= 0) return;
+        if (!Number.isFinite(n) || n > MAX_VOLUME_GB) ctx.addIssue({ code: "custom", message: `expected a size in GB of at most ${MAX_VOLUME_GB}` });
+        else if (n < MIN_VOLUME_GB) ctx.addIssue({ code: "custom", message: `expected a size in GB of at least ${MIN_VOLUME_GB} (128 MiB)` });
+        else if (!Number.isInteger(n * 1024)) ctx.addIssue({ code: "custom", message: "expected a whole number of MiB (sizeGb × 1024 a whole number, like 1.5)" });
+    });
 
 /** A dataset name: also a ZFS dataset component, a path segment and part of resource names. */
 export const datasetName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "expected a volume name of lowercase letters, digits and dashes, starting with a letter");
@@ -47,7 +65,7 @@ export const datasetSchema = z
     .object({
         name: datasetName,
         /** Quota of the ZFS dataset / size of the EBS volume. */
-        sizeGb: z.number({ message: "expected a size in GB" }).positive("expected a size in GB greater than 0"),
+        sizeGb,
         /** The agent the data should live on; changing it moves the data there. */
         primary: hostName,
         app: appHooksSchema.optional(),
@@ -58,8 +76,13 @@ export const poolSchema = z
     .object({
         name: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, "expected a pool name like flocker").default("flocker"),
         /** Size of the sparse file vdev (the original: a 10 GB file). */
-        vdevSizeGb: z.number({ message: "expected a size in GB" }).int("expected a whole number of GB").positive("expected a size in GB greater than 0").default(10),
-        vdevPath: absPath.default("/var/lib/flocker/pool.img"),
+        vdevSizeGb: z
+            .number({ message: "expected a size in GB" })
+            .int("expected a whole number of GB")
+            .positive("expected a size in GB greater than 0")
+            .max(65536, "expected a size in GB of at most 65536")
+            .default(10),
+        vdevPath: vdevFile.default("/var/lib/flocker/pool.img"),
     })
     .strict();
 
@@ -81,7 +104,7 @@ export const ebsSchema = z
         volumeType: z.enum(EBS_TYPES, { message: `expected one of ${EBS_TYPES.join(", ")}` }).default("gp3"),
         encrypted: z.boolean().default(true),
         /** KMS key ARN (default: the account's EBS key). */
-        kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:\S+$/, "expected a KMS key ARN").optional(),
+        kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9\/_-]+$/, "expected a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/<id>").optional(),
         iops: z.number().int().positive().optional(),
         throughput: z.number().int().positive().optional(),
         fsType: z.enum(["ext4", "xfs"], { message: "expected ext4 or xfs" }).default("ext4"),
@@ -94,7 +117,7 @@ export const volumeSettingsSchema = z
     .object({
         backend: z.enum(VOLUME_BACKENDS, { message: `expected one of ${VOLUME_BACKENDS.join(", ")}` }).default("zfs"),
         /** Datasets are mounted at <mountRoot>/<name> on their primary (Flocker's mount_root). */
-        mountRoot: absPath.default("/flocker"),
+        mountRoot: dataDirectory("/flocker").default("/flocker"),
         pool: poolSchema.prefault({}),
         zfs: zfsSchema.prefault({}),
         ebs: ebsSchema.prefault({}),
@@ -103,6 +126,16 @@ export const volumeSettingsSchema = z
     .strict()
     .superRefine((v, ctx) => {
         for (const [i, message] of repeatedNames(v.datasets)) ctx.addIssue({ code: "custom", path: ["datasets", i, "name"], message });
+        // Every dataset may end up on one agent (moves are free): that agent's pool must hold them all.
+        const sizes = v.datasets.filter((d) => typeof d.sizeGb === "number" && Number.isFinite(d.sizeGb));
+        const total = sizes.reduce((n, d) => n + d.sizeGb, 0);
+        if (v.backend === "zfs" && Number.isFinite(v.pool.vdevSizeGb) && v.pool.vdevSizeGb < total) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["pool", "vdevSizeGb"],
+                message: `expected at least the datasets' total size (${total} GB: ${sizes.map((d) => `${d.name} ${d.sizeGb}`).join(", ")})`,
+            });
+        }
     });
 
 export type VolumeSettingsInput = z.input<typeof volumeSettingsSchema>;

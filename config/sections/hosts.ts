@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Role } from "../../components/hosts/host";
 import { hostListIssues, hostSpecSchema, Issue } from "../../components/hosts/spec";
-import { cidr } from "../../components/validate";
+import { cidr, networkCidr } from "../../components/validate";
 import { cidrContains, cidrWithin, hostAddress, reservedIn } from "../../components/hosts/addresses";
 
 /**
@@ -24,7 +24,7 @@ export const hostSchema = hostSpecSchema;
 /** Containers (local) or VMs (vagrant) share this network, as the Vagrant VMs of the original did. */
 export const networkSchema = z
     .object({
-        subnet: cidr.default("10.0.15.0/24"),
+        subnet: networkCidr({ min: 8, max: 28, why: "it holds the hosts' addresses" }).default("10.0.15.0/24"),
         /** Docker network name (local target); default `microservice-<stack>`. */
         name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "expected a Docker network name").optional(),
     })
@@ -34,7 +34,7 @@ export const localSchema = z
     .object({
         /** The node image (systemd + sshd), built by scripts/docker-host.sh unless `build` is set. */
         nodeImage: imageRef.default("microservice/node:bookworm"),
-        /** Build the node image from images/node with @pulumi/docker instead (needs the base image locally or a registry). */
+        /** Build the node image from images/node with `docker build` instead (needs the base image locally or a registry). */
         build: z
             .object({
                 baseImage: imageRef.default("debian:bookworm"),
@@ -44,7 +44,13 @@ export const localSchema = z
             .strict()
             .optional(),
         /** The Docker engine that runs the hosts (default: the local one, DOCKER_HOST). */
-        dockerHost: z.string().regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "expected a Docker host URL like unix:///var/run/docker.sock or ssh://user@host").optional(),
+        dockerHost: z
+            .string()
+            .regex(
+                /^(unix:\/\/\/[A-Za-z0-9._\/-]+|npipe:\/\/[A-Za-z0-9._\/-]+|(tcp|ssh):\/\/([a-z_][a-z0-9_-]{0,31}@)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?)$/,
+                "expected a Docker host URL like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host (a host name, no options or shell characters)",
+            )
+            .optional(),
         /** Container names are `<prefix>-<host>`; default `microservice-<stack>`. */
         namePrefix: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, "expected a container name prefix of lowercase letters, digits, _ . -").optional(),
     })
@@ -70,12 +76,33 @@ export const vagrantSchema = z
         mgmt: machineSize(1024, 1).prefault({}),
         node: machineSize(2560, 2).prefault({}),
         /** Where the Vagrantfile and .vagrant/ live; default `.vagrant-stacks/<stack>`. */
-        dir: z.string().min(1).optional(),
+        dir: z
+            .string()
+            .regex(/^[A-Za-z0-9_.\/-]+$/, "expected a directory path of letters, digits and . _ - / (no spaces, quotes or shell characters: it reaches shell commands)")
+            .optional(),
     })
     .strict();
 
 const protocol = z.enum(["tcp", "udp", "icmp"], { message: "expected tcp, udp or icmp" });
-const portRule = z.object({ protocol, from: z.number().int().min(-1).max(65535), to: z.number().int().min(-1).max(65535) }).strict();
+/**
+ * A security group rule: tcp/udp a port range from..to (0-65535), icmp a type and code (-1: all).
+ * `from > to` or -1 for tcp/udp would be refused by AWS only once the VPC exists.
+ */
+const portRule = z
+    .object({ protocol, from: z.number().int().min(-1).max(65535), to: z.number().int().min(-1).max(65535) })
+    .strict()
+    .superRefine((r, ctx) => {
+        if (r.protocol === "icmp") {
+            for (const k of ["from", "to"] as const) {
+                if (r[k] > 255) ctx.addIssue({ code: "custom", path: [k], message: "expected an ICMP type/code from 0 to 255, or -1 for all" });
+            }
+            return;
+        }
+        for (const k of ["from", "to"] as const) {
+            if (r[k] < 0) ctx.addIssue({ code: "custom", path: [k], message: `expected a port from 0 to 65535 for ${r.protocol} (-1, all, only for icmp)` });
+        }
+        if (r.from > r.to) ctx.addIssue({ code: "custom", message: "expected from <= to (a port range)" });
+    });
 export type PortRule = z.output<typeof portRule>;
 
 /** Ports the platform uses between hosts (SPEC 3.5, plus swarm overlay and Mesos task ports). */
@@ -88,21 +115,24 @@ export const CLUSTER_PORTS: PortRule[] = [
     { protocol: "icmp", from: -1, to: -1 },
 ];
 
+/** AWS takes VPCs and subnets from /16 to /28. */
+const awsNetwork = networkCidr({ min: 16, max: 28, why: "what AWS allows for a VPC and its subnets" });
+
 export const awsSchema = z
     .object({
-        vpcCidr: cidr.default("10.0.0.0/16"),
+        vpcCidr: awsNetwork.default("10.0.0.0/16"),
         /** mgmt (the bastion) lives here, with a public address. */
-        mgmtSubnet: cidr.default("10.0.16.0/24"),
+        mgmtSubnet: awsNetwork.default("10.0.16.0/24"),
         /** The nodes live here, with no public address; they reach out through a NAT gateway. */
-        nodeSubnet: cidr.default("10.0.17.0/24"),
+        nodeSubnet: awsNetwork.default("10.0.17.0/24"),
         /** Default: the first available zone of the provider's region. */
         availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "expected an availability zone like us-east-1b").optional(),
-        /** Required: where SSH and the admin UIs may be reached from (no default: never the whole internet). */
-        adminCidr: cidr.optional(),
+        /** Required: where SSH and the admin UIs may be reached from (no default: never the whole internet; at most a /8, a warning above a /24). */
+        adminCidr: networkCidr().optional(),
         /** Admin UIs opened to adminCidr besides SSH: Mesos 5050, Marathon 8080, the nginx entry 9080. */
         adminPorts: z.array(port).default([5050, 8080, 9080]),
         /** Opened between hosts, from inside the VPC only. */
-        clusterPorts: z.array(portRule).default(CLUSTER_PORTS),
+        clusterPorts: z.array(portRule).min(1, "expected at least one rule (the hosts reach each other only through these)").default(CLUSTER_PORTS),
         instanceTypes: z
             .object({ mgmt: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "expected an instance type like t3.small").default("t3.small"), node: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "expected an instance type like t3.large").default("t3.large") })
             .strict()
@@ -112,7 +142,11 @@ export const awsSchema = z
         ami: z
             .object({
                 owner: z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id").default("099720109477"),
-                namePattern: z.string().min(1).default("ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*"),
+                /** An AMI name with wildcards (* ?): AWS's name characters only. */
+                namePattern: z
+                    .string()
+                    .regex(/^[A-Za-z0-9()\[\] .\/@_*?-]{1,128}$/, "expected an AMI name pattern of letters, digits, ( ) [ ] . / @ _ - and the wildcards * ?")
+                    .default("ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*"),
             })
             .strict()
             .prefault({}),
@@ -220,6 +254,9 @@ function awsIssues(a: z.output<typeof awsSchema>): Issue[] {
     const issues: Issue[] = [];
     if (a.adminCidr === undefined) issues.push([["aws", "adminCidr"], "required for target aws: the network SSH and the admin UIs may be reached from, like 203.0.113.0/24"]);
     else if (a.adminCidr.endsWith("/0")) issues.push([["aws", "adminCidr"], "expected your admin network, not the whole internet"]);
+    else if (adminPrefix(a.adminCidr) < 8) {
+        issues.push([["aws", "adminCidr"], `expected your admin network, at most a /8, not ${2 ** (32 - adminPrefix(a.adminCidr))} addresses of the internet`]);
+    }
     for (const key of ["mgmtSubnet", "nodeSubnet"] as const) {
         // The subnet may be a default, which the echo of the value given would show as "nothing".
         if (!cidrWithin(a.vpcCidr, a[key])) issues.push([["aws", key], `expected a subnet inside aws.vpcCidr ${a.vpcCidr} (it is ${a[key]})`]);
@@ -228,6 +265,15 @@ function awsIssues(a: z.output<typeof awsSchema>): Issue[] {
         issues.push([["aws", "nodeSubnet"], `expected a subnet that does not overlap aws.mgmtSubnet ${a.mgmtSubnet} (it is ${a.nodeSubnet})`]);
     }
     return issues;
+}
+
+const adminPrefix = (c: string) => Number(c.split("/")[1]);
+
+/** Legal but risky settings of the hosts layer (logged as warnings by loadStackConfig). */
+export function hostsWarnings(c: Pick<HostsConfigView, "target" | "aws">): string[] {
+    const a = c.aws.adminCidr;
+    if (c.target !== "aws" || a === undefined || adminPrefix(a) >= 24 || adminPrefix(a) < 8) return [];
+    return [`aws.adminCidr: ${a} opens SSH and the admin UIs to ${2 ** (32 - adminPrefix(a))} addresses; an admin network is expected to be a /24 or narrower`];
 }
 
 /** Which counts of a role a whole platform needs. */

@@ -1,30 +1,34 @@
 import { execFileSync } from "child_process";
 import { expect } from "chai";
 import { EngineStack, EngineSummary, exportWithSecrets, secretLeaves } from "./engine/engine";
+import { DoublesRegistry } from "./engine/doubles";
 
 /**
  * The local target (the default of `npm run up`) brought up, changed, refreshed and destroyed by the
- * real Pulumi engine: its hosts are containers on this machine, made by the stack itself. Mesos,
- * Marathon and the apps are left out here (their images cannot be had on this machine).
+ * real Pulumi engine: its hosts are containers on this machine, made by the stack itself. Mesos and
+ * Marathon run as the lab's test doubles (tests/lab/doubles: their images cannot be had here) under
+ * the stack's own units; the apps are left out (the next file's business).
  */
 const ID = Number(process.env.LAB_ID ?? 0);
 const PREFIX = `mseng${ID}`;
 const NET = `10.1.${ID}`;
 const HOSTS = [
     { name: "mgmt", roles: ["mgmt"], ip: `${NET}.10` },
-    { name: "node1", roles: ["zookeeper", "registry", "logServer"], ip: `${NET}.11`, zookeeperId: 1 },
-    { name: "node2", roles: ["zookeeper"], ip: `${NET}.12`, zookeeperId: 2 },
-    { name: "node3", roles: ["zookeeper"], ip: `${NET}.13`, zookeeperId: 3 },
+    { name: "node1", roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"], ip: `${NET}.11`, zookeeperId: 1, agentAttributes: { slavetype: "system" } },
+    { name: "node2", roles: ["zookeeper", "agent"], ip: `${NET}.12`, zookeeperId: 2, agentAttributes: { slavetype: "app" } },
+    { name: "node3", roles: ["zookeeper", "agent"], ip: `${NET}.13`, zookeeperId: 3, agentAttributes: { slavetype: "app" } },
 ];
-const CONFIG = {
+const doubles = new DoublesRegistry(`${NET}.1`, 15000 + ID);
+const config = (double: string) => ({
     target: "local",
     hosts: HOSTS,
     network: { subnet: `${NET}.0/24` },
     local: { namePrefix: PREFIX },
     mesh: { implementation: "overlay" },
-    docker: { bip: "172.31.0.1/24" },
+    docker: { bip: "172.31.0.1/24", insecureRegistries: [doubles.address] },
+    mesos: { images: { master: double, agent: double, marathon: double }, mirrorToRegistry: false, readinessTimeoutSeconds: 180, agentPrivileges: "capabilities" },
     apps: { enabled: false },
-};
+});
 
 function docker(...args: string[]): string {
     return execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
@@ -52,7 +56,8 @@ describe("engine: the local stack through the real Pulumi engine", function () {
 
     before(async function () {
         this.timeout(1_200_000);
-        s = await EngineStack.create(`engine${ID}`, CONFIG);
+        await doubles.start();
+        s = await EngineStack.create(`engine${ID}`, config(doubles.pushDouble()));
     });
 
     after(async function () {
@@ -62,6 +67,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
             if (leftovers().length) await s.destroy().catch((e) => console.log(`    destroy after the tests failed: ${e}`));
             s.dispose();
         }
+        doubles.stop();
     });
 
     it("preview of a new stack lists every resource and creates nothing", async function () {
@@ -101,7 +107,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
 
     it("one Docker daemon setting changed: the preview shows only the Docker engine steps, up applies it", async function () {
         this.timeout(1_200_000);
-        await s.setConfig("docker", { bip: "172.31.1.1/24" });
+        await s.setConfig("docker", { bip: "172.31.1.1/24", insecureRegistries: [doubles.address] });
         const p = await s.preview();
         const names = changed(p);
         expect(names.length, "changed resources").to.be.greaterThan(0);

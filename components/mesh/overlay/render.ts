@@ -31,7 +31,7 @@ export function managerInitOps(ip: string): Op[] {
             `[ "$(docker info -f '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null)" = "active true" ]`,
             // A host that was a worker of another swarm (the manager moved) leaves it first.
             `if [ "$(${STATE})" != inactive ]; then docker swarm leave --force >/dev/null; fi\n` +
-                `docker swarm init --advertise-addr ${ip} --listen-addr ${ip}:${SWARM_PORT} >/dev/null`,
+                `docker swarm init --advertise-addr ${q(ip)} --listen-addr ${q(`${ip}:${SWARM_PORT}`)} >/dev/null`,
             "swarm",
         ),
         waitFor("swarm control plane", `[ "$(docker info -f '{{.Swarm.ControlAvailable}}')" = true ]`, 60, "docker swarm init did not make this host a manager"),
@@ -49,13 +49,13 @@ export function networkOps(s: OverlaySettings): Op[] {
         exec(
             `overlay network ${s.name} (${s.subnet})`,
             `docker network inspect ${q(s.name)} >/dev/null 2>&1`,
-            `docker network create -d overlay --attachable --subnet ${s.subnet} ${q(s.name)} >/dev/null`,
+            `docker network create -d overlay --attachable --subnet ${q(s.subnet)} ${q(s.name)} >/dev/null`,
             "network",
         ),
         exec(
             `network ${s.name} is an attachable overlay on ${s.subnet}`,
             `[ "$(docker network inspect -f '{{.Driver}} {{.Attachable}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' ${q(s.name)})" = ${q(shape)} ]`,
-            `echo "network ${s.name} exists but is not '${shape}': detach its containers and remove it (docker network rm ${s.name}), or choose another name" >&2; exit 1`,
+            `echo ${q(`network ${s.name} exists but is not "${shape}": detach its containers and remove it (docker network rm ${s.name}), or choose another name`)} >&2; exit 1`,
         ),
     ];
 }
@@ -101,7 +101,7 @@ export function nodeRemoveScript(ip: string): string {
         `if [ "$(docker info -f '{{.Swarm.ControlAvailable}}' 2>/dev/null)" != true ]; then echo "swarm: not a manager here, nothing to remove"; exit 0; fi`,
         `self=$(docker info -f '{{.Swarm.NodeID}}')`,
         `for id in $(docker node ls -q); do`,
-        `  if [ "$id" != "$self" ] && [ "$(docker node inspect -f '{{.Status.Addr}}' "$id")" = ${q(ip)} ]; then docker node rm --force "$id" >/dev/null && echo "swarm: removed node $id (${ip})"; fi`,
+        `  if [ "$id" != "$self" ] && [ "$(docker node inspect -f '{{.Status.Addr}}' "$id")" = ${q(ip)} ]; then docker node rm --force "$id" >/dev/null && echo "swarm: removed node $id" ${q(`(${ip})`)}; fi`,
         `done`,
     ].join("\n");
 }

@@ -50,7 +50,8 @@ export function installOps(s: WeaveSettings): Op[] {
                 `tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT`,
                 `curl -fsSL --retry 3 --max-time 120 -o "$tmp" ${q(s.scriptUrl)}`,
                 `got=$(sha256sum "$tmp" | cut -d' ' -f1)`,
-                `if [ "$got" != ${q(s.scriptSha256)} ]; then echo "weave script from ${s.scriptUrl}: sha256 $got, expected ${s.scriptSha256}: not installed" >&2; exit 1; fi`,
+                // Config values only ever single-quoted (q): the URL reaches a root shell on every host.
+                `if [ "$got" != ${q(s.scriptSha256)} ]; then echo ${q(`weave script from ${s.scriptUrl}: sha256`)} "$got," ${q(`expected ${s.scriptSha256}: not installed`)} >&2; exit 1; fi`,
                 `install -m 0755 "$tmp" ${WEAVE_BIN}`,
             ].join("\n"),
             "weave-script",
@@ -132,7 +133,7 @@ export function peersOps(peers: readonly string[], consensus: number): Op[] {
             "weave peers match the config",
             // Before the first start there is nothing to connect: launch reads the file.
             `! systemctl is-active --quiet ${WEAVE_UNIT} || [ "$(${WEAVE_BIN} status targets 2>/dev/null | sort | xargs)" = ${q(sorted)} ]`,
-            `${WEAVE_BIN} connect --replace ${peers.join(" ")}`,
+            `${WEAVE_BIN} connect --replace ${peers.map(q).join(" ")}`,
             "weave-peers",
         ),
     ];
@@ -208,8 +209,8 @@ export function leaveScript(): string {
  */
 export function reclaimScript(nickname: string, ip: string): string {
     return [
-        `if ! command -v weave >/dev/null 2>&1 || ! weave status >/dev/null 2>&1; then echo "weave is not running here: nothing to reclaim for ${nickname}"; exit 0; fi`,
-        `weave forget ${ip} >/dev/null 2>&1 || true`,
-        `if weave status ipam 2>/dev/null | grep -F ${q(`(${nickname})`)} | grep -q unreachable; then weave rmpeer ${nickname}; echo "weave: reclaimed the address space of ${nickname}"; else echo "weave: ${nickname} left cleanly"; fi`,
+        `if ! command -v weave >/dev/null 2>&1 || ! weave status >/dev/null 2>&1; then echo ${q(`weave is not running here: nothing to reclaim for ${nickname}`)}; exit 0; fi`,
+        `weave forget ${q(ip)} >/dev/null 2>&1 || true`,
+        `if weave status ipam 2>/dev/null | grep -F ${q(`(${nickname})`)} | grep -q unreachable; then weave rmpeer ${q(nickname)}; echo ${q(`weave: reclaimed the address space of ${nickname}`)}; else echo ${q(`weave: ${nickname} left cleanly`)}; fi`,
     ].join("\n");
 }

@@ -250,7 +250,10 @@ export function hookOps(datasets: readonly AppHookSpec[], marathon: MarathonAcce
 
 /** Quota in bytes: sizes are GiB, as Flocker's `maximum_size` (1 GB = 1073741824). */
 export function quotaBytes(sizeGb: number): number {
-    return Math.round(sizeGb * 1024 ** 3);
+    // A whole number of MiB (the schema's rule): never Infinity, NaN, 0 (= no quota) or a fraction of a byte.
+    const mib = sizeGb * 1024;
+    if (!Number.isFinite(mib) || !Number.isInteger(mib) || mib < 1) throw new Error(`volume size: expected a whole number of MiB, got ${sizeGb} GB`);
+    return mib * 1024 * 1024;
 }
 
 /**
@@ -261,7 +264,7 @@ export function quotaBytes(sizeGb: number): number {
 export function datasetOps(name: string, sizeGb: number): Op[] {
     const quota = quotaBytes(sizeGb);
     return [
-        exec(`volume ${name} is primary here`, `${PATHS.tool} is-placed ${name} ${quota}`, `${PATHS.tool} place ${name} ${quota}`),
-        emit(`cat ${PATHS.state}/${name}.last-move 2>/dev/null || true`),
+        exec(`volume ${name} is primary here`, `${PATHS.tool} is-placed ${q(name)} ${quota}`, `${PATHS.tool} place ${q(name)} ${quota}`),
+        emit(`cat ${q(`${PATHS.state}/${name}.last-move`)} 2>/dev/null || true`),
     ];
 }

@@ -43,7 +43,7 @@ describe("Docker scripts (golden)", () => {
         expect(s).to.match(new RegExp(`<<'__EOF_[0-9a-f]+__'\\n${PASSWORD}\\n__EOF`));
         expect(s).to.match(/htpasswd -iBc \/etc\/docker\/registry\/htpasswd.new \S+microservice\S+ <\/etc\/docker\/registry\/password/);
         expect(s).to.contain("ensure_service 'docker-registry' 1 'registry-config' 'registry-tls' 'registry-htpasswd'");
-        expect(s).to.contain("--cacert /etc/docker/registry/tls/ca.pem https://10.0.15.11:5000/v2/)\" = 401 ]");
+        expect(s).to.contain("--cacert /etc/docker/registry/tls/ca.pem '\\''https://10.0.15.11:5000/v2/'\\'')\" = 401 ]");
         expectGolden(__dirname, "registry.sh", stepBody(s));
     });
 
@@ -80,7 +80,7 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
         expect(await valueOf(registry.address)).to.equal("10.0.15.11:5000");
         expect(await valueOf(registry.caCert)).to.equal(PEM.ca);
         await settle();
-        const names = mocks.byType("command:remote:Command").map((r) => r.name).filter((n) => !n.endsWith("-ready"));
+        const names = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").map((r) => r.name).filter((n) => !n.endsWith("-ready"));
         expect(names).to.have.members([
             "pki-mgmt-ca",
             "registry-node1-registry-packages", "registry-tls-node1-tls-key", "registry-tls-mgmt-tls-sign", "registry-node1-registry", "registry-node1-registry-gc",

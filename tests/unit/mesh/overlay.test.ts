@@ -11,11 +11,11 @@ import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
 
 const TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx";
-const snapshot = () => Object.fromEntries(mocks.byType("command:remote:Command").map((r) => [r.name, JSON.stringify(r.inputs)]));
+const snapshot = () => Object.fromEntries(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").map((r) => [r.name, JSON.stringify(r.inputs)]));
 
 /** The manager's token step prints the token before its result line, as on a host. */
 function tokenOnStdout(): void {
-    mocks.onResource("command:remote:Command", (args) =>
+    mocks.onResource("pulumi-nodejs:dynamic/exec:RemoteCommand", (args) =>
         args.name.endsWith("-swarm-token") ? { stdout: `${TOKEN}\nSTEP ${args.name}: changed (mock)`, stderr: "" } : undefined,
     );
 }
@@ -30,7 +30,7 @@ describe("OverlayMesh renderers", () => {
         // The step's own part (the shared prelude is provision's golden).
         const script = renderScript("node1", "overlay-network", ops);
         expectGolden(__dirname, "overlay-network.sh", script.slice(script.indexOf("__step=")));
-        expect(JSON.stringify(ops)).to.contain("docker network create -d overlay --attachable --subnet 10.2.0.0/16 'mesh'");
+        expect(JSON.stringify(ops)).to.contain("docker network create -d overlay --attachable --subnet '10.2.0.0/16' 'mesh'");
     });
 
     it("joins through Docker's API with the token in a 0600 file: never on a command line", () => {
@@ -68,14 +68,14 @@ describe("OverlayMesh (mocks)", () => {
         expect(chooseManager(hosts, s).name).to.equal("node1");
         expect(chooseManager(hosts, { ...s, manager: "mgmt" }).name).to.equal("mgmt");
         expect(chooseManager([hosts[2], hosts[3]], s).name).to.equal("node2");
-        expect(() => mesh(hosts, { manager: "nodeX" })).to.throw(/OverlayMesh "mesh": settings.manager: expected one of the hosts \(mgmt, node1, node2, node3\), got "nodeX"/);
+        expect(() => mesh(hosts, { manager: "node9" })).to.throw(/OverlayMesh "mesh": settings.manager: expected one of the hosts \(mgmt, node1, node2, node3\), got "node9"/);
     });
 
     it("inits the swarm and the network on the manager; every other host joins with the token, in secret steps", async () => {
         tokenOnStdout();
         const m = mesh(labLayout());
         await settle();
-        const names = mocks.byType("command:remote:Command").filter((r) => typeof r.inputs.stdin === "string").map((r) => r.name);
+        const names = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => typeof r.inputs.stdin === "string").map((r) => r.name);
         expect(names.sort()).to.deep.equal([
             "mesh-mgmt-swarm-join",
             "mesh-node1-overlay-network",
@@ -84,7 +84,7 @@ describe("OverlayMesh (mocks)", () => {
             "mesh-node2-swarm-join",
             "mesh-node3-swarm-join",
         ]);
-        expect(mocks.named("mesh-node1-swarm-init").inputs.stdin).to.contain("docker swarm init --advertise-addr 10.0.15.11 --listen-addr 10.0.15.11:2377");
+        expect(mocks.named("mesh-node1-swarm-init").inputs.stdin).to.contain("docker swarm init --advertise-addr '\\''10.0.15.11'\\'' --listen-addr '\\''10.0.15.11:2377'\\''");
         expect(mocks.named("mesh-node1-swarm-token").secretInputs).to.include("stdin");
         expect(mocks.named("mesh-node1-swarm-token").inputs.logging).to.equal("none");
         for (const w of ["mgmt", "node2", "node3"]) {
@@ -147,6 +147,6 @@ describe("OverlayMesh (mocks)", () => {
     it("rejects a bad subnet or network name before creating anything", () => {
         expect(() => mesh(labLayout(), { subnet: "10.2.0.0" })).to.throw(/settings.subnet: expected an IPv4 CIDR like 10.0.15.0\/24, got "10.2.0.0"/);
         expect(() => mesh(labLayout(), { name: "Bad Name" })).to.throw(/settings.name: expected a Docker network name/);
-        expect(mocks.byType("command:remote:Command").filter((r) => r.name.startsWith("mesh-"))).to.have.length(0);
+        expect(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => r.name.startsWith("mesh-"))).to.have.length(0);
     });
 });

@@ -53,7 +53,7 @@ describe("WeaveMesh renderers", () => {
         expect(render.peersOf("mgmt", all)).to.deep.equal(["10.0.15.11", "10.0.15.12"]);
         const ops = render.peersOps(["10.0.15.12", "10.0.15.10"], 3);
         const connect = execOp(ops, "weave peers");
-        expect(connect.run).to.equal("/usr/local/bin/weave connect --replace 10.0.15.12 10.0.15.10");
+        expect(connect.run).to.equal("/usr/local/bin/weave connect --replace '10.0.15.12' '10.0.15.10'");
         expect(connect.unless).to.contain("! systemctl is-active --quiet weave.service ||");
         expect(connect.unless).to.contain("'10.0.15.10 10.0.15.12'");
         expect(ops.some((o) => o.kind === "service")).to.equal(false);
@@ -125,8 +125,8 @@ describe("WeaveMesh renderers", () => {
         expect(leave.indexOf("curl -fsS -X DELETE http://127.0.0.1:6784/peer")).to.be.lessThan(leave.indexOf("systemctl disable --now weave.service"));
         expect(leave).to.contain("rm -rf /etc/weave ");
         const reclaim = render.reclaimScript("node3", "10.0.15.13");
-        expect(reclaim).to.contain("weave forget 10.0.15.13");
-        expect(reclaim).to.contain("grep -F '(node3)' | grep -q unreachable; then weave rmpeer node3");
+        expect(reclaim).to.contain("weave forget '10.0.15.13'");
+        expect(reclaim).to.contain("grep -F '(node3)' | grep -q unreachable; then weave rmpeer 'node3'");
         // Both tolerate a host where weave is gone already (destroy order, second run).
         for (const script of [leave, reclaim]) expect(spawnSync("bash", ["-n", "-c", script]).status).to.equal(0);
     });

@@ -177,7 +177,7 @@ describe("MesosCluster", () => {
         const fails = (a: any, re: RegExp) => {
             mocks.reset();
             expect(() => new MesosCluster("bad", a)).to.throw(re);
-            expect(mocks.resources.filter((r) => r.type.startsWith("command:"))).to.have.length(0);
+            expect(mocks.resources.filter((r) => /^(command:|pulumi-nodejs:dynamic\/exec:)/.test(r.type))).to.have.length(0);
         };
 
         it("rejects an even or zero master count", () => {

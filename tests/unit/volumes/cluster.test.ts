@@ -13,11 +13,11 @@ const PUBLIC = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPUBLIC microservice-volumes
 
 /** Remote steps answer like real ones: the replication step prints the host key first. */
 function hostKeysOnStdout(): void {
-    mocks.onResource("command:remote:Command", (args) => {
+    mocks.onResource("pulumi-nodejs:dynamic/exec:RemoteCommand", (args) => {
         const hostKey = args.name.endsWith("-replication") ? `ssh-ed25519 AAAAhostkey-${args.name} root@x\n` : "";
         return { stdout: `${hostKey}STEP ${args.name}: changed (mock)`, stderr: "" };
     });
-    mocks.onResource("command:local:Command", () => ({ stdout: `${PRIVATE}${PUBLIC}\n`, stderr: "" }));
+    mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", () => ({ stdout: `${PRIVATE}${PUBLIC}\n`, stderr: "" }));
 }
 
 const datasets = (mongo = "node2", size = 1): FlockerZfsClusterArgs["datasets"] => [
@@ -30,7 +30,7 @@ function cluster(extra: Partial<FlockerZfsClusterArgs> = {}, hosts: Host[] = lab
 }
 
 /** Every command by name with its inputs, to compare two evaluations of the program. */
-const snapshot = () => Object.fromEntries(mocks.resources.filter((r) => r.type.startsWith("command:")).map((r) => [r.name, JSON.stringify(r.inputs)]));
+const snapshot = () => Object.fromEntries(mocks.resources.filter((r) => /^(command:|pulumi-nodejs:dynamic\/exec:)/.test(r.type)).map((r) => [r.name, JSON.stringify(r.inputs)]));
 
 function diff(before: Record<string, string>, after: Record<string, string>) {
     return {
@@ -46,7 +46,7 @@ describe("FlockerZfsCluster (mocks)", () => {
     it("sets up every agent (zfs, replication, peers, hooks, in order) and places each dataset on its primary after all agents", async () => {
         const c = cluster();
         await settle();
-        const names = mocks.byType("command:remote:Command").map((r) => r.name).filter((n) => n.startsWith("volumes-"));
+        const names = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").map((r) => r.name).filter((n) => n.startsWith("volumes-"));
         for (const h of ["node1", "node2", "node3"]) {
             expect(names).to.include.members(["zfs", "replication", "peers", "hooks"].map((s) => `volumes-${h}-${s}`));
             expect(runsAfter(`volumes-${h}-replication`, `volumes-${h}-zfs`)).to.equal(true);
@@ -55,7 +55,7 @@ describe("FlockerZfsCluster (mocks)", () => {
         expect(names.filter((n) => n.startsWith("volumes-mgmt"))).to.deep.equal([]); // not an agent
         expect(names).to.include.members(["volumes-node2-dataset-mongo", "volumes-node3-dataset-cache"]);
         for (const h of ["node1", "node2", "node3"]) expect(runsAfter("volumes-node2-dataset-mongo", `volumes-${h}-hooks`)).to.equal(true);
-        expect(mocks.named("volumes-node2-dataset-mongo").inputs.stdin).to.contain("flocker-volume place mongo 1073741824");
+        expect(mocks.named("volumes-node2-dataset-mongo").inputs.stdin).to.contain("flocker-volume place '\\''mongo'\\'' 1073741824");
         expect(c.ready).to.have.length(5);
     });
 
@@ -70,7 +70,7 @@ describe("FlockerZfsCluster (mocks)", () => {
     it("generates the replication key once, locally, as a secret; its private half is only in secret peers steps", async () => {
         cluster();
         await settle();
-        const [gen] = mocks.byType("command:local:Command");
+        const [gen] = mocks.byType("pulumi-nodejs:dynamic/exec:LocalCommand");
         expect(gen.name).to.equal("volumes-replication-key");
         expect(gen.inputs.create).to.contain("ssh-keygen -q -t ed25519");
         expect(gen.inputs.logging).to.equal("none");
@@ -90,7 +90,7 @@ describe("FlockerZfsCluster (mocks)", () => {
     it("takes a key the caller brings (no local command then)", async () => {
         cluster({ replicationKey: { privateKey: pulumi.secret(PRIVATE), publicKey: PUBLIC } });
         await settle();
-        expect(mocks.byType("command:local:Command")).to.have.length(0);
+        expect(mocks.byType("pulumi-nodejs:dynamic/exec:LocalCommand")).to.have.length(0);
         expect(mocks.named("volumes-node1-peers").secretInputs).to.include("stdin");
     });
 
@@ -171,6 +171,6 @@ describe("FlockerZfsCluster (mocks)", () => {
         expect(() => cluster({ zfs: { implementation: "zfs-dkms" as any } }, hosts)).to.throw(/zfs.implementation: expected one of auto, kernel, fuse, got "zfs-dkms"/);
         expect(() => cluster({}, [...hosts, fakeHost("node2", "10.0.15.99")])).to.throw(/hosts\[4\].name: host name "node2" appears twice/);
         await settle();
-        expect(mocks.resources.filter((r) => r.type.startsWith("command:") && r.name.startsWith("volumes"))).to.deep.equal([]);
+        expect(mocks.resources.filter((r) => /^(command:|pulumi-nodejs:dynamic\/exec:)/.test(r.type) && r.name.startsWith("volumes"))).to.deep.equal([]);
     });
 });

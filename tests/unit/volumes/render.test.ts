@@ -88,9 +88,9 @@ describe("volume renderers (golden)", () => {
 
     it("dataset step: one guarded placement with the size in bytes (GiB, as Flocker's maximum_size), then the last move's report", () => {
         expect(stepBody(renderScript("node3", "dataset-mongo", r.datasetOps("mongo", 1)))).to.equal(
-            "ensure_exec 'volume mongo is primary here' '/usr/local/sbin/flocker-volume is-placed mongo 1073741824' " +
-                "'/usr/local/sbin/flocker-volume place mongo 1073741824' 'volume mongo is primary here'\n" +
-                "{\ncat /var/lib/microservice/volumes/mongo.last-move 2>/dev/null || true\n} >&3\n",
+            "ensure_exec 'volume mongo is primary here' '/usr/local/sbin/flocker-volume is-placed '\\''mongo'\\'' 1073741824' " +
+                "'/usr/local/sbin/flocker-volume place '\\''mongo'\\'' 1073741824' 'volume mongo is primary here'\n" +
+                "{\ncat '/var/lib/microservice/volumes/mongo.last-move' 2>/dev/null || true\n} >&3\n",
         );
         expect(r.quotaBytes(0.5)).to.equal(536870912);
     });

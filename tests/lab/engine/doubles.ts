@@ -1,0 +1,77 @@
+/**
+ * The lab's Mesos/Marathon test doubles (tests/lab/doubles), delivered the way real images are: built
+ * here, pushed to a plain-HTTP registry that the lab runs on this machine (Debian's docker-registry,
+ * listening on the lab network's gateway), and pinned by digest in the stack config. The stack's hosts
+ * reach it as an extra insecure registry (docker.insecureRegistries). Never a default of the stack.
+ */
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "./engine";
+
+const DOUBLES = path.join(ROOT, "tests/lab/doubles");
+const BASE = process.env.LAB_DOUBLE_BASE ?? "microservice/debian-minbase:bookworm";
+
+export class DoublesRegistry {
+    private proc?: ChildProcess;
+    readonly dir: string;
+
+    constructor(
+        readonly gateway: string,
+        readonly port: number,
+    ) {
+        this.dir = `/tmp/mslab-doubles-${port}`;
+    }
+
+    /** Where the stack's hosts pull from. */
+    get address(): string {
+        return `${this.gateway}:${this.port}`;
+    }
+
+    async start(): Promise<void> {
+        if (!fs.existsSync("/usr/bin/docker-registry")) throw new Error("the lab needs Debian's docker-registry on this machine (apt-get install docker-registry; .ci/run does)");
+        fs.mkdirSync(path.join(this.dir, "data"), { recursive: true });
+        const config = [
+            "version: 0.1",
+            "storage:",
+            `  filesystem: { rootdirectory: ${this.dir}/data }`,
+            "http:",
+            `  addr: 0.0.0.0:${this.port}`,
+            "",
+        ].join("\n");
+        fs.writeFileSync(path.join(this.dir, "config.yml"), config);
+        const out = fs.openSync(path.join(this.dir, "registry.log"), "a");
+        this.proc = spawn("/usr/bin/docker-registry", ["serve", path.join(this.dir, "config.yml")], { stdio: ["ignore", out, out], detached: true });
+        this.proc.unref();
+        for (let i = 0; i < 100; i++) {
+            try {
+                execFileSync("curl", ["-fsS", "-o", "/dev/null", `http://127.0.0.1:${this.port}/v2/`], { stdio: "ignore" });
+                return;
+            } catch {
+                await new Promise((r) => setTimeout(r, 100));
+            }
+        }
+        throw new Error(`the doubles' registry did not answer on 127.0.0.1:${this.port} (see ${this.dir}/registry.log)`);
+    }
+
+    /** Builds the double image and pushes it; returns its reference by digest as the hosts see it. */
+    pushDouble(): string {
+        const local = `127.0.0.1:${this.port}/doubles/mesos:lab`;
+        execFileSync("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${BASE}`, "-t", local, DOUBLES], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+        const push = execFileSync("docker", ["push", local], { stdio: ["ignore", "pipe", "inherit"] }).toString();
+        const digest = /digest: (sha256:[0-9a-f]{64})/.exec(push)?.[1];
+        if (!digest) throw new Error(`no digest in docker push's output: ${push}`);
+        return `${this.address}/doubles/mesos:lab@${digest}`;
+    }
+
+    stop(): void {
+        if (this.proc?.pid) {
+            try {
+                process.kill(this.proc.pid);
+            } catch {
+                /* gone */
+            }
+        }
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
