@@ -1,8 +1,11 @@
-// Public API of the component library. Other stacks import from here.
+// Public API of the component library (`microservice-platform`). Other stacks import from here.
+// It loads no optional dependency: AwsHosts and FlockerEbsVolumes (@pulumi/aws) are in ./aws.ts
+// (`microservice-platform/aws`), VagrantHosts (@pulumi/vagrant-shim, @pulumi/command) in ./vagrant.ts
+// (`microservice-platform/vagrant`), and mocks for unit tests in ./testing.ts (`microservice-platform/testing`).
 export * from "./contracts";
 export * from "./hosts/host";
 export {
-    LocalHosts, LocalHostsArgs, VagrantHosts, VagrantHostsArgs, AwsHosts, AwsHostsArgs, ExistingHosts, ExistingHostsArgs,
+    LocalHosts, LocalHostsArgs, ExistingHosts, ExistingHostsArgs,
     StackSshKey, StackSshKeyArgs, waitForSsh, hostSpecSchema, hostListSchema, HostSpec, HostSpecInput, toHost, sshCommand,
 } from "./hosts";
 export * as provision from "./provision";
@@ -14,7 +17,7 @@ export {
     meshSettingsSchema, MeshSettings, MeshSettingsInput, WeaveSettingsInput, OverlaySettingsInput,
 } from "./mesh";
 export {
-    FlockerZfsCluster, FlockerZfsClusterArgs, FlockerEbsVolumes, FlockerEbsVolumesArgs, volumeAppSettings, VolumeAppSettings,
+    FlockerZfsCluster, FlockerZfsClusterArgs, volumeAppSettings, VolumeAppSettings,
     volumeSettingsSchema, VolumeSettings, VolumeSettingsInput,
 } from "./volumes";
 export {

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/schema";
 import { SchedulerEndpoint, VolumeRef } from "../components/contracts";
 import { Host, hostsWithRole } from "../components/hosts/host";
-import { FlockerEbsVolumes, FlockerZfsCluster } from "../components/volumes";
+import { FlockerZfsCluster } from "../components/volumes";
+import { FlockerEbsVolumes } from "../components/volumes/ebs/volumes";
 
 /** What the volumes need from earlier layers (all optional: a stack without Marathon apps needs none). */
 export interface VolumesPlatform {

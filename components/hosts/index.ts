@@ -1,8 +1,8 @@
 // The host targets: each makes the same Host shape (./host.ts), so no component knows where its
-// hosts come from.
+// hosts come from. VagrantHosts (./vagrant/hosts, @pulumi/vagrant-shim) and AwsHosts (./aws/hosts,
+// @pulumi/aws) are not re-exported here: their dependencies load only where they are imported
+// (the package entries microservice-platform/vagrant and microservice-platform/aws).
 export { LocalHosts, LocalHostsArgs } from "./local/hosts";
-export { VagrantHosts, VagrantHostsArgs } from "./vagrant/hosts";
-export { AwsHosts, AwsHostsArgs } from "./aws/hosts";
 export { ExistingHosts, ExistingHostsArgs } from "./existing/hosts";
 export { StackSshKey, StackSshKeyArgs } from "./ssh-key";
 export { waitForSsh, readyScript } from "./ready";

@@ -22,6 +22,17 @@ export const MASTER_WORK_DIR = "/var/lib/mesos/master";
 export const AGENT_WORK_DIR = "/var/lib/mesos/agent";
 /** Mesos' runtime dir (container pids, boot id): bind-mounted so it survives an agent container restart. */
 export const AGENT_RUNTIME_DIR = "/var/run/mesos";
+/**
+ * The same directory by its canonical path (/var/run is a symlink to /run, a tmpfs that a reboot
+ * empties, as Mesos expects of its runtime dir): systemd-tmpfiles re-creates it at every boot.
+ */
+export const AGENT_RUNTIME_DIR_CANONICAL = "/run/mesos";
+/** The tmpfiles.d file that declares AGENT_RUNTIME_DIR_CANONICAL. */
+export const AGENT_RUNTIME_TMPFILES = "/etc/tmpfiles.d/microservice-mesos-agent.conf";
+/** The comment at the top of AGENT_RUNTIME_TMPFILES. */
+export const AGENT_RUNTIME_TMPFILES_COMMENT =
+    "Managed by the stack (MesosCluster): local changes are overwritten.\n" +
+    `The Mesos agent's runtime dir (MESOS_RUNTIME_DIR=${AGENT_RUNTIME_DIR}), re-created empty at every boot.`;
 export const MASTER_UNIT = "mesos-master.service";
 export const AGENT_UNIT = "mesos-agent.service";
 export const MARATHON_UNIT = "marathon.service";

@@ -1,4 +1,4 @@
-import { Op, directory, exec, file, packages, q, service, unit, waitFor } from "../provision";
+import { Op, directory, exec, file, packages, q, runtimeDirectory, service, unit, waitFor } from "../provision";
 import * as r from "./render";
 import { MirroredImage } from "./images";
 import { CgroupMode } from "./settings";
@@ -82,7 +82,8 @@ export function agentOps(host: string, a: r.AgentSpec, cgroups: CgroupMode, moun
         packages("curl", "jq"),
         directory(r.MESOS_ETC, { mode: "0755" }),
         directory(r.AGENT_WORK_DIR, { mode: "0755" }),
-        directory(r.AGENT_RUNTIME_DIR, { mode: "0755" }),
+        // Under /run (a tmpfs): the host re-creates it at boot, so a reboot is no change for this step.
+        ...runtimeDirectory(r.AGENT_RUNTIME_DIR_CANONICAL, { conf: r.AGENT_RUNTIME_TMPFILES, mode: "0755", comment: r.AGENT_RUNTIME_TMPFILES_COMMENT }),
         containerRun(),
         ...cgroupOps(host, cgroups, mounts),
         file(r.AGENT_ENV, r.agentEnv(a), { mode: "0644", tag: AGENT_TAG }),

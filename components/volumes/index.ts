@@ -4,5 +4,5 @@ export * as zfsRender from "./zfs/render";
 export { volumeAppSettings, VolumeAppSettings } from "./app";
 export { volumeRef } from "./common";
 export * from "./settings";
-export { FlockerEbsVolumes, FlockerEbsVolumesArgs } from "./ebs/volumes";
+// FlockerEbsVolumes (./ebs/volumes) needs @pulumi/aws: it is exported by microservice-platform/aws only.
 export * as ebsRender from "./ebs/render";

@@ -1,5 +1,5 @@
 import { DockerParameter } from "../../contracts";
-import { Op, emit, exec, file, q, waitFor } from "../../provision";
+import { Op, directory, emit, exec, file, q, waitFor } from "../../provision";
 import { OverlaySettings } from "../settings";
 
 /**
@@ -9,7 +9,13 @@ import { OverlaySettings } from "../settings";
  */
 
 export const SWARM_PORT = 2377;
-const JOIN_FILE = "/run/microservice/mesh/swarm-join.json";
+/**
+ * The join request (it holds the token: mode 0600, in a 0700 directory). Persistent, not under /run:
+ * a reboot must not make the next run rewrite it and report a change. Whether the host has joined
+ * is read from Docker itself, never from this file; the leave script deletes it.
+ */
+export const JOIN_DIR = "/var/lib/microservice/mesh";
+export const JOIN_FILE = `${JOIN_DIR}/swarm-join.json`;
 const STATE = `docker info -f '{{.Swarm.LocalNodeState}}' 2>/dev/null`;
 
 /**
@@ -71,7 +77,7 @@ export function workerJoinOps(ip: string, managerIp: string, token: string): Op[
         `[ "$(${STATE})" = active ] && ` +
         `docker info -f '{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}' | grep -qwF ${q(`${managerIp}:${SWARM_PORT}`)}`;
     return [
-        // /run is tmpfs: the file is gone after a reboot (and rewritten, reported as a change, on the next run).
+        directory(JOIN_DIR, { mode: "0700" }),
         file(JOIN_FILE, joinRequest(ip, managerIp, token), { mode: "0600" }),
         exec(
             `joined the swarm of ${managerIp}`,
@@ -89,6 +95,8 @@ export function workerJoinOps(ip: string, managerIp: string, token: string): Op[
 /** Runs on a host that leaves the config (or on destroy). */
 export function leaveScript(): string {
     return [
+        // The join request holds a token of the swarm this host leaves.
+        `rm -f ${JOIN_FILE}`,
         `state=$(${STATE} || echo unknown)`,
         `if [ "$state" = inactive ] || [ "$state" = unknown ]; then echo "swarm: not a member"; exit 0; fi`,
         `docker swarm leave --force >/dev/null && echo "swarm: left"`,

@@ -39,6 +39,8 @@ export interface EngineSummary {
     seconds: number;
     /** Per resource (URN name part): the operation the engine took. */
     steps: { urn: string; type: string; op: string }[];
+    /** The engine's own text output (with property diffs for `preview(true)`). */
+    diff?: string;
 }
 
 /** A stack of this repository's program on a file backend of its own. */
@@ -84,8 +86,15 @@ export class EngineStack {
         await this.stack.setConfig(`microservice:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value) });
     }
 
-    async preview(): Promise<EngineSummary> {
-        return this.run("preview", (onEvent) => this.stack.preview({ onEvent, diff: false }).then((r) => r.changeSummary));
+    async preview(diff = false): Promise<EngineSummary> {
+        let text = "";
+        const s = await this.run("preview", (onEvent) =>
+            this.stack.preview({ onEvent, diff }).then((r) => {
+                text = r.stdout;
+                return r.changeSummary;
+            }),
+        );
+        return { ...s, diff: text };
     }
 
     async up(): Promise<EngineSummary> {

@@ -18,8 +18,7 @@ export class LocalHost {
     constructor() {
         fs.mkdirSync(this.state);
         fs.mkdirSync(this.bin);
-        const fake = (name: string, body: string) =>
-            fs.writeFileSync(path.join(this.bin, name), `#!/bin/bash\nS=${this.state}\necho "${name} $*" >>"$S/calls"\n${body}\n`, { mode: 0o755 });
+        const fake = (name: string, body: string) => this.fake(name, body);
         fake(
             "systemctl",
             `args=(); for a in "$@"; do case $a in --*) ;; *) args+=("$a") ;; esac; done
@@ -34,8 +33,70 @@ case $1 in
   *) echo "fake systemctl: $1?" >&2; exit 2 ;;
 esac`,
         );
+        // Applies tmpfiles.d files as systemd-tmpfiles --create does; only type `d` (what the stack writes).
+        fake(
+            "systemd-tmpfiles",
+            `files=(); for a in "$@"; do case $a in --create) ;; -*) echo "fake systemd-tmpfiles: $a?" >&2; exit 2 ;; *) files+=("$a") ;; esac; done
+[ "\${#files[@]}" -gt 0 ] || { echo "fake systemd-tmpfiles: name the files" >&2; exit 2; }
+for f in "\${files[@]}"; do
+  while read -r type p mode user group age rest; do
+    case $type in
+      ''|'#'*) ;;
+      d) mkdir -p "$p"; chmod "$mode" "$p"; chown "$user:$group" "$p" ;;
+      *) echo "fake systemd-tmpfiles: type $type?" >&2; exit 2 ;;
+    esac
+  done <"$f"
+done`,
+        );
         fake("dpkg-query", `p=\${@: -1}; if [ -e "$S/pkg-$p" ]; then echo -n 'install ok installed'; else exit 1; fi`);
         fake("apt-get", `for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch "$S/pkg-$a" ;; esac; done`);
+    }
+
+    /** A fake command on the scripts' PATH (`$S` is the fake state directory; each call is logged). */
+    fake(name: string, body: string): void {
+        fs.writeFileSync(path.join(this.bin, name), `#!/bin/bash\nS=${this.state}\necho "${name} $*" >>"$S/calls"\n${body}\n`, { mode: 0o755 });
+    }
+
+    /**
+     * A step script rendered for a real host, moved into this fake root: in the step's own part
+     * (not the prelude), the host's /etc, /var, /run, /usr/local and /opt become those under `root`
+     * (where /var/run is a symlink to /run, as on Debian), and root ownership becomes this user's.
+     */
+    rooted(script: string): string {
+        fs.mkdirSync(this.p("run"), { recursive: true });
+        fs.mkdirSync(this.p("var"), { recursive: true });
+        if (!fs.existsSync(this.p("var/run"))) fs.symlinkSync("../run", this.p("var/run"));
+        const start = script.indexOf("__main() {\n");
+        const end = script.lastIndexOf("\n__finish\n}");
+        if (start < 0 || end < 0) throw new Error("not a rendered step script");
+        const body = script
+            .slice(start, end)
+            .replace(/(?<![\w.\/~-])\/(etc|var|run|usr\/local|opt)(?=\/)/g, `${this.root}/$1`)
+            .replace(/'root' 'root'/g, `'${this.user}' '${this.group}'`)
+            .replace(/\broot root\b/g, `${this.user} ${this.group}`);
+        return script.slice(0, start) + body + script.slice(end);
+    }
+
+    /**
+     * A reboot: /run (a tmpfs) comes back empty, systemd-tmpfiles-setup.service applies every file in
+     * /etc/tmpfiles.d, services that are enabled run and the others do not. Starts a new call log.
+     */
+    reboot(): void {
+        fs.rmSync(this.p("run"), { recursive: true, force: true });
+        fs.mkdirSync(this.p("run"));
+        const dir = this.p("etc/tmpfiles.d");
+        const confs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".conf")).sort().map((f) => path.join(dir, f)) : [];
+        if (confs.length > 0) {
+            const r = spawnSync(path.join(this.bin, "systemd-tmpfiles"), ["--create", ...confs], { encoding: "utf8" });
+            if (r.status !== 0) throw new Error(`boot: systemd-tmpfiles failed: ${r.stderr}`);
+        }
+        for (const f of fs.readdirSync(this.state)) {
+            if (f.startsWith("active-")) fs.rmSync(path.join(this.state, f));
+        }
+        for (const f of fs.readdirSync(this.state)) {
+            if (f.startsWith("enabled-")) fs.writeFileSync(path.join(this.state, `active-${f.slice("enabled-".length)}`), "");
+        }
+        this.takeCalls();
     }
 
     /** Absolute path inside this fake host. */

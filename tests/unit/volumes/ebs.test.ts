@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { FlockerEbsVolumes, FlockerEbsVolumesArgs } from "../../../components/volumes";
+import { FlockerEbsVolumes, FlockerEbsVolumesArgs } from "../../../components/aws";
 import { Host } from "../../../components/hosts/host";
 import { fakeHost } from "../provision/fake-host";
 import { runsAfter } from "../provision/deps";
