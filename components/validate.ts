@@ -9,7 +9,13 @@ import type { Host } from "./hosts/host";
  */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, context: string): z.output<S> {
     const result = schema.safeParse(value);
-    if (result.success) return result.data;
+    if (result.success) {
+        // Outputs given for `input()` fields come back checked when they resolve: say whose they are.
+        const checks: pulumi.Output<unknown>[] = [];
+        claimDeferredChecks(result.data, context, [], checks, new Set());
+        if (checks.length && result.data && typeof result.data === "object") CHECKS.set(result.data, checks);
+        return result.data;
+    }
     const lines = result.error.issues.map((issue) => describeIssue(issue, value));
     throw new ValidationError(`${context}: invalid input\n  ${lines.join("\n  ")}`, result.error.issues);
 }
@@ -21,14 +27,14 @@ export class ValidationError extends Error {
     }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+function describeIssue(issue: z.core.$ZodIssue, root: unknown, hideValue = false): string {
     if (issue.code === "unrecognized_keys") {
         return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key (not expected here)`).join("\n  ");
     }
     const key = formatPath(issue.path);
     const got = valueAt(root, issue.path);
     // Never echo what may be a secret.
-    const hidden = issue.path.some((p) => /password|secret|privatekey|token/i.test(String(p)));
+    const hidden = hideValue || issue.path.some((p) => /password|secret|privatekey|token/i.test(String(p)));
     const shown = hidden ? "(hidden)" : got === undefined ? "nothing" : JSON.stringify(got);
     return `${key || "(root)"}: ${issue.message}, got ${shown}`;
 }
@@ -49,15 +55,83 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /**
- * A `pulumi.Input<T>` field: an Output is accepted as is (it is checked when known), a plain value
- * must match `schema`.
+ * A `pulumi.Input<T>` field. A plain value must match `schema` now. An Output (a secret, or a value
+ * another resource makes) is checked when it resolves: validate() hands back, in its place, an
+ * Output of the same value that fails with the component's ValidationError, e.g.
+ *   DockerRegistry "registry": invalid input
+ *     password: expected at least 12 characters, got (hidden)
+ * (an Output's value is never echoed). A component must build its children from that checked Output
+ * (`a.password`, not `args.password`) or gate them with whenValid(), so that no child is created
+ * with a value that failed. Outputs nested in a plain value of an enclosing input() are left as given.
  */
 export function input<S extends z.ZodType>(schema: S) {
-    return z.custom<z.output<S> | pulumi.Output<z.output<S>>>().superRefine((v, ctx) => {
-        if (pulumi.Output.isInstance(v)) return;
+    return z
+        .custom<z.output<S> | pulumi.Output<z.output<S>>>()
+        .superRefine((v, ctx) => {
+            if (pulumi.Output.isInstance(v)) return;
+            nestedInputs++;
+            try {
+                const r = schema.safeParse(v);
+                if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...(issue as any), path: issue.path });
+            } finally {
+                nestedInputs--;
+            }
+        })
+        .transform((v) => (pulumi.Output.isInstance(v) && nestedInputs === 0 ? checkedWhenKnown(v as pulumi.Output<z.output<S>>, schema) : v));
+}
+
+/** > 0 while an input() checks a plain value (whose nested Outputs it keeps as they are). */
+let nestedInputs = 0;
+const SITE = Symbol("microservice.validate.site");
+/** The checked Outputs of each validate() result (for whenValid). */
+const CHECKS = new WeakMap<object, pulumi.Output<unknown>[]>();
+
+interface Site {
+    context?: string;
+    path?: PropertyKey[];
+}
+
+/** `value`, failing with a ValidationError (whose context validate() fills in) when it resolves to something `schema` refuses. */
+function checkedWhenKnown<T>(value: pulumi.Output<T>, schema: z.ZodType): pulumi.Output<T> {
+    const site: Site = {};
+    const checked = value.apply((v) => {
         const r = schema.safeParse(v);
-        if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...(issue as any), path: issue.path });
+        if (r.success) return v;
+        const issues = r.error.issues.map((i) => ({ ...i, path: [...(site.path ?? []), ...i.path] }) as z.core.$ZodIssue);
+        const lines = issues.map((issue) => describeIssue(issue, undefined, true));
+        throw new ValidationError(`${site.context ?? "input"}: invalid input\n  ${lines.join("\n  ")}`, issues);
     });
+    Object.defineProperty(checked, SITE, { value: site });
+    return checked;
+}
+
+/** Gives every checked Output in a validated value its component (context) and key; collects them. */
+function claimDeferredChecks(v: unknown, context: string, path: PropertyKey[], checks: pulumi.Output<unknown>[], seen: Set<object>): void {
+    if (pulumi.Output.isInstance(v)) {
+        const site: Site | undefined = (v as any)[SITE];
+        if (site && site.context === undefined) {
+            site.context = context;
+            site.path = path;
+            checks.push(v);
+        }
+        return;
+    }
+    if (!v || typeof v !== "object" || seen.has(v)) return;
+    const proto = Object.getPrototypeOf(v);
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return; // resources and other class instances
+    seen.add(v);
+    for (const [k, x] of Object.entries(v)) claimDeferredChecks(x, context, [...path, Array.isArray(v) ? Number(k) : k], checks, seen);
+}
+
+/**
+ * `value`, once every Output that validate() checks in `validated` (its result) has passed. A child
+ * that takes it (e.g. a host whose connection is gated so) is not created when an input failed: the
+ * component fails by name first.
+ */
+export function whenValid<T>(validated: unknown, value: pulumi.Output<T>): pulumi.Output<T> {
+    const checks = validated && typeof validated === "object" ? CHECKS.get(validated) : undefined;
+    if (!checks?.length) return value;
+    return pulumi.all([pulumi.unsecret(pulumi.all(checks)), value]).apply(([, v]) => v as T);
 }
 
 /** Why `s` is not a plain dotted-quad IPv4 address (undefined when it is one). */

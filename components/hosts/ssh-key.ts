@@ -32,6 +32,14 @@ export class StackSshKey extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * A key command that succeeded without output: ssh-keygen was not run (a missing ssh-keygen fails
+ * the command itself). That happens under Pulumi's mocks, which return a command's stdout.
+ */
+export const PRINTED_NOTHING =
+    "the ssh-keygen command printed nothing. Under Pulumi's mocks a command's stdout is what the mocks return (undefined with `state: args.inputs`): " +
+    "mock that command's stdout with a key pair, e.g. with the PlatformMocks of microservice-platform/testing";
+
 /** The key pair on stdout: the private key, then the public line. Nothing touches a command line but the comment. */
 export function keygenScript(comment: string): string {
     return [
@@ -44,7 +52,8 @@ export function keygenScript(comment: string): string {
 }
 
 /** Splits ssh-keygen's two files; anything else is refused (it would become an unusable key). */
-export function parseKeyPair(stdout: string): { privateKey: string; publicKey: string } {
+export function parseKeyPair(stdout: string | undefined): { privateKey: string; publicKey: string } {
+    if (!stdout?.trim()) throw new Error(`StackSshKey: ${PRINTED_NOTHING}`);
     const end = "-----END OPENSSH PRIVATE KEY-----";
     const i = stdout.indexOf(end);
     const begin = stdout.indexOf("-----BEGIN OPENSSH PRIVATE KEY-----");

@@ -79,9 +79,12 @@ export class HostSteps {
     }
 }
 
-/** What a step printed before its result line (e.g. a certificate that an `emit` op printed). */
-export function stepPayload(stdout: string): string {
-    return stdout
+/**
+ * What a step printed before its result line (e.g. a certificate that an `emit` op printed); "" when
+ * it printed nothing, as under Pulumi's plain mocks, where a command's stdout is undefined.
+ */
+export function stepPayload(stdout: string | undefined): string {
+    return (stdout ?? "")
         .split("\n")
         .filter((line) => !STEP_RESULT.test(line))
         .join("\n")

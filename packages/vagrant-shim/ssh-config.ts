@@ -69,7 +69,13 @@ export function sshConfigScript(machine: string): string {
 }
 
 /** Splits that script's stdout into the parsed config and the identity file's content ("" if none). */
-export function parseSshConfigOutput(stdout: string): { config: SshConfig; privateKey: string } {
+export function parseSshConfigOutput(stdout: string | undefined): { config: SshConfig; privateKey: string } {
+    if (!stdout?.trim()) {
+        throw new Error(
+            "vagrant ssh-config printed nothing. Under Pulumi's mocks a command's stdout is what the mocks return (undefined with `state: args.inputs`): " +
+                "mock it with a Host block (microservice-platform/testing's PlatformMocks do)",
+        );
+    }
     const i = stdout.indexOf(IDENTITY_MARK);
     const text = i < 0 ? stdout : stdout.slice(0, i);
     const key = i < 0 ? "" : stdout.slice(i + IDENTITY_MARK.length).replace(/^\r?\n/, "");

@@ -48,6 +48,10 @@ function sshLogins(host: string): number {
     return Number(out);
 }
 /** What the engine did other than keep a resource (the engine's own providers left out). */
+/** How often the host's Docker daemon has been started (its journal). */
+function dockerStarts(host: string): number {
+    return Number(docker("exec", `${PREFIX}-${host}`, "sh", "-c", "journalctl -u docker --no-pager -o cat | grep -c '^Started docker.service' || true"));
+}
 function changed(s: EngineSummary): string[] {
     return s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`);
 }
@@ -119,11 +123,16 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         this.timeout(1_200_000);
         await s.setConfig("docker", { bip: "172.31.1.1/24", insecureRegistries: [doubles.address] });
         const p = await s.preview();
-        const names = changed(p);
+        const names = [...new Set(changed(p).map((c) => c.split(" ")[1]))];
         expect(names.length, "changed resources").to.be.greaterThan(0);
         for (const n of names) expect(n, "only Docker engine steps change").to.match(/docker/);
+        const starts = () => Object.fromEntries(HOSTS.map((h) => [h.name, dockerStarts(h.name)]));
+        const before = starts();
         const u = await s.up();
         expect(u.replaced + u.updated).to.equal(names.length);
+        // Each daemon restarted exactly once for its new setting.
+        const after = starts();
+        expect(Object.fromEntries(HOSTS.map((h) => [h.name, after[h.name] - before[h.name]]))).to.deep.equal(Object.fromEntries(HOSTS.map((h) => [h.name, 1])));
         const bip = docker("exec", `${PREFIX}-node2`, "sh", "-c", "docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}'");
         expect(bip).to.equal("172.31.1.1");
     });

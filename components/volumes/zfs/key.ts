@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalCommand } from "../../exec/command";
+import { PRINTED_NOTHING } from "../../hosts/ssh-key";
 
 export interface ReplicationKey {
     /** OpenSSH private key (a Pulumi secret). */
@@ -36,7 +37,8 @@ export function generateReplicationKey(name: string, parent: pulumi.Resource): R
 }
 
 /** Splits ssh-keygen's two files, printed one after the other. */
-export function splitKeyPair(stdout: string): { privateKey: string; publicKey: string } {
+export function splitKeyPair(stdout: string | undefined): { privateKey: string; publicKey: string } {
+    if (!stdout?.trim()) throw new Error(`replication key: ${PRINTED_NOTHING}`);
     const end = stdout.indexOf("-----END OPENSSH PRIVATE KEY-----");
     if (!stdout.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----") || end < 0) throw new Error("replication key: ssh-keygen printed no OpenSSH private key");
     const cut = end + "-----END OPENSSH PRIVATE KEY-----".length;

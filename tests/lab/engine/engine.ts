@@ -117,8 +117,16 @@ export class EngineStack {
         return fs.readFileSync(found[0], "utf8");
     }
 
+    /** `pulumi stack export` as a user runs it: secrets encrypted (the Automation API's exportStack shows them). */
     async exportText(): Promise<string> {
-        return JSON.stringify(await this.stack.exportStack());
+        return this.cli(["stack", "export", "--stack", this.stackName]);
+    }
+
+    /** Runs the CLI on this stack's workspace (same backend, passphrase and PULUMI_HOME). */
+    async cli(args: string[]): Promise<string> {
+        const ws = this.stack.workspace as LocalWorkspace;
+        const cmd = await engineCli();
+        return execFileSync(cmd.command, args, { cwd: this.dir, env: { ...process.env, ...(ws.envVars ?? {}), PULUMI_HOME: ws.pulumiHome ?? "" }, maxBuffer: 1 << 28 }).toString();
     }
 
     async outputs(): Promise<Record<string, unknown>> {
@@ -161,14 +169,7 @@ function findFiles(dir: string): string[] {
 
 /** `pulumi stack export --show-secrets` of the stack, through the same CLI and backend. */
 export async function exportWithSecrets(s: EngineStack): Promise<unknown> {
-    const ws = s.stack.workspace as LocalWorkspace;
-    const cmd = await engineCli();
-    const out = execFileSync(cmd.command, ["stack", "export", "--show-secrets", "--stack", s.stackName], {
-        cwd: s.dir,
-        env: { ...process.env, ...(ws.envVars ?? {}) },
-        maxBuffer: 1 << 28,
-    });
-    return JSON.parse(out.toString());
+    return JSON.parse(await s.cli(["stack", "export", "--show-secrets", "--stack", s.stackName]));
 }
 
 /** Every plaintext string inside a secret of a `--show-secrets` export (secrets' leaves). */

@@ -1,12 +1,15 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import { OverlayMesh, chooseManager, overlaySettingsSchema } from "../../../components/mesh";
 import * as render from "../../../components/mesh/overlay/render";
 import { Host } from "../../../components/hosts/host";
-import { renderScript } from "../../../components/provision";
+import { renderScript, STEP_RESULT } from "../../../components/provision";
 import { fakeHost, labLayout } from "../provision/fake-host";
 import { runsAfter } from "../provision/deps";
 import { expectGolden } from "../provision/golden";
+import { LocalHost } from "../provision/run-local";
+import { runPathsChecked } from "../provision/runtime-paths";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
 
@@ -37,7 +40,8 @@ describe("OverlayMesh renderers", () => {
         const ops = render.workerJoinOps("10.0.15.12", "10.0.15.11", TOKEN);
         const withToken = ops.filter((o) => JSON.stringify(o).includes(TOKEN));
         expect(withToken).to.have.length(1);
-        expect(withToken[0]).to.deep.include({ kind: "file", path: "/run/microservice/mesh/swarm-join.json", mode: "0600" });
+        expect(withToken[0]).to.deep.include({ kind: "file", path: "/var/lib/microservice/mesh/swarm-join.json", mode: "0600" });
+        expect(ops).to.deep.include({ kind: "directory", path: "/var/lib/microservice/mesh", mode: "0700" });
         expect(JSON.parse((withToken[0] as any).content)).to.deep.equal({
             ListenAddr: "10.0.15.12:2377",
             AdvertiseAddr: "10.0.15.12",
@@ -45,7 +49,7 @@ describe("OverlayMesh renderers", () => {
             JoinToken: TOKEN,
         });
         const join = ops.find((o) => o.kind === "exec") as any;
-        expect(join.run).to.contain("--unix-socket /var/run/docker.sock -X POST").and.contain("--data-binary @/run/microservice/mesh/swarm-join.json http://localhost/swarm/join");
+        expect(join.run).to.contain("--unix-socket /var/run/docker.sock -X POST").and.contain("--data-binary @/var/lib/microservice/mesh/swarm-join.json http://localhost/swarm/join");
         // Idempotent: skipped when already an active node of this manager; a node of another swarm leaves first.
         expect(join.unless).to.contain(`grep -qwF '10.0.15.11:2377'`);
         expect(join.run.indexOf("docker swarm leave --force")).to.be.lessThan(join.run.indexOf("/swarm/join"));
@@ -54,6 +58,8 @@ describe("OverlayMesh renderers", () => {
 
     it("on removal: the host leaves, the manager removes its node entries by address", () => {
         expect(render.leaveScript()).to.contain("docker swarm leave --force");
+        // The join request (it holds a token) goes too, member or not.
+        expect(render.leaveScript().split("\n")[0]).to.equal("rm -f /var/lib/microservice/mesh/swarm-join.json");
         const rm = render.nodeRemoveScript("10.0.15.13");
         expect(rm).to.contain(`= '10.0.15.13' ]; then docker node rm --force "$id"`);
         expect(rm).to.contain(`[ "$id" != "$self" ]`);
@@ -148,5 +154,102 @@ describe("OverlayMesh (mocks)", () => {
         expect(() => mesh(labLayout(), { subnet: "10.2.0.0" })).to.throw(/settings.subnet: expected an IPv4 CIDR like 10.0.15.0\/24, got "10.2.0.0"/);
         expect(() => mesh(labLayout(), { name: "Bad Name" })).to.throw(/settings.name: expected a Docker network name/);
         expect(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => r.name.startsWith("mesh-"))).to.have.length(0);
+    });
+});
+
+/**
+ * Docker's swarm state as this test needs it: `docker info` answers the node state and managers
+ * from $S (it survives a reboot, as /var/lib/docker/swarm does), `POST /swarm/join` through curl
+ * joins with the body file it is given, `docker swarm leave` leaves.
+ */
+function fakeDocker(h: LocalHost): void {
+    h.fake(
+        "docker",
+        `case "$1 $2" in
+  "info -f") case $3 in
+      *LocalNodeState*) cat "$S/swarm-state" 2>/dev/null || echo inactive ;;
+      *RemoteManagers*) echo "$(cat "$S/swarm-managers" 2>/dev/null) " ;;
+      *) echo "fake docker: info $3?" >&2; exit 2 ;;
+    esac ;;
+  "swarm leave") echo inactive >"$S/swarm-state"; rm -f "$S/swarm-managers" ;;
+  *) echo "fake docker: $*?" >&2; exit 2 ;;
+esac`,
+    );
+    h.fake(
+        "curl",
+        `for a in "$@"; do case $a in @*) body=\${a#@} ;; esac; done
+[ -r "\${body:-}" ] || { echo "fake curl: no request body" >&2; exit 26; }
+grep -q '"JoinToken":"SWMTKN-' "$body" || { echo '{"message":"invalid join token"}'; exit 22; }
+sed -n 's/.*"RemoteAddrs":\\["\\([^"]*\\)".*/\\1/p' "$body" >"$S/swarm-managers"
+echo active >"$S/swarm-state"`,
+    );
+}
+
+describe("OverlayMesh after a reboot (/run is a tmpfs)", () => {
+    it("no step's check reads anything under /run: the join request is kept under /var/lib, membership is Docker's own state", () => {
+        for (const [name, ops] of [
+            ["swarm-init", render.managerInitOps("10.0.15.11")],
+            ["swarm-token", render.joinTokenOps()],
+            ["overlay-network", render.networkOps(overlaySettingsSchema.parse({}))],
+            ["swarm-join", render.workerJoinOps("10.0.15.12", "10.0.15.11", TOKEN)],
+        ] as const) {
+            expect(runPathsChecked(ops), name).to.deep.equal([]);
+        }
+        expect(render.JOIN_FILE.startsWith("/var/lib/microservice/")).to.equal(true);
+    });
+
+    it("renders no step of the component with anything under /run but Docker's socket", async () => {
+        tokenOnStdout();
+        mesh(labLayout());
+        await settle();
+        const scripts = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => typeof r.inputs.stdin === "string" && r.name.startsWith("mesh-"));
+        expect(scripts).to.have.length(6);
+        for (const r of scripts) {
+            const paths = (r.inputs.stdin as string).split("__main() {")[1].match(/(?:\/var)?\/run\/[^\s'"]*/g) ?? [];
+            expect(paths.filter((p) => p !== "/var/run/docker.sock"), r.name).to.deep.equal([]);
+        }
+    });
+
+    describe("on a fake host", () => {
+        let h: LocalHost;
+        beforeEach(() => {
+            h = new LocalHost();
+            fakeDocker(h);
+        });
+        afterEach(() => h.cleanup());
+
+        const result = (script: string) => {
+            const run = h.run(script);
+            expect(run.code, run.stderr).to.equal(0);
+            return STEP_RESULT.exec(run.stdout)?.[2];
+        };
+
+        it("swarm-join: joins once, then unchanged, and unchanged after a reboot", () => {
+            const script = h.rooted(renderScript("node2", "swarm-join", render.workerJoinOps("10.0.15.12", "10.0.15.11", TOKEN)));
+            expect(result(script)).to.equal("changed");
+            expect(h.takeCalls().filter((c) => c.startsWith("curl "))).to.have.length(1);
+            const body = h.p(render.JOIN_FILE);
+            expect((fs.statSync(body).mode & 0o777).toString(8)).to.equal("600");
+            expect((fs.statSync(h.p(render.JOIN_DIR)).mode & 0o777).toString(8)).to.equal("700");
+            expect(result(script)).to.equal("unchanged");
+
+            h.reboot();
+            expect(fs.readdirSync(h.p("run"))).to.deep.equal([]);
+            expect(result(script)).to.equal("unchanged");
+            expect(h.takeCalls().filter((c) => !c.startsWith("docker info "))).to.deep.equal([]);
+            expect(fs.readFileSync(body, "utf8")).to.contain(TOKEN);
+        });
+
+        it("swarm-join: a host of another swarm leaves it and joins this one", () => {
+            fs.mkdirSync(h.p(".fake"), { recursive: true });
+            fs.writeFileSync(h.p(".fake/swarm-state"), "active\n");
+            fs.writeFileSync(h.p(".fake/swarm-managers"), "10.0.15.99:2377\n");
+            const script = h.rooted(renderScript("node2", "swarm-join", render.workerJoinOps("10.0.15.12", "10.0.15.11", TOKEN)));
+            expect(result(script)).to.equal("changed");
+            const calls = h.takeCalls().filter((c) => !c.startsWith("docker info "));
+            expect(calls.map((c) => c.split(" ").slice(0, 2).join(" "))).to.deep.equal(["docker swarm", "curl -sS"]);
+            expect(fs.readFileSync(h.p(".fake/swarm-managers"), "utf8").trim()).to.equal("10.0.15.11:2377");
+            expect(result(script)).to.equal("unchanged");
+        });
     });
 });

@@ -1,7 +1,12 @@
 ensure_packages 'curl' 'jq'
 ensure_dir '/etc/mesos' '0755' 'root' 'root'
 ensure_dir '/var/lib/mesos/agent' '0755' 'root' 'root'
-ensure_dir '/var/run/mesos' '0755' 'root' 'root'
+ensure_file '/etc/tmpfiles.d/microservice-mesos-agent.conf' '0644' 'root' 'root' '/etc/tmpfiles.d/microservice-mesos-agent.conf' <<'__EOF_6a2bea47642c__'
+# Managed by the stack (MesosCluster): local changes are overwritten.
+# The Mesos agent's runtime dir (MESOS_RUNTIME_DIR=/var/run/mesos), re-created empty at every boot.
+d /run/mesos 0755 root root -
+__EOF_6a2bea47642c__
+ensure_exec 'runtime directory /run/mesos (re-created at boot: /etc/tmpfiles.d/microservice-mesos-agent.conf)' '[ -d '\''/run/mesos'\'' ] && [ "$(stat -L -c '\''%a %U %G'\'' '\''/run/mesos'\'')" = '\''755 root root'\'' ]' 'systemd-tmpfiles --create '\''/etc/tmpfiles.d/microservice-mesos-agent.conf'\''' 'runtime directory /run/mesos (re-created at boot: /etc/tmpfiles.d/microservice-mesos-agent.conf)'
 ensure_file '/usr/local/lib/microservice/container-run' '0755' 'root' 'root' '/usr/local/lib/microservice/container-run' <<'__EOF_2082cc6c7738__'
 #!/bin/bash
 # Managed by the stack (MesosCluster). Usage: container-run IMAGE DOCKER-RUN-ARGS...
