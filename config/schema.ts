@@ -37,6 +37,11 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
             .optional(),
         /** Target "hosts": the user that logs in (root, or a user with passwordless sudo). */
         sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a user name").default("root"),
+        /**
+         * How long each host may take to answer SSH before `pulumi up` fails naming it (e.g. 90s, 3m).
+         * Default: 3m on local, hosts and vagrant; 15m on aws (instances boot and run cloud-init first).
+         */
+        sshReadyTimeout: z.string().regex(/^[1-9]\d*[smh]$/, "expected a duration like 90s, 3m or 1h").optional(),
         /** Container network (WeaveMesh or OverlayMesh): components/mesh/settings.ts, docs/mesh.md. */
         mesh: meshSettingsObject.prefault({}),
         /** Secret. Weave's shared password; generated (openssl rand, kept in state as a secret) when unset. */

@@ -34,6 +34,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 build: cfg.local.build,
                 // Another Docker engine (e.g. ssh://user@host) if configured; otherwise DOCKER_HOST or the local socket.
                 dockerHost: cfg.local.dockerHost,
+                readyTimeout: cfg.sshReadyTimeout,
             });
             return { hosts: local.hosts, outputs: local.outputs, sshPrivateKey: local.privateKey, sshKeyFile: keyHelp };
         }
@@ -49,6 +50,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 node: v.node,
                 subnet: cfg.network.subnet,
                 nodeImage: cfg.local.nodeImage,
+                readyTimeout: cfg.sshReadyTimeout,
             });
             return { hosts: vagrant.hosts, outputs: vagrant.outputs, sshPrivateKey: vagrant.privateKey, sshKeyFile: keyHelp };
         }
@@ -67,6 +69,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 rootVolumeGb: a.rootVolumeGb,
                 ami: a.ami,
                 user: a.user,
+                readyTimeout: cfg.sshReadyTimeout,
             });
             return { hosts: awsHosts.hosts, outputs: awsHosts.outputs, sshPrivateKey: awsHosts.privateKey, sshKeyFile: keyHelp };
         }
@@ -77,6 +80,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 privateKey: cfg.sshPrivateKey as pulumi.Input<string>, // required for target hosts by the schema; a secret from loadStackConfig
                 port: cfg.existing.port,
                 jumpHost: cfg.existing.jumpHost,
+                readyTimeout: cfg.sshReadyTimeout,
             });
             return { hosts: existing.hosts, outputs: existing.outputs };
         }

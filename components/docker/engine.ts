@@ -59,8 +59,8 @@ export class DockerEngine extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: DockerEngineArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:DockerEngine", name, {}, opts);
         const a = validate(argsSchema, { ...args, registry: undefined }, `DockerEngine "${name}"`);
+        super("microservice:index:DockerEngine", name, {}, opts);
         const registry = args.registry;
         const spec: pulumi.Output<DaemonSpec> = pulumi.output(registry && a.registryInsecure ? registry.address : undefined).apply((insecure) => ({
             logDriver: a.logDriver,

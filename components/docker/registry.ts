@@ -4,7 +4,7 @@ import { RegistryEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
 import { StackCa, ServerCertificate } from "../pki";
 import { HostSteps, packages } from "../provision";
-import { input, validate } from "../validate";
+import { input, validate, whenValid } from "../validate";
 import { gcOps, registryOps } from "./scripts";
 
 export interface DockerRegistryArgs {
@@ -57,12 +57,14 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     readonly certificate?: ServerCertificate;
 
     constructor(name: string, args: DockerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:DockerRegistry", name, {}, opts);
         const a = validate(argsSchema, args, `DockerRegistry "${name}"`);
-        const host = args.host;
+        super("microservice:index:DockerRegistry", name, {}, opts);
+        // A secret username or password is checked when it resolves: every step on the host (and the
+        // certificate's key) waits for that check, so none runs with a value that failed.
+        const host: Host = { ...args.host, connection: whenValid(a, args.host.connection) };
         this.address = host.privateIp.apply((ip) => `${ip}:${a.port}`);
-        this.username = pulumi.output(args.username);
-        this.password = pulumi.secret(args.password);
+        this.username = pulumi.output(a.username);
+        this.password = pulumi.secret(a.password);
 
         const steps = new HostSteps(this, name, host);
         const pkgs = steps.add("registry-packages", [packages("docker-registry", "apache2-utils", "curl")]);

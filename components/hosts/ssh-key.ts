@@ -16,9 +16,9 @@ export class StackSshKey extends pulumi.ComponentResource {
     readonly publicKey: pulumi.Output<string>;
 
     constructor(name: string, args: StackSshKeyArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
-        super("microservice:index:StackSshKey", name, {}, opts);
         const comment = args.comment ?? `microservice-${pulumi.getStack()}`;
         if (!/^[A-Za-z0-9@._-]{1,64}$/.test(comment)) throw new Error(`StackSshKey "${name}": comment: expected letters, digits, @ . _ -, got ${JSON.stringify(comment)}`);
+        super("microservice:index:StackSshKey", name, {}, opts);
         const gen = new LocalCommand(
             `${name}-keygen`,
             { create: keygenScript(comment), logging: "none" },

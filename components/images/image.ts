@@ -53,8 +53,8 @@ export class AppImage extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:AppImage", name, {}, opts);
         const a = validate(argsSchema, args, `AppImage "${name}"`);
+        super("microservice:index:AppImage", name, {}, opts);
         this.tag = contextTag(a.context);
         const parent = contextParent(a.repository);
         const contextDir = `${parent}/${this.tag}`;

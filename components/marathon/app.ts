@@ -105,8 +105,9 @@ export class MarathonApp extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: MarathonAppArgs, opts?: pulumi.CustomResourceOptions) {
         const context = `MarathonApp "${name}"`;
-        validate(argsSchema, args, context);
-        const definition = definitionOf(args, context);
+        // Outputs among the args come back checked (failing with this context when they resolve invalid): build from those.
+        const a = validate(argsSchema, args, context) as Partial<MarathonAppArgs>;
+        const definition = definitionOf({ ...args, ...a }, context);
         super(
             marathonProvider,
             name,

@@ -41,8 +41,8 @@ export class StackCa extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: StackCaArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:StackCa", name, {}, opts);
         const a = validate(argsSchema, args, `StackCa "${name}"`);
+        super("microservice:index:StackCa", name, {}, opts);
         this.host = args.host;
         this.dir = a.dir;
         this.certificateValidityDays = a.certificateValidityDays;

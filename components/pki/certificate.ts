@@ -46,11 +46,12 @@ export class ServerCertificate extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: ServerCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:ServerCertificate", name, {}, opts);
         const a = validate(argsSchema, { ...args, name, ca: undefined, host: undefined, after: undefined }, `ServerCertificate "${name}"`);
+        super("microservice:index:ServerCertificate", name, {}, opts);
         const dir = a.dir ?? `/etc/microservice/tls/${name}`;
         this.keyPath = `${dir}/key.pem`;
-        const subject = pulumi.all([args.commonName, pulumi.all(args.ips)]).apply(([commonName, ips]) => ({ commonName, ips, dnsNames: a.dnsNames }));
+        // From the checked args: an Output commonName or IP that resolves invalid fails this component before its key is made.
+        const subject = pulumi.all([a.commonName, pulumi.all(a.ips)]).apply(([commonName, ips]) => ({ commonName, ips, dnsNames: a.dnsNames }));
 
         const server = new HostSteps(this, name, args.host, args.after ?? []);
         const key = server.add("tls-key", subject.apply((s) => keyOps({ ...s, dir, keyGroup: a.keyGroup })));

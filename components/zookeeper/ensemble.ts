@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ZooKeeperEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
 import { HostSteps } from "../provision";
-import { ipv4, validate } from "../validate";
+import { ipv4, validate, ValidationError } from "../validate";
 import { memberOps, readyOps, ZooSettings } from "./scripts";
 
 export interface ZooKeeperEnsembleArgs {
@@ -60,10 +60,17 @@ const argsSchema = z
     .refine((a) => new Set([a.clientPort, a.peerPort, a.electionPort, a.adminServerPort]).size === 4, { message: "expected clientPort, peerPort, electionPort and adminServerPort to differ", path: ["clientPort"] })
     .refine((a) => a.adminServerPort !== 8080, { message: "expected adminServerPort other than 8080 (Marathon's port)", path: ["adminServerPort"] });
 
+/** Per machine (its Host's `ready` resource): the ensemble whose member runs there. */
+const MEMBER_OF = new WeakMap<object, string>();
+
 /**
  * A ZooKeeper ensemble from Debian's zookeeperd: zoo.cfg with the original's values, `myid` from
  * each host's config (never from list order), four-letter words srvr/ruok/mntr allowed, and the
  * AdminServer moved off 8080. Ready when every member reports a quorum role.
+ *
+ * One ensemble per machine (zookeeperd has one configuration): a second ZooKeeperEnsemble on a host
+ * that is already a member is refused. MesosCluster makes its own ensemble of the hosts with role
+ * `zookeeper` unless it is given one: with an ensemble of your own, pass `zookeeper: ensemble.endpoint`.
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKeeperEndpoint {
     /** `ip1:2181,ip2:2181,...` in myid order. */
@@ -72,8 +79,19 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
     readonly settings: ZooSettings;
 
     constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:ZooKeeperEnsemble", name, {}, opts);
         const a = validate(argsSchema, { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h.name, zookeeperId: h.zookeeperId })) }, `ZooKeeperEnsemble "${name}"`);
+        for (const h of args.hosts) {
+            const other = h.ready && typeof h.ready === "object" ? MEMBER_OF.get(h.ready) : undefined;
+            if (other !== undefined) {
+                throw new ValidationError(
+                    `ZooKeeperEnsemble "${name}": host ${h.name} is already a member of ZooKeeperEnsemble "${other}" (one ensemble per machine: both would own its zookeeperd). ` +
+                        `A MesosCluster without \`zookeeper:\` makes its own ensemble of the hosts with role zookeeper: give it the existing one instead (zookeeper: ensemble.endpoint)`,
+                    [],
+                );
+            }
+        }
+        super("microservice:index:ZooKeeperEnsemble", name, {}, opts);
+        for (const h of args.hosts) if (h.ready && typeof h.ready === "object") MEMBER_OF.set(h.ready, name);
         const words = [...REQUIRED_WORDS, ...a.fourLetterWords.filter((w) => !REQUIRED_WORDS.includes(w))];
         this.settings = {
             clientPort: a.clientPort,

@@ -2,6 +2,7 @@ import { execFileSync } from "child_process";
 import { expect } from "chai";
 import { EngineStack, EngineSummary, exportWithSecrets, secretLeaves } from "./engine/engine";
 import { DoublesRegistry } from "./engine/doubles";
+import { engineHosts, enginePrefix, engineStackConfig } from "./engine/config";
 
 /**
  * The local target (the default of `npm run up`) brought up, changed, refreshed and destroyed by the
@@ -10,25 +11,9 @@ import { DoublesRegistry } from "./engine/doubles";
  * the stack's own units; the apps are left out (the next file's business).
  */
 const ID = Number(process.env.LAB_ID ?? 0);
-const PREFIX = `mseng${ID}`;
-const NET = `10.1.${ID}`;
-const HOSTS = [
-    { name: "mgmt", roles: ["mgmt"], ip: `${NET}.10` },
-    { name: "node1", roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"], ip: `${NET}.11`, zookeeperId: 1, agentAttributes: { slavetype: "system" } },
-    { name: "node2", roles: ["zookeeper", "agent"], ip: `${NET}.12`, zookeeperId: 2, agentAttributes: { slavetype: "app" } },
-    { name: "node3", roles: ["zookeeper", "agent"], ip: `${NET}.13`, zookeeperId: 3, agentAttributes: { slavetype: "app" } },
-];
-const doubles = new DoublesRegistry(`${NET}.1`, 15000 + ID);
-const config = (double: string) => ({
-    target: "local",
-    hosts: HOSTS,
-    network: { subnet: `${NET}.0/24` },
-    local: { namePrefix: PREFIX },
-    mesh: { implementation: "overlay" },
-    docker: { bip: "172.31.0.1/24", insecureRegistries: [doubles.address] },
-    mesos: { images: { master: double, agent: double, marathon: double }, mirrorToRegistry: false, readinessTimeoutSeconds: 180, agentPrivileges: "capabilities" },
-    apps: { enabled: false },
-});
+const PREFIX = enginePrefix(ID);
+const HOSTS = engineHosts(ID);
+const doubles = new DoublesRegistry(`10.1.${ID}.1`, 15000 + ID);
 
 function docker(...args: string[]): string {
     return execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
@@ -69,7 +54,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
     before(async function () {
         this.timeout(1_200_000);
         await doubles.start();
-        s = await EngineStack.create(`engine${ID}`, config(doubles.pushDouble()));
+        s = await EngineStack.create(`engine${ID}`, engineStackConfig(ID, doubles.address, doubles.pushDouble()));
     });
 
     after(async function () {

@@ -81,8 +81,8 @@ export class AwsHosts extends pulumi.ComponentResource {
     readonly outputs: pulumi.Output<Record<string, { ip: string; roles: string[]; ssh: string; publicIp?: string }>>;
 
     constructor(name: string, args: AwsHostsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("microservice:index:AwsHosts", name, {}, opts);
         const a = validate(argsSchema, args, `AwsHosts "${name}"`);
+        super("microservice:index:AwsHosts", name, {}, opts);
         const stack = pulumi.getStack();
         const tags = (resource: string, role?: string): Record<string, string> => ({ ...a.tags, Name: resource, stack, ...(role ? { role } : {}) });
         const key = a.sshKey ?? new StackSshKey(`${name}-key`, {}, { parent: this });

@@ -27,7 +27,7 @@ const argsSchema = z
         privateKey: input(z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "expected a PEM/OpenSSH private key")),
         port: port.default(22),
         jumpHost: z.object({ host: z.string().min(1), user: z.string().optional(), port: port.default(22) }).strict().optional(),
-        readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 2m").default("2m"),
+        readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 3m").default("3m"),
     })
     .strict();
 
@@ -37,8 +37,8 @@ export class ExistingHosts extends pulumi.ComponentResource {
     readonly outputs: pulumi.Output<Record<string, { ip: string; roles: string[]; ssh: string }>>;
 
     constructor(name: string, args: ExistingHostsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("microservice:index:ExistingHosts", name, {}, opts);
         const a = validate(argsSchema, args, `ExistingHosts "${name}"`);
+        super("microservice:index:ExistingHosts", name, {}, opts);
         const privateKey = pulumi.secret(pulumi.output(a.privateKey));
         const jump = a.jumpHost ? { host: a.jumpHost.host, user: a.jumpHost.user ?? a.user, port: a.jumpHost.port } : undefined;
         this.hosts = a.hosts.map((spec) => {

@@ -42,7 +42,7 @@ const argsSchema = z
         subnet: cidr.default("10.0.15.0/24"),
         nodeImage: z.string().default("microservice/node:bookworm"),
         sshKey: z.object({ privateKey: input(z.string()), publicKey: input(z.string()) }).strict().optional(),
-        readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 10m").default("10m"),
+        readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 3m").default("3m"),
     })
     .strict()
     .superRefine((a, ctx) => {
@@ -64,8 +64,8 @@ export class VagrantHosts extends pulumi.ComponentResource {
     readonly outputs: pulumi.Output<Record<string, { ip: string; roles: string[]; ssh: string }>>;
 
     constructor(name: string, args: VagrantHostsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("microservice:index:VagrantHosts", name, {}, opts);
         const a = validate(argsSchema, args, `VagrantHosts "${name}"`);
+        super("microservice:index:VagrantHosts", name, {}, opts);
         const key = a.sshKey ?? new StackSshKey(`${name}-key`, {}, { parent: this });
         this.privateKey = pulumi.secret(pulumi.output(key.privateKey));
         this.publicKey = pulumi.output(key.publicKey);

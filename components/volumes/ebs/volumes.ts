@@ -67,8 +67,8 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: FlockerEbsVolumesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:FlockerEbsVolumes", name, {}, opts);
         const a = validate(argsSchema, args, `FlockerEbsVolumes "${name}"`);
+        super("microservice:index:FlockerEbsVolumes", name, {}, opts);
         const agents = hostsWithRole(a.hosts, "agent");
         const usesMarathon = a.datasets.some((d) => d.app?.kind === "marathon");
         // Only what the hooks need (URL and credentials), not Marathon's readiness: volumes are

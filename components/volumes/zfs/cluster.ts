@@ -66,8 +66,8 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: FlockerZfsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:FlockerZfsCluster", name, {}, opts);
         const a = validate(argsSchema, args, `FlockerZfsCluster "${name}"`);
+        super("microservice:index:FlockerZfsCluster", name, {}, opts);
         this.mountRoot = a.mountRoot;
         this.poolName = a.pool.name;
         const agents = hostsWithRole(a.hosts, "agent");

@@ -20,7 +20,7 @@ describe("hosts target (ExistingHosts)", () => {
         const ready = mocks.named("hosts-node2-ready");
         expect(ready.inputs.connection).to.deep.include({ host: "192.0.2.22", port: 2222, user: "admin", privateKey: PRIVATE_KEY, dialErrorLimit: -1 });
         expect(ready.secretInputs).to.include("connection");
-        expect(ready.inputs.connection.dialTimeout, "dials for 2 minutes").to.equal(120);
+        expect(ready.inputs.connection.dialTimeout, "dials for 3 minutes").to.equal(180);
         expect(await valueOf(e.hosts[2].connection)).to.deep.equal({ host: "192.0.2.22", port: 2222, user: "admin", privateKey: PRIVATE_KEY });
         expect(await isSecret(e.hosts[2].connection)).to.equal(true);
         expect(e.hosts[2].zookeeperId).to.equal(2);

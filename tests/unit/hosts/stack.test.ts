@@ -49,4 +49,22 @@ describe("buildHosts: every target hands back the same Host shape", () => {
         expect(mocks.named("local-network").inputs.environment.DOCKER_HOST).to.equal("ssh://ops@docker-host");
         expect(mocks.named("local-node1").inputs.environment.DOCKER_HOST).to.equal("ssh://ops@docker-host");
     });
+
+    it("sshReadyTimeout bounds every target's wait for SSH (default 3m; 15m on aws); a bad value names the key", async () => {
+        for (const [target, raw, readyName, seconds] of [
+            ["local", { sshReadyTimeout: "90s" }, "local-node1-ready", 90],
+            ["local", {}, "local-node1-ready", 180],
+            ["aws", { target: "aws", aws: { adminCidr: "198.51.100.0/24" } }, "aws-node1-ready", 900],
+            ["aws", { target: "aws", aws: { adminCidr: "198.51.100.0/24" }, sshReadyTimeout: "5m" }, "aws-node1-ready", 300],
+        ] as [string, Record<string, unknown>, string, number][]) {
+            mocks.reset();
+            hostMocks();
+            buildHosts(cfg(raw));
+            await settle();
+            expect(mocks.named(readyName).inputs.connection.dialTimeout, `${target} ${JSON.stringify(raw)}`).to.equal(seconds);
+        }
+        const bad = stackConfigSchema.safeParse({ mesh: { implementation: "overlay" }, sshReadyTimeout: "soon" });
+        expect(bad.success).to.equal(false);
+        expect(JSON.stringify(bad.error!.issues[0])).to.contain("expected a duration like 90s, 3m or 1h");
+    });
 });

@@ -1,0 +1,74 @@
+// Engine bring-up bench (docs/lab.md, docs/engine.md). Usage: npx ts-node bench/engine-bringup.ts   (LAB_ID=9)
+// With the real Pulumi engine (scripts/pulumi-cli.sh, built from Go modules unless told otherwise), on
+// the local target with the lab's Mesos/Marathon doubles, one after the other:
+//   cli      building the CLI from the pinned Go modules into a fresh dir (module cache as it is)
+//   preview  `pulumi preview` of the new stack
+//   cold     `pulumi up` from nothing (host containers included)
+//   noop     `pulumi up` again on the converged stack (goal: at most 10% of cold)
+//   destroy  `pulumi destroy`
+// Written to its own section of bench/results.md with the machine, its load and the date.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DoublesRegistry } from "../tests/lab/engine/doubles";
+import { EngineStack } from "../tests/lab/engine/engine";
+import { engineStackConfig } from "../tests/lab/engine/config";
+
+const ROOT = path.resolve(__dirname, "..");
+const ID = Number(process.env.LAB_ID ?? 9);
+const RESULTS = path.join(ROOT, "bench/results.md");
+const BEGIN = "<!-- engine-bringup:begin -->";
+const END = "<!-- engine-bringup:end -->";
+
+function timeCliBuild(): number {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-cli-bench-"));
+    const t0 = Date.now();
+    execFileSync("bash", [path.join(ROOT, "tools/pulumi/build.sh"), out, path.join(ROOT, "node_modules/@pulumi/pulumi")], { stdio: "inherit" });
+    fs.rmSync(out, { recursive: true, force: true });
+    return (Date.now() - t0) / 1000;
+}
+
+async function main(): Promise<void> {
+    const load = os.loadavg()[0].toFixed(1);
+    const cli = process.env.BENCH_SKIP_CLI === "1" ? undefined : timeCliBuild();
+    const doubles = new DoublesRegistry(`10.1.${ID}.1`, 15000 + ID);
+    await doubles.start();
+    const s = await EngineStack.create(`bench${ID}`, engineStackConfig(ID, doubles.address, doubles.pushDouble()));
+    try {
+        const preview = await s.preview();
+        const cold = await s.up();
+        const noop = await s.up();
+        const destroy = await s.destroy();
+        const rows = [
+            ["CLI build from Go modules", cli === undefined ? "skipped" : `${cli.toFixed(0)} s`],
+            ["preview of the new stack", `${preview.seconds.toFixed(1)} s (${preview.created} resources)`],
+            ["cold up", `${cold.seconds.toFixed(1)} s (${cold.created} created)`],
+            ["no-op up", `${noop.seconds.toFixed(1)} s (${noop.unchanged} unchanged), ${((100 * noop.seconds) / cold.seconds).toFixed(1)}% of cold (goal <= 10%)`],
+            ["destroy", `${destroy.seconds.toFixed(1)} s (${destroy.deleted} deleted)`],
+        ];
+        const text = [
+            "## Engine bring-up (real Pulumi engine, local target, Mesos/Marathon doubles)",
+            "",
+            `\`npx ts-node bench/engine-bringup.ts\` on ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load ${load} at the start, ${new Date().toISOString().slice(0, 10)}.`,
+            "",
+            "| phase | time |",
+            "|---|---|",
+            ...rows.map(([a, b]) => `| ${a} | ${b} |`),
+        ].join("\n");
+        const old = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, "utf8") : "# Benchmarks\n";
+        const i = old.indexOf(BEGIN);
+        const j = old.indexOf(END);
+        const section = `${BEGIN}\n${text}\n${END}`;
+        fs.writeFileSync(RESULTS, i >= 0 && j > i ? old.slice(0, i) + section + old.slice(j + END.length) : `${old.trimEnd()}\n\n${section}\n`);
+        console.log(text);
+    } finally {
+        s.dispose();
+        doubles.stop();
+    }
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
