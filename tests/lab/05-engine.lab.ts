@@ -122,6 +122,34 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         expect(bip).to.equal("172.31.1.1");
     });
 
+    it("an up interrupted by SIGINT converges when run again, with no hand edits", async function () {
+        this.timeout(1_200_000);
+        await s.setConfig("docker", { bip: "172.31.2.1/24", insecureRegistries: [doubles.address] });
+        const r = await s.interruptedUp("SIGINT");
+        expect(r.code, r.output).to.not.equal(0);
+        const u = await s.up();
+        expect(u.created + u.updated + u.replaced).to.be.greaterThan(0);
+        expect(changed(await s.preview()), "left to do after the second up").to.deep.equal([]);
+        expect(docker("exec", `${PREFIX}-node3`, "sh", "-c", "docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}'")).to.equal("172.31.2.1");
+    });
+
+    it("an up killed by SIGKILL converges after the one command the README gives (pulumi cancel)", async function () {
+        this.timeout(1_200_000);
+        await s.setConfig("docker", { bip: "172.31.3.1/24", insecureRegistries: [doubles.address] });
+        const r = await s.interruptedUp("SIGKILL");
+        expect(r.code).to.equal(null);
+        // The killed CLI leaves its lock: that is what `pulumi cancel` is for (README, after a crash).
+        const locked = await s.up().then(
+            () => "",
+            (e: Error) => e.message,
+        );
+        expect(locked).to.contain("the stack is currently locked");
+        await s.cli(["cancel", "--yes", "--non-interactive", "--stack", s.stackName]);
+        await s.up();
+        expect(changed(await s.preview()), "left to do after cancel and up").to.deep.equal([]);
+        expect(docker("exec", `${PREFIX}-node3`, "sh", "-c", "docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}'")).to.equal("172.31.3.1");
+    });
+
     it("the state and the export hold no secret in plain text", async function () {
         this.timeout(300_000);
         const leaves = secretLeaves(await exportWithSecrets(s)).filter((v) => v.length >= 16);
@@ -130,7 +158,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         const plain = await s.exportText();
         const plainJson = JSON.parse(plain);
         for (const v of leaves) {
-            expect(state.includes(v), `state file holds a secret in plain text: ${v.slice(0, 12)}...`).to.equal(false);
+            expect(state.includes(v), `state file holds a secret in plain text: ${v.slice(0, 12)}... at ${pathsOf(JSON.parse(state), v).slice(0, 5).join(", ")}`).to.equal(false);
             expect(plain.includes(v), `export holds a secret in plain text: ${v.slice(0, 12)}... at ${pathsOf(plainJson, v).slice(0, 5).join(", ")}`).to.equal(false);
         }
     });

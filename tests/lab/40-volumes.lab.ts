@@ -151,7 +151,7 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
     it("a volume whose primary host left the stack is never re-created empty elsewhere", async () => {
         // A second volume, cache, on node1; then node1 leaves the agents and the config asks for
         // cache on node3, where nobody holds a copy: the other agents remember where it was.
-        const cache = { name: "cache", sizeGb: 0.1, primary: "node1" };
+        const cache = { name: "cache", sizeGb: 0.125, primary: "node1" };
         const created = await volumesOnly([...withMongo("node3", appHooks()), cache], "cache on node1");
         expect(volumeFailures(created), describeFailures(created)).to.deep.equal([]);
         const orphan = await lab.run((hosts) => {

@@ -4,7 +4,7 @@
  * Automation API with a file backend and a passphrase in a temp dir. Nothing is ever downloaded:
  * automatic plugin acquisition is off, so a missing plugin fails at once with its name.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -120,6 +120,28 @@ export class EngineStack {
     /** `pulumi stack export` as a user runs it: secrets encrypted (the Automation API's exportStack shows them). */
     async exportText(): Promise<string> {
         return this.cli(["stack", "export", "--stack", this.stackName]);
+    }
+
+    /**
+     * Starts `pulumi up` as a user would, and sends `signal` to the CLI as soon as the engine has begun
+     * changing a resource (its event log says so). Resolves with the CLI's exit code and output.
+     */
+    async interruptedUp(signal: NodeJS.Signals): Promise<{ code: number | null; output: string }> {
+        const ws = this.stack.workspace as LocalWorkspace;
+        const cmd = await engineCli();
+        const events = path.join(this.dir, `events-${Date.now()}.json`);
+        const child = spawn(cmd.command, ["up", "--yes", "--non-interactive", "--skip-preview", "--stack", this.stackName, "--event-log", events], {
+            cwd: this.dir,
+            env: { ...process.env, ...(ws.envVars ?? {}), PULUMI_HOME: ws.pulumiHome ?? "" },
+        });
+        let output = "";
+        child.stdout.on("data", (d) => (output += d));
+        child.stderr.on("data", (d) => (output += d));
+        const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+        const started = () => fs.existsSync(events) && /"resourcePreEvent":\{"metadata":\{"op":"(update|replace|create-replacement)"/.test(fs.readFileSync(events, "utf8"));
+        for (let i = 0; i < 6000 && !started() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+        child.kill(signal);
+        return { code: await exited, output };
     }
 
     /** Runs the CLI on this stack's workspace (same backend, passphrase and PULUMI_HOME). */
