@@ -42,13 +42,13 @@ export interface ContainerNetwork {
     /** DNS domain apps are found under, e.g. `weave.local`: `<app>.<domain>`. */
     readonly domain: string;
     /** Docker endpoint Mesos agents must use so that every task joins the mesh (undefined: the default socket). */
-    readonly agentDockerSocket?: string;
+    readonly agentDockerSocket?: string | undefined;
     /**
      * Docker network an app's container must run on (undefined: the default bridge; Weave attaches
      * through its proxy). Marathon: `networks: [{ mode: "container", name }]`, which Mesos passes as
      * `--net`; plain `docker run`: `--network`. Not a parameter: Docker refuses a second network flag.
      */
-    readonly dockerNetwork?: string;
+    readonly dockerNetwork?: string | undefined;
     /** `docker run` parameters (Marathon `docker.parameters`) that register a container on the mesh under `<app>`. */
     dockerParameters(app: string): DockerParameter[];
     readonly ready: pulumi.Resource[];

@@ -43,7 +43,7 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
     const a = cfg.apps;
     if (!a.enabled) return { apps: {}, images: {}, url: pulumi.output("(apps disabled)"), outputs: { enabled: false } };
     const hosts = layers.hosts;
-    const mgmt = singleHostWithRole(hosts, "mgmt");
+    const mgmt = singleHostWithRole(hosts, "mgmt", "apps (AppImage builds and the Marathon jump host)");
     const viaMgmt = (a.marathonAccess ?? (cfg.target === "aws" ? "mgmt" : "direct")) === "mgmt";
     const jump = viaMgmt ? pulumi.secret(mgmt.connection.apply((c) => ({ host: String(c.host), port: Number(c.port ?? 22), user: String(c.user ?? "root"), privateKey: String(c.privateKey ?? "") }))) : undefined;
     const marathon = marathonAccess(layers.scheduler, jump);

@@ -25,10 +25,10 @@ export interface StackPlatform {
  * logged in to it. ZooKeeper is not here: MesosCluster creates its ZooKeeperEnsemble.
  */
 export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
-    const registryHost = singleHostWithRole(hosts, "registry");
+    const registryHost = singleHostWithRole(hosts, "registry", `DockerRegistry "registry"`);
     const password = (cfg.registryPassword as pulumi.Input<string> | undefined) ?? generatedPassword();
 
-    const ca = cfg.registry.insecure ? undefined : new StackCa("stack-ca", { host: singleHostWithRole(hosts, "mgmt"), commonName: `microservice ${pulumi.getStack()} stack CA`.slice(0, 64) });
+    const ca = cfg.registry.insecure ? undefined : new StackCa("stack-ca", { host: singleHostWithRole(hosts, "mgmt", `StackCa "stack-ca"`), commonName: `microservice ${pulumi.getStack()} stack CA`.slice(0, 64) });
     const registry = new DockerRegistry("registry", {
         host: registryHost,
         port: cfg.registry.port,

@@ -39,11 +39,14 @@ export function hostsWithRole<H extends Pick<Host, "roles">>(hosts: readonly H[]
     return hosts.filter((h) => hasRole(h, role));
 }
 
-/** The one host with a role that must be unique (registry, logServer, mgmt). */
-export function singleHostWithRole<H extends Pick<Host, "roles" | "name">>(hosts: readonly H[], role: Role): H {
+/**
+ * The one host with a role that must be unique (registry, logServer, mgmt). `who` names the caller
+ * in the error, e.g. `RsyslogAggregator "logging"`: exactly one host must have role "logServer", found 0: [].
+ */
+export function singleHostWithRole<H extends Pick<Host, "roles" | "name">>(hosts: readonly H[], role: Role, who?: string): H {
     const found = hostsWithRole(hosts, role);
     if (found.length !== 1) {
-        throw new Error(`exactly one host must have role "${role}", found ${found.length}: [${found.map((h) => h.name).join(", ")}]`);
+        throw new Error(`${who ? `${who}: ` : ""}exactly one host must have role "${role}", found ${found.length}: [${found.map((h) => h.name).join(", ")}]`);
     }
     return found[0];
 }

@@ -57,13 +57,14 @@ export class VagrantMachines extends pulumi.ComponentResource {
     readonly machines: Record<string, VagrantMachineOutputs> = {};
 
     constructor(name: string, args: VagrantMachinesArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("vagrant-shim:index:VagrantMachines", name, {}, opts);
+        // Args are checked before the component registers: bad args leave nothing in the stack.
         if (!args.dir || /[\s'"$`\\]/.test(args.dir)) throw new Error(`VagrantMachines "${name}": dir: expected a path without spaces, quotes, $, \` or \\, got ${JSON.stringify(args.dir)}`);
         for (const f of args.files ?? []) {
             if (!FILE_NAME.test(f.name) || f.name === "Vagrantfile") throw new Error(`VagrantMachines "${name}": files: expected a plain file name other than Vagrantfile, got ${JSON.stringify(f.name)}`);
             if (f.mode !== undefined && !/^0?[0-7]{3}$/.test(f.mode)) throw new Error(`VagrantMachines "${name}": files[${f.name}].mode: expected an octal mode like 0600, got ${JSON.stringify(f.mode)}`);
         }
         renderVagrantfile({ ...args.spec, authorizedKeys: [] }); // checks the spec now, with its own messages (keys when known)
+        super("vagrant-shim:index:VagrantMachines", name, {}, opts);
         const keys = pulumi.all(args.spec.authorizedKeys ?? []);
 
         // What only a new machine can change: the box, its version, the provider, the docker image.

@@ -137,7 +137,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         this.timeout(1_200_000);
         await s.setConfig("docker", { bip: "172.31.3.1/24", insecureRegistries: [doubles.address] });
         const r = await s.interruptedUp("SIGKILL");
-        expect(r.code).to.equal(null);
+        expect(r.code, r.output).to.equal(null);
         // The killed CLI leaves its lock: that is what `pulumi cancel` is for (README, after a crash).
         const locked = await s.up().then(
             () => "",
@@ -152,7 +152,10 @@ describe("engine: the local stack through the real Pulumi engine", function () {
 
     it("the state and the export hold no secret in plain text", async function () {
         this.timeout(300_000);
-        const leaves = secretLeaves(await exportWithSecrets(s)).filter((v) => v.length >= 16);
+        const full = (await exportWithSecrets(s)) as { deployment: { resources: { id?: string }[] } };
+        // A secret may hold a value that is no secret on its own (a trigger list with a resource's id).
+        const ids = new Set(full.deployment.resources.map((r) => r.id).filter(Boolean));
+        const leaves = secretLeaves(full).filter((v) => v.length >= 16 && !ids.has(v));
         expect(leaves.some((v) => v.includes("PRIVATE KEY")), "the SSH private key is among the secrets").to.equal(true);
         const state = s.stateFile();
         const plain = await s.exportText();

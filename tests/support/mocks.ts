@@ -98,12 +98,24 @@ function defaultState(type: string, name: string, inputs: Record<string, any>): 
             return { stdout: `STEP ${name}: changed (mock)`, stderr: "" };
         case "pulumi-nodejs:dynamic/exec:LocalCommand":
         case "command:local:Command":
-            return { stdout: "", stderr: "" };
+            return { stdout: generatedSecret(String(inputs.create ?? ""), name), stderr: "" };
         case "aws:ec2/instance:Instance":
             return { privateIp: inputs.privateIp ?? "10.0.17.99", publicIp: "203.0.113.10", arn: `arn:aws:ec2:::instance/${name}` };
         default:
             return {};
     }
+}
+
+/**
+ * What `openssl rand -hex|-base64 <n>` prints (the stack's generated passwords), fixed per resource
+ * name: components check a secret when it resolves, so a generator's stdout must look like one. "" for
+ * any other local command.
+ */
+function generatedSecret(create: string, name: string): string {
+    const m = /^openssl rand -(hex|base64) (\d+)$/.exec(create.trim());
+    if (!m) return "";
+    const bytes = Buffer.alloc(Number(m[2]), name);
+    return m[1] === "hex" ? bytes.toString("hex") : bytes.toString("base64");
 }
 
 function defaultCall(token: string, inputs: any): Record<string, any> {

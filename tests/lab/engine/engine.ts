@@ -140,6 +140,7 @@ export class EngineStack {
         const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
         const started = () => fs.existsSync(events) && /"resourcePreEvent":\{"metadata":\{"op":"(update|replace|create-replacement)"/.test(fs.readFileSync(events, "utf8"));
         for (let i = 0; i < 6000 && !started() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+        if (child.exitCode !== null) throw new Error(`pulumi up ended (exit ${child.exitCode}) before it changed a resource:\n${output}`);
         child.kill(signal);
         return { code: await exited, output };
     }

@@ -30,7 +30,9 @@ describe("stack SSH key and readiness", () => {
     });
 
     it("refuses output that is not a key pair", () => {
-        expect(() => parseKeyPair("")).to.throw(/did not print an ed25519 key pair/);
+        // Nothing at all: ssh-keygen did not run (a mock without that stdout); the error says so.
+        expect(() => parseKeyPair("")).to.throw(/StackSshKey: the ssh-keygen command printed nothing\. Under Pulumi's mocks/);
+        expect(() => parseKeyPair(undefined)).to.throw(/printed nothing/);
         expect(() => parseKeyPair(PRIVATE_KEY + "ssh-rsa AAAA x\n")).to.throw(/did not print an ed25519 key pair/);
     });
 

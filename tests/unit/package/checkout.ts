@@ -56,9 +56,9 @@ export function tempDir(prefix: string): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Runs `node -e <code>` in `cwd`; returns status and output (never throws). */
+/** Runs `node -e <code>` in `cwd` (Node's own warnings off: Pulumi's closure serializer loads deprecated built-ins); returns status and output (never throws). */
 export function nodeEval(code: string, cwd: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
     const { spawnSync } = require("child_process") as typeof import("child_process");
-    const r = spawnSync(process.execPath, ["-e", code], { cwd, encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    const r = spawnSync(process.execPath, ["-e", code], { cwd, encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: "1", ...env } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

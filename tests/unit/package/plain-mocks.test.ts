@@ -1,23 +1,37 @@
 import { expect } from "chai";
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as path from "path";
 import { MOCK_PEM } from "../../../components/testing";
 import { ROOT } from "./checkout";
 
+type Result = { caCert: string; certPem: string; daemonJson: string; servers: string; localPrivateKey: string; errors: string[] };
+
 /** Runs a consumer's unit test in its own process (its own mocks, not the suite's). */
-function consumerTest(mode: "plain" | "platform"): { caCert: string; certPem: string; daemonJson: string; servers: string; localPrivateKey: string; errors: string[] } {
-    // (Its exit status is not the point: Pulumi's runtime fails a program whose outputs never resolved.)
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "plain-mocks-program.ts"), mode], { cwd: ROOT, encoding: "utf8" });
-    const line = r.stdout.trim().split("\n").find((l) => l.startsWith("{"));
-    if (!line) throw new Error(`no result from the consumer test:\n${r.stdout}\n${r.stderr}`);
-    return JSON.parse(line);
+function consumerTest(mode: "plain" | "platform"): Promise<Result> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "plain-mocks-program.ts"), mode], { cwd: ROOT });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (err += d));
+        // (Its exit status is not the point: Pulumi's runtime fails a program whose outputs never resolved.)
+        child.on("close", () => {
+            const line = out.split("\n").find((l) => l.startsWith("{"));
+            line ? resolve(JSON.parse(line)) : reject(new Error(`no result from the consumer test (${mode}):\n${out}\n${err}`));
+        });
+    });
 }
 
 describe("the components under a consumer's mocks (own process)", function () {
     this.timeout(120000);
+    let plain: Result;
+    let platform: Result;
+    before(async () => {
+        [plain, platform] = await Promise.all([consumerTest("plain"), consumerTest("platform")]);
+    });
 
     it("Pulumi's plain mocks (state = inputs): steps build with an empty payload; the key parser says its stdout must be mocked", () => {
-        const r = consumerTest("plain");
+        const r = plain;
         expect(r.errors.filter((e) => /Cannot read properties of undefined/.test(e)), r.errors.join("\n")).to.deep.equal([]);
         expect(r.caCert).to.equal("");
         expect(r.certPem).to.equal("");
@@ -35,7 +49,7 @@ describe("the components under a consumer's mocks (own process)", function () {
     });
 
     it("microservice-platform/testing's PlatformMocks: everything resolves as the real commands would print it", () => {
-        const r = consumerTest("platform");
+        const r = platform;
         expect(r.errors).to.deep.equal([]);
         expect(r.caCert).to.equal(MOCK_PEM.ca);
         expect(r.certPem).to.equal(MOCK_PEM.cert);

@@ -27,7 +27,9 @@ function packageName(spec: string): string {
 /** Module specifiers a shipped file loads: require()/require.resolve() in .js, imports in .d.ts. */
 function specifiers(text: string, file: string): string[] {
     const re = file.endsWith(".d.ts") ? /(?:from |import\()"([^"]+)"/g : /require(?:\.resolve)?\("([^"]+)"/g;
-    return [...text.matchAll(re)].map((m) => m[1]);
+    // Not what comments say (usage examples).
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    return [...code.matchAll(re)].map((m) => m[1]);
 }
 
 function resolvesIn(files: Set<string>, from: string, spec: string): boolean {
@@ -130,7 +132,7 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
         }
     });
 
-    it("a stack that uses ExistingHosts needs only @pulumi/pulumi: the main entry loads neither @pulumi/aws, @pulumi/command nor the shim", () => {
+    it("a stack that uses ExistingHosts needs only @pulumi/pulumi: the main entry loads neither @pulumi/aws, @pulumi/command nor the shim (microservice-platform/aws and /vagrant do)", () => {
         const program = `
             const pulumi = require("@pulumi/pulumi");
             pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "_id", state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
@@ -141,8 +143,15 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
         const r = nodeEval(program, minimal.dir);
         expect(r.stderr).to.equal("");
         expect(r.stdout.trim()).to.equal("ok 10.0.15.11");
-        // The other entries say which optional peer they need.
+        const main = nodeEval(`const m = require("microservice-platform"); console.log(["LocalHosts", "MesosCluster", "AwsHosts", "VagrantHosts", "FlockerEbsVolumes"].map((k) => typeof m[k]).join(" "))`, minimal.dir);
+        expect(main.stdout.trim()).to.equal("function function undefined undefined undefined");
+        // The test helper needs only @pulumi/pulumi too; the other entries say which optional peer they need.
+        expect(nodeEval(`console.log(typeof require("microservice-platform/testing").PlatformMocks)`, minimal.dir).stdout.trim()).to.equal("function");
         expect(nodeEval(`require("microservice-platform/aws")`, minimal.dir).stderr).to.contain("Cannot find module '@pulumi/aws'");
+        const withAws = consumerWith(tarball, path.join(work, "with-aws"), [...MINIMAL, "@pulumi/aws"]);
+        const aws = nodeEval(`const m = require("microservice-platform/aws"); console.log(typeof m.AwsHosts, typeof m.FlockerEbsVolumes)`, withAws.dir);
+        expect(aws.stderr).to.equal("");
+        expect(aws.stdout.trim()).to.equal("function function");
     });
 
     it("its .d.ts files type-check in a strict consumer (skipLibCheck false, exactOptionalPropertyTypes), through exports and typesVersions", () => {

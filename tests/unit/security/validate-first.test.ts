@@ -6,6 +6,7 @@ import { LocalHosts } from "../../../components/hosts/local/hosts";
 import { StackSshKey } from "../../../components/hosts/ssh-key";
 import { AwsHosts, FlockerEbsVolumes } from "../../../components/aws";
 import { VagrantHosts } from "../../../components/vagrant";
+import { VagrantMachines } from "../../../packages/vagrant-shim/machines";
 import { AppImage } from "../../../components/images";
 import { MarathonApp } from "../../../components/marathon";
 import { ServerCertificate, StackCa } from "../../../components/pki";
@@ -17,7 +18,8 @@ import { settle } from "../../support/outputs";
 import { labLayout } from "../provision/fake-host";
 
 /**
- * Every component under components/ (but mesos/, mesh/ and logging/, listed in the report) checks
+ * Every component under components/ (but mesos/, mesh/ and logging/: MesosCluster, OverlayMesh,
+ * WeaveMesh and RsyslogAggregator still register first), and the bundled shim's VagrantMachines, checks
  * its args before it registers itself: bad args leave no trace in the stack, not even the
  * component's own (empty) resource.
  */
@@ -41,6 +43,7 @@ describe("components validate their args before they register anything (not even
             ["VagrantHosts", () => new VagrantHosts("bad", { hosts: [], dir: ".v" })],
             ["AwsHosts", () => new AwsHosts("bad", { hosts: [], adminCidr: "198.51.100.0/24", clusterPorts: CLUSTER_PORTS })],
             ["StackSshKey", () => new StackSshKey("bad", { comment: "no spaces allowed" })],
+            ["VagrantMachines", () => new VagrantMachines("bad", { dir: "/tmp/a b", spec: {} as any })],
             ["MarathonApp", () => new MarathonApp("bad", { marathon: { url: "http://m:8080" }, id: "/a", image: "i", instances: -1, cpus: 0.1, mem: 64 })],
         ];
         for (const [component, make] of cases) {
