@@ -74,7 +74,8 @@ fi
 # the failed steps are named in one line at the end.
 events=$(mktemp); trap 'rm -f "$events"' EXIT
 set +e
-"$PULUMI" up --yes --stack "$STACK" --non-interactive --continue-on-error --event-log "$events" "$@"
+# --event-log exists only with PULUMI_DEBUG_COMMANDS (as the Automation API runs the CLI).
+PULUMI_DEBUG_COMMANDS=true "$PULUMI" up --yes --stack "$STACK" --non-interactive --continue-on-error --event-log "$events" "$@"
 rc=$?
 set -e
 if [ "$rc" -ne 0 ]; then

@@ -132,7 +132,8 @@ export class EngineStack {
         const events = path.join(this.dir, `events-${Date.now()}.json`);
         const child = spawn(cmd.command, ["up", "--yes", "--non-interactive", "--skip-preview", "--stack", this.stackName, "--event-log", events], {
             cwd: this.dir,
-            env: { ...process.env, ...(ws.envVars ?? {}), PULUMI_HOME: ws.pulumiHome ?? "" },
+            // --event-log exists only with PULUMI_DEBUG_COMMANDS (the Automation API sets it too).
+            env: { ...process.env, ...(ws.envVars ?? {}), PULUMI_HOME: ws.pulumiHome ?? "", PULUMI_DEBUG_COMMANDS: "true" },
         });
         let output = "";
         child.stdout.on("data", (d) => (output += d));
