@@ -1,6 +1,4 @@
-import * as crypto from "crypto";
 import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Host } from "../host";
@@ -12,6 +10,8 @@ import { AUTHORIZED_KEYS_PATH, dockerRunFlags, nodeImageContext } from "./machin
 import * as cli from "./docker-cli";
 import { LocalCommand } from "../../exec/command";
 import { cidr, input, validate } from "../../validate";
+import { sha256 } from "../../provision/script";
+import { contextHash } from "../../images/context";
 
 export interface LocalHostsArgs {
     hosts: HostSpec[];
@@ -155,22 +155,4 @@ export class LocalHosts extends pulumi.ComponentResource {
 
 function dockerEnv(a: { dockerHost?: string }): Record<string, string> {
     return a.dockerHost ? { DOCKER_HOST: a.dockerHost } : {};
-}
-
-function sha256(s: string): string {
-    return crypto.createHash("sha256").update(s).digest("hex");
-}
-
-/** Content hash of a build context (file names and bytes, sorted). */
-export function contextHash(dir: string): string {
-    const h = crypto.createHash("sha256");
-    const walk = (d: string) => {
-        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
-            const p = path.join(d, e.name);
-            if (e.isDirectory()) walk(p);
-            else if (e.isFile()) h.update(path.relative(dir, p)).update("\0").update(fs.readFileSync(p)).update("\0");
-        }
-    };
-    walk(dir);
-    return h.digest("hex");
 }
