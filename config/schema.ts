@@ -116,7 +116,7 @@ function crossSectionIssues(c: CrossView): Issue[] {
  */
 export const platformConfigSchema = stackConfigSchema.superRefine((c, ctx) => {
     for (const [path, message] of layoutIssues(c)) ctx.addIssue({ code: "custom", path, message });
-    for (const [path, message] of mesosImagesIssues(c.mesos, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesos", ...path], message });
+    for (const [path, message] of mesosImagesIssues(c.mesos, c.hosts, c.target)) ctx.addIssue({ code: "custom", path: ["mesos", ...path], message });
     for (const [path, message] of appsIssues(c)) ctx.addIssue({ code: "custom", path, message });
 });
 

@@ -30,6 +30,12 @@ export PULUMI_BACKEND_URL="file://$STATE_DIR" PULUMI_SKIP_UPDATE_CHECK=true
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   pass="$STATE_DIR/passphrase"
   if [ ! -s "$pass" ]; then
+    # Pulumi keeps the passphrase's salt in Pulumi.<stack>.yaml (its first run adds `encryptionsalt`):
+    # a salt without the passphrase it belongs to (a deleted state dir) could never decrypt again.
+    if grep -q '^encryptionsalt:' "Pulumi.$STACK.yaml" 2>/dev/null; then
+      log "Pulumi.$STACK.yaml has an encryptionsalt but $pass is gone: restore the passphrase, or delete that line to start a new state"
+      exit 2
+    fi
     (umask 077; head -c 32 /dev/urandom | base64 >"$pass")
     log "generated the stack secrets passphrase in $pass (keep it: the stack's secrets need it)"
   fi
@@ -50,26 +56,7 @@ fi
 # 4. Select (or create) the stack.
 "$PULUMI" stack select --create --secrets-provider passphrase "$STACK" --non-interactive
 
-# 5. Local target: no verified digests ship for the Mesos images, so pin the suggested tags to the
-#    digests pulled here on first use (written to Pulumi.<stack>.yaml; later runs use exactly them).
-if [ "$target" = local ]; then
-  while read -r key ref; do
-    [ -n "$("$PULUMI" config get --stack "$STACK" --path "mesos.images.$key" 2>/dev/null || true)" ] && continue
-    if docker pull -q "$ref" >/dev/null 2>&1; then
-      digest=$(docker image inspect -f '{{index .RepoDigests 0}}' "$ref")
-      "$PULUMI" config set --stack "$STACK" --path "mesos.images.$key" "$ref@${digest#*@}"
-      log "pinned mesos.images.$key to $ref@${digest#*@} (pulled here: check it, docs/mesos.md)"
-    else
-      log "mesos.images.$key is not set and $ref could not be pulled to pin it: set it (docs/mesos.md)"
-    fi
-  done <<'IMAGES'
-master mesosphere/mesos-master:1.7.0
-agent mesosphere/mesos-slave:1.7.0
-marathon mesosphere/marathon:v1.7.236
-IMAGES
-fi
-
-# 6. Bring it up.
+# 5. Bring it up. (Local target without mesos.images: the stack pins the suggested tags on first use.)
 # Independent resources go on when one fails (e.g. Mesos, whose images this machine cannot pull);
 # the failed steps are named in one line at the end.
 events=$(mktemp); trap 'rm -f "$events"' EXIT

@@ -5,6 +5,7 @@ import { ContainerNetwork, RegistryEndpoint, SchedulerEndpoint } from "../compon
 import { Host, hostsWithRole } from "../components/hosts/host";
 import { MesosCluster, MesosImages, mesosImagesIssues } from "../components/mesos";
 import { ValidationError } from "../components/validate";
+import { imagesPinnedOnFirstUse } from "./mesos-images";
 
 /** What the Mesos layer needs from the platform layer. */
 export interface MesosPlatform {
@@ -19,14 +20,15 @@ export interface StackMesos {
 }
 
 /**
- * The images a stack with Mesos hosts runs. loadStackConfig already refused a config without them
- * (platformConfigSchema); this guards programs that validated with the plain stack schema.
+ * The images a stack with Mesos hosts runs: from config, or (local target only) pinned on first use.
+ * loadStackConfig already refused any other config without them (platformConfigSchema); this guards
+ * programs that validated with the plain stack schema.
  */
-export function requireMesosImages(cfg: StackConfig): MesosImages {
-    const issues = mesosImagesIssues(cfg.mesos, cfg.hosts);
+export function mesosImages(cfg: StackConfig): pulumi.Input<MesosImages> {
+    if (cfg.mesos.images) return cfg.mesos.images;
+    const issues = mesosImagesIssues(cfg.mesos, cfg.hosts, cfg.target);
     if (issues.length) throw new ValidationError(`stack config: invalid input\n  mesos.images: ${issues[0][1]}, got nothing`, []);
-    if (!cfg.mesos.images) throw new Error("deployMesos: no host has role master, agent or marathon");
-    return cfg.mesos.images;
+    return imagesPinnedOnFirstUse(cfg.local?.dockerHost);
 }
 
 /**
@@ -36,7 +38,7 @@ export function requireMesosImages(cfg: StackConfig): MesosImages {
  * config key `marathonPassword`, or is generated once and kept in state as a secret.
  */
 export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlatform, network?: Pick<ContainerNetwork, "agentDockerSocket" | "ready">): StackMesos {
-    const images = requireMesosImages(cfg);
+    const images = mesosImages(cfg);
     const m = cfg.mesos;
     const cluster = new MesosCluster("mesos", {
         hosts,

@@ -10,8 +10,8 @@ import { MASTER_COUNTS } from "./topology";
 export interface MesosClusterArgs {
     /** Every host of the stack: roles decide masters (`master`), agents (`agent`), Marathon (`marathon`), ZooKeeper (`zookeeper`) and where images are mirrored from (`mgmt`). */
     hosts: Host[];
-    /** Mesos master, agent and Marathon images, each pinned by digest. */
-    images: MesosImages;
+    /** Mesos master, agent and Marathon images, each pinned by digest (an Output is checked when it resolves). */
+    images: pulumi.Input<MesosImages>;
     /** A Pulumi secret: Marathon's HTTP basic auth password. */
     marathonPassword: pulumi.Input<string>;
     clusterName?: string;
@@ -68,7 +68,7 @@ const settings = mesosSettingsSchema.shape;
 export const argsSchema = z
     .object({
         hosts: hostsSchema,
-        images: mesosImagesSchema,
+        images: input(mesosImagesSchema),
         marathonPassword: input(marathonPasswordSchema),
         clusterName: settings.clusterName,
         masterPort: settings.masterPort,

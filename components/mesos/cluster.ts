@@ -57,7 +57,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         if (a.mirrorToRegistry) {
             const registry = args.registry as RegistryEndpoint;
             const mgmt = singleHostWithRole(hosts, "mgmt");
-            const plan = registry.address.apply((addr) => mirrored(a.images, addr));
+            const plan = pulumi.all([a.images, registry.address]).apply(([images, addr]) => mirrored(images, addr));
             const step = hostStep(this, name, mgmt, "mesos-mirror",
                 pulumi.all([plan, registry.address, registry.caCert]).apply(([p, address, ca]) =>
                     steps.mirrorOps(p.copies, { address, insecure: ca === "", authfile: "/root/.docker/config.json" })),

@@ -142,10 +142,11 @@ export function mesosHostsIssues(hosts: readonly { name: string; roles: readonly
 
 /**
  * `images` has no default, so a stack whose hosts run Mesos must name them: `[path, message]` pairs
- * for the stack schema (the platform's layout check), before any resource exists.
+ * for the stack schema (the platform's layout check), before any resource exists. The local target
+ * (this machine's Docker) may leave them out: its stack pins the suggested tags on first use.
  */
-export function mesosImagesIssues(m: Pick<MesosSettings, "images">, hosts: readonly { name: string; roles: readonly string[] }[]): [(string | number)[], string][] {
+export function mesosImagesIssues(m: Pick<MesosSettings, "images">, hosts: readonly { name: string; roles: readonly string[] }[], target?: string): [(string | number)[], string][] {
     const users = hosts.filter((h) => h.roles.some((r) => MESOS_ROLES.includes(r))).map((h) => h.name);
-    if (users.length === 0 || m.images !== undefined) return [];
+    if (users.length === 0 || m.images !== undefined || target === "local") return [];
     return [[["images"], `required because hosts ${users.join(", ")} have role master, agent or marathon: { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`]];
 }

@@ -98,7 +98,7 @@ function defaultState(type: string, name: string, inputs: Record<string, any>): 
             return { stdout: `STEP ${name}: changed (mock)`, stderr: "" };
         case "pulumi-nodejs:dynamic/exec:LocalCommand":
         case "command:local:Command":
-            return { stdout: generatedSecret(String(inputs.create ?? ""), name), stderr: "" };
+            return { stdout: pinnedImages(String(inputs.create ?? "")) ?? generatedSecret(String(inputs.create ?? ""), name), stderr: "" };
         case "aws:ec2/instance:Instance":
             return { privateIp: inputs.privateIp ?? "10.0.17.99", publicIp: "203.0.113.10", arn: `arn:aws:ec2:::instance/${name}` };
         default:
@@ -116,6 +116,13 @@ function generatedSecret(create: string, name: string): string {
     if (!m) return "";
     const bytes = Buffer.alloc(Number(m[2]), name);
     return m[1] === "hex" ? bytes.toString("hex") : bytes.toString("base64");
+}
+
+/** What the local target's pin-on-first-use step prints (stack/mesos-images.ts): each tag at a made-up digest. */
+function pinnedImages(create: string): string | undefined {
+    if (!create.includes("to pin it on first use")) return undefined;
+    const pins = [...create.matchAll(/cannot pull (\S+) to pin it on first use: set mesos\.images\.(\w+)/g)].map(([, tag, key], i) => [key, `${tag}@sha256:${String(i + 7).repeat(64)}`]);
+    return JSON.stringify(Object.fromEntries(pins));
 }
 
 function defaultCall(token: string, inputs: any): Record<string, any> {

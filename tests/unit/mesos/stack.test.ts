@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { platformConfigSchema, SECRET_KEYS, StackConfig, stackConfigSchema } from "../../../config/schema";
 import { validate } from "../../../components/validate";
-import { deployMesos, requireMesosImages } from "../../../stack/mesos";
+import { deployMesos, mesosImages } from "../../../stack/mesos";
 import { mocks } from "../../support/setup";
 import { settle, valueOf, isSecret } from "../../support/outputs";
 import { IMAGES, layout, PASSWORD, registry } from "./fixtures";
@@ -15,8 +15,15 @@ const platform = (extra: object = {}) => validate(stackConfigSchema, { mesh: { i
 const whole = (extra: object = {}) => validate(platformConfigSchema, { mesh: { implementation: "overlay" }, ...extra }, "stack config");
 
 describe("mesos stack config and deployMesos", () => {
-    it("requires pinned images once a host runs Mesos, and names the hosts", () => {
-        expect(() => whole()).to.throw(/mesos.images: required because hosts node1, node2, node3 have role master, agent or marathon: \{ master, agent, marathon \}, each pinned by digest/);
+    it("requires pinned images once a host runs Mesos (except on the local target), and names the hosts", () => {
+        expect(() => whole({ target: "vagrant" })).to.throw(/mesos.images: required because hosts node1, node2, node3 have role master, agent or marathon: \{ master, agent, marathon \}, each pinned by digest/);
+        let local = "";
+        try {
+            whole();
+        } catch (e) {
+            local = (e as Error).message;
+        }
+        expect(local, "the local target pins on first use").not.to.contain("mesos.images");
         let msg = "";
         try {
             whole({ mesos: { images: IMAGES } });
@@ -51,8 +58,8 @@ describe("mesos stack config and deployMesos", () => {
     });
 
     it("guards programs that skipped the platform schema", () => {
-        const c = validate(stackConfigSchema, { mesh: { implementation: "overlay" } }, "stack config") as StackConfig;
-        expect(() => requireMesosImages(c)).to.throw(/mesos.images: required because hosts node1, node2, node3/);
+        const c = validate(stackConfigSchema, { target: "vagrant", mesh: { implementation: "overlay" } }, "stack config") as StackConfig;
+        expect(() => mesosImages(c)).to.throw(/mesos.images: required because hosts node1, node2, node3/);
     });
 
     it("generates the Marathon password once, as a secret, when none is configured; outputs name the endpoints", async () => {
