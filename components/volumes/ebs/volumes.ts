@@ -116,7 +116,7 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
                 delete: render.releaseCommand(d.name),
                 triggers: [primary.instanceId!, volume.id],
                 addPreviousOutputInEnv: false,
-            }, { parent: this, dependsOn: [attachment, ...hostReady[primary.name]], deleteBeforeReplace: true });
+            }, { parent: this, dependsOn: [attachment, ...hostReady[primary.name], ...(d.app?.kind === "marathon" ? (a.scheduler?.ready ?? []) : [])], deleteBeforeReplace: true });
             this.volumes[d.name] = volumeRef(d, primary, a.mountRoot, [mount]);
             this.volumeIds[d.name] = volume.id;
         }

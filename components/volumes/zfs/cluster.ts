@@ -87,8 +87,8 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
         );
         const peers = pulumi.all(agents.map((h, i) => pulumi.all([h.privateIp, hostKeys[i]]).apply(([ip, hostKey]): render.Peer => ({ name: h.name, ip, hostKey }))));
         const usesMarathon = a.datasets.some((d) => d.app?.kind === "marathon");
-        // Only what the hooks need (URL and credentials), not Marathon's readiness: volumes are
-        // placed whether or not Marathon runs yet; a move calls it only when it has an app there.
+        // The hooks step needs only the URL and credentials; a dataset with a Marathon app is placed
+        // once Marathon is ready, since placing it starts (or moving it stops) that app there.
         const marathon: pulumi.Output<render.MarathonAccess | undefined> = usesMarathon && a.scheduler
             ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? ""])
                   .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
@@ -105,7 +105,8 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
         this.volumes = {};
         for (const d of a.datasets) {
             const primary = agents.find((h) => h.name === d.primary)!;
-            const placed = hostStep(this, name, primary, `dataset-${d.name}`, render.datasetOps(d.name, d.sizeGb), { dependsOn: agentsReady });
+            const marathonReady = d.app?.kind === "marathon" ? (a.scheduler?.ready ?? []) : [];
+            const placed = hostStep(this, name, primary, `dataset-${d.name}`, render.datasetOps(d.name, d.sizeGb), { dependsOn: [...agentsReady, ...marathonReady] });
             this.volumes[d.name] = volumeRef(d as DatasetSettings, primary, a.mountRoot, [placed]);
         }
         this.ready = [...agentsReady, ...Object.values(this.volumes).flatMap((v) => v.ready)];

@@ -135,7 +135,7 @@ describe("FlockerZfsCluster (mocks)", () => {
         expect(diff(before, snapshot())).to.deep.equal({ changed: ["volumes-node2-dataset-mongo"], added: [], removed: [] });
     });
 
-    it("Marathon apps: the hooks step holds the scheduler's password and is secret; nothing waits for Marathon to run", async () => {
+    it("Marathon apps: the hooks step holds the scheduler's password and is secret; the placement waits for Marathon", async () => {
         const scheduler: SchedulerEndpoint = {
             marathonUrl: pulumi.output("http://10.0.15.11:8080"),
             marathonUsername: pulumi.output("marathon"),
@@ -143,14 +143,16 @@ describe("FlockerZfsCluster (mocks)", () => {
             mesosUrls: pulumi.output(["http://10.0.15.11:5050"]),
             ready: [fakeHost("marathon-up", "10.0.15.11").ready],
         };
-        cluster({ scheduler, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2", app: { kind: "marathon", appId: "/application/db/mongo" } }] });
+        cluster({ scheduler, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2", app: { kind: "marathon", appId: "/application/db/mongo" } }, { name: "cache", sizeGb: 1, primary: "node3" }] });
         await settle();
         const holders = mocks.resources.filter((r) => JSON.stringify(r.inputs).includes("marathon-pw-123"));
         expect(holders.map((r) => r.name).sort()).to.deep.equal(["volumes-node1-hooks", "volumes-node2-hooks", "volumes-node3-hooks"]);
         for (const r of holders) expect(r.secretInputs).to.include("stdin");
-        // Volumes are placed even where Marathon cannot run yet (a move calls it only then).
-        expect(runsAfter("volumes-node2-dataset-mongo", "marathon-up-ready")).to.equal(false);
+        // Placing the volume starts its app through Marathon (a move stops it there first): found by
+        // `npm run up` where Mesos cannot run, whose first placement failed on a refused connection.
+        expect(runsAfter("volumes-node2-dataset-mongo", "marathon-up-ready")).to.equal(true);
         expect(runsAfter("volumes-node2-hooks", "marathon-up-ready")).to.equal(false);
+        expect(runsAfter("volumes-node3-dataset-cache", "marathon-up-ready")).to.equal(false);
     });
 
     it("rejects bad args before creating anything, naming the key and the value", async () => {
