@@ -1,4 +1,4 @@
-// Engine bring-up bench (docs/lab.md, docs/engine.md). Usage: npx ts-node bench/engine-bringup.ts   (LAB_ID=9)
+// Engine bring-up bench (docs/lab.md, docs/engine.md). Usage: npx ts-node bench/engine-bringup.ts   (LAB_ID=11)
 // With the real Pulumi engine (scripts/pulumi-cli.sh, built from Go modules unless told otherwise), on
 // the local target with the lab's Mesos/Marathon doubles, one after the other:
 //   cli      building the CLI from the pinned Go modules into a fresh dir (module cache as it is)
@@ -16,7 +16,7 @@ import { EngineStack } from "../tests/lab/engine/engine";
 import { engineStackConfig } from "../tests/lab/engine/config";
 
 const ROOT = path.resolve(__dirname, "..");
-const ID = Number(process.env.LAB_ID ?? 9);
+const ID = Number(process.env.LAB_ID ?? 11);
 const RESULTS = path.join(ROOT, "bench/results.md");
 const BEGIN = "<!-- engine-bringup:begin -->";
 const END = "<!-- engine-bringup:end -->";
