@@ -1,7 +1,11 @@
-// Public API of the component library (`microservice-platform`). Other stacks import from here.
-// It loads no optional dependency: AwsHosts and FlockerEbsVolumes (@pulumi/aws) are in ./aws.ts
-// (`microservice-platform/aws`), VagrantHosts (@pulumi/vagrant-shim, @pulumi/command) in ./vagrant.ts
-// (`microservice-platform/vagrant`), and mocks for unit tests in ./testing.ts (`microservice-platform/testing`).
+/**
+ * Public API of the component library (`microservice-platform`). Other stacks import from here.
+ * It loads no optional dependency: AwsHosts and FlockerEbsVolumes (@pulumi/aws) are in ./aws.ts
+ * (`microservice-platform/aws`), VagrantHosts (@pulumi/vagrant-shim, @pulumi/command) in ./vagrant.ts
+ * (`microservice-platform/vagrant`), and mocks for unit tests in ./testing.ts (`microservice-platform/testing`).
+ *
+ * @module microservice-platform
+ */
 export * from "./contracts";
 export * from "./hosts/host";
 export {
