@@ -34,6 +34,7 @@ export function packLibrary(): Promise<Packed> {
         const work = fs.mkdtempSync(path.join(os.tmpdir(), "msp-pack-"));
         process.on("exit", () => fs.rmSync(work, { recursive: true, force: true }));
         const src = freshCheckout(path.join(work, "src"));
+        if (fs.existsSync(path.join(src, "dist"))) throw new Error("the copy of the checkout has a dist/: prepack would not be what built the package");
         const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: src, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
         const [info] = JSON.parse(out);
         fs.rmSync(src, { recursive: true, force: true });
