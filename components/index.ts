@@ -12,13 +12,19 @@ export {
     LocalHosts, LocalHostsArgs, ExistingHosts, ExistingHostsArgs,
     StackSshKey, StackSshKeyArgs, waitForSsh, hostSpecSchema, hostListSchema, HostSpec, HostSpecInput, toHost, sshCommand,
 } from "./hosts";
+// Types that public signatures use (a Host's connection, the commands hosts and steps are made of).
+export { WaitForSshOptions } from "./hosts/ready";
+export { ConnectionArgs, ConnectionInput, Connection as ResolvedConnection } from "./exec/connection";
+export { RemoteCommand, RemoteCommandArgs, LocalCommand, LocalCommandArgs, CopyToRemote, CopyToRemoteArgs, Logging } from "./exec/command";
 export * as provision from "./provision";
 export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs } from "./pki";
 export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs } from "./docker";
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./zookeeper";
+export { ZooSettings } from "./zookeeper/scripts";
 export {
     WeaveMesh, WeaveMeshArgs, OverlayMesh, OverlayMeshArgs, createContainerNetwork, ContainerNetworkArgs,
     meshSettingsSchema, MeshSettings, MeshSettingsInput, WeaveSettingsInput, OverlaySettingsInput,
+    MeshComponent, meshSettingsObject, weaveSettingsSchema, overlaySettingsSchema,
 } from "./mesh";
 export {
     FlockerZfsCluster, FlockerZfsClusterArgs, volumeAppSettings, VolumeAppSettings,
