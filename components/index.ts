@@ -1,20 +1,30 @@
-// Public API of the component library (`microservice-platform`). Other stacks import from here.
-// It loads no optional dependency: AwsHosts and FlockerEbsVolumes (@pulumi/aws) are in ./aws.ts
-// (`microservice-platform/aws`), VagrantHosts (@pulumi/vagrant-shim, @pulumi/command) in ./vagrant.ts
-// (`microservice-platform/vagrant`), and mocks for unit tests in ./testing.ts (`microservice-platform/testing`).
+/**
+ * Public API of the component library (`microservice-platform`). Other stacks import from here.
+ * It loads no optional dependency: AwsHosts and FlockerEbsVolumes (@pulumi/aws) are in ./aws.ts
+ * (`microservice-platform/aws`), VagrantHosts (@pulumi/vagrant-shim, @pulumi/command) in ./vagrant.ts
+ * (`microservice-platform/vagrant`), and mocks for unit tests in ./testing.ts (`microservice-platform/testing`).
+ *
+ * @module microservice-platform
+ */
 export * from "./contracts";
 export * from "./hosts/host";
 export {
     LocalHosts, LocalHostsArgs, ExistingHosts, ExistingHostsArgs,
     StackSshKey, StackSshKeyArgs, waitForSsh, hostSpecSchema, hostListSchema, HostSpec, HostSpecInput, toHost, sshCommand,
 } from "./hosts";
+// Types that public signatures use (a Host's connection, the commands hosts and steps are made of).
+export { WaitForSshOptions } from "./hosts/ready";
+export { ConnectionArgs, ConnectionInput, Connection as ResolvedConnection } from "./exec/connection";
+export { RemoteCommand, RemoteCommandArgs, LocalCommand, LocalCommandArgs, CopyToRemote, CopyToRemoteArgs, Logging } from "./exec/command";
 export * as provision from "./provision";
 export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs } from "./pki";
 export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs } from "./docker";
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./zookeeper";
+export { ZooSettings } from "./zookeeper/scripts";
 export {
     WeaveMesh, WeaveMeshArgs, OverlayMesh, OverlayMeshArgs, createContainerNetwork, ContainerNetworkArgs,
     meshSettingsSchema, MeshSettings, MeshSettingsInput, WeaveSettingsInput, OverlaySettingsInput,
+    MeshComponent, meshSettingsObject, weaveSettingsSchema, overlaySettingsSchema,
 } from "./mesh";
 export {
     FlockerZfsCluster, FlockerZfsClusterArgs, volumeAppSettings, VolumeAppSettings,

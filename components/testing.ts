@@ -20,6 +20,8 @@
  * works anywhere.
  *
  * Loads only @pulumi/pulumi (and, for VagrantHosts' ssh-config answer, the bundled shim's parser).
+ *
+ * @module microservice-platform/testing
  */
 import * as pulumi from "@pulumi/pulumi";
 

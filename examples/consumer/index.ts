@@ -1,34 +1,34 @@
-// A stack of another team that uses microservice-platform's components the way any consumer would:
-// `npm install microservice-platform`, then import from the package (here a tsconfig `paths`
-// mapping points the name at this repository's sources). It reads its own config once and passes
-// args; the components never read config.
+// Another team's stack on its own machines, built from microservice-platform as installed from npm
+// (here: the tarball `npm pack` makes, see README.md). It reads its own config once and passes args;
+// the components never read config.
 //
-//   pulumi config set target local                        # or: hosts (then hosts + sshPrivateKey)
+//   pulumi config set --path 'hosts' '[...]'       # HostSpec[]; default: the four machines below
 //   pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519
+//   pulumi config set --secret registryPassword ...; pulumi config set --secret marathonPassword ...
+//   pulumi config set --path 'mesosImages.master' 'mesosphere/mesos-master:1.11.0@sha256:...'  (also agent, marathon)
 import * as pulumi from "@pulumi/pulumi";
-import { DockerEngine, ExistingHosts, Host, HostSpec, LocalHosts, ZooKeeperEnsemble, hostsWithRole } from "microservice-platform";
+import { HostSpec } from "microservice-platform";
+import { consumerStack } from "./stack";
 
 const config = new pulumi.Config();
-const target = config.get("target") ?? "local";
 
-// Three machines: each a ZooKeeper member and a Docker host.
-const specs: HostSpec[] = config.getObject<HostSpec[]>("hosts") ?? [
-    { name: "zk1", roles: ["zookeeper", "agent"], ip: "10.0.25.11", zookeeperId: 1 },
-    { name: "zk2", roles: ["zookeeper", "agent"], ip: "10.0.25.12", zookeeperId: 2 },
-    { name: "zk3", roles: ["zookeeper", "agent"], ip: "10.0.25.13", zookeeperId: 3 },
+const defaultHosts: HostSpec[] = [
+    { name: "mgmt", roles: ["mgmt"], ip: "10.0.25.10" },
+    { name: "node1", roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"], ip: "10.0.25.11", zookeeperId: 1 },
+    { name: "node2", roles: ["zookeeper", "agent"], ip: "10.0.25.12", zookeeperId: 2 },
+    { name: "node3", roles: ["zookeeper", "agent"], ip: "10.0.25.13", zookeeperId: 3 },
 ];
 
-function hosts(): { hosts: Host[]; outputs: pulumi.Output<Record<string, { ip: string; ssh: string }>> } {
-    if (target === "hosts") {
-        return new ExistingHosts("machines", { hosts: specs, user: config.get("sshUser") ?? "root", privateKey: config.requireSecret("sshPrivateKey") });
-    }
-    return new LocalHosts("machines", { hosts: specs, subnet: "10.0.25.0/24", namePrefix: `consumer-${pulumi.getStack()}` });
-}
+const stack = consumerStack({
+    hosts: config.getObject<HostSpec[]>("hosts") ?? defaultHosts,
+    sshUser: config.get("sshUser") ?? "root",
+    sshPrivateKey: config.requireSecret("sshPrivateKey"),
+    registryPassword: config.requireSecret("registryPassword"),
+    marathonPassword: config.requireSecret("marathonPassword"),
+    mesosImages: config.requireObject<{ master: string; agent: string; marathon: string }>("mesosImages"),
+    appImage: config.get("appImage") ?? "nginx:1.27",
+});
 
-const machines = hosts();
-const docker = new DockerEngine("docker", { hosts: machines.hosts, logDriver: "journald" });
-const zookeeper = new ZooKeeperEnsemble("zookeeper", { hosts: hostsWithRole(machines.hosts, "zookeeper") });
-
-export const hostAddresses = machines.outputs;
-export const zookeeperServers = zookeeper.servers;
-export const dockerHosts = Object.keys(docker.hostReady);
+export const hosts = stack.hosts;
+export const registry = stack.registry;
+export const marathonUrl = stack.marathonUrl;

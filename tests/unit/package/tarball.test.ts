@@ -4,7 +4,8 @@ import * as fs from "fs";
 import { builtinModules } from "module";
 import * as path from "path";
 import * as ts from "typescript";
-import { consumerWith, freshCheckout, nodeEval, ROOT, tempDir } from "./checkout";
+import { packLibrary } from "../../support/consumer";
+import { consumerWith, nodeEval, ROOT, tempDir } from "./checkout";
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 /** What a stack that uses only the main entry (e.g. ExistingHosts) has installed: the required peer and our dependencies. */
@@ -46,15 +47,10 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
     let tarball: string;
     let minimal: { dir: string; pkg: string };
 
-    before(function () {
+    before(async function () {
         work = tempDir("msp-pack-");
-        const src = freshCheckout(path.join(work, "src"));
-        expect(fs.existsSync(path.join(src, "dist")), "the copy starts without dist/").to.equal(false);
-        const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: src, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-        const [info] = JSON.parse(out);
-        files = (info.files as { path: string }[]).map((f) => f.path).sort();
-        bundled = info.bundled;
-        tarball = path.join(work, info.filename);
+        // The one `npm pack` of a fresh copy of this checkout per run (examples/consumer's test installs it too).
+        ({ tarball, files, bundled } = await packLibrary());
         minimal = consumerWith(tarball, path.join(work, "minimal"), MINIMAL);
     });
 

@@ -1,0 +1,51 @@
+// The consumer's stack, as a function of its settings: index.ts passes what it read from its own
+// config, the tests pass fixed values under mocks. Only the package's main entry and @pulumi/pulumi.
+import * as pulumi from "@pulumi/pulumi";
+import {
+    DockerEngine, DockerRegistry, ExistingHosts, HostSpec, MarathonApp, MesosCluster, OverlayMesh, RsyslogAggregator, StackCa,
+    marathonAccess, singleHostWithRole,
+} from "microservice-platform";
+
+export interface ConsumerSettings {
+    hosts: HostSpec[];
+    sshUser?: string;
+    /** Secrets: the key that logs in to every host, and the passwords the stack sets. */
+    sshPrivateKey: pulumi.Input<string>;
+    registryPassword: pulumi.Input<string>;
+    marathonPassword: pulumi.Input<string>;
+    /** Mesos master, agent and Marathon images, pinned by digest. */
+    mesosImages: { master: string; agent: string; marathon: string };
+    /** The app this team runs on the platform. */
+    appImage: string;
+}
+
+export function consumerStack(s: ConsumerSettings) {
+    const machines = new ExistingHosts("machines", { hosts: s.hosts, user: s.sshUser ?? "root", privateKey: s.sshPrivateKey });
+    const hosts = machines.hosts;
+
+    // Platform: the stack CA on mgmt, a TLS registry, Docker on every host trusting and logged in to it.
+    const ca = new StackCa("ca", { host: singleHostWithRole(hosts, "mgmt") });
+    const registry = new DockerRegistry("registry", { host: singleHostWithRole(hosts, "registry"), ca, username: "deploy", password: s.registryPassword });
+    const docker = new DockerEngine("docker", { hosts, registry: registry.endpoint });
+    const dockerReady = Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]!]]));
+
+    // The container network, log aggregation and the scheduler, each after Docker on its host.
+    const mesh = new OverlayMesh("mesh", { hosts, dockerReady });
+    const logging = new RsyslogAggregator("logging", { hosts, ca, after: dockerReady });
+    const mesos = new MesosCluster("mesos", {
+        hosts, images: s.mesosImages, marathonPassword: s.marathonPassword, registry: registry.endpoint, dockerReady, networkReady: mesh.ready,
+    });
+
+    const app = new MarathonApp("hello", {
+        marathon: marathonAccess(mesos.endpoint),
+        id: "/team/hello",
+        image: s.appImage,
+        instances: 2,
+        cpus: 0.1,
+        mem: 64,
+        network: { mode: "container", name: mesh.dockerNetwork },
+        dockerParameters: [...mesh.dockerParameters("hello"), ...logging.dockerParameters("hello")],
+    }, { dependsOn: [...mesos.ready, ...logging.ready] });
+
+    return { hosts: machines.outputs, registry: registry.address, marathonUrl: mesos.marathonUrl, app: app.urn };
+}
