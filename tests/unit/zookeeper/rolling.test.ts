@@ -211,3 +211,23 @@ esac`);
         expect(calls()).to.deep.equal([]);
     });
 });
+
+describe("rolling changes: the whole stack program with one host's address changed", () => {
+    it("every quorum step whose script changes (ZooKeeper members, Mesos masters, the log server) runs after the moved host's ready step", async function () {
+        this.timeout(300_000);
+        const { fullConfig, runProgram } = await import("../security/stack");
+        const scripts = async (node3: string) => {
+            const cfg = fullConfig();
+            cfg.hosts = cfg.hosts.map((h: { name: string }) => (h.name === "node3" ? { ...h, ip: node3 } : h));
+            const r = await runProgram(cfg);
+            if (r.error) throw r.error;
+            return Object.fromEntries(r.resources.filter((x) => typeof x.inputs.stdin === "string").map((x) => [x.name, x.inputs.stdin as string]));
+        };
+        const before = await scripts("10.0.15.13");
+        const after = await scripts("10.0.15.23");
+        const changedElsewhere = Object.keys(after).filter((n) => before[n] !== after[n] && !n.includes("node3"));
+        const quorum = changedElsewhere.filter((n) => /zookeeper$|mesos-master$|logging-server$/.test(n));
+        expect(quorum, "quorum steps changed by the move").to.include.members(["mesos-zookeeper-node1-zookeeper", "mesos-zookeeper-node2-zookeeper", "logging-node1-logging-server", "mesos-node1-mesos-master"]);
+        for (const n of quorum) expect(runsAfter(n, "hosts-node3-ready"), `${n} runs after hosts-node3-ready`).to.equal(true);
+    });
+});
