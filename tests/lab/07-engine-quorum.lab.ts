@@ -48,23 +48,29 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
 
     before(async function () {
         this.timeout(1_200_000);
-        machines.remove();
         await doubles.start();
         image = doubles.pushDouble();
-        await machines.create(HOSTS);
+        // KEEP_LAB=1 keeps the machines (and their key) for the next run: its first up then only checks them.
+        if (process.env.KEEP_LAB === "1" && machines.running(HOSTS)) {
+            console.log("    reusing the kept machines (KEEP_LAB=1)");
+        } else {
+            machines.remove();
+            await machines.create(HOSTS);
+        }
         s = await EngineStack.create(`quorum${ID}`, config(), { sshPrivateKey: machines.privateKey });
     });
 
     after(async function () {
         this.timeout(300_000);
-        if (process.env.KEEP_LAB === "1") return;
-        machines.remove();
-        s?.dispose();
         doubles.stop();
+        if (process.env.KEEP_LAB === "1") return;
+        machines.remove(true);
+        s?.dispose();
     });
 
     it("up converges on the four machines", async function () {
-        this.timeout(1_800_000);
+        // A cold up took over 30 min while four other labs loaded this 2-core machine (load 35-40).
+        this.timeout(3_600_000);
         const u = await s.up();
         expect(u.created).to.be.greaterThan(40);
         for (const h of ZK) expect(machines.sh(h.name, "timeout 5 bash -c 'exec 5<>/dev/tcp/127.0.0.1/2181; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'")).to.match(/^(leader|follower)$/);

@@ -29,9 +29,15 @@ export class LabMachines {
         readonly label: string,
         readonly image = "microservice/node:bookworm",
     ) {
-        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-key-`));
+        // One key per lab prefix, kept with the machines (KEEP_LAB=1 reuses both).
+        this.dir = path.join(os.tmpdir(), `${prefix}-lab-key`);
+        fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
         const file = path.join(this.dir, "id_ed25519");
-        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", prefix, "-f", file]);
+        if (!fs.existsSync(file) || !fs.existsSync(`${file}.pub`)) {
+            fs.rmSync(file, { force: true });
+            fs.rmSync(`${file}.pub`, { force: true });
+            execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", prefix, "-f", file]);
+        }
         this.privateKey = fs.readFileSync(file, "utf8");
         this.publicKey = fs.readFileSync(`${file}.pub`, "utf8").trim();
     }
@@ -56,6 +62,17 @@ export class LabMachines {
         for (const h of hosts) await this.booted(h.name);
     }
 
+    /** Whether every host's container exists and runs (a machine kept by KEEP_LAB=1). */
+    running(hosts: MachineSpec[]): boolean {
+        return hosts.every((h) => {
+            try {
+                return execFileSync("docker", ["inspect", "-f", "{{.State.Running}}", this.container(h.name)], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() === "true";
+            } catch {
+                return false;
+            }
+        });
+    }
+
     /** Runs a shell command on a host (as root, through docker exec) and returns its stdout. */
     sh(host: string, command: string): string {
         return execFileSync("docker", ["exec", this.container(host), "bash", "-c", command], { stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
@@ -74,8 +91,8 @@ export class LabMachines {
         throw new Error(`${this.container(host)} did not finish booting within 120 s`);
     }
 
-    /** Removes every container, volume and the network labelled with this lab's label. */
-    remove(): void {
+    /** Removes every container, volume and the network labelled with this lab's label (and the key with `key`). */
+    remove(key = false): void {
         const label = `label=microservice.stack=${this.label}`;
         const ids = (args: string[]) => execFileSync("docker", args).toString().split(/\s+/).filter(Boolean);
         const containers = ids(["ps", "-aq", "--filter", label]);
@@ -84,6 +101,6 @@ export class LabMachines {
         if (volumes.length) execFileSync("docker", ["volume", "rm", "-f", ...volumes], { stdio: "ignore" });
         const nets = ids(["network", "ls", "-q", "--filter", label]);
         if (nets.length) execFileSync("docker", ["network", "rm", ...nets], { stdio: "ignore" });
-        fs.rmSync(this.dir, { recursive: true, force: true });
+        if (key) fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
