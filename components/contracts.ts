@@ -31,6 +31,11 @@ export interface ZooKeeperEndpoint {
     /** `zk://host1:2181,host2:2181,...` + path, e.g. zkUrl("/mesos"). */
     zkUrl(path: string): pulumi.Output<string>;
     readonly ready: pulumi.Resource[];
+    /**
+     * After these, every member runs its current membership (a rolling change is over): steps that
+     * embed the members (Mesos masters) change only then. Absent: `ready` serves instead.
+     */
+    readonly rolled?: pulumi.Resource[];
 }
 
 /**

@@ -6,7 +6,7 @@ import { ServerCertificate, StackCa } from "../pki";
 import { HostSteps } from "../provision";
 import { validate } from "../validate";
 import { dockerTag, syslogDriverParameters } from "./render";
-import { clientOps, serverOps } from "./scripts";
+import { clientOps, senderCheckOps, serverOps } from "./scripts";
 import { LoggingSettings, LoggingSettingsInput, loggingSettingsSchema } from "./settings";
 
 export interface RsyslogAggregatorArgs {
@@ -56,6 +56,8 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
     readonly certificate?: ServerCertificate;
     /** Per host name: the step after which its rsyslog takes Docker's lines. */
     readonly hostReady: Record<string, pulumi.Resource> = {};
+    /** Per host name: the step that proves the log server accepts this host as a sender. */
+    readonly senderAccepted: Record<string, pulumi.Resource> = {};
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: RsyslogAggregatorArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -84,7 +86,8 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
                     caPem: s.tls ? ca : undefined,
                 }),
             );
-            this.hostReady[host.name] = steps[host.name].add("logging-client", ops);
+            // A forwarder follows the server to a new address only once that address answers.
+            this.hostReady[host.name] = steps[host.name].add("logging-client", ops, { dependsOn: [server.ready] });
         }
 
         let cert: pulumi.Output<{ certPem: string; keyPath: string } | undefined> = pulumi.output(undefined);
@@ -112,8 +115,16 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
                     retentionDays: s.retentionDays.server,
                 }),
             ),
+            // The allow-list changes only after every sender's host answered: a host moved to an
+            // address where no machine answers stops the change, instead of refusing the host's lines.
+            { dependsOn: args.hosts.map((h) => h.ready) },
         );
-        this.ready = [...Object.values(this.hostReady), serverStep];
+        for (const host of args.hosts) {
+            const ops = pulumi.all([host.privateIp, server.privateIp]).apply(([ip, address]) =>
+                senderCheckOps({ host: host.name, ip, server: server.name, address, port: s.port }));
+            this.senderAccepted[host.name] = steps[host.name].add("logging-sender", ops, { dependsOn: [serverStep] });
+        }
+        this.ready = [...Object.values(this.hostReady), serverStep, ...Object.values(this.senderAccepted)];
         this.registerOutputs({ serverAddress: this.serverAddress });
     }
 

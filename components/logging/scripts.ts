@@ -91,3 +91,43 @@ export function serverOps(s: ServerStep): Op[] {
 function withNewline(s: string): string {
     return s.endsWith("\n") ? s : `${s}\n`;
 }
+
+export interface SenderCheck {
+    /** This host's name (config name) and address as the stack knows it. */
+    host: string;
+    ip: string;
+    /** The log server's name and the address and TCP port its allow-list guards. */
+    server: string;
+    address: string;
+    port: number;
+}
+
+/**
+ * Exits 0 when the log server keeps a TCP connection from this host open: a sender missing from
+ * its allow-list ($AllowedSender) is accepted and closed at once (rsyslog then drops every line it
+ * forwards, and its disk-assisted queue never holds them), so an immediate end of file means refused.
+ */
+export function acceptedProbe(address: string, port: number): string {
+    return `timeout 10 bash -c ${q(`exec 5<>/dev/tcp/${address}/${port} || exit 2; read -r -t 2 -u 5 _; [ $? -gt 128 ]`)}`;
+}
+
+/**
+ * Every host, after the server step: the log server accepts this host as a sender. A refusal fails
+ * the step with the host's name and the address it sends from, instead of lines dropped unseen.
+ */
+export function senderCheckOps(c: SenderCheck): Op[] {
+    const probe = acceptedProbe(c.address, c.port);
+    const src = `$(ip -4 route get ${c.address} 2>/dev/null | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p')`;
+    return [
+        exec(
+            `the log server ${c.server} (${c.address}:${c.port}) accepts ${c.host} as a sender`,
+            `for i in 1 2 3 4 5; do ${probe} && exit 0; sleep 1; done; exit 1`,
+            [
+                `s=${src}`,
+                `echo "${c.host} (${c.ip}, sending from \${s:-an address ip route does not tell}): refused by the log server ${c.server} (${c.address}:${c.port}): it closes the connection at once, so every line ${c.host} forwards would be dropped." >&2`,
+                `echo "  The server's allow-list (\\$AllowedSender in ${FILES.server} on ${c.server}) lacks the address this host sends from; journalctl -u rsyslog on ${c.server} names it (disallowed sender)." >&2`,
+                "exit 1",
+            ].join("; "),
+        ),
+    ];
+}

@@ -70,11 +70,18 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
 
         const chains = Object.fromEntries(hosts.map((h) => [h.name, new HostSteps(this, name, h)]));
         const port = a.masterPort;
+        // Steps that embed ZooKeeper's members change only after every member's host answered; the
+        // masters only after the ensemble's rolling change, and then one master at a time.
+        const zkHostsAnswered = args.zookeeper ? [] : hostsWithRole(hosts, "zookeeper").map((h) => h.ready);
+        const zkRolled = this.zookeeper.rolled ?? this.zookeeper.ready;
+        const masterIps = pulumi.all(masters.map((h) => h.privateIp));
 
+        let previousMaster: pulumi.Resource[] = [];
         for (const h of masters) {
-            const spec = pulumi.all([h.privateIp, zkMesos, this.images]).apply(([ip, zk, img]) =>
-                steps.masterOps({ ip, port, clusterName: a.clusterName, quorum: this.quorum, zk }, img.master));
-            this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, { dependsOn: [...ready(h), ...mirror] });
+            const spec = pulumi.all([h.privateIp, zkMesos, this.images, masterIps]).apply(([ip, zk, img, ips]) =>
+                steps.masterOps({ ip, port, clusterName: a.clusterName, quorum: this.quorum, zk }, img.master, { host: h.name, masterIps: ips, timeoutSeconds: a.readinessTimeoutSeconds }));
+            this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, { dependsOn: [...ready(h), ...mirror, ...masters.map((m) => m.ready), ...zkRolled, ...previousMaster] });
+            previousMaster = [this.hostSteps.master[h.name]];
             onRemoval(this, `${name}-${h.name}-mesos-master-removal`, h, steps.removalScript(r.MASTER_UNIT, "mesos-master"), [this.hostSteps.master[h.name]]);
         }
 
@@ -87,7 +94,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
                     ip, port: a.agentPort, zk, attributes: attrs, executorRegistrationTimeout: a.executorRegistrationTimeout,
                     dockerSocket: socket, dockerCli: a.agentDockerCli, dockerConfig, image: img.agent, privileges: a.agentPrivileges,
                 }, a.cgroups));
-            this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? [])] });
+            this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? []), ...zkHostsAnswered] });
             onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, h,
                 steps.removalScript(r.AGENT_UNIT, "mesos-agent", [`rm -f ${r.AGENT_WORK_DIR}/meta/slaves/latest ${r.AGENT_IDENTITY}`]), [this.hostSteps.agent[h.name]]);
         }
@@ -98,14 +105,13 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         for (const h of marathons) {
             const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password]).apply(([ip, masterZk, zk, img, pw]) =>
                 steps.marathonOps({ ip, httpPort: a.marathon.httpPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: a.marathon.features }, img.marathon, username, pw));
-            this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror], secret: true });
+            this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror, ...zkHostsAnswered], secret: true });
             onRemoval(this, `${name}-${h.name}-marathon-removal`, h, steps.removalScript(r.MARATHON_UNIT, "marathon"), [this.hostSteps.marathon[h.name]]);
         }
 
         // Readiness: bounded waits that name the host and what is missing. Each runs on its own
         // host and lists no other agent, so adding an agent changes no other host's steps.
         const t = a.readinessTimeoutSeconds;
-        const masterIps = pulumi.all(masters.map((h) => h.privateIp));
         const mastersConfigured = Object.values(this.hostSteps.master);
         for (const h of masters) {
             const ops = pulumi.all([h.privateIp, masterIps, this.images]).apply(([ip, ips, img]) => steps.masterReadyOps(h.name, ip, port, ips, img.master, t));

@@ -1,4 +1,4 @@
-import { Op, directory, exec, file, packages, q, runtimeDirectory, service, unit, waitFor } from "../provision";
+import { Op, directory, exec, file, packages, q, remember, runtimeDirectory, service, unit, waitFor } from "../provision";
 import * as r from "./render";
 import { MirroredImage } from "./images";
 import { CgroupMode } from "./settings";
@@ -9,17 +9,50 @@ const AGENT_TAG = "mesos-agent-config";
 const MASTER_TAG = "mesos-master-config";
 const MARATHON_TAG = "marathon-config";
 
-export function masterOps(m: r.MasterSpec, image: string): Op[] {
-    return [
+/** Who a master step runs on and what it waits for after a restart (see masterOps). */
+export interface MasterRoll {
+    host: string;
+    /** Every master's address (the leader is looked for among them). */
+    masterIps: readonly string[];
+    timeoutSeconds: number;
+}
+
+/**
+ * A master's step, one master at a time (MesosCluster chains them). If a master led before this
+ * step, it waits after a restart until this master answers /health and one leader is elected, so
+ * the next master's step never takes a second one down. A new cluster had no leader: no wait (a
+ * master alone may not reach the quorum).
+ */
+export function masterOps(m: r.MasterSpec, image: string, roll?: MasterRoll): Op[] {
+    const ops: Op[] = [
         // curl and jq serve the readiness probes.
         packages("curl", "jq"),
+    ];
+    if (roll) ops.push(remember("MS_MESOS_LED", "a Mesos master led before this step", oneLeader(roll.masterIps, m.port)));
+    ops.push(
         directory(r.MESOS_ETC, { mode: "0755" }),
         directory(r.MASTER_WORK_DIR, { mode: "0750" }),
         containerRun(),
         file(r.MASTER_ENV, r.masterEnv(m), { mode: "0644", tag: MASTER_TAG }),
         unit(r.MASTER_UNIT, r.masterUnit(image)),
         service(r.MASTER_UNIT, [MASTER_TAG]),
-    ];
+    );
+    if (roll) {
+        ops.push(
+            waitFor(
+                `this master answers /health and one leader is elected before the next master changes`,
+                `[ "\${MS_MESOS_LED:-0}" = 0 ] || { ${curl} -o /dev/null http://${m.ip}:${m.port}/health && ${oneLeader(roll.masterIps, m.port)}; }`,
+                roll.timeoutSeconds,
+                `the Mesos master on ${roll.host} (${m.ip}:${m.port}) did not answer /health with one elected leader within ${roll.timeoutSeconds} s after its change; the next masters were left untouched (journalctl -u mesos-master on ${roll.host})`,
+            ),
+        );
+    }
+    return ops;
+}
+
+/** Exits 0 when exactly one of the masters reports master/elected (its /metrics/snapshot). */
+export function oneLeader(masterIps: readonly string[], port: number): string {
+    return `for m in ${masterIps.join(" ")}; do ${curl} http://$m:${port}/metrics/snapshot; done | jq -se 'map(."master/elected" // 0) | add == 1'`;
 }
 
 /**
@@ -123,7 +156,6 @@ const curl = "curl -fsS --max-time 5";
 
 /** Master readiness: its own /health, then exactly one elected leader among all masters (metrics master/elected). */
 export function masterReadyOps(host: string, ip: string, port: number, masterIps: readonly string[], image: string, timeoutSeconds: number): Op[] {
-    const snapshots = `for m in ${masterIps.join(" ")}; do ${curl} http://$m:${port}/metrics/snapshot; done`;
     return [
         waitFor(
             `mesos master ${ip}:${port} /health`,
@@ -133,7 +165,7 @@ export function masterReadyOps(host: string, ip: string, port: number, masterIps
         ),
         waitFor(
             "one elected leader among the masters",
-            `${snapshots} | jq -se 'map(."master/elected" // 0) | add == 1'`,
+            oneLeader(masterIps, port),
             timeoutSeconds,
             `no Mesos master was elected leader within ${timeoutSeconds} s (masters ${masterIps.join(", ")}): check that a quorum of masters runs and reaches ZooKeeper`,
         ),

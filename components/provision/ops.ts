@@ -29,7 +29,13 @@ export type Op =
     /** Poll `check` until it succeeds, at most `timeoutSeconds`; fails with `message`. Never a change. */
     | { kind: "waitFor"; description: string; check: string; timeoutSeconds: number; message: string }
     /** Read-only command whose output is part of the step's stdout (e.g. print a certificate); other ops print to stderr. */
-    | { kind: "emit"; command: string };
+    | { kind: "emit"; command: string }
+    /**
+     * Records now, before the ops after it change anything, whether `check` succeeds: exports `name`
+     * as 1 or 0 for the later ops' commands (e.g. a waitFor that applies only if a service served
+     * before this step restarted it). Never a change.
+     */
+    | { kind: "remember"; name: string; description: string; check: string };
 
 export const packages = (...names: string[]): Op => ({ kind: "packages", names });
 export const file = (path: string, content: string, o: Omit<Extract<Op, { kind: "file" }>, "kind" | "path" | "content"> = {}): Op =>
@@ -45,6 +51,7 @@ export const exec = (description: string, unless: string, run: string, tag?: str
 export const waitFor = (description: string, check: string, timeoutSeconds: number, message: string): Op =>
     ({ kind: "waitFor", description, check, timeoutSeconds, message });
 export const emit = (command: string): Op => ({ kind: "emit", command });
+export const remember = (name: string, description: string, check: string): Op => ({ kind: "remember", name, description, check });
 
 /** Local tmpfiles.d configuration: systemd-tmpfiles-setup.service applies it at every boot, before services start. */
 export const TMPFILES_DIR = "/etc/tmpfiles.d";

@@ -57,6 +57,9 @@ function renderOp(op: Op): string {
             return `wait_for ${q(op.description)} ${Math.max(0, Math.floor(op.timeoutSeconds))} ${q(op.check)} ${q(op.message)}`;
         case "emit":
             return `{\n${op.command}\n} >&3`;
+        case "remember":
+            if (!/^[A-Z][A-Z0-9_]*$/.test(op.name)) throw new Error(`remember ${JSON.stringify(op.description)}: expected a variable name like MS_SERVED, got ${JSON.stringify(op.name)}`);
+            return `remember ${op.name} ${q(op.description)} ${q(op.check)}`;
     }
 }
 
@@ -140,6 +143,10 @@ wait_for() { # description timeout check message
     if [ $SECONDS -ge $deadline ]; then echo "FAILED $__step: $4 (waited $2 s for: $1)" >&2; exit 1; fi
     sleep 1
   done
+}
+remember() { # variable description check
+  if bash -c "$3" >/dev/null 2>&1 3>&- 9>&-; then export "$1=1"; else export "$1=0"; fi
+  echo "$__step: $2: $( [ "\${!1}" = 1 ] && echo yes || echo no)" >&2
 }
 __daemon_reload() { if [ $__reload -eq 1 ]; then systemctl daemon-reload; __reload=0; fi; }
 ensure_service() { # name enable restart-tags...

@@ -4,7 +4,7 @@ import { ZooKeeperEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
 import { HostSteps } from "../provision";
 import { ipv4, validate, ValidationError } from "../validate";
-import { memberOps, readyOps, ZooSettings } from "./scripts";
+import { installOps, memberOps, readyOps, ZooSettings } from "./scripts";
 
 export interface ZooKeeperEnsembleArgs {
     /** The members: 1, 3 or 5 hosts, each with its `zookeeperId` (myid, from config). */
@@ -76,6 +76,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
     /** `ip1:2181,ip2:2181,...` in myid order. */
     readonly servers: pulumi.Output<string>;
     readonly ready: pulumi.Resource[];
+    /**
+     * The last member step of the rolling change: after it every member runs its current config
+     * (and, on a running ensemble, serves). What changes that embed the members wait for.
+     */
+    readonly rolled: pulumi.Resource[];
     readonly settings: ZooSettings;
 
     constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -110,10 +115,19 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
         const members = pulumi.all(hosts.map((h) => h.privateIp)).apply((ips) => ips.map((ip, i) => ({ id: hosts[i].zookeeperId!, ip })));
         this.servers = members.apply((ms) => ms.map((m) => `${m.ip}:${a.clientPort}`).join(","));
 
-        // Configure every member first, then wait for the quorum on each: a member alone never
-        // reaches it, so no member's wait may hold back another member's configuration.
+        // Installed everywhere at once; then changed one member at a time: member k's step starts
+        // after member k-1 serves again (memberOps waits for that when the ensemble served before),
+        // and not before every member's host answered, so an unreachable host stops a change before
+        // any member is touched. The quorum waits come last: a member alone never reaches it.
         const chains = hosts.map((h) => new HostSteps(this, name, h));
-        const configured = chains.map((steps, i) => steps.add("zookeeper", members.apply((ms) => memberOps(this.settings, ms, hosts[i].zookeeperId!))));
+        chains.forEach((steps) => steps.add("zookeeper-install", installOps(this.settings)));
+        const answered = hosts.map((h) => h.ready);
+        const configured: pulumi.Resource[] = [];
+        chains.forEach((steps, i) => {
+            const ops = members.apply((ms) => memberOps(this.settings, ms, hosts[i].zookeeperId!, { host: hosts[i].name, timeoutSeconds: a.readySeconds }));
+            configured.push(steps.add("zookeeper", ops, { dependsOn: [...answered, ...configured.slice(-1)] }));
+        });
+        this.rolled = configured.slice(-1);
         this.ready = chains.map((steps) => steps.add("zookeeper-ready", readyOps(this.settings, hosts.length, a.readySeconds), { dependsOn: configured }));
         this.registerOutputs({ servers: this.servers });
     }
@@ -126,6 +140,6 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
 
     /** The endpoint other layers take (ZooKeeperEndpoint). */
     get endpoint(): ZooKeeperEndpoint {
-        return { servers: this.servers, zkUrl: (p: string) => this.zkUrl(p), ready: this.ready };
+        return { servers: this.servers, zkUrl: (p: string) => this.zkUrl(p), ready: this.ready, rolled: this.rolled };
     }
 }

@@ -23,11 +23,15 @@ describe("RsyslogAggregator", () => {
             "logging-node2-logging-client",
             "logging-node3-logging-client",
             "logging-node1-logging-server",
+            "logging-mgmt-logging-sender",
+            "logging-node1-logging-sender",
+            "logging-node2-logging-sender",
+            "logging-node3-logging-sender",
         ]);
         expect(steps().filter((s) => s.secret)).to.deep.equal([]);
         expect(agg.server.name).to.equal("node1");
         expect(await valueOf(agg.serverAddress)).to.equal("10.0.15.11:514");
-        expect(agg.ready).to.have.length(5);
+        expect(agg.ready).to.have.length(9);
         // Each host files its lines under its own stack name and forwards to node1's private address.
         const node3 = script("logging-node3-logging-client").stdin;
         expect(node3).to.contain('target="10.0.15.11" port="514" protocol="tcp"');
@@ -73,7 +77,7 @@ describe("RsyslogAggregator", () => {
             .filter((s) => s.name.startsWith("b-"))
             .filter((s) => steps().find((o) => o.name === `a-${s.name.slice(2)}`)?.stdin !== s.stdin)
             .map((s) => s.name);
-        expect(changed).to.deep.equal(["b-node4-logging-client", "b-node1-logging-server"]);
+        expect(changed).to.deep.equal(["b-node4-logging-client", "b-node1-logging-server", "b-node4-logging-sender"]);
     });
 
     it("with TLS: the server certificate from the stack CA (key made on node1), the CA on every forwarder, name checked", async () => {

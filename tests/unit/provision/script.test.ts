@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { absent, directory, emit, exec, file, packages, renderScript, service, STEP_RESULT, unit, waitFor, q } from "../../../components/provision";
+import { absent, directory, emit, exec, file, packages, remember, renderScript, service, STEP_RESULT, unit, waitFor, q } from "../../../components/provision";
 import { expectGolden } from "./golden";
 
 const everyOp = [
@@ -13,6 +13,7 @@ const everyOp = [
     exec("make token", "test -s /etc/demo/token", "head -c 16 /dev/urandom | base64 >/etc/demo/token", "token"),
     waitFor("demo answers", "curl -fsS http://127.0.0.1:1234/health", 30, "demo did not become healthy"),
     emit("cat /etc/demo/demo.conf"),
+    remember("DEMO_SERVED", "demo served before", "curl -fsS http://127.0.0.1:1234/health"),
 ];
 
 describe("step scripts (renderScript)", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as net from "net";
 import { ZooKeeperEnsemble } from "../../../components/zookeeper";
-import { memberOps, readyOps, zooCfg, ZooSettings } from "../../../components/zookeeper/scripts";
+import { installOps, memberOps, readyOps, zooCfg, ZooSettings } from "../../../components/zookeeper/scripts";
 import { renderScript, STEP_RESULT } from "../../../components/provision";
 import { expectGolden, stepBody } from "../provision/golden";
 import { fakeHost } from "../provision/fake-host";
@@ -63,7 +63,9 @@ describe("ZooKeeperEnsemble", () => {
         const five = await snapshot();
         const changed = Object.keys(three).filter((k) => three[k] !== five[k]);
         expect(changed).to.have.members(["zk-a-zookeeper", "zk-b-zookeeper", "zk-c-zookeeper"]);
-        expect(Object.keys(five).filter((k) => !(k in three))).to.have.members(["zk-d-zookeeper", "zk-e-zookeeper", "zk-d-zookeeper-ready", "zk-e-zookeeper-ready"]);
+        expect(Object.keys(five).filter((k) => !(k in three))).to.have.members([
+            "zk-d-zookeeper-install", "zk-e-zookeeper-install", "zk-d-zookeeper", "zk-e-zookeeper", "zk-d-zookeeper-ready", "zk-e-zookeeper-ready",
+        ]);
     });
 
     it("rejects ensembles that cannot form a sane quorum, naming what is wrong", () => {
@@ -124,10 +126,10 @@ describe("ZooKeeper readiness probe (run locally against a fake server)", () => 
         expect(r.stdout).to.equal("");
     });
 
-    it("member ops: package, dataDir owned by zookeeper, config files tagged for the restart", () => {
+    it("member ops: package and dataDir owned by zookeeper in the install step, config files tagged for the restart", () => {
         const s: ZooSettings = { clientPort: 2181, peerPort: 2888, electionPort: 3888, tickTime: 2000, initLimit: 5, syncLimit: 2, dataDir: "/srv/zk", autopurgeIntervalHours: 24, autopurgeSnapRetainCount: 3, fourLetterWords: ["srvr", "ruok", "mntr"], admin: { port: 8181, address: "127.0.0.1" } };
         const body = stepBody(renderScript("n", "zookeeper", memberOps(s, [{ id: 1, ip: "10.0.0.1" }], 1)));
-        expect(body).to.contain("ensure_dir '/srv/zk' '0750' 'zookeeper' 'zookeeper'");
+        expect(stepBody(renderScript("n", "zookeeper-install", installOps(s)))).to.equal("ensure_packages 'zookeeperd'\nensure_dir '/srv/zk' '0750' 'zookeeper' 'zookeeper'\n");
         expect(body).to.contain("ensure_file '/srv/zk/myid' '0644' 'root' 'root' 'zookeeper-config'"); // dataDir moved: myid there too
         expect(body).to.contain("ensure_service 'zookeeper' 1 'zookeeper-config'");
     });

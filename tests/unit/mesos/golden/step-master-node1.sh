@@ -1,4 +1,5 @@
 ensure_packages 'curl' 'jq'
+remember MS_MESOS_LED 'a Mesos master led before this step' 'for m in 10.0.15.11; do curl -fsS --max-time 5 http://$m:5050/metrics/snapshot; done | jq -se '\''map(."master/elected" // 0) | add == 1'\'''
 ensure_dir '/etc/mesos' '0755' 'root' 'root'
 ensure_dir '/var/lib/mesos/master' '0750' 'root' 'root'
 ensure_file '/usr/local/lib/microservice/container-run' '0755' 'root' 'root' '/usr/local/lib/microservice/container-run' <<'__EOF_2082cc6c7738__'
@@ -52,3 +53,4 @@ TimeoutStartSec=0
 WantedBy=multi-user.target
 __EOF_11271138508f__
 ensure_service 'mesos-master.service' 1 'mesos-master-config'
+wait_for 'this master answers /health and one leader is elected before the next master changes' 300 '[ "${MS_MESOS_LED:-0}" = 0 ] || { curl -fsS --max-time 5 -o /dev/null http://10.0.15.11:5050/health && for m in 10.0.15.11; do curl -fsS --max-time 5 http://$m:5050/metrics/snapshot; done | jq -se '\''map(."master/elected" // 0) | add == 1'\''; }' 'the Mesos master on node1 (10.0.15.11:5050) did not answer /health with one elected leader within 300 s after its change; the next masters were left untouched (journalctl -u mesos-master on node1)'

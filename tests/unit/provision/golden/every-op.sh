@@ -61,6 +61,10 @@ wait_for() { # description timeout check message
     sleep 1
   done
 }
+remember() { # variable description check
+  if bash -c "$3" >/dev/null 2>&1 3>&- 9>&-; then export "$1=1"; else export "$1=0"; fi
+  echo "$__step: $2: $( [ "${!1}" = 1 ] && echo yes || echo no)" >&2
+}
 __daemon_reload() { if [ $__reload -eq 1 ]; then systemctl daemon-reload; __reload=0; fi; }
 ensure_service() { # name enable restart-tags...
   local name=$1 enable=$2 t restart=0; shift 2
@@ -101,6 +105,7 @@ wait_for 'demo answers' 30 'curl -fsS http://127.0.0.1:1234/health' 'demo did no
 {
 cat /etc/demo/demo.conf
 } >&3
+remember DEMO_SERVED 'demo served before' 'curl -fsS http://127.0.0.1:1234/health'
 __finish
 }
 __main </dev/null 3>&1 1>&2; exit $?
