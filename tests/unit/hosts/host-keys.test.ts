@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalHosts } from "../../../components/hosts/local/hosts";
 import { AwsHosts } from "../../../components/hosts/aws/hosts";
+import { VagrantHosts } from "../../../components/hosts/vagrant/hosts";
 import { CLUSTER_PORTS } from "../../../config/sections/hosts";
 import * as cli from "../../../components/hosts/local/docker-cli";
 import { HOST_KEY_PATH, hostKeyCloudConfig } from "../../../components/hosts/host-key";
@@ -122,4 +123,34 @@ describe("host keys: aws target", () => {
             if (connection.proxy) expect(connection.proxy.hostKey, name).to.equal(hostKeyPair("mgmt").hostKey);
         }
     });
+});
+
+describe("host keys: vagrant target", () => {
+    /** What the shim writes into a machine's directory: file name -> content. */
+    const written = (machine: string): Record<string, string> =>
+        Object.fromEntries(
+            String(mocks.named(`vagrant-vagrant-${machine}-files`).inputs.stdin)
+                .trim()
+                .split("\n")
+                .map((l) => l.split(" "))
+                .map(([name, , data]) => [name, Buffer.from(data, "base64").toString()]),
+        );
+
+    for (const provider of ["virtualbox", "docker"] as const) {
+        it(`${provider}: each machine's directory holds its own key only, the Vagrantfile puts it in place, every connection pins it`, async () => {
+            hostMocks();
+            const v = new VagrantHosts("vagrant", { hosts: topology("vagrant"), dir: ".vagrant-stacks/test", provider });
+            await settle();
+            for (const h of v.hosts) {
+                const files = written(h.name);
+                expect(files.ssh_host_ed25519_key, h.name).to.equal(hostKeyPair(h.name).privateKey);
+                expect(files["ssh_host_ed25519_key.pub"]).to.equal(`${hostKeyPair(h.name).hostKey}\n`);
+                // Written once per machine: no other machine's key in this directory.
+                expect(String(mocks.named(`vagrant-vagrant-${h.name}-files`).inputs.stdin).match(/^ssh_host_ed25519_key /gm)).to.have.length(1);
+                expect(files.Vagrantfile).to.contain(provider === "docker" ? "ssh_host_ed25519_key:/etc/ssh/ssh_host_ed25519_key:ro" : 'name: "host-key", inline:');
+                expect((await valueOf(h.connection)).hostKey).to.equal(hostKeyPair(h.name).hostKey);
+                expect(mocks.named(`vagrant-${h.name}-ready`).inputs.connection.hostKey).to.equal(hostKeyPair(h.name).hostKey);
+            }
+        });
+    }
 });
