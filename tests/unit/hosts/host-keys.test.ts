@@ -6,13 +6,18 @@ import * as path from "path";
 import { LocalHosts } from "../../../components/hosts/local/hosts";
 import { AwsHosts } from "../../../components/hosts/aws/hosts";
 import { VagrantHosts } from "../../../components/hosts/vagrant/hosts";
+import { ExistingHosts, ExistingHostsArgs } from "../../../components/hosts/existing/hosts";
+import { keyscanScript, parseKeyscan } from "../../../components/hosts/existing/known-hosts";
+import { platformConfigSchema } from "../../../config/schema";
+import { validate } from "../../../components/validate";
 import { CLUSTER_PORTS } from "../../../config/sections/hosts";
 import * as cli from "../../../components/hosts/local/docker-cli";
 import { HOST_KEY_PATH, hostKeyCloudConfig } from "../../../components/hosts/host-key";
 import { keygenScript, parseKeyPair } from "../../../components/hosts/ssh-key";
 import { mocks } from "../../support/setup";
 import { settle, valueOf } from "../../support/outputs";
-import { hostKeyPair, hostMocks, OptionsRecorder, topology } from "./support";
+import { hostKeyPair, hostMocks, OptionsRecorder, PRIVATE_KEY, topology } from "./support";
+import * as pulumi from "@pulumi/pulumi";
 
 /** Every connection registered so far (RemoteCommand, CopyToRemote), by resource name. */
 export function registeredConnections(): { name: string; connection: any }[] {
@@ -153,4 +158,103 @@ describe("host keys: vagrant target", () => {
             }
         });
     }
+});
+
+describe("host keys: hosts target (machines that exist)", () => {
+    const machines = topology("local").map((h, i) => ({ ...h, ip: `192.0.2.${20 + i}` }));
+    const line = (name: string, host: string) => `${name} ${hostKeyPair(host).hostKey} from-keyscan`;
+    const allLines = machines.map((h) => line(h.ip, h.name));
+    const build = (extra: Partial<ExistingHostsArgs>) => new ExistingHosts("hosts", { hosts: machines, privateKey: pulumi.secret(PRIVATE_KEY), ...extra });
+    const thrown = (f: () => unknown): string => {
+        try {
+            f();
+        } catch (e) {
+            return (e as Error).message;
+        }
+        return "";
+    };
+
+    it("each connection pins the key of its known_hosts line ([ip]:port off port 22; the jump host's line too)", async () => {
+        const e = build({ port: 2222, knownHosts: [...machines.map((h) => line(`[${h.ip}]:2222`, h.name)), `bastion.example.org,198.51.100.7 ${hostKeyPair("bastion").hostKey}`], jumpHost: { host: "bastion.example.org" } });
+        await settle();
+        for (const h of e.hosts) {
+            const c = await valueOf(h.connection);
+            expect(c.hostKey, h.name).to.equal(hostKeyPair(h.name).hostKey);
+            expect((c.proxy as any).hostKey).to.equal(hostKeyPair("bastion").hostKey);
+        }
+        for (const { name, connection } of registeredConnections()) expect([connection.hostKey, connection.proxy.hostKey], name).to.deep.equal([hostKeyPair(name.split("-")[1]).hostKey, hostKeyPair("bastion").hostKey]);
+        // Nothing is scanned when every key is given.
+        expect(mocks.resources.filter((r) => r.name.endsWith("-host-key-scan"))).to.deep.equal([]);
+    });
+
+    it("a host without a known_hosts line, and without the opt-in, is refused before anything is registered", () => {
+        const message = thrown(() => build({ knownHosts: allLines.slice(0, 3) }));
+        expect(message).to.contain('knownHosts: expected a known_hosts line for hosts[3] node3 (192.0.2.23), like "192.0.2.23 ssh-ed25519 AAAA..."');
+        expect(message).to.contain("or trustOnFirstUse: true");
+        expect(thrown(() => build({ knownHosts: allLines, port: 2222 }))).to.contain('expected a known_hosts line for hosts[0] mgmt ([192.0.2.20]:2222)');
+        expect(thrown(() => build({ knownHosts: allLines, jumpHost: { host: "bastion.example.org" } }))).to.contain("expected a known_hosts line for the jump host (bastion.example.org)");
+        expect(thrown(() => build({ knownHosts: ["|1|hashed= ssh-ed25519 AAAA"] }))).to.match(/knownHosts\[0\]: expected a known_hosts line like "192.0.2.10 ssh-ed25519 AAAA\.\.\." \(host names in clear, no hashed names, wildcards or @markers\)/);
+        expect(mocks.resources).to.have.length(0);
+    });
+
+    it("the stack config refuses target hosts without a line per host (naming existing.knownHosts) unless trustOnFirstUse is set", () => {
+        const raw = { target: "hosts", hosts: machines, sshPrivateKey: PRIVATE_KEY };
+        // Only this layer's lines: the rest of the platform is configured elsewhere.
+        const errors = (r: Record<string, unknown>) =>
+            thrown(() => validate(platformConfigSchema, r, "stack config"))
+                .split("\n")
+                .filter((l) => l.includes("existing."))
+                .join("\n");
+        expect(errors(raw)).to.contain('existing.knownHosts: expected a known_hosts line for hosts[0] mgmt (192.0.2.20), like "192.0.2.20 ssh-ed25519 AAAA..."');
+        expect(errors({ ...raw, existing: { knownHosts: allLines } })).to.equal("");
+        expect(errors({ ...raw, existing: { trustOnFirstUse: true } })).to.equal("");
+        expect(errors({ ...raw, existing: { knownHosts: allLines, jumpHost: { host: "bastion.example.org" } } })).to.contain("existing.knownHosts: expected a known_hosts line for the jump host (bastion.example.org)");
+        expect(errors({ ...raw, existing: { knownHosts: ["192.0.2.20 ssh-ed25519 AAAA$(id)"] } })).to.contain("existing.knownHosts[0]: expected a known_hosts line");
+    });
+
+    it("trustOnFirstUse: the key each host shows at the first up is scanned once and pinned from then on", async () => {
+        hostMocks();
+        const e = build({ trustOnFirstUse: true, knownHosts: [line(machines[0].ip, "mgmt")] });
+        await settle();
+        expect(mocks.resources.filter((r) => r.name.endsWith("-host-key-scan")).map((r) => r.name)).to.have.members(["hosts-node1-host-key-scan", "hosts-node2-host-key-scan", "hosts-node3-host-key-scan"]);
+        const scan = mocks.named("hosts-node2-host-key-scan");
+        expect(scan.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
+        expect(scan.inputs.environment).to.deep.equal({ HOST: "192.0.2.22", PORT: "22" });
+        // Made once: nothing but the address changes it, so later ups keep the first key.
+        expect(scan.inputs.triggers).to.deep.equal(["192.0.2.22", 22]);
+        expect((await valueOf(e.hosts[0].connection)).hostKey).to.equal(hostKeyPair("mgmt").hostKey);
+        expect((await valueOf(e.hosts[2].connection)).hostKey).to.equal(hostKeyPair("scanned-192.0.2.22").hostKey);
+        expect(mocks.named("hosts-node2-ready").inputs.connection.hostKey).to.equal(hostKeyPair("scanned-192.0.2.22").hostKey);
+    });
+
+    it("trustOnFirstUse behind a jump host: the jump host is scanned from here, the hosts from the jump host (over the pinned connection)", async () => {
+        hostMocks();
+        mocks.onResource("pulumi-nodejs:dynamic/exec:RemoteCommand", (args) =>
+            args.name.endsWith("-host-key-scan") ? { stdout: `# ${args.inputs.environment.HOST}:22 SSH-2.0-OpenSSH_9.6\n${args.inputs.environment.HOST} ${hostKeyPair(`behind-${args.inputs.environment.HOST}`).hostKey}`, stderr: "" } : undefined,
+        );
+        const e = build({ trustOnFirstUse: true, jumpHost: { host: "bastion.example.org" } });
+        await settle();
+        expect(mocks.named("hosts-jump-host-key-scan").type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
+        const remote = mocks.named("hosts-node1-host-key-scan");
+        expect(remote.type).to.equal("pulumi-nodejs:dynamic/exec:RemoteCommand");
+        expect(remote.inputs.connection).to.deep.include({ host: "bastion.example.org", hostKey: hostKeyPair("scanned-bastion.example.org").hostKey });
+        const c = await valueOf(e.hosts[1].connection);
+        expect([c.hostKey, (c.proxy as any).hostKey]).to.deep.equal([hostKeyPair("behind-192.0.2.21").hostKey, hostKeyPair("scanned-bastion.example.org").hostKey]);
+        for (const { name, connection } of registeredConnections()) expect(connection.hostKey, name).to.match(/^ssh-ed25519 /);
+    });
+
+    it("the scan script (run here against a stand-in ssh-keyscan) retries until the host answers; the parser takes the strongest key", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyscan-"));
+        try {
+            fs.writeFileSync(path.join(dir, "ssh-keyscan"), `#!/bin/bash\nn=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n+1)) > ${dir}/n\n[ "$n" -ge 2 ] && printf '%s\\n' "$*" "# h:22 SSH-2.0" "$HOSTARG ssh-rsa AAAArsa" "$HOSTARG ssh-ed25519 AAAAed"\nexit 0\n`, { mode: 0o755 });
+            fs.writeFileSync(path.join(dir, "sleep"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+            const out = execFileSync("bash", ["-c", keyscanScript()], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, HOST: "192.0.2.9", PORT: "2222", HOSTARG: "[192.0.2.9]:2222" }, encoding: "utf8" });
+            expect(out.split("\n")[0]).to.equal("-T 5 -p 2222 -t ed25519,ecdsa,rsa -- 192.0.2.9");
+            expect(parseKeyscan(out, "192.0.2.9:2222")).to.equal("ssh-ed25519 AAAAed");
+            expect(parseKeyscan("[h]:22 ssh-rsa AAAArsa\nh ecdsa-sha2-nistp256 AAAAec", "h")).to.equal("ecdsa-sha2-nistp256 AAAAec");
+            expect(() => parseKeyscan("STEP x: changed (mock)", "192.0.2.9:22")).to.throw(/no SSH host key from 192\.0\.2\.9:22/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });
