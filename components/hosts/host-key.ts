@@ -21,7 +21,7 @@ export class SshHostKey extends pulumi.ComponentResource {
         if (!/^[A-Za-z0-9@._-]{1,64}$/.test(comment)) throw new Error(`SshHostKey "${name}": host: expected a host name, got ${JSON.stringify(args.host)}`);
         super("microservice:index:SshHostKey", name, {}, opts);
         const gen = new LocalCommand(`${name}-keygen`, { create: keygenScript(comment), logging: "none" }, { parent: this, additionalSecretOutputs: ["stdout"] });
-        const pair = gen.stdout.apply(parseKeyPair);
+        const pair = gen.stdout.apply((out) => parseKeyPair(out, "SshHostKey"));
         // Secret in code too: the engine applies additionalSecretOutputs, the mock monitor does not.
         this.privateKey = pulumi.secret(pair.apply((p) => p.privateKey));
         this.publicKey = pulumi.unsecret(pair.apply((p) => hostKeyOf(p.publicKey)));

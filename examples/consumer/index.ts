@@ -3,7 +3,7 @@
 // mapping points the name at this repository's sources). It reads its own config once and passes
 // args; the components never read config.
 //
-//   pulumi config set target local                        # or: hosts (then hosts + sshPrivateKey)
+//   pulumi config set target local                        # or: hosts (then hosts, sshPrivateKey, knownHosts)
 //   pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine, ExistingHosts, Host, HostSpec, LocalHosts, ZooKeeperEnsemble, hostsWithRole } from "microservice-platform";
@@ -20,7 +20,9 @@ const specs: HostSpec[] = config.getObject<HostSpec[]>("hosts") ?? [
 
 function hosts(): { hosts: Host[]; outputs: pulumi.Output<Record<string, { ip: string; ssh: string }>> } {
     if (target === "hosts") {
-        return new ExistingHosts("machines", { hosts: specs, user: config.get("sshUser") ?? "root", privateKey: config.requireSecret("sshPrivateKey") });
+        // Each machine's known_hosts line ("10.0.25.11 ssh-ed25519 AAAA..."): every connection pins it.
+        const knownHosts = config.requireObject<string[]>("knownHosts");
+        return new ExistingHosts("machines", { hosts: specs, user: config.get("sshUser") ?? "root", privateKey: config.requireSecret("sshPrivateKey"), knownHosts });
     }
     return new LocalHosts("machines", { hosts: specs, subnet: "10.0.25.0/24", namePrefix: `consumer-${pulumi.getStack()}` });
 }

@@ -129,8 +129,8 @@ export class LocalHosts extends pulumi.ComponentResource {
                 `${name}-${spec.name}`,
                 { create: run.create, delete: run.delete, environment: env, triggers: [imageId, spec.ip, this.network.stdout, flagsHash, this.publicKey, hostKey] },
                 // Fixed name and address: the old container must go before the new one can start.
-                // The environment holds the private host key: secret in state as a whole.
-                { parent: this, dependsOn: [volume], deleteBeforeReplace: true, additionalSecretOutputs: ["environment"] },
+                // HOST_KEY is a secret Output: the engine keeps it secret in the state's inputs and outputs.
+                { parent: this, dependsOn: [volume], deleteBeforeReplace: true },
             );
             this.containers[spec.name] = container;
             const connection = pulumi.secret({ host: spec.ip, port: 22, user: "root", privateKey: this.privateKey, hostKey });

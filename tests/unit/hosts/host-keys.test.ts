@@ -49,7 +49,8 @@ describe("host keys: local target", () => {
         const c = mocks.named("local-node2");
         expect(c.inputs.environment).to.deep.include({ HOST_KEY: hostKeyPair("node2").privateKey.trim(), HOST_KEY_PUB: hostKeyPair("node2").hostKey, HOST_KEY_PATH });
         expect(c.secretInputs).to.include("environment");
-        expect(rec.get("local-node2").additionalSecretOutputs).to.deep.equal(["environment"]);
+        // Not additionalSecretOutputs: a secret around a secret would nest in the state.
+        expect(rec.get("local-node2").additionalSecretOutputs).to.equal(undefined);
         expect(c.inputs.triggers).to.include(hostKeyPair("node2").hostKey);
         expect(c.inputs.create).to.not.contain("SE9TVEtFWS");
         // create, copy the keys, then start: sshd never starts without its key (nor makes its own).
@@ -241,6 +242,14 @@ describe("host keys: hosts target (machines that exist)", () => {
         const c = await valueOf(e.hosts[1].connection);
         expect([c.hostKey, (c.proxy as any).hostKey]).to.deep.equal([hostKeyPair("behind-192.0.2.21").hostKey, hostKeyPair("scanned-bastion.example.org").hostKey]);
         for (const { name, connection } of registeredConnections()) expect(connection.hostKey, name).to.match(/^ssh-ed25519 /);
+    });
+
+    it("microservice-platform/testing's PlatformMocks answer the scans as ssh-keyscan would", () => {
+        const { mockStdout, MOCK_HOST_KEY } = require("../../../components/testing");
+        const local = mockStdout("pulumi-nodejs:dynamic/exec:LocalCommand", "m-node1-host-key-scan", { create: keyscanScript(), environment: { HOST: "192.0.2.21", PORT: "22" } });
+        expect(parseKeyscan(local, "192.0.2.21:22")).to.equal(MOCK_HOST_KEY);
+        const remote = mockStdout("pulumi-nodejs:dynamic/exec:RemoteCommand", "m-node1-host-key-scan", { create: keyscanScript(), environment: { HOST: "192.0.2.21", PORT: "22" } });
+        expect(parseKeyscan(remote, "192.0.2.21:22")).to.equal(MOCK_HOST_KEY);
     });
 
     it("the scan script (run here against a stand-in ssh-keyscan) retries until the host answers; the parser takes the strongest key", () => {
