@@ -10,8 +10,9 @@
  * ```
  *
  * Components read some of their commands' output: the key pairs that ssh-keygen prints (StackSshKey,
- * hence LocalHosts, VagrantHosts and AwsHosts without `sshKey`; FlockerZfsCluster's replication
- * key), the PEMs of the PKI steps (StackCa, ServerCertificate), the swarm join token (OverlayMesh),
+ * hence LocalHosts, VagrantHosts and AwsHosts without `sshKey`; their hosts' SshHostKey;
+ * FlockerZfsCluster's replication key), the host keys ssh-keyscan prints (ExistingHosts with
+ * `trustOnFirstUse`), the PEMs of the PKI steps (StackCa, ServerCertificate), the swarm join token (OverlayMesh),
  * the replication host keys (FlockerZfsCluster) and `vagrant ssh-config` (VagrantHosts). Pulumi's
  * plain mocks (`state: args.inputs`, as in Pulumi's testing guide) leave that output undefined: the
  * steps still build (their payload is then empty), but a key pair cannot be made up, so the key
@@ -30,6 +31,9 @@ export const MOCK_KEY_PAIR = {
     privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nbW9jay1vcGVuc3NoLXByaXZhdGUta2V5LW5vdC11c2FibGU=\n-----END OPENSSH PRIVATE KEY-----\n",
     publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1vY2stZWQyNTUxOS1wdWJsaWMta2V5LW5vdC11c2FibGU= microservice-mock",
 } as const;
+
+/** A fake host key as ssh-keyscan prints it (not a usable key). */
+export const MOCK_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1vY2staG9zdC1rZXktbm90LXVzYWJsZQ==";
 
 /** Fake PEMs the PKI steps print (CA certificate, CSR, signed certificate). */
 export const MOCK_PEM = {
@@ -80,11 +84,14 @@ export function mockStdout(type: string, name: string, inputs: Record<string, an
             : name.endsWith("-tls-sign") ? MOCK_PEM.cert
             : name.endsWith("-swarm-token") ? "SWMTKN-1-mock0000000000000000000000000000000000000000000000-mock00000000000000000000000"
             : name.endsWith("-replication") ? `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1vY2staG9zdC1rZXk= root@${name}`
+            : name.endsWith("-host-key-scan") ? `${unsecret(unsecret(inputs.environment)?.HOST) ?? "host"} ${MOCK_HOST_KEY}`
             : "";
         return `${payload ? `${payload}\n` : ""}STEP ${name}: changed (mock)`;
     }
     if (LOCAL.includes(type)) {
         if (create.includes("ssh-keygen")) return `${MOCK_KEY_PAIR.privateKey}${MOCK_KEY_PAIR.publicKey}\n`;
+        // ExistingHosts' trust-on-first-use scan: what ssh-keyscan prints for the host it reached.
+        if (create.includes("ssh-keyscan")) return `${unsecret(unsecret(inputs.environment)?.HOST) ?? "host"} ${MOCK_HOST_KEY}\n`;
         if (create.includes("vagrant ssh-config")) {
             const machine = /vagrant ssh-config ([a-z][a-z0-9-]*)/.exec(create)?.[1] ?? "default";
             // The shim's own marker (its ssh-config parser has no dependencies); loaded only here.

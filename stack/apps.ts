@@ -45,7 +45,9 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
     const hosts = layers.hosts;
     const mgmt = singleHostWithRole(hosts, "mgmt", "apps (AppImage builds and the Marathon jump host)");
     const viaMgmt = (a.marathonAccess ?? (cfg.target === "aws" ? "mgmt" : "direct")) === "mgmt";
-    const jump = viaMgmt ? pulumi.secret(mgmt.connection.apply((c) => ({ host: String(c.host), port: Number(c.port ?? 22), user: String(c.user ?? "root"), privateKey: String(c.privateKey ?? "") }))) : undefined;
+    const jump = viaMgmt
+        ? pulumi.secret(mgmt.connection.apply((c) => ({ host: String(c.host), port: Number(c.port ?? 22), user: String(c.user ?? "root"), privateKey: String(c.privateKey ?? ""), hostKey: String(c.hostKey ?? "") })))
+        : undefined;
     const marathon = marathonAccess(layers.scheduler, jump);
 
     const image = (app: string, repository: string, baseImage?: string) =>

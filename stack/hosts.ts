@@ -80,6 +80,8 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 privateKey: cfg.sshPrivateKey as pulumi.Input<string>, // required for target hosts by the schema; a secret from loadStackConfig
                 port: cfg.existing.port,
                 jumpHost: cfg.existing.jumpHost,
+                knownHosts: cfg.existing.knownHosts,
+                trustOnFirstUse: cfg.existing.trustOnFirstUse,
                 readyTimeout: cfg.sshReadyTimeout,
             });
             return { hosts: existing.hosts, outputs: existing.outputs };

@@ -231,6 +231,32 @@ export function isDialError(r: { code: number; stdout: string; stderr: string })
     return r.code === 255 && r.stdout === "" && DIAL_FAILURE.test(r.stderr);
 }
 
+const HOST_KEY_FAILURE = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key is known for .* and you have requested strict checking/;
+
+/** ssh refused the host (or its jump host): it did not present the key pinned in `hostKey`. */
+export function isHostKeyFailure(r: { code: number; stderr: string }): boolean {
+    return r.code === 255 && HOST_KEY_FAILURE.test(r.stderr);
+}
+
+/** A host that did not present its pinned key: never dialed again (a wrong key is no boot delay). */
+export class HostKeyError extends Error {
+    constructor(c: Connection, stderr: string) {
+        const pinned = [c, ...(c.proxy ? [c.proxy] : [])]
+            .filter((x) => x.hostKey)
+            .map((x) => `${x.host}: ${x.hostKey!.trim().split(/\s+/).slice(0, 2).join(" ")}`)
+            .join("; ");
+        const said = stderr
+            .split("\n")
+            .filter((l) => /fingerprint|SHA256:|Host key|host key|verification/.test(l))
+            .join(" ");
+        super(
+            `${describeTarget(c)} did not present the pinned host key (${pinned || "none pinned"}): refusing to connect. ` +
+                `ssh: ${said || tail(stderr, 3)}. If the host was rebuilt on purpose, give it its new key (docs/hosts.md, "Host keys"); otherwise someone may be intercepting the connection.`,
+        );
+        this.name = "HostKeyError";
+    }
+}
+
 export class DialError extends Error {
     constructor(
         message: string,
@@ -264,7 +290,8 @@ export interface SshRunResult extends ProcResult {
  * Runs a command on `c`'s host. Dials again after a dial error (isDialError): at most
  * `dialErrorLimit` attempts (default 10), or until `dialTimeout` seconds (default 180) have passed
  * when the limit is -1. The target's limit governs, also for failures of its jump host. A non-zero
- * exit of the command is returned, not thrown; running out of dial attempts throws a DialError.
+ * exit of the command is returned, not thrown; running out of dial attempts throws a DialError, a
+ * host (or jump host) that does not present its pinned `hostKey` a HostKeyError at once.
  */
 export async function runSsh(c: Connection, opts: SshRunOptions): Promise<SshRunResult> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "exec-ssh-"));
@@ -280,6 +307,8 @@ export async function runSsh(c: Connection, opts: SshRunOptions): Promise<SshRun
         const started = Date.now();
         for (let attempt = 1; ; attempt++) {
             const r = await runProcess(inv.file, inv.args, { input, env });
+            // Before the dial check: through a jump host, a refused key also shows as a closed connection.
+            if (isHostKeyFailure(r) && r.stdout === "") throw new HostKeyError(c, r.stderr);
             if (!isDialError(r)) return { ...r, attempts: attempt };
             const elapsedS = (Date.now() - started) / 1000;
             const more = limit === -1 ? elapsedS + pauseMs / 1000 < dialTimeoutS : attempt < Math.max(1, limit);

@@ -61,8 +61,13 @@ export function toHost(
         name: spec.name,
         roles: [...spec.roles],
         privateIp: pulumi.output(made.privateIp),
-        // The connection carries the private key: secret as a whole.
-        connection: pulumi.secret(made.connection) as pulumi.Output<Connection>,
+        // The connection carries the private key: secret as a whole. Every target pins the host's key.
+        connection: pulumi.secret(
+            pulumi.output(made.connection).apply((c) => {
+                if (!c.hostKey) throw new Error(`host ${spec.name}: its SSH connection pins no host key (hostKey): every target must give one`);
+                return c;
+            }),
+        ) as pulumi.Output<Connection>,
         ready: made.ready,
         ...(spec.zookeeperId !== undefined ? { zookeeperId: spec.zookeeperId } : {}),
         ...(spec.agentAttributes ? { agentAttributes: { ...spec.agentAttributes } } : {}),

@@ -52,8 +52,8 @@ export function keygenScript(comment: string): string {
 }
 
 /** Splits ssh-keygen's two files; anything else is refused (it would become an unusable key). */
-export function parseKeyPair(stdout: string | undefined): { privateKey: string; publicKey: string } {
-    if (!stdout?.trim()) throw new Error(`StackSshKey: ${PRINTED_NOTHING}`);
+export function parseKeyPair(stdout: string | undefined, who = "StackSshKey"): { privateKey: string; publicKey: string } {
+    if (!stdout?.trim()) throw new Error(`${who}: ${PRINTED_NOTHING}`);
     const end = "-----END OPENSSH PRIVATE KEY-----";
     const i = stdout.indexOf(end);
     const begin = stdout.indexOf("-----BEGIN OPENSSH PRIVATE KEY-----");

@@ -17,7 +17,7 @@ export interface MarathonAccessArgs {
     /** Keep it a Pulumi secret. */
     password?: pulumi.Input<string>;
     caCert?: pulumi.Input<string>;
-    jump?: pulumi.Input<{ host: pulumi.Input<string>; port?: pulumi.Input<number>; user?: pulumi.Input<string>; privateKey: pulumi.Input<string> }>;
+    jump?: pulumi.Input<{ host: pulumi.Input<string>; port?: pulumi.Input<number>; user?: pulumi.Input<string>; privateKey: pulumi.Input<string>; hostKey: pulumi.Input<string> }>;
 }
 
 export interface MarathonAppArgs {

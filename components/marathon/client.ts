@@ -28,6 +28,8 @@ export interface JumpHost {
     user?: string;
     /** A Pulumi secret in the resource's inputs. */
     privateKey: string;
+    /** The jump host's public key ("ssh-ed25519 AAAA..."): the tunnel pins it (required). */
+    hostKey: string;
 }
 
 export interface Timing {

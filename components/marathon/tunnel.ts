@@ -1,6 +1,6 @@
 /**
  * Reaching Marathon through mgmt when it sits in a private subnet (AWS): an SSH local port-forward
- * with the system's `ssh` client. The private key (a Pulumi secret) is written to a 0600 file in a
+ * with the system's `ssh` client, pinned to the jump host's key (`jump.hostKey`, required). The private key (a Pulumi secret) is written to a 0600 file in a
  * private temporary directory for the life of the tunnel and removed afterwards; it never appears
  * on a command line. Captured by the provider's closure: built-ins are required inside.
  */
@@ -22,13 +22,25 @@ export function sshArgs(jump: JumpHost, keyFile: string, knownHosts: string, loc
         "-o", "ExitOnForwardFailure=yes",
         "-o", "BatchMode=yes",
         "-o", "IdentitiesOnly=yes",
-        // The hosts are created by the same stack; their keys are new each time (as @pulumi/command, which ignores host keys).
-        "-o", "StrictHostKeyChecking=accept-new",
+        // Only the jump host's pinned key (knownHostsText) is accepted.
+        "-o", "StrictHostKeyChecking=yes",
         "-o", `UserKnownHostsFile=${knownHosts}`,
+        "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "CheckHostIP=no",
         "-o", "ServerAliveInterval=15",
         "-o", "ConnectTimeout=15",
         `${jump.user ?? "root"}@${jump.host}`,
     ];
+}
+
+/** The known_hosts file that pins the jump host's key (`[host]:port` off port 22); throws without a key. */
+export function knownHostsText(jump: JumpHost): string {
+    const key = typeof jump.hostKey === "string" ? jump.hostKey.trim().split(/\s+/).slice(0, 2).join(" ") : "";
+    if (!/^[\w@.+-]+ [A-Za-z0-9+/=]+$/.test(key)) {
+        throw new Error(`Marathon through the jump host ${jump.host}: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): the tunnel never trusts an unknown host`);
+    }
+    const port = jump.port ?? 22;
+    return `${port === 22 ? jump.host : `[${jump.host}]:${port}`} ${key}\n`;
 }
 
 /** Opens the tunnel and waits (bounded) until the forwarded port accepts connections. */
@@ -40,6 +52,7 @@ export async function openTunnel(access: MarathonAccess, timeoutMs = 30000): Pro
     const net = require("net");
     const { spawn } = require("child_process");
     const jump = access.jump!;
+    const known = knownHostsText(jump); // before anything is written or started
     const target = new URL(access.url);
     const targetPort = Number(target.port || (target.protocol === "https:" ? 443 : 80));
 
@@ -47,6 +60,7 @@ export async function openTunnel(access: MarathonAccess, timeoutMs = 30000): Pro
     fs.chmodSync(dir, 0o700);
     const keyFile = path.join(dir, "key");
     fs.writeFileSync(keyFile, jump.privateKey.endsWith("\n") ? jump.privateKey : jump.privateKey + "\n", { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, "known_hosts"), known, { mode: 0o600 });
     const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
 
     const localPort: number = await new Promise((resolve, reject) => {

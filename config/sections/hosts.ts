@@ -3,6 +3,8 @@ import { Role } from "../../components/hosts/host";
 import { hostListIssues, hostSpecSchema, Issue } from "../../components/hosts/spec";
 import { cidr, networkCidr } from "../../components/validate";
 import { cidrContains, cidrWithin, hostAddress, reservedIn } from "../../components/hosts/addresses";
+import { KNOWN_HOSTS_EXPECTED, KNOWN_HOSTS_LINE, missingHostKeys } from "../../components/hosts/existing/known-hosts";
+import { pinTargets } from "../../components/hosts/existing/hosts";
 
 /**
  * Stack config of the hosts layer: which target makes the hosts, the hosts with their roles, and
@@ -161,6 +163,10 @@ export const existingSchema = z
         port: port.default(22),
         /** A bastion in front of the hosts (same key). */
         jumpHost: z.object({ host: dnsOrIp, user: sshUserName.optional(), port: port.default(22) }).strict().optional(),
+        /** known_hosts lines, one per host and for the jump host ("192.0.2.10 ssh-ed25519 AAAA...", `[ip]:port` off 22): every connection pins them. */
+        knownHosts: z.array(z.string().regex(KNOWN_HOSTS_LINE, KNOWN_HOSTS_EXPECTED)).default([]),
+        /** Opt-in, off by default: a machine without a line gets the key it shows at the first up (ssh-keyscan), pinned from then on. */
+        trustOnFirstUse: z.boolean({ message: "expected true or false" }).default(false),
     })
     .strict();
 
@@ -181,6 +187,7 @@ interface HostsConfigView {
     hosts: z.output<typeof hostSchema>[];
     network: z.output<typeof networkSchema>;
     aws: z.output<typeof awsSchema>;
+    existing: z.output<typeof existingSchema>;
     sshPrivateKey?: unknown;
 }
 
@@ -234,6 +241,10 @@ export function hostsIssues(c: HostsConfigView): Issue[] {
         issues.push([["sshPrivateKey"], `expected only with target "hosts" (target "${c.target}" generates one key per stack)`]);
     }
     if (c.target === "aws") issues.push(...awsIssues(c.aws));
+    if (c.target === "hosts" && !c.existing.trustOnFirstUse) {
+        // Hosts the stack did not make: their keys come from config (or the explicit opt-in), never from the network unasked.
+        for (const m of missingHostKeys(c.existing.knownHosts, pinTargets(c.hosts, c.existing.port, c.existing.jumpHost), "existing.trustOnFirstUse")) issues.push([["existing", "knownHosts"], m]);
+    }
     return issues;
 }
 

@@ -4,6 +4,7 @@
 //
 //   pulumi config set --path 'hosts' '[...]'       # HostSpec[]; default: the four machines below
 //   pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519
+//   pulumi config set --path 'knownHosts[0]' "10.0.25.10 $(ssh-keyscan -t ed25519 10.0.25.10 2>/dev/null | cut -d' ' -f2-)"  (one per machine)
 //   pulumi config set --secret registryPassword ...; pulumi config set --secret marathonPassword ...
 //   pulumi config set --path 'mesosImages.master' 'mesosphere/mesos-master:1.11.0@sha256:...'  (also agent, marathon)
 import * as pulumi from "@pulumi/pulumi";
@@ -23,6 +24,7 @@ const stack = consumerStack({
     hosts: config.getObject<HostSpec[]>("hosts") ?? defaultHosts,
     sshUser: config.get("sshUser") ?? "root",
     sshPrivateKey: config.requireSecret("sshPrivateKey"),
+    knownHosts: config.requireObject<string[]>("knownHosts"),
     registryPassword: config.requireSecret("registryPassword"),
     marathonPassword: config.requireSecret("marathonPassword"),
     mesosImages: config.requireObject<{ master: string; agent: string; marathon: string }>("mesosImages"),

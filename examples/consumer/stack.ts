@@ -11,6 +11,8 @@ export interface ConsumerSettings {
     sshUser?: string;
     /** Secrets: the key that logs in to every host, and the passwords the stack sets. */
     sshPrivateKey: pulumi.Input<string>;
+    /** Each machine's known_hosts line ("10.0.25.11 ssh-ed25519 AAAA..."): every connection pins it. */
+    knownHosts: string[];
     registryPassword: pulumi.Input<string>;
     marathonPassword: pulumi.Input<string>;
     /** Mesos master, agent and Marathon images, pinned by digest. */
@@ -20,7 +22,7 @@ export interface ConsumerSettings {
 }
 
 export function consumerStack(s: ConsumerSettings) {
-    const machines = new ExistingHosts("machines", { hosts: s.hosts, user: s.sshUser ?? "root", privateKey: s.sshPrivateKey });
+    const machines = new ExistingHosts("machines", { hosts: s.hosts, user: s.sshUser ?? "root", privateKey: s.sshPrivateKey, knownHosts: s.knownHosts });
     const hosts = machines.hosts;
 
     // Platform: the stack CA on mgmt, a TLS registry, Docker on every host trusting and logged in to it.

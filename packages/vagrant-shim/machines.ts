@@ -11,6 +11,8 @@ export interface VagrantFile {
     content: pulumi.Input<string>;
     /** Octal mode, default 0600. */
     mode?: string;
+    /** Only into this machine's directory (e.g. its own host key); default every machine's. */
+    machine?: string;
 }
 
 export interface VagrantMachinesArgs {
@@ -62,6 +64,7 @@ export class VagrantMachines extends pulumi.ComponentResource {
         for (const f of args.files ?? []) {
             if (!FILE_NAME.test(f.name) || f.name === "Vagrantfile") throw new Error(`VagrantMachines "${name}": files: expected a plain file name other than Vagrantfile, got ${JSON.stringify(f.name)}`);
             if (f.mode !== undefined && !/^0?[0-7]{3}$/.test(f.mode)) throw new Error(`VagrantMachines "${name}": files[${f.name}].mode: expected an octal mode like 0600, got ${JSON.stringify(f.mode)}`);
+            if (f.machine !== undefined && !args.spec.machines.some((m) => m.name === f.machine)) throw new Error(`VagrantMachines "${name}": files[${f.name}].machine: expected one of the machines, got ${JSON.stringify(f.machine)}`);
         }
         renderVagrantfile({ ...args.spec, authorizedKeys: [] }); // checks the spec now, with its own messages (keys when known)
         super("vagrant-shim:index:VagrantMachines", name, {}, opts);
@@ -74,7 +77,8 @@ export class VagrantMachines extends pulumi.ComponentResource {
         for (const machine of args.spec.machines) {
             const dir = `${args.dir}/${machine.name}`;
             const vagrantfile = keys.apply((authorizedKeys) => renderVagrantfile({ ...args.spec, authorizedKeys, machines: [machine] }));
-            const files = [{ name: "Vagrantfile", content: vagrantfile as pulumi.Input<string>, mode: "0644" }, ...(args.files ?? [])];
+            const own = (args.files ?? []).filter((f) => f.machine === undefined || f.machine === machine.name);
+            const files = [{ name: "Vagrantfile", content: vagrantfile as pulumi.Input<string>, mode: "0644" }, ...own];
             const write = new command.local.Command(
                 `${name}-${machine.name}-files`,
                 {

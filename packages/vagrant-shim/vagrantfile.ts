@@ -29,7 +29,19 @@ export interface VagrantfileSpec {
     ssh?: { username?: string; privateKeyPath?: string; insertKey?: boolean };
     /** docker provider: image that runs sshd, extra `docker run` arguments, volumes (host:container[:ro]; a host path starting with ./ is relative to the Vagrantfile). */
     docker?: { image: string; createArgs?: string[]; volumes?: string[] };
+    /**
+     * The machine's own ed25519 host key: a file beside the Vagrantfile (its public line in `<file>.pub`),
+     * which becomes /etc/ssh/ssh_host_ed25519_key. docker provider: mounted before sshd starts.
+     * VMs: installed by a provisioner (over Vagrant's own connection) before anyone else connects;
+     * the box's other host keys are removed, so the machine has exactly that identity.
+     */
+    hostKeyFile?: string;
 }
+
+/** Where sshd reads the ed25519 host key. */
+export const HOST_KEY_PATH = "/etc/ssh/ssh_host_ed25519_key";
+/** The ssh user's private drop directory for the key on its way to HOST_KEY_PATH (VMs). */
+const HOST_KEY_DROP = "/tmp/vagrant-shim-host-key";
 
 /** A single-quoted Ruby string literal. */
 export function rubyString(s: string): string {
@@ -71,6 +83,25 @@ export function checkSpec(spec: VagrantfileSpec): void {
     (spec.authorizedKeys ?? []).forEach((k, i) => {
         if (!PUBLIC_KEY.test(k.trim())) fail(`authorizedKeys[${i}]`, k, "one OpenSSH public key line");
     });
+    if (spec.hostKeyFile !== undefined && !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(spec.hostKeyFile)) fail("hostKeyFile", spec.hostKeyFile, "a plain file name beside the Vagrantfile");
+}
+
+/** VMs: the host key goes through a drop directory only the ssh user can read, then into place as root. */
+function hostKeyProvisioners(file: string): string[] {
+    return [
+        `  config.vm.provision "shell", name: "host-key-drop", privileged: false, inline: ${rubyString(`set -eu; rm -rf ${HOST_KEY_DROP}; mkdir -m 0700 ${HOST_KEY_DROP}`)}`,
+        `  config.vm.provision "file", source: ${rubyPath(`./${file}`)}, destination: ${rubyString(`${HOST_KEY_DROP}/key`)}`,
+        `  config.vm.provision "shell", name: "host-key", inline: <<~'SHELL'`,
+        "    set -eu",
+        `    d=${HOST_KEY_DROP}`,
+        `    install -m 0600 -o root -g root "$d/key" ${HOST_KEY_PATH}`,
+        `    ssh-keygen -y -f ${HOST_KEY_PATH} > ${HOST_KEY_PATH}.pub`,
+        `    chmod 0644 ${HOST_KEY_PATH}.pub`,
+        '    rm -rf "$d"',
+        "    rm -f /etc/ssh/ssh_host_rsa_key /etc/ssh/ssh_host_rsa_key.pub /etc/ssh/ssh_host_ecdsa_key /etc/ssh/ssh_host_ecdsa_key.pub",
+        "    systemctl try-restart ssh.service 2>/dev/null || systemctl try-restart sshd.service 2>/dev/null || true",
+        "  SHELL",
+    ];
 }
 
 export function renderVagrantfile(spec: VagrantfileSpec): string {
@@ -100,6 +131,7 @@ export function renderVagrantfile(spec: VagrantfileSpec): string {
             "  SHELL",
         );
     }
+    if (spec.hostKeyFile !== undefined && spec.provider !== "docker") out.push(...hostKeyProvisioners(spec.hostKeyFile));
     for (const m of spec.machines) {
         out.push(`  config.vm.define ${rubyString(m.name)} do |m|`);
         out.push(`    m.vm.hostname = ${rubyString(m.name)}`);
@@ -128,15 +160,21 @@ function providerBlock(spec: VagrantfileSpec, m: VagrantMachineSpec): string[] {
                 ...(m.cpus !== undefined ? [`      lv.cpus = ${m.cpus}`] : []),
                 "    end",
             ];
-        case "docker":
+        case "docker": {
+            // The host key is mounted read-only: in place before the container's sshd first starts.
+            const volumes = [
+                ...(spec.docker!.volumes ?? []),
+                ...(spec.hostKeyFile !== undefined ? [`./${spec.hostKeyFile}:${HOST_KEY_PATH}:ro`, `./${spec.hostKeyFile}.pub:${HOST_KEY_PATH}.pub:ro`] : []),
+            ];
             return [
                 '    m.vm.provider "docker" do |d|',
                 `      d.image = ${rubyString(spec.docker!.image)}`,
                 "      d.has_ssh = true",
                 "      d.remains_running = true",
-                ...(spec.docker!.volumes?.length ? [`      d.volumes = [${spec.docker!.volumes.map(rubyPath).join(", ")}]`] : []),
+                ...(volumes.length ? [`      d.volumes = [${volumes.map(rubyPath).join(", ")}]`] : []),
                 ...(spec.docker!.createArgs?.length ? [`      d.create_args = ${rubyArray(spec.docker!.createArgs)}`] : []),
                 "    end",
             ];
+        }
     }
 }

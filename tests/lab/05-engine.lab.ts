@@ -282,6 +282,49 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         }
     });
 
+    it("every SSH connection in the state pins its host's key (the one its sshd serves), and a wrong key fails the step", async function () {
+        this.timeout(300_000);
+        const full = (await exportWithSecrets(s)) as { deployment: { resources: { urn: string; inputs?: unknown; outputs?: unknown }[] } };
+        const SIG = "4dabf18193072939515e22adb298388d";
+        const open = (v: unknown): any => {
+            if (Array.isArray(v)) return v.map(open);
+            if (!v || typeof v !== "object") return v;
+            const o = v as Record<string, unknown>;
+            if (o[SIG] !== undefined && "plaintext" in o) return open(JSON.parse(o.plaintext as string));
+            return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, open(x)]));
+        };
+        const connections: { at: string; c: any }[] = [];
+        for (const r of full.deployment.resources) {
+            for (const part of ["inputs", "outputs"] as const) {
+                const c = open(r[part])?.connection;
+                if (c !== undefined) connections.push({ at: `${r.urn.split("::").pop()} ${part}`, c });
+            }
+        }
+        expect(connections.length, "connections in the state").to.be.greaterThan(2 * HOSTS.length);
+        const ed25519 = /^ssh-ed25519 [A-Za-z0-9+/=]+$/;
+        const unpinned = connections.filter(({ c }) => !ed25519.test(c.hostKey ?? "") || (c.proxy && !ed25519.test(c.proxy.hostKey ?? ""))).map((x) => x.at);
+        expect(unpinned, "connections without a host key").to.deep.equal([]);
+        const served: Record<string, string> = {};
+        for (const h of HOSTS) {
+            served[h.ip] = docker("exec", `${PREFIX}-${h.name}`, "cat", "/etc/ssh/ssh_host_ed25519_key.pub").split(" ").slice(0, 2).join(" ");
+            const pinned = [...new Set(connections.filter((x) => x.c.host === h.ip).map((x) => x.c.hostKey))];
+            expect(pinned, `${h.name}: the pinned key is the one its sshd serves`).to.deep.equal([served[h.ip]]);
+            // No key of the image's making: the host has exactly the identity the stack gave it.
+            expect(docker("exec", `${PREFIX}-${h.name}`, "sh", "-c", "ls /etc/ssh/ssh_host_*"), h.name).to.equal("/etc/ssh/ssh_host_ed25519_key\n/etc/ssh/ssh_host_ed25519_key.pub");
+        }
+        expect(new Set(Object.values(served)).size, "each host its own key").to.equal(HOSTS.length);
+        // A step whose connection pins another host's key is refused before anything runs.
+        const impl = require("../../components/exec/impl");
+        const node1 = connections.find((x) => x.c.host === HOSTS[1].ip)!.c;
+        const step = (hostKey: string) => impl.create("remote", { connection: { ...node1, hostKey, dialErrorLimit: 1 }, create: "touch /root/wrong-key-ran; hostname" });
+        expect((await step(served[HOSTS[1].ip])).outs.stdout).to.equal("node1");
+        docker("exec", `${PREFIX}-node1`, "rm", "-f", "/root/wrong-key-ran");
+        const err = await step(served[HOSTS[2].ip]).then(() => undefined, (e: Error) => e);
+        expect(err?.name).to.equal("HostKeyError");
+        expect(err!.message).to.contain(`root@${HOSTS[1].ip}:22 did not present the pinned host key`);
+        expect(docker("exec", `${PREFIX}-node1`, "sh", "-c", "test -e /root/wrong-key-ran && echo ran || echo not run")).to.equal("not run");
+    });
+
     it("destroy removes every container, network and volume of the stack and empties it", async function () {
         this.timeout(900_000);
         const d = await s.destroy();

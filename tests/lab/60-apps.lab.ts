@@ -192,7 +192,7 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
 
     it("reaches a node through mgmt as an SSH jump host (the AWS path), with the stack's key", async () => {
         const key = JSON.parse(lab.stackConfig()["microservice:sshPrivateKey"]);
-        const t = await openTunnel({ url: `http://${node1}:${cfg.apps.nginx.hostPort}`, jump: { host: lab.hosts.mgmt.ip, user: "root", privateKey: key } });
+        const t = await openTunnel({ url: `http://${node1}:${cfg.apps.nginx.hostPort}`, jump: { host: lab.hosts.mgmt.ip, user: "root", privateKey: key, hostKey: lab.hostKey("mgmt") } });
         try {
             const page = await (await fetch(`${t.access.url}/`)).text();
             expect(page).to.contain("Welcome to Express");

@@ -6,6 +6,7 @@ import { hostListSchema, HostSpec, sshCommand, stackKeyFile, toHost } from "../s
 import { cidrContains, cidrWithin, reservedIn } from "../addresses";
 import { waitForSsh } from "../ready";
 import { StackSshKey } from "../ssh-key";
+import { hostKeyCloudConfig, hostKeys } from "../host-key";
 import { cidr, input, validate } from "../../validate";
 import { awsNetwork, AwsNetwork } from "./network";
 import { awsSecurityGroups, PortRule } from "./security";
@@ -69,7 +70,8 @@ const argsSchema = z
  * The aws target: a VPC with a public subnet for mgmt (the bastion, the only public address) and a
  * private one for the nodes behind a NAT gateway; security groups with least privilege; a key pair
  * from the stack's key; the newest Ubuntu LTS image looked up in the provider's region. SSH to the
- * nodes goes through mgmt. Every resource is tagged with Name, stack and role.
+ * nodes goes through mgmt. Each instance's host key is made here and given to cloud-init in the
+ * (secret) user data, so every connection, the jump through mgmt included, pins it. Every resource is tagged with Name, stack and role.
  */
 export class AwsHosts extends pulumi.ComponentResource {
     readonly hosts: Host[];
@@ -110,10 +112,13 @@ export class AwsHosts extends pulumi.ComponentResource {
         this.amiId = ami.id;
 
         const mgmtSpec = a.hosts.find((h) => h.roles.includes("mgmt"))!;
+        // Each instance's SSH identity, made here and installed by cloud-init before sshd first starts.
+        const identities = hostKeys(name, a.hosts, this);
         this.instances = {};
         const instance = (h: HostSpec): aws.ec2.Instance => {
             const isMgmt = h === mgmtSpec;
             const role = h.roles.join("+");
+            const id = identities[h.name];
             return (this.instances[h.name] = new aws.ec2.Instance(
                 `${name}-${h.name}`,
                 {
@@ -127,6 +132,10 @@ export class AwsHosts extends pulumi.ComponentResource {
                     rootBlockDevice: { volumeSize: isMgmt ? a.rootVolumeGb.mgmt : a.rootVolumeGb.node, volumeType: "gp3", encrypted: true, deleteOnTermination: true, tags: tags(`${name}-${h.name}-root`, role) },
                     // IMDSv2 only: a container on the host cannot replay instance credentials with a plain GET.
                     metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+                    // Holds the private host key: secret in state; readable on the instance through IMDSv2 only (docs/hosts.md).
+                    userData: pulumi.secret(pulumi.all([id.privateKey, id.publicKey]).apply(([k, p]) => hostKeyCloudConfig(k, p))),
+                    // cloud-init installs keys at first boot only: another key needs another instance.
+                    userDataReplaceOnChange: true,
                     tags: tags(`${name}-${h.name}`, role),
                 },
                 // A new AMI release must not replace running hosts: pick it up by replacing on purpose.
@@ -136,7 +145,7 @@ export class AwsHosts extends pulumi.ComponentResource {
 
         const mgmtInstance = instance(mgmtSpec);
         const mgmtConnection: pulumi.Output<Connection> = pulumi.secret(
-            pulumi.all([mgmtInstance.publicIp, this.privateKey]).apply(([ip, k]) => ({ host: ip, port: 22, user: a.user, privateKey: k })),
+            pulumi.all([mgmtInstance.publicIp, this.privateKey, identities[mgmtSpec.name].publicKey]).apply(([ip, k, hostKey]) => ({ host: ip, port: 22, user: a.user, privateKey: k, hostKey })),
         );
         const mgmtReady = waitForSsh(`${name}-${mgmtSpec.name}-ready`, mgmtConnection, this, { dependsOn: [mgmtInstance], triggers: [mgmtInstance.id], timeout: a.readyTimeout });
 
@@ -145,12 +154,13 @@ export class AwsHosts extends pulumi.ComponentResource {
             const inst = instance(h);
             // Nodes have no public address: SSH goes through mgmt.
             const connection: pulumi.Output<Connection> = pulumi.secret(
-                pulumi.all([inst.privateIp, mgmtInstance.publicIp, this.privateKey]).apply(([ip, bastion, k]) => ({
+                pulumi.all([inst.privateIp, mgmtInstance.publicIp, this.privateKey, identities[h.name].publicKey, identities[mgmtSpec.name].publicKey]).apply(([ip, bastion, k, hostKey, bastionKey]) => ({
                     host: ip,
                     port: 22,
                     user: a.user,
                     privateKey: k,
-                    proxy: { host: bastion, port: 22, user: a.user, privateKey: k },
+                    hostKey,
+                    proxy: { host: bastion, port: 22, user: a.user, privateKey: k, hostKey: bastionKey },
                 })),
             );
             const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, { dependsOn: [inst, mgmtReady, this.network.privateRoutes], triggers: [inst.id], timeout: a.readyTimeout });

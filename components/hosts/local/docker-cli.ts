@@ -41,9 +41,11 @@ export const existingImage = [
 ].join("\n");
 
 /**
- * One host container: NAME, HOSTNAME, NET, IP, IMAGE, VOLUME, STACK, PUBLIC_KEY, KEY_PATH.
- * Created, given the stack's public key, then started, so sshd never runs without the key.
- * A container of the same name left by an interrupted run is replaced. Prints the container id.
+ * One host container: NAME, HOSTNAME, NET, IP, IMAGE, VOLUME, STACK, PUBLIC_KEY, KEY_PATH, and its
+ * SSH identity HOST_KEY (secret), HOST_KEY_PUB, HOST_KEY_PATH. Created, given the stack's public key
+ * and its host key, then started: sshd never runs without them, and never with a key of its own
+ * making (the image makes one only when none is there). A container of the same name left by an
+ * interrupted run is replaced. Prints the container id.
  */
 export function container(): { create: string; delete: string } {
     const flags = dockerRunFlags().map(q).join(" ");
@@ -57,6 +59,11 @@ export function container(): { create: string; delete: string } {
             'd=$(mktemp -d); trap \'rm -rf "$d"\' EXIT',
             'printf "%s\\n" "$PUBLIC_KEY" >"$d/keys"; chmod 644 "$d/keys"',
             'docker cp "$d/keys" "$NAME:$KEY_PATH"',
+            // docker cp keeps the mode and makes root the owner: sshd accepts the key.
+            '(umask 077; printf "%s\\n" "$HOST_KEY" >"$d/host_key")',
+            'printf "%s\\n" "$HOST_KEY_PUB" >"$d/host_key.pub"; chmod 644 "$d/host_key.pub"',
+            'docker cp "$d/host_key" "$NAME:$HOST_KEY_PATH"',
+            'docker cp "$d/host_key.pub" "$NAME:$HOST_KEY_PATH.pub"',
             'docker start "$NAME" >/dev/null',
             'docker inspect -f "{{.Id}}" "$NAME"',
         ].join("\n"),

@@ -6,6 +6,7 @@ import { HostSpec, hostListSchema, sshCommand, stackKeyFile, toHost } from "../s
 import { cidrContains, hostAddress, reservedIn } from "../addresses";
 import { waitForSsh } from "../ready";
 import { StackSshKey } from "../ssh-key";
+import { HOST_KEY_PATH, hostKeys } from "../host-key";
 import { AUTHORIZED_KEYS_PATH, dockerRunFlags, nodeImageContext } from "./machine";
 import * as cli from "./docker-cli";
 import { LocalCommand } from "../../exec/command";
@@ -57,7 +58,8 @@ const argsSchema = z
 /**
  * The local target: every host is a container (systemd, sshd, Docker inside) on one Docker network
  * with a fixed address, run with the flags that replace --privileged (./machine.ts, the same flags
- * the lab proves). Root logs in with the stack's key, put in place before the container starts.
+ * the lab proves). Root logs in with the stack's key, and the host proves itself with a host key
+ * made here (SshHostKey), both put in place before the container starts; every connection pins it.
  *
  * Built on local commands that drive the Docker CLI (./docker-cli.ts), which the Pulumi engine runs
  * anywhere (no Docker provider plugin needed). A container is replaced, the old one first, exactly
@@ -97,6 +99,7 @@ export class LocalHosts extends pulumi.ComponentResource {
         const imageId = this.nodeImage(name, a);
         const run = cli.container();
         const flagsHash = sha256(JSON.stringify(dockerRunFlags()));
+        const identities = hostKeys(name, a.hosts, this);
 
         this.containers = {};
         this.hosts = a.hosts.map((spec) => {
@@ -117,15 +120,20 @@ export class LocalHosts extends pulumi.ComponentResource {
                 STACK: stack,
                 PUBLIC_KEY: this.publicKey,
                 KEY_PATH: AUTHORIZED_KEYS_PATH,
+                HOST_KEY: identities[spec.name].privateKey.apply((k) => k.trim()),
+                HOST_KEY_PUB: identities[spec.name].publicKey,
+                HOST_KEY_PATH,
             };
+            const hostKey = identities[spec.name].publicKey;
             const container = new LocalCommand(
                 `${name}-${spec.name}`,
-                { create: run.create, delete: run.delete, environment: env, triggers: [imageId, spec.ip, this.network.stdout, flagsHash, this.publicKey] },
+                { create: run.create, delete: run.delete, environment: env, triggers: [imageId, spec.ip, this.network.stdout, flagsHash, this.publicKey, hostKey] },
                 // Fixed name and address: the old container must go before the new one can start.
+                // HOST_KEY is a secret Output: the engine keeps it secret in the state's inputs and outputs.
                 { parent: this, dependsOn: [volume], deleteBeforeReplace: true },
             );
             this.containers[spec.name] = container;
-            const connection = pulumi.secret({ host: spec.ip, port: 22, user: "root", privateKey: this.privateKey });
+            const connection = pulumi.secret({ host: spec.ip, port: 22, user: "root", privateKey: this.privateKey, hostKey });
             const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, { dependsOn: [container], triggers: [container.stdout], timeout: a.readyTimeout });
             return toHost(spec, { privateIp: spec.ip, connection, ready });
         });

@@ -6,6 +6,7 @@ import { HostSpec, hostListSchema, sshCommand, stackKeyFile, toHost } from "../s
 import { cidrContains } from "../addresses";
 import { waitForSsh } from "../ready";
 import { StackSshKey } from "../ssh-key";
+import { hostKeys } from "../host-key";
 import { AUTHORIZED_KEYS_PATH, MACHINE_RUN, dockerRunFlags } from "../local/machine";
 import { cidr, input, validate } from "../../validate";
 
@@ -54,7 +55,8 @@ const argsSchema = z
 /**
  * The vagrant target: a VM per host (box a current Ubuntu LTS, pinned), on a private network with
  * the original's addresses, made by @pulumi/vagrant-shim. Root logs in with the stack's key (a
- * provisioner authorizes it); the address and port come from `vagrant ssh-config`.
+ * provisioner authorizes it); the address and port come from `vagrant ssh-config`. Each machine's
+ * host key is made here and handed to the shim (`hostKeyFile`); every connection pins it.
  */
 export class VagrantHosts extends pulumi.ComponentResource {
     readonly hosts: Host[];
@@ -70,6 +72,14 @@ export class VagrantHosts extends pulumi.ComponentResource {
         this.privateKey = pulumi.secret(pulumi.output(key.privateKey));
         this.publicKey = pulumi.output(key.publicKey);
 
+        // Each machine's SSH identity: made here, a file in its own directory only, in place before
+        // anyone but Vagrant connects (docker: before sshd starts); every connection pins it.
+        const identities = hostKeys(name, a.hosts, this);
+        const hostKeyFile = "ssh_host_ed25519_key";
+        const hostKeyFiles = a.hosts.flatMap((h) => [
+            { name: hostKeyFile, content: identities[h.name].privateKey, mode: "0600", machine: h.name },
+            { name: `${hostKeyFile}.pub`, content: identities[h.name].publicKey.apply((k) => `${k}\n`), mode: "0644", machine: h.name },
+        ]);
         const netmask = a.subnet.split("/")[1];
         const machines = a.hosts.map((h) => ({ name: h.name, ip: h.ip, netmask, ...(h.roles.includes("mgmt") ? a.mgmt : a.node) }));
         const docker = a.provider === "docker";
@@ -78,6 +88,7 @@ export class VagrantHosts extends pulumi.ComponentResource {
             boxVersion: a.boxVersion,
             provider: a.provider,
             machines,
+            hostKeyFile,
             ...(docker
                 ? {
                       // The node image lets root in with the key at AUTHORIZED_KEYS_PATH; Vagrant logs in with the stack key too.
@@ -91,12 +102,15 @@ export class VagrantHosts extends pulumi.ComponentResource {
             {
                 dir: a.dir,
                 spec,
-                files: docker
-                    ? [
-                          { name: "stack_key", content: this.privateKey, mode: "0600" },
-                          { name: "authorized_keys", content: this.publicKey.apply((k) => `${k}\n`), mode: "0644" },
-                      ]
-                    : [],
+                files: [
+                    ...(docker
+                        ? [
+                              { name: "stack_key", content: this.privateKey, mode: "0600" },
+                              { name: "authorized_keys", content: this.publicKey.apply((k) => `${k}\n`), mode: "0644" },
+                          ]
+                        : []),
+                    ...hostKeyFiles,
+                ],
             },
             { parent: this },
         );
@@ -104,7 +118,7 @@ export class VagrantHosts extends pulumi.ComponentResource {
         this.hosts = a.hosts.map((h) => {
             const m = this.machines.machines[h.name];
             const connection: pulumi.Output<Connection> = pulumi.secret(
-                pulumi.all([m.sshConfig, this.privateKey]).apply(([c, k]) => ({ host: c.hostName, port: c.port, user: "root", privateKey: k })),
+                pulumi.all([m.sshConfig, this.privateKey, identities[h.name].publicKey]).apply(([c, k, hostKey]) => ({ host: c.hostName, port: c.port, user: "root", privateKey: k, hostKey })),
             );
             const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, { dependsOn: [m.up], triggers: [m.up.id], timeout: a.readyTimeout });
             return toHost(h, { privateIp: h.ip, connection, ready });

@@ -27,6 +27,7 @@ describe("the consumer's stack under microservice-platform/testing's mocks", () 
                 { name: "mgmt", roles: ["mgmt"], ip: "10.0.25.10" },
                 { name: "node1", roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"], ip: "10.0.25.11", zookeeperId: 1 },
             ],
+            knownHosts: ["10.0.25.10", "10.0.25.11", "10.0.25.12", "10.0.25.13"].map((ip, i) => `${ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`),
             sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"),
             registryPassword: pulumi.secret("correct-horse-battery"),
             marathonPassword: pulumi.secret("correct-horse-battery-staple"),

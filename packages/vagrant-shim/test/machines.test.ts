@@ -67,6 +67,16 @@ describe("VagrantMachines (under mocks)", () => {
         for (const m of ["lab-a", "lab-b"]) expect(JSON.parse(newBox[m]).triggers).to.not.deep.equal(JSON.parse(before[m]).triggers);
     });
 
+    it("a file for one machine lands in that machine's directory only", async () => {
+        sshMocks();
+        new VagrantMachines("lab", { dir: "/srv/vagrant", spec, files: [{ name: "shared", content: "S" }, { name: "own", content: "A", machine: "a" }, { name: "own", content: "B", machine: "b" }] });
+        await settle();
+        const written = (m: string) => String(mocks.named(`lab-${m}-files`).inputs.stdin).trim().split("\n").slice(1).map((l) => [l.split(" ")[0], Buffer.from(l.split(" ")[2], "base64").toString()]);
+        expect(written("a")).to.deep.equal([["shared", "S"], ["own", "A"]]);
+        expect(written("b")).to.deep.equal([["shared", "S"], ["own", "B"]]);
+        expect(() => new VagrantMachines("x", { dir: "/tmp/ab", spec, files: [{ name: "own", content: "k", machine: "c" }] })).to.throw(/files\[own\]\.machine: expected one of the machines, got "c"/);
+    });
+
     it("refuses unsafe directories and file names before creating anything", () => {
         expect(() => new VagrantMachines("x", { dir: "/tmp/a b", spec })).to.throw(/dir: expected a path without spaces/);
         expect(() => new VagrantMachines("x", { dir: "/tmp/ab", spec, files: [{ name: "../key", content: "k" }] })).to.throw(/files: expected a plain file name/);

@@ -78,6 +78,26 @@ describe("renderVagrantfile (golden)", () => {
         );
     });
 
+    it("a host key file: the docker provider mounts it before sshd starts; VMs get it from provisioners, through a private drop directory", () => {
+        const d = renderVagrantfile({ provider: "docker", machines: [{ name: "node1", ip: "10.0.15.11" }], docker: { image: "microservice/node:bookworm", volumes: ["./authorized_keys:/etc/ssh/k:ro"] }, hostKeyFile: "ssh_host_ed25519_key" });
+        expect(d).to.contain(
+            "      d.volumes = [File.join(__dir__, 'authorized_keys:/etc/ssh/k:ro'), File.join(__dir__, 'ssh_host_ed25519_key:/etc/ssh/ssh_host_ed25519_key:ro'), File.join(__dir__, 'ssh_host_ed25519_key.pub:/etc/ssh/ssh_host_ed25519_key.pub:ro')]",
+        );
+        expect(d).to.not.contain("provision");
+        const vm = renderVagrantfile({ ...original, hostKeyFile: "ssh_host_ed25519_key" });
+        const drop = vm.indexOf('name: "host-key-drop", privileged: false');
+        const upload = vm.indexOf("config.vm.provision \"file\", source: File.join(__dir__, 'ssh_host_ed25519_key'), destination: '/tmp/vagrant-shim-host-key/key'");
+        const install = vm.indexOf('name: "host-key", inline:');
+        expect([drop > vm.indexOf("authorized-keys"), upload > drop, install > upload], vm).to.deep.equal([true, true, true]);
+        expect(vm).to.contain("mkdir -m 0700 /tmp/vagrant-shim-host-key");
+        expect(vm).to.contain('install -m 0600 -o root -g root "$d/key" /etc/ssh/ssh_host_ed25519_key');
+        expect(vm).to.contain("rm -f /etc/ssh/ssh_host_rsa_key");
+        // The provisioner's shell script is valid and never holds the key itself.
+        const script = vm.slice(vm.indexOf("<<~'SHELL'", install) + 11, vm.indexOf("  SHELL", install + 1));
+        require("child_process").execFileSync("bash", ["-n"], { input: script });
+        expect(() => checkSpec({ ...original, hostKeyFile: "../key" })).to.throw(/hostKeyFile: expected a plain file name beside the Vagrantfile, got "..\/key"/);
+    });
+
     it("escapes Ruby strings so no value can end the literal", () => {
         expect(rubyString("it's a \\ test")).to.equal("'it\\'s a \\\\ test'");
     });

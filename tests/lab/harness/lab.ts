@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -83,7 +84,8 @@ export class Lab {
             ...(s.zookeeperId !== undefined ? { zookeeperId: s.zookeeperId } : {}),
             ...(s.agentAttributes ? { agentAttributes: s.agentAttributes } : {}),
         }));
-        const all: Record<string, unknown> = { target: "hosts", hosts, sshUser: "root", sshPrivateKey: this.privateKey, ...extra };
+        const existing = { knownHosts: this.knownHosts(), ...((extra.existing as object | undefined) ?? {}) };
+        const all: Record<string, unknown> = { target: "hosts", hosts, sshUser: "root", sshPrivateKey: this.privateKey, ...extra, existing };
         return Object.fromEntries(Object.entries(all).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
     }
 
@@ -106,8 +108,21 @@ export class Lab {
      * waits for SSH and boot). Call inside run() (it creates resources).
      */
     labHosts(): Host[] {
-        return new ExistingHosts("lab", { hosts: this.specs, user: "root", privateKey: pulumi.secret(this.privateKey) }).hosts;
+        return new ExistingHosts("lab", { hosts: this.specs, user: "root", privateKey: pulumi.secret(this.privateKey), knownHosts: this.knownHosts() }).hosts;
     }
+
+    /** A host's public host key ("ssh-ed25519 AAAA..."), read through Docker (a channel no network touches). */
+    hostKey(name: string): string {
+        const h = this.host(name);
+        return (this.hostKeys[name] ??= execFileSync("docker", ["exec", h.container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { encoding: "utf8" }).trim().split(/\s+/).slice(0, 2).join(" "));
+    }
+
+    /** known_hosts lines for every host: the stack config pins them (existing.knownHosts). */
+    knownHosts(): string[] {
+        return this.specs.map((s) => `${s.ip} ${this.hostKey(s.name)}`);
+    }
+
+    private readonly hostKeys: Record<string, string> = {};
 
     /** Carries out resources of another type with `hook` (its result is merged into the state). */
     onResource(type: string, hook: ResourceHook): void {

@@ -44,7 +44,7 @@ describe("stack config: hosts layer", () => {
         expect(c.network).to.deep.equal({ subnet: "10.0.15.0/24" });
         expect(c.local).to.deep.equal({ nodeImage: "microservice/node:bookworm" });
         expect(c.vagrant).to.deep.include({ box: "bento/ubuntu-24.04", boxVersion: "202510.26.0", provider: "virtualbox", mgmt: { memory: 1024, cpus: 1 }, node: { memory: 2560, cpus: 2 } });
-        expect(c.existing).to.deep.equal({ port: 22 });
+        expect(c.existing).to.deep.equal({ port: 22, knownHosts: [], trustOnFirstUse: false });
         expect(hostsErrors({})).to.deep.equal([]);
     });
 

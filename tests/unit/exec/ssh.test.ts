@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import {
     DialError,
+    HostKeyError,
     REMOTE_BOOTSTRAP,
     ansiCQuote,
     isDialError,
@@ -230,6 +231,38 @@ describe("exec/ssh: runSsh (with a stand-in ssh program)", () => {
         ssh.failNext(100);
         const err = await runSsh(conn(), { command: "true", sshProgram: ssh.program, pauseMs: 1 }).catch((e) => e);
         expect(err.attempts).to.equal(10);
+    });
+
+    const MISMATCH = [
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+        "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @",
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+        "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!",
+        "The fingerprint for the ED25519 key sent by the remote host is",
+        "SHA256:Xw3oNotTheRightKeyAtAll0000000000000000000.",
+        "Host key for 10.0.15.11 has changed and you have requested strict checking.",
+        "Host key verification failed.",
+    ].join("\n");
+
+    it("a host that presents another key than the pinned hostKey fails at once, with an error that says so", async () => {
+        ssh.failNext(5, MISMATCH);
+        const err = await runSsh(conn({ hostKey: HOST_KEY, dialErrorLimit: -1, dialTimeout: 30 }), { command: "true", sshProgram: ssh.program, pauseMs: 1 }).catch((e) => e);
+        expect(err).to.be.instanceOf(HostKeyError);
+        expect(ssh.calls(), "never dialed again: a wrong key is no boot delay").to.equal(1);
+        expect(err.message).to.include("root@10.0.15.11:22");
+        expect(err.message).to.include("did not present the pinned host key");
+        expect(err.message).to.include(HOST_KEY.slice(0, 30));
+        expect(err.message).to.include("SHA256:Xw3oNotTheRightKeyAtAll");
+        expect(err.message).to.not.include("SECRETKEYMATERIAL");
+    });
+
+    it("a jump host with the wrong key fails the same way, though the outer ssh reports a closed connection", async () => {
+        ssh.failNext(5, `${MISMATCH}\nkex_exchange_identification: Connection closed by remote host\nConnection closed by UNKNOWN port 65535`);
+        const c = conn({ hostKey: HOST_KEY, proxy: { host: "203.0.113.10", user: "jump", hostKey: HOST_KEY } });
+        const err = await runSsh(c, { command: "true", sshProgram: ssh.program, pauseMs: 1 }).catch((e) => e);
+        expect(err).to.be.instanceOf(HostKeyError);
+        expect(ssh.calls()).to.equal(1);
+        expect(err.message).to.include("(via jump@203.0.113.10:22)");
     });
 
     it("dialErrorLimit -1 dials until dialTimeout has passed", async () => {

@@ -3,12 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ExistingHosts, ExistingHostsArgs } from "../../../components/hosts/existing/hosts";
 import { mocks } from "../../support/setup";
 import { isSecret, settle, valueOf } from "../../support/outputs";
-import { OptionsRecorder, PRIVATE_KEY, topology } from "./support";
+import { hostKeyPair, OptionsRecorder, PRIVATE_KEY, topology } from "./support";
 
 const hosts = topology("local").map((h, i) => ({ ...h, ip: `192.0.2.${20 + i}` }));
+/** Every machine's known_hosts line, on port 22 and 2222, and the bastion's (tests/unit/hosts/host-keys.test.ts covers the keys). */
+const knownHosts = [...hosts.flatMap((h) => [`${h.ip} ${hostKeyPair(h.name).hostKey}`, `[${h.ip}]:2222 ${hostKeyPair(h.name).hostKey}`]), `bastion.example.org ${hostKeyPair("bastion").hostKey}`];
 
 function build(extra: Partial<ExistingHostsArgs> = {}, opts: pulumi.ComponentResourceOptions = {}): ExistingHosts {
-    return new ExistingHosts("hosts", { hosts, privateKey: pulumi.secret(PRIVATE_KEY), ...extra }, opts);
+    return new ExistingHosts("hosts", { hosts, privateKey: pulumi.secret(PRIVATE_KEY), knownHosts, ...extra }, opts);
 }
 
 describe("hosts target (ExistingHosts)", () => {
@@ -21,7 +23,7 @@ describe("hosts target (ExistingHosts)", () => {
         expect(ready.inputs.connection).to.deep.include({ host: "192.0.2.22", port: 2222, user: "admin", privateKey: PRIVATE_KEY, dialErrorLimit: -1 });
         expect(ready.secretInputs).to.include("connection");
         expect(ready.inputs.connection.dialTimeout, "dials for 3 minutes").to.equal(180);
-        expect(await valueOf(e.hosts[2].connection)).to.deep.equal({ host: "192.0.2.22", port: 2222, user: "admin", privateKey: PRIVATE_KEY });
+        expect(await valueOf(e.hosts[2].connection)).to.deep.equal({ host: "192.0.2.22", port: 2222, user: "admin", privateKey: PRIVATE_KEY, hostKey: hostKeyPair("node2").hostKey });
         expect(await isSecret(e.hosts[2].connection)).to.equal(true);
         expect(e.hosts[2].zookeeperId).to.equal(2);
         expect((await valueOf(e.outputs)).node2).to.deep.equal({ ip: "192.0.2.22", roles: ["zookeeper", "agent"], ssh: "ssh -i <your key> -p 2222 admin@192.0.2.22" });
@@ -31,7 +33,7 @@ describe("hosts target (ExistingHosts)", () => {
         const e = build({ jumpHost: { host: "bastion.example.org" } });
         await settle();
         const c = await valueOf(e.hosts[1].connection);
-        expect(c.proxy).to.deep.equal({ host: "bastion.example.org", port: 22, user: "root", privateKey: PRIVATE_KEY });
+        expect(c.proxy).to.deep.equal({ host: "bastion.example.org", port: 22, user: "root", privateKey: PRIVATE_KEY, hostKey: hostKeyPair("bastion").hostKey });
         expect(mocks.named("hosts-node1-ready").inputs.connection.proxy).to.deep.include({ host: "bastion.example.org", dialErrorLimit: -1 });
         expect((await valueOf(e.outputs)).node1.ssh).to.equal('ssh -i <your key> -o ProxyCommand="ssh -i <your key> -W %h:%p root@bastion.example.org" root@192.0.2.21');
     });

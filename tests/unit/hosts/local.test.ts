@@ -124,8 +124,10 @@ describe("local target (LocalHosts)", () => {
         build({ hosts: [...topology("local"), { name: "node4", roles: ["agent"], ip: "10.0.15.14", agentAttributes: { slavetype: "app" } }] });
         await settle();
         expect(changed(before, snapshot())).to.deep.equal([
+            "microservice:index:SshHostKey::local-node4-host",
             "pulumi-nodejs:dynamic/exec:LocalCommand::local-node4",
             "pulumi-nodejs:dynamic/exec:LocalCommand::local-node4-docker",
+            "pulumi-nodejs:dynamic/exec:LocalCommand::local-node4-host-keygen",
             "pulumi-nodejs:dynamic/exec:RemoteCommand::local-node4-ready",
         ]);
     });

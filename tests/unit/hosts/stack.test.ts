@@ -4,7 +4,7 @@ import { stackConfigSchema } from "../../../config/schema";
 import { buildHosts } from "../../../stack/hosts";
 import { mocks } from "../../support/setup";
 import { isSecret, settle, valueOf } from "../../support/outputs";
-import { hostMocks, PRIVATE_KEY } from "./support";
+import { hostKeyPair, hostMocks, PRIVATE_KEY } from "./support";
 
 const cfg = (raw: Record<string, unknown>) => stackConfigSchema.parse({ mesh: { implementation: "overlay" }, ...raw });
 
@@ -13,7 +13,7 @@ describe("buildHosts: every target hands back the same Host shape", () => {
         ["local", {}, "microservice:index:LocalHosts"],
         ["vagrant", { target: "vagrant" }, "microservice:index:VagrantHosts"],
         ["aws", { target: "aws", aws: { adminCidr: "198.51.100.0/24" } }, "microservice:index:AwsHosts"],
-        ["hosts", { target: "hosts", sshPrivateKey: PRIVATE_KEY, hosts: [{ name: "mgmt", roles: ["mgmt"], ip: "192.0.2.10" }, { name: "node1", roles: ["agent"], ip: "192.0.2.11" }] }, "microservice:index:ExistingHosts"],
+        ["hosts", { target: "hosts", sshPrivateKey: PRIVATE_KEY, hosts: [{ name: "mgmt", roles: ["mgmt"], ip: "192.0.2.10" }, { name: "node1", roles: ["agent"], ip: "192.0.2.11" }], existing: { knownHosts: [`192.0.2.10 ${hostKeyPair("mgmt").hostKey}`, `192.0.2.11 ${hostKeyPair("node1").hostKey}`] } }, "microservice:index:ExistingHosts"],
     ];
     for (const [target, raw, type] of targets) {
         it(`${target}: hosts with name, roles, private address, secret connection and a ready resource; outputs per host`, async () => {
@@ -28,6 +28,8 @@ describe("buildHosts: every target hands back the same Host shape", () => {
                 expect(h.ready).to.be.instanceOf(pulumi.CustomResource);
                 expect(await isSecret(h.connection), h.name).to.equal(true);
                 expect((await valueOf(h.connection)).privateKey).to.equal(PRIVATE_KEY);
+                // Every target pins each host's own key (tests/unit/hosts/host-keys.test.ts).
+                expect((await valueOf(h.connection)).hostKey, h.name).to.equal(hostKeyPair(h.name).hostKey);
                 expect(await valueOf(h.privateIp)).to.equal(c.hosts.find((x) => x.name === h.name)!.ip);
             }
             const out = (await valueOf(built.outputs)) as Record<string, { ip: string; ssh: string }>;

@@ -8,10 +8,23 @@ export const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk
 export const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEFAKEFAKE microservice-test";
 export const VAGRANT_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nVAGRANTINSERTED\n-----END OPENSSH PRIVATE KEY-----\n";
 
+/** Each host's own (fake) host key pair, as the host's ssh-keygen command prints it. */
+export const hostKeyPair = (host: string) => {
+    const b64 = Buffer.from(host).toString("base64").replace(/=+$/, "");
+    return {
+        privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\nSE9TVEtFWS${b64}\n-----END OPENSSH PRIVATE KEY-----\n`,
+        hostKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOSTKEY${b64}`,
+    };
+};
+
 /** Local commands answer as the real ones would: ssh-keygen prints a pair, vagrant ssh-config a block and the key. */
 export function hostMocks(): void {
     const ports: Record<string, number> = { mgmt: 2222, node1: 2200, node2: 2201, node3: 2202 };
     const local = (args: pulumi.runtime.MockResourceArgs) => {
+        // ssh-keyscan prints "<host> <type> <key>" for the host it reached.
+        if (args.name.endsWith("-host-key-scan")) return { stdout: `${args.inputs.environment.HOST} ${hostKeyPair(`scanned-${args.inputs.environment.HOST}`).hostKey}\n`, stderr: "" };
+        const hk = /-(\w+)-host-keygen$/.exec(args.name);
+        if (hk) return { stdout: `${hostKeyPair(hk[1]).privateKey}${hostKeyPair(hk[1]).hostKey} root@${hk[1]}\n`, stderr: "" };
         if (args.name.endsWith("-keygen")) return { stdout: PRIVATE_KEY + PUBLIC_KEY + "\n", stderr: "" };
         const m = /-(\w+)-ssh-config$/.exec(args.name);
         if (m) {

@@ -35,7 +35,9 @@ describe("vagrant target (VagrantHosts)", () => {
         expect(vf).to.contain(PUBLIC_KEY);
         expect(vf).to.not.contain("node2");
         expect(files("mgmt").Vagrantfile.content).to.contain("vb.memory = 1024");
-        expect(Object.keys(files("node1"))).to.deep.equal(["Vagrantfile"]);
+        // Besides the Vagrantfile, only the machine's own host key (tests/unit/hosts/host-keys.test.ts).
+        expect(Object.keys(files("node1"))).to.deep.equal(["Vagrantfile", "ssh_host_ed25519_key", "ssh_host_ed25519_key.pub"]);
+        expect(files("node1").ssh_host_ed25519_key.mode).to.equal("0600");
     });
 
     it("runs vagrant up / reload / destroy per machine in its own directory, one after another, and reads ssh-config as a secret", async () => {

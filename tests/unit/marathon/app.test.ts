@@ -25,10 +25,10 @@ describe("MarathonApp resource (mocks)", () => {
     it("builds access from the scheduler layer, through mgmt when asked, as one secret", async () => {
         const a = marathonAccess(
             { marathonUrl: pulumi.output("http://10.0.17.11:8080"), marathonUsername: pulumi.output(USER), marathonPassword: pulumi.secret(PASSWORD) },
-            pulumi.secret({ host: "203.0.113.10", user: "admin", privateKey: "KEY" }),
+            pulumi.secret({ host: "203.0.113.10", user: "admin", privateKey: "KEY", hostKey: "ssh-ed25519 AAAA" }),
         );
         expect(await (a as any).isSecret).to.equal(true);
-        expect(await valueOf(a)).to.deep.equal({ url: "http://10.0.17.11:8080", username: USER, password: PASSWORD, jump: { host: "203.0.113.10", user: "admin", privateKey: "KEY" } });
+        expect(await valueOf(a)).to.deep.equal({ url: "http://10.0.17.11:8080", username: USER, password: PASSWORD, jump: { host: "203.0.113.10", user: "admin", privateKey: "KEY", hostKey: "ssh-ed25519 AAAA" } });
     });
 
     it("fails in the constructor (so at preview) on bad args, naming the key and the value", () => {

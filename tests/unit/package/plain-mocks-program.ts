@@ -27,6 +27,7 @@ async function main(): Promise<void> {
             { name: "node1", roles: ["registry", "zookeeper", "agent"], ip: "10.0.15.11", zookeeperId: 1 },
         ],
         privateKey: pulumi.secret(key),
+        knownHosts: ["10.0.15.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1nbXQ=", "10.0.15.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5vZGUx"],
     });
     const [mgmt, node1] = machines.hosts;
     const ca = new lib.StackCa("ca", { host: mgmt });

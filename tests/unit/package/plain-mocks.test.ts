@@ -41,7 +41,7 @@ describe("the components under a consumer's mocks (own process)", function () {
         expect(r.localPrivateKey).to.equal("(never resolved)");
         expect(r.errors.length, r.errors.join("\n")).to.be.greaterThan(0);
         for (const e of r.errors) {
-            expect(e).to.contain("StackSshKey: the ssh-keygen command printed nothing");
+            expect(e).to.match(/(StackSshKey|SshHostKey): the ssh-keygen command printed nothing/);
             expect(e).to.contain("mock that command's stdout");
             expect(e).to.contain("microservice-platform/testing");
             expect(e).to.not.contain("openssh-client");

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
                 { name: "node1", roles: ["zookeeper", "master", "marathon", "registry", "agent"], ip: "10.0.15.11", zookeeperId: 1 },
             ],
             privateKey,
+            knownHosts: ["10.0.15.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1nbXQ=", "10.0.15.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5vZGUx"],
         });
     machines("bad-hosts", pulumi.secret("hunter2"));
     machines("ok-hosts", pulumi.secret(KEY));

@@ -30,7 +30,11 @@ export function fullConfig(): Record<string, any> {
         hosts: layoutHosts(),
         sshUser: "root",
         sshPrivateKey: PRIVATE_KEY,
-        existing: { port: 22, jumpHost: { host: "bastion.example.org", user: "admin", port: 22 } },
+        existing: {
+            port: 22,
+            jumpHost: { host: "bastion.example.org", user: "admin", port: 22 },
+            knownHosts: [...layoutHosts().map((h, i) => `${h.ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`), "bastion.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJhc3Rpb24="],
+        },
         network: { subnet: "10.0.15.0/24", name: "microservice-net" },
         mesh: {
             implementation: "weave",
