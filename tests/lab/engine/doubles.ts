@@ -94,6 +94,15 @@ export class DoublesRegistry {
         return `${this.address}/doubles/mesos:lab@${digest}`;
     }
 
+    /** Pushes an image of this machine (e.g. the offline base the apps build FROM); returns its name as the hosts see it. */
+    pushImage(image: string, name: string): string {
+        const local = `127.0.0.1:${this.port}/${name}`;
+        execFileSync("docker", ["tag", image, local], { stdio: "ignore" });
+        execFileSync("docker", ["push", "-q", local], { stdio: ["ignore", "pipe", "inherit"] });
+        execFileSync("docker", ["rmi", local], { stdio: "ignore" });
+        return `${this.address}/${name}`;
+    }
+
     stop(): void {
         if (this.proc?.pid) {
             try {

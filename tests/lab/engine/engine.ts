@@ -51,8 +51,11 @@ export class EngineStack {
         readonly stackName: string,
     ) {}
 
-    /** A new stack (state, passphrase and Pulumi.<stack>.yaml in a temp dir; the program is ../index.ts of the repo). */
-    static async create(stackName: string, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<EngineStack> {
+    /**
+     * A new stack (state, passphrase and Pulumi.<stack>.yaml in a temp dir; the program is index.ts of
+     * the repo, or of `programRoot`: a copy of the program that a test may change, e.g. an app's source).
+     */
+    static async create(stackName: string, config: Record<string, unknown>, secrets: Record<string, string> = {}, programRoot = ROOT): Promise<EngineStack> {
         const pulumiCommand = await engineCli();
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mslab-engine-${stackName}-`));
         fs.mkdirSync(path.join(dir, "state"));
@@ -63,8 +66,8 @@ export class EngineStack {
             pulumiHome: path.join(dir, "home"),
             projectSettings: {
                 name: "microservice",
-                runtime: { name: "nodejs", options: { typescript: true, tsconfig: path.join(ROOT, "tsconfig.json") } },
-                main: path.relative(dir, path.join(ROOT, "index.ts")),
+                runtime: { name: "nodejs", options: { typescript: true, tsconfig: path.join(programRoot, "tsconfig.json") } },
+                main: path.relative(dir, path.join(programRoot, "index.ts")),
                 backend: { url: `file://${path.join(dir, "state")}` },
             },
             envVars: {

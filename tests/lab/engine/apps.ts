@@ -1,0 +1,33 @@
+/**
+ * The engine lab's stack with the sample apps (tests/lab/06-engine-apps.lab.ts): the engine lab's
+ * config (./config.ts) plus the apps, built on mgmt FROM an offline Debian base that the lab pushes to
+ * its registry (no Docker Hub here), and a movable volume for mongo as the executor lab has. The
+ * agents' test double runs tasks with the hosts' own Docker CLI (mesos.agentDockerCli). mongo's image
+ * cannot be had here: it is left out (apps.mongo.enabled false), nodeapp's pages that need it answer 503.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { engineStackConfig } from "./config";
+import { ROOT } from "./engine";
+
+export function engineAppsStackConfig(id: number, doublesRegistry: string, double: string, base: string) {
+    const c = engineStackConfig(id, doublesRegistry, double);
+    return {
+        ...c,
+        mesos: { ...c.mesos, agentDockerCli: "/usr/bin/docker" },
+        volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
+        apps: { enabled: true, nodeapp: { baseImage: base }, nginx: { baseImage: base }, mongo: { enabled: false }, deployTimeoutSeconds: 600 },
+    };
+}
+
+/** What the program needs to run, copied (node_modules linked): a test may change an app's source in the copy, never in the repo. */
+const PROGRAM = ["index.ts", "package.json", "tsconfig.json", "tsconfig.base.json", "config", "components", "stack", "apps", "images", "packages"];
+
+export function programCopy(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mslab-program-"));
+    for (const p of PROGRAM) if (fs.existsSync(path.join(ROOT, p))) execFileSync("cp", ["-a", path.join(ROOT, p), dir]);
+    fs.symlinkSync(fs.realpathSync(path.join(ROOT, "node_modules")), path.join(dir, "node_modules"));
+    return dir;
+}
