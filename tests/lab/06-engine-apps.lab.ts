@@ -81,9 +81,11 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon: t
         await doubles.start();
         const double = doubles.pushDouble();
         const base = doubles.pushImage("microservice/debian-minbase:bookworm", "base/debian-minbase:bookworm");
-        program = programCopy();
+        // KEEP_LAB=1: the stack and the program's copy stay for the next run, which picks them up.
+        const keep = process.env.KEEP_LAB === "1" ? `/tmp/mslab-engine-${STACK}` : undefined;
+        program = programCopy(keep && `${keep}-program`);
         cfg = engineAppsStackConfig(ID, doubles.address, double, base);
-        s = await EngineStack.create(STACK, cfg, {}, program);
+        s = await EngineStack.create(STACK, cfg, {}, program, keep);
     });
 
     after(async function () {

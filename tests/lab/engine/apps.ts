@@ -25,8 +25,9 @@ export function engineAppsStackConfig(id: number, doublesRegistry: string, doubl
 /** What the program needs to run, copied (node_modules linked): a test may change an app's source in the copy, never in the repo. */
 const PROGRAM = ["index.ts", "package.json", "tsconfig.json", "tsconfig.base.json", "config", "components", "stack", "apps", "images", "packages"];
 
-export function programCopy(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mslab-program-"));
+export function programCopy(at?: string): string {
+    if (at) fs.rmSync(at, { recursive: true, force: true });
+    const dir = at ? (fs.mkdirSync(at, { recursive: true }), at) : fs.mkdtempSync(path.join(os.tmpdir(), "mslab-program-"));
     for (const p of PROGRAM) if (fs.existsSync(path.join(ROOT, p))) execFileSync("cp", ["-a", path.join(ROOT, p), dir]);
     fs.symlinkSync(fs.realpathSync(path.join(ROOT, "node_modules")), path.join(dir, "node_modules"));
     return dir;
