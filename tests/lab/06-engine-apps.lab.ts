@@ -1,19 +1,20 @@
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { EngineStack, EngineSummary } from "./engine/engine";
 import { DoublesRegistry } from "./engine/doubles";
 import { engineHosts, enginePrefix } from "./engine/config";
-import { engineAppsStackConfig, programCopy } from "./engine/apps";
+import { MONGO_ID, engineAppsStackConfig, programCopy } from "./engine/apps";
 
 /**
  * The whole local stack, the sample apps included, brought up by the real Pulumi engine, and the
  * README's journeys asserted through it. Mesos and Marathon are the lab's test doubles
  * (tests/lab/doubles: Marathon's v2 API from the Marathon stand-in, tasks run by the agent doubles
  * with the Docker flags of Mesos' containerizer). The apps build on mgmt FROM an offline Debian base;
- * mongo's image cannot be had here, so mongo is left out. The program runs from a copy of the repo's
- * (the new-image journey changes nodeapp's source there, never in the repo).
+ * mongo's image cannot be had here: mongo is the lab's mongo double (files on its movable volume, a
+ * health check; no wire protocol, so nodeapp's /userlist answers 503). The program runs from a copy
+ * of the repo's (the new-image journey changes nodeapp's source there, never in the repo).
  */
 const ID = Number(process.env.LAB_ID ?? 0);
 const PREFIX = enginePrefix(ID);
@@ -29,6 +30,10 @@ function docker(...args: string[]): string {
 }
 function onHost(host: string, script: string): string {
     return docker("exec", `${PREFIX}-${host}`, "sh", "-c", script);
+}
+/** The same without blocking the event loop (for watchers that run while the engine works). */
+function onHostAsync(host: string, script: string): Promise<string> {
+    return new Promise((resolve, reject) => execFile("docker", ["exec", `${PREFIX}-${host}`, "sh", "-c", script], (e, out) => (e ? reject(e) : resolve(out.trim()))));
 }
 function leftovers(): string[] {
     const label = `label=microservice.stack=${STACK}`;
@@ -57,7 +62,7 @@ async function poll<T>(what: string, seconds: number, attempt: () => Promise<T |
     }
 }
 
-describe("engine: the whole local stack with the sample apps (Mesos, Marathon: test doubles; mongo left out)", function () {
+describe("engine: the whole local stack with the sample apps (Mesos, Marathon, mongo: test doubles)", function () {
     let s: EngineStack;
     let cfg: ReturnType<typeof engineAppsStackConfig>;
     let program: string;
@@ -71,8 +76,10 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon: t
         return r.json();
     }
     /** Task containers (docker ps on every agent host): "host task" lines. */
-    function taskContainers(): string[] {
-        return ["node1", "node2", "node3"].flatMap((h) => onHost(h, "docker ps --filter label=marathon.app --format '{{.Names}}'").split("\n").filter(Boolean).map((t) => `${h} ${t}`));
+    async function taskContainers(): Promise<string[]> {
+        const hosts = ["node1", "node2", "node3"];
+        const out = await Promise.all(hosts.map((h) => onHostAsync(h, "docker ps --filter label=marathon.app --format '{{.Names}}'")));
+        return hosts.flatMap((h, i) => out[i].split("\n").filter(Boolean).map((t) => `${h} ${t}`));
     }
     const page = () => fetch(`http://${ip("node1")}:9080/`).then(async (r) => ({ status: r.status, text: await r.text() }));
 
@@ -84,7 +91,7 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon: t
         // KEEP_LAB=1: the stack and the program's copy stay for the next run, which picks them up.
         const keep = process.env.KEEP_LAB === "1" ? `/tmp/mslab-engine-${STACK}` : undefined;
         program = programCopy(keep && `${keep}-program`);
-        cfg = engineAppsStackConfig(ID, doubles.address, double, base);
+        cfg = engineAppsStackConfig(ID, doubles.address, double, base, doubles.pushMongoDouble());
         s = await EngineStack.create(STACK, cfg, {}, program, keep);
     });
 
@@ -124,7 +131,13 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon: t
         const nginx = (await marathon(`/v2/apps${NGINX}/tasks`)).tasks;
         expect(nginx.map((t: any) => t.host)).to.deep.equal([ip("node1")]);
         expect((await marathon(`/v2/apps${NODEAPP}`)).app.tasksHealthy).to.equal(2);
-        expect(taskContainers().sort()).to.deep.equal(["node1 mesos-application-app-nginx-0", "node2 mesos-application-app-nodeapp-0", "node3 mesos-application-app-nodeapp-1"]);
+        expect((await marathon(`/v2/apps${MONGO_ID}/tasks`)).tasks.map((t: any) => t.host)).to.deep.equal([ip("node2")]);
+        expect((await taskContainers()).sort()).to.deep.equal([
+            "node1 mesos-application-app-nginx-0",
+            "node2 mesos-application-app-nodeapp-0",
+            "node2 mesos-application-db-mongo-0",
+            "node3 mesos-application-app-nodeapp-1",
+        ]);
     });
 
     it("refresh, then a preview: no change (Marathon's default port mappings are no drift)", async function () {
@@ -150,7 +163,7 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon: t
         const tasks = (await marathon(`/v2/apps${NODEAPP}/tasks`)).tasks;
         expect(tasks).to.have.length(3);
         expect((await marathon(`/v2/apps${NODEAPP}`)).app.tasksRunning).to.equal(3);
-        expect(taskContainers().filter((t) => t.includes("nodeapp"))).to.have.length(3);
+        expect((await taskContainers()).filter((t) => t.includes("nodeapp"))).to.have.length(3);
         expect((await marathon(`/v2/apps${NGINX}`)).app.version, "nginx untouched").to.equal(nginxBefore);
         expect((await page()).status).to.equal(200);
     });
@@ -203,6 +216,46 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon: t
         expect(onHost("node2", "journalctl -u mesos-agent --no-pager -o cat")).to.contain("mesos-application-app-nodeapp-0 started: docker run");
     });
 
+    it("move mongo node2 -> node3 by config: the preview names the volume and the app; after up the data's checksum is identical; downtime measured", async function () {
+        this.timeout(1_800_000);
+        const task = "mesos-application-db-mongo-0";
+        const files = "cd /data/db && sha256sum collection-0.wt WiredTiger";
+        onHost("node2", `docker exec ${task} sh -c 'head -c 8388608 /dev/urandom > /data/db/collection-0.wt && echo lab-${Date.now()} > /data/db/WiredTiger && sync'`);
+        const sum = onHost("node2", `docker exec ${task} sh -c '${files}'`);
+        await s.setConfig("volumes", { datasets: [{ ...cfg.volumes.datasets[0], primary: "node3" }] });
+        const p = await s.preview();
+        const names = [...new Set(changed(p).map((c) => c.split(" ")[1]))];
+        console.log(`    preview of the move: ${changed(p).join(", ")}`);
+        expect(names).to.include("mongo");
+        expect(names.some((n) => /volume/.test(n) && /mongo/.test(n)), "the volume's step").to.equal(true);
+        for (const n of names) expect(n, "nothing of nodeapp, nginx or the images").to.not.match(/nodeapp|nginx|image/);
+        // Where mongo runs, sampled on the hosts while the engine moves it.
+        const samples: { t: number; on: string }[] = [];
+        let watching = true;
+        const watch = (async () => {
+            while (watching) {
+                const up = await Promise.all(["node2", "node3"].map((h) => onHostAsync(h, `docker exec ${task} mongosh --quiet --eval ping >/dev/null 2>&1 && echo up`).catch(() => "")));
+                samples.push({ t: Date.now(), on: ["node2", "node3"].filter((_, i) => up[i] === "up").join(",") });
+                await new Promise((r) => setTimeout(r, 300));
+            }
+        })();
+        const u = await s.up();
+        await poll("mongo healthy on node3", 120, async () => (samples.some((x) => x.on === "node3") ? true : undefined));
+        watching = false;
+        await watch;
+        console.log(`    up of the move: ${changed(u).join(", ")}`);
+        const lastOld = samples.filter((x) => x.on.includes("node2")).pop();
+        const firstNew = samples.find((x) => x.on === "node3");
+        expect(lastOld, "mongo was seen on node2 during the up").to.not.equal(undefined);
+        expect(samples.some((x) => x.on === "node2,node3"), "never two mongod on the dataset").to.equal(false);
+        const downtime = (firstNew!.t - lastOld!.t) / 1000;
+        console.log(`    mongo downtime during the move: ${downtime.toFixed(1)} s (last healthy on node2 -> first healthy on node3)`);
+        expect((await marathon(`/v2/apps${MONGO_ID}/tasks`)).tasks.map((t: any) => t.host)).to.deep.equal([ip("node3")]);
+        expect(onHost("node3", `docker exec ${task} sh -c '${files}'`), "the data's checksums on node3").to.equal(sum);
+        expect(onHost("node2", `docker ps -q --filter name=${task}`), "no mongo left on node2").to.equal("");
+        expect(changed(await s.preview()), "left to do after the move").to.deep.equal([]);
+    });
+
     it("destroy: every app is gone from the Marathon double and every task container is stopped before Mesos goes; nothing of the stack is left", async function () {
         this.timeout(1_200_000);
         // Watch the Marathon double and the agents while the engine destroys (they go at the end).
@@ -212,7 +265,7 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon: t
             while (watching) {
                 try {
                     const apps = (await marathon("/v2/apps")).apps.length;
-                    seen.push({ apps, tasks: taskContainers().length });
+                    seen.push({ apps, tasks: (await taskContainers()).length });
                 } catch {
                     /* gone, or going */
                 }

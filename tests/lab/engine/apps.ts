@@ -3,7 +3,9 @@
  * config (./config.ts) plus the apps, built on mgmt FROM an offline Debian base that the lab pushes to
  * its registry (no Docker Hub here), and a movable volume for mongo as the executor lab has. The
  * agents' test double runs tasks with the hosts' own Docker CLI (mesos.agentDockerCli). mongo's image
- * cannot be had here: it is left out (apps.mongo.enabled false), nodeapp's pages that need it answer 503.
+ * cannot be had here: with `mongoDouble` (tests/lab/doubles/mongo.Dockerfile) mongo runs as that
+ * double on its movable volume, with the volume's Marathon hook; without it mongo is left out.
+ * Either way nodeapp's pages that need mongo answer 503 (the double speaks no wire protocol).
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -12,13 +14,16 @@ import * as path from "path";
 import { engineStackConfig } from "./config";
 import { ROOT } from "./engine";
 
-export function engineAppsStackConfig(id: number, doublesRegistry: string, double: string, base: string) {
+export const MONGO_ID = "/application/db/mongo";
+
+export function engineAppsStackConfig(id: number, doublesRegistry: string, double: string, base: string, mongoDouble?: string) {
     const c = engineStackConfig(id, doublesRegistry, double);
+    const mongo = mongoDouble ? { enabled: true, image: mongoDouble, mem: 256 } : { enabled: false };
     return {
         ...c,
         mesos: { ...c.mesos, agentDockerCli: "/usr/bin/docker" },
-        volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
-        apps: { enabled: true, nodeapp: { baseImage: base }, nginx: { baseImage: base }, mongo: { enabled: false }, deployTimeoutSeconds: 600 },
+        volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2", ...(mongoDouble ? { app: { kind: "marathon", appId: MONGO_ID } } : {}) }] },
+        apps: { enabled: true, nodeapp: { baseImage: base }, nginx: { baseImage: base }, mongo, deployTimeoutSeconds: 600 },
     };
 }
 

@@ -79,19 +79,28 @@ export class DoublesRegistry {
         throw new Error(`the doubles' registry did not answer on 127.0.0.1:${this.port} (see ${this.dir}/registry.log)`);
     }
 
-    /** Builds the double image and pushes it; returns its reference by digest as the hosts see it. */
+    /** Builds the Mesos/Marathon double image and pushes it; returns its reference by digest as the hosts see it. */
     pushDouble(): string {
-        const local = `127.0.0.1:${this.port}/doubles/mesos:lab`;
+        return this.buildAndPush("Dockerfile", "doubles/mesos");
+    }
+
+    /** The mongo double (mongo.Dockerfile), pinned by digest as apps.mongo.image must be. */
+    pushMongoDouble(): string {
+        return this.buildAndPush("mongo.Dockerfile", "doubles/mongo");
+    }
+
+    private buildAndPush(dockerfile: string, repository: string): string {
+        const local = `127.0.0.1:${this.port}/${repository}:lab`;
         const context = doublesContext();
         try {
-            execFileSync("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${BASE}`, "-t", local, context], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+            execFileSync("docker", ["build", "-q", "-f", path.join(context, dockerfile), "--build-arg", `BASE_IMAGE=${BASE}`, "-t", local, context], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, DOCKER_BUILDKIT: "0" } });
         } finally {
             fs.rmSync(context, { recursive: true, force: true });
         }
         const push = execFileSync("docker", ["push", local], { stdio: ["ignore", "pipe", "inherit"] }).toString();
         const digest = /digest: (sha256:[0-9a-f]{64})/.exec(push)?.[1];
         if (!digest) throw new Error(`no digest in docker push's output: ${push}`);
-        return `${this.address}/doubles/mesos:lab@${digest}`;
+        return `${this.address}/${repository}:lab@${digest}`;
     }
 
     /** Pushes an image of this machine (e.g. the offline base the apps build FROM); returns its name as the hosts see it. */
