@@ -19,10 +19,13 @@ const STANDIN_FILES = ["components/marathon/schema/AppDefinition.json"];
 /** What the Marathon stand-in's schema check loads (ajv-draft-04 and its dependencies). */
 const STANDIN_MODULES = ["ajv-draft-04", "ajv", "fast-deep-equal", "fast-uri", "json-schema-traverse", "require-from-string"];
 
-/** The doubles' build context: double.js, its Dockerfile, and the stand-ins as CommonJS under standin/. */
-export function doublesContext(): string {
+/**
+ * The doubles' build context: double.js, its Dockerfile, and the stand-ins as CommonJS under standin/;
+ * the mongo double's files only in the mongo double's (the Mesos double's image keeps its digest).
+ */
+export function doublesContext(mongo = false): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mslab-doubles-ctx-"));
-    for (const f of fs.readdirSync(DOUBLES)) fs.copyFileSync(path.join(DOUBLES, f), path.join(dir, f));
+    for (const f of fs.readdirSync(DOUBLES)) if (mongo || !f.startsWith("mongo")) fs.copyFileSync(path.join(DOUBLES, f), path.join(dir, f));
     const out = (rel: string) => {
         const p = path.join(dir, "standin", rel);
         fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -91,7 +94,7 @@ export class DoublesRegistry {
 
     private buildAndPush(dockerfile: string, repository: string): string {
         const local = `127.0.0.1:${this.port}/${repository}:lab`;
-        const context = doublesContext();
+        const context = doublesContext(dockerfile.startsWith("mongo"));
         try {
             execFileSync("docker", ["build", "-q", "-f", path.join(context, dockerfile), "--build-arg", `BASE_IMAGE=${BASE}`, "-t", local, context], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, DOCKER_BUILDKIT: "0" } });
         } finally {
