@@ -55,6 +55,11 @@ export function place(def: Record<string, any>, agents: Agent[]): Agent[] {
 
 /** The `docker run` command line for one task, as Mesos' Docker containerizer builds it. */
 export function dockerRun(def: Record<string, any>, task: string): string {
+    return dockerRunArgs(def, task).map(q).join(" ");
+}
+
+/** The same as an argv (the lab's agent double runs it without a shell). */
+export function dockerRunArgs(def: Record<string, any>, task: string): string[] {
     const c = def.container ?? {};
     const d = c.docker ?? {};
     const args = ["docker", "run", "-d", "--name", task, "--label", `marathon.app=${def.id}`];
@@ -69,7 +74,7 @@ export function dockerRun(def: Record<string, any>, task: string): string {
     args.push(d.image);
     if (def.cmd) args.push("sh", "-c", def.cmd);
     for (const a of def.args ?? []) args.push(a);
-    return args.map(q).join(" ");
+    return args;
 }
 
 export class ContainerizerStandin {

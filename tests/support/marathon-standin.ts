@@ -30,6 +30,8 @@ export interface StandinApp {
     versions: Record<string, Record<string, any>>;
     tasksRunning: number;
     lastTaskFailure?: Record<string, unknown>;
+    /** The tasks the last deployment's onDeploy reported (GET /v2/apps/{id}/tasks). */
+    tasks?: Record<string, unknown>[];
 }
 
 export interface StandinDeployment {
@@ -55,9 +57,10 @@ export interface StandinOptions {
     deployMs?: number;
     /**
      * Carries out a deployment (start/replace tasks, or stop them when `next` is undefined); the
-     * deployment finishes when it resolves. A rejection leaves it running with a task failure.
+     * deployment finishes when it resolves (with the app's tasks, if it knows them). A rejection
+     * leaves it running with a task failure.
      */
-    onDeploy?: (appId: string, next: Record<string, any> | undefined, previous: Record<string, any> | undefined) => Promise<void>;
+    onDeploy?: (appId: string, next: Record<string, any> | undefined, previous: Record<string, any> | undefined) => Promise<void | Record<string, unknown>[]>;
 }
 
 export class MarathonStandin {
@@ -75,10 +78,11 @@ export class MarathonStandin {
 
     constructor(readonly options: StandinOptions = {}) {}
 
-    async start(): Promise<string> {
+    /** Listens on `host:port` (default: 127.0.0.1 at a random port; the lab's Marathon double gives its own). */
+    async start(port = 0, host = "127.0.0.1"): Promise<string> {
         this.server = http.createServer((req, res) => this.handle(req, res));
-        await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
-        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+        await new Promise<void>((r) => this.server!.listen(port, host, r));
+        this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
         return this.url;
     }
 
@@ -161,6 +165,10 @@ export class MarathonStandin {
             return send(200, { deploymentId: this.newId(), version: this.nextVersion() });
         }
         if (path === "/v2/queue") return send(200, { queue: this.queue() });
+        if (path === "/v2/apps" && method === "GET") return send(200, { apps: [...this.apps.entries()].map(([id, a]) => this.appJson(id, a, false)) });
+        if (path === "/v2/tasks" && method === "GET") return send(200, { tasks: [...this.apps.values()].flatMap((a) => a.tasks ?? []) });
+        const tasksOf = /^\/v2\/apps(\/.+)\/tasks$/.exec(path);
+        if (tasksOf && method === "GET" && this.apps.has(tasksOf[1])) return send(200, { tasks: this.apps.get(tasksOf[1])!.tasks ?? [] });
         if (!path.startsWith("/v2/apps/")) return send(404, { message: `no route ${method} ${path}` });
         const id = path.slice("/v2/apps".length);
         if (method === "GET") {
@@ -306,7 +314,7 @@ export class MarathonStandin {
         }
         if (this.options.onDeploy) {
             this.options.onDeploy(appId, next, previous).then(
-                () => !cancelled && this.finish(d),
+                (tasks) => !cancelled && this.finish(d, tasks || undefined),
                 (e) => !cancelled && this.fail(appId, String((e as Error).message ?? e)),
             );
         } else {
@@ -320,7 +328,7 @@ export class MarathonStandin {
         if (app) app.lastTaskFailure = { appId, host: "10.0.15.12", message, state: "TASK_FAILED", taskId: `${appId.slice(1).replace(/\//g, "_")}.standin`, timestamp: new Date(this.clock).toISOString(), version: app.version };
     }
 
-    private finish(d: StandinDeployment): void {
+    private finish(d: StandinDeployment, tasks?: Record<string, unknown>[]): void {
         if (!this.deployments.has(d.id)) return;
         this.deployments.delete(d.id);
         if (d.action === "StopApplication") {
@@ -328,7 +336,9 @@ export class MarathonStandin {
             return;
         }
         const app = this.apps.get(d.appId);
-        if (app) app.tasksRunning = app.definition.instances ?? 1;
+        if (!app) return;
+        app.tasksRunning = tasks ? tasks.length : (app.definition.instances ?? 1);
+        if (tasks) app.tasks = tasks;
     }
 
     private cancelDeployment(d: StandinDeployment): void {

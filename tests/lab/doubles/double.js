@@ -1,9 +1,20 @@
 // Test double of Mesos (master, agent) and Marathon for the lab, where their images cannot be had.
-// NEVER shipped as a default: it only answers what the stack's readiness steps ask, under the very
-// units and env files (MESOS_* / MARATHON_*) that real Mesos and Marathon would get. The role comes
-// from that environment: MARATHON_MASTER -> Marathon, MESOS_MASTER -> agent, MESOS_ZK -> master.
+// NEVER shipped as a default. It runs under the very units and env files (MESOS_* / MARATHON_*) that
+// real Mesos and Marathon would get; the role comes from that environment: MARATHON_MASTER ->
+// Marathon, MESOS_MASTER -> agent, MESOS_ZK -> master.
+// - master: the readiness steps' endpoints, and the agents that registered with it (attributes);
+// - agent: registers with the master; runs tasks on its host's Docker (the CLI mounted by
+//   mesos.agentDockerCli) with the flags Mesos' Docker containerizer would use (the lab's
+//   containerizer stand-in, tests/lab/containerizer-standin.ts), then waits for their COMMAND health check;
+// - Marathon: the v2 API with Marathon's documented semantics (tests/support/marathon-standin.ts);
+//   a deployment places tasks on the master's agents by the app's constraints and launches them there.
+// Both stand-ins are transpiled into the image by tests/lab/engine/doubles.ts.
+// Simplifications, stated: no offers or resources; a restart or upgrade stops the old tasks before
+// starting the new ones; a scale keeps the running tasks; state is in memory (a restarted Marathon
+// double forgets its apps, a real one keeps them in ZooKeeper).
 "use strict";
 const http = require("http");
+const { execFile } = require("child_process");
 
 const env = process.env;
 const role = env.MARATHON_MASTER ? "marathon" : env.MESOS_MASTER ? "agent" : env.MESOS_ZK ? "master" : "";
@@ -17,6 +28,28 @@ const json = (res, code, body) => {
     res.end(JSON.stringify(body));
 };
 const readBody = (req) => new Promise((r) => { let b = ""; req.on("data", (c) => (b += c)); req.on("end", () => r(b)); });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One HTTP call with a JSON body and answer; rejects on a non-2xx status with the answer's text. */
+function call(host, port, method, path, body, timeoutMs = 10_000) {
+    return new Promise((resolve, reject) => {
+        const data = body === undefined ? undefined : JSON.stringify(body);
+        const req = http.request({ host, port, path, method, timeout: timeoutMs, headers: data ? { "content-type": "application/json" } : {} }, (res) => {
+            let text = "";
+            res.on("data", (c) => (text += c));
+            res.on("end", () => {
+                if (res.statusCode >= 300) return reject(new Error(`${method} http://${host}:${port}${path}: ${res.statusCode} ${text.slice(0, 500)}`));
+                try { resolve(text ? JSON.parse(text) : undefined); } catch { resolve(text); }
+            });
+        });
+        req.on("error", reject);
+        req.on("timeout", () => req.destroy(new Error(`${method} http://${host}:${port}${path}: no answer in ${timeoutMs} ms`)));
+        req.end(data);
+    });
+}
+
+/** Hosts of zk://[auth@]h1:2181,h2:2181/path. */
+const zkHosts = (zk) => zk.replace(/^zk:\/\/([^@]*@)?/, "").replace(/\/.*$/, "").split(",").map((h) => h.split(":")[0]);
 
 function master() {
     const agents = new Map(); // hostname -> { hostname, port, attributes, seen }
@@ -44,52 +77,167 @@ function master() {
 }
 
 function agent() {
+    const { dockerRunArgs } = require("./standin/tests/lab/containerizer-standin.js");
     const ip = env.MESOS_IP || "0.0.0.0";
     const port = Number(env.MESOS_PORT || 5051);
     const hostname = env.MESOS_HOSTNAME || ip;
     const attributes = Object.fromEntries((env.MESOS_ATTRIBUTES || "").split(";").filter(Boolean).map((kv) => kv.split(":")));
-    // MESOS_MASTER is zk://h1:2181,h2:2181/mesos: a master runs on one of those hosts (the double does
-    // not speak ZooKeeper), on MESOS_DOUBLE_MASTER_PORT (default 5050).
-    const candidates = env.MESOS_MASTER.replace(/^zk:\/\/([^@]*@)?/, "").replace(/\/.*$/, "").split(",").map((h) => h.split(":")[0]);
+    // MESOS_DOCKER: the CLI the agent runs (mounted from the host by mesos.agentDockerCli);
+    // MESOS_DOCKER_CONFIG: the registry login for pulls of the stack's images.
+    const dockerBin = env.MESOS_DOCKER || "docker";
+    const dockerConfig = env.MESOS_DOCKER_CONFIG ? ["--config", env.MESOS_DOCKER_CONFIG.replace(/\/[^/]*$/, "")] : [];
+    const docker = (args, timeoutMs = 600_000) =>
+        new Promise((resolve) => execFile(dockerBin, [...dockerConfig, ...args], { timeout: timeoutMs, maxBuffer: 1 << 22 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr })));
+    // The master runs on one of the ZooKeeper hosts (the double does not speak ZooKeeper), on
+    // MESOS_DOUBLE_MASTER_PORT (default 5050).
+    const candidates = zkHosts(env.MESOS_MASTER);
     const masterPort = Number(env.MESOS_DOUBLE_MASTER_PORT || 5050);
     let master = "";
     const register = () => {
         for (const h of candidates) {
-            const body = JSON.stringify({ hostname, port, attributes });
-            const req = http.request({ host: h, port: masterPort, path: "/double/register", method: "POST", timeout: 3000, headers: { "content-type": "application/json" } }, (res) => {
-                res.resume();
-                if (res.statusCode === 200 && master !== h) { master = h; log(`registered with the master on ${h}`); }
-            });
-            req.on("error", () => {});
-            req.on("timeout", () => req.destroy());
-            req.end(body);
+            call(h, masterPort, "POST", "/double/register", { hostname, port, attributes }, 3000).then(
+                () => { if (master !== h) { master = h; log(`registered with the master on ${h}`); } },
+                () => {},
+            );
         }
     };
     register();
     setInterval(register, 5000);
-    http.createServer((req, res) => {
+
+    /** Runs one task: `docker run` with the containerizer's flags, then its COMMAND health check until it passes. */
+    async function launch({ task, definition }) {
+        const argv = dockerRunArgs(definition, task);
+        await docker(["rm", "-f", task], 60_000);
+        const run = await docker(argv.slice(1));
+        if (run.code !== 0) throw new Error(`docker run of ${task} on ${hostname} failed: ${(run.stderr || run.stdout).trim().slice(-800)}`);
+        log(`${task} started: ${argv.join(" ")}`);
+        const check = (definition.healthChecks || []).find((h) => h.protocol === "COMMAND");
+        const grace = 1000 * ((check && check.gracePeriodSeconds) || 60) + 60_000;
+        const deadline = Date.now() + grace;
+        for (;;) {
+            const state = await docker(["inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", task], 30_000);
+            if (state.stdout.startsWith("false")) {
+                const logs = await docker(["logs", "--tail", "20", task], 30_000);
+                throw new Error(`task ${task} on ${hostname} exited (${state.stdout.trim()}): ${(logs.stdout + logs.stderr).trim().slice(-500)}`);
+            }
+            if (!check) return { healthy: false };
+            const r = await docker(["exec", task, "sh", "-c", check.command.value], 1000 * (check.timeoutSeconds || 20));
+            if (r.code === 0) return { healthy: true };
+            if (Date.now() > deadline) throw new Error(`task ${task} on ${hostname} never passed its health check ${check.command.value}: ${(r.stderr || r.stdout).trim().slice(-300)}`);
+            await sleep(1000);
+        }
+    }
+
+    http.createServer(async (req, res) => {
         const url = new URL(req.url, "http://x");
-        if (url.pathname === "/health") return res.end();
-        if (url.pathname === "/state" || url.pathname === "/slave(1)/state") return json(res, 200, { hostname, master_hostname: master, attributes });
-        json(res, 404, { error: "not in the double" });
+        try {
+            if (url.pathname === "/health") return res.end();
+            if (url.pathname === "/state" || url.pathname === "/slave(1)/state") return json(res, 200, { hostname, master_hostname: master, attributes });
+            if (url.pathname === "/double/launch" && req.method === "POST") return json(res, 200, await launch(JSON.parse(await readBody(req))));
+            if (url.pathname === "/double/kill" && req.method === "POST") {
+                const { tasks } = JSON.parse(await readBody(req));
+                if (tasks.length) await docker(["rm", "-f", ...tasks], 120_000);
+                if (tasks.length) log(`killed ${tasks.join(", ")}`);
+                return json(res, 200, { killed: tasks });
+            }
+            if (url.pathname === "/double/tasks") {
+                // Every container a Marathon task runs in (the containerizer labels them marathon.app).
+                const r = await docker(["ps", "--filter", "label=marathon.app", "--format", '{{.Names}} {{.Label "marathon.app"}}'], 30_000);
+                return json(res, 200, { tasks: r.stdout.split("\n").filter(Boolean).map((l) => ({ task: l.split(" ")[0], app: l.split(" ")[1] })) });
+            }
+            json(res, 404, { error: "not in the double" });
+        } catch (e) {
+            log(String(e.message || e));
+            json(res, 500, { message: String(e.message || e) });
+        }
     }).listen(port, ip, () => log(`listening on ${ip}:${port}`));
 }
 
 function marathon() {
+    const { MarathonStandin } = require("./standin/tests/support/marathon-standin.js");
+    const { place, taskPrefix } = require("./standin/tests/lab/containerizer-standin.js");
     const port = Number(env.MARATHON_HTTP_PORT || 8080);
     const ip = env.MARATHON_HOSTNAME || "0.0.0.0";
-    const expected = env.MESOSPHERE_HTTP_CREDENTIALS ? "Basic " + Buffer.from(env.MESOSPHERE_HTTP_CREDENTIALS).toString("base64") : "";
-    http.createServer((req, res) => {
-        if (expected && req.headers.authorization !== expected) {
-            res.writeHead(401, { "www-authenticate": 'Basic realm="marathon"' });
-            return res.end();
+    const creds = env.MESOSPHERE_HTTP_CREDENTIALS || "";
+    const masters = zkHosts(env.MARATHON_MASTER);
+    const masterPort = Number(env.MESOS_DOUBLE_MASTER_PORT || 5050);
+
+    /** The active agents as the containerizer stand-in takes them, in a fixed order (by IP). */
+    async function agents() {
+        for (const m of masters) {
+            try {
+                const { slaves } = await call(m, masterPort, "GET", "/master/slaves");
+                return slaves.filter((s) => s.active).map((s) => ({ name: s.hostname, ip: s.hostname, port: s.port, attributes: s.attributes || {} })).sort((a, b) => a.ip.localeCompare(b.ip, "en", { numeric: true }));
+            } catch { /* next master */ }
         }
-        const url = new URL(req.url, "http://x");
-        if (url.pathname === "/ping") return res.end("pong\n");
-        if (url.pathname === "/v2/info") return json(res, 200, { name: "marathon-double", version: "double" });
-        if (url.pathname === "/v2/apps" && req.method === "GET") return json(res, 200, { apps: [] });
-        json(res, 404, { message: "not in the double (apps: tests/support/marathon-standin.ts)" });
-    }).listen(port, ip, () => log(`listening on ${ip}:${port}`));
+        throw new Error(`no Mesos master answered on ${masters.join(", ")}:${masterPort}`);
+    }
+
+    /** Where each task of each app runs (the agents' own word). */
+    async function running(list) {
+        const out = new Map(); // task -> agent
+        await Promise.all(list.map(async (a) => {
+            const { tasks } = await call(a.ip, a.port, "GET", "/double/tasks", undefined, 30_000);
+            for (const t of tasks) out.set(t.task, { agent: a, app: t.app });
+        }));
+        return out;
+    }
+
+    const taskJson = (appId, name, agent, definition, version, healthy) => ({
+        id: `${appId.slice(1).replace(/\//g, "_")}.${name}`,
+        appId,
+        host: agent.ip,
+        slaveId: agent.ip,
+        ports: ((definition.container && definition.container.portMappings) || []).map((m) => m.hostPort).filter(Boolean),
+        state: "TASK_RUNNING",
+        startedAt: new Date().toISOString(),
+        version,
+        healthCheckResults: healthy ? [{ alive: true, consecutiveFailures: 0, taskId: name }] : [],
+        // Not in Marathon: the container's name on its host (tasks are containers here).
+        container: name,
+    });
+
+    /** A deployment: stop what must go, start what is missing, each on its agent; resolves with the tasks. */
+    async function deploy(appId, next, previous) {
+        const list = await agents();
+        const prefix = taskPrefix(appId);
+        const mine = [...(await running(list)).entries()].filter(([, v]) => v.app === appId);
+        const kill = async (names) => {
+            const byAgent = new Map();
+            for (const [n, v] of mine.filter(([n]) => names.includes(n))) byAgent.set(v.agent, [...(byAgent.get(v.agent) || []), n]);
+            await Promise.all([...byAgent.entries()].map(([a, tasks]) => call(a.ip, a.port, "POST", "/double/kill", { tasks }, 180_000)));
+        };
+        if (!next) {
+            await kill(mine.map(([n]) => n));
+            return [];
+        }
+        const placed = place(next, list);
+        const scaleOnly = previous && sameExceptInstances(previous, next);
+        const keep = scaleOnly ? mine.filter(([n]) => Number(n.slice(prefix.length)) < placed.length) : [];
+        await kill(mine.map(([n]) => n).filter((n) => !keep.some(([k]) => k === n)));
+        const version = new Date().toISOString();
+        const tasks = await Promise.all(placed.map(async (a, i) => {
+            const name = `${prefix}${i}`;
+            const kept = keep.find(([n]) => n === name);
+            if (kept) return taskJson(appId, name, kept[1].agent, next, version, true);
+            const r = await call(a.ip, a.port, "POST", "/double/launch", { task: name, definition: next }, 900_000);
+            return taskJson(appId, name, a, next, version, r.healthy);
+        }));
+        log(`${appId}: ${tasks.map((t) => `${t.container}@${t.host}`).join(", ") || "no task"}`);
+        return tasks;
+    }
+
+    const standin = new MarathonStandin({
+        username: creds ? creds.slice(0, creds.indexOf(":")) : undefined,
+        password: creds ? creds.slice(creds.indexOf(":") + 1) : undefined,
+        onDeploy: (appId, next, previous) => deploy(appId, next, previous).catch((e) => { log(`deployment of ${appId} failed: ${e.message}`); throw e; }),
+    });
+    standin.start(port, ip).then((url) => log(`listening on ${url}`));
+}
+
+function sameExceptInstances(a, b) {
+    const strip = (d) => JSON.stringify({ ...d, instances: 0 });
+    return strip(a) === strip(b);
 }
 
 ({ master, agent, marathon })[role]();

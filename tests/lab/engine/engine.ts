@@ -51,20 +51,27 @@ export class EngineStack {
         readonly stackName: string,
     ) {}
 
-    /** A new stack (state, passphrase and Pulumi.<stack>.yaml in a temp dir; the program is ../index.ts of the repo). */
-    static async create(stackName: string, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<EngineStack> {
+    /**
+     * A new stack (state, passphrase and Pulumi.<stack>.yaml in a temp dir; the program is index.ts of
+     * the repo, or of `programRoot`: a copy of the program that a test may change, e.g. an app's source).
+     * With `keepDir` (a lab kept with KEEP_LAB=1), the stack lives there and a later run picks it up again.
+     */
+    static async create(stackName: string, config: Record<string, unknown>, secrets: Record<string, string> = {}, programRoot = ROOT, keepDir?: string): Promise<EngineStack> {
         const pulumiCommand = await engineCli();
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mslab-engine-${stackName}-`));
-        fs.mkdirSync(path.join(dir, "state"));
-        const passphrase = crypto.randomBytes(24).toString("base64");
+        const dir = keepDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `mslab-engine-${stackName}-`));
+        const kept = path.join(dir, "passphrase");
+        const existing = keepDir !== undefined && fs.existsSync(kept);
+        fs.mkdirSync(path.join(dir, "state"), { recursive: true, mode: 0o700 });
+        const passphrase = existing ? fs.readFileSync(kept, "utf8") : crypto.randomBytes(24).toString("base64");
+        if (keepDir !== undefined) fs.writeFileSync(kept, passphrase, { mode: 0o600 });
         const ws = await LocalWorkspace.create({
             workDir: dir,
             pulumiCommand,
             pulumiHome: path.join(dir, "home"),
             projectSettings: {
                 name: "microservice",
-                runtime: { name: "nodejs", options: { typescript: true, tsconfig: path.join(ROOT, "tsconfig.json") } },
-                main: path.relative(dir, path.join(ROOT, "index.ts")),
+                runtime: { name: "nodejs", options: { typescript: true, tsconfig: path.join(programRoot, "tsconfig.json") } },
+                main: path.relative(dir, path.join(programRoot, "index.ts")),
                 backend: { url: `file://${path.join(dir, "state")}` },
             },
             envVars: {
@@ -74,7 +81,7 @@ export class EngineStack {
                 PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             },
         });
-        const stack = await Stack.create(stackName, ws);
+        const stack = existing ? await Stack.select(stackName, ws) : await Stack.create(stackName, ws);
         const cfg: ConfigMap = {};
         for (const [k, v] of Object.entries(config)) cfg[`microservice:${k}`] = { value: typeof v === "string" ? v : JSON.stringify(v) };
         for (const [k, v] of Object.entries(secrets)) cfg[`microservice:${k}`] = { value: v, secret: true };
