@@ -48,6 +48,16 @@ describe("step scripts (renderScript)", () => {
         expect(line(emit("echo hi"))).to.equal("{\necho hi\n} >&3");
     });
 
+    it("serializes steps on a lock only root can create or hold (not world-writable /run/lock)", () => {
+        const script = renderScript("node1", "x", []);
+        const lock = /exec 9>"\$\{MICROSERVICE_STEP_LOCK:-([^}]+)\}"/.exec(script)?.[1];
+        expect(lock).to.equal("/run/microservice/steps.lock");
+        // Its directory is made root's, mode 0700, before the lock is opened (/run itself is root's 0755).
+        const mk = script.indexOf("install -d -m 0700 -o root -g root /run/microservice");
+        expect(mk).to.be.greaterThan(-1).and.lessThan(script.indexOf("exec 9>"));
+        expect(script).not.to.match(/\/(var\/)?(run\/)?lock\//);
+    });
+
     it("quotes any string for bash", () => {
         expect(q("it's")).to.equal(`'it'\\''s'`);
     });

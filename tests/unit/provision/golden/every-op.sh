@@ -4,8 +4,10 @@ set -E
 trap 'echo "FAILED ${__step:-?}: exit $? at line $LINENO: $BASH_COMMAND" >&2' ERR
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 umask 022
-# Steps on one host never interleave, even when two components provision it at once.
-exec 9>"${MICROSERVICE_STEP_LOCK:-/var/lock/microservice-steps.lock}"
+# Steps on one host never interleave, even when two components provision it at once. The lock is in a
+# directory only root can write: in world-writable /run/lock any user could hold it and block every step.
+[ -n "${MICROSERVICE_STEP_LOCK:-}" ] || install -d -m 0700 -o root -g root /run/microservice
+exec 9>"${MICROSERVICE_STEP_LOCK:-/run/microservice/steps.lock}"
 flock 9
 declare -a __changes=()
 declare -A __dirty=()
