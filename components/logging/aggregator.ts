@@ -61,8 +61,8 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: RsyslogAggregatorArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:RsyslogAggregator", name, {}, opts);
         const a = validate(argsSchema, { hosts: args.hosts, server: args.server, settings: args.settings, ca: args.ca }, `RsyslogAggregator "${name}"`);
+        super("microservice:index:RsyslogAggregator", name, {}, opts);
         const s = a.settings;
         this.settings = s;
         const server = args.server ?? singleHostWithRole(args.hosts, "logServer");

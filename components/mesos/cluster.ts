@@ -37,8 +37,8 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
     readonly hostSteps: Record<string, Record<string, pulumi.Resource>> = { master: {}, agent: {}, marathon: {}, masterReady: {}, agentReady: {}, marathonReady: {} };
 
     constructor(name: string, args: MesosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:MesosCluster", name, {}, opts);
         const a = validate(argsSchema, { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h?.name, roles: h?.roles })) }, `MesosCluster "${name}"`);
+        super("microservice:index:MesosCluster", name, {}, opts);
         const hosts = args.hosts;
         const masters = hostsWithRole(hosts, "master");
         const agents = hostsWithRole(hosts, "agent");
@@ -100,7 +100,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         }
 
         const username = a.marathon.username;
-        const password = pulumi.secret(args.marathonPassword);
+        const password = pulumi.secret(a.marathonPassword);
         const launchMs = 1000 * (a.marathon.taskLaunchTimeoutSeconds ?? durationSeconds(a.executorRegistrationTimeout) + 60);
         for (const h of marathons) {
             const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password]).apply(([ip, masterZk, zk, img, pw]) =>

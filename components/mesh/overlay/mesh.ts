@@ -51,8 +51,8 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
     readonly manager: string;
 
     constructor(name: string, args: OverlayMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:OverlayMesh", name, {}, opts);
         const a = validate(argsSchema, args, `OverlayMesh "${name}"`);
+        super("microservice:index:OverlayMesh", name, {}, opts);
         const s = a.settings;
         this.settings = s;
         this.domain = s.name;

@@ -42,15 +42,16 @@ export class WeaveMesh extends pulumi.ComponentResource implements ContainerNetw
     readonly settings: WeaveSettings;
 
     constructor(name: string, args: WeaveMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("microservice:index:WeaveMesh", name, {}, opts);
         const a = validate(argsSchema, args, `WeaveMesh "${name}"`);
+        super("microservice:index:WeaveMesh", name, {}, opts);
         const s = a.settings;
         this.settings = s;
         this.domain = s.dnsDomain;
 
         const members = pulumi.all(a.hosts.map((h) => h.privateIp.apply((ip) => ({ name: h.name, ip }))));
         const consensus = a.hosts.length;
-        const password = pulumi.secret(args.password);
+        // The checked Output: a password that fails its schema fails this component by name first.
+        const password = pulumi.secret(a.password);
         this.ready = [];
 
         a.hosts.forEach((host, i) => {

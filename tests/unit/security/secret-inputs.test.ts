@@ -59,5 +59,12 @@ describe("inputs given as secrets (or other Outputs) are validated too, when the
     it("MesosCluster: marathonPassword: pulumi.secret(\"short\") fails the program naming the component and the key", () => {
         expect(errorsOf(r, `MesosCluster "mesos"`)).to.match(/MesosCluster "mesos": invalid input\n\s+marathonPassword: .*got \(hidden\)/);
         expect(r.errors.join("\n")).to.not.contain("short");
+        // Marathon's step is built from the checked password: it never exists with the bad one.
+        expect(steps(r, "mesos-node1-marathon")).to.deep.equal([]);
+    });
+
+    it("WeaveMesh: password: pulumi.secret(\"short\") fails by name; no weave-service step (which holds it) exists", () => {
+        expect(errorsOf(r, `WeaveMesh "weave"`)).to.match(/WeaveMesh "weave": invalid input\n\s+password: .*got \(hidden\)/);
+        expect(steps(r, "weave-").filter((n) => n.endsWith("weave-service"))).to.deep.equal([]);
     });
 });

@@ -12,16 +12,18 @@ import { MarathonApp } from "../../../components/marathon";
 import { ServerCertificate, StackCa } from "../../../components/pki";
 import { FlockerZfsCluster } from "../../../components/volumes";
 import { ZooKeeperEnsemble } from "../../../components/zookeeper";
+import { MesosCluster } from "../../../components/mesos";
+import { OverlayMesh, WeaveMesh } from "../../../components/mesh";
+import { RsyslogAggregator } from "../../../components/logging";
 import { CLUSTER_PORTS } from "../../../config/sections/hosts";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
 import { labLayout } from "../provision/fake-host";
 
 /**
- * Every component under components/ (but mesos/, mesh/ and logging/: MesosCluster, OverlayMesh,
- * WeaveMesh and RsyslogAggregator still register first), and the bundled shim's VagrantMachines, checks
- * its args before it registers itself: bad args leave no trace in the stack, not even the
- * component's own (empty) resource.
+ * Every component under components/, and the bundled shim's VagrantMachines, checks its args before
+ * it registers itself: bad args leave no trace in the stack, not even the component's own (empty)
+ * resource.
  */
 describe("components validate their args before they register anything (not even themselves)", () => {
     it("each refuses bad args, naming itself, and nothing reaches the engine", async () => {
@@ -44,6 +46,10 @@ describe("components validate their args before they register anything (not even
             ["AwsHosts", () => new AwsHosts("bad", { hosts: [], adminCidr: "198.51.100.0/24", clusterPorts: CLUSTER_PORTS })],
             ["StackSshKey", () => new StackSshKey("bad", { comment: "no spaces allowed" })],
             ["VagrantMachines", () => new VagrantMachines("bad", { dir: "/tmp/a b", spec: {} as any })],
+            ["MesosCluster", () => new MesosCluster("bad", { hosts: [node1], images: { master: "m", agent: "a", marathon: "x" }, marathonPassword: "p" } as any)],
+            ["OverlayMesh", () => new OverlayMesh("bad", { hosts: [] } as any)],
+            ["WeaveMesh", () => new WeaveMesh("bad", { hosts: [node1], password: "short" } as any)],
+            ["RsyslogAggregator", () => new RsyslogAggregator("bad", { hosts: [] } as any)],
             ["MarathonApp", () => new MarathonApp("bad", { marathon: { url: "http://m:8080" }, id: "/a", image: "i", instances: -1, cpus: 0.1, mem: 64 })],
         ];
         for (const [component, make] of cases) {
