@@ -152,7 +152,7 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         const zkBefore = zkUnits();
         const cfgBefore = zooCfgs();
         // Both addresses answer SSH (extra addresses on the same machines), so only the quorum check can stop it.
-        for (const [h, ip] of [["node2", `10.1.${ID}.32`], ["node3", `10.1.${ID}.33`]]) machines.sh(h, `ip addr add ${ip}/24 dev eth0`);
+        for (const [h, ip] of [["node2", `10.1.${ID}.32`], ["node3", `10.1.${ID}.33`]]) machines.sh(h, `ip addr replace ${ip}/24 dev eth0`);
         await s.setConfig("hosts", HOSTS.map((h) => (h.name === "node2" ? { ...h, ip: `10.1.${ID}.32` } : h.name === "node3" ? { ...h, ip: `10.1.${ID}.33` } : h)));
         const err = await s.up().then(
             () => "",

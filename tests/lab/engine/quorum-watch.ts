@@ -1,12 +1,16 @@
 import * as net from "net";
 
-/** One poll of every member: its `srvr` mode, or "down" when it does not answer. */
+/**
+ * One poll of every member: its `srvr` mode; "electing" when it answers without a mode (during an
+ * election: "not currently serving requests"); "down" when nothing listens (its process is away).
+ */
 export interface QuorumSample {
     at: number;
     modes: Record<string, string>;
 }
 
 /** Asks a ZooKeeper member `srvr` over TCP; "down" when it does not answer within 1.5 s. */
+// An answer without "Mode:" is a running member between leaders (seen in the lab: ~1 s per election).
 export function srvrMode(ip: string, port = 2181): Promise<string> {
     return new Promise((resolve) => {
         let text = "";
@@ -19,7 +23,7 @@ export function srvrMode(ip: string, port = 2181): Promise<string> {
         sock.on("connect", () => sock.write("srvr"));
         sock.on("data", (d) => (text += d));
         sock.on("error", () => done("down"));
-        sock.on("end", () => done(/^Mode: (\S+)/m.exec(text)?.[1] ?? "down"));
+        sock.on("end", () => done(/^Mode: (\S+)/m.exec(text)?.[1] ?? (text ? "electing" : "down")));
     });
 }
 
