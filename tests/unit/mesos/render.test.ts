@@ -62,7 +62,7 @@ describe("Mesos renderers (golden)", () => {
         expect(env).to.contain("MESOS_QUORUM=2\n").and.contain("MESOS_HOSTNAME=10.0.15.11\n").and.contain("MESOS_ADVERTISE_IP=10.0.15.11\n");
         const unit = r.masterUnit(IMAGES.master);
         expectGolden(__dirname, "mesos-master.service", unit);
-        expect(unit).to.contain("--registry=replicated_log").and.contain("Restart=always").and.contain("-v /var/lib/mesos/master:/var/lib/mesos/master");
+        expect(unit).to.contain("--registry=replicated_log").and.contain("Restart=always").and.contain("SuccessExitStatus=143").and.contain("-v /var/lib/mesos/master:/var/lib/mesos/master");
     });
 
     it("agent env per role: system on node1, app on the others", () => {

@@ -57,7 +57,7 @@ ensure_file '/etc/mesos/agent-identity' '0644' 'root' 'root' '/etc/mesos/agent-i
 hostname=10.0.15.11
 attributes=slavetype:system
 __EOF_33579c2ecae8__
-ensure_file '/etc/systemd/system/mesos-agent.service' 0644 root root 'unit:mesos-agent.service' <<'__EOF_a47ab2fbb008__'
+ensure_file '/etc/systemd/system/mesos-agent.service' 0644 root root 'unit:mesos-agent.service' <<'__EOF_8c2a3700b322__'
 # Image: mesosphere/mesos-slave:1.7.0@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 [Unit]
 Description=Mesos agent (container; flags in /etc/mesos/agent.env and agent-cgroups.env)
@@ -80,11 +80,14 @@ ExecStart=/usr/local/lib/microservice/container-run mesosphere/mesos-slave@sha25
   --env-file /etc/mesos/agent-cgroups.env \
   mesosphere/mesos-slave@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 ExecStop=/usr/bin/docker stop -t 30 mesos-agent
+# `docker run` exits 143 when `docker stop` ends the container: a stop, not a failure (else every
+# shutdown or Docker restart leaves the unit failed and the host "degraded"; seen in the engine lab).
+SuccessExitStatus=143
 Restart=always
 RestartSec=10
 TimeoutStartSec=0
 
 [Install]
 WantedBy=multi-user.target
-__EOF_a47ab2fbb008__
+__EOF_8c2a3700b322__
 ensure_service 'mesos-agent.service' 1 'mesos-agent-config'

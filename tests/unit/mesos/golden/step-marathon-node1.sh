@@ -26,7 +26,7 @@ __EOF_dad71053a436__
 ensure_file '/etc/marathon/probe.curlrc' '0600' 'root' 'root' '/etc/marathon/probe.curlrc' <<'__EOF_86a53c0cd2af__'
 user = "marathon:marathon-Pw7/k+2Lr9zT4vB8nM1"
 __EOF_86a53c0cd2af__
-ensure_file '/etc/systemd/system/marathon.service' 0644 root root 'unit:marathon.service' <<'__EOF_a7e12c6119e2__'
+ensure_file '/etc/systemd/system/marathon.service' 0644 root root 'unit:marathon.service' <<'__EOF_2e703506cb65__'
 # Image: mesosphere/marathon:v1.7.236@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
 [Unit]
 Description=Marathon (container; flags in /etc/marathon/marathon.env, credentials in credentials.env)
@@ -43,11 +43,14 @@ ExecStart=/usr/local/lib/microservice/container-run mesosphere/marathon@sha256:c
   --env-file /etc/marathon/credentials.env \
   mesosphere/marathon@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
 ExecStop=/usr/bin/docker stop -t 30 marathon
+# `docker run` exits 143 when `docker stop` ends the container: a stop, not a failure (else every
+# shutdown or Docker restart leaves the unit failed and the host "degraded"; seen in the engine lab).
+SuccessExitStatus=143
 Restart=always
 RestartSec=10
 TimeoutStartSec=0
 
 [Install]
 WantedBy=multi-user.target
-__EOF_a7e12c6119e2__
+__EOF_2e703506cb65__
 ensure_service 'marathon.service' 1 'marathon-config'

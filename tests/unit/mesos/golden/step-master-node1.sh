@@ -27,7 +27,7 @@ MESOS_HOSTNAME_LOOKUP=false
 MESOS_PORT=5050
 MESOS_LOGGING_LEVEL=INFO
 __EOF_3a4ef51e9e3c__
-ensure_file '/etc/systemd/system/mesos-master.service' 0644 root root 'unit:mesos-master.service' <<'__EOF_11271138508f__'
+ensure_file '/etc/systemd/system/mesos-master.service' 0644 root root 'unit:mesos-master.service' <<'__EOF_583dad7a577e__'
 # Image: mesosphere/mesos-master:1.7.0@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 [Unit]
 Description=Mesos master (container; flags in /etc/mesos/master.env)
@@ -45,12 +45,15 @@ ExecStart=/usr/local/lib/microservice/container-run mesosphere/mesos-master@sha2
   mesosphere/mesos-master@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa \
   --registry=replicated_log
 ExecStop=/usr/bin/docker stop -t 30 mesos-master
+# `docker run` exits 143 when `docker stop` ends the container: a stop, not a failure (else every
+# shutdown or Docker restart leaves the unit failed and the host "degraded"; seen in the engine lab).
+SuccessExitStatus=143
 Restart=always
 RestartSec=10
 TimeoutStartSec=0
 
 [Install]
 WantedBy=multi-user.target
-__EOF_11271138508f__
+__EOF_583dad7a577e__
 ensure_service 'mesos-master.service' 1 'mesos-master-config'
 wait_for 'this master answers /health and one leader is elected before the next master changes' 300 '[ "${MS_MESOS_LED:-0}" = 0 ] || { curl -fsS --max-time 5 -o /dev/null http://10.0.15.11:5050/health && for m in 10.0.15.11; do curl -fsS --max-time 5 http://$m:5050/metrics/snapshot; done | jq -se '\''map(."master/elected" // 0) | add == 1'\''; }' 'the Mesos master on node1 (10.0.15.11:5050) did not answer /health with one elected leader within 300 s after its change; the next masters were left untouched (journalctl -u mesos-master on node1)'
