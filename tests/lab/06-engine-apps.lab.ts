@@ -95,6 +95,11 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         s = await EngineStack.create(STACK, cfg, {}, program, keep);
     });
 
+    let failures = 0;
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") failures++;
+    });
+
     after(async function () {
         this.timeout(900_000);
         if (!s) return;
@@ -259,6 +264,8 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
 
     it("destroy: every app is gone from the Marathon double and every task container is stopped before Mesos goes; nothing of the stack is left", async function () {
         this.timeout(1_200_000);
+        // A kept lab with a failure stays up for a look (and the next run).
+        if (process.env.KEEP_LAB === "1" && failures > 0) this.skip();
         // Watch the Marathon double and the agents while the engine destroys (they go at the end).
         const seen: { apps: number; tasks: number }[] = [];
         let watching = true;
