@@ -323,7 +323,8 @@ export class MarathonStandin {
         return d;
     }
 
-    private fail(appId: string, message: string): void {
+    /** A task of the app failed: its lastTaskFailure (the lab's Marathon double reports failed launches here). */
+    fail(appId: string, message: string): void {
         const app = this.apps.get(appId);
         if (app) app.lastTaskFailure = { appId, host: "10.0.15.12", message, state: "TASK_FAILED", taskId: `${appId.slice(1).replace(/\//g, "_")}.standin`, timestamp: new Date(this.clock).toISOString(), version: app.version };
     }
