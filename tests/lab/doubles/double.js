@@ -108,6 +108,10 @@ function agent() {
     async function launch({ task, definition }) {
         const argv = dockerRunArgs(definition, task);
         await docker(["rm", "-f", task], 60_000);
+        // Pulled first, quietly: a failure then says why, not how far the pull got.
+        const image = definition.container.docker.image;
+        const pull = await docker(["pull", "-q", image]);
+        if (pull.code !== 0) throw new Error(`docker pull ${image} on ${hostname} failed: ${(pull.stderr || pull.stdout).trim().slice(-800)}`);
         const run = await docker(argv.slice(1));
         if (run.code !== 0) throw new Error(`docker run of ${task} on ${hostname} failed: ${(run.stderr || run.stdout).trim().slice(-800)}`);
         log(`${task} started: ${argv.join(" ")}`);
@@ -212,7 +216,7 @@ function marathon() {
             } catch (e) {
                 if (generation.get(appId) !== gen) throw new Error(`${appId}: superseded by a newer deployment`);
                 log(`${name} on ${a.ip}: launch ${attempt} failed, retrying: ${String(e.message).slice(-300)}`);
-                standin.fail(appId, String(e.message).slice(-800));
+                standin.fail(appId, String(e.message).slice(-800), a.ip);
                 await sleep(1000 * Math.min(Number(env.MARATHON_DOUBLE_MAX_LAUNCH_DELAY || 30), 2 * attempt));
                 if (generation.get(appId) !== gen) throw new Error(`${appId}: superseded by a newer deployment`);
             }
