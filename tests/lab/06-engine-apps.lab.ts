@@ -45,7 +45,8 @@ function leftovers(): string[] {
 }
 /** What the engine did other than keep a resource (its own providers left out). */
 function changed(s: EngineSummary): string[] {
-    return s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`);
+    // A preview reports a step twice (its pre-event and its outputs event): once each here.
+    return [...new Set(s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`))];
 }
 async function poll<T>(what: string, seconds: number, attempt: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + seconds * 1000;
