@@ -323,9 +323,10 @@ export class MarathonStandin {
         return d;
     }
 
-    private fail(appId: string, message: string): void {
+    /** A task of the app failed: its lastTaskFailure (the lab's Marathon double reports failed launches here). */
+    fail(appId: string, message: string, host = "10.0.15.12"): void {
         const app = this.apps.get(appId);
-        if (app) app.lastTaskFailure = { appId, host: "10.0.15.12", message, state: "TASK_FAILED", taskId: `${appId.slice(1).replace(/\//g, "_")}.standin`, timestamp: new Date(this.clock).toISOString(), version: app.version };
+        if (app) app.lastTaskFailure = { appId, host, message, state: "TASK_FAILED", taskId: `${appId.slice(1).replace(/\//g, "_")}.standin`, timestamp: new Date(this.clock).toISOString(), version: app.version };
     }
 
     private finish(d: StandinDeployment, tasks?: Record<string, unknown>[]): void {

@@ -108,6 +108,10 @@ function agent() {
     async function launch({ task, definition }) {
         const argv = dockerRunArgs(definition, task);
         await docker(["rm", "-f", task], 60_000);
+        // Pulled first, quietly: a failure then says why, not how far the pull got.
+        const image = definition.container.docker.image;
+        const pull = await docker(["pull", "-q", image]);
+        if (pull.code !== 0) throw new Error(`docker pull ${image} on ${hostname} failed: ${(pull.stderr || pull.stdout).trim().slice(-800)}`);
         const run = await docker(argv.slice(1));
         if (run.code !== 0) throw new Error(`docker run of ${task} on ${hostname} failed: ${(run.stderr || run.stdout).trim().slice(-800)}`);
         log(`${task} started: ${argv.join(" ")}`);
@@ -197,8 +201,32 @@ function marathon() {
         container: name,
     });
 
+    // The deployment each app is on: a newer one supersedes the retries of the older.
+    const generation = new Map();
+    let standin;
+
+    /**
+     * Launches one task, again and again while it fails (as Marathon does, with a growing delay up to
+     * MARATHON_DOUBLE_MAX_LAUNCH_DELAY seconds, default 30): each failure is the app's lastTaskFailure.
+     */
+    async function launchRetrying(appId, gen, a, name, next) {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await call(a.ip, a.port, "POST", "/double/launch", { task: name, definition: next }, 900_000);
+            } catch (e) {
+                if (generation.get(appId) !== gen) throw new Error(`${appId}: superseded by a newer deployment`);
+                log(`${name} on ${a.ip}: launch ${attempt} failed, retrying: ${String(e.message).slice(-300)}`);
+                standin.fail(appId, String(e.message).slice(-800), a.ip);
+                await sleep(1000 * Math.min(Number(env.MARATHON_DOUBLE_MAX_LAUNCH_DELAY || 30), 2 * attempt));
+                if (generation.get(appId) !== gen) throw new Error(`${appId}: superseded by a newer deployment`);
+            }
+        }
+    }
+
     /** A deployment: stop what must go, start what is missing, each on its agent; resolves with the tasks. */
     async function deploy(appId, next, previous) {
+        const gen = (generation.get(appId) || 0) + 1;
+        generation.set(appId, gen);
         const list = await agents();
         const prefix = taskPrefix(appId);
         const mine = [...(await running(list)).entries()].filter(([, v]) => v.app === appId);
@@ -220,14 +248,14 @@ function marathon() {
             const name = `${prefix}${i}`;
             const kept = keep.find(([n]) => n === name);
             if (kept) return taskJson(appId, name, kept[1].agent, next, version, true);
-            const r = await call(a.ip, a.port, "POST", "/double/launch", { task: name, definition: next }, 900_000);
+            const r = await launchRetrying(appId, gen, a, name, next);
             return taskJson(appId, name, a, next, version, r.healthy);
         }));
         log(`${appId}: ${tasks.map((t) => `${t.container}@${t.host}`).join(", ") || "no task"}`);
         return tasks;
     }
 
-    const standin = new MarathonStandin({
+    standin = new MarathonStandin({
         username: creds ? creds.slice(0, creds.indexOf(":")) : undefined,
         password: creds ? creds.slice(creds.indexOf(":") + 1) : undefined,
         onDeploy: (appId, next, previous) => deploy(appId, next, previous).catch((e) => { log(`deployment of ${appId} failed: ${e.message}`); throw e; }),

@@ -35,5 +35,13 @@ export function programCopy(at?: string): string {
     const dir = at ? (fs.mkdirSync(at, { recursive: true }), at) : fs.mkdtempSync(path.join(os.tmpdir(), "mslab-program-"));
     for (const p of PROGRAM) if (fs.existsSync(path.join(ROOT, p))) execFileSync("cp", ["-a", path.join(ROOT, p), dir]);
     fs.symlinkSync(fs.realpathSync(path.join(ROOT, "node_modules")), path.join(dir, "node_modules"));
+    // nodeapp's production node_modules ship in its build context (docs/apps.md): a real folder, as in
+    // a checkout (a worktree may link it; the copy to mgmt does not follow links).
+    const nodeModules = path.join(dir, "apps/nodeapp/node_modules");
+    if (fs.existsSync(nodeModules) && fs.lstatSync(nodeModules).isSymbolicLink()) {
+        const real = fs.realpathSync(nodeModules);
+        fs.rmSync(nodeModules);
+        execFileSync("cp", ["-a", real, nodeModules]);
+    }
     return dir;
 }

@@ -11,6 +11,7 @@ describe("Marathon stand-in: apps list and tasks (the lab's Marathon double)", (
         const r = await fetch(`${m.url}/v2/apps${id}`, { method: "PUT", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
         expect(r.status).to.be.oneOf([200, 201]);
     }
+    const get = async (p: string): Promise<any> => (await fetch(`${m.url}${p}`)).json();
     async function until(f: () => Promise<boolean>): Promise<void> {
         for (let i = 0; i < 100 && !(await f()); i++) await new Promise((r) => setTimeout(r, 10));
     }
@@ -19,11 +20,11 @@ describe("Marathon stand-in: apps list and tasks (the lab's Marathon double)", (
         m = new MarathonStandin({ onDeploy: async (_id, next) => (next ? tasks : []) });
         await m.start();
         await put("/application/app/web", { id: "/application/app/web", cmd: "sleep 1", instances: 2 });
-        await until(async () => (await (await fetch(`${m.url}/v2/apps/application/app/web`)).json()).app.deployments.length === 0);
-        expect(await (await fetch(`${m.url}/v2/apps/application/app/web/tasks`)).json()).to.deep.equal({ tasks });
-        expect((await (await fetch(`${m.url}/v2/apps/application/app/web`)).json()).app.tasksRunning).to.equal(1);
-        expect((await (await fetch(`${m.url}/v2/tasks`)).json()).tasks).to.deep.equal(tasks);
-        const list = await (await fetch(`${m.url}/v2/apps`)).json();
+        await until(async () => (await get(`/v2/apps/application/app/web`)).app.deployments.length === 0);
+        expect(await get(`/v2/apps/application/app/web/tasks`)).to.deep.equal({ tasks });
+        expect((await get(`/v2/apps/application/app/web`)).app.tasksRunning).to.equal(1);
+        expect((await get(`/v2/tasks`)).tasks).to.deep.equal(tasks);
+        const list = await get("/v2/apps");
         expect(list.apps.map((a: { id: string }) => a.id)).to.deep.equal(["/application/app/web"]);
     });
 
@@ -31,8 +32,8 @@ describe("Marathon stand-in: apps list and tasks (the lab's Marathon double)", (
         m = new MarathonStandin();
         await m.start();
         await put("/web", { id: "/web", cmd: "sleep 1", instances: 2 });
-        await until(async () => (await (await fetch(`${m.url}/v2/apps/web`)).json()).app.deployments.length === 0);
-        expect((await (await fetch(`${m.url}/v2/apps/web`)).json()).app.tasksRunning).to.equal(2);
+        await until(async () => (await get(`/v2/apps/web`)).app.deployments.length === 0);
+        expect((await get(`/v2/apps/web`)).app.tasksRunning).to.equal(2);
         expect((await fetch(`${m.url}/v2/apps/none/tasks`)).status).to.equal(404);
     });
 
@@ -40,6 +41,6 @@ describe("Marathon stand-in: apps list and tasks (the lab's Marathon double)", (
         m = new MarathonStandin();
         const url = await m.start(0, "127.0.0.1");
         expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
-        expect(await (await fetch(`${url}/ping`)).json()).to.equal("pong");
+        expect(await (await fetch(`${url}/ping`)).text()).to.equal('"pong"');
     });
 });
