@@ -203,13 +203,17 @@ export async function exportWithSecrets(s: EngineStack): Promise<unknown> {
     return JSON.parse(await s.cli(["stack", "export", "--show-secrets", "--stack", s.stackName]));
 }
 
-/** Every plaintext string inside a secret of a `--show-secrets` export (secrets' leaves). */
+/** An SSH public key line ("ssh-ed25519 AAAA..."): public, though a secret connection carries it as its `hostKey`. */
+const PUBLIC_KEY_LINE = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}( \S+)?$/;
+
+/** Every plaintext string inside a secret of a `--show-secrets` export (secrets' leaves), SSH public keys left out. */
 export function secretLeaves(exported: unknown): string[] {
     const SIG = "4dabf18193072939515e22adb298388d";
     const out: string[] = [];
     const leaves = (v: unknown): void => {
-        if (typeof v === "string") out.push(v);
-        else if (Array.isArray(v)) v.forEach(leaves);
+        if (typeof v === "string") {
+            if (!PUBLIC_KEY_LINE.test(v)) out.push(v);
+        } else if (Array.isArray(v)) v.forEach(leaves);
         else if (v && typeof v === "object") Object.values(v).forEach(leaves);
     };
     const walk = (v: unknown): void => {
