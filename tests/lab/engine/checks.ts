@@ -98,9 +98,9 @@ export async function activeAgents(sh: HostShell, master: string, ip: string, po
     return (JSON.parse(out).slaves as { hostname: string; active: boolean }[]).filter((s) => s.active).map((s) => s.hostname).sort();
 }
 
-/** systemd's view of a unit on a host: main PID and how often it was restarted. */
-export async function unitState(sh: HostShell, host: string, unit: string): Promise<{ pid: string; restarts: string; active: string }> {
-    const out = await sh(host, `systemctl show -p MainPID -p NRestarts -p ActiveState ${unit}`);
+/** systemd's view of a unit on a host: main PID, this run's InvocationID (new on every start), restarts. */
+export async function unitState(sh: HostShell, host: string, unit: string): Promise<{ pid: string; invocation: string; restarts: string; active: string }> {
+    const out = await sh(host, `systemctl show -p MainPID -p InvocationID -p NRestarts -p ActiveState ${unit}`);
     const p = Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-    return { pid: p.MainPID, restarts: p.NRestarts, active: p.ActiveState };
+    return { pid: p.MainPID, invocation: p.InvocationID, restarts: p.NRestarts, active: p.ActiveState };
 }
