@@ -219,6 +219,8 @@ describe("rolling changes: the whole stack program with one host's address chang
         const scripts = async (node3: string) => {
             const cfg = fullConfig();
             cfg.hosts = cfg.hosts.map((h: { name: string }) => (h.name === "node3" ? { ...h, ip: node3 } : h));
+            // The moved host's address needs its known_hosts line too (host keys are pinned).
+            cfg.existing = { ...cfg.existing, knownHosts: [...(cfg.existing?.knownHosts ?? []), `${node3} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1vdmVk`] };
             const r = await runProgram(cfg);
             if (r.error) throw r.error;
             return Object.fromEntries(r.resources.filter((x) => typeof x.inputs.stdin === "string").map((x) => [x.name, x.inputs.stdin as string]));
