@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EngineStack, EngineSummary } from "./engine/engine";
 import { DoublesRegistry } from "./engine/doubles";
+import { poll } from "./engine/checks";
 import { engineHosts, enginePrefix } from "./engine/config";
 import { MONGO_ID, engineAppsStackConfig, programCopy } from "./engine/apps";
 
@@ -47,20 +48,6 @@ function leftovers(): string[] {
 function changed(s: EngineSummary): string[] {
     // A preview reports a step twice (its pre-event and its outputs event): once each here.
     return [...new Set(s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`))];
-}
-async function poll<T>(what: string, seconds: number, attempt: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + seconds * 1000;
-    let last: unknown;
-    for (;;) {
-        try {
-            const v = await attempt();
-            if (v !== undefined) return v;
-        } catch (e) {
-            last = e;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-        await new Promise((r) => setTimeout(r, 1000));
-    }
 }
 
 describe("engine: the whole local stack with the sample apps (Mesos, Marathon, mongo: test doubles)", function () {
