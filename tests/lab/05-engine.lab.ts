@@ -1,6 +1,6 @@
 import { execFileSync } from "child_process";
 import { expect } from "chai";
-import { EngineStack, EngineSummary, exportWithSecrets, secretLeaves } from "./engine/engine";
+import { changedSteps, EngineStack, exportWithSecrets, secretLeaves } from "./engine/engine";
 import { DoublesRegistry } from "./engine/doubles";
 import { engineHosts, enginePrefix, engineStackConfig } from "./engine/config";
 import { syslogDriverParameters, dockerTag } from "../../components/logging/render";
@@ -42,10 +42,7 @@ function unitStarts(host: string, unit: string): number {
     return Number(docker("exec", `${PREFIX}-${host}`, "sh", "-c", `journalctl -u ${unit} --no-pager -o cat | grep -c '^Started ${unit}.service' || true`));
 }
 const dockerStarts = (host: string) => unitStarts(host, "docker");
-/** What the engine did other than keep a resource (the engine's own providers left out). */
-function changed(s: EngineSummary): string[] {
-    return s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`);
-}
+const changed = changedSteps;
 /** JSON paths at which a string occurs inside a value. */
 function pathsOf(v: unknown, needle: string, at = "$"): string[] {
     if (typeof v === "string") return v.includes(needle) ? [at] : [];
@@ -256,7 +253,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         await s.setConfig("hosts", [...HOSTS, node4]);
         const p = await s.preview();
         // A preview reports a replacement as three steps (replace, create-replacement, delete-replaced).
-        const ops = [...new Set(changed(p))];
+        const ops = changed(p);
         const created = ops.filter((o) => o.startsWith("create ")).map((o) => o.slice(7));
         const others = [...new Set(ops.filter((o) => !o.startsWith("create ")).map((o) => o.split(" ")[1]))];
         expect(created.length, "node4's resources").to.be.greaterThan(5);

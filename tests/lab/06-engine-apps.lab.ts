@@ -2,7 +2,7 @@ import { execFile, execFileSync } from "child_process";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { EngineStack, EngineSummary } from "./engine/engine";
+import { changedSteps, EngineStack } from "./engine/engine";
 import { DoublesRegistry } from "./engine/doubles";
 import { poll } from "./engine/checks";
 import { engineHosts, enginePrefix } from "./engine/config";
@@ -45,10 +45,7 @@ function leftovers(): string[] {
     ].filter(Boolean);
 }
 /** What the engine did other than keep a resource (its own providers left out). */
-function changed(s: EngineSummary): string[] {
-    // A preview reports a step twice (its pre-event and its outputs event): once each here.
-    return [...new Set(s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`))];
-}
+const changed = changedSteps;
 
 describe("engine: the whole local stack with the sample apps (Mesos, Marathon, mongo: test doubles)", function () {
     let s: EngineStack;

@@ -6,6 +6,7 @@ import { StackConfig } from "../../config/schema";
 import { deployPlatform } from "../../stack/platform";
 import { labStackExtras } from "./config";
 import { firstRun } from "./shared";
+import { poll } from "./engine/checks";
 
 /**
  * The platform layer on real lab hosts (containers with systemd, real Debian packages): Docker's
@@ -15,20 +16,6 @@ import { firstRun } from "./shared";
 
 type Sh = (cmd: string, opts?: { input?: string; timeoutMs?: number }) => Promise<{ code: number; stdout: string; stderr: string }>;
 
-async function poll<T>(what: string, seconds: number, attempt: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + seconds * 1000;
-    let last: unknown;
-    for (;;) {
-        try {
-            const v = await attempt();
-            if (v !== undefined) return v;
-        } catch (e) {
-            last = e;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}${last ? `: ${last}` : ""}`);
-        await new Promise((r) => setTimeout(r, 500));
-    }
-}
 
 const PLATFORM_STEP = /^(stack-ca|registry|docker)-/;
 const ZK_CLI = "/usr/share/zookeeper/bin/zkCli.sh";

@@ -23,6 +23,7 @@ import { AppLayers } from "../../apps/common";
 import { nodeappApp, NODEAPP_ID } from "../../apps/nodeapp/app";
 import { nginxApp, NGINX_ID } from "../../apps/nginx/app";
 import { RegistryEndpoint } from "../../components/contracts";
+import { poll } from "./engine/checks";
 
 /**
  * The sample apps for real on the lab, as far as this machine allows. The full stack (registry,
@@ -36,20 +37,6 @@ const IMAGE = "microservice/debian-minbase:bookworm";
 const APPS_DIR = path.join(__dirname, "..", "..", "apps");
 const PASSWORD = "lab-marathon-password";
 
-async function poll<T>(what: string, seconds: number, attempt: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + seconds * 1000;
-    let last: unknown;
-    for (;;) {
-        try {
-            const v = await attempt();
-            if (v !== undefined) return v;
-        } catch (e) {
-            last = e;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-        await new Promise((r) => setTimeout(r, 500));
-    }
-}
 
 const known = <T>(o: pulumi.Output<T>): Promise<T> => (o as any).promise();
 

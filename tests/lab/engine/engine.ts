@@ -43,6 +43,14 @@ export interface EngineSummary {
     diff?: string;
 }
 
+/**
+ * What the engine did other than keep a resource (its own providers left out), as `<op> <name>`, once
+ * each: a preview reports a step twice (its pre-event and its outputs event).
+ */
+export function changedSteps(s: EngineSummary): string[] {
+    return [...new Set(s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`))];
+}
+
 /** A stack of this repository's program on a file backend of its own. */
 export class EngineStack {
     private constructor(
