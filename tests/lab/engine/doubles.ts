@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
+import { prepareMachine } from "../harness/machines";
 import { ROOT } from "./engine";
 
 const DOUBLES = path.join(ROOT, "tests/lab/doubles");
@@ -56,7 +57,13 @@ export class DoublesRegistry {
         return `${this.gateway}:${this.port}`;
     }
 
+    /**
+     * Prepares this machine first (dockerd, the debootstrap base the doubles build FROM, the node image:
+     * scripts/docker-host.sh, reused when done): a fresh machine has none of them, and no earlier lab file
+     * may be relied on to have made them.
+     */
     async start(): Promise<void> {
+        await prepareMachine();
         if (!fs.existsSync("/usr/bin/docker-registry")) throw new Error("the lab needs Debian's docker-registry on this machine (apt-get install docker-registry; .ci/run does)");
         fs.mkdirSync(path.join(this.dir, "data"), { recursive: true });
         const config = [
