@@ -32,6 +32,14 @@ export interface RemoteCommandArgs {
     logging?: pulumi.Input<Logging>;
     /** Pass the previous stdout/stderr as PULUMI_COMMAND_STDOUT/STDERR to update and delete (default true). */
     addPreviousOutputInEnv?: pulumi.Input<boolean>;
+    /**
+     * Run by `pulumi refresh` (not a @pulumi/command input): a read-only command that prints one line
+     * `DRIFT <what>` per way the host differs from what `create` makes, and nothing when it does
+     * not. Drift is kept in the `drift` output, and the next up updates (re-runs) the command.
+     */
+    check?: pulumi.Input<string>;
+    /** Stdin of `check`. */
+    checkStdin?: pulumi.Input<string>;
 }
 
 export interface LocalCommandArgs {
@@ -83,8 +91,12 @@ export class RemoteCommand extends pulumi.dynamic.Resource {
     declare readonly triggers: pulumi.Output<any[] | undefined>;
     declare readonly logging: pulumi.Output<Logging | undefined>;
     declare readonly addPreviousOutputInEnv: pulumi.Output<boolean | undefined>;
+    declare readonly check: pulumi.Output<string | undefined>;
+    declare readonly checkStdin: pulumi.Output<string | undefined>;
     declare readonly stdout: pulumi.Output<string>;
     declare readonly stderr: pulumi.Output<string>;
+    /** What the last refresh's check found different on the host ("" or absent: nothing). */
+    declare readonly drift: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RemoteCommandArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -100,8 +112,11 @@ export class RemoteCommand extends pulumi.dynamic.Resource {
                 triggers: args.triggers,
                 logging: args.logging,
                 addPreviousOutputInEnv: args.addPreviousOutputInEnv,
+                check: args.check,
+                checkStdin: args.checkStdin,
                 stdout: undefined,
                 stderr: undefined,
+                drift: undefined,
             },
             withSecretConnection(opts),
             "exec",

@@ -29,7 +29,7 @@ export const DEFAULT_INTERPRETER = ["/bin/sh", "-c"];
 
 /** Inputs of each kind, in the order diffs report them. */
 export const INPUT_KEYS: Record<Kind, readonly string[]> = {
-    remote: ["connection", "create", "update", "delete", "stdin", "environment", "logging", "addPreviousOutputInEnv", "triggers"],
+    remote: ["connection", "create", "update", "delete", "stdin", "environment", "logging", "addPreviousOutputInEnv", "check", "checkStdin", "triggers"],
     local: ["create", "update", "delete", "stdin", "environment", "dir", "interpreter", "logging", "addPreviousOutputInEnv", "triggers"],
     copy: ["connection", "source", "remotePath", "triggers"],
 };
@@ -162,7 +162,7 @@ export async function check(kind: Kind, _olds: Props, news: Props): Promise<{ in
     }
     if (kind === "remote" || kind === "local") {
         if (n.create === undefined || n.create === null || n.create === "") failures.push({ property: "create", reason: "required: the command to run on create" });
-        for (const f of ["create", "update", "delete", "stdin"]) if (known(n[f]) && !isString(n[f])) failures.push({ property: f, reason: "expected a string" });
+        for (const f of ["create", "update", "delete", "stdin", "check", "checkStdin"]) if (known(n[f]) && !isString(n[f])) failures.push({ property: f, reason: "expected a string" });
         if (known(n.environment)) {
             if (typeof n.environment !== "object" || Array.isArray(n.environment)) failures.push({ property: "environment", reason: "expected a map of variable names to strings" });
             else
@@ -194,6 +194,7 @@ export async function check(kind: Kind, _olds: Props, news: Props): Promise<{ in
 /**
  * `diff`: a change of `triggers` replaces the resource; a change of any other input updates it.
  * An unknown value (preview) counts as a change: in `triggers` a replacement, elsewhere an update.
+ * Drift that the last refresh found on the host (`drift`, see `read`) is an update too.
  */
 export async function diff(kind: Kind, _id: string, olds: Props, news: Props): Promise<DiffOutcome> {
     const changed: string[] = [];
@@ -201,6 +202,7 @@ export async function diff(kind: Kind, _id: string, olds: Props, news: Props): P
         const n = news?.[key];
         if (containsUnknown(n) || canonical(olds?.[key]) !== canonical(n)) changed.push(key);
     }
+    if (typeof olds?.drift === "string" && olds.drift !== "") changed.push("drift");
     return { changes: changed.length > 0, replaces: changed.includes("triggers") ? ["triggers"] : [], changed };
 }
 
@@ -381,7 +383,23 @@ async function del(kind: Kind, _id: string, props: Props, opts: ExecOptions = {}
 }
 export { del as delete };
 
-/** `read` (refresh): the stored state as it is; there is no drift detection. */
-export async function read(_kind: Kind, id: string, props: Props): Promise<{ id: string; props: Props }> {
-    return { id, props };
+/** The `DRIFT ...` lines of a check's stdout, without the prefix. */
+export function driftLines(stdout: string): string[] {
+    return stdout.split("\n").filter((l) => l.startsWith("DRIFT ")).map((l) => l.slice("DRIFT ".length));
+}
+
+/**
+ * `read` (refresh): a RemoteCommand with a `check` runs it on its host and stores what it reports
+ * as `drift` ("" when the host is as the command left it); the next diff then reports an update.
+ * A check that cannot run fails the refresh, naming the host: "no drift" is never a guess.
+ * Other resources: the stored state as it is.
+ */
+export async function read(kind: Kind, id: string, props: Props, opts: ExecOptions = {}): Promise<{ id: string; props: Props }> {
+    const { inputs, secret } = plain(props);
+    if (kind !== "remote" || !isString(inputs.check) || inputs.check === "") return { id, props };
+    const c = inputs.connection as Connection;
+    const r = await runSsh(c, { command: inputs.check, stdin: inputs.checkStdin ?? undefined, sshProgram: opts.sshProgram, pauseMs: opts.pauseMs });
+    const hidden = secret || unwrapSecrets(props.checkStdin).secret || inputs.logging === "none";
+    if (r.code !== 0) throw new Error(failureMessage(`RemoteCommand check on ${describeTarget(c)}`, r, hidden));
+    return { id, props: { ...props, drift: driftLines(r.stdout).join("\n") } };
 }

@@ -19,9 +19,9 @@ const IMPL: string = require.resolve("./impl");
 const TS_NODE: string = IMPL.endsWith(".ts") ? require.resolve("ts-node") : "";
 
 /**
- * The provider of one kind of exec resource. There is no `read`: without one the provider host
- * returns the stored state unchanged on refresh, exactly what impl.read does, and each method
- * adds ~250 bytes to every resource's state.
+ * The provider of one kind of exec resource. `read` (refresh) runs a RemoteCommand's `check` on
+ * its host (drift); for the other kinds it returns the stored state. Each method adds ~250 bytes
+ * to every resource's state.
  */
 export function providerFor(kind: Kind): pulumi.dynamic.ResourceProvider {
     return {
@@ -30,6 +30,7 @@ export function providerFor(kind: Kind): pulumi.dynamic.ResourceProvider {
         create: (inputs) => load().create(kind, inputs),
         update: (id, olds, news) => load().update(kind, id, olds, news),
         delete: (id, props) => load().delete(kind, id, props),
+        read: (id, props) => load().read(kind, id, props),
     };
     // `require.extensions[".ts"]` is set once ts-node (or another TS loader) is registered.
     // (No comments inside the functions: their text is what gets stored.)

@@ -11,8 +11,17 @@ import { Op } from "./ops";
  * /dev/null: the script itself arrives on stdin, and a command that read stdin would eat the rest.
  */
 export function renderScript(host: string, step: string, ops: readonly Op[]): string {
-    const body = ops.map(renderOp).join("\n");
-    return `${PRELUDE}__step=${q(`${host}/${step}`)}\n__main() {\n${body}\n__finish\n}\n__main </dev/null 3>&1 1>&2; exit $?\n`;
+    return `${PRELUDE}${renderMain(host, step, ops, false)}`;
+}
+
+/**
+ * The step's name and its ops as calls of the prelude's functions. `forCheck`: the ops that only
+ * print (`emit`) are left out, for the check-only prelude of check.ts, which defines the same
+ * functions as reports of what differs.
+ */
+export function renderMain(host: string, step: string, ops: readonly Op[], forCheck: boolean): string {
+    const body = ops.filter((op) => !(forCheck && op.kind === "emit")).map(renderOp).join("\n");
+    return `__step=${q(`${host}/${step}`)}\n__main() {\n${body}\n__finish\n}\n__main </dev/null 3>&1 1>&2; exit $?\n`;
 }
 
 export function sha256(text: string): string {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteCommand } from "../exec/command";
 import { Host } from "../hosts/host";
+import { renderCheck } from "./check";
 import { Op } from "./ops";
 import { renderScript, sha256, STEP_RESULT } from "./script";
 
@@ -17,7 +18,8 @@ export interface StepOptions {
 /**
  * One provisioning step on one host: a remote command that runs the rendered script, re-run by
  * `pulumi up` exactly when the script's content changes (its sha256 is the trigger) or the machine
- * behind the host was replaced.
+ * behind the host was replaced, and updated (run again) when `pulumi refresh` found the host
+ * drifted from what the ops declare (see check.ts).
  */
 export function hostStep(
     parent: pulumi.Resource,
@@ -28,14 +30,19 @@ export function hostStep(
     opts: StepOptions = {},
 ): RemoteCommand {
     const rendered = pulumi.output(ops).apply((o) => renderScript(host.name, step, o as Op[]));
+    const checked = pulumi.output(ops).apply((o) => renderCheck(host.name, step, o as Op[]));
     // A step declared secret stays secret in state even when none of its ops was a Pulumi secret.
     const script = opts.secret ? pulumi.secret(rendered) : rendered;
+    const checkScript = opts.secret ? pulumi.secret(checked) : checked;
     return new RemoteCommand(
         `${prefix}-${host.name}-${step}`,
         {
             connection: host.connection,
             create: RUN_AS_ROOT,
             stdin: script,
+            // `pulumi refresh` runs the check-only form: what differs on the host is then an update.
+            check: RUN_AS_ROOT,
+            checkStdin: checkScript,
             // A replaced machine gets a new `ready` id: every step then runs again on the new machine.
             triggers: [script.apply(sha256), machineIdentity(host)],
             addPreviousOutputInEnv: false,

@@ -104,6 +104,11 @@ describe("exec/impl: diff", () => {
         expect(await diff("remote", "id", olds, { ...news(), connection: UNKNOWN, create: UNKNOWN })).to.deep.equal({ changes: true, replaces: [], changed: ["connection", "create"] });
     });
 
+    it("drift that a refresh found on the host (olds.drift) is an update, never a replacement", async () => {
+        expect(await diff("remote", "id", { ...olds, drift: "node2/logging: /etc/x content differs" }, news())).to.deep.equal({ changes: true, replaces: [], changed: ["drift"] });
+        expect((await diff("remote", "id", { ...olds, drift: "" }, news())).changes).to.equal(false);
+    });
+
     it("assets compare by hash: the engine sends old ones without contents", async () => {
         const old = { connection: { host: "h" }, remotePath: "/x", source: { [SIG]: ARCHIVE, hash: "h1" } };
         const same = { ...old, source: { [SIG]: ARCHIVE, hash: "h1", path: "./ctx" } };
@@ -250,6 +255,32 @@ describe("exec/impl: remote commands and copies (with a stand-in ssh program)", 
         const dest2 = path.join(dir, "remote", "ctx-2");
         await impl.create("copy", { connection, source: { [SIG]: ARCHIVE, hash: "b", path: tgz }, remotePath: dest2 }, opts());
         expect(fs.readFileSync(path.join(dest2, "sub", "app.js"), "utf8")).to.equal("console.log(1)\n");
+    });
+
+    it("read (refresh) runs the check over ssh with its stdin and keeps its DRIFT lines as `drift`", async () => {
+        const file = path.join(dir, "managed.conf");
+        fs.writeFileSync(file, "desired\n");
+        const checkStdin = `if [ "$(cat ${file})" != desired ]; then echo "DRIFT h/s: ${file} content differs"; fi; echo "not a drift line"\n`;
+        const props = { connection, create: "exec bash -s", stdin: "true", check: "exec bash -s", checkStdin, stdout: "", stderr: "" };
+        expect(await impl.read("remote", "id-1", props, opts())).to.deep.equal({ id: "id-1", props: { ...props, drift: "" } });
+        fs.writeFileSync(file, "edited by hand\n");
+        const r = await impl.read("remote", "id-1", props, opts());
+        expect(r.props.drift).to.equal(`h/s: ${file} content differs`);
+        expect(ssh.lastArgs().join(" ")).to.not.include("DRIFT");
+        // The update that repairs the host stores no drift: the next diff is clean again.
+        const u = await impl.update("remote", "id-1", r.props, props, opts());
+        expect(u.outs).to.not.have.property("drift");
+    });
+
+    it("read without a check returns the stored state without connecting; a check that cannot run fails naming the host", async () => {
+        const props = { connection, create: "true", stdout: "" };
+        expect(await impl.read("remote", "id-2", props, opts())).to.deep.equal({ id: "id-2", props });
+        expect(ssh.calls()).to.equal(0);
+        const err = await impl.read("remote", "id-2", { ...props, check: "echo oops >&2; exit 3" }, opts()).catch((e) => e);
+        expect(err.message).to.equal("RemoteCommand check on root@10.0.15.11:22 failed with exit code 3:\noops");
+        ssh.failNext(10);
+        const down = await impl.read("remote", "id-2", { ...props, check: "true" }, opts()).catch((e) => e);
+        expect(down.message).to.match(/could not connect to root@10\.0\.15\.11:22/);
     });
 
     it("delete leaves copies in place and needs no connection", async () => {

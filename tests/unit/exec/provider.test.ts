@@ -31,7 +31,7 @@ describe("exec/provider: the serialized provider", () => {
         const created = await loaded.create({ create: "echo hi" });
         expect(created.outs).to.deep.equal({ create: "echo hi", stdout: "hi", stderr: "" });
         expect((await loaded.diff!(created.id, created.outs, { create: "echo hi", triggers: [1] })).replaces).to.deep.equal(["triggers"]);
-        expect(loaded.read).to.equal(undefined); // the host's default read returns the stored state, as impl.read would
+        expect(await loaded.read!(created.id, created.outs)).to.deep.equal({ id: created.id, props: created.outs }); // no check: the stored state
     });
 
     it("works in a fresh node process elsewhere (no ts-node preloaded), like pulumi-resource-pulumi-nodejs", async () => {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { HostSteps, file, service, renderScript, sha256, stepPayload } from "../../../components/provision";
 import { Host } from "../../../components/hosts/host";
+import { renderCheck } from "../../../components/provision/check";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
 
@@ -36,6 +37,9 @@ describe("provisioning steps", () => {
         expect(config.inputs.triggers).to.deep.equal([sha256(expected), "node2-ready-id"]);
         expect(config.inputs.create).to.not.contain("a=1");
         expect(config.inputs.addPreviousOutputInEnv).to.equal(false);
+        // refresh runs the check-only form of the same ops, from stdin too (drift)
+        expect(config.inputs.checkStdin).to.equal(renderCheck("node2", "config", [file("/etc/demo.conf", "a=1\n")]));
+        expect(config.inputs.check).to.equal(config.inputs.create);
         expect(svc.inputs.stdin).to.contain("ensure_service 'demo' 1 '/etc/demo.conf'");
         expect(config.secretInputs).to.include("connection");
     });
@@ -46,7 +50,7 @@ describe("provisioning steps", () => {
         steps.add("pw", [file("/etc/pw", pulumi.secret("hunter2\n") as any)], { secret: true });
         await settle();
         const pw = mocks.named("sec-node3-pw");
-        expect(pw.secretInputs).to.include.members(["stdin", "triggers"]);
+        expect(pw.secretInputs).to.include.members(["stdin", "triggers", "checkStdin"]);
         expect(pw.inputs.logging).to.equal("none");
     });
 
@@ -55,7 +59,7 @@ describe("provisioning steps", () => {
         steps.add("pw", [file("/etc/pw", "plain\n")], { secret: true });
         await settle();
         const pw = mocks.named("dec-node1-pw");
-        expect(pw.secretInputs).to.include.members(["stdin", "triggers"]);
+        expect(pw.secretInputs).to.include.members(["stdin", "triggers", "checkStdin"]);
     });
 
     it("strips the result line from a step's payload", () => {
