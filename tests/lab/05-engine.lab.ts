@@ -181,6 +181,22 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         expect(changed(u), "changes after refresh").to.deep.equal([]);
     });
 
+    it("a managed file edited by hand: refresh finds that one step drifted, up restores the file, a second refresh finds nothing", async function () {
+        this.timeout(900_000);
+        const base = "/etc/rsyslog.d/10-microservice-base.conf";
+        const desired = await sh("node2", `cat ${base}`);
+        await sh("node2", `echo '# edited by hand' >> ${base}`);
+        const r = await s.refresh();
+        expect(r.updated, "resources the refresh found changed").to.equal(1);
+        const p = await s.preview();
+        expect(changed(p), "preview after the refresh").to.deep.equal(["update logging-node2-logging-client"]);
+        const u = await s.up();
+        expect(changed(u), "up").to.deep.equal(["update logging-node2-logging-client"]);
+        expect(await sh("node2", `cat ${base}`)).to.equal(desired);
+        const again = await s.refresh();
+        expect(again.updated, changed(again).join(", ")).to.equal(0);
+    });
+
     it("a rebooted host (its container restarted) is already converged: the next up changes nothing", async function () {
         this.timeout(900_000);
         const before = await unitState(sh, "node3", "zookeeper");
