@@ -1,7 +1,10 @@
 import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { expect } from "chai";
 import { changedSteps, EngineStack, exportWithSecrets, secretLeaves } from "./engine/engine";
 import { DoublesRegistry } from "./engine/doubles";
+import { programCopy } from "./engine/apps";
 import { engineHosts, enginePrefix, engineStackConfig } from "./engine/config";
 import { syslogDriverParameters, dockerTag } from "../../components/logging/render";
 import { loggingSettingsSchema } from "../../components/logging/settings";
@@ -195,6 +198,22 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         expect(await sh("node2", `cat ${base}`)).to.equal(desired);
         const again = await s.refresh();
         expect(again.updated, changed(again).join(", ")).to.equal(0);
+    });
+
+    it("renaming the stack's MesosCluster, with an alias to its old name, changes nothing (its children follow)", async function () {
+        this.timeout(600_000);
+        const copy = programCopy();
+        try {
+            const file = path.join(copy, "stack/mesos.ts");
+            const text = fs.readFileSync(file, "utf8");
+            const call = /new MesosCluster\("mesos", \{([\s\S]*?)\n    \}\);/;
+            expect(call.test(text), "stack/mesos.ts: one MesosCluster call").to.equal(true);
+            fs.writeFileSync(file, text.replace(call, 'new MesosCluster("platform-mesos", {$1\n    }, { aliases: [{ name: "mesos" }] });'));
+            const p = await s.previewOf(copy);
+            expect(changed(p), "renamed with an alias").to.deep.equal([]);
+        } finally {
+            fs.rmSync(copy, { recursive: true, force: true });
+        }
     });
 
     it("a rebooted host (its container restarted) is already converged: the next up changes nothing", async function () {

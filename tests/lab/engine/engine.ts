@@ -112,6 +112,22 @@ export class EngineStack {
         return { ...s, diff: text };
     }
 
+    /**
+     * A preview of another copy of the program (a test's changed copy, see apps.ts programCopy)
+     * against this stack's state; the stack's own program is restored afterwards.
+     */
+    async previewOf(programRoot: string): Promise<EngineSummary> {
+        const ws = this.stack.workspace;
+        const own = await ws.projectSettings();
+        const runtime = { name: "nodejs" as const, options: { typescript: true, tsconfig: path.join(programRoot, "tsconfig.json") } };
+        await ws.saveProjectSettings({ ...own, runtime, main: path.relative(this.dir, path.join(programRoot, "index.ts")) });
+        try {
+            return await this.preview();
+        } finally {
+            await ws.saveProjectSettings(own);
+        }
+    }
+
     async up(): Promise<EngineSummary> {
         return this.run("up", (onEvent) => this.stack.up({ onEvent }).then((r) => r.summary.resourceChanges));
     }
