@@ -37,8 +37,8 @@ export interface EngineSummary {
     deleted: number;
     unchanged: number;
     seconds: number;
-    /** Per resource (URN name part): the operation the engine took. */
-    steps: { urn: string; type: string; op: string }[];
+    /** Per resource (URN name part): the operation the engine took, and how long it ran (up, destroy). */
+    steps: { urn: string; type: string; op: string; seconds?: number }[];
     /** The engine's own text output (with property diffs for `preview(true)`). */
     diff?: string;
 }
@@ -196,9 +196,12 @@ export class EngineStack {
 
     private async run(op: string, f: (onEvent: (e: EngineEvent) => void) => Promise<OpMap | Record<string, number> | undefined>): Promise<EngineSummary> {
         const steps: EngineSummary["steps"] = [];
+        const started = new Map<string, number>();
         const onEvent = (e: EngineEvent) => {
+            if (op !== "preview" && e.resourcePreEvent) started.set(e.resourcePreEvent.metadata.urn, Date.now());
             const m = e.resOutputsEvent?.metadata ?? (op === "preview" ? e.resourcePreEvent?.metadata : undefined);
-            if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ urn: m.urn, type: m.type, op: m.op });
+            const t = m && started.get(m.urn);
+            if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ urn: m.urn, type: m.type, op: m.op, ...(t ? { seconds: (Date.now() - t) / 1000 } : {}) });
         };
         const t0 = Date.now();
         const counts = ((await f(onEvent)) ?? {}) as Record<string, number>;
@@ -213,8 +216,28 @@ export class EngineStack {
             steps,
         };
         console.log(`    [engine] ${op} ${this.stackName}: ${s.created} created, ${s.updated} updated, ${s.replaced} replaced, ${s.deleted} deleted, ${s.unchanged} unchanged, ${s.seconds.toFixed(1)} s`);
+        if (s.created + s.updated + s.replaced > 10) console.log(timings(steps));
         return s;
     }
+}
+
+/**
+ * Where an up's time went (docs/lab.md): the slowest resources, and the step time per host (steps of
+ * one host run one after another; hosts run side by side). Times are from the engine's events.
+ */
+export function timings(steps: EngineSummary["steps"]): string {
+    const timed = steps.filter((x) => x.seconds !== undefined && x.op !== "same");
+    const name = (urn: string) => urn.split("::").pop() ?? urn;
+    const slow = [...timed].sort((a, b) => b.seconds! - a.seconds!).slice(0, 10);
+    const perHost = new Map<string, number>();
+    for (const x of timed) {
+        const host = name(x.urn).split("-").find((w) => /^(mgmt|node\d+)$/.test(w)) ?? "(stack)";
+        if (x.type.startsWith("pulumi-nodejs:dynamic/exec:")) perHost.set(host, (perHost.get(host) ?? 0) + x.seconds!);
+    }
+    return [
+        `    [engine] slowest: ${slow.map((x) => `${name(x.urn)} ${x.seconds!.toFixed(1)} s`).join(", ")}`,
+        `    [engine] command time per host: ${[...perHost].sort().map(([h, t]) => `${h} ${t.toFixed(0)} s`).join(", ")}`,
+    ].join("\n");
 }
 
 function findFiles(dir: string): string[] {
