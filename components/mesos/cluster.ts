@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryEndpoint, SchedulerEndpoint, ZooKeeperEndpoint } from "../contracts";
 import { Host, hostsWithRole, singleHostWithRole } from "../hosts/host";
-import { hostStep, HostSteps } from "../provision";
+import { hostStep, HostSteps, onRemoval } from "../provision";
 import { validate } from "../validate";
 import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../zookeeper";
 import { argsSchema, MesosClusterArgs } from "./args";
 import { mirrored, PinnedImages } from "./images";
-import { onRemoval } from "./removal";
 import * as r from "./render";
 import * as steps from "./steps";
 import { agentAttributes, attributesFlag, quorum } from "./topology";
@@ -82,7 +81,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
                 steps.masterOps({ ip, port, clusterName: a.clusterName, quorum: this.quorum, zk }, img.master, { host: h.name, masterIps: ips, timeoutSeconds: a.readinessTimeoutSeconds }));
             this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, { dependsOn: [...ready(h), ...mirror, ...masters.map((m) => m.ready), ...zkRolled, ...previousMaster] });
             previousMaster = [this.hostSteps.master[h.name]];
-            onRemoval(this, `${name}-${h.name}-mesos-master-removal`, h, steps.removalScript(r.MASTER_UNIT, "mesos-master"), [this.hostSteps.master[h.name]]);
+            onRemoval(this, `${name}-${h.name}-mesos-master-removal`, { connection: h.connection, delete: steps.removalScript(r.MASTER_UNIT, "mesos-master"), dependsOn: [this.hostSteps.master[h.name]] });
         }
 
         const socket = args.agentDockerSocket ?? "/var/run/docker.sock";
@@ -95,8 +94,11 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
                     dockerSocket: socket, dockerCli: a.agentDockerCli, dockerConfig, image: img.agent, privileges: a.agentPrivileges,
                 }, a.cgroups));
             this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? []), ...zkHostsAnswered] });
-            onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, h,
-                steps.removalScript(r.AGENT_UNIT, "mesos-agent", [`rm -f ${r.AGENT_WORK_DIR}/meta/slaves/latest ${r.AGENT_IDENTITY}`]), [this.hostSteps.agent[h.name]]);
+            onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, {
+                connection: h.connection,
+                delete: steps.removalScript(r.AGENT_UNIT, "mesos-agent", [`rm -f ${r.AGENT_WORK_DIR}/meta/slaves/latest ${r.AGENT_IDENTITY}`]),
+                dependsOn: [this.hostSteps.agent[h.name]],
+            });
         }
 
         const username = a.marathon.username;
@@ -106,7 +108,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password]).apply(([ip, masterZk, zk, img, pw]) =>
                 steps.marathonOps({ ip, httpPort: a.marathon.httpPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: a.marathon.features }, img.marathon, username, pw));
             this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror, ...zkHostsAnswered], secret: true });
-            onRemoval(this, `${name}-${h.name}-marathon-removal`, h, steps.removalScript(r.MARATHON_UNIT, "marathon"), [this.hostSteps.marathon[h.name]]);
+            onRemoval(this, `${name}-${h.name}-marathon-removal`, { connection: h.connection, delete: steps.removalScript(r.MARATHON_UNIT, "marathon"), dependsOn: [this.hostSteps.marathon[h.name]] });
         }
 
         // Readiness: bounded waits that name the host and what is missing. Each runs on its own

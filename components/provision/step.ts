@@ -3,10 +3,9 @@ import { RemoteCommand } from "../exec/command";
 import { Host } from "../hosts/host";
 import { renderCheck } from "./check";
 import { Op } from "./ops";
+import { RUN_STDIN_AS_ROOT } from "./removal";
 import { renderScript, sha256, STEP_RESULT } from "./script";
 
-// The script arrives on stdin, so nothing it contains (secrets included) shows on a command line.
-const RUN_AS_ROOT = `if [ "$(id -u)" -eq 0 ]; then exec bash -s; else exec sudo -n bash -s; fi`;
 
 export interface StepOptions {
     /** Resources (on any host) that must be in place before this step runs. */
@@ -38,10 +37,11 @@ export function hostStep(
         `${prefix}-${host.name}-${step}`,
         {
             connection: host.connection,
-            create: RUN_AS_ROOT,
+            // The script arrives on stdin, so nothing it contains (secrets included) shows on a command line.
+            create: RUN_STDIN_AS_ROOT,
             stdin: script,
             // `pulumi refresh` runs the check-only form: what differs on the host is then an update.
-            check: RUN_AS_ROOT,
+            check: RUN_STDIN_AS_ROOT,
             checkStdin: checkScript,
             // A replaced machine gets a new `ready` id: every step then runs again on the new machine.
             triggers: [script.apply(sha256), machineIdentity(host)],

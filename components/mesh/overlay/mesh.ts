@@ -4,7 +4,7 @@ import { ContainerNetwork, DockerParameter } from "../../contracts";
 import { Host, hostsWithRole } from "../../hosts/host";
 import { HostSteps, stepPayload } from "../../provision";
 import { dockerReadySchema, validate, uniqueHosts } from "../../validate";
-import { onRemoval } from "../lifecycle";
+import { onRemoval } from "../../provision";
 import { OverlaySettings, OverlaySettingsInput, overlaySettingsSchema } from "../settings";
 import * as render from "./render";
 

@@ -4,7 +4,7 @@ import { ContainerNetwork, DockerParameter } from "../../contracts";
 import { Host } from "../../hosts/host";
 import { HostSteps } from "../../provision";
 import { dockerReadySchema, input, validate, uniqueHosts } from "../../validate";
-import { onRemoval } from "../lifecycle";
+import { onRemoval } from "../../provision";
 import { WeaveSettingsInput, weavePasswordSchema, weaveSettingsSchema, WeaveSettings } from "../settings";
 import * as render from "./render";
 

@@ -1,4 +1,4 @@
-import { directory, file, Op, packages, q } from "../../provision";
+import { asRoot, directory, file, Op, packages, q } from "../../provision";
 import { FLOCKER_EBS_VOLUME_TOOL, MARATHON_APP_HOOK } from "../host/host-files";
 import { PATHS } from "../zfs/render";
 
@@ -40,10 +40,6 @@ export function ebsHostOps(s: EbsHostSpec): Op[] {
     ];
 }
 
-/** Runs as root whether the SSH user is root or a sudoer. */
-function asRoot(cmd: string): string {
-    return `if [ "$(id -u)" -eq 0 ]; then ${cmd}; else sudo -n ${cmd}; fi`;
-}
 
 /** On the primary, after the attachment: find the disk, format once, mount, start the app. */
 export function attachMountCommand(name: string, volumeId: string, fsType: string, deviceName: string): string {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { FlockerEbsVolumes, FlockerEbsVolumesArgs } from "../../../components/aws";
 import { Host } from "../../../components/hosts/host";
+import { asRoot } from "../../../components/provision";
 import { fakeHost } from "../provision/fake-host";
 import { runsAfter } from "../provision/deps";
 import { mocks } from "../../support/setup";
@@ -38,8 +39,8 @@ describe("FlockerEbsVolumes (mocks only: no AWS here)", () => {
         const [att] = mocks.byType("aws:ec2/volumeAttachment:VolumeAttachment");
         expect(att.inputs).to.deep.include({ instanceId: "i-0node2", deviceName: "/dev/sdf", volumeId: "volumes-mongo-id" });
         const mount = mocks.named("volumes-mongo-mount");
-        expect(mount.inputs.create).to.contain("flocker-ebs-volume attach-mount 'mongo' 'volumes-mongo-id' 'ext4' '/dev/sdf'");
-        expect(mount.inputs.delete).to.contain("flocker-ebs-volume release 'mongo'");
+        expect(mount.inputs.create).to.equal(asRoot("/usr/local/sbin/flocker-ebs-volume attach-mount 'mongo' 'volumes-mongo-id' 'ext4' '/dev/sdf'"));
+        expect(mount.inputs.delete).to.equal(asRoot("/usr/local/sbin/flocker-ebs-volume release 'mongo'"));
         expect(mount.inputs.connection.host).to.equal("10.0.17.12");
         expect(mount.inputs.triggers).to.deep.equal(["i-0node2", "volumes-mongo-id"]);
         expect(runsAfter("volumes-mongo-mount", "volumes-mongo-attachment")).to.equal(true);
