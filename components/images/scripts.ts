@@ -1,5 +1,6 @@
 import { LOGIN_DIR } from "../docker/scripts";
 import { directory, exec, file, Op, q } from "../provision";
+import { hostProgram } from "../provision/host-program";
 
 /**
  * Pure generators of the image step on mgmt: build the copied context, push it under its content
@@ -37,58 +38,14 @@ export function historyFile(repository: string): string {
     return `${HISTORY_DIR}/${repository.replace(/\//g, "_")}.tags`;
 }
 
-/**
- * `registry-api ADDRESS USER SCHEME METHOD PATH [curl args]`: the registry API with the stack's
- * credentials. The password is read from the 0600 file DockerEngine's login step keeps and reaches
- * curl on stdin (`-K -`): never on a command line. It is escaped for curl's config syntax (`\\`, `\"`),
- * so a password with quotes or backslashes (the schema allows them) arrives unchanged.
- */
+/** `registry-api ADDRESS USER SCHEME METHOD PATH [curl args]` (host-programs/registry-api.sh): the registry API with the stack's credentials, the password on curl's stdin. */
 export function registryApiScript(): string {
-    return `#!/bin/bash
-# Managed by the stack (AppImage): the registry API with the stack's credentials.
-set -euo pipefail
-addr=$1 user=$2 scheme=$3 method=$4 path=$5
-shift 5
-tls=()
-if [ "$scheme" = https ]; then tls=(--cacert "/etc/docker/certs.d/$addr/ca.crt"); fi
-# Inside a quoted curl config value \\ and \" are escapes: both are escaped, so any password arrives as it is.
-curl_quote() { printf '%s' "$1" | sed -e 's/[\\\\"]/\\\\&/g'; }
-printf 'user = "%s:%s"\\n' "$(curl_quote "$user")" "$(curl_quote "$(head -n1 ${LOGIN_DIR}/"$addr".password)")" |
-  curl -sS --fail-with-body --max-time 30 -K - "\${tls[@]}" -X "$method" "$@" "$scheme://$addr$path"
-`;
+    return hostProgram("registry-api.sh", { LOGIN_DIR });
 }
 
-/**
- * \`image-prune ADDRESS USER SCHEME REPOSITORY HISTORY KEEP [--check]\`: deletes the manifests of the
- * repository's content tags (12 hex digits) that are not among the last KEEP lines of HISTORY,
- * never a digest that a kept tag shares, and removes those images from the local engine. With
- * --check it only answers: exit 0 when there is nothing to prune.
- */
+/** `image-prune ADDRESS USER SCHEME REPOSITORY HISTORY KEEP [--check]` (host-programs/image-prune.sh): deletes the repository's old content tags. */
 export function imagePruneScript(): string {
-    return `#!/bin/bash
-# Managed by the stack (AppImage): prune old content tags of one repository.
-set -euo pipefail
-addr=$1 user=$2 scheme=$3 repo=$4 hist=$5 keep=$6 mode=\${7:-}
-api() { ${REGISTRY_API} "$addr" "$user" "$scheme" "$@"; }
-digest() {
-  api HEAD "/v2/$repo/manifests/$1" -I -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' |
-    tr -d '\\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: *//p'
-}
-kept=$(tail -n "$keep" "$hist" 2>/dev/null || true)
-tags=$(api GET "/v2/$repo/tags/list" | sed -n 's/.*"tags":\\[\\([^]]*\\)\\].*/\\1/p' | tr ',' '\\n' | tr -d '" ')
-old=$(printf '%s\\n' $tags | grep -E '^[0-9a-f]{12}$' | grep -vxF -f <(printf '%s\\n' $kept) || true)
-if [ -z "$old" ]; then exit 0; fi
-if [ "$mode" = --check ]; then exit 1; fi
-keepdigests=$(for t in $kept; do digest "$t" || true; done)
-for t in $old; do
-  d=$(digest "$t")
-  if [ -n "$d" ] && ! printf '%s\\n' $keepdigests | grep -qxF "$d"; then
-    api DELETE "/v2/$repo/manifests/$d" -o /dev/null
-    echo "pruned $repo:$t ($d)"
-  fi
-  docker image rm "$addr/$repo:$t" >/dev/null 2>&1 || true
-done
-`;
+    return hostProgram("image-prune.sh", { REGISTRY_API });
 }
 
 /** The directories and helpers every image step needs (same bytes for every app: written once). */

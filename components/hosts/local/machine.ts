@@ -4,16 +4,14 @@
  * (Docker CLI commands, ./docker-cli.ts) and the lab both use this one description, so the lab proves the
  * local target's hosts.
  */
-import * as fs from "fs";
 import * as path from "path";
+import { packageRoot } from "../../provision/host-program";
 
 export const NODE_IMAGE_DIR = "images/node";
 
 /** The node image's build context, from the sources (components/) and from the build (dist/components/) alike. */
 export function nodeImageContext(): string {
-    let dir = __dirname;
-    while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    return path.join(dir, NODE_IMAGE_DIR);
+    return path.join(packageRoot(), NODE_IMAGE_DIR);
 }
 export const AUTHORIZED_KEYS_PATH = "/etc/ssh/platform_authorized_keys";
 

@@ -1,5 +1,5 @@
 import { asRoot, directory, file, Op, packages, q } from "../../provision";
-import { FLOCKER_EBS_VOLUME_TOOL, MARATHON_APP_HOOK } from "../host/host-files";
+import { hostProgram } from "../../provision/host-program";
 import { PATHS } from "../zfs/render";
 
 /** Pure generators of the FlockerEbsVolumes steps and commands (golden-tested). */
@@ -32,8 +32,8 @@ export function ebsConf(s: EbsHostSpec): string {
 export function ebsHostOps(s: EbsHostSpec): Op[] {
     return [
         packages("util-linux", "python3", s.fsType === "xfs" ? "xfsprogs" : "e2fsprogs"),
-        file(EBS_TOOL, FLOCKER_EBS_VOLUME_TOOL, { mode: "0755" }),
-        file(PATHS.marathonHook, MARATHON_APP_HOOK, { mode: "0755" }),
+        file(EBS_TOOL, hostProgram("flocker-ebs-volume.sh"), { mode: "0755" }),
+        file(PATHS.marathonHook, hostProgram("marathon-app.py"), { mode: "0755" }),
         directory(PATHS.confDir, { mode: "0755" }),
         file(EBS_CONF, ebsConf(s), { mode: "0644" }),
         directory(PATHS.apps, { mode: "0700" }),

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { absent, directory, emit, exec, file, Op, packages, q, service, unit, waitFor } from "../../provision";
 import { AppHooks } from "../settings";
-import { FLOCKER_VOLUME_TOOL, MARATHON_APP_HOOK } from "../host/host-files";
+import { hostProgram } from "../../provision/host-program";
 
 /** Pure generators of the FlockerZfsCluster steps (golden-tested). */
 
@@ -162,8 +162,8 @@ export function replicationOps(r: ReplicationSpec): Op[] {
     const home = `/var/lib/${r.user}`;
     return [
         packages("openssh-client", "sudo", "python3"),
-        file(PATHS.tool, FLOCKER_VOLUME_TOOL, { mode: "0755" }),
-        file(PATHS.marathonHook, MARATHON_APP_HOOK, { mode: "0755" }),
+        file(PATHS.tool, hostProgram("flocker-volume.sh"), { mode: "0755" }),
+        file(PATHS.marathonHook, hostProgram("marathon-app.py"), { mode: "0755" }),
         directory(PATHS.confDir, { mode: "0755" }),
         file(PATHS.conf, toolConf(r), { mode: "0644" }),
         directory(PATHS.apps, { mode: "0700" }),

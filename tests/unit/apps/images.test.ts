@@ -55,7 +55,7 @@ describe("app images: content tags and the build step", () => {
         );
         expect(script).to.contain("docker build --build-arg '\\''BASE_IMAGE=microservice/debian-minbase:bookworm'\\'' -t '\\''10.0.15.11:5000/application/app/nodeapp:0123456789ab'\\'' '\\''/var/lib/microservice/build/application_app_nodeapp/0123456789ab'\\'' && docker push");
         expect(script).to.contain("ensure_exec 'older tags of application/app/nodeapp pruned (keep 3)'");
-        expect(registryApiScript()).to.contain(`printf 'user = "%s:%s"\\n' "$(curl_quote "$user")" "$(curl_quote "$(head -n1 /etc/microservice/registry-login/"$addr".password)")" |\n  curl -sS --fail-with-body --max-time 30 -K -`);
+        expect(registryApiScript()).to.contain(`LOGIN_DIR="/etc/microservice/registry-login"`).and.contain(`printf 'user = "%s:%s"\\n' "$(curl_quote "$user")" "$(curl_quote "$(head -n1 "$LOGIN_DIR/$addr.password")")" |\n  curl -sS --fail-with-body --max-time 30 -K -`);
         expect(imagePruneScript()).to.contain(`grep -E '^[0-9a-f]{12}$'`).and.contain(`api DELETE "/v2/$repo/manifests/$d"`);
         // The helper scripts are valid bash.
         for (const s of [registryApiScript(), imagePruneScript()]) execFileSync("bash", ["-n"], { input: s });

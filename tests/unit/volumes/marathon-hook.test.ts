@@ -7,10 +7,10 @@ import { execFile } from "child_process";
 import { AddressInfo } from "net";
 
 /**
- * The Marathon hook of a move (components/volumes/host/marathon-app.py), run for real against a
+ * The Marathon hook of a move (host-programs/marathon-app.py), run for real against a
  * stand-in of Marathon's API on the loopback (Marathon itself cannot run here).
  */
-const HOOK = path.join(__dirname, "../../../components/volumes/host/marathon-app.py");
+const HOOK = path.join(__dirname, "../../../host-programs/marathon-app.py");
 const APP_ID = "/application/db/mongo";
 
 interface Stub {

@@ -5,11 +5,10 @@ import { execFileSync } from "child_process";
 import { asRoot, renderScript } from "../../../components/provision";
 import * as r from "../../../components/volumes/zfs/render";
 import * as ebs from "../../../components/volumes/ebs/render";
-import { renderHostFiles } from "../../../components/volumes/host/embed";
 import { splitKeyPair, KEYGEN_SCRIPT } from "../../../components/volumes/zfs/key";
 import { expectGolden, stepBody } from "../provision/golden";
 
-const HOST_DIR = path.join(__dirname, "../../../components/volumes/host");
+const HOST_DIR = path.join(__dirname, "../../../host-programs");
 const body = (ops: ReturnType<typeof r.zfsOps>) => stepBody(renderScript("node2", "x", ops));
 const pool = { name: "flocker", vdevSizeGb: 10, vdevPath: "/var/lib/flocker/pool.img" };
 const repl: r.ReplicationSpec = {
@@ -104,12 +103,6 @@ describe("volume renderers (golden)", () => {
         const tool = fs.readFileSync(path.join(HOST_DIR, "flocker-ebs-volume.sh"), "utf8");
         expect(tool).to.contain("nvme-Amazon_Elastic_Block_Store_$id"); // NVMe: found by the volume id serial
         expect(tool).to.contain('if [ -z "$(blkid -p -s TYPE -o value'); // formatted once
-    });
-
-    it("ships the host scripts exactly as they are in components/volumes/host (embed.ts regenerates them)", () => {
-        expect(fs.readFileSync(path.join(HOST_DIR, "host-files.ts"), "utf8")).to.equal(renderHostFiles(HOST_DIR));
-        for (const f of ["flocker-volume.sh", "flocker-ebs-volume.sh"]) execFileSync("bash", ["-n", path.join(HOST_DIR, f)]);
-        execFileSync("python3", ["-m", "py_compile", path.join(HOST_DIR, "marathon-app.py")], { env: { ...process.env, PYTHONPYCACHEPREFIX: "/tmp/pycache-volumes" } });
     });
 
     it("replication key: ssh-keygen output split into its two halves; garbage refused", function () {
