@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostName, pinnedImage } from "../components/validate";
+import { hostName, networkCidr, pinnedImage } from "../components/validate";
 import { datasetName } from "../components/volumes/settings";
 import { agentAttributes } from "../components/mesos/topology";
 import type { Role } from "../components/hosts/host";
@@ -66,7 +66,12 @@ export const appsSettingsSchema = z
          * nodes are private (default: on target aws only).
          */
         entry: z
-            .object({ enabled: z.boolean().optional(), port: z.number().int().min(1).max(65535, "expected a port from 1 to 65535").default(80) })
+            .object({
+                enabled: z.boolean().optional(),
+                port: z.number().int().min(1).max(65535, "expected a port from 1 to 65535").default(80),
+                /** Target aws: the networks the entry port is opened to (default: aws.adminCidr); ["0.0.0.0/0"] makes it public. */
+                allowFrom: z.array(networkCidr()).min(1, "expected at least one network, like 0.0.0.0/0 for everyone").optional(),
+            })
             .strict()
             .prefault({}),
         /** Bound of each Marathon deployment; a timeout names the failing task. */
@@ -94,6 +99,11 @@ interface LayoutForApps {
 /** Agents whose Mesos attribute slavetype is "system" (from their roles, unless config overrides it), in config order. */
 export function systemAgents(c: Pick<LayoutForApps, "hosts" | "mesos">): string[] {
     return c.hosts.filter((h) => h.roles.includes("agent") && agentAttributes(h.roles, c.mesos.agentAttributes ?? {}, h.agentAttributes ?? {}).slavetype === "system").map((h) => h.name);
+}
+
+/** The host nginx runs on: apps.nginx.host, else the first system agent. */
+export function nginxHostOf(c: Pick<LayoutForApps, "hosts" | "mesos"> & { apps: { nginx: { host?: string } } }): string | undefined {
+    return c.apps.nginx.host ?? systemAgents(c)[0];
 }
 
 /** Checks across sections (for the whole platform): mongo's volume exists, nginx's host is an agent. */

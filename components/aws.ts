@@ -6,5 +6,4 @@
  */
 export { AwsHosts, AwsHostsArgs } from "./hosts/aws/hosts";
 export { AwsNetwork } from "./hosts/aws/network";
-export { PortRule } from "./hosts/aws/security";
 export { FlockerEbsVolumes, FlockerEbsVolumesArgs } from "./volumes/ebs/volumes";

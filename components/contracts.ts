@@ -28,7 +28,10 @@ export interface RegistryEndpoint {
 export interface ZooKeeperEndpoint {
     /** `host1:2181,host2:2181,...` (no scheme, no path). */
     readonly servers: pulumi.Output<string>;
-    /** `zk://host1:2181,host2:2181,...` + path, e.g. zkUrl("/mesos"). */
+    /**
+     * `zk://host1:2181,host2:2181,...` + path, e.g. zkUrl("/mesos"); with ZooKeeper authentication
+     * `zk://microservice:<password>@host1:2181,...` + path, a Pulumi secret (write it only to 0600 files).
+     */
     zkUrl(path: string): pulumi.Output<string>;
     readonly ready: pulumi.Resource[];
     /**

@@ -17,7 +17,7 @@ export { WaitForSshOptions } from "./hosts/ready";
 export { ConnectionArgs, ConnectionInput, Connection as ResolvedConnection } from "./exec/connection";
 export { RemoteCommand, RemoteCommandArgs, LocalCommand, LocalCommandArgs, CopyToRemote, CopyToRemoteArgs, Logging } from "./exec/command";
 export * as provision from "./provision";
-export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs } from "./pki";
+export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs, CertificateUsage } from "./pki";
 export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs } from "./docker";
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./zookeeper";
 export { ZooSettings } from "./zookeeper/scripts";
@@ -35,6 +35,8 @@ export {
 } from "./logging";
 export { MesosCluster, MesosClusterArgs, mesosSettingsSchema, MesosSettings, MesosSettingsInput, quorum } from "./mesos";
 export { validate, ValidationError } from "./validate";
+// Every port the platform uses and who must reach it (the AWS security groups and the port-conflict rule).
+export { platformPorts, hostAccessPorts, portUseSchema, PortUse, PortsView, Reach, REACH, MESOS_TASK_PORTS, portLabel } from "./ports";
 export {
     MarathonApp, MarathonAppArgs, MarathonAccessArgs, MARATHON_APP_TYPE, marathonAccess, marathonProvider, toDefinition, validateDefinition,
     definitionErrors, normalize, diffDefinitions, AppSpec, MarathonDefinition,

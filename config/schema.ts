@@ -3,11 +3,11 @@ import { hostSchema, hostsIssues, hostsSections, hostsWarnings, layoutIssues, wi
 import { portIssues } from "./sections/ports";
 import { meshConfigIssues, meshSettingsObject, weavePasswordSchema } from "../components/mesh/settings";
 import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } from "../components/docker/settings";
-import { zookeeperSettingsSchema } from "../components/zookeeper/settings";
+import { zookeeperPasswordSchema, zookeeperSettingsSchema } from "../components/zookeeper/settings";
 import { volumeHostIssues, volumeSettingsSchema } from "../components/volumes/settings";
 import { loggingSettingsSchema } from "../components/logging/settings";
-import { marathonPasswordSchema, mesosHostsIssues, mesosImagesIssues, mesosSettingsSchema } from "../components/mesos/settings";
-import { appsIssues, appsSettingsSchema, systemAgents } from "../apps/settings";
+import { marathonPasswordSchema, mesosHostsIssues, mesosImagesIssues, mesosSecretSchema, mesosSettingsSchema } from "../components/mesos/settings";
+import { appsIssues, appsSettingsSchema, nginxHostOf } from "../apps/settings";
 import { cidrContains, cidrWithin } from "../components/hosts/addresses";
 import { networkOf } from "../components/validate";
 import type { Issue } from "../components/hosts/spec";
@@ -54,6 +54,8 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
         registryPassword: registryPasswordSchema.optional(),
         /** ZooKeeperEnsemble settings (members: hosts with role zookeeper and a zookeeperId). */
         zookeeper: zookeeperSettingsSchema.prefault({}),
+        /** Secret. ZooKeeper's digest password (ACLs on /, /mesos, /marathon); generated (kept in state as a secret) when unset. */
+        zookeeperPassword: zookeeperPasswordSchema.optional(),
         /** Movable volumes (FlockerZfsCluster / FlockerEbsVolumes): components/volumes/settings.ts, docs/volumes.md. */
         volumes: volumeSettingsSchema.prefault({}),
         /** Log aggregation (RsyslogAggregator, server on the host with role logServer): components/logging/settings.ts, docs/logging.md. */
@@ -62,6 +64,13 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
         mesos: mesosSettingsSchema.prefault({}),
         /** Secret. Marathon's HTTP basic auth password; generated (kept in state as a secret) when unset. */
         marathonPassword: marathonPasswordSchema.optional(),
+        /**
+         * Secrets of the Mesos principals (docs/mesos.md "Authentication"): Marathon's framework, the
+         * agents, the operator endpoints. Each generated (kept in state as a secret) when unset.
+         */
+        mesosFrameworkSecret: mesosSecretSchema.optional(),
+        mesosAgentSecret: mesosSecretSchema.optional(),
+        mesosOperatorSecret: mesosSecretSchema.optional(),
         /** The sample apps nginx -> nodeapp -> mongo on Marathon: apps/settings.ts, docs/apps.md. */
         apps: appsSettingsSchema.prefault({}),
     })
@@ -80,7 +89,7 @@ interface CrossView {
     aws: { vpcCidr: string };
     docker: { bip?: string };
     registry: { insecure: boolean; port: number };
-    logging: { tls: boolean; port: number; protocol: string; relpPort: number; localPort: number };
+    logging: { tls: string; port: number; protocol: string; relpPort: number; localPort: number };
     mesh: z.output<typeof meshSettingsObject>;
     mesos: z.output<typeof mesosSettingsSchema>;
     zookeeper: z.output<typeof zookeeperSettingsSchema>;
@@ -91,8 +100,8 @@ interface CrossView {
 /** Rules across sections that hold for any subset of the platform (they would fail only on the hosts). */
 function crossSectionIssues(c: CrossView): Issue[] {
     const issues: Issue[] = mesosHostsIssues(c.hosts).map(([p, m]) => [["hosts", ...p], m]);
-    if (c.logging.tls && c.registry.insecure) {
-        issues.push([["logging", "tls"], "expected false when registry.insecure is true (TLS certificates come from the stack CA, which exists only with a TLS registry)"]);
+    if (c.logging.tls !== "off" && c.registry.insecure) {
+        issues.push([["logging", "tls"], `expected "off" when registry.insecure is true (TLS certificates come from the stack CA, which exists only with a TLS registry)`]);
     }
     if (c.docker.bip !== undefined && /^[\d.]+\/\d+$/.test(c.docker.bip)) {
         const bip = networkOf(c.docker.bip);
@@ -104,8 +113,7 @@ function crossSectionIssues(c: CrossView): Issue[] {
         else if (holder) issues.push([["docker", "bip"], `expected a docker0 network that holds no host address (${bip} holds ${holder.name}'s ${holder.ip})`]);
         else if (overlaps(mesh[1])) issues.push([["docker", "bip"], `expected a docker0 network outside ${mesh[0]} ${mesh[1]} (the containers' network)`]);
     }
-    const nginxHost = c.apps.nginx.host ?? systemAgents({ hosts: c.hosts, mesos: c.mesos })[0];
-    issues.push(...portIssues(c, nginxHost));
+    issues.push(...portIssues(c, nginxHostOf(c)));
     return issues;
 }
 
@@ -136,4 +144,4 @@ export function stackConfigWarnings(c: StackConfig): string[] {
 }
 
 /** Top-level keys that must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly string[] = ["weavePassword", "registryPassword", "sshPrivateKey", "marathonPassword"];
+export const SECRET_KEYS: readonly string[] = ["weavePassword", "registryPassword", "sshPrivateKey", "marathonPassword", "zookeeperPassword", "mesosFrameworkSecret", "mesosAgentSecret", "mesosOperatorSecret"];

@@ -49,6 +49,9 @@ if [ -f "Pulumi.$STACK.yaml" ]; then
   [ -n "$t" ] && target=$t
 fi
 if [ "$target" = local ]; then
+  # The stack's pin of the base image (local.build.baseImageDigest) overrides scripts/base-pins.sh.
+  digest=$(sed -n 's/^ *baseImageDigest: *"\{0,1\}\(sha256:[0-9a-f]\{64\}\)"\{0,1\} *$/\1/p' "Pulumi.$STACK.yaml" 2>/dev/null | head -1)
+  [ -z "$digest" ] || export BASE_IMAGE_DIGEST=$digest
   log "preparing Docker and the node image (scripts/docker-host.sh)"
   bash "$ROOT/scripts/docker-host.sh" >/dev/null
 fi

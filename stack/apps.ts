@@ -11,7 +11,7 @@ import { entryOps } from "../apps/entry";
 import { mongoApp } from "../apps/mongo/app";
 import { nginxApp } from "../apps/nginx/app";
 import { nodeappApp } from "../apps/nodeapp/app";
-import { systemAgents } from "../apps/settings";
+import { nginxHostOf } from "../apps/settings";
 
 /** What the apps take from the other layers (components/contracts.ts). */
 export interface AppsLayers {
@@ -86,7 +86,7 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
     }
     apps.nodeapp = deploy("nodeapp", nodeappApp(a.nodeapp, images.nodeapp.imageRef, appLayers), after(images.nodeapp));
 
-    const nginxHostName = a.nginx.host ?? systemAgents({ hosts, mesos: cfg.mesos })[0];
+    const nginxHostName = nginxHostOf(cfg);
     const nginxHost = hosts.find((h) => h.name === nginxHostName);
     if (!nginxHost) throw new Error(`stack config apps.nginx.host: no agent with slavetype "system" to run nginx on (got ${JSON.stringify(nginxHostName)})`);
     apps.nginx = deploy("nginx", nginxApp(a.nginx, images.nginx.imageRef, nginxHost.privateIp, appLayers), after(images.nginx));

@@ -6,6 +6,8 @@ import { LocalHosts } from "../components/hosts/local/hosts";
 import { VagrantHosts } from "../components/hosts/vagrant/hosts";
 import { AwsHosts } from "../components/hosts/aws/hosts";
 import { ExistingHosts } from "../components/hosts/existing/hosts";
+import { platformPorts } from "../components/ports";
+import { nginxHostOf } from "../apps/settings";
 
 export interface StackHosts {
     hosts: Host[];
@@ -31,7 +33,10 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 networkName: cfg.network.name,
                 namePrefix: cfg.local.namePrefix,
                 nodeImage: cfg.local.nodeImage,
-                build: cfg.local.build,
+                build: cfg.local.build && {
+                    baseImage: cfg.local.build.baseImageDigest ? `${cfg.local.build.baseImage}@${cfg.local.build.baseImageDigest}` : cfg.local.build.baseImage,
+                    builder: cfg.local.build.builder,
+                },
                 // Another Docker engine (e.g. ssh://user@host) if configured; otherwise DOCKER_HOST or the local socket.
                 dockerHost: cfg.local.dockerHost,
                 readyTimeout: cfg.sshReadyTimeout,
@@ -45,6 +50,8 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 dir: v.dir ?? `.vagrant-stacks/${stack}`,
                 box: v.box,
                 boxVersion: v.boxVersion,
+                boxUrl: v.boxUrl,
+                boxChecksum: v.boxChecksum,
                 provider: v.provider,
                 mgmt: v.mgmt,
                 node: v.node,
@@ -63,8 +70,9 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 mgmtSubnet: a.mgmtSubnet,
                 nodeSubnet: a.nodeSubnet,
                 availabilityZone: a.availabilityZone,
-                adminPorts: a.adminPorts,
-                clusterPorts: a.clusterPorts,
+                // Exactly what the platform's services use, to whom must reach it (components/ports.ts).
+                ports: platformPorts(cfg, nginxHostOf(cfg)),
+                entryFrom: cfg.apps.entry.allowFrom,
                 instanceTypes: a.instanceTypes,
                 rootVolumeGb: a.rootVolumeGb,
                 ami: a.ami,

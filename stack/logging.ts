@@ -20,13 +20,15 @@ export interface StackLogging {
 /**
  * The log layer: rsyslog on every host (it needs only the hosts, not Docker: containers reach it
  * through the flags in `shipping.dockerParameters`), the central server on the host with role
- * logServer. With `logging.tls` the server's certificate comes from the stack CA.
+ * logServer. With `logging.tls` the certificates (the server's; with "mutual" every forwarder's too) come
+ * from the stack CA.
  */
 export function deployLogging(cfg: StackConfig, hosts: Host[], platform: LoggingPlatform = {}): StackLogging {
-    if (cfg.logging.tls && !platform.ca) {
+    const tls = cfg.logging.tls !== "off";
+    if (tls && !platform.ca) {
         throw new Error("stack config logging.tls: needs the stack CA, which exists only when registry.insecure is false");
     }
-    const component = new RsyslogAggregator("logging", { hosts, settings: cfg.logging, ca: cfg.logging.tls ? platform.ca : undefined });
+    const component = new RsyslogAggregator("logging", { hosts, settings: cfg.logging, ca: tls ? platform.ca : undefined });
     return {
         shipping: component,
         component,

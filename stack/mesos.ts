@@ -34,8 +34,10 @@ export function mesosImages(cfg: StackConfig): pulumi.Input<MesosImages> {
 /**
  * The scheduler layer: ZooKeeper, Mesos masters, agents and Marathon (MesosCluster) on the hosts
  * with those roles, after each host's Docker engine; agents talk to Docker through the container
- * network's endpoint when it gives one (Weave's proxy). Marathon's password comes from the secret
- * config key `marathonPassword`, or is generated once and kept in state as a secret.
+ * network's endpoint when it gives one (Weave's proxy). Marathon's and ZooKeeper's passwords come
+ * from the secret config keys `marathonPassword` and `zookeeperPassword`, or are generated once and
+ * kept in state as secrets; so are the Mesos principals' secrets (`mesosFrameworkSecret`,
+ * `mesosAgentSecret`, `mesosOperatorSecret`: MesosCluster generates each one left unset).
  */
 export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlatform, network?: Pick<ContainerNetwork, "agentDockerSocket" | "ready">): StackMesos {
     const images = mesosImages(cfg);
@@ -43,7 +45,10 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
     const cluster = new MesosCluster("mesos", {
         hosts,
         images,
-        marathonPassword: (cfg.marathonPassword as pulumi.Input<string> | undefined) ?? generatedPassword(),
+        marathonPassword: (cfg.marathonPassword as pulumi.Input<string> | undefined) ?? generatedPassword("marathon-password"),
+        mesosFrameworkSecret: cfg.mesosFrameworkSecret as pulumi.Input<string> | undefined,
+        mesosAgentSecret: cfg.mesosAgentSecret as pulumi.Input<string> | undefined,
+        mesosOperatorSecret: cfg.mesosOperatorSecret as pulumi.Input<string> | undefined,
         clusterName: m.clusterName,
         masterPort: m.masterPort,
         agentPort: m.agentPort,
@@ -59,6 +64,7 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
         mirrorToRegistry: m.mirrorToRegistry,
         registry: platform.registry,
         zookeeperSettings: cfg.zookeeper,
+        zookeeperPassword: (cfg.zookeeperPassword as pulumi.Input<string> | undefined) ?? generatedPassword("zookeeper-password"),
         dockerReady: platform.dockerReady,
         networkReady: network?.ready,
     });
@@ -68,7 +74,8 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
         marathonUrls: cluster.marathonUrls,
         marathonUsername: cluster.marathonUsername,
         zookeeper: cluster.zookeeper.servers,
-        zkMesos: cluster.zookeeper.zkUrl("/mesos"),
+        // Without the credentials zkUrl() carries (they stay in the hosts' 0600 env files).
+        zkMesos: cluster.zookeeper.servers.apply((s) => `zk://${s}/mesos`),
         quorum: cluster.quorum,
         registry: platform.registry.address,
         images: cluster.images,
@@ -77,8 +84,8 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
     return { scheduler: cluster.endpoint, cluster, outputs };
 }
 
-/** 192 random bits as hex (safe in an EnvironmentFile and a curl config). Runs once, on create. */
-function generatedPassword(): pulumi.Output<string> {
-    const gen = new LocalCommand("marathon-password", { create: "openssl rand -hex 24", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
+/** 192 random bits as hex (safe in an EnvironmentFile, a curl config and a zk:// URL). Runs once, on create. */
+function generatedPassword(name: string): pulumi.Output<string> {
+    const gen = new LocalCommand(name, { create: "openssl rand -hex 24", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
     return pulumi.secret(gen.stdout.apply((s) => s.trim()));
 }

@@ -16,11 +16,19 @@ export interface RsyslogAggregatorArgs {
     server?: Host;
     /** Stack config section `logging` (defaults: the original's ports, queue and retention). */
     settings?: LoggingSettingsInput;
-    /** Signs the server's certificate and is trusted by every forwarder (required when settings.tls). */
+    /** Signs the server's (and with tls "mutual" every forwarder's) certificate; trusted by both ends (required unless settings.tls is "off"). */
     ca?: StackCa;
     /** Per host name: resources its logging steps must wait for. */
     after?: Record<string, pulumi.Resource[]>;
 }
+
+/**
+ * Group of rsyslog's TLS keys. rsyslog reads keys and certificates when it opens a TLS session,
+ * after dropping privileges where the distribution makes it (Ubuntu: user syslog, a member of adm;
+ * Debian's runs as root). Measured with rsyslogd 8.2302 here: a dropped rsyslog cannot read a root-only
+ * key, and it keeps the user's supplementary groups. adm exists on both.
+ */
+export const RSYSLOG_KEY_GROUP = "adm";
 
 const hostShape = z.custom<Host>((h) => !!h && typeof (h as Host).name === "string", "expected a Host");
 
@@ -35,7 +43,7 @@ const argsSchema = z
         ca: z.custom<StackCa>((c) => c === undefined || c instanceof StackCa, "expected a StackCa").optional(),
     })
     .superRefine((a, ctx) => {
-        if (a.settings.tls && !a.ca) ctx.addIssue({ code: "custom", path: ["ca"], message: "required when settings.tls is true: the stack CA (StackCa) that signs the server's certificate" });
+        if (a.settings.tls !== "off" && !a.ca) ctx.addIssue({ code: "custom", path: ["ca"], message: `required when settings.tls is "${a.settings.tls}": the stack CA (StackCa) that signs the certificates` });
         if (a.server && !a.hosts.some((h) => h.name === a.server!.name)) {
             ctx.addIssue({ code: "custom", path: ["server"], message: `expected one of the hosts (${a.hosts.map((h) => h.name).join(", ")})` });
         }
@@ -54,6 +62,8 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
     /** `host:port` forwarders send to. */
     readonly serverAddress: pulumi.Output<string>;
     readonly certificate?: ServerCertificate;
+    /** tls "mutual": per host name, the client certificate its forwarder presents. */
+    readonly clientCertificates: Record<string, ServerCertificate> = {};
     /** Per host name: the step after which its rsyslog takes Docker's lines. */
     readonly hostReady: Record<string, pulumi.Resource> = {};
     /** Per host name: the step that proves the log server accepts this host as a sender. */
@@ -72,18 +82,24 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
         this.serverAddress = server.privateIp.apply((ip) => `${ip}:${forwardPort}`);
 
         const steps = Object.fromEntries(args.hosts.map((h) => [h.name, new HostSteps(this, name, h, args.after?.[h.name] ?? [])]));
+        const tls = s.tls !== "off";
         const caPem = a.ca ? a.ca.caCert : pulumi.output(undefined);
 
         for (const host of args.hosts) {
-            const ops = pulumi.all([server.privateIp, caPem]).apply(([address, ca]) =>
+            // "mutual": the forwarder's own key (made on its host) and certificate (clientAuth, named after the host).
+            const own = s.tls === "mutual" ? this.clientCertificate(name, a.ca!, host, args.after?.[host.name] ?? []) : undefined;
+            if (own) this.clientCertificates[host.name] = own;
+            const ownPem = own ? own.certPem : pulumi.output(undefined);
+            const ops = pulumi.all([server.privateIp, caPem, ownPem]).apply(([address, ca, clientPem]) =>
                 clientOps({
                     host: host.name,
                     localPort: s.localPort,
-                    target: { protocol, address, port: forwardPort, tls: s.tls ? { peerName: server.name } : undefined },
+                    target: { protocol, address, port: forwardPort, tls: tls ? { peerName: server.name, clientKeyPath: own?.keyPath } : undefined },
                     queueMaxDiskSpace: s.queueMaxDiskSpace,
                     forwardJournal: s.forwardJournal,
                     retentionDays: s.retentionDays.client,
-                    caPem: s.tls ? ca : undefined,
+                    caPem: tls ? ca : undefined,
+                    clientCertPem: clientPem,
                 }),
             );
             // A forwarder follows the server to a new address only once that address answers.
@@ -91,10 +107,10 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
         }
 
         let cert: pulumi.Output<{ certPem: string; keyPath: string } | undefined> = pulumi.output(undefined);
-        if (s.tls) {
+        if (tls) {
             this.certificate = a.ca!.issue(
                 `${name}-tls`,
-                { host: server, commonName: server.name, ips: [server.privateIp], dnsNames: [server.name], after: [this.hostReady[server.name]] },
+                { host: server, commonName: server.name, ips: [server.privateIp], dnsNames: [server.name], keyGroup: RSYSLOG_KEY_GROUP, after: [this.hostReady[server.name]] },
                 { parent: this },
             );
             const c = this.certificate;
@@ -111,7 +127,8 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
                     tls: s.tls,
                     keyPath: c?.keyPath,
                     certPem: c?.certPem,
-                    caPem: s.tls ? ca : undefined,
+                    caPem: tls ? ca : undefined,
+                    permittedPeers: s.tls === "mutual" ? args.hosts.map((h) => h.name) : undefined,
                     retentionDays: s.retentionDays.server,
                 }),
             ),
@@ -126,6 +143,14 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
         }
         this.ready = [...Object.values(this.hostReady), serverStep, ...Object.values(this.senderAccepted)];
         this.registerOutputs({ serverAddress: this.serverAddress });
+    }
+
+    private clientCertificate(name: string, ca: StackCa, host: Host, after: pulumi.Resource[]): ServerCertificate {
+        return ca.issue(
+            `${name}-client-${host.name}`,
+            { host, usage: "client", commonName: host.name, ips: [host.privateIp], dnsNames: [host.name], keyGroup: RSYSLOG_KEY_GROUP, after },
+            { parent: this },
+        );
     }
 
     /**

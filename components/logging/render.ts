@@ -18,6 +18,11 @@ export const SPOOL_DIR = "/var/spool/rsyslog";
 export const TLS_DIR = "/etc/microservice/logging";
 export const CA_PATH = `${TLS_DIR}/ca.pem`;
 export const SERVER_CERT_PATH = `${TLS_DIR}/server.pem`;
+/** A forwarder's own certificate (tls "mutual"); its key stays where ClientCertificate made it. */
+export const CLIENT_CERT_PATH = `${TLS_DIR}/client.pem`;
+
+/** logging.tls: "server" authenticates the server to the forwarders, "mutual" each end to the other. */
+export type TlsMode = "off" | "server" | "mutual";
 
 /** The drop-ins, named so that they sort in the order they depend on each other. */
 export const FILES = {
@@ -86,8 +91,12 @@ export interface ForwardTarget {
     /** Address of the log server (its private IP). */
     address: string;
     port: number;
-    /** Verify the server's certificate (stack CA) and that it was issued to `peerName` (tcp only). */
-    tls?: { peerName: string };
+    /**
+     * Verify the server's certificate (stack CA) and that it was issued to `peerName`. With
+     * `clientKeyPath` (tls "mutual") the forwarder also presents its own certificate
+     * (CLIENT_CERT_PATH, clientAuth) with that key; RELP needs it.
+     */
+    tls?: { peerName: string; clientKeyPath?: string };
 }
 
 export interface ClientSpec {
@@ -99,22 +108,30 @@ export interface ClientSpec {
     forwardJournal: readonly string[];
 }
 
-/** librelp's TLS needs a certificate on every forwarder too (the stack issues server certificates only). */
-export const RELP_TLS = "not supported: tls with protocol relp (librelp's TLS needs a client certificate on every host); use protocol tcp with tls";
+/** librelp's TLS authenticates both ends: RELP takes tls "mutual" (a client certificate on every forwarder) or none. */
+export const RELP_TLS = `not supported: tls "server" with protocol relp (librelp's TLS needs a client certificate on every host); use tls "mutual"`;
 
 const HEADER = "# Managed by microservice (RsyslogAggregator): changes here are overwritten.\n";
 
 /** Modules, line formats and the one forwarding queue that the later files call. */
 export function baseConf(c: ClientSpec): string {
     const t = c.target;
-    if (t.tls && t.protocol === "relp") throw new Error(RELP_TLS);
     const relp = t.protocol === "relp";
+    if (t.tls && relp && !t.tls.clientKeyPath) throw new Error(RELP_TLS);
+    const mutual = t.tls?.clientKeyPath;
     const output = relp
-        ? `type="omrelp" name="microservice_forward" target="${t.address}" port="${t.port}"`
+        ? `type="omrelp" name="microservice_forward" target="${t.address}" port="${t.port}"` +
+          (t.tls && mutual
+              ? `\n         tls="on" tls.authMode="name" tls.permittedPeer=["${t.tls.peerName}"]` +
+                `\n         tls.caCert="${CA_PATH}" tls.myCert="${CLIENT_CERT_PATH}" tls.myPrivKey="${mutual}"`
+              : "")
         : `type="omfwd" name="microservice_forward" target="${t.address}" port="${t.port}" protocol="tcp" TCP_Framing="octet-counted"` +
           (t.tls
               ? `\n         StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name"` +
-                `\n         StreamDriverPermittedPeers="${t.tls.peerName}" streamDriver.CAFile="${CA_PATH}"`
+                `\n         StreamDriverPermittedPeers="${t.tls.peerName}" streamDriver.CAFile="${CA_PATH}"` +
+                (mutual
+                    ? `\n         streamDriver.CertFile="${CLIENT_CERT_PATH}" streamDriver.KeyFile="${mutual}" streamDriver.CheckExtendedKeyPurpose="on"`
+                    : "")
               : "");
     return `${HEADER}# Loaded once here for every listener (local Docker input, and the log server's input).
 module(load="imtcp")${relp ? `\nmodule(load="omrelp")` : ""}
@@ -184,31 +201,47 @@ export interface ServerSpec {
     relpPort?: number;
     /** Addresses or CIDRs allowed to send (every stack host; 127.0.0.1 is always added). */
     allowedSenders: readonly string[];
-    tls: boolean;
+    tls: TlsMode;
     /** Path of the server's private key (made on the server by ServerCertificate). */
     keyPath?: string;
+    /** tls "mutual": the names a forwarder's certificate may carry (the stack's host names). */
+    permittedPeers?: readonly string[];
 }
 
 /** The central server: TCP <port> into ruleset microservice_remote, one tree per host and day. */
 export function serverConf(s: ServerSpec): string {
-    if (s.tls && s.relpPort !== undefined) throw new Error(RELP_TLS);
+    if (s.tls === "server" && s.relpPort !== undefined) throw new Error(RELP_TLS);
+    const peers = s.tls === "mutual" ? s.permittedPeers ?? [] : [];
+    if (s.tls === "mutual" && peers.length === 0) throw new Error(`logging server: tls "mutual" needs the forwarders' names (permittedPeers)`);
+    const peerList = `[${peers.map((p) => `"${p}"`).join(", ")}]`;
     const senders = ["127.0.0.1", ...s.allowedSenders.filter((a) => a !== "127.0.0.1")];
     const day = (name: string) =>
         `constant(value="${SERVER_LOG_DIR}/") property(name="hostname" securepath="replace")\n` +
         `  constant(value="/") property(name="timereported" dateFormat="year")\n` +
         `  constant(value="/") property(name="timereported" dateFormat="month")\n` +
         `  constant(value="/") property(name="timereported" dateFormat="day")\n  ${name}`;
-    const tls = s.tls
-        ? `\n      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon"` +
-          `\n      streamDriver.CAFile="${CA_PATH}" streamDriver.CertFile="${SERVER_CERT_PATH}" streamDriver.KeyFile="${s.keyPath}"`
-        : "";
+    // "server": any client may connect (anon); "mutual": only a certificate from the stack CA,
+    // issued for clients (clientAuth), naming one of the stack's hosts.
+    const tls =
+        s.tls === "off"
+            ? ""
+            : (s.tls === "server"
+                  ? `\n      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon"`
+                  : `\n      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="x509/name"` +
+                    `\n      permittedPeer=${peerList} streamDriver.CheckExtendedKeyPurpose="on"`) +
+              `\n      streamDriver.CAFile="${CA_PATH}" streamDriver.CertFile="${SERVER_CERT_PATH}" streamDriver.KeyFile="${s.keyPath}"`;
+    const relpTls =
+        s.tls === "mutual"
+            ? `\n      tls="on" tls.authMode="name" tls.permittedPeer=${peerList}` +
+              `\n      tls.caCert="${CA_PATH}" tls.myCert="${SERVER_CERT_PATH}" tls.myPrivKey="${s.keyPath}"`
+            : "";
     const relp =
         s.relpPort === undefined
             ? ""
             : `\n# RELP: every message is acknowledged, so a forwarder re-sends exactly what did not arrive.
-# (imrelp has no sender allow-list: restrict it by network.)
+# ${s.tls === "mutual" ? "imrelp has no sender allow-list: a forwarder's certificate is its admission." : "(imrelp has no sender allow-list: restrict it by network.)"}
 module(load="imrelp")
-input(type="imrelp" port="${s.relpPort}" ruleset="microservice_remote")
+input(type="imrelp" port="${s.relpPort}" ruleset="microservice_remote"${relpTls})
 `;
     return `${HEADER}# Only the stack's hosts may send (applies to every TCP listener of this rsyslog).
 $AllowedSender TCP, ${senders.join(", ")}

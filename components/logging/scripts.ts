@@ -1,6 +1,6 @@
 import { directory, exec, file, Op, packages, q, service, unit, waitFor } from "../provision";
 import {
-    baseConf, CA_PATH, CLIENT_LOG_DIR, ClientSpec, dockerConf, FILES, journalConf, logrotateConf, RETENTION_UNIT,
+    baseConf, CA_PATH, CLIENT_CERT_PATH, CLIENT_LOG_DIR, ClientSpec, dockerConf, FILES, journalConf, logrotateConf, RETENTION_UNIT,
     retentionService, retentionTimer, SERVER_CERT_PATH, SERVER_LOG_DIR, SERVER_RETENTION_UNIT, serverConf, ServerSpec, TLS_DIR,
 } from "./render";
 
@@ -24,6 +24,8 @@ export interface ClientStep extends ClientSpec {
     retentionDays: number;
     /** PEM of the stack CA (TLS only). */
     caPem?: string;
+    /** tls "mutual": PEM of this host's client certificate (its key is at target.tls.clientKeyPath). */
+    clientCertPem?: string;
 }
 
 /** Every host: local Docker input, per-app files, forwarding queue, journal forwarding, retention. */
@@ -37,6 +39,10 @@ export function clientOps(c: ClientStep): Op[] {
     if (tls) {
         if (!c.caPem) throw new Error("logging client: TLS needs the stack CA certificate");
         ops.push(directory(TLS_DIR, { mode: "0755" }), file(CA_PATH, withNewline(c.caPem), { mode: "0644", tag: CONFIG }));
+        if (c.target.tls!.clientKeyPath) {
+            if (!c.clientCertPem) throw new Error(`logging client: tls "mutual" needs this host's client certificate`);
+            ops.push(file(CLIENT_CERT_PATH, withNewline(c.clientCertPem), { mode: "0644", tag: CONFIG }));
+        }
     }
     ops.push(
         file(FILES.base, baseConf(c), { tag: CONFIG }),
@@ -66,7 +72,7 @@ export function serverOps(s: ServerStep): Op[] {
     const ops: Op[] = [directory(SERVER_LOG_DIR, { mode: "0755", owner: "root", group: "adm" })];
     // The client step on this host installed rsyslog (and gnutls with TLS); RELP needs its module here too.
     if (s.relpPort !== undefined) ops.unshift(packages("rsyslog-relp"));
-    if (s.tls) {
+    if (s.tls !== "off") {
         if (!s.certPem || !s.caPem || !s.keyPath) throw new Error("logging server: TLS needs the server certificate, its key path and the stack CA");
         ops.push(
             directory(TLS_DIR, { mode: "0755" }),

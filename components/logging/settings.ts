@@ -13,6 +13,16 @@ const port = (what: string) => z.number({ error: `expected a port number for ${w
 /** rsyslog program names (journald SyslogIdentifier), used verbatim in the rules: no quotes, no spaces. */
 const programName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "expected a program name (SyslogIdentifier) of letters, digits, _ . -");
 
+export const TLS_MODES = ["off", "server", "mutual"] as const;
+export type LoggingTlsMode = (typeof TLS_MODES)[number];
+
+const tlsModeSchema = z.enum(TLS_MODES, {
+    error: (iss) =>
+        typeof iss.input === "boolean"
+            ? `expected "off", "server" or "mutual" (a boolean is no longer taken: true was "server"; "mutual" adds client certificates)`
+            : `expected "off", "server" or "mutual"`,
+});
+
 export const loggingSettingsSchema = z
     .object({
         /** Central server port: plain syslog over TCP (imtcp), TLS or not. Always open on the server. */
@@ -27,8 +37,12 @@ export const loggingSettingsSchema = z
         relpPort: port("the RELP input").default(2514),
         /** Loopback-only port where each host's rsyslog takes Docker's syslog driver. */
         localPort: port("the local Docker input").default(10514),
-        /** TLS between hosts and the server (gtls, certificate from the stack CA). */
-        tls: z.boolean().default(false),
+        /**
+         * TLS between hosts and the server, certificates from the stack CA: "off"; "server" (the
+         * forwarders check the server's certificate and name); "mutual" (also every forwarder
+         * presents its own client certificate, and the server takes only the stack's hosts' names).
+         */
+        tls: tlsModeSchema.default("off"),
         retentionDays: z
             .object({
                 /** /var/log/docker on every host (per-app files rotated daily, this many kept). */
@@ -51,8 +65,11 @@ export const loggingSettingsSchema = z
         if (l.localPort === l.port || (l.protocol === "relp" && l.localPort === l.relpPort)) {
             ctx.addIssue({ code: "custom", path: ["localPort"], message: `expected a port other than the server's (${l.port}${l.protocol === "relp" ? `, ${l.relpPort}` : ""}): the log server host listens on all of them` });
         }
-        if (l.protocol === "relp" && l.tls) {
-            ctx.addIssue({ code: "custom", path: ["tls"], message: "not supported with protocol relp (librelp's TLS needs a client certificate on every host): use protocol tcp with tls" });
+        if (l.protocol === "relp" && l.tls === "server") {
+            ctx.addIssue({ code: "custom", path: ["tls"], message: `expected "mutual" or "off" with protocol relp (librelp's TLS authenticates both ends: every host needs its client certificate)` });
+        }
+        if (l.tls === "mutual" && l.allowedSenders.length > 0) {
+            ctx.addIssue({ code: "custom", path: ["allowedSenders"], message: `expected none with tls "mutual": the server takes only the stack's hosts, by their certificates (a sender outside the stack has none)` });
         }
         if (l.protocol === "relp" && l.relpPort === l.port) {
             ctx.addIssue({ code: "custom", path: ["relpPort"], message: `expected a port other than port (${l.port}): the server listens on both` });

@@ -4,7 +4,8 @@ import { RegistryEndpoint, ZooKeeperEndpoint } from "../contracts";
 import { Host, ROLES } from "../hosts/host";
 import { input } from "../validate";
 import { ZooKeeperEnsembleArgs } from "../zookeeper";
-import { MarathonSettings, MesosImages, CgroupMode, durationSeconds, marathonPasswordSchema, mesosDuration, mesosImagesSchema, mesosSettingsSchema } from "./settings";
+import { zookeeperPasswordSchema } from "../zookeeper/settings";
+import { MarathonSettings, MesosImages, CgroupMode, durationSeconds, marathonPasswordSchema, mesosDuration, mesosSecretSchema, mesosImagesSchema, mesosSettingsSchema } from "./settings";
 import { MASTER_COUNTS } from "./topology";
 
 export interface MesosClusterArgs {
@@ -14,6 +15,16 @@ export interface MesosClusterArgs {
     images: pulumi.Input<MesosImages>;
     /** A Pulumi secret: Marathon's HTTP basic auth password. */
     marathonPassword: pulumi.Input<string>;
+    /**
+     * A Pulumi secret: principal `marathon`'s, with which Marathon registers its framework. Each Mesos
+     * secret left out is generated once (openssl rand, where `pulumi up` runs) and kept in state as a
+     * secret (docs/mesos.md, "Authentication").
+     */
+    mesosFrameworkSecret?: pulumi.Input<string>;
+    /** A Pulumi secret: principal `agent`'s, with which every agent registers at the master (generated when left out). */
+    mesosAgentSecret?: pulumi.Input<string>;
+    /** A Pulumi secret: principal `operator`'s, for the HTTP endpoints of masters and agents and the readiness probes (generated when left out). */
+    mesosOperatorSecret?: pulumi.Input<string>;
     clusterName?: string;
     masterPort?: number;
     agentPort?: number;
@@ -37,7 +48,12 @@ export interface MesosClusterArgs {
     registry?: RegistryEndpoint;
     /** An existing ensemble; without it a ZooKeeperEnsemble of the hosts with role `zookeeper` is created. */
     zookeeper?: ZooKeeperEndpoint;
-    zookeeperSettings?: Omit<ZooKeeperEnsembleArgs, "hosts">;
+    zookeeperSettings?: Omit<ZooKeeperEnsembleArgs, "hosts" | "password">;
+    /**
+     * A Pulumi secret, required when the cluster makes its own ensemble: digest ACLs guard /mesos and
+     * /marathon, and the daemons get `zk://microservice:<password>@...` in 0600 env files only.
+     */
+    zookeeperPassword?: pulumi.Input<string>;
     /** Per host name: resources after which Docker runs there (the platform layer's engine). */
     dockerReady?: Record<string, pulumi.Resource[]>;
     /** Resources after which the container network is up (agents hand tasks to it). */
@@ -70,6 +86,9 @@ export const argsSchema = z
         hosts: hostsSchema,
         images: input(mesosImagesSchema),
         marathonPassword: input(marathonPasswordSchema),
+        mesosFrameworkSecret: input(mesosSecretSchema).optional(),
+        mesosAgentSecret: input(mesosSecretSchema).optional(),
+        mesosOperatorSecret: input(mesosSecretSchema).optional(),
         clusterName: settings.clusterName,
         masterPort: settings.masterPort,
         agentPort: settings.agentPort,
@@ -85,7 +104,8 @@ export const argsSchema = z
         mirrorToRegistry: z.boolean().default(false),
         registry: z.custom<RegistryEndpoint>().optional(),
         zookeeper: z.custom<ZooKeeperEndpoint>().optional(),
-        zookeeperSettings: z.custom<Omit<ZooKeeperEnsembleArgs, "hosts">>().optional(),
+        zookeeperSettings: z.custom<Omit<ZooKeeperEnsembleArgs, "hosts" | "password">>().optional(),
+        zookeeperPassword: input(zookeeperPasswordSchema).optional(),
         dockerReady: z.record(z.string(), z.array(z.custom<pulumi.Resource>())).optional(),
         networkReady: z.array(z.custom<pulumi.Resource>()).optional(),
     })
@@ -97,6 +117,9 @@ export const argsSchema = z
         }
         if (!a.zookeeper && names(a.hosts, "zookeeper").length === 0) {
             ctx.addIssue({ code: "custom", path: ["zookeeper"], message: "required when no host has role zookeeper: an existing ZooKeeperEndpoint" });
+        }
+        if (!a.zookeeper && a.zookeeperPassword === undefined) {
+            ctx.addIssue({ code: "custom", path: ["zookeeperPassword"], message: "required when MesosCluster makes its own ZooKeeper ensemble (no `zookeeper:` given): a Pulumi secret for its digest ACLs" });
         }
         // Refinements run even when a field failed its own check: only compare valid values.
         if (!mesosDuration.safeParse(a.executorRegistrationTimeout).success) return;

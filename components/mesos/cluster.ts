@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryEndpoint, SchedulerEndpoint, ZooKeeperEndpoint } from "../contracts";
 import { Host, hostsWithRole, singleHostWithRole } from "../hosts/host";
+import { LocalCommand } from "../exec/command";
 import { hostStep, HostSteps, onRemoval } from "../provision";
 import { validate } from "../validate";
 import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../zookeeper";
@@ -47,7 +48,8 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
 
         this.zookeeper =
             args.zookeeper ??
-            new ZooKeeperEnsemble(`${name}-zookeeper`, { ...(args.zookeeperSettings ?? {}), hosts: hostsWithRole(hosts, "zookeeper") } as ZooKeeperEnsembleArgs, { parent: this }).endpoint;
+            new ZooKeeperEnsemble(`${name}-zookeeper`, { ...(args.zookeeperSettings ?? {}), hosts: hostsWithRole(hosts, "zookeeper"), password: a.zookeeperPassword } as ZooKeeperEnsembleArgs, { parent: this }).endpoint;
+        // zk:// URLs carry the ZooKeeper credentials: every step that writes one is secret.
         const zkMesos = this.zookeeper.zkUrl("/mesos");
         const zkMarathon = this.zookeeper.zkUrl("/marathon");
 
@@ -74,12 +76,17 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         const zkHostsAnswered = args.zookeeper ? [] : hostsWithRole(hosts, "zookeeper").map((h) => h.ready);
         const zkRolled = this.zookeeper.rolled ?? this.zookeeper.ready;
         const masterIps = pulumi.all(masters.map((h) => h.privateIp));
+        // The principals' secrets: given, or generated once; only secret steps hold them.
+        const secret = (given: pulumi.Input<string> | undefined, what: string) => pulumi.secret(given ?? generatedSecret(this, `${name}-${what}`));
+        const secrets = pulumi
+            .all([secret(a.mesosFrameworkSecret, "framework-secret"), secret(a.mesosAgentSecret, "agent-secret"), secret(a.mesosOperatorSecret, "operator-secret")])
+            .apply(([framework, agent, operator]): r.MesosSecrets => ({ framework, agent, operator }));
 
         let previousMaster: pulumi.Resource[] = [];
         for (const h of masters) {
-            const spec = pulumi.all([h.privateIp, zkMesos, this.images, masterIps]).apply(([ip, zk, img, ips]) =>
-                steps.masterOps({ ip, port, clusterName: a.clusterName, quorum: this.quorum, zk }, img.master, { host: h.name, masterIps: ips, timeoutSeconds: a.readinessTimeoutSeconds }));
-            this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, { dependsOn: [...ready(h), ...mirror, ...masters.map((m) => m.ready), ...zkRolled, ...previousMaster] });
+            const spec = pulumi.all([h.privateIp, zkMesos, this.images, masterIps, secrets]).apply(([ip, zk, img, ips, s]) =>
+                steps.masterOps({ ip, port, clusterName: a.clusterName, quorum: this.quorum, zk }, img.master, s, { host: h.name, masterIps: ips, timeoutSeconds: a.readinessTimeoutSeconds }));
+            this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, { dependsOn: [...ready(h), ...mirror, ...masters.map((m) => m.ready), ...zkRolled, ...previousMaster], secret: true });
             previousMaster = [this.hostSteps.master[h.name]];
             onRemoval(this, `${name}-${h.name}-mesos-master-removal`, { connection: h.connection, delete: steps.removalScript(r.MASTER_UNIT, "mesos-master"), dependsOn: [this.hostSteps.master[h.name]] });
         }
@@ -88,12 +95,12 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         const dockerConfig = a.agentDockerConfig === false ? undefined : a.agentDockerConfig;
         for (const h of agents) {
             const attrs = attributesFlag(agentAttributes(h.roles, a.agentAttributes, h.agentAttributes));
-            const ops = pulumi.all([h.privateIp, zkMesos, this.images]).apply(([ip, zk, img]) =>
+            const ops = pulumi.all([h.privateIp, zkMesos, this.images, secrets]).apply(([ip, zk, img, s]) =>
                 steps.agentOps(h.name, {
                     ip, port: a.agentPort, zk, attributes: attrs, executorRegistrationTimeout: a.executorRegistrationTimeout,
                     dockerSocket: socket, dockerCli: a.agentDockerCli, dockerConfig, image: img.agent, privileges: a.agentPrivileges,
-                }, a.cgroups));
-            this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? []), ...zkHostsAnswered] });
+                }, s, a.cgroups));
+            this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? []), ...zkHostsAnswered], secret: true });
             onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, {
                 connection: h.connection,
                 delete: steps.removalScript(r.AGENT_UNIT, "mesos-agent", [`rm -f ${r.AGENT_WORK_DIR}/meta/slaves/latest ${r.AGENT_IDENTITY}`]),
@@ -105,8 +112,8 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         const password = pulumi.secret(a.marathonPassword);
         const launchMs = 1000 * (a.marathon.taskLaunchTimeoutSeconds ?? durationSeconds(a.executorRegistrationTimeout) + 60);
         for (const h of marathons) {
-            const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password]).apply(([ip, masterZk, zk, img, pw]) =>
-                steps.marathonOps({ ip, httpPort: a.marathon.httpPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: a.marathon.features }, img.marathon, username, pw));
+            const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password, secrets]).apply(([ip, masterZk, zk, img, pw, s]) =>
+                steps.marathonOps({ ip, httpPort: a.marathon.httpPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: a.marathon.features }, img.marathon, username, pw, s.framework));
             this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror, ...zkHostsAnswered], secret: true });
             onRemoval(this, `${name}-${h.name}-marathon-removal`, { connection: h.connection, delete: steps.removalScript(r.MARATHON_UNIT, "marathon"), dependsOn: [this.hostSteps.marathon[h.name]] });
         }
@@ -154,4 +161,10 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             ready: this.ready,
         };
     }
+}
+
+/** 192 random bits as hex (safe in every file a secret lands in). Runs once, on create, where `pulumi up` runs. */
+function generatedSecret(parent: pulumi.Resource, name: string): pulumi.Output<string> {
+    const gen = new LocalCommand(name, { create: "openssl rand -hex 24", logging: "none" }, { parent, additionalSecretOutputs: ["stdout"] });
+    return gen.stdout.apply((s) => s.trim());
 }

@@ -4,7 +4,9 @@ import { CgroupMode } from "./settings";
 /**
  * Pure renderers of every file MesosCluster puts on a host. Each daemon runs as a host-network
  * container under systemd; its flags travel as MESOS_* / MARATHON_* variables in an env file
- * (never on argv), and the Marathon password in a separate 0600 env file.
+ * (never on argv; mode 0600: the zk:// URLs carry ZooKeeper's credentials), the Marathon password in a
+ * separate 0600 env file, and the Mesos principals' secrets in 0600 credential files mounted read-only
+ * into the containers.
  */
 
 export const MESOS_ETC = "/etc/mesos";
@@ -18,6 +20,15 @@ export const MARATHON_ENV = `${MARATHON_ETC}/marathon.env`;
 export const MARATHON_CREDENTIALS_ENV = `${MARATHON_ETC}/credentials.env`;
 /** curl config with the Marathon credentials for the readiness probe (keeps them off argv). */
 export const MARATHON_CURLRC = `${MARATHON_ETC}/probe.curlrc`;
+/** Authentication (docs/mesos.md "Authentication"): every file holding a secret is 0600 root. */
+export const MASTER_CREDENTIALS = `${MESOS_ETC}/credentials.json`;
+export const MASTER_ACLS = `${MESOS_ETC}/acls.json`;
+export const AGENT_CREDENTIAL = `${MESOS_ETC}/agent-credential.json`;
+export const AGENT_HTTP_CREDENTIALS = `${MESOS_ETC}/agent-http-credentials.json`;
+/** curl config with the operator's credentials for every probe of a Mesos endpoint (`curl -K`). */
+export const MESOS_PROBE_CURLRC = `${MESOS_ETC}/probe.curlrc`;
+/** Marathon's framework secret, exactly the secret's bytes (no newline: it is compared byte for byte). */
+export const MARATHON_MESOS_SECRET = `${MARATHON_ETC}/mesos-secret`;
 export const MASTER_WORK_DIR = "/var/lib/mesos/master";
 export const AGENT_WORK_DIR = "/var/lib/mesos/agent";
 /** Mesos' runtime dir (container pids, boot id): bind-mounted so it survives an agent container restart. */
@@ -39,6 +50,19 @@ export const MARATHON_UNIT = "marathon.service";
 export const DOCKER = "/usr/bin/docker";
 const HEADER = "# Managed by the stack (MesosCluster): local changes are overwritten.";
 
+/**
+ * Who authenticates to Mesos: Marathon registers its framework as `marathon`, agents register as
+ * `agent`, and people and probes call the operator endpoints as `operator`.
+ */
+export const PRINCIPALS = { framework: "marathon", agent: "agent", operator: "operator" } as const;
+
+/** The principals' secrets (Pulumi secrets upstream): only steps marked secret may hold them. */
+export interface MesosSecrets {
+    framework: string;
+    agent: string;
+    operator: string;
+}
+
 export interface MasterSpec {
     ip: string;
     port: number;
@@ -59,8 +83,69 @@ export function masterEnv(m: MasterSpec): string {
         ["MESOS_HOSTNAME", m.ip],
         ["MESOS_HOSTNAME_LOOKUP", "false"],
         ["MESOS_PORT", String(m.port)],
+        // Frameworks and agents authenticate (CRAM-MD5) and every HTTP endpoint but /health needs a
+        // principal, all from one credentials file; the ACLs say which principal may do what.
+        ["MESOS_AUTHENTICATE_FRAMEWORKS", "true"],
+        ["MESOS_AUTHENTICATE_AGENTS", "true"],
+        ["MESOS_AUTHENTICATE_HTTP_READWRITE", "true"],
+        ["MESOS_AUTHENTICATE_HTTP_READONLY", "true"],
+        ["MESOS_CREDENTIALS", MASTER_CREDENTIALS],
+        ["MESOS_ACLS", `file://${MASTER_ACLS}`],
         ["MESOS_LOGGING_LEVEL", "INFO"],
     ]);
+}
+
+/** Mode 0600: every principal the master accepts, for CRAM-MD5 and HTTP basic authentication alike. */
+export function masterCredentials(s: MesosSecrets): string {
+    const credentials = (Object.keys(PRINCIPALS) as (keyof MesosSecrets)[]).map((k) => ({ principal: PRINCIPALS[k], secret: s[k] }));
+    return `${JSON.stringify({ credentials }, null, 2)}\n`;
+}
+
+/** An ACL that lets `principal` do it and every other principal nothing (ACLs match in order). */
+function only(action: string, object: string, principal: string): [string, object[]] {
+    return [action, [
+        { principals: { values: [principal] }, [object]: { type: "ANY" } },
+        { principals: { type: "ANY" }, [object]: { type: "NONE" } },
+    ]];
+}
+
+/**
+ * The master's ACLs: only Marathon registers frameworks and runs tasks, only agents register as
+ * agents, only the operator tears frameworks down and changes quotas, weights and maintenance. What
+ * is not listed (viewing state) is left to any authenticated principal (`permissive`): only the
+ * three principals of the credentials file can authenticate at all. Field names are Mesos 1.7's
+ * acls.proto (an unknown field stops the master at start).
+ */
+export function masterAcls(): string {
+    const p = PRINCIPALS;
+    const acls = Object.fromEntries([
+        ["permissive", true],
+        only("register_frameworks", "roles", p.framework),
+        only("run_tasks", "users", p.framework),
+        only("register_agents", "agents", p.agent),
+        only("teardown_frameworks", "framework_principals", p.operator),
+        only("update_quotas", "roles", p.operator),
+        only("update_weights", "roles", p.operator),
+        only("update_maintenance_schedules", "machines", p.operator),
+        only("start_maintenances", "machines", p.operator),
+        only("stop_maintenances", "machines", p.operator),
+    ]);
+    return `${JSON.stringify(acls, null, 2)}\n`;
+}
+
+/** Mode 0600: the agent's own principal, with which it registers at the master. */
+export function agentCredential(secret: string): string {
+    return `${JSON.stringify({ principal: PRINCIPALS.agent, secret }, null, 2)}\n`;
+}
+
+/** Mode 0600: who may call the agent's HTTP endpoints (the operator only). */
+export function agentHttpCredentials(operatorSecret: string): string {
+    return `${JSON.stringify({ credentials: [{ principal: PRINCIPALS.operator, secret: operatorSecret }] }, null, 2)}\n`;
+}
+
+/** Mode 0600: the probes' operator credentials for `curl -K`. */
+export function mesosProbeCurlrc(operatorSecret: string): string {
+    return marathonCurlrc(PRINCIPALS.operator, operatorSecret);
 }
 
 export interface AgentSpec {
@@ -104,7 +189,13 @@ export function agentEnv(a: AgentSpec): string {
         ...(a.dockerConfig ? ([["MESOS_DOCKER_CONFIG", a.dockerConfig]] as [string, string][]) : []),
         // The agent is a container, not a systemd-managed process: no executor life-time extension via systemd.
         ["MESOS_SYSTEMD_ENABLE_SUPPORT", "false"],
+        // Tasks run as root in their containers (docs/mesos.md, "Authentication": what is not done).
         ["MESOS_SWITCH_USER", "false"],
+        // Registers as principal `agent`; its own HTTP endpoints need the operator's credentials.
+        ["MESOS_CREDENTIAL", AGENT_CREDENTIAL],
+        ["MESOS_AUTHENTICATE_HTTP_READWRITE", "true"],
+        ["MESOS_AUTHENTICATE_HTTP_READONLY", "true"],
+        ["MESOS_HTTP_CREDENTIALS", AGENT_HTTP_CREDENTIALS],
         ["MESOS_LOGGING_LEVEL", "INFO"],
     ]);
 }
@@ -148,6 +239,10 @@ export function marathonEnv(m: MarathonSpec): string {
         ["MARATHON_HTTP_PORT", String(m.httpPort)],
         ["MARATHON_TASK_LAUNCH_TIMEOUT", String(m.taskLaunchTimeoutMs)],
         ...(m.features.length ? ([["MARATHON_ENABLE_FEATURES", m.features.join(",")]] as [string, string][]) : []),
+        // The framework authenticates to the master; an empty value is a bare switch (--mesos_authentication).
+        ["MARATHON_MESOS_AUTHENTICATION", ""],
+        ["MARATHON_MESOS_AUTHENTICATION_PRINCIPAL", PRINCIPALS.framework],
+        ["MARATHON_MESOS_AUTHENTICATION_SECRET_FILE", MARATHON_MESOS_SECRET],
         ["LIBPROCESS_IP", m.ip],
     ]);
 }
@@ -249,7 +344,7 @@ export function masterUnit(image: string): string {
         container: "mesos-master",
         description: "Mesos master (container; flags in /etc/mesos/master.env)",
         image,
-        runFlags: [`-v ${MASTER_WORK_DIR}:${MASTER_WORK_DIR}`],
+        runFlags: [`-v ${MASTER_WORK_DIR}:${MASTER_WORK_DIR}`, readOnly(MASTER_CREDENTIALS), readOnly(MASTER_ACLS)],
         envFiles: [MASTER_ENV],
         // Overrides the image's default CMD (--registry=in_memory in Mesosphere's images): the
         // registry must be the replicated log, or --quorum means nothing and state dies with the container.
@@ -286,6 +381,8 @@ export function agentUnit(a: AgentUnitSpec): string {
             `-v ${socketMount(a.dockerSocket)}`,
             ...(configDir ? [`-v ${configDir}:${configDir}:ro`] : []),
             ...(a.dockerCli ? [`-v ${a.dockerCli}:${MOUNTED_CLI}:ro`] : []),
+            readOnly(AGENT_CREDENTIAL),
+            readOnly(AGENT_HTTP_CREDENTIALS),
         ],
         envFiles: [AGENT_ENV, AGENT_CGROUPS_ENV],
     });
@@ -297,10 +394,13 @@ export function marathonUnit(image: string): string {
         container: "marathon",
         description: "Marathon (container; flags in /etc/marathon/marathon.env, credentials in credentials.env)",
         image,
-        runFlags: [],
+        runFlags: [readOnly(MARATHON_MESOS_SECRET)],
         envFiles: [MARATHON_ENV, MARATHON_CREDENTIALS_ENV],
     });
 }
+
+/** A host file at the same path in the container, read-only (a change restarts the unit, which mounts it anew). */
+const readOnly = (path: string) => `-v ${path}:${path}:ro`;
 
 function env(vars: [string, string][], comment?: string): string {
     return [HEADER, ...(comment ? [`# ${comment}`] : []), ...vars.map(([k, v]) => `${k}=${v}`), ""].join("\n");

@@ -126,6 +126,16 @@ export const marathonPasswordSchema = z
     .min(16, "expected at least 16 characters")
     .regex(/^[A-Za-z0-9+\/=._~!@#%^&*()\[\]{},:;?<>|-]+$/, "expected printable characters without spaces, quotes, backslashes, $ or `");
 
+/**
+ * A Mesos principal's secret (top-level secrets `microservice:mesosFrameworkSecret`,
+ * `mesosAgentSecret`, `mesosOperatorSecret`). It lands in JSON credential files, a curl config
+ * (both escaped) and Marathon's secret file (its bytes as they are): printable, no whitespace.
+ */
+export const mesosSecretSchema = z
+    .string()
+    .min(16, "expected at least 16 characters")
+    .regex(/^[\x21-\x7e]+$/, "expected printable ASCII characters without spaces");
+
 export type MesosImages = z.output<typeof mesosImagesSchema>;
 export type MarathonSettings = z.output<typeof marathonSettingsSchema>;
 export type MesosSettings = z.output<typeof mesosSettingsSchema>;

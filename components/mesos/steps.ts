@@ -23,17 +23,20 @@ export interface MasterRoll {
  * the next master's step never takes a second one down. A new cluster had no leader: no wait (a
  * master alone may not reach the quorum).
  */
-export function masterOps(m: r.MasterSpec, image: string, roll?: MasterRoll): Op[] {
+export function masterOps(m: r.MasterSpec, image: string, secrets: r.MesosSecrets, roll?: MasterRoll): Op[] {
     const ops: Op[] = [
-        // curl and jq serve the readiness probes.
+        // curl and jq serve the readiness probes; the probes' credentials before the first probe.
         packages("curl", "jq"),
+        directory(r.MESOS_ETC, { mode: "0755" }),
+        probeCurlrc(secrets.operator),
     ];
     if (roll) ops.push(remember("MS_MESOS_LED", "a Mesos master led before this step", oneLeader(roll.masterIps, m.port)));
     ops.push(
-        directory(r.MESOS_ETC, { mode: "0755" }),
         directory(r.MASTER_WORK_DIR, { mode: "0750" }),
         containerRun(),
-        file(r.MASTER_ENV, r.masterEnv(m), { mode: "0644", tag: MASTER_TAG }),
+        file(r.MASTER_ENV, r.masterEnv(m), { mode: "0600", tag: MASTER_TAG }),
+        file(r.MASTER_CREDENTIALS, r.masterCredentials(secrets), { mode: "0600", tag: MASTER_TAG }),
+        file(r.MASTER_ACLS, r.masterAcls(), { mode: "0600", tag: MASTER_TAG }),
         unit(r.MASTER_UNIT, r.masterUnit(image)),
         service(r.MASTER_UNIT, [MASTER_TAG]),
     );
@@ -41,7 +44,7 @@ export function masterOps(m: r.MasterSpec, image: string, roll?: MasterRoll): Op
         ops.push(
             waitFor(
                 `this master answers /health and one leader is elected before the next master changes`,
-                `[ "\${MS_MESOS_LED:-0}" = 0 ] || { ${curl} -o /dev/null http://${m.ip}:${m.port}/health && ${oneLeader(roll.masterIps, m.port)}; }`,
+                `[ "\${MS_MESOS_LED:-0}" = 0 ] || { ${mesosCurl} -o /dev/null http://${m.ip}:${m.port}/health && ${oneLeader(roll.masterIps, m.port)}; }`,
                 roll.timeoutSeconds,
                 `the Mesos master on ${roll.host} (${m.ip}:${m.port}) did not answer /health with one elected leader within ${roll.timeoutSeconds} s after its change; the next masters were left untouched (journalctl -u mesos-master on ${roll.host})`,
             ),
@@ -52,7 +55,7 @@ export function masterOps(m: r.MasterSpec, image: string, roll?: MasterRoll): Op
 
 /** Exits 0 when exactly one of the masters reports master/elected (its /metrics/snapshot). */
 export function oneLeader(masterIps: readonly string[], port: number): string {
-    return `for m in ${masterIps.join(" ")}; do ${curl} http://$m:${port}/metrics/snapshot; done | jq -se 'map(."master/elected" // 0) | add == 1'`;
+    return `for m in ${masterIps.join(" ")}; do ${mesosCurl} http://$m:${port}/metrics/snapshot; done | jq -se 'map(."master/elected" // 0) | add == 1'`;
 }
 
 /**
@@ -109,17 +112,21 @@ export function additiveCheck(identityFile: string, ip: string, attributes: stri
     ].join("\n");
 }
 
-export function agentOps(host: string, a: r.AgentSpec, cgroups: CgroupMode, mounts?: string): Op[] {
+/** Holds the agent's and the operator's secrets: run only in a secret step. */
+export function agentOps(host: string, a: r.AgentSpec, secrets: Pick<r.MesosSecrets, "agent" | "operator">, cgroups: CgroupMode, mounts?: string): Op[] {
     const latest = `${r.AGENT_WORK_DIR}/meta/slaves/latest`;
     return [
         packages("curl", "jq"),
         directory(r.MESOS_ETC, { mode: "0755" }),
+        probeCurlrc(secrets.operator),
+        file(r.AGENT_CREDENTIAL, r.agentCredential(secrets.agent), { mode: "0600", tag: AGENT_TAG }),
+        file(r.AGENT_HTTP_CREDENTIALS, r.agentHttpCredentials(secrets.operator), { mode: "0600", tag: AGENT_TAG }),
         directory(r.AGENT_WORK_DIR, { mode: "0755" }),
         // Under /run (a tmpfs): the host re-creates it at boot, so a reboot is no change for this step.
         ...runtimeDirectory(r.AGENT_RUNTIME_DIR_CANONICAL, { conf: r.AGENT_RUNTIME_TMPFILES, mode: "0755", comment: r.AGENT_RUNTIME_TMPFILES_COMMENT }),
         containerRun(),
         ...cgroupOps(host, cgroups, mounts),
-        file(r.AGENT_ENV, r.agentEnv(a), { mode: "0644", tag: AGENT_TAG }),
+        file(r.AGENT_ENV, r.agentEnv(a), { mode: "0600", tag: AGENT_TAG }),
         // A removed or changed attribute (or a new hostname) would leave the agent unable to
         // recover ("Incompatible agent info"): it starts under a new id instead, and the tasks it
         // ran are killed and rescheduled by Marathon (docs/mesos.md).
@@ -135,15 +142,16 @@ export function agentOps(host: string, a: r.AgentSpec, cgroups: CgroupMode, moun
     ];
 }
 
-/** Holds the password: run only in a secret step. */
-export function marathonOps(m: r.MarathonSpec, image: string, username: string, password: string): Op[] {
+/** Holds the password and the framework secret: run only in a secret step. */
+export function marathonOps(m: r.MarathonSpec, image: string, username: string, password: string, frameworkSecret: string): Op[] {
     return [
         packages("curl"),
         directory(r.MARATHON_ETC, { mode: "0755" }),
         containerRun(),
-        file(r.MARATHON_ENV, r.marathonEnv(m), { mode: "0644", tag: MARATHON_TAG }),
+        file(r.MARATHON_ENV, r.marathonEnv(m), { mode: "0600", tag: MARATHON_TAG }),
         file(r.MARATHON_CREDENTIALS_ENV, r.marathonCredentialsEnv(username, password), { mode: "0600", tag: MARATHON_TAG }),
         file(r.MARATHON_CURLRC, r.marathonCurlrc(username, password), { mode: "0600" }),
+        file(r.MARATHON_MESOS_SECRET, frameworkSecret, { mode: "0600", tag: MARATHON_TAG }),
         unit(r.MARATHON_UNIT, r.marathonUnit(image)),
         service(r.MARATHON_UNIT, [MARATHON_TAG]),
     ];
@@ -153,13 +161,21 @@ export function marathonOps(m: r.MarathonSpec, image: string, username: string, 
 const containerRun = () => file(r.CONTAINER_RUN, r.containerRunScript(), { mode: "0755" });
 
 const curl = "curl -fsS --max-time 5";
+/**
+ * Every call of a Mesos endpoint: as the operator, credentials from a 0600 curl config (never argv).
+ * Redirects to the leading master keep them (--location-trusted) where a probe follows one.
+ */
+const mesosCurl = `${curl} -K ${r.MESOS_PROBE_CURLRC}`;
+
+/** Written by the master and the agent steps (same content where both run). */
+const probeCurlrc = (operatorSecret: string) => file(r.MESOS_PROBE_CURLRC, r.mesosProbeCurlrc(operatorSecret), { mode: "0600" });
 
 /** Master readiness: its own /health, then exactly one elected leader among all masters (metrics master/elected). */
 export function masterReadyOps(host: string, ip: string, port: number, masterIps: readonly string[], image: string, timeoutSeconds: number): Op[] {
     return [
         waitFor(
             `mesos master ${ip}:${port} /health`,
-            `${curl} -o /dev/null http://${ip}:${port}/health`,
+            `${mesosCurl} -o /dev/null http://${ip}:${port}/health`,
             timeoutSeconds,
             `the Mesos master on ${host} (${ip}:${port}) did not answer /health within ${timeoutSeconds} s: see journalctl -u mesos-master on ${host} (can the image ${image} be pulled? is ZooKeeper up?)`,
         ),
@@ -175,8 +191,10 @@ export function masterReadyOps(host: string, ip: string, port: number, masterIps
 /** Agent readiness: the master it follows lists it (by hostname = its IP) as active in /master/slaves. */
 export function agentReadyOps(host: string, ip: string, agentPort: number, masterPort: number, timeoutSeconds: number): Op[] {
     const check = [
-        `m=$(${curl} http://${ip}:${agentPort}/state | jq -r '.master_hostname // empty')`,
-        `[ -n "$m" ] && ${curl} -L "http://$m:${masterPort}/master/slaves" | jq -e --arg h ${ip} 'any(.slaves[]; .hostname == $h and .active == true)'`,
+        // jq -e exits 0 on empty input: without pipefail a refused or failed curl would pass.
+        "set -o pipefail",
+        `m=$(${mesosCurl} http://${ip}:${agentPort}/state | jq -r '.master_hostname // empty')`,
+        `[ -n "$m" ] && ${mesosCurl} --location-trusted "http://$m:${masterPort}/master/slaves" | jq -e --arg h ${ip} 'any(.slaves[]; .hostname == $h and .active == true)'`,
     ].join("; ");
     return [
         waitFor(

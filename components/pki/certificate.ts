@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Host } from "../hosts/host";
 import { file, HostSteps, Op, stepPayload } from "../provision";
 import { input, validate } from "../validate";
-import { ensureNewline, keyOps, signOps } from "./scripts";
+import { CertificateUsage, ensureNewline, keyOps, signOps } from "./scripts";
 import type { StackCa } from "./ca";
 
 export interface ServerCertificateArgs {
@@ -20,6 +20,11 @@ export interface ServerCertificateArgs {
     dir?: string;
     /** Steps on the server that must run first (e.g. the package that creates `keyGroup`). */
     after?: pulumi.Resource[];
+    /**
+     * "server" (default: serverAuth, for a service others connect to) or "client" (clientAuth: the
+     * host proves who it is to a server that asks, e.g. a log forwarder under logging.tls "mutual").
+     */
+    usage?: CertificateUsage;
 }
 
 const certName = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, "expected a certificate name of lowercase letters, digits, . and -");
@@ -31,10 +36,11 @@ const argsSchema = z.object({
     dnsNames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected a DNS name")).default([]),
     keyGroup: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a group name").default("root"),
     dir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path").optional(),
+    usage: z.enum(["server", "client"], { message: 'expected "server" or "client"' }).default("server"),
 });
 
 /**
- * A TLS server certificate: key + CSR made on the server, CSR signed on the CA host, the
+ * A TLS server certificate (or, with `usage: "client"`, a client certificate): key + CSR made on the server, CSR signed on the CA host, the
  * certificate handed back as an output for the server's own step to install (so that the service
  * that uses it restarts when it changes). Private keys never travel.
  */
@@ -61,7 +67,7 @@ export class ServerCertificate extends pulumi.ComponentResource {
         const sign = signer.add(
             "tls-sign",
             pulumi.all([subject, csrPem, args.ca.caCert]).apply(([s, csr, caPem]) =>
-                signOps({ ...s, caDir: args.ca.dir, name, csrPem: csr, caPem, validityDays: args.ca.certificateValidityDays }),
+                signOps({ ...s, caDir: args.ca.dir, name, csrPem: csr, caPem, validityDays: args.ca.certificateValidityDays, usage: a.usage }),
             ),
         );
         this.certPem = sign.stdout.apply(stepPayload);

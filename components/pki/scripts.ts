@@ -117,11 +117,23 @@ export function keyOps(k: KeySpec): Op[] {
     ];
 }
 
+/** What a certificate is for: a TLS server (serverAuth) or a TLS client that proves who it is (clientAuth). */
+export type CertificateUsage = "server" | "client";
+
 export function serverExtensions(s: SubjectSpec): string {
+    return certificateExtensions(s, "server");
+}
+
+/**
+ * The extensions the CA signs with. A client certificate is good for clientAuth only (a server
+ * checking the purpose refuses a server certificate presented as a client's, and the reverse); its
+ * EC key signs, it never enciphers.
+ */
+export function certificateExtensions(s: SubjectSpec, usage: CertificateUsage): string {
     return [
         "basicConstraints = critical, CA:FALSE",
-        "keyUsage = critical, digitalSignature, keyEncipherment",
-        "extendedKeyUsage = serverAuth",
+        usage === "server" ? "keyUsage = critical, digitalSignature, keyEncipherment" : "keyUsage = critical, digitalSignature",
+        `extendedKeyUsage = ${usage === "server" ? "serverAuth" : "clientAuth"}`,
         "subjectKeyIdentifier = hash",
         "authorityKeyIdentifier = keyid",
         `subjectAltName = ${subjectAltName(s)}`,
@@ -137,6 +149,8 @@ export interface SignSpec extends SubjectSpec {
     csrPem: string;
     caPem: string;
     validityDays: number;
+    /** Default "server". */
+    usage?: CertificateUsage;
 }
 
 /**
@@ -149,7 +163,7 @@ export function signOps(s: SignSpec): Op[] {
     return [
         directory(d, { mode: "0700" }),
         file(csr, ensureNewline(s.csrPem), { mode: "0600" }),
-        file(ext, serverExtensions(s), { mode: "0600" }),
+        file(ext, certificateExtensions(s, s.usage ?? "server"), { mode: "0600" }),
         // The CA this certificate must chain to: a new CA re-signs it (and re-runs this step).
         file(ca, ensureNewline(s.caPem), { mode: "0644" }),
         exec(

@@ -3,8 +3,10 @@ import { z } from "zod";
 import { ZooKeeperEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
 import { HostSteps } from "../provision";
-import { ipv4, validate, ValidationError } from "../validate";
+import { input, ipv4, validate, ValidationError } from "../validate";
+import { aclOps, zkUrlWithCredentials } from "./acl";
 import { installOps, memberOps, readyOps, ZooSettings } from "./scripts";
+import { zookeeperPasswordSchema } from "./settings";
 
 export interface ZooKeeperEnsembleArgs {
     /** The members: 1, 3 or 5 hosts, each with its `zookeeperId` (myid, from config). */
@@ -26,6 +28,12 @@ export interface ZooKeeperEnsembleArgs {
     adminServerAddress?: string;
     /** Seconds each member waits for the quorum. */
     readySeconds?: number;
+    /**
+     * A Pulumi secret: digest authentication. Once the ensemble serves, only user `microservice`
+     * with this password may read or write /, /mesos and /marathon (acl.ts), and zkUrl() carries the
+     * credentials. Without it the ensemble is open to every client that reaches its client port.
+     */
+    password?: pulumi.Input<string>;
 }
 
 const REQUIRED_WORDS = ["srvr", "ruok", "mntr"];
@@ -56,6 +64,7 @@ const argsSchema = z
         adminServerPort: z.union([port, z.literal(false)]).default(8181),
         adminServerAddress: ipv4.default("127.0.0.1"),
         readySeconds: z.number().int().min(10).max(1800).default(240),
+        password: input(zookeeperPasswordSchema).optional(),
     })
     .refine((a) => new Set([a.clientPort, a.peerPort, a.electionPort, a.adminServerPort]).size === 4, { message: "expected clientPort, peerPort, electionPort and adminServerPort to differ", path: ["clientPort"] })
     .refine((a) => a.adminServerPort !== 8080, { message: "expected adminServerPort other than 8080 (Marathon's port)", path: ["adminServerPort"] });
@@ -66,7 +75,8 @@ const MEMBER_OF = new WeakMap<object, string>();
 /**
  * A ZooKeeper ensemble from Debian's zookeeperd: zoo.cfg with the original's values, `myid` from
  * each host's config (never from list order), four-letter words srvr/ruok/mntr allowed, and the
- * AdminServer moved off 8080. Ready when every member reports a quorum role.
+ * AdminServer moved off 8080, the client port on each member's private address. Ready when every
+ * member reports a quorum role and, with a `password`, digest ACLs guard /, /mesos and /marathon.
  *
  * One ensemble per machine (zookeeperd has one configuration): a second ZooKeeperEnsemble on a host
  * that is already a member is refused. MesosCluster makes its own ensemble of the hosts with role
@@ -82,6 +92,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
      */
     readonly rolled: pulumi.Resource[];
     readonly settings: ZooSettings;
+    /** A Pulumi secret (undefined: no authentication). */
+    private readonly password?: pulumi.Output<string>;
 
     constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
         const a = validate(argsSchema, { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h.name, zookeeperId: h.zookeeperId })) }, `ZooKeeperEnsemble "${name}"`);
@@ -128,14 +140,22 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
             configured.push(steps.add("zookeeper", ops, { dependsOn: [...answered, ...configured.slice(-1)] }));
         });
         this.rolled = configured.slice(-1);
-        this.ready = chains.map((steps) => steps.add("zookeeper-ready", readyOps(this.settings, hosts.length, a.readySeconds), { dependsOn: configured }));
+        const serving = chains.map((steps, i) =>
+            steps.add("zookeeper-ready", hosts[i].privateIp.apply((ip) => readyOps(this.settings, hosts.length, a.readySeconds, ip)), { dependsOn: configured }));
+        // ACLs once the quorum serves, from the first member (any serving member answers the client).
+        if (a.password !== undefined) this.password = pulumi.secret(a.password);
+        const acl = this.password
+            ? [chains[0].add("zookeeper-acl", pulumi.all([this.servers, this.password]).apply(([servers, pw]) => aclOps(pw, { servers })), { dependsOn: serving, secret: true })]
+            : [];
+        this.ready = [...serving, ...acl];
         this.registerOutputs({ servers: this.servers });
     }
 
-    /** `zk://ip1:2181,ip2:2181,.../path`. */
+    /** `zk://microservice:<password>@ip1:2181,ip2:2181,.../path` (a Pulumi secret); `zk://ip1:2181,.../path` without a password. */
     zkUrl(path: string): pulumi.Output<string> {
         if (!/^\/[A-Za-z0-9._/-]*$/.test(path)) throw new Error(`ZooKeeperEnsemble.zkUrl: expected a path like /mesos, got ${JSON.stringify(path)}`);
-        return this.servers.apply((s) => `zk://${s}${path}`);
+        if (!this.password) return this.servers.apply((s) => `zk://${s}${path}`);
+        return pulumi.secret(pulumi.all([this.servers, this.password]).apply(([s, pw]) => zkUrlWithCredentials(s, path, pw)));
     }
 
     /** The endpoint other layers take (ZooKeeperEndpoint). */

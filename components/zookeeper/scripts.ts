@@ -22,8 +22,12 @@ export interface ZooMember {
     ip: string;
 }
 
-/** zoo.cfg: the original's values, one `server.<myid>` line per member (by myid, never list order). */
-export function zooCfg(s: ZooSettings, members: ZooMember[]): string {
+/**
+ * zoo.cfg of member `myid`: the original's values, one `server.<myid>` line per member (by myid,
+ * never list order), and the client port on the member's own private address only (never every
+ * interface: the client port is where Mesos' and Marathon's state is read and written).
+ */
+export function zooCfg(s: ZooSettings, members: ZooMember[], myid: number): string {
     const lines = [
         "# Managed by the stack (ZooKeeperEnsemble): local changes are overwritten.",
         `tickTime=${s.tickTime}`,
@@ -31,6 +35,7 @@ export function zooCfg(s: ZooSettings, members: ZooMember[]): string {
         `syncLimit=${s.syncLimit}`,
         `dataDir=${s.dataDir}`,
         `clientPort=${s.clientPort}`,
+        `clientPortAddress=${memberIp(members, myid)}`,
         `autopurge.purgeInterval=${s.autopurgeIntervalHours}`,
         `autopurge.snapRetainCount=${s.autopurgeSnapRetainCount}`,
         `4lw.commands.whitelist=${s.fourLetterWords.join(",")}`,
@@ -45,6 +50,13 @@ export function zooCfg(s: ZooSettings, members: ZooMember[]): string {
 
 const CONF = "/etc/zookeeper/conf";
 export const ZOO_CFG = `${CONF}/zoo.cfg`;
+
+/** The private address of member `myid` (where its client port listens). */
+export function memberIp(members: ZooMember[], myid: number): string {
+    const m = members.find((x) => x.id === myid);
+    if (!m) throw new Error(`ZooKeeper member step: myid ${myid} is not among the members (${members.map((x) => x.id).join(", ")})`);
+    return m.ip;
+}
 
 /** The install step (runs on every member at once): the package and the dataDir. */
 export function installOps(s: ZooSettings): Op[] {
@@ -66,7 +78,7 @@ export interface RollOptions {
  * ensemble nothing served before: no wait (a member alone never reaches the quorum).
  */
 export function memberOps(s: ZooSettings, members: ZooMember[], myid: number, roll: RollOptions = { host: `member ${myid}`, timeoutSeconds: 240 }): Op[] {
-    if (!members.some((m) => m.id === myid)) throw new Error(`ZooKeeper member step: myid ${myid} is not among the members (${members.map((m) => m.id).join(", ")})`);
+    const ip = memberIp(members, myid);
     const modes = serveModes(members.length);
     const ops: Op[] = [
         exec(
@@ -75,7 +87,7 @@ export function memberOps(s: ZooSettings, members: ZooMember[], myid: number, ro
             `${quorumKeptReport(ZOO_CFG, members)}; exit 1`,
         ),
         remember("MS_ZK_SERVED", "the ensemble served before this step", anyMemberServes(members, s.clientPort, modes)),
-        file(ZOO_CFG, zooCfg(s, members), { mode: "0644", tag: "zookeeper-config" }),
+        file(ZOO_CFG, zooCfg(s, members, myid), { mode: "0644", tag: "zookeeper-config" }),
         // Debian reads /etc/zookeeper/conf/myid (and links /var/lib/zookeeper/myid to it).
         file(`${CONF}/myid`, `${myid}\n`, { mode: "0644", tag: "zookeeper-config" }),
     ];
@@ -84,7 +96,7 @@ export function memberOps(s: ZooSettings, members: ZooMember[], myid: number, ro
         service("zookeeper", ["zookeeper-config"]),
         waitFor(
             `this member serves again (srvr: Mode ${modes}) before the next member changes`,
-            `[ "\${MS_ZK_SERVED:-0}" = 0 ] || ${fourLetterWord("srvr", s.clientPort)} | grep -Eq '^Mode: (${modes})$'`,
+            `[ "\${MS_ZK_SERVED:-0}" = 0 ] || ${fourLetterWord("srvr", s.clientPort, ip)} | grep -Eq '^Mode: (${modes})$'`,
             roll.timeoutSeconds,
             `ZooKeeper on ${roll.host} (myid ${myid}) did not serve again within ${roll.timeoutSeconds} s after its change; the next members were left untouched (check: journalctl -u zookeeper, /var/log/zookeeper on ${roll.host})`,
         ),
@@ -134,20 +146,20 @@ export function quorumKeptReport(cfg: string, members: ZooMember[]): string {
     ].join("; ");
 }
 
-/** A shell pipeline printing the answer of a four-letter word (this host's member by default; no netcat needed). */
-export function fourLetterWord(word: string, port: number, address = "127.0.0.1"): string {
+/** A shell pipeline printing a member's answer to a four-letter word (no netcat needed). */
+export function fourLetterWord(word: string, port: number, address: string): string {
     return `timeout 5 bash -c ${q(`exec 5<>/dev/tcp/${address}/${port} || exit 1; printf ${word} >&5; cat <&5`)}`;
 }
 
-/** The readiness step: `srvr` reports a quorum role (standalone for a single member). */
-export function readyOps(s: ZooSettings, memberCount: number, timeoutSeconds: number): Op[] {
+/** The readiness step: `srvr` on this member's address (`ip`) reports a quorum role (standalone for a single member). */
+export function readyOps(s: ZooSettings, memberCount: number, timeoutSeconds: number, ip: string): Op[] {
     const modes = serveModes(memberCount);
     return [
         waitFor(
             `srvr reports Mode ${modes}`,
-            `${fourLetterWord("srvr", s.clientPort)} | grep -Eq '^Mode: (${modes})$'`,
+            `${fourLetterWord("srvr", s.clientPort, ip)} | grep -Eq '^Mode: (${modes})$'`,
             timeoutSeconds,
-            `ZooKeeper did not join a quorum (srvr on port ${s.clientPort}; check: journalctl -u zookeeper, /var/log/zookeeper)`,
+            `ZooKeeper did not join a quorum (srvr on ${ip}:${s.clientPort}; check: journalctl -u zookeeper, /var/log/zookeeper)`,
         ),
     ];
 }

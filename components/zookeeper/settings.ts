@@ -45,3 +45,13 @@ export const ZOOKEEPER_ELECTION_PORT = 3888;
 export const ZOOKEEPER_DEFAULT_ADMIN_PORT = 8181;
 
 export type ZookeeperSettings = z.output<typeof zookeeperSettingsSchema>;
+
+/**
+ * The ZooKeeper digest password (top-level secret `microservice:zookeeperPassword`). It travels
+ * inside `zk://microservice:<password>@...` URLs, which Mesos and Marathon split at `:`, `@` and `/`,
+ * and in zkCli command files split at whitespace: letters, digits and `._~-` only.
+ */
+export const zookeeperPasswordSchema = z
+    .string()
+    .min(16, "expected at least 16 characters")
+    .regex(/^[A-Za-z0-9._~-]+$/, "expected letters, digits and . _ ~ - only (it goes inside a zk:// URL)");

@@ -40,10 +40,16 @@ export const localSchema = z
         build: z
             .object({
                 baseImage: imageRef.default("debian:bookworm"),
+                /**
+                 * Pins baseImage: the build pulls `<baseImage>@<digest>` (Docker checks the content against it).
+                 * npm run up also hands it to scripts/docker-host.sh as BASE_IMAGE_DIGEST (scripts/base-pins.sh).
+                 */
+                baseImageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected an image digest sha256:<64 hex digits>").optional(),
                 /** BuildKit needs buildx; the legacy builder works with a bare Docker engine. */
                 builder: z.enum(["legacy", "buildkit"], { message: "expected legacy or buildkit" }).default("legacy"),
             })
             .strict()
+            .refine((b) => !(b.baseImageDigest && b.baseImage.includes("@")), { path: ["baseImage"], message: "expected no @digest here when baseImageDigest is set (one pin, in baseImageDigest)" })
             .optional(),
         /** The Docker engine that runs the hosts (default: the local one, DOCKER_HOST). */
         dockerHost: z
@@ -73,6 +79,10 @@ export const vagrantSchema = z
         box: z.string().regex(/^[a-z0-9_.-]+\/[a-z0-9_.-]+$/i, "expected a box name like bento/ubuntu-24.04").default("bento/ubuntu-24.04"),
         /** Pinned: a box update is a deliberate config change (it replaces the machines). */
         boxVersion: z.string().regex(/^\d+(\.\d+){0,3}$/, "expected a box version like 202510.26.0").default("202510.26.0"),
+        /** A .box file to download instead of the catalog's box (box is then its local name, boxVersion unused). */
+        boxUrl: z.string().regex(/^(https|file):\/\/[^\s'"\\$`]+$/, "expected an https:// or file:// URL of a .box file").optional(),
+        /** sha256 of the box file (required with boxUrl): Vagrant refuses a download that does not match. */
+        boxChecksum: z.string().regex(/^[0-9a-f]{64}$/, "expected the box file's sha256 (64 lowercase hex digits)").optional(),
         provider: z.enum(VAGRANT_PROVIDERS, { message: `expected one of ${VAGRANT_PROVIDERS.join(", ")}` }).default("virtualbox"),
         /** The original's sizes: mgmt 1024 MB, nodes 2560 MB. */
         mgmt: machineSize(1024, 1).prefault({}),
@@ -83,39 +93,16 @@ export const vagrantSchema = z
             .regex(/^[A-Za-z0-9_.\/-]+$/, "expected a directory path of letters, digits and . _ - / (no spaces, quotes or shell characters: it reaches shell commands)")
             .optional(),
     })
-    .strict();
-
-const protocol = z.enum(["tcp", "udp", "icmp"], { message: "expected tcp, udp or icmp" });
-/**
- * A security group rule: tcp/udp a port range from..to (0-65535), icmp a type and code (-1: all).
- * `from > to` or -1 for tcp/udp would be refused by AWS only once the VPC exists.
- */
-const portRule = z
-    .object({ protocol, from: z.number().int().min(-1).max(65535), to: z.number().int().min(-1).max(65535) })
     .strict()
-    .superRefine((r, ctx) => {
-        if (r.protocol === "icmp") {
-            for (const k of ["from", "to"] as const) {
-                if (r[k] > 255) ctx.addIssue({ code: "custom", path: [k], message: "expected an ICMP type/code from 0 to 255, or -1 for all" });
-            }
-            return;
-        }
-        for (const k of ["from", "to"] as const) {
-            if (r[k] < 0) ctx.addIssue({ code: "custom", path: [k], message: `expected a port from 0 to 65535 for ${r.protocol} (-1, all, only for icmp)` });
-        }
-        if (r.from > r.to) ctx.addIssue({ code: "custom", message: "expected from <= to (a port range)" });
+    .superRefine((v, ctx) => {
+        if (v.boxUrl && !v.boxChecksum) ctx.addIssue({ code: "custom", path: ["boxChecksum"], message: "required when boxUrl is given: the box file's sha256 (sha256sum <file>.box)" });
     });
-export type PortRule = z.output<typeof portRule>;
 
-/** Ports the platform uses between hosts (SPEC 3.5, plus swarm overlay and Mesos task ports). */
-export const CLUSTER_PORTS: PortRule[] = [
-    ...[22, 514, 2181, 2888, 3888, 4040, 4523, 4524, 5000, 5050, 5051, 6783, 8080, 9080, 2377, 7946].map((p) => ({ protocol: "tcp" as const, from: p, to: p })),
-    { protocol: "tcp", from: 31000, to: 32000 },
-    { protocol: "udp", from: 6783, to: 6784 },
-    { protocol: "udp", from: 7946, to: 7946 },
-    { protocol: "udp", from: 4789, to: 4789 },
-    { protocol: "icmp", from: -1, to: -1 },
-];
+/** Keys that no longer exist: the security groups open what the services use (components/ports.ts). */
+const derivedPorts = (key: string) =>
+    z
+        .never({ error: `no longer a setting: the security groups open exactly the ports the services use, derived from their settings (components/ports.ts, docs/hosts.md "Ports"); remove aws.${key} (the apps' entry: apps.entry.allowFrom)` })
+        .optional();
 
 /** AWS takes VPCs and subnets from /16 to /28. */
 const awsNetwork = networkCidr({ min: 16, max: 28, why: "what AWS allows for a VPC and its subnets" });
@@ -131,10 +118,8 @@ export const awsSchema = z
         availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "expected an availability zone like us-east-1b").optional(),
         /** Required: where SSH and the admin UIs may be reached from (no default: never the whole internet; at most a /8, a warning above a /24). */
         adminCidr: networkCidr().optional(),
-        /** Admin UIs opened to adminCidr besides SSH: Mesos 5050, Marathon 8080, the nginx entry 9080. */
-        adminPorts: z.array(port).default([5050, 8080, 9080]),
-        /** Opened between hosts, from inside the VPC only. */
-        clusterPorts: z.array(portRule).min(1, "expected at least one rule (the hosts reach each other only through these)").default(CLUSTER_PORTS),
+        adminPorts: derivedPorts("adminPorts"),
+        clusterPorts: derivedPorts("clusterPorts"),
         instanceTypes: z
             .object({ mgmt: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "expected an instance type like t3.small").default("t3.small"), node: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "expected an instance type like t3.large").default("t3.large") })
             .strict()

@@ -6,6 +6,7 @@
 //   pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519
 //   pulumi config set --path 'knownHosts[0]' "10.0.25.10 $(ssh-keyscan -t ed25519 10.0.25.10 2>/dev/null | cut -d' ' -f2-)"  (one per machine)
 //   pulumi config set --secret registryPassword ...; pulumi config set --secret marathonPassword ...
+//   pulumi config set --secret zookeeperPassword "$(openssl rand -hex 24)"
 //   pulumi config set --path 'mesosImages.master' 'mesosphere/mesos-master:1.11.0@sha256:...'  (also agent, marathon)
 import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "microservice-platform";
@@ -27,6 +28,7 @@ const stack = consumerStack({
     knownHosts: config.requireObject<string[]>("knownHosts"),
     registryPassword: config.requireSecret("registryPassword"),
     marathonPassword: config.requireSecret("marathonPassword"),
+    zookeeperPassword: config.requireSecret("zookeeperPassword"),
     mesosImages: config.requireObject<{ master: string; agent: string; marathon: string }>("mesosImages"),
     appImage: config.get("appImage") ?? "nginx:1.27",
 });

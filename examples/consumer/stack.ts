@@ -15,6 +15,8 @@ export interface ConsumerSettings {
     knownHosts: string[];
     registryPassword: pulumi.Input<string>;
     marathonPassword: pulumi.Input<string>;
+    /** ZooKeeper's digest password (letters, digits, ._~- only: it goes inside zk:// URLs). */
+    zookeeperPassword: pulumi.Input<string>;
     /** Mesos master, agent and Marathon images, pinned by digest. */
     mesosImages: { master: string; agent: string; marathon: string };
     /** The app this team runs on the platform. */
@@ -35,7 +37,7 @@ export function consumerStack(s: ConsumerSettings) {
     const mesh = new OverlayMesh("mesh", { hosts, dockerReady });
     const logging = new RsyslogAggregator("logging", { hosts, ca, after: dockerReady });
     const mesos = new MesosCluster("mesos", {
-        hosts, images: s.mesosImages, marathonPassword: s.marathonPassword, registry: registry.endpoint, dockerReady, networkReady: mesh.ready,
+        hosts, images: s.mesosImages, marathonPassword: s.marathonPassword, zookeeperPassword: s.zookeeperPassword, registry: registry.endpoint, dockerReady, networkReady: mesh.ready,
     });
 
     const app = new MarathonApp("hello", {

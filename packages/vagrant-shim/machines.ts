@@ -70,8 +70,10 @@ export class VagrantMachines extends pulumi.ComponentResource {
         super("vagrant-shim:index:VagrantMachines", name, {}, opts);
         const keys = pulumi.all(args.spec.authorizedKeys ?? []);
 
-        // What only a new machine can change: the box, its version, the provider, the docker image.
-        const identity = sha(JSON.stringify([args.spec.provider, args.spec.box, args.spec.boxVersion, args.spec.docker?.image]));
+        // What only a new machine can change: the box, its version (or URL and checksum), the provider,
+        // the docker image. (URL and checksum only when given: machines made before them keep their identity.)
+        const s = args.spec;
+        const identity = sha(JSON.stringify([s.provider, s.box, s.boxVersion, s.docker?.image, ...(s.boxUrl ? [s.boxUrl, s.boxChecksum] : [])]));
         const env = { VAGRANT_CHECKPOINT_DISABLE: "1", ...(args.env ?? {}) };
         let previous: pulumi.Resource | undefined;
         for (const machine of args.spec.machines) {

@@ -21,6 +21,13 @@ export interface VagrantfileSpec {
     /** Box and pinned version (ignored by the docker provider). */
     box?: string;
     boxVersion?: string;
+    /**
+     * Where the box is downloaded from (a .box file; `box` is then the name it is kept under and
+     * boxVersion does not apply: a box added from a URL has no catalog version). Needs boxChecksum.
+     */
+    boxUrl?: string;
+    /** sha256 (64 hex digits) of the box file: Vagrant refuses a download that does not match. */
+    boxChecksum?: string;
     provider: VagrantProvider;
     machines: VagrantMachineSpec[];
     /** Public keys authorized for root at provisioning (a shell provisioner, idempotent). */
@@ -70,6 +77,9 @@ export function checkSpec(spec: VagrantfileSpec): void {
     if (spec.provider === "docker" ? !spec.docker?.image : !spec.box) {
         fail(spec.provider === "docker" ? "docker.image" : "box", spec.provider === "docker" ? spec.docker?.image : spec.box, spec.provider === "docker" ? "an image for the docker provider" : "a box name");
     }
+    if (spec.boxUrl !== undefined && !/^(https|file):\/\/[^\s'"\\]+$/.test(spec.boxUrl)) fail("boxUrl", spec.boxUrl, "an https:// or file:// URL of a .box file");
+    if (spec.boxUrl !== undefined && spec.boxChecksum === undefined) fail("boxChecksum", spec.boxChecksum, "the box file's sha256 when boxUrl is given");
+    if (spec.boxChecksum !== undefined && !/^[0-9a-f]{64}$/.test(spec.boxChecksum)) fail("boxChecksum", spec.boxChecksum, "a sha256 of 64 lowercase hex digits");
     if (spec.machines.length === 0) fail("machines", spec.machines, "at least one machine");
     const seen = new Set<string>();
     spec.machines.forEach((m, i) => {
@@ -112,7 +122,12 @@ export function renderVagrantfile(spec: VagrantfileSpec): string {
     ];
     if (spec.provider !== "docker") {
         out.push(`  config.vm.box = ${rubyString(spec.box!)}`);
-        if (spec.boxVersion) out.push(`  config.vm.box_version = ${rubyString(spec.boxVersion)}`);
+        if (spec.boxUrl) out.push(`  config.vm.box_url = ${rubyString(spec.boxUrl)}`);
+        else if (spec.boxVersion) out.push(`  config.vm.box_version = ${rubyString(spec.boxVersion)}`);
+        if (spec.boxChecksum) {
+            out.push(`  config.vm.box_download_checksum = ${rubyString(spec.boxChecksum)}`);
+            out.push(`  config.vm.box_download_checksum_type = "sha256"`);
+        }
         out.push("  config.vm.box_check_update = false");
     }
     out.push('  config.vm.synced_folder ".", "/vagrant", disabled: true');

@@ -8,7 +8,7 @@ import { programCopy } from "./engine/apps";
 import { engineHosts, enginePrefix, engineStackConfig } from "./engine/config";
 import { syslogDriverParameters, dockerTag } from "../../components/logging/render";
 import { loggingSettingsSchema } from "../../components/logging/settings";
-import { activeAgents, anonymousRegistryStatus, hostShell, logLineReaches, poll, pullTiny, pushTiny, quorumServes, swarmNodes, unitState } from "./engine/checks";
+import { activeAgents, anonymousRegistryStatus, hostShell, logLineReaches, poll, pullTiny, pushTiny, quorumServes, swarmNodes, unitState, zkCliAuthenticated, zkCliUnauthenticated } from "./engine/checks";
 
 /**
  * The local target (the default of `npm run up`) brought up, changed, refreshed and destroyed by the
@@ -22,6 +22,8 @@ const HOSTS = engineHosts(ID);
 const doubles = new DoublesRegistry(`10.1.${ID}.1`, 15000 + ID);
 const sh = hostShell(PREFIX);
 const ZK_MEMBERS = ["node1", "node2", "node3"];
+/** The members with the private address their client port listens on. */
+const ZK = HOSTS.filter((h) => ZK_MEMBERS.includes(h.name));
 
 function docker(...args: string[]): string {
     return execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
@@ -117,7 +119,21 @@ describe("engine: the local stack through the real Pulumi engine", function () {
 
     it("ZooKeeper serves with one leader and two followers", async function () {
         this.timeout(300_000);
-        expect((await quorumServes(sh, ZK_MEMBERS)).sort()).to.deep.equal(["follower", "follower", "leader"]);
+        expect((await quorumServes(sh, ZK)).sort()).to.deep.equal(["follower", "follower", "leader"]);
+    });
+
+    it("ZooKeeper refuses an unauthenticated write under /mesos, takes the stack's credentials, and listens on the private address only", async function () {
+        this.timeout(300_000);
+        const [node1, node2] = ZK;
+        const x = `/mesos/engine-lab-${Date.now()}`;
+        const refused = await zkCliUnauthenticated(sh, "node2", `${node1.ip}:2181`, `create ${x}`);
+        expect(refused, "unauthenticated create from node2").to.contain(`Insufficient permission : ${x}`).and.not.contain(`Created ${x}`);
+        expect(await zkCliUnauthenticated(sh, "node2", `${node1.ip}:2181`, "create /engine-lab-root"), "unauthenticated create at /").to.contain("Insufficient permission : /engine-lab-root");
+        // The ACL step's own addauth file (node1, the first member): Mesos' and Marathon's credentials.
+        const allowed = await zkCliAuthenticated(sh, "node1", `${node2.ip}:2181`, [`create ${x}`, `delete ${x}`]);
+        expect(allowed, "authenticated create").to.contain(`Created ${x}`).and.not.contain("Insufficient permission");
+        // clientPortAddress: nothing answers on the loopback address.
+        expect((await sh("node2", "timeout 5 bash -c 'exec 5<>/dev/tcp/127.0.0.1/2181' 2>/dev/null && echo open || echo closed")).trim()).to.equal("closed");
     });
 
     it("a scheduler's journal line on node3 reaches the log server on node1", async function () {
@@ -222,7 +238,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         docker("restart", "-t", "30", `${PREFIX}-node3`);
         // Back when systemd says so and ZooKeeper serves the quorum again (no fixed wait).
         await poll("node3 booted", 180, async () => ((await sh("node3", "systemctl is-system-running --wait || true")).trim() === "running" ? true : undefined));
-        await quorumServes(sh, ZK_MEMBERS, 180);
+        await quorumServes(sh, ZK, 180);
         // (A PID says nothing here: the container's PID namespace starts again from 1, in the same order.)
         expect((await unitState(sh, "node3", "zookeeper")).invocation, "ZooKeeper started again after the reboot").to.not.equal(before.invocation);
         // The volume moved to node3 above is served there again (pool imported, dataset mounted).

@@ -73,7 +73,7 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         this.timeout(3_600_000);
         const u = await s.up();
         expect(u.created).to.be.greaterThan(40);
-        for (const h of ZK) expect(machines.sh(h.name, "timeout 5 bash -c 'exec 5<>/dev/tcp/127.0.0.1/2181; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'")).to.match(/^(leader|follower)$/);
+        for (const h of ZK) expect(machines.sh(h.name, `timeout 5 bash -c 'exec 5<>/dev/tcp/${h.ip}/2181; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`)).to.match(/^(leader|follower)$/);
     });
 
     it("node3 moved to an address where no host answers: the run fails on node3 before any member, master or allow-list changed; the quorum holds", async function () {

@@ -50,6 +50,7 @@ describe("engine: examples/consumer's pulumi preview (the packed library install
             "platform-consumer:knownHosts": { value: JSON.stringify(["10.0.25.10", "10.0.25.11", "10.0.25.12", "10.0.25.13"].map((ip, i) => `${ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`)) },
             "platform-consumer:registryPassword": { value: "correct-horse-battery", secret: true },
             "platform-consumer:marathonPassword": { value: "correct-horse-battery-staple", secret: true },
+            "platform-consumer:zookeeperPassword": { value: "correct-horse-battery-zookeeper", secret: true },
             "platform-consumer:mesosImages": {
                 value: JSON.stringify({
                     master: `mesosphere/mesos-master:1.11.0@${digest("1")}`,

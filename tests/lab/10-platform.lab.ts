@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ZooKeeperEnsemble } from "../../components/zookeeper";
+import { aclFiles } from "../../components/zookeeper/acl";
 import { hostsWithRole } from "../../components/hosts/host";
 import { registrySettingsSchema } from "../../components/docker/settings";
 import { StackConfig } from "../../config/schema";
@@ -19,6 +20,7 @@ type Sh = (cmd: string, opts?: { input?: string; timeoutMs?: number }) => Promis
 
 const PLATFORM_STEP = /^(stack-ca|registry|docker)-/;
 const ZK_CLI = "/usr/share/zookeeper/bin/zkCli.sh";
+const ZK_AUTH = aclFiles().auth;
 
 describe("platform (lab): Docker, registry, ZooKeeper", function () {
     this.timeout(15 * 60 * 1000);
@@ -109,11 +111,15 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
     describe("ZooKeeper ensemble (node1..node3, myid 1..3)", () => {
         const members = ["node1", "node2", "node3"];
         const srvrMode = async (host: string) => {
-            const r = await sh(host)(`timeout 5 bash -c 'exec 5<>/dev/tcp/127.0.0.1/2181 || exit 1; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`);
+            // Each member's client port listens on its private address only (clientPortAddress).
+            const r = await sh(host)(`timeout 5 bash -c 'exec 5<>/dev/tcp/${ctx.lab.hosts[host].ip}/2181 || exit 1; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`);
             return r.stdout.trim();
         };
         const zkServers = (hosts: string[]) => hosts.map((h) => `${ctx.lab.hosts[h].ip}:2181`).join(",");
-        const zk = (on: string, servers: string[], command: string) => sh(on)(`${ZK_CLI} -server ${zkServers(servers)} ${command} 2>&1`, { timeoutMs: 60000 });
+        // With the full stack, / is guarded by digest ACLs: the client authenticates first with the ACL
+        // step's addauth file (node1, the first member; node1's host stays up while its member is stopped).
+        const zk = (servers: string[], command: string) =>
+            sh("node1")(`{ cat ${ZK_AUTH} 2>/dev/null; echo ${JSON.stringify(command)}; } | ${ZK_CLI} -server ${zkServers(servers)} 2>&1`, { timeoutMs: 60000 });
 
         before(async () => {
             // MesosCluster creates the ensemble in the full stack; while a stack has none, build it here.
@@ -139,7 +145,7 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
 
         it("keeps serving writes and reads with the leader stopped, and the member rejoins", async () => {
             const node = `/platform-lab-${Date.now()}`;
-            const created = await zk("node1", members, `create ${node} before`);
+            const created = await zk(members, `create ${node} before`);
             expect(created.stdout).to.contain(`Created ${node}`);
             const modes = await Promise.all(members.map(srvrMode));
             const leader = members[modes.indexOf("leader")];
@@ -149,11 +155,11 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
             try {
                 const t0 = Date.now();
                 await poll("a write through the two remaining members", 90, async () => {
-                    const w = await zk(rest[0], rest, `create ${node}/after-stop during`);
+                    const w = await zk(rest, `create ${node}/after-stop during`);
                     return /Created|NodeExists/.test(w.stdout) ? true : undefined;
                 });
                 console.log(`      write with the leader (${leader}) stopped succeeded after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-                const read = await zk(rest[1], rest, `get ${node}`);
+                const read = await zk(rest, `get ${node}`);
                 expect(read.stdout).to.match(/^before$/m);
                 const left = await Promise.all(rest.map(srvrMode));
                 expect(left.sort()).to.deep.equal(["follower", "leader"]);
@@ -161,9 +167,9 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
                 await sh(leader)("systemctl start zookeeper");
             }
             await poll(`${leader} back as a follower`, 120, async () => ((await srvrMode(leader)) === "follower" ? true : undefined));
-            const back = await zk(leader, [leader], `get ${node}/after-stop`);
+            const back = await zk([leader], `get ${node}/after-stop`);
             expect(back.stdout).to.match(/^during$/m);
-            await zk("node1", members, `deleteall ${node}`);
+            await zk(members, `deleteall ${node}`);
         });
     });
 });

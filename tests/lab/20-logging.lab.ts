@@ -205,13 +205,13 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
 
     it("with tls: forwarders reach the server over TLS (stack CA, server name checked), then back to the default", async () => {
         // Its own CA directory: the stack's CA (and the registry's certificate) stay untouched.
-        const tlsProgram = (tls: boolean) => (hosts: Parameters<Parameters<Lab["run"]>[0]>[0]) => {
-            const ca = tls ? new StackCa("logging-lab-ca", { host: hosts.find((h) => h.name === "mgmt")!, dir: "/etc/microservice/pki-logging-lab" }) : undefined;
+        const tlsProgram = (tls: "server" | "off") => (hosts: Parameters<Parameters<Lab["run"]>[0]>[0]) => {
+            const ca = tls === "server" ? new StackCa("logging-lab-ca", { host: hosts.find((h) => h.name === "mgmt")!, dir: "/etc/microservice/pki-logging-lab" }) : undefined;
             new RsyslogAggregator("logging", { hosts, ca, settings: { tls } });
         };
         const app = `lab-tls-${stamp}`;
         try {
-            const on = await lab.run(tlsProgram(true), "logging with TLS");
+            const on = await lab.run(tlsProgram("server"), "logging with TLS");
             expect(on.failures, describeFailures(on)).to.deep.equal([]);
             const hello = await sh("node1", "echo | openssl s_client -connect 127.0.0.1:514 -CAfile /etc/microservice/logging/ca.pem -verify_return_error 2>&1 | grep -E '^subject=|Verify return code'");
             expect(hello).to.match(/subject=CN ?= ?node1\n\s*Verify return code: 0 \(ok\)/);
@@ -219,7 +219,7 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
             const file = await remoteFile("node2", app);
             await poll(`the TLS line in ${file}`, 60, async () => ((await lab.hosts.node1.sh(`cat ${file} 2>/dev/null`)).stdout.includes(`over tls ${stamp}`) ? true : undefined));
         } finally {
-            const off = await lab.run(tlsProgram(false), "logging back without TLS");
+            const off = await lab.run(tlsProgram("off"), "logging back without TLS");
             expect(off.failures, describeFailures(off)).to.deep.equal([]);
         }
         const plain = await sh("node1", `ss -Hltn 'sport = :${settings.port}' | grep -c '0.0.0.0:${settings.port}'; grep -c gtls /etc/rsyslog.d/20-microservice-server.conf || true`);

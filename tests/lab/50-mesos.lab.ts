@@ -63,8 +63,11 @@ describe("50 mesos: units, files and readiness on lab hosts (Mesos itself: mocks
         const unit = await out("node1", "systemctl cat mesos-master.service");
         expect(unit).to.contain(`${mesosRender.CONTAINER_RUN} ${byDigest(IMAGES.master)} --rm --name mesos-master --net=host`).and.contain("--registry=replicated_log");
         const env = await out("node1", `cat ${mesosRender.MASTER_ENV}`);
-        const zk = `zk://${ip.node1}:2181,${ip.node2}:2181,${ip.node3}:2181`;
-        expect(env).to.contain("MESOS_QUORUM=1\n").and.contain(`MESOS_ZK=${zk}/mesos\n`).and.contain(`MESOS_HOSTNAME=${ip.node1}\n`).and.contain(`MESOS_ADVERTISE_IP=${ip.node1}\n`);
+        // The ZooKeeper credentials (the generated zookeeperPassword, 48 hex digits) in a 0600 file only.
+        const zk = `zk://microservice:[0-9a-f]{48}@${ip.node1}:2181,${ip.node2}:2181,${ip.node3}:2181`.replace(/\./g, "\\.");
+        expect(env).to.match(new RegExp(`^MESOS_ZK=${zk}/mesos$`, "m"));
+        expect(await out("node1", `stat -c '%a %U' ${mesosRender.MASTER_ENV} ${mesosRender.AGENT_ENV} ${mesosRender.MARATHON_ENV}`)).to.equal("600 root\n600 root\n600 root\n");
+        expect(env).to.contain("MESOS_QUORUM=1\n").and.contain(`MESOS_HOSTNAME=${ip.node1}\n`).and.contain(`MESOS_ADVERTISE_IP=${ip.node1}\n`);
         expect(await out("node1", "systemctl is-enabled mesos-master.service")).to.contain("enabled");
         for (const h of ["mgmt", "node2", "node3"]) expect((await sh(h, "test -e /etc/systemd/system/mesos-master.service")).code, h).to.equal(1);
     });
@@ -86,7 +89,7 @@ describe("50 mesos: units, files and readiness on lab hosts (Mesos itself: mocks
 
     it("writes Marathon on node1: zk paths, hostname and LIBPROCESS_IP, credentials in a 0600 file only", async () => {
         const env = await out("node1", `cat ${mesosRender.MARATHON_ENV}`);
-        expect(env).to.contain(`MARATHON_MASTER=zk://${ip.node1}:2181,${ip.node2}:2181,${ip.node3}:2181/mesos\n`).and.contain("/marathon\n");
+        expect(env).to.match(new RegExp(`^MARATHON_MASTER=zk://microservice:[0-9a-f]{48}@${ip.node1}:2181,${ip.node2}:2181,${ip.node3}:2181/mesos$`.replace(/\./g, "\\."), "m")).and.contain("/marathon\n");
         expect(env).to.contain(`MARATHON_HOSTNAME=${ip.node1}\n`).and.contain(`LIBPROCESS_IP=${ip.node1}\n`).and.contain("MARATHON_TASK_LAUNCH_TIMEOUT=660000\n");
         expect(await out("node1", `stat -c '%a %U' ${mesosRender.MARATHON_CREDENTIALS_ENV} ${mesosRender.MARATHON_CURLRC}`)).to.equal("600 root\n600 root\n");
         expect(await out("node1", `grep -c '^MESOSPHERE_HTTP_CREDENTIALS=marathon:.\\{48\\}$' ${mesosRender.MARATHON_CREDENTIALS_ENV}`)).to.equal("1\n");
@@ -110,7 +113,7 @@ describe("50 mesos: units, files and readiness on lab hosts (Mesos itself: mocks
         // Only the identity part of the agent step: no unit or env change, so nothing restarts.
         const identityOps = (attributes: string): Op[] =>
             mesosSteps
-                .agentOps("node2", { ip: ip.node2, port: 5051, zk: value("MESOS_MASTER"), attributes, executorRegistrationTimeout: "10mins", dockerSocket: "/var/run/docker.sock", image: IMAGES.agent }, "v1")
+                .agentOps("node2", { ip: ip.node2, port: 5051, zk: value("MESOS_MASTER"), attributes, executorRegistrationTimeout: "10mins", dockerSocket: "/var/run/docker.sock", image: IMAGES.agent }, { agent: "unused-here-identity-ops-only", operator: "unused-here-identity-ops-only" }, "v1")
                 .filter((op) => (op.kind === "exec" && op.description.startsWith("agent forgets")) || (op.kind === "file" && op.path === mesosRender.AGENT_IDENTITY));
         const step = async (n: number, attributes: string) => {
             const r = await lab.run((hosts) => {

@@ -9,19 +9,25 @@ import { StackSshKey } from "../ssh-key";
 import { hostKeyCloudConfig, hostKeys } from "../host-key";
 import { cidr, input, validate } from "../../validate";
 import { awsNetwork, AwsNetwork } from "./network";
-import { awsSecurityGroups, PortRule } from "./security";
+import { hostSecurityGroups } from "./security";
+import { hostAccessPorts, PortUse, portUseSchema } from "../../ports";
 
 export interface AwsHostsArgs {
     hosts: HostSpec[];
     /** Where SSH and the admin UIs may come from (required: never the whole internet). */
     adminCidr: string;
+    /**
+     * What each host serves and who must reach it: the security groups open exactly these
+     * (components/ports.ts `platformPorts` for the whole platform). Default: SSH and ICMP only.
+     */
+    ports?: PortUse[];
+    /** Where ports with reach "entry" (the apps' public entry) may be reached from; default [adminCidr]. */
+    entryFrom?: string[];
     vpcCidr?: string;
     mgmtSubnet?: string;
     nodeSubnet?: string;
     /** Default: the first available zone of the provider's region. */
     availabilityZone?: pulumi.Input<string>;
-    adminPorts?: number[];
-    clusterPorts: PortRule[];
     instanceTypes?: { mgmt: string; node: string };
     rootVolumeGb?: { mgmt: number; node: number };
     ami?: { owner: string; namePattern: string };
@@ -42,8 +48,8 @@ const argsSchema = z
         mgmtSubnet: cidr.default("10.0.16.0/24"),
         nodeSubnet: cidr.default("10.0.17.0/24"),
         availabilityZone: input(z.string().min(1)).optional(),
-        adminPorts: z.array(z.number().int().min(1).max(65535)).default([5050, 8080, 9080]),
-        clusterPorts: z.array(z.object({ protocol: z.enum(["tcp", "udp", "icmp"]), from: z.number().int().min(-1).max(65535), to: z.number().int().min(-1).max(65535) }).strict()),
+        ports: z.array(portUseSchema).optional(),
+        entryFrom: z.array(cidr).min(1, "expected at least one network").optional(),
         instanceTypes: z.object({ mgmt: z.string(), node: z.string() }).strict().default({ mgmt: "t3.small", node: "t3.large" }),
         rootVolumeGb: z.object({ mgmt: z.number().int().min(8), node: z.number().int().min(8) }).strict().default({ mgmt: 20, node: 40 }),
         ami: z.object({ owner: z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id"), namePattern: z.string().min(1) }).strict().default({ owner: "099720109477", namePattern: "ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*" }),
@@ -64,11 +70,15 @@ const argsSchema = z
             // AWS reserves the first four addresses and the last one of a subnet.
             if (!cidrContains(range, h.ip) || reservedIn(range, h.ip, 4)) ctx.addIssue({ code: "custom", path: ["hosts", i, "ip"], message: `expected an address inside ${key} ${range} (not a reserved one)` });
         });
+        (a.ports ?? []).forEach((p, i) => {
+            if (!a.hosts.some((h) => h.name === p.host)) ctx.addIssue({ code: "custom", path: ["ports", i, "host"], message: `expected one of the hosts (${a.hosts.map((h) => h.name).join(", ")})` });
+        });
     });
 
 /**
  * The aws target: a VPC with a public subnet for mgmt (the bastion, the only public address) and a
- * private one for the nodes behind a NAT gateway; security groups with least privilege; a key pair
+ * private one for the nodes behind a NAT gateway; security groups per instance opening exactly the ports it serves
+ * (`ports`) to whom must reach them; a key pair
  * from the stack's key; the newest Ubuntu LTS image looked up in the provider's region. SSH to the
  * nodes goes through mgmt. Each instance's host key is made here and given to cloud-init in the
  * (secret) user data, so every connection, the jump through mgmt included, pins it. Every resource is tagged with Name, stack and role.
@@ -94,7 +104,8 @@ export class AwsHosts extends pulumi.ComponentResource {
         // Region comes from the provider (aws:region or the provider passed in), never from here.
         const zone = a.availabilityZone ?? aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this }).names.apply((n) => n[0]);
         this.network = awsNetwork(this, name, { vpcCidr: a.vpcCidr, mgmtSubnet: a.mgmtSubnet, nodeSubnet: a.nodeSubnet, availabilityZone: zone, tags });
-        const groups = awsSecurityGroups(this, name, { vpcId: this.network.vpc.id, vpcCidr: a.vpcCidr, adminCidr: a.adminCidr, adminPorts: a.adminPorts, clusterPorts: a.clusterPorts, tags });
+        const ports = a.ports ?? hostAccessPorts(a.hosts);
+        const sources = { cluster: [a.vpcCidr], admin: [a.adminCidr], entry: a.entryFrom ?? [a.adminCidr] };
         const keyPair = new aws.ec2.KeyPair(`${name}-keypair`, { publicKey: this.publicKey, tags: tags(`${name}-keypair`) }, { parent: this });
         const ami = aws.ec2.getAmiOutput(
             {
@@ -127,7 +138,8 @@ export class AwsHosts extends pulumi.ComponentResource {
                     subnetId: isMgmt ? this.network.mgmtSubnet.id : this.network.nodeSubnet.id,
                     privateIp: h.ip,
                     associatePublicIpAddress: isMgmt,
-                    vpcSecurityGroupIds: [groups.admin.id, groups.cluster.id],
+                    // Each instance opens what it serves, to whom must reach it (components/ports.ts).
+                    vpcSecurityGroupIds: hostSecurityGroups(this, name, h.name, ports, { vpcId: this.network.vpc.id, sources, tags }).map((g) => g.id),
                     keyName: keyPair.keyName,
                     rootBlockDevice: { volumeSize: isMgmt ? a.rootVolumeGb.mgmt : a.rootVolumeGb.node, volumeType: "gp3", encrypted: true, deleteOnTermination: true, tags: tags(`${name}-${h.name}-root`, role) },
                     // IMDSv2 only: a container on the host cannot replay instance credentials with a plain GET.

@@ -18,6 +18,10 @@ export interface VagrantHostsArgs {
     dir: string;
     box?: string;
     boxVersion?: string;
+    /** A .box file to download instead of the catalog's (then boxChecksum is required). */
+    boxUrl?: string;
+    /** sha256 of the box file, checked by Vagrant on download. */
+    boxChecksum?: string;
     provider?: "virtualbox" | "libvirt" | "docker";
     /** Size of the mgmt host and of every other host (the original: 1024 MB and 2560 MB). */
     mgmt?: { memory: number; cpus: number };
@@ -37,6 +41,8 @@ const argsSchema = z
         dir: z.string().regex(/^[^\s'"$`\\]+$/, "expected a directory path without spaces, quotes, $, ` or \\"),
         box: z.string().default("bento/ubuntu-24.04"),
         boxVersion: z.string().default("202510.26.0"),
+        boxUrl: z.string().regex(/^(https|file):\/\/[^\s'"\\]+$/, "expected an https:// or file:// URL of a .box file").optional(),
+        boxChecksum: z.string().regex(/^[0-9a-f]{64}$/, "expected the box file's sha256 (64 lowercase hex digits)").optional(),
         provider: z.enum(["virtualbox", "libvirt", "docker"], { message: "expected virtualbox, libvirt or docker" }).default("virtualbox"),
         mgmt: size.default({ memory: 1024, cpus: 1 }),
         node: size.default({ memory: 2560, cpus: 2 }),
@@ -47,6 +53,7 @@ const argsSchema = z
     })
     .strict()
     .superRefine((a, ctx) => {
+        if (a.boxUrl && !a.boxChecksum) ctx.addIssue({ code: "custom", path: ["boxChecksum"], message: "required when boxUrl is given: the box file's sha256" });
         a.hosts.forEach((h, i) => {
             if (!cidrContains(a.subnet, h.ip)) ctx.addIssue({ code: "custom", path: ["hosts", i, "ip"], message: `expected an address inside subnet ${a.subnet}` });
         });
@@ -83,8 +90,10 @@ export class VagrantHosts extends pulumi.ComponentResource {
         const netmask = a.subnet.split("/")[1];
         const machines = a.hosts.map((h) => ({ name: h.name, ip: h.ip, netmask, ...(h.roles.includes("mgmt") ? a.mgmt : a.node) }));
         const docker = a.provider === "docker";
+        // A box from a URL is pinned by its checksum (the shim renders box_url and box_download_checksum).
+        const boxPin: Pick<VagrantMachinesSpec, "box"> & Record<"boxUrl" | "boxChecksum", string | undefined> = { box: a.box, boxUrl: a.boxUrl, boxChecksum: a.boxChecksum };
         const spec: VagrantMachinesSpec = {
-            box: a.box,
+            ...boxPin,
             boxVersion: a.boxVersion,
             provider: a.provider,
             machines,

@@ -24,7 +24,7 @@ const argsSchema = z.object({
 });
 
 /** The swarm manager: configured, else the first master, else the first host. */
-export function chooseManager(hosts: readonly Host[], s: OverlaySettings): Host {
+export function chooseManager<H extends Pick<Host, "name" | "roles">>(hosts: readonly H[], s: Pick<OverlaySettings, "manager">): H {
     if (s.manager !== undefined) {
         const m = hosts.find((h) => h.name === s.manager);
         if (!m) throw new Error(`settings.manager: expected one of the hosts (${hosts.map((h) => h.name).join(", ")}), got ${JSON.stringify(s.manager)}`);

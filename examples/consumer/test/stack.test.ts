@@ -31,6 +31,7 @@ describe("the consumer's stack under microservice-platform/testing's mocks", () 
             sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"),
             registryPassword: pulumi.secret("correct-horse-battery"),
             marathonPassword: pulumi.secret("correct-horse-battery-staple"),
+            zookeeperPassword: pulumi.secret("correct-horse-battery-zookeeper"),
             mesosImages: {
                 master: `mesosphere/mesos-master:1.11.0@sha256:${"1".repeat(64)}`,
                 agent: `mesosphere/mesos-slave:1.11.0@sha256:${"2".repeat(64)}`,

@@ -15,6 +15,16 @@ const original: VagrantfileSpec = {
 };
 
 describe("renderVagrantfile (golden)", () => {
+    it("a box from a URL is pinned by its sha256 (Vagrant checks the download); no catalog version then", () => {
+        const sum = "0123456789abcdef".repeat(4);
+        const text = renderVagrantfile({ ...original, boxUrl: "https://boxes.example.org/ubuntu-24.04.box", boxChecksum: sum });
+        expect(text).to.contain(["  config.vm.box = 'bento/ubuntu-24.04'", "  config.vm.box_url = 'https://boxes.example.org/ubuntu-24.04.box'", `  config.vm.box_download_checksum = '${sum}'`, '  config.vm.box_download_checksum_type = "sha256"', "  config.vm.box_check_update = false"].join("\n"));
+        expect(text).not.to.contain("box_version");
+        expect(() => checkSpec({ ...original, boxUrl: "https://boxes.example.org/u.box" })).to.throw('Vagrantfile spec: boxChecksum: expected the box file\'s sha256 when boxUrl is given, got undefined');
+        expect(() => checkSpec({ ...original, boxUrl: "https://x/u.box", boxChecksum: "ABC" })).to.throw(/boxChecksum: expected a sha256 of 64 lowercase hex digits, got "ABC"/);
+        expect(() => checkSpec({ ...original, boxUrl: "https://x/u'.box", boxChecksum: sum })).to.throw(/boxUrl: expected an https:\/\/ or file:\/\/ URL of a .box file/);
+    });
+
     it("renders the original's machines on VirtualBox with a pinned box, no synced folder, keys through the environment", () => {
         expect(renderVagrantfile(original)).to.equal(
             [

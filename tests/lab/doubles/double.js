@@ -9,10 +9,18 @@
 // - Marathon: the v2 API with Marathon's documented semantics (tests/support/marathon-standin.ts);
 //   a deployment places tasks on the master's agents by the app's constraints and launches them there.
 // Both stand-ins are transpiled into the image by tests/lab/engine/doubles.ts.
+// Authentication as the env files configure it (docs/mesos.md, "Authentication"), so that the lab
+// exercises it: the master refuses unauthenticated or wrong principals on its endpoints but /health
+// (401), agent and framework registrations without valid credentials (401), and what its ACLs deny
+// (403); the agent refuses unauthenticated calls of /state; Marathon registers its framework with its
+// principal and secret file and exits when the master refuses it (as Marathon aborts). HTTP basic
+// auth stands in for Mesos' CRAM-MD5. The /double/* calls between the doubles stand in for Mesos'
+// internal (libprocess) messages and are not authenticated, as those are not without SSL.
 // Simplifications, stated: no offers or resources; a restart or upgrade stops the old tasks before
 // starting the new ones; a scale keeps the running tasks; state is in memory (a restarted Marathon
 // double forgets its apps, a real one keeps them in ZooKeeper).
 "use strict";
+const fs = require("fs");
 const http = require("http");
 const { execFile } = require("child_process");
 
@@ -30,15 +38,19 @@ const json = (res, code, body) => {
 const readBody = (req) => new Promise((r) => { let b = ""; req.on("data", (c) => (b += c)); req.on("end", () => r(b)); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** One HTTP call with a JSON body and answer; rejects on a non-2xx status with the answer's text. */
-function call(host, port, method, path, body, timeoutMs = 10_000) {
+/**
+ * One HTTP call with a JSON body and answer, as `auth` ({ principal, secret }) when given; rejects on
+ * a non-2xx status with the answer's text (and the status as `status`).
+ */
+function call(host, port, method, path, body, timeoutMs = 10_000, auth) {
     return new Promise((resolve, reject) => {
         const data = body === undefined ? undefined : JSON.stringify(body);
-        const req = http.request({ host, port, path, method, timeout: timeoutMs, headers: data ? { "content-type": "application/json" } : {} }, (res) => {
+        const headers = { ...(data ? { "content-type": "application/json" } : {}), ...(auth ? { authorization: basic(auth) } : {}) };
+        const req = http.request({ host, port, path, method, timeout: timeoutMs, headers }, (res) => {
             let text = "";
             res.on("data", (c) => (text += c));
             res.on("end", () => {
-                if (res.statusCode >= 300) return reject(new Error(`${method} http://${host}:${port}${path}: ${res.statusCode} ${text.slice(0, 500)}`));
+                if (res.statusCode >= 300) return reject(Object.assign(new Error(`${method} http://${host}:${port}${path}: ${res.statusCode} ${text.slice(0, 500)}`), { status: res.statusCode }));
                 try { resolve(text ? JSON.parse(text) : undefined); } catch { resolve(text); }
             });
         });
@@ -48,16 +60,82 @@ function call(host, port, method, path, body, timeoutMs = 10_000) {
     });
 }
 
+// --- Authentication and authorization, as Mesos reads its flags ---------------------------------
+const basic = (a) => `Basic ${Buffer.from(`${a.principal}:${a.secret}`).toString("base64")}`;
+const enabled = (name) => env[name] === "true";
+/** A flag's JSON: inline, or in the file it names (/path or file:///path). */
+const flagJson = (v) => JSON.parse(/^(file:\/\/)?\//.test(v) ? fs.readFileSync(v.replace(/^file:\/\//, ""), "utf8") : v);
+/** principal -> secret of a credentials flag ({ credentials: [{ principal, secret }] }). */
+const credentials = (flag) => new Map(flag ? (flagJson(flag).credentials || []).map((c) => [c.principal, c.secret]) : []);
+/** The principal a request authenticates as with `creds`, or undefined. */
+function principalOf(req, creds) {
+    const m = /^Basic (.+)$/.exec(req.headers.authorization || "");
+    if (!m) return undefined;
+    const text = Buffer.from(m[1], "base64").toString("utf8");
+    const i = text.indexOf(":");
+    const [principal, secret] = [text.slice(0, i), text.slice(i + 1)];
+    return i > 0 && creds.get(principal) === secret ? principal : undefined;
+}
+const unauthorized = (res, realm) => {
+    res.writeHead(401, { "WWW-Authenticate": `Basic realm="${realm}"`, "content-type": "text/plain" });
+    res.end("Unauthorized\n");
+};
+/**
+ * Mesos' ACL rule, simplified to what the stack writes: the first entry of `action` whose principals
+ * match decides (its object NONE: refused, else allowed); no entry matches: `permissive`.
+ */
+function permitted(acls, action, principal) {
+    for (const e of acls[action] || []) {
+        const p = e.principals || { type: "ANY" };
+        if (p.type !== "ANY" && !(p.values || []).includes(principal)) continue;
+        const object = Object.entries(e).find(([k]) => k !== "principals");
+        return !(object && object[1].type === "NONE");
+    }
+    return acls.permissive !== false;
+}
+
 /** Hosts of zk://[auth@]h1:2181,h2:2181/path. */
 const zkHosts = (zk) => zk.replace(/^zk:\/\/([^@]*@)?/, "").replace(/\/.*$/, "").split(",").map((h) => h.split(":")[0]);
 
 function master() {
-    const agents = new Map(); // hostname -> { hostname, port, attributes, seen }
+    const agents = new Map(); // hostname -> { hostname, port, attributes, seen, principal }
+    const frameworks = new Map(); // id -> { id, name, principal }
     const ip = env.MESOS_IP || "0.0.0.0";
     const port = Number(env.MESOS_PORT || 5050);
+    const creds = credentials(env.MESOS_CREDENTIALS);
+    const acls = env.MESOS_ACLS ? flagJson(env.MESOS_ACLS) : { permissive: true };
+    const READONLY = ["/metrics/snapshot", "/master/slaves", "/slaves", "/master/state", "/state", "/master/frameworks", "/frameworks"];
+    const READWRITE = ["/master/teardown", "/teardown"];
+    /** A registration (agent or framework): authenticated when `flag` is on, then allowed by the ACL `action`. */
+    const admit = (req, res, flag, action, what) => {
+        const principal = principalOf(req, creds);
+        if (enabled(flag) && !principal) {
+            log(`${what} refused: not authenticated`);
+            json(res, 401, { message: `${what} refused: authentication failed` });
+            return undefined;
+        }
+        if (!permitted(acls, action, principal)) {
+            log(`${what} refused: principal ${principal} not allowed to ${action}`);
+            json(res, 403, { message: `${what} refused: principal ${principal} is not authorized (${action})` });
+            return undefined;
+        }
+        return principal || "(none)";
+    };
     http.createServer(async (req, res) => {
         const url = new URL(req.url, "http://x");
         if (url.pathname === "/health") return res.end();
+        // Operator endpoints: any principal of the credentials file; admin ones only as the ACLs allow.
+        const principal = principalOf(req, creds);
+        if (READONLY.includes(url.pathname) && enabled("MESOS_AUTHENTICATE_HTTP_READONLY") && !principal) return unauthorized(res, "mesos-master-readonly");
+        if (READWRITE.includes(url.pathname)) {
+            if (enabled("MESOS_AUTHENTICATE_HTTP_READWRITE") && !principal) return unauthorized(res, "mesos-master-readwrite");
+            if (!permitted(acls, "teardown_frameworks", principal)) return json(res, 403, { message: `principal ${principal} is not authorized to tear down frameworks` });
+            const id = new URLSearchParams(await readBody(req)).get("frameworkId");
+            if (!frameworks.delete(id)) return json(res, 400, { message: `no framework ${id}` });
+            log(`framework ${id} torn down by ${principal}`);
+            return res.end();
+        }
+        if (url.pathname === "/master/frameworks" || url.pathname === "/frameworks") return json(res, 200, { frameworks: [...frameworks.values()] });
         // One master in the lab: it is the leader.
         if (url.pathname === "/metrics/snapshot") return json(res, 200, { "master/elected": 1 });
         if (url.pathname === "/master/slaves" || url.pathname === "/slaves") {
@@ -68,9 +146,21 @@ function master() {
         if (url.pathname === "/master/state" || url.pathname === "/state") return json(res, 200, { hostname: env.MESOS_HOSTNAME, leader: `master@${ip}:${port}`, slaves: [...agents.keys()] });
         if (url.pathname === "/double/register" && req.method === "POST") {
             const a = JSON.parse(await readBody(req));
-            if (!agents.has(a.hostname)) log(`agent ${a.hostname} registered`);
-            agents.set(a.hostname, { ...a, seen: Date.now() });
+            const who = admit(req, res, "MESOS_AUTHENTICATE_AGENTS", "register_agents", `agent ${a.hostname}`);
+            if (!who) return;
+            if (!agents.has(a.hostname)) log(`agent ${a.hostname} registered (principal ${who})`);
+            agents.set(a.hostname, { ...a, principal: who, seen: Date.now() });
             return json(res, 200, { master: env.MESOS_HOSTNAME || ip });
+        }
+        if (url.pathname === "/double/register-framework" && req.method === "POST") {
+            const f = JSON.parse(await readBody(req));
+            const who = admit(req, res, "MESOS_AUTHENTICATE_FRAMEWORKS", "register_frameworks", `framework ${f.name}`);
+            if (!who) return;
+            const known = [...frameworks.values()].find((x) => x.name === f.name && x.principal === who);
+            const id = known ? known.id : `double-framework-${frameworks.size + 1}`;
+            if (!known) log(`framework ${f.name} registered (principal ${who}) as ${id}`);
+            frameworks.set(id, { id, name: f.name, principal: who });
+            return json(res, 200, { framework_id: id });
         }
         json(res, 404, { error: "not in the double" });
     }).listen(port, ip, () => log(`listening on ${ip}:${port}`));
@@ -92,12 +182,16 @@ function agent() {
     // MESOS_DOUBLE_MASTER_PORT (default 5050).
     const candidates = zkHosts(env.MESOS_MASTER);
     const masterPort = Number(env.MESOS_DOUBLE_MASTER_PORT || 5050);
+    // Its own principal (MESOS_CREDENTIAL: { principal, secret }), for registering at the master.
+    const credential = env.MESOS_CREDENTIAL ? flagJson(env.MESOS_CREDENTIAL) : undefined;
+    const httpCreds = credentials(env.MESOS_HTTP_CREDENTIALS);
     let master = "";
+    let refused = "";
     const register = () => {
         for (const h of candidates) {
-            call(h, masterPort, "POST", "/double/register", { hostname, port, attributes }, 3000).then(
-                () => { if (master !== h) { master = h; log(`registered with the master on ${h}`); } },
-                () => {},
+            call(h, masterPort, "POST", "/double/register", { hostname, port, attributes }, 3000, credential).then(
+                () => { if (master !== h) { master = h; refused = ""; log(`registered with the master on ${h}`); } },
+                (e) => { if (e.status && refused !== e.message) { refused = e.message; log(`the master on ${h} refused the registration: ${e.message}`); } },
             );
         }
     };
@@ -136,7 +230,10 @@ function agent() {
         const url = new URL(req.url, "http://x");
         try {
             if (url.pathname === "/health") return res.end();
-            if (url.pathname === "/state" || url.pathname === "/slave(1)/state") return json(res, 200, { hostname, master_hostname: master, attributes });
+            if (url.pathname === "/state" || url.pathname === "/slave(1)/state") {
+                if (enabled("MESOS_AUTHENTICATE_HTTP_READONLY") && !principalOf(req, httpCreds)) return unauthorized(res, "mesos-agent-readonly");
+                return json(res, 200, { hostname, master_hostname: master, attributes });
+            }
             if (url.pathname === "/double/launch" && req.method === "POST") return json(res, 200, await launch(JSON.parse(await readBody(req))));
             if (url.pathname === "/double/kill" && req.method === "POST") {
                 const { tasks } = JSON.parse(await readBody(req));
@@ -165,12 +262,42 @@ function marathon() {
     const creds = env.MESOSPHERE_HTTP_CREDENTIALS || "";
     const masters = zkHosts(env.MARATHON_MASTER);
     const masterPort = Number(env.MESOS_DOUBLE_MASTER_PORT || 5050);
+    // --mesos_authentication: the principal and the secret file's bytes as they are (as Mesos compares them).
+    const framework = "MARATHON_MESOS_AUTHENTICATION" in env
+        ? { principal: env.MARATHON_MESOS_AUTHENTICATION_PRINCIPAL, secret: fs.readFileSync(env.MARATHON_MESOS_AUTHENTICATION_SECRET_FILE, "utf8") }
+        : undefined;
+    let registered = false;
+
+    /**
+     * Registers the framework with the first master that answers, again until one does; a master
+     * that refuses it (401, 403) ends the process, as the scheduler driver aborts Marathon then.
+     */
+    async function registerFramework() {
+        for (;;) {
+            for (const m of masters) {
+                try {
+                    const { framework_id } = await call(m, masterPort, "POST", "/double/register-framework", { name: "marathon" }, 5000, framework);
+                    registered = true;
+                    return log(`framework registered with the master on ${m} as ${framework_id}`);
+                } catch (e) {
+                    if (e.status === 401 || e.status === 403) {
+                        console.error(`marathon-double: the Mesos master refused the framework registration: ${e.message}`);
+                        process.exit(1);
+                    }
+                }
+            }
+            await sleep(2000);
+        }
+    }
 
     /** The active agents as the containerizer stand-in takes them, in a fixed order (by IP). */
     async function agents() {
+        // /ping answers before the registration is through: a deployment right after waits for it a little.
+        for (let i = 0; !registered && i < 30; i++) await sleep(1000);
+        if (!registered) throw new Error("Marathon is not registered with a Mesos master (yet)");
         for (const m of masters) {
             try {
-                const { slaves } = await call(m, masterPort, "GET", "/master/slaves");
+                const { slaves } = await call(m, masterPort, "GET", "/master/slaves", undefined, 10_000, framework);
                 return slaves.filter((s) => s.active).map((s) => ({ name: s.hostname, ip: s.hostname, port: s.port, attributes: s.attributes || {} })).sort((a, b) => a.ip.localeCompare(b.ip, "en", { numeric: true }));
             } catch { /* next master */ }
         }
@@ -261,6 +388,7 @@ function marathon() {
         onDeploy: (appId, next, previous) => deploy(appId, next, previous).catch((e) => { log(`deployment of ${appId} failed: ${e.message}`); throw e; }),
     });
     standin.start(port, ip).then((url) => log(`listening on ${url}`));
+    registerFramework();
 }
 
 function sameExceptInstances(a, b) {

@@ -3,6 +3,8 @@
  * host container of the stack (`docker exec`), polls with a bound, and returns what it saw.
  */
 import { execFile } from "child_process";
+import { aclFiles, ZKCLI } from "../../../components/zookeeper/acl";
+import { MESOS_PROBE_CURLRC } from "../../../components/mesos/render";
 
 export interface HostShell {
     /** Runs `cmd` with bash on `host`; rejects with the output when it exits non-zero. */
@@ -35,11 +37,17 @@ export async function poll<T>(what: string, seconds: number, attempt: () => Prom
     }
 }
 
-/** ZooKeeper's `srvr` mode of each member ("leader", "follower", or "" when it does not serve). */
-export async function zookeeperModes(sh: HostShell, members: string[], port = 2181): Promise<string[]> {
+/** A ZooKeeper member: its host and the private address its client port listens on (clientPortAddress). */
+export interface ZkMember {
+    name: string;
+    ip: string;
+}
+
+/** ZooKeeper's `srvr` mode of each member, asked on its host at its address ("leader", "follower", or "" when it does not serve). */
+export async function zookeeperModes(sh: HostShell, members: ZkMember[], port = 2181): Promise<string[]> {
     return Promise.all(
         members.map((h) =>
-            sh(h, `timeout 5 bash -c 'exec 5<>/dev/tcp/127.0.0.1/${port} || exit 0; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`).then(
+            sh(h.name, `timeout 5 bash -c 'exec 5<>/dev/tcp/${h.ip}/${port} || exit 0; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`).then(
                 (s) => s.trim(),
                 () => "",
             ),
@@ -48,11 +56,27 @@ export async function zookeeperModes(sh: HostShell, members: string[], port = 21
 }
 
 /** One leader and the rest followers, within `seconds`. */
-export function quorumServes(sh: HostShell, members: string[], seconds = 120): Promise<string[]> {
+export function quorumServes(sh: HostShell, members: ZkMember[], seconds = 120): Promise<string[]> {
     return poll("a ZooKeeper quorum (srvr on every member)", seconds, async () => {
         const m = await zookeeperModes(sh, members);
         return m.filter((x) => x === "leader").length === 1 && m.filter((x) => x === "follower").length === members.length - 1 ? m : undefined;
     });
+}
+
+/**
+ * What zkCli prints when `on` runs `command` against `server` (host:port) without authenticating:
+ * ZooKeeper 3.8 answers a refused write with "Insufficient permission : <path>".
+ */
+export async function zkCliUnauthenticated(sh: HostShell, on: string, server: string, command: string): Promise<string> {
+    return sh(on, `timeout 60 ${ZKCLI} -server ${server} ${command} 2>&1 || true`);
+}
+
+/**
+ * The same with the stack's credentials: the commands reach zkCli on stdin after the ACL step's
+ * `addauth` file (on `on`, the first member), so the password never shows on a command line.
+ */
+export async function zkCliAuthenticated(sh: HostShell, on: string, server: string, commands: string[]): Promise<string> {
+    return sh(on, `{ cat ${aclFiles().auth}; printf '%s\n' ${commands.map((c) => `'${c}'`).join(" ")}; } | timeout 60 ${ZKCLI} -server ${server} 2>&1 || true`);
 }
 
 /** A tiny image made on `from`, pushed with the stack's login; its digest as `from` saw it. */
@@ -92,9 +116,9 @@ export async function swarmNodes(sh: HostShell, manager: string): Promise<string
     return (await sh(manager, "docker node ls --format '{{.Hostname}} {{.Status}}'")).trim().split("\n").sort();
 }
 
-/** The hosts the Mesos master (the lab's double) has as active agents. */
+/** The hosts the Mesos master (the lab's double) has as active agents (asked as the operator, as the probes do). */
 export async function activeAgents(sh: HostShell, master: string, ip: string, port = 5050): Promise<string[]> {
-    const out = await sh(master, `curl -fsS http://${ip}:${port}/master/slaves`);
+    const out = await sh(master, `curl -fsS -K ${MESOS_PROBE_CURLRC} http://${ip}:${port}/master/slaves`);
     return (JSON.parse(out).slaves as { hostname: string; active: boolean }[]).filter((s) => s.active).map((s) => s.hostname).sort();
 }
 

@@ -51,7 +51,8 @@ describe("stack config: hosts layer", () => {
     it("derives default addresses from the target's networks: aws mgmt in the public subnet, nodes in the private one", () => {
         const aws = hostsLayer.parse({ target: "aws", aws: { adminCidr: "198.51.100.0/24" } });
         expect(aws.hosts.map((h) => h.ip)).to.deep.equal(["10.0.16.10", "10.0.17.11", "10.0.17.12", "10.0.17.13"]);
-        expect(aws.aws).to.deep.include({ vpcCidr: "10.0.0.0/16", mgmtSubnet: "10.0.16.0/24", nodeSubnet: "10.0.17.0/24", user: "ubuntu", adminPorts: [5050, 8080, 9080] });
+        expect(aws.aws).to.deep.include({ vpcCidr: "10.0.0.0/16", mgmtSubnet: "10.0.16.0/24", nodeSubnet: "10.0.17.0/24", user: "ubuntu" });
+        expect(aws.aws).to.not.have.any.keys("adminPorts", "clusterPorts");
         expect(aws.aws.ami).to.deep.equal({ owner: "099720109477", namePattern: "ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*" });
         expect(hostsLayer.parse({ network: { subnet: "192.168.56.0/24" } }).hosts.map((h) => h.ip)).to.deep.equal(["192.168.56.10", "192.168.56.11", "192.168.56.12", "192.168.56.13"]);
         expect(hostsErrors({ target: "aws", aws: { adminCidr: "198.51.100.0/24" } })).to.deep.equal([]);
@@ -107,6 +108,10 @@ describe("stack config: hosts layer", () => {
         ["vagrant cpus", { vagrant: { mgmt: { cpus: 0 } } }, "vagrant.mgmt.cpus: expected 1 to 64 CPUs, got 0"],
         ["vagrant box", { vagrant: { box: "ubuntu 24.04" } }, 'vagrant.box: expected a box name like bento/ubuntu-24.04, got "ubuntu 24.04"'],
         ["vagrant box version", { vagrant: { boxVersion: "latest" } }, 'vagrant.boxVersion: expected a box version like 202510.26.0, got "latest"'],
+        ["vagrant box URL without its checksum", { vagrant: { boxUrl: "https://boxes.example.org/u.box" } }, "vagrant.boxChecksum: required when boxUrl is given: the box file's sha256 (sha256sum <file>.box), got nothing"],
+        ["vagrant box checksum", { vagrant: { boxUrl: "https://boxes.example.org/u.box", boxChecksum: "md5:abc" } }, 'vagrant.boxChecksum: expected the box file\'s sha256 (64 lowercase hex digits), got "md5:abc"'],
+        ["vagrant box URL with a command", { vagrant: { boxUrl: "https://x/$(id).box", boxChecksum: "a".repeat(64) } }, 'vagrant.boxUrl: expected an https:// or file:// URL of a .box file, got "https://x/$(id).box"'],
+        ["local base image digest", { local: { build: { baseImageDigest: "latest" } } }, 'local.build.baseImageDigest: expected an image digest sha256:<64 hex digits>, got "latest"'],
         ["aws without admin network", { target: "aws" }, "aws.adminCidr: required for target aws: the network SSH and the admin UIs may be reached from, like 203.0.113.0/24, got nothing"],
         ["aws open to the internet", { target: "aws", aws: { adminCidr: "0.0.0.0/0" } }, 'aws.adminCidr: expected your admin network, not the whole internet, got "0.0.0.0/0"'],
         ["aws subnet outside the VPC", { target: "aws", aws: { adminCidr: "198.51.100.0/24", vpcCidr: "10.1.0.0/16", mgmtSubnet: "10.1.16.0/24" }, hosts: originalTopology("aws", { public: "10.1.16.0/24", private: "10.0.17.0/24" }) }, 'aws.nodeSubnet: expected a subnet inside aws.vpcCidr 10.1.0.0/16 (it is 10.0.17.0/24), got nothing'],
@@ -123,7 +128,7 @@ describe("stack config: hosts layer", () => {
         ["subnet with host bits", { network: { subnet: "10.0.15.7/24" } }, 'network.subnet: expected a network address with no host bits set, like 10.0.15.0/24, got "10.0.15.7/24"'],
         ["aws VPC too large", { target: "aws", aws: { adminCidr: "198.51.100.0/24", vpcCidr: "10.0.0.0/8" } }, 'aws.vpcCidr: expected a network from /16 to /28 (what AWS allows for a VPC and its subnets), got "10.0.0.0/8"'],
         ["aws admin network of half the internet", { target: "aws", aws: { adminCidr: "128.0.0.0/1" } }, 'aws.adminCidr: expected your admin network, at most a /8, not 2147483648 addresses of the internet, got "128.0.0.0/1"'],
-        ["aws port rule from > to", { target: "aws", aws: { adminCidr: "198.51.100.0/24", clusterPorts: [{ protocol: "udp", from: 9, to: 1 }] } }, 'aws.clusterPorts[0]: expected from <= to (a port range), got {"protocol":"udp","from":9,"to":1}'],
+        ["aws admin ports, now derived", { target: "aws", aws: { adminCidr: "198.51.100.0/24", adminPorts: [5050] } }, `aws.adminPorts: no longer a setting: the security groups open exactly the ports the services use, derived from their settings (components/ports.ts, docs/hosts.md "Ports"); remove aws.adminPorts (the apps' entry: apps.entry.allowFrom), got [5050]`],
         ["aws AMI pattern with shell characters", { target: "aws", aws: { adminCidr: "198.51.100.0/24", ami: { namePattern: "ubuntu/$(id)" } } }, 'aws.ami.namePattern: expected an AMI name pattern of letters, digits, ( ) [ ] . / @ _ - and the wildcards * ?, got "ubuntu/$(id)"'],
         ["host address with a leading zero", { hosts: withHost(3, { ip: "10.0.15.013" }) }, 'hosts[3].ip: expected an IPv4 address without leading zeros, like 10.0.15.13, got "10.0.15.013"'],
         ["bad ssh user", { target: "hosts", hosts: hosts(), sshPrivateKey: KEY, sshUser: "Admin User" }, 'sshUser: expected a user name, got "Admin User"'],

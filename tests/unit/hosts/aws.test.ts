@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsHosts, AwsHostsArgs } from "../../../components/hosts/aws/hosts";
-import { CLUSTER_PORTS } from "../../../config/sections/hosts";
 import { mocks } from "../../support/setup";
 import { isSecret, settle, valueOf } from "../../support/outputs";
 import { changed, hostMocks, OptionsRecorder, PRIVATE_KEY, PUBLIC_KEY, snapshot, topology } from "./support";
@@ -17,7 +16,7 @@ function build(extra: Partial<AwsHostsArgs> = {}, opts: pulumi.ComponentResource
         arn: `arn:aws:ec2:::instance/${args.name}`,
     }));
     mocks.onResource("aws:ec2/keyPair:KeyPair", (args) => ({ keyName: `${args.name}-name` }));
-    return new AwsHosts("aws", { hosts: topology("aws"), adminCidr: ADMIN, clusterPorts: CLUSTER_PORTS, ...extra }, opts);
+    return new AwsHosts("aws", { hosts: topology("aws"), adminCidr: ADMIN, ...extra }, opts);
 }
 
 const tagsOk = (tags: Record<string, string> | undefined) => !!tags && typeof tags.Name === "string" && tags.stack === "test";
@@ -44,22 +43,37 @@ describe("aws target (AwsHosts)", () => {
         expect(mocks.calls.map((c) => c.token)).to.include("aws:index/getAvailabilityZones:getAvailabilityZones");
     });
 
-    it("opens SSH and the admin UIs only to the admin network and the platform ports only inside the VPC", async () => {
+    it("by default opens SSH and ICMP only: SSH on mgmt from the admin network, everything else from inside the VPC", async () => {
         build();
         await settle();
-        const admin = mocks.named("aws-admin").inputs;
-        expect(admin.ingress.map((r: any) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks])).to.deep.equal([
-            ["tcp", 22, 22, [ADMIN]],
-            ["tcp", 5050, 5050, [ADMIN]],
-            ["tcp", 8080, 8080, [ADMIN]],
-            ["tcp", 9080, 9080, [ADMIN]],
-        ]);
-        const cluster = mocks.named("aws-cluster").inputs;
-        expect(cluster.ingress).to.have.length(CLUSTER_PORTS.length);
-        for (const r of cluster.ingress) expect(r.cidrBlocks).to.deep.equal(["10.0.0.0/16"]);
-        expect(cluster.ingress.map((r: any) => `${r.protocol}/${r.fromPort}`)).to.include.members(["tcp/2181", "tcp/5050", "tcp/5051", "tcp/8080", "tcp/514", "tcp/31000", "udp/4789"]);
-        // Nothing is reachable from the whole internet.
-        for (const sg of mocks.byType("aws:ec2/securityGroup:SecurityGroup")) {
+        const rules = (g: string) => mocks.named(g).inputs.ingress.map((r: any) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks]);
+        expect(rules("aws-mgmt-admin")).to.deep.equal([["tcp", 22, 22, [ADMIN]]]);
+        for (const h of ["mgmt", "node1", "node2", "node3"]) {
+            expect(rules(`aws-${h}-cluster`), h).to.deep.equal([
+                ["tcp", 22, 22, ["10.0.0.0/16"]],
+                ["icmp", -1, -1, ["10.0.0.0/16"]],
+            ]);
+        }
+        expect(mocks.byType("aws:ec2/securityGroup:SecurityGroup").map((g) => g.name)).to.have.members(["aws-mgmt-cluster", "aws-mgmt-admin", "aws-node1-cluster", "aws-node2-cluster", "aws-node3-cluster"]);
+    });
+
+    it("opens exactly the given ports, each to whom must reach it (cluster: the VPC, admin: adminCidr, entry: entryFrom)", async () => {
+        const use = (host: string, from: number, reach: ("cluster" | "admin" | "entry")[], service: string) => ({ host, protocol: "tcp" as const, from, to: from, service, on: host, reach });
+        build({
+            ports: [use("mgmt", 22, ["cluster", "admin"], "SSH"), use("mgmt", 80, ["entry"], "the apps' public entry (HAProxy)"), use("node1", 5050, ["cluster", "admin"], "the Mesos master"), use("node2", 5051, ["cluster"], "the Mesos agent"), use("node3", 8181, [], "ZooKeeper's AdminServer")],
+            entryFrom: ["0.0.0.0/0"],
+        });
+        await settle();
+        const rules = (g: string) => mocks.named(g).inputs.ingress.map((r: any) => [r.fromPort, r.cidrBlocks, r.description]);
+        expect(rules("aws-mgmt-entry")).to.deep.equal([[80, ["0.0.0.0/0"], "the apps public entry (HAProxy) 80/tcp"]]);
+        expect(rules("aws-node1-admin")).to.deep.equal([[5050, [ADMIN], "the Mesos master 5050/tcp"]]);
+        expect(rules("aws-node2-cluster")).to.deep.equal([[5051, ["10.0.0.0/16"], "the Mesos agent 5051/tcp"]]);
+        // Loopback only: no group at all.
+        expect(mocks.resources.filter((r) => r.name.startsWith("aws-node3-") && r.type === "aws:ec2/securityGroup:SecurityGroup")).to.deep.equal([]);
+        expect(mocks.named("aws-node2").inputs.vpcSecurityGroupIds).to.deep.equal(["aws-node2-cluster-id"]);
+        expect(mocks.named("aws-node1").inputs.vpcSecurityGroupIds).to.deep.equal(["aws-node1-cluster-id", "aws-node1-admin-id"]);
+        // Only the entry was asked to be public.
+        for (const sg of mocks.byType("aws:ec2/securityGroup:SecurityGroup").filter((g) => g.name !== "aws-mgmt-entry")) {
             for (const r of sg.inputs.ingress) expect(r.cidrBlocks, sg.name).to.not.include("0.0.0.0/0");
         }
     });
@@ -73,10 +87,10 @@ describe("aws target (AwsHosts)", () => {
         expect(ami.inputs.mostRecent).to.equal(true);
         expect(ami.inputs.filters).to.deep.include({ name: "name", values: ["ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*"] });
         const inst = Object.fromEntries(mocks.byType("aws:ec2/instance:Instance").map((r) => [r.name, r.inputs]));
-        expect(Object.keys(inst)).to.deep.equal(["aws-mgmt", "aws-node1", "aws-node2", "aws-node3"]);
+        expect(Object.keys(inst)).to.have.members(["aws-mgmt", "aws-node1", "aws-node2", "aws-node3"]);
         expect(inst["aws-mgmt"]).to.deep.include({ ami: "ami-0123456789abcdef0", subnetId: "aws-public-id", privateIp: "10.0.16.10", associatePublicIpAddress: true, instanceType: "t3.small", keyName: "aws-keypair-name" });
         expect(inst["aws-node2"]).to.deep.include({ ami: "ami-0123456789abcdef0", subnetId: "aws-private-id", privateIp: "10.0.17.12", associatePublicIpAddress: false, instanceType: "t3.large" });
-        expect(inst["aws-node2"].vpcSecurityGroupIds).to.deep.equal(["aws-admin-id", "aws-cluster-id"]);
+        expect(inst["aws-node2"].vpcSecurityGroupIds).to.deep.equal(["aws-node2-cluster-id"]);
         expect(inst["aws-node2"].rootBlockDevice).to.deep.include({ volumeSize: 40, volumeType: "gp3", encrypted: true, deleteOnTermination: true });
         expect(inst["aws-node2"].metadataOptions.httpTokens).to.equal("required");
     });
@@ -143,10 +157,11 @@ describe("aws target (AwsHosts)", () => {
             [{ nodeSubnet: "10.1.17.0/24" }, /nodeSubnet: expected a subnet inside vpcCidr 10.0.0.0\/16, got "10.1.17.0\/24"/],
             [{ hosts: topology("aws").filter((h) => h.name !== "mgmt") }, /hosts: expected exactly one host with role mgmt \(the bastion in the public subnet\), found 0/],
             [{ ami: { owner: "canonical", namePattern: "ubuntu/*" } }, /ami\.owner: expected a 12-digit AWS account id, got "canonical"/],
+            [{ ports: [{ host: "node9", protocol: "tcp", from: 80, to: 80, service: "x", on: "node9", reach: ["cluster"] }] }, /ports\[0\]\.host: expected one of the hosts \(mgmt, node1, node2, node3\), got "node9"/],
         ];
         for (const [extra, message] of cases) {
             mocks.reset();
-            expect(() => new AwsHosts("bad", { hosts: topology("aws"), adminCidr: ADMIN, clusterPorts: CLUSTER_PORTS, ...extra })).to.throw(message);
+            expect(() => new AwsHosts("bad", { hosts: topology("aws"), adminCidr: ADMIN, ...extra })).to.throw(message);
             expect(mocks.resources, JSON.stringify(extra)).to.have.length(0);
         }
     });

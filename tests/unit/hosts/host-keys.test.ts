@@ -10,7 +10,6 @@ import { ExistingHosts, ExistingHostsArgs } from "../../../components/hosts/exis
 import { keyscanScript, parseKeyscan } from "../../../components/hosts/existing/known-hosts";
 import { platformConfigSchema } from "../../../config/schema";
 import { validate } from "../../../components/validate";
-import { CLUSTER_PORTS } from "../../../config/sections/hosts";
 import * as cli from "../../../components/hosts/local/docker-cli";
 import { HOST_KEY_PATH, hostKeyCloudConfig } from "../../../components/hosts/host-key";
 import { keygenScript, parseKeyPair } from "../../../components/hosts/ssh-key";
@@ -102,7 +101,7 @@ describe("host keys: aws target", () => {
         hostMocks();
         mocks.onResource("aws:ec2/instance:Instance", (args) => ({ privateIp: args.inputs.privateIp, publicIp: args.inputs.associatePublicIpAddress ? "203.0.113.10" : "", availabilityZone: "us-east-1a" }));
         mocks.onResource("aws:ec2/keyPair:KeyPair", (args) => ({ keyName: `${args.name}-name` }));
-        return new AwsHosts("aws", { hosts: topology("aws"), adminCidr: "198.51.100.0/24", clusterPorts: CLUSTER_PORTS });
+        return new AwsHosts("aws", { hosts: topology("aws"), adminCidr: "198.51.100.0/24" });
     }
 
     it("each instance's secret user data installs its own key; a new key means a new instance", async () => {

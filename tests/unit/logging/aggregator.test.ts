@@ -84,7 +84,7 @@ describe("RsyslogAggregator", () => {
         realisticStepOutputs();
         const hosts = labLayout();
         const ca = new StackCa("stack-ca", { host: hosts[0] });
-        const agg = new RsyslogAggregator("logging", { hosts, ca, settings: { tls: true } });
+        const agg = new RsyslogAggregator("logging", { hosts, ca, settings: { tls: "server" } });
         await settle();
         expect(agg.certificate).to.not.equal(undefined);
         expect(steps().map((s) => s.name)).to.include.members(["logging-tls-node1-tls-key", "logging-tls-mgmt-tls-sign"]);
@@ -98,6 +98,28 @@ describe("RsyslogAggregator", () => {
         expect(srv).not.to.contain("PRIVATE KEY");
     });
 
+    it('with tls "mutual" and RELP: a client certificate per host (key made on that host, clientAuth), presented to a server that takes only the stack\'s host names', async () => {
+        realisticStepOutputs();
+        const hosts = labLayout();
+        const ca = new StackCa("stack-ca", { host: hosts[0] });
+        const agg = new RsyslogAggregator("logging", { hosts, ca, settings: { tls: "mutual", protocol: "relp" } });
+        await settle();
+        expect(Object.keys(agg.clientCertificates)).to.deep.equal(hosts.map((h) => h.name));
+        const names = steps().map((s) => s.name);
+        for (const h of hosts) expect(names).to.include.members([`logging-client-${h.name}-${h.name}-tls-key`, `logging-client-${h.name}-mgmt-tls-sign`]);
+        expect(script("logging-client-node2-mgmt-tls-sign").stdin).to.contain("extendedKeyUsage = clientAuth");
+        // Readable by an rsyslog that dropped to user syslog (Ubuntu; a member of adm), not only by root.
+        for (const key of ["logging-client-node2-node2-tls-key", "logging-tls-node1-tls-key"]) expect(script(key).stdin, key).to.contain("root adm 640");
+        expect(script("logging-tls-mgmt-tls-sign").stdin).to.contain("extendedKeyUsage = serverAuth");
+        const node2 = script("logging-node2-logging-client").stdin;
+        expect(node2).to.contain('tls.myPrivKey="/etc/microservice/tls/logging-client-node2/key.pem"');
+        expect(node2).to.contain("/etc/microservice/logging/client.pem");
+        expect(node2).not.to.contain("PRIVATE KEY");
+        const srv = script("logging-node1-logging-server").stdin;
+        expect(srv).to.contain(`tls.permittedPeer=[${hosts.map((h) => `"${h.name}"`).join(", ")}]`);
+        expect(srv).to.contain('streamDriver.authMode="x509/name"');
+    });
+
     it("with RELP: forwarders use omrelp to the RELP port; the server keeps TCP 514 open beside it", async () => {
         const agg = build("logging", { settings: { protocol: "relp" } });
         await settle();
@@ -109,7 +131,7 @@ describe("RsyslogAggregator", () => {
     it("rejects bad args before creating anything, naming the key", () => {
         const hosts = labLayout();
         const before = mocks.resources.length;
-        expect(() => new RsyslogAggregator("x", { hosts, settings: { tls: true } })).to.throw(/RsyslogAggregator "x": invalid input\n {2}ca: required when settings.tls is true/);
+        expect(() => new RsyslogAggregator("x", { hosts, settings: { tls: "server" } })).to.throw(/RsyslogAggregator "x": invalid input\n {2}ca: required when settings.tls is "server"/);
         expect(() => new RsyslogAggregator("x", { hosts: [] })).to.throw(/hosts: expected at least one host/);
         expect(() => new RsyslogAggregator("x", { hosts: [...hosts, hosts[1]] })).to.throw(/hosts: expected unique host names/);
         expect(() => new RsyslogAggregator("x", { hosts: hosts.slice(2), server: hosts[1] })).to.throw(/server: expected one of the hosts \(node2, node3\)/);
@@ -142,7 +164,7 @@ describe("logging stack config and deployLogging", () => {
             protocol: "tcp",
             relpPort: 2514,
             localPort: 10514,
-            tls: false,
+            tls: "off",
             retentionDays: { client: 7, server: 30 },
             forwardJournal: ["mesos-master", "mesos-slave", "mesos-agent", "marathon", "zookeeper"],
             queueMaxDiskSpace: "1g",
@@ -159,7 +181,10 @@ describe("logging stack config and deployLogging", () => {
             [{ protocol: "relp", localPort: 2514 }, /logging.localPort: expected a port other than the server's \(514, 2514\)/],
             [{ protocol: "relp", relpPort: 514 }, /logging.relpPort: expected a port other than port \(514\)/],
             [{ protocol: "udp" }, /logging.protocol: expected tcp or relp, got "udp"/],
-            [{ protocol: "relp", tls: true }, /logging.tls: not supported with protocol relp/],
+            [{ protocol: "relp", tls: "server" }, /logging.tls: expected "mutual" or "off" with protocol relp/],
+            [{ tls: true }, /logging.tls: expected "off", "server" or "mutual" \(a boolean is no longer taken: true was "server"; "mutual" adds client certificates\), got true/],
+            [{ tls: false }, /logging.tls: expected "off", "server" or "mutual" \(a boolean is no longer taken.*got false/],
+            [{ tls: "mutual", allowedSenders: ["10.9.0.0/16"] }, /logging.allowedSenders: expected none with tls "mutual": the server takes only the stack's hosts, by their certificates.*got \["10.9.0.0\/16"\]/],
             [{ retentionDays: { client: 0 } }, /logging.retentionDays.client: expected at least 1 day, got 0/],
             [{ retentionDays: { weeks: 1 } }, /logging.retentionDays.weeks: unknown key/],
             [{ forwardJournal: ['mesos"; stop'] }, /logging.forwardJournal\[0\]: expected a program name \(SyslogIdentifier\)/],
@@ -184,6 +209,6 @@ describe("logging stack config and deployLogging", () => {
     });
 
     it("deployLogging with tls needs the platform's CA", () => {
-        expect(() => deployLogging(config({ logging: { tls: true } }), labLayout())).to.throw(/logging.tls: needs the stack CA/);
+        expect(() => deployLogging(config({ logging: { tls: "server" } }), labLayout())).to.throw(/logging.tls: needs the stack CA/);
     });
 });

@@ -14,7 +14,7 @@ export const client = (extra: Partial<ClientStep> = {}): ClientStep => ({
 export const server = (extra: Partial<ServerStep> = {}): ServerStep => ({
     port: 514,
     allowedSenders: ["10.0.15.10", "10.0.15.11", "10.0.15.12", "10.0.15.13"],
-    tls: false,
+    tls: "off",
     retentionDays: 30,
     ...extra,
 });

@@ -47,19 +47,38 @@ describe("logging renderers (golden)", () => {
         const conf = render.serverConf(server({ relpPort: 2514 }));
         expect(conf).to.contain('input(type="imtcp" port="514" ruleset="microservice_remote")');
         expect(conf).to.contain('module(load="imrelp")\ninput(type="imrelp" port="2514" ruleset="microservice_remote")');
-        expect(() => render.baseConf(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls: { peerName: "node1" } } }))).to.throw(/not supported: tls with protocol relp/);
-        expect(() => render.serverConf(server({ relpPort: 2514, tls: true, keyPath: "/k" }))).to.throw(/not supported: tls with protocol relp/);
+        expect(() => render.baseConf(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls: { peerName: "node1" } } }))).to.throw(/not supported: tls "server" with protocol relp/);
+        expect(() => render.serverConf(server({ relpPort: 2514, tls: "server", keyPath: "/k" }))).to.throw(/not supported: tls "server" with protocol relp/);
     });
 
     it("renders TLS: the forwarder checks the server's certificate against the stack CA and the server's name", () => {
         const base = render.baseConf(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1" } } }));
         expect(base).to.contain('StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name"');
         expect(base).to.contain('StreamDriverPermittedPeers="node1" streamDriver.CAFile="/etc/microservice/logging/ca.pem"');
-        const conf = render.serverConf(server({ tls: true, keyPath: "/etc/microservice/tls/logging-tls/key.pem" }));
+        const conf = render.serverConf(server({ tls: "server", keyPath: "/etc/microservice/tls/logging-tls/key.pem" }));
         expectGolden(__dirname, "server-20-server-tls.conf", conf);
         expect(conf).to.contain('streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon"');
         expect(conf).to.contain('streamDriver.CertFile="/etc/microservice/logging/server.pem" streamDriver.KeyFile="/etc/microservice/tls/logging-tls/key.pem"');
         expect(CA_PEM).to.be.a("string");
+    });
+
+    it('renders tls "mutual": each forwarder presents its client certificate, the server takes only the stack CA\'s certificates for its hosts\' names (TCP and RELP)', () => {
+        const key = "/etc/microservice/tls/logging-client-node2/key.pem";
+        const tcp = render.baseConf(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1", clientKeyPath: key } } }));
+        expectGolden(__dirname, "client-10-base-mutual.conf", tcp);
+        expect(tcp).to.contain(`streamDriver.CertFile="/etc/microservice/logging/client.pem" streamDriver.KeyFile="${key}" streamDriver.CheckExtendedKeyPurpose="on"`);
+        const relp = render.baseConf(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls: { peerName: "node1", clientKeyPath: key } } }));
+        expect(relp).to.contain('tls="on" tls.authMode="name" tls.permittedPeer=["node1"]');
+        expect(relp).to.contain(`tls.caCert="/etc/microservice/logging/ca.pem" tls.myCert="/etc/microservice/logging/client.pem" tls.myPrivKey="${key}"`);
+        const peers = ["mgmt", "node1", "node2", "node3"];
+        const conf = render.serverConf(server({ tls: "mutual", relpPort: 2514, keyPath: "/etc/microservice/tls/logging-tls/key.pem", permittedPeers: peers }));
+        expectGolden(__dirname, "server-20-server-mutual.conf", conf);
+        expect(conf).to.contain('streamDriver.authMode="x509/name"\n      permittedPeer=["mgmt", "node1", "node2", "node3"] streamDriver.CheckExtendedKeyPurpose="on"');
+        expect(conf).to.contain('tls="on" tls.authMode="name" tls.permittedPeer=["mgmt", "node1", "node2", "node3"]');
+        expect(conf).not.to.contain("anon");
+        expect(() => render.serverConf(server({ tls: "mutual", keyPath: "/k" }))).to.throw(/tls "mutual" needs the forwarders' names/);
+        // "server" stays as it was: no restart for stacks that keep it.
+        expect(render.baseConf(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1" } } }))).not.to.contain("CertFile");
     });
 
     it("renders retention: logrotate with rsyslog's HUP (no copytruncate), find by minutes, a daily persistent timer", () => {

@@ -47,6 +47,15 @@ describe("logging steps", () => {
         expect(() => clientOps(client({ target: { protocol: "tcp", address: "a", port: 514, tls: { peerName: "node1" } } }))).to.throw(/TLS needs the stack CA certificate/);
     });
 
+    it('client step with tls "mutual" installs its own certificate beside the CA (its key never travels)', () => {
+        const tls = { peerName: "node1", clientKeyPath: "/etc/microservice/tls/logging-client-node2/key.pem" };
+        const ops = clientOps(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls }, caPem: CA_PEM, clientCertPem: CERT_PEM }));
+        expect(of(ops, "file").filter((f) => f.tag === "rsyslog-config").map((f) => f.path).slice(0, 2)).to.deep.equal(["/etc/microservice/logging/ca.pem", "/etc/microservice/logging/client.pem"]);
+        expect(of(ops, "packages")[0].names).to.deep.equal(["rsyslog", "logrotate", "rsyslog-relp", "rsyslog-gnutls"]);
+        expect(JSON.stringify(ops)).not.to.contain("PRIVATE KEY");
+        expect(() => clientOps(client({ target: { protocol: "tcp", address: "a", port: 514, tls }, caPem: CA_PEM }))).to.throw(/tls "mutual" needs this host's client certificate/);
+    });
+
     it("server step (golden): tree, config check, listener checks, its own retention timer", () => {
         const ops = serverOps(server({ relpPort: 2514 }));
         expectGolden(__dirname, "server-step.sh", stepBody(renderScript("node1", "logging-server", ops)));
@@ -56,7 +65,7 @@ describe("logging steps", () => {
     });
 
     it("server step with TLS installs the certificate and CA, and restarts rsyslog when they change", () => {
-        const ops = serverOps(server({ tls: true, certPem: CERT_PEM, caPem: CA_PEM, keyPath: "/etc/microservice/tls/logging-tls/key.pem" }));
+        const ops = serverOps(server({ tls: "server", certPem: CERT_PEM, caPem: CA_PEM, keyPath: "/etc/microservice/tls/logging-tls/key.pem" }));
         const files = of(ops, "file");
         expect(files.map((f) => [f.path, f.tag])).to.deep.equal([
             ["/etc/microservice/logging/ca.pem", "rsyslog-config"],
@@ -64,6 +73,6 @@ describe("logging steps", () => {
             [FILES.server, "rsyslog-config"],
         ]);
         expect(files[1].content).to.equal(`${CERT_PEM}\n`);
-        expect(() => serverOps(server({ tls: true, caPem: CA_PEM }))).to.throw(/TLS needs the server certificate/);
+        expect(() => serverOps(server({ tls: "server", caPem: CA_PEM }))).to.throw(/TLS needs the server certificate/);
     });
 });

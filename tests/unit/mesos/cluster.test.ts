@@ -6,7 +6,7 @@ import { fakeHost } from "../provision/fake-host";
 import { directDeps, runsAfter } from "../provision/deps";
 import { mocks } from "../../support/setup";
 import { settle, valueOf, isSecret } from "../../support/outputs";
-import { args, haLayout, IMAGES, layout, PASSWORD, registry } from "./fixtures";
+import { args, haLayout, IMAGES, layout, PASSWORD, registry, SECRETS, ZK_PASSWORD } from "./fixtures";
 
 const stdin = (name: string) => mocks.named(name).inputs.stdin as string;
 /** Every remote step's script by resource name. */
@@ -51,7 +51,12 @@ describe("MesosCluster", () => {
         }
         expect(stdin("mesos-node1-mesos-agent")).to.contain("MESOS_ATTRIBUTES=slavetype:system\n");
         expect(stdin("mesos-node2-mesos-agent")).to.contain("MESOS_ATTRIBUTES=slavetype:app\n");
-        expect(stdin("mesos-node1-mesos-master")).to.contain("MESOS_QUORUM=1\n").and.contain("MESOS_ZK=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n");
+        expect(stdin("mesos-node1-mesos-master")).to.contain("MESOS_QUORUM=1\n").and.contain(`MESOS_ZK=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n`);
+        // The ZooKeeper credentials reach the hosts only in 0600 env files, through secret steps.
+        for (const [step, file] of [["mesos-node1-mesos-master", "master.env"], ["mesos-node2-mesos-agent", "agent.env"], ["mesos-node1-marathon", "marathon.env"]]) {
+            expect(stdin(step), step).to.contain(`ensure_file '/etc/${step.endsWith("marathon") ? "marathon" : "mesos"}/${file}' '0600' 'root' 'root'`);
+            expect(mocks.named(step).secretInputs, step).to.include("stdin");
+        }
     });
 
     it("three masters: quorum 2 on each, Marathon on each, one zk string", async () => {
@@ -60,7 +65,7 @@ describe("MesosCluster", () => {
         await settle();
         for (const n of ["node1", "node2", "node3"]) {
             expect(stdin(`mesos-${n}-mesos-master`)).to.contain("MESOS_QUORUM=2\n");
-            expect(stdin(`mesos-${n}-marathon`)).to.contain("MARATHON_MASTER=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n");
+            expect(stdin(`mesos-${n}-marathon`)).to.contain(`MARATHON_MASTER=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n`);
         }
         expect(await valueOf(c.mesosUrls)).to.deep.equal(["http://10.0.15.11:5050", "http://10.0.15.12:5050", "http://10.0.15.13:5050"]);
         expect(await valueOf(c.marathonUrl)).to.equal("http://10.0.15.11:8080");
@@ -88,6 +93,43 @@ describe("MesosCluster", () => {
         expect(stdin("mesos-node1-marathon")).to.contain("ensure_file '/etc/marathon/credentials.env' '0600'");
         expect(await isSecret(c.marathonPassword)).to.equal(true);
         expect(await valueOf(c.marathonUsername)).to.equal("marathon");
+    });
+
+    it("keeps each Mesos secret in the secret steps that need it, in 0600 files only, never in a plain input", async () => {
+        new MesosCluster("mesos", args(layout()));
+        await settle();
+        // As written, or base64 (a file without a final newline travels so: Marathon's secret file).
+        const holders = (secret: string) => mocks.resources.filter((r) => [secret, Buffer.from(secret).toString("base64")].some((f) => JSON.stringify(r.inputs).includes(f)));
+        const agents = ["mesos-node1-mesos-agent", "mesos-node2-mesos-agent", "mesos-node3-mesos-agent"];
+        expect(holders(SECRETS.framework).map((r) => r.name)).to.have.members(["mesos-node1-mesos-master", "mesos-node1-marathon"]);
+        expect(holders(SECRETS.agent).map((r) => r.name)).to.have.members(["mesos-node1-mesos-master", ...agents]);
+        expect(holders(SECRETS.operator).map((r) => r.name)).to.have.members(["mesos-node1-mesos-master", ...agents]);
+        for (const r of [...holders(SECRETS.framework), ...holders(SECRETS.agent), ...holders(SECRETS.operator)]) {
+            expect(r.secretInputs, r.name).to.include("stdin");
+            expect(r.inputs.logging, r.name).to.equal("none");
+        }
+        expect(stdin("mesos-node1-mesos-master")).to.contain("ensure_file '/etc/mesos/credentials.json' '0600'").and.contain("ensure_file '/etc/mesos/probe.curlrc' '0600'");
+        expect(stdin("mesos-node2-mesos-agent")).to.contain("ensure_file '/etc/mesos/agent-credential.json' '0600'").and.contain("ensure_file '/etc/mesos/agent-http-credentials.json' '0600'");
+        expect(stdin("mesos-node1-marathon")).to.contain("ensure_file '/etc/marathon/mesos-secret' '0600'");
+        // The readiness steps (plain) only name the curl config.
+        expect(stdin("mesos-node2-mesos-agent-ready")).to.contain("-K /etc/mesos/probe.curlrc").and.not.contain(SECRETS.operator);
+    });
+
+    it("generates each Mesos secret left out, once, as a secret (openssl rand where pulumi up runs, output hidden)", async () => {
+        const a = args(layout());
+        delete a.mesosFrameworkSecret;
+        delete a.mesosOperatorSecret;
+        new MesosCluster("mesos", a);
+        await settle();
+        for (const n of ["mesos-framework-secret", "mesos-operator-secret"]) {
+            const gen = mocks.named(n);
+            expect(gen.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
+            expect(gen.inputs.create).to.equal("openssl rand -hex 24");
+            expect(gen.inputs.logging).to.equal("none");
+        }
+        expect(names()).not.to.include("mesos-agent-secret");
+        // A generated secret still only reaches secret steps.
+        for (const n of ["mesos-node1-mesos-master", "mesos-node1-marathon", "mesos-node2-mesos-agent"]) expect(mocks.named(n).secretInputs, n).to.include("stdin");
     });
 
     it("mirrors each image once from mgmt into the registry and runs it from there by the same digest", async () => {
@@ -182,6 +224,11 @@ describe("MesosCluster", () => {
 
         it("rejects an even or zero master count", () => {
             for (const n of [0, 2, 4, 6]) fails(args(mastersOn(n)), new RegExp(`MesosCluster "bad"[\\s\\S]*hosts: expected an odd count of hosts with role master \\(1, 3 or 5\\), got ${n}`));
+        });
+
+        it("rejects a short Mesos secret without echoing it", () => {
+            fails(args(layout(), { mesosOperatorSecret: "op secret" }), /mesosOperatorSecret: expected at least 16 characters, got \(hidden\)/);
+            fails(args(layout(), { mesosAgentSecret: "with a space in the middle" }), /mesosAgentSecret: expected printable ASCII characters without spaces, got \(hidden\)/);
         });
 
         it("rejects images that are not pinned, names missing ones, and a bad password without echoing it", () => {

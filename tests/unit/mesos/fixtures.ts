@@ -12,6 +12,10 @@ export const IMAGES: MesosImages = {
     marathon: `mesosphere/marathon:v1.7.236@${digest("c")}`,
 };
 export const PASSWORD = "marathon-Pw7/k+2Lr9zT4vB8nM1";
+/** ZooKeeper's digest password in the fixtures (letters, digits, ._~- only). */
+export const ZK_PASSWORD = "zookeeper-Pw7.k-2Lr9zT4vB8nM1";
+/** The Mesos principals' secrets (distinct, so a test can tell where each lands). */
+export const SECRETS = { framework: "framework-Sq4/u+8Kd2wP6", agent: "agent-Sq4/u+8Kd2wP6xR", operator: "operator-Sq4/u+8Kd2wP6" };
 
 const CONTROL: Role[] = ["zookeeper", "master", "marathon", "registry", "logServer", "agent"];
 
@@ -47,5 +51,9 @@ export const args = (hosts: Host[], extra: Partial<MesosClusterArgs> = {}): Meso
     hosts,
     images: IMAGES,
     marathonPassword: pulumi.secret(PASSWORD),
+    zookeeperPassword: pulumi.secret(ZK_PASSWORD),
+    mesosFrameworkSecret: pulumi.secret(SECRETS.framework),
+    mesosAgentSecret: pulumi.secret(SECRETS.agent),
+    mesosOperatorSecret: pulumi.secret(SECRETS.operator),
     ...extra,
 });

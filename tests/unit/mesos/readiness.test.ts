@@ -7,13 +7,15 @@ import * as path from "path";
 import { AddressInfo } from "net";
 import { renderScript, Op } from "../../../components/provision";
 import { agentReadyOps, marathonReadyOps, masterReadyOps } from "../../../components/mesos/steps";
-import { MARATHON_CURLRC, marathonCurlrc } from "../../../components/mesos/render";
-import { IMAGES, PASSWORD } from "./fixtures";
+import { MARATHON_CURLRC, MESOS_PROBE_CURLRC, marathonCurlrc, mesosProbeCurlrc } from "../../../components/mesos/render";
+import { IMAGES, PASSWORD, SECRETS } from "./fixtures";
 
 /**
  * The readiness steps run for real (curl, jq, the step runtime) against a fake Mesos/Marathon on
- * loopback that answers like the documented endpoints: /health, /metrics/snapshot, agent /state,
- * /master/slaves, Marathon /ping with basic auth.
+ * loopback that answers like the documented endpoints: /health (open, as in Mesos), /metrics/snapshot,
+ * agent /state and /master/slaves only for the operator (HTTP basic auth, as with
+ * --authenticate_http_readonly), the non-leading master's /master/slaves a redirect to the leader on
+ * another host name; Marathon /ping with basic auth.
  */
 interface Fake {
     elected: number;
@@ -21,9 +23,17 @@ interface Fake {
     registered: boolean;
 }
 
+const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}`;
+
 function serve(state: Fake): Promise<http.Server> {
     const server = http.createServer((req, res) => {
         const json = (v: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(v));
+        const operator = req.headers.authorization === basic("operator", SECRETS.operator);
+        if (req.url !== "/health" && req.url !== "/ping" && !operator) return res.writeHead(401, { "WWW-Authenticate": 'Basic realm="mesos-master-readonly"' }).end();
+        // The leader is the same server under another name: curl keeps credentials across that only with --location-trusted.
+        if (req.url === "/master/slaves" && req.headers.host?.startsWith("127.0.0.1")) {
+            return res.writeHead(307, { location: `http://localhost:${(server.address() as AddressInfo).port}/master/slaves` }).end();
+        }
         switch (req.url) {
             case "/health":
                 return res.writeHead(200).end();
@@ -34,7 +44,7 @@ function serve(state: Fake): Promise<http.Server> {
             case "/master/slaves":
                 return json({ slaves: [{ id: "x", hostname: "10.9.9.9", active: true }, { id: "y", hostname: "127.0.0.1", active: state.active, attributes: { slavetype: "app" } }] });
             case "/ping": {
-                const ok = req.headers.authorization === `Basic ${Buffer.from(`marathon:${PASSWORD}`).toString("base64")}`;
+                const ok = req.headers.authorization === basic("marathon", PASSWORD);
                 return ok ? res.writeHead(200).end("pong") : res.writeHead(401).end();
             }
             default:
@@ -80,8 +90,14 @@ describe("Mesos readiness steps (run locally against a fake Mesos and Marathon)"
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const master = (t = 3) => masterReadyOps("node1", "127.0.0.1", port, ["127.0.0.1"], IMAGES.master, t);
-    const agent = (t = 3) => agentReadyOps("node2", "127.0.0.1", port, port, t);
+    /** The probes read the operator's credentials from a curl config in `dir` instead of /etc/mesos. */
+    const probing = (ops: Op[], secret = SECRETS.operator) => {
+        const rc = path.join(dir, "mesos-probe.curlrc");
+        fs.writeFileSync(rc, mesosProbeCurlrc(secret), { mode: 0o600 });
+        return ops.map((op) => (op.kind === "waitFor" ? { ...op, check: op.check.split(MESOS_PROBE_CURLRC).join(rc) } : op));
+    };
+    const master = (t = 3, secret?: string) => probing(masterReadyOps("node1", "127.0.0.1", port, ["127.0.0.1"], IMAGES.master, t), secret);
+    const agent = (t = 3, secret?: string) => probing(agentReadyOps("node2", "127.0.0.1", port, port, t), secret);
     const marathon = (t = 3) => {
         const rc = path.join(dir, "probe.curlrc");
         fs.writeFileSync(rc, marathonCurlrc("marathon", PASSWORD), { mode: 0o600 });
@@ -93,6 +109,31 @@ describe("Mesos readiness steps (run locally against a fake Mesos and Marathon)"
             const r = await runStep(ops, dir);
             expect(r.code, r.stderr).to.equal(0);
         }
+    });
+
+    it("every probe of a Mesos endpoint authenticates as the operator from the 0600 curl config, never on argv", () => {
+        for (const ops of [masterReadyOps("node1", "10.0.15.11", 5050, ["10.0.15.11"], IMAGES.master, 3), agentReadyOps("node2", "10.0.15.12", 5051, 5050, 3)]) {
+            for (const op of ops) {
+                if (op.kind !== "waitFor") continue;
+                const calls = op.check.match(/curl [^|;&]*/g) ?? [];
+                expect(calls.length).to.be.greaterThan(0);
+                for (const c of calls) expect(c, op.description).to.contain(`-K ${MESOS_PROBE_CURLRC}`).and.not.match(/ -u | --user /);
+            }
+        }
+    });
+
+    it("with a wrong operator secret neither the master nor the agent is ready; a redirect to the leader keeps the credentials", async () => {
+        let r = await runStep(master(2, "wrong-operator-secret-1"), dir);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.contain("no Mesos master was elected leader within 2 s");
+        r = await runStep(agent(2, "wrong-operator-secret-1"), dir);
+        expect(r.code).to.equal(1);
+        // The agent's probe follows the redirect with its credentials (plain -L would drop them there).
+        r = await runStep(agent(2), dir);
+        expect(r.code, r.stderr).to.equal(0);
+        const plain = agent(2).map((op) => (op.kind === "waitFor" ? { ...op, check: op.check.replace("--location-trusted", "-L") } : op));
+        r = await runStep(plain, dir);
+        expect(r.code, "-L alone sends no credentials to the leader").to.equal(1);
     });
 
     it("no leader: fails within the bound, saying so", async () => {

@@ -10,7 +10,7 @@ import { LocalHost } from "../provision/run-local";
 import { lostAtReboot, runPathsChecked, tmpfilesEntries } from "../provision/runtime-paths";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
-import { args, IMAGES, layout } from "./fixtures";
+import { args, IMAGES, layout, SECRETS } from "./fixtures";
 
 const zk = "zk://10.0.15.11:2181/mesos";
 const agent: r.AgentSpec = {
@@ -21,10 +21,10 @@ const agent: r.AgentSpec = {
 /** Every step MesosCluster renders, by generator. */
 function everyStep(): [string, Op[]][] {
     return [
-        ["master", steps.masterOps({ ip: "10.0.15.11", port: 5050, clusterName: "c", quorum: 1, zk }, IMAGES.master)],
-        ...CGROUP_MODES.map((m): [string, Op[]] => [`agent (cgroups ${m})`, steps.agentOps("node2", agent, m)]),
-        ["agent with Weave's socket", steps.agentOps("node2", { ...agent, dockerSocket: "/var/run/weave/weave.sock", dockerCli: "/opt/docker/docker" }, "v2")],
-        ["marathon", steps.marathonOps({ ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk, taskLaunchTimeoutMs: 660000, features: [] }, IMAGES.marathon, "u", "p")],
+        ["master", steps.masterOps({ ip: "10.0.15.11", port: 5050, clusterName: "c", quorum: 1, zk }, IMAGES.master, SECRETS)],
+        ...CGROUP_MODES.map((m): [string, Op[]] => [`agent (cgroups ${m})`, steps.agentOps("node2", agent, SECRETS, m)]),
+        ["agent with Weave's socket", steps.agentOps("node2", { ...agent, dockerSocket: "/var/run/weave/weave.sock", dockerCli: "/opt/docker/docker" }, SECRETS, "v2")],
+        ["marathon", steps.marathonOps({ ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk, taskLaunchTimeoutMs: 660000, features: [] }, IMAGES.marathon, "u", "p", SECRETS.framework)],
         ["master ready", steps.masterReadyOps("node1", "10.0.15.11", 5050, ["10.0.15.11"], IMAGES.master, 60)],
         ["agent ready", steps.agentReadyOps("node2", "10.0.15.12", 5051, 5050, 60)],
         ["marathon ready", steps.marathonReadyOps("node1", "10.0.15.11", 8080, 60)],
@@ -36,11 +36,11 @@ describe("MesosCluster after a reboot (/run is a tmpfs)", () => {
     it("no step's check reads anything under /run that the host does not re-create at boot", () => {
         for (const [name, ops] of everyStep()) expect(lostAtReboot(ops), name).to.deep.equal([]);
         // The agent's runtime dir is such a path, declared for systemd-tmpfiles.
-        expect(runPathsChecked(steps.agentOps("node2", agent, "v2"))).to.deep.equal(["/run/mesos"]);
+        expect(runPathsChecked(steps.agentOps("node2", agent, SECRETS, "v2"))).to.deep.equal(["/run/mesos"]);
     });
 
     it("declares the agent's runtime dir in /etc/tmpfiles.d: the canonical path of MESOS_RUNTIME_DIR, 0755 root, never aged", () => {
-        const ops = steps.agentOps("node2", agent, "v2");
+        const ops = steps.agentOps("node2", agent, SECRETS, "v2");
         expect(tmpfilesEntries(ops)).to.deep.equal([
             { conf: "/etc/tmpfiles.d/microservice-mesos-agent.conf", type: "d", path: "/run/mesos", mode: "0755", user: "root", group: "root", age: "-" },
         ]);

@@ -5,12 +5,12 @@ import * as os from "os";
 import * as path from "path";
 import { agentAttributes, attributesFlag, isAdditiveChange, quorum, slavetype } from "../../../components/mesos/topology";
 import * as r from "../../../components/mesos/render";
-import { additiveCheck, cgroupOps, cgroupV1CpuProbe } from "../../../components/mesos/steps";
+import { additiveCheck, cgroupOps, cgroupV1CpuProbe, marathonOps } from "../../../components/mesos/steps";
 import { mirrored } from "../../../components/mesos/images";
 import { durationSeconds } from "../../../components/mesos/settings";
 import { renderScript } from "../../../components/provision";
 import { expectGolden, stepBody } from "../provision/golden";
-import { IMAGES, PASSWORD } from "./fixtures";
+import { IMAGES, PASSWORD, SECRETS } from "./fixtures";
 
 const bash = (script: string) => spawnSync("bash", ["-c", script], { encoding: "utf8", timeout: 10000 });
 
@@ -65,6 +65,53 @@ describe("Mesos renderers (golden)", () => {
         expect(unit).to.contain("--registry=replicated_log").and.contain("Restart=always").and.contain("SuccessExitStatus=143").and.contain("-v /var/lib/mesos/master:/var/lib/mesos/master");
     });
 
+    it("master authentication: frameworks, agents and both HTTP classes, one credentials file, ACLs by file; the unit mounts both read-only", () => {
+        const env = r.masterEnv({ ip: "10.0.15.11", port: 5050, clusterName: "MesosCluster", quorum: 1, zk });
+        for (const flag of ["AUTHENTICATE_FRAMEWORKS", "AUTHENTICATE_AGENTS", "AUTHENTICATE_HTTP_READWRITE", "AUTHENTICATE_HTTP_READONLY"]) expect(env).to.contain(`MESOS_${flag}=true\n`);
+        expect(env).to.contain(`MESOS_CREDENTIALS=${r.MASTER_CREDENTIALS}\n`).and.contain(`MESOS_ACLS=file://${r.MASTER_ACLS}\n`);
+        const unit = r.masterUnit(IMAGES.master);
+        expect(unit).to.contain(`-v ${r.MASTER_CREDENTIALS}:${r.MASTER_CREDENTIALS}:ro`).and.contain(`-v ${r.MASTER_ACLS}:${r.MASTER_ACLS}:ro`);
+        const creds = r.masterCredentials(SECRETS);
+        expectGolden(__dirname, "master-credentials.json", creds);
+        expect(JSON.parse(creds)).to.deep.equal({ credentials: [
+            { principal: "marathon", secret: SECRETS.framework },
+            { principal: "agent", secret: SECRETS.agent },
+            { principal: "operator", secret: SECRETS.operator },
+        ] });
+        // Any character a secret may have stays one JSON string.
+        expect(JSON.parse(r.masterCredentials({ ...SECRETS, operator: 'a"b\\c$(x)' })).credentials[2].secret).to.equal('a"b\\c$(x)');
+    });
+
+    it("master ACLs: only marathon registers frameworks and runs tasks, only agent registers agents, only operator does admin", () => {
+        const text = r.masterAcls();
+        expectGolden(__dirname, "master-acls.json", text);
+        const acls = JSON.parse(text);
+        expect(acls.permissive).to.equal(true);
+        const only = (action: string, object: string, principal: string) =>
+            expect(acls[action], action).to.deep.equal([
+                { principals: { values: [principal] }, [object]: { type: "ANY" } },
+                { principals: { type: "ANY" }, [object]: { type: "NONE" } },
+            ]);
+        only("register_frameworks", "roles", "marathon");
+        only("run_tasks", "users", "marathon");
+        only("register_agents", "agents", "agent");
+        only("teardown_frameworks", "framework_principals", "operator");
+        for (const a of ["update_quotas", "update_weights"]) only(a, "roles", "operator");
+        for (const a of ["update_maintenance_schedules", "start_maintenances", "stop_maintenances"]) only(a, "machines", "operator");
+    });
+
+    it("agent authentication: its own credential to register, operator-only HTTP endpoints; files mounted read-only, secrets only in 0600 files", () => {
+        const env = r.agentEnv(agent("10.0.15.12", "slavetype:app"));
+        expect(env).to.contain(`MESOS_CREDENTIAL=${r.AGENT_CREDENTIAL}\n`).and.contain(`MESOS_HTTP_CREDENTIALS=${r.AGENT_HTTP_CREDENTIALS}\n`);
+        expect(env).to.contain("MESOS_AUTHENTICATE_HTTP_READWRITE=true\n").and.contain("MESOS_AUTHENTICATE_HTTP_READONLY=true\n").and.contain("MESOS_SWITCH_USER=false\n");
+        for (const s of Object.values(SECRETS)) expect(env).not.to.contain(s);
+        expect(JSON.parse(r.agentCredential(SECRETS.agent))).to.deep.equal({ principal: "agent", secret: SECRETS.agent });
+        expect(JSON.parse(r.agentHttpCredentials(SECRETS.operator))).to.deep.equal({ credentials: [{ principal: "operator", secret: SECRETS.operator }] });
+        expect(r.mesosProbeCurlrc(SECRETS.operator)).to.equal(`user = "operator:${SECRETS.operator}"\n`);
+        const unit = r.agentUnit({ image: IMAGES.agent, dockerSocket: "/var/run/docker.sock" });
+        expect(unit).to.contain(`-v ${r.AGENT_CREDENTIAL}:${r.AGENT_CREDENTIAL}:ro`).and.contain(`-v ${r.AGENT_HTTP_CREDENTIALS}:${r.AGENT_HTTP_CREDENTIALS}:ro`);
+    });
+
     it("agent env per role: system on node1, app on the others", () => {
         const system = r.agentEnv(agent("10.0.15.11", attributesFlag(agentAttributes(["master", "agent"]))));
         const app = r.agentEnv(agent("10.0.15.12", attributesFlag(agentAttributes(["zookeeper", "agent"]))));
@@ -102,6 +149,12 @@ describe("Mesos renderers (golden)", () => {
         const unit = r.marathonUnit(IMAGES.marathon);
         expectGolden(__dirname, "marathon.service", unit);
         expect(unit).to.contain("--env-file /etc/marathon/credentials.env").and.not.contain(PASSWORD);
+        // Marathon registers with Mesos as principal marathon; its secret only in a mounted file.
+        expect(env).to.contain("MARATHON_MESOS_AUTHENTICATION=\n").and.contain("MARATHON_MESOS_AUTHENTICATION_PRINCIPAL=marathon\n").and.contain(`MARATHON_MESOS_AUTHENTICATION_SECRET_FILE=${r.MARATHON_MESOS_SECRET}\n`);
+        expect(unit).to.contain(`-v ${r.MARATHON_MESOS_SECRET}:${r.MARATHON_MESOS_SECRET}:ro`);
+        // Exactly the secret's bytes, 0600: Mesos compares secrets byte for byte (a newline would be part of it).
+        const ops = marathonOps({ ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk, taskLaunchTimeoutMs: 660000, features: [] }, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework);
+        expect(ops.find((op) => op.kind === "file" && op.path === r.MARATHON_MESOS_SECRET)).to.deep.include({ content: SECRETS.framework, mode: "0600" });
     });
 
     it("mirrored images keep their digest under <registry>/mesos/", () => {

@@ -5,7 +5,7 @@ import { validate } from "../../../components/validate";
 import { deployMesos, mesosImages } from "../../../stack/mesos";
 import { mocks } from "../../support/setup";
 import { settle, valueOf, isSecret } from "../../support/outputs";
-import { IMAGES, layout, PASSWORD, registry } from "./fixtures";
+import { IMAGES, layout, PASSWORD, registry, SECRETS } from "./fixtures";
 
 /**
  * The original topology (config default hosts) with the given extras. Per-key rules only: the
@@ -55,6 +55,29 @@ describe("mesos stack config and deployMesos", () => {
             msg = (e as Error).message;
         }
         expect(msg).to.contain("marathonPassword: expected printable characters without spaces").and.contain("(hidden)").and.not.contain("has a space");
+    });
+
+    it("treats the Mesos principals' secrets as secret keys, generated per stack when unset, the configured ones used as they are", async () => {
+        for (const k of ["mesosFrameworkSecret", "mesosAgentSecret", "mesosOperatorSecret"]) expect(SECRET_KEYS).to.include(k);
+        let msg = "";
+        try {
+            platform({ mesos: { images: IMAGES }, mesosOperatorSecret: "too short" });
+        } catch (e) {
+            msg = (e as Error).message;
+        }
+        expect(msg).to.contain("mesosOperatorSecret: expected at least 16 characters").and.contain("(hidden)").and.not.contain("too short");
+        deployMesos(platform({ mesos: { images: IMAGES, mirrorToRegistry: false } }), layout(), { registry: registry() });
+        await settle();
+        for (const n of ["mesos-framework-secret", "mesos-agent-secret", "mesos-operator-secret"]) expect(mocks.named(n).inputs.create).to.equal("openssl rand -hex 24");
+        mocks.reset();
+        const cfg = platform({ mesos: { images: IMAGES, mirrorToRegistry: false }, mesosFrameworkSecret: SECRETS.framework, mesosAgentSecret: SECRETS.agent, mesosOperatorSecret: SECRETS.operator });
+        cfg.mesosFrameworkSecret = pulumi.secret(SECRETS.framework) as any;
+        cfg.mesosAgentSecret = pulumi.secret(SECRETS.agent) as any;
+        cfg.mesosOperatorSecret = pulumi.secret(SECRETS.operator) as any;
+        deployMesos(cfg, layout(), { registry: registry() });
+        await settle();
+        expect(mocks.resources.map((r) => r.name).filter((n) => n.endsWith("-secret"))).to.deep.equal([]);
+        expect(mocks.named("mesos-node1-mesos-master").inputs.stdin).to.contain(JSON.stringify(SECRETS.agent)).and.contain(JSON.stringify(SECRETS.operator));
     });
 
     it("guards programs that skipped the platform schema", () => {

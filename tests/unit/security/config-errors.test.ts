@@ -57,9 +57,8 @@ const cases: [string, (c: Record<string, any>) => unknown, string][] = [
     ["an AWS VPC /8", (c) => (aws(c), (c.aws.vpcCidr = "10.0.0.0/8")), 'aws.vpcCidr: expected a network from /16 to /28 (what AWS allows for a VPC and its subnets), got "10.0.0.0/8"'],
     ["adminCidr 0.0.0.0/1", (c) => (aws(c), (c.aws.adminCidr = "0.0.0.0/1")), 'aws.adminCidr: expected your admin network, at most a /8, not 2147483648 addresses of the internet, got "0.0.0.0/1"'],
     ["adminCidr 128.0.0.0/1", (c) => (aws(c), (c.aws.adminCidr = "128.0.0.0/1")), 'aws.adminCidr: expected your admin network, at most a /8, not 2147483648 addresses of the internet, got "128.0.0.0/1"'],
-    ["clusterPorts with from > to", (c) => (aws(c), (c.aws.clusterPorts = [{ protocol: "tcp", from: 2200, to: 22 }])), 'aws.clusterPorts[0]: expected from <= to (a port range), got {"protocol":"tcp","from":2200,"to":22}'],
-    ["clusterPorts -1 for tcp", (c) => (aws(c), (c.aws.clusterPorts = [{ protocol: "tcp", from: -1, to: -1 }])), "aws.clusterPorts[0].from: expected a port from 0 to 65535 for tcp (-1, all, only for icmp), got -1"],
-    ["clusterPorts empty", (c) => (aws(c), (c.aws.clusterPorts = [])), "aws.clusterPorts: expected at least one rule (the hosts reach each other only through these), got []"],
+    // The security groups' ports are derived from the services (components/ports.ts): the old list is refused.
+    ["clusterPorts, a list no longer read", (c) => (aws(c), (c.aws.clusterPorts = [{ protocol: "tcp", from: 2200, to: 22 }])), `aws.clusterPorts: no longer a setting: the security groups open exactly the ports the services use, derived from their settings (components/ports.ts, docs/hosts.md "Ports"); remove aws.clusterPorts (the apps' entry: apps.entry.allowFrom), got [{"protocol":"tcp","from":2200,"to":22}]`],
     // Sizes.
     ["sizeGb 1e300", (c) => (c.volumes.datasets[0].sizeGb = 1e300), "volumes.datasets[0].sizeGb: expected a size in GB of at most 16384, got 1e+300"],
     ["sizeGb 1e-12", (c) => (c.volumes.datasets[0].sizeGb = 1e-12), "volumes.datasets[0].sizeGb: expected a size in GB of at least 0.125 (128 MiB), got 1e-12"],
@@ -97,7 +96,7 @@ describe("security: config that was accepted but wrong is refused, naming key, v
     });
 
     it("accepts what AWS allows and what is plainly right", () => {
-        expect(errors(withChange((c) => (aws(c), (c.aws.vpcCidr = "10.0.0.0/16"), (c.aws.clusterPorts = [{ protocol: "icmp", from: -1, to: -1 }, { protocol: "tcp", from: 31000, to: 32000 }]))))).to.deep.equal([]);
+        expect(errors(withChange((c) => (aws(c), (c.aws.vpcCidr = "10.0.0.0/16"))))).to.deep.equal([]);
         expect(errors(withChange((c) => (c.volumes.datasets[0].sizeGb = 0.5)))).to.deep.equal([]);
         expect(errors(withChange((c) => (c.registry.gcSchedule = "Mon..Fri *-*-* 02:30:00")))).to.deep.equal([]);
         expect(errors(withChange((c) => (c.registry.storageDir = "/srv/registry")))).to.deep.equal([]);

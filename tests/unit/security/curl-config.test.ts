@@ -6,7 +6,7 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import { registryApiScript } from "../../../components/images/scripts";
 import { LOGIN_DIR } from "../../../components/docker/scripts";
-import { marathonCurlrc } from "../../../components/mesos/render";
+import { marathonCurlrc, mesosProbeCurlrc } from "../../../components/mesos/render";
 
 /**
  * Credentials reach curl through a curl config (`user = "…"`), never its command line. In a
@@ -71,6 +71,17 @@ describe("security: passwords with \" and \\ reach curl intact", function () {
                 fs.writeFileSync(rc, marathonCurlrc("marathon", pw), { mode: 0o600 });
                 await run("curl", ["-fsS", "-K", rc, "-o", "/dev/null", `http://127.0.0.1:${port}/ping`]);
                 expect(seen.pop(), pw).to.equal(`marathon:${pw}`);
+            }
+        });
+    });
+
+    it("the Mesos probes' curlrc sends the operator secret unchanged", async () => {
+        await withServer(async (port, seen) => {
+            for (const secret of PASSWORDS) {
+                const rc = path.join(dir, "mesos-probe.curlrc");
+                fs.writeFileSync(rc, mesosProbeCurlrc(secret), { mode: 0o600 });
+                await run("curl", ["-fsS", "-K", rc, "-o", "/dev/null", `http://127.0.0.1:${port}/metrics/snapshot`]);
+                expect(seen.pop(), secret).to.equal(`operator:${secret}`);
             }
         });
     });

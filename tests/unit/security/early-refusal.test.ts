@@ -24,7 +24,7 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
         (c) => (c.mesos.marathon.taskLaunchTimeoutSeconds = 120),
         /mesos\.marathon\.taskLaunchTimeoutSeconds: expected at least mesos\.executorRegistrationTimeout \(10mins = 600 s\)[^\n]*, got 120/,
     ],
-    ["logging.tls with an insecure registry", (c) => (c.registry.insecure = true), /logging\.tls: expected false when registry\.insecure is true[^\n]*, got true/],
+    ["logging.tls with an insecure registry", (c) => (c.registry.insecure = true), /logging\.tls: expected "off" when registry\.insecure is true[^\n]*, got "server"/],
     ["ZooKeeper clientPort equal to its peerPort", (c) => (c.zookeeper.clientPort = 2888), /zookeeper\.clientPort: expected a port other than ZooKeeper's peer port 2888[^\n]*, got 2888/],
     ["ZooKeeper's admin server on 8080", (c) => (c.zookeeper.adminServerPort = 8080), /zookeeper\.adminServerPort: expected a port other than 8080[^\n]*, got 8080/],
     [

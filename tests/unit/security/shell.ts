@@ -29,7 +29,7 @@
  *  3. A quoted here-document (or base64 blob) is data to bash, but what it writes is read by some
  *     other parser: `ensure_file`'s content is checked by the format of its path (shell scripts and
  *     sourced configs at level + 1, JSON by parsing it, systemd/docker env files, curl config,
- *     one-line secret files), and in any other format (systemd units, rsyslog, YAML, zoo.cfg,
+ *     one-line secret files: a `password` file ends with a newline, a `secret` file has none), and in any other format (systemd units, rsyslog, YAML, zoo.cfg,
  *     sudoers, …) a payload may appear only inside a `#` comment line it cannot leave.
  *
  *     A here-document read by any other command is a finding too (its format is unknown).
@@ -574,10 +574,15 @@ export function checkFile(path: string, content: string, m: Marker, where: strin
             const q = /^[a-z-]+ = "((?:[^"\\]|\\.)*)"$/.exec(l);
             if (!q || !q[1].replace(/\\(.)/g, "$1").includes(m.payload)) return bad("the value does not stay one quoted curl config string");
         }
-        return onOneLine ? [] : bad("the value spans lines of the curl config");
+        // Each marked line holds the whole value once unescaped (curl reads \" and \\ as " and \): one line.
+        return [];
     }
     if (/(^|[/.])password$/.test(path)) {
         return onOneLine && lines.length === 2 && lines[1] === "" ? [] : bad("the secret file is not exactly one line");
+    }
+    if (/(^|[/.-])secret$/.test(path)) {
+        // Read as raw bytes (Marathon's Mesos secret file): exactly the value, not even a final newline.
+        return content === m.payload || (onOneLine && lines.length === 1) ? [] : bad("the secret file is not exactly the value on one line without a newline");
     }
     // Any other format: only inside a comment line the value cannot leave.
     return onOneLine && marked.every((l) => /^\s*#/.test(l)) ? [] : bad(`the value reaches ${path}, a format with its own syntax (only comments are safe)`);

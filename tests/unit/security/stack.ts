@@ -66,7 +66,7 @@ export function fullConfig(): Record<string, any> {
                 { name: "scratch", sizeGb: 1, primary: "node3", app: { kind: "command", stop: "docker stop scratch", start: "docker start scratch" } },
             ],
         },
-        logging: { protocol: "tcp", tls: true, forwardJournal: ["mesos-master", "marathon"], queueMaxDiskSpace: "1g", allowedSenders: ["192.0.2.0/24"] },
+        logging: { protocol: "tcp", tls: "server", forwardJournal: ["mesos-master", "marathon"], queueMaxDiskSpace: "1g", allowedSenders: ["192.0.2.0/24"] },
         mesos: {
             clusterName: "MesosCluster",
             images: { master: `mesosphere/mesos-master:1.7.0@${pin("a")}`, agent: `mesosphere/mesos-slave:1.7.0@${pin("b")}`, marathon: `mesosphere/marathon:v1.7.236@${pin("c")}` },
@@ -78,6 +78,10 @@ export function fullConfig(): Record<string, any> {
             marathon: { username: "marathon", httpPort: 8080, features: ["external_volumes"] },
         },
         marathonPassword: "marathon-Pw7/k+2Lr9zT4vB8nM1",
+        zookeeperPassword: "zookeeper-Pw7.k-2Lr9zT4vB8nM1",
+        mesosFrameworkSecret: "framework-Sq4/u+8Kd2wP6",
+        mesosAgentSecret: "agent-Sq4/u+8Kd2wP6xR7",
+        mesosOperatorSecret: "operator-Sq4/u+8Kd2wP6",
         apps: {
             marathonAccess: "direct",
             nodeapp: { baseImage: `node:20-bookworm-slim@${pin("5")}` },

@@ -15,7 +15,6 @@ import { ZooKeeperEnsemble } from "../../../components/zookeeper";
 import { MesosCluster } from "../../../components/mesos";
 import { OverlayMesh, WeaveMesh } from "../../../components/mesh";
 import { RsyslogAggregator } from "../../../components/logging";
-import { CLUSTER_PORTS } from "../../../config/sections/hosts";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
 import { labLayout } from "../provision/fake-host";
@@ -43,7 +42,7 @@ describe("components validate their args before they register anything (not even
             ["ExistingHosts", () => new ExistingHosts("bad", { hosts: [], privateKey: "k" })],
             ["LocalHosts", () => new LocalHosts("bad", { hosts: [] })],
             ["VagrantHosts", () => new VagrantHosts("bad", { hosts: [], dir: ".v" })],
-            ["AwsHosts", () => new AwsHosts("bad", { hosts: [], adminCidr: "198.51.100.0/24", clusterPorts: CLUSTER_PORTS })],
+            ["AwsHosts", () => new AwsHosts("bad", { hosts: [], adminCidr: "198.51.100.0/24" })],
             ["StackSshKey", () => new StackSshKey("bad", { comment: "no spaces allowed" })],
             ["VagrantMachines", () => new VagrantMachines("bad", { dir: "/tmp/a b", spec: {} as any })],
             ["MesosCluster", () => new MesosCluster("bad", { hosts: [node1], images: { master: "m", agent: "a", marathon: "x" }, marathonPassword: "p" } as any)],

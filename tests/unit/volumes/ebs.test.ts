@@ -9,7 +9,6 @@ import { mocks } from "../../support/setup";
 import { settle, valueOf } from "../../support/outputs";
 import { recordedOptions } from "./options";
 import { AwsHosts } from "../../../components/hosts/aws/hosts";
-import { CLUSTER_PORTS } from "../../../config/sections/hosts";
 import { hostMocks, topology } from "../hosts/support";
 
 // No AWS here: this proves the resource graph and its inputs under mocks only (see docs/volumes.md).
@@ -83,7 +82,7 @@ describe("FlockerEbsVolumes (mocks only: no AWS here)", () => {
             return { privateIp: args.inputs.privateIp, availabilityZone: subnet?.inputs.availabilityZone, arn: `arn:aws:ec2:::instance/${args.name}` };
         });
         mocks.onResource("aws:ec2/keyPair:KeyPair", (args) => ({ keyName: `${args.name}-name` }));
-        const target = new AwsHosts("aws", { hosts: topology("aws"), adminCidr: "198.51.100.0/24", clusterPorts: CLUSTER_PORTS, availabilityZone: "us-east-1c" });
+        const target = new AwsHosts("aws", { hosts: topology("aws"), adminCidr: "198.51.100.0/24", availabilityZone: "us-east-1c" });
         const zone = pulumi.all(target.hosts.filter((h) => h.roles.includes("agent")).map((h) => h.availabilityZone!)).apply((z) => z[0]);
         new FlockerEbsVolumes("volumes", { hosts: target.hosts, availabilityZone: zone, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] });
         await settle();

@@ -16,7 +16,7 @@ describe("ZooKeeperEnsemble", () => {
     it("renders zoo.cfg with the original's values and one server line per myid (golden)", async () => {
         const e = new ZooKeeperEnsemble("zookeeper", { hosts: [zk("node1", 11, 1), zk("node2", 12, 2), zk("node3", 13, 3)] });
         await settle();
-        expectGolden(__dirname, "zoo-3.cfg", zooCfg(e.settings, [{ id: 1, ip: "10.0.15.11" }, { id: 2, ip: "10.0.15.12" }, { id: 3, ip: "10.0.15.13" }]));
+        expectGolden(__dirname, "zoo-3.cfg", zooCfg(e.settings, [{ id: 1, ip: "10.0.15.11" }, { id: 2, ip: "10.0.15.12" }, { id: 3, ip: "10.0.15.13" }], 1));
         expectGolden(__dirname, "member-node2.sh", stepBody(mocks.named("zookeeper-node2-zookeeper").inputs.stdin));
     });
 
@@ -44,7 +44,7 @@ describe("ZooKeeperEnsemble", () => {
         const e = new ZooKeeperEnsemble("one", { hosts: [zk("a", 11, 1)], adminServerPort: false, fourLetterWords: ["stat", "srvr"] });
         await settle();
         expect(mocks.named("one-a-zookeeper-ready").inputs.stdin).to.contain("^Mode: (standalone)$");
-        const cfg = zooCfg(e.settings, [{ id: 1, ip: "10.0.15.11" }]);
+        const cfg = zooCfg(e.settings, [{ id: 1, ip: "10.0.15.11" }], 1);
         expect(cfg).to.contain("admin.enableServer=false\n").and.contain("4lw.commands.whitelist=srvr,ruok,mntr,stat\n").and.not.contain("8080");
     });
 
@@ -110,18 +110,18 @@ describe("ZooKeeper readiness probe (run locally against a fake server)", () => 
                 p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
                 p.stdin.end(script);
             });
-        const ok = await run(renderScript("n", "zk-ready", readyOps({ ...settings, clientPort: port }, 3, 5)));
+        const ok = await run(renderScript("n", "zk-ready", readyOps({ ...settings, clientPort: port }, 3, 5, "127.0.0.1")));
         expect(STEP_RESULT.exec(ok.stdout)?.[2], ok.stderr).to.equal("unchanged");
         server.close();
         const port2 = await listen("standalone");
-        const bad = await run(renderScript("n", "zk-ready", readyOps({ ...settings, clientPort: port2 }, 3, 1)));
+        const bad = await run(renderScript("n", "zk-ready", readyOps({ ...settings, clientPort: port2 }, 3, 1, "127.0.0.1")));
         expect(bad.code).to.equal(1);
         expect(bad.stderr).to.contain("ZooKeeper did not join a quorum");
         expect(bad.stdout).to.equal("");
     });
 
     it("a closed port fails cleanly, without writing into the result", async () => {
-        const r = h.run(renderScript("n", "zk-ready", readyOps({ ...settings, clientPort: 1 }, 1, 1)));
+        const r = h.run(renderScript("n", "zk-ready", readyOps({ ...settings, clientPort: 1 }, 1, 1, "127.0.0.1")));
         expect(r.code).to.equal(1);
         expect(r.stdout).to.equal("");
     });

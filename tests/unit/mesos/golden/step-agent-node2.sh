@@ -1,5 +1,24 @@
 ensure_packages 'curl' 'jq'
 ensure_dir '/etc/mesos' '0755' 'root' 'root'
+ensure_file '/etc/mesos/probe.curlrc' '0600' 'root' 'root' '/etc/mesos/probe.curlrc' <<'__EOF_e122f55317bd__'
+user = "operator:operator-Sq4/u+8Kd2wP6"
+__EOF_e122f55317bd__
+ensure_file '/etc/mesos/agent-credential.json' '0600' 'root' 'root' 'mesos-agent-config' <<'__EOF_df7a2d86aa0c__'
+{
+  "principal": "agent",
+  "secret": "agent-Sq4/u+8Kd2wP6xR"
+}
+__EOF_df7a2d86aa0c__
+ensure_file '/etc/mesos/agent-http-credentials.json' '0600' 'root' 'root' 'mesos-agent-config' <<'__EOF_15f1a59d3764__'
+{
+  "credentials": [
+    {
+      "principal": "operator",
+      "secret": "operator-Sq4/u+8Kd2wP6"
+    }
+  ]
+}
+__EOF_15f1a59d3764__
 ensure_dir '/var/lib/mesos/agent' '0755' 'root' 'root'
 ensure_file '/etc/tmpfiles.d/microservice-mesos-agent.conf' '0644' 'root' 'root' '/etc/tmpfiles.d/microservice-mesos-agent.conf' <<'__EOF_6a2bea47642c__'
 # Managed by the stack (MesosCluster): local changes are overwritten.
@@ -27,9 +46,9 @@ MESOS_LAUNCHER=linux
 MESOS_ISOLATION=cgroups/cpu,cgroups/mem
 MESOS_CGROUPS_HIERARCHY=/sys/fs/cgroup
 __EOF_a60a68be7195__
-ensure_file '/etc/mesos/agent.env' '0644' 'root' 'root' 'mesos-agent-config' <<'__EOF_f141c24efb22__'
+ensure_file '/etc/mesos/agent.env' '0600' 'root' 'root' 'mesos-agent-config' <<'__EOF_c20d1a3b8d52__'
 # Managed by the stack (MesosCluster): local changes are overwritten.
-MESOS_MASTER=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos
+MESOS_MASTER=zk://microservice:zookeeper-Pw7.k-2Lr9zT4vB8nM1@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos
 MESOS_WORK_DIR=/var/lib/mesos/agent
 MESOS_RUNTIME_DIR=/var/run/mesos
 MESOS_IP=10.0.15.12
@@ -46,8 +65,12 @@ MESOS_DOCKER_MESOS_IMAGE=mesosphere/mesos-slave@sha256:bbbbbbbbbbbbbbbbbbbbbbbbb
 MESOS_DOCKER_CONFIG=/root/.docker/config.json
 MESOS_SYSTEMD_ENABLE_SUPPORT=false
 MESOS_SWITCH_USER=false
+MESOS_CREDENTIAL=/etc/mesos/agent-credential.json
+MESOS_AUTHENTICATE_HTTP_READWRITE=true
+MESOS_AUTHENTICATE_HTTP_READONLY=true
+MESOS_HTTP_CREDENTIALS=/etc/mesos/agent-http-credentials.json
 MESOS_LOGGING_LEVEL=INFO
-__EOF_f141c24efb22__
+__EOF_c20d1a3b8d52__
 ensure_exec 'agent forgets its id after a non-additive change of hostname or attributes' '[ ! -e /var/lib/mesos/agent/meta/slaves/latest ] || [ ! -f /etc/mesos/agent-identity ] || ( old_host=$(sed -n '\''s/^hostname=//p'\'' /etc/mesos/agent-identity)
 old_attrs=$(sed -n '\''s/^attributes=//p'\'' /etc/mesos/agent-identity)
 [ "$old_host" = '\''10.0.15.12'\'' ] || exit 1
@@ -57,7 +80,7 @@ ensure_file '/etc/mesos/agent-identity' '0644' 'root' 'root' '/etc/mesos/agent-i
 hostname=10.0.15.12
 attributes=slavetype:app
 __EOF_86da42b4ef73__
-ensure_file '/etc/systemd/system/mesos-agent.service' 0644 root root 'unit:mesos-agent.service' <<'__EOF_8c2a3700b322__'
+ensure_file '/etc/systemd/system/mesos-agent.service' 0644 root root 'unit:mesos-agent.service' <<'__EOF_e487dd311ac4__'
 # Image: mesosphere/mesos-slave:1.7.0@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 [Unit]
 Description=Mesos agent (container; flags in /etc/mesos/agent.env and agent-cgroups.env)
@@ -76,6 +99,8 @@ ExecStart=/usr/local/lib/microservice/container-run mesosphere/mesos-slave@sha25
   -v /var/run/mesos:/var/run/mesos \
   -v /var/run/docker.sock:/var/run/docker.sock \
   -v /root/.docker:/root/.docker:ro \
+  -v /etc/mesos/agent-credential.json:/etc/mesos/agent-credential.json:ro \
+  -v /etc/mesos/agent-http-credentials.json:/etc/mesos/agent-http-credentials.json:ro \
   --env-file /etc/mesos/agent.env \
   --env-file /etc/mesos/agent-cgroups.env \
   mesosphere/mesos-slave@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
@@ -89,5 +114,5 @@ TimeoutStartSec=0
 
 [Install]
 WantedBy=multi-user.target
-__EOF_8c2a3700b322__
+__EOF_e487dd311ac4__
 ensure_service 'mesos-agent.service' 1 'mesos-agent-config'

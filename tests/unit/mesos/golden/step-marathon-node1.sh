@@ -11,22 +11,26 @@ until /usr/bin/docker image inspect "$image" >/dev/null 2>&1 || /usr/bin/docker 
 done
 exec /usr/bin/docker run "$@"
 __EOF_2082cc6c7738__
-ensure_file '/etc/marathon/marathon.env' '0644' 'root' 'root' 'marathon-config' <<'__EOF_ddac156570b6__'
+ensure_file '/etc/marathon/marathon.env' '0600' 'root' 'root' 'marathon-config' <<'__EOF_e13b324749f3__'
 # Managed by the stack (MesosCluster): local changes are overwritten.
-MARATHON_MASTER=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos
-MARATHON_ZK=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/marathon
+MARATHON_MASTER=zk://microservice:zookeeper-Pw7.k-2Lr9zT4vB8nM1@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos
+MARATHON_ZK=zk://microservice:zookeeper-Pw7.k-2Lr9zT4vB8nM1@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/marathon
 MARATHON_HOSTNAME=10.0.15.11
 MARATHON_HTTP_PORT=8080
 MARATHON_TASK_LAUNCH_TIMEOUT=660000
+MARATHON_MESOS_AUTHENTICATION=
+MARATHON_MESOS_AUTHENTICATION_PRINCIPAL=marathon
+MARATHON_MESOS_AUTHENTICATION_SECRET_FILE=/etc/marathon/mesos-secret
 LIBPROCESS_IP=10.0.15.11
-__EOF_ddac156570b6__
+__EOF_e13b324749f3__
 ensure_file '/etc/marathon/credentials.env' '0600' 'root' 'root' 'marathon-config' <<'__EOF_dad71053a436__'
 MESOSPHERE_HTTP_CREDENTIALS=marathon:marathon-Pw7/k+2Lr9zT4vB8nM1
 __EOF_dad71053a436__
 ensure_file '/etc/marathon/probe.curlrc' '0600' 'root' 'root' '/etc/marathon/probe.curlrc' <<'__EOF_86a53c0cd2af__'
 user = "marathon:marathon-Pw7/k+2Lr9zT4vB8nM1"
 __EOF_86a53c0cd2af__
-ensure_file '/etc/systemd/system/marathon.service' 0644 root root 'unit:marathon.service' <<'__EOF_2e703506cb65__'
+ensure_file '/etc/marathon/mesos-secret' '0600' 'root' 'root' 'marathon-config' < <(printf '%s' 'ZnJhbWV3b3JrLVNxNC91KzhLZDJ3UDY=' | base64 -d)
+ensure_file '/etc/systemd/system/marathon.service' 0644 root root 'unit:marathon.service' <<'__EOF_b405f8849424__'
 # Image: mesosphere/marathon:v1.7.236@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
 [Unit]
 Description=Marathon (container; flags in /etc/marathon/marathon.env, credentials in credentials.env)
@@ -39,6 +43,7 @@ StartLimitIntervalSec=0
 [Service]
 ExecStartPre=-/usr/bin/docker rm -f marathon
 ExecStart=/usr/local/lib/microservice/container-run mesosphere/marathon@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc --rm --name marathon --net=host \
+  -v /etc/marathon/mesos-secret:/etc/marathon/mesos-secret:ro \
   --env-file /etc/marathon/marathon.env \
   --env-file /etc/marathon/credentials.env \
   mesosphere/marathon@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
@@ -52,5 +57,5 @@ TimeoutStartSec=0
 
 [Install]
 WantedBy=multi-user.target
-__EOF_2e703506cb65__
+__EOF_b405f8849424__
 ensure_service 'marathon.service' 1 'marathon-config'
