@@ -4,8 +4,10 @@
 #   release <name>                                           stop the app, unmount (before the volume is detached)
 set -euo pipefail
 export LC_ALL=C
+CONF="@CONF@"
+UNIT_DIR="@UNIT_DIR@"
 # shellcheck source=/dev/null
-. /etc/microservice/volumes/ebs.conf
+. "$CONF"
 : "${MOUNT_ROOT:?}" "${APPS_DIR:?}" "${HOST_IP:?}" "${APP_TIMEOUT:?}" "${MARATHON_HOOK:?}" "${DEVICE_TIMEOUT:?}"
 
 log() { echo "flocker-ebs-volume: $*" >&2; }
@@ -56,7 +58,7 @@ attach_mount() {
   unit=$(unit_of "$name")
   mkdir -p "$MOUNT_ROOT/$name"
   printf '[Unit]\nDescription=Volume %s (%s)\n\n[Mount]\nWhat=/dev/disk/by-uuid/%s\nWhere=%s\nType=%s\nOptions=defaults,nofail\n\n[Install]\nWantedBy=multi-user.target\n' \
-    "$name" "$vol" "$uuid" "$MOUNT_ROOT/$name" "$fstype" >"/etc/systemd/system/$unit"
+    "$name" "$vol" "$uuid" "$MOUNT_ROOT/$name" "$fstype" >"$UNIT_DIR/$unit"
   systemctl daemon-reload
   systemctl enable --quiet "$unit"
   systemctl start "$unit"
@@ -70,9 +72,9 @@ release() {
   local name=$1 unit
   unit=$(unit_of "$name")
   app stop "$name"
-  if [ -e "/etc/systemd/system/$unit" ]; then
+  if [ -e "$UNIT_DIR/$unit" ]; then
     systemctl disable --quiet --now "$unit"
-    rm -f "/etc/systemd/system/$unit"
+    rm -f "$UNIT_DIR/$unit"
     systemctl daemon-reload
   fi
   if mountpoint -q "$MOUNT_ROOT/$name"; then umount "$MOUNT_ROOT/$name"; fi

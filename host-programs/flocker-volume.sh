@@ -4,7 +4,8 @@
 # replication key, whose forced command (`serve`) allows only the verbs a move needs.
 set -euo pipefail
 export LC_ALL=C
-CONF=/etc/microservice/volumes/volumes.conf
+CONF="@CONF@"
+TOOL="@TOOL@"
 # shellcheck source=/dev/null
 . "$CONF"
 : "${POOL:?}" "${MOUNT_ROOT:?}" "${STATE_DIR:?}" "${APPS_DIR:?}" "${PEERS:?}" "${HOST_NAME:?}" "${HOST_IP:?}"
@@ -128,7 +129,7 @@ serve() {
     app) case ${argv[1]:-} in stop|resume) ;; *) die "not allowed: app ${argv[1]:-}" ;; esac ;;
     *) die "not allowed: '${argv[0]:-}'" ;;
   esac
-  exec sudo -n /usr/local/sbin/flocker-volume peer "${argv[@]}"
+  exec sudo -n "$TOOL" peer "${argv[@]}"
 }
 
 peer_verb() {

@@ -1,13 +1,15 @@
 ensure_packages 'util-linux' 'python3' 'e2fsprogs'
-ensure_file '/usr/local/sbin/flocker-ebs-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-ebs-volume' <<'__EOF_2473527b7d23__'
+ensure_file '/usr/local/sbin/flocker-ebs-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-ebs-volume' <<'__EOF_ae5d278073d0__'
 #!/bin/bash
 # flocker-ebs-volume: mounts an attached EBS volume at its stable path (installed by FlockerEbsVolumes).
 #   attach-mount <name> <volume-id> <fstype> <device-name>   find the disk, format it once, mount it, start the app
 #   release <name>                                           stop the app, unmount (before the volume is detached)
 set -euo pipefail
 export LC_ALL=C
+CONF="/etc/microservice/volumes/ebs.conf"
+UNIT_DIR="/etc/systemd/system"
 # shellcheck source=/dev/null
-. /etc/microservice/volumes/ebs.conf
+. "$CONF"
 : "${MOUNT_ROOT:?}" "${APPS_DIR:?}" "${HOST_IP:?}" "${APP_TIMEOUT:?}" "${MARATHON_HOOK:?}" "${DEVICE_TIMEOUT:?}"
 
 log() { echo "flocker-ebs-volume: $*" >&2; }
@@ -58,7 +60,7 @@ attach_mount() {
   unit=$(unit_of "$name")
   mkdir -p "$MOUNT_ROOT/$name"
   printf '[Unit]\nDescription=Volume %s (%s)\n\n[Mount]\nWhat=/dev/disk/by-uuid/%s\nWhere=%s\nType=%s\nOptions=defaults,nofail\n\n[Install]\nWantedBy=multi-user.target\n' \
-    "$name" "$vol" "$uuid" "$MOUNT_ROOT/$name" "$fstype" >"/etc/systemd/system/$unit"
+    "$name" "$vol" "$uuid" "$MOUNT_ROOT/$name" "$fstype" >"$UNIT_DIR/$unit"
   systemctl daemon-reload
   systemctl enable --quiet "$unit"
   systemctl start "$unit"
@@ -72,9 +74,9 @@ release() {
   local name=$1 unit
   unit=$(unit_of "$name")
   app stop "$name"
-  if [ -e "/etc/systemd/system/$unit" ]; then
+  if [ -e "$UNIT_DIR/$unit" ]; then
     systemctl disable --quiet --now "$unit"
-    rm -f "/etc/systemd/system/$unit"
+    rm -f "$UNIT_DIR/$unit"
     systemctl daemon-reload
   fi
   if mountpoint -q "$MOUNT_ROOT/$name"; then umount "$MOUNT_ROOT/$name"; fi
@@ -86,7 +88,7 @@ case ${1:-} in
   release) release "${2:-}" ;;
   *) echo "usage: flocker-ebs-volume attach-mount <name> <volume-id> <fstype> <device> | release <name>" >&2; exit 2 ;;
 esac
-__EOF_2473527b7d23__
+__EOF_ae5d278073d0__
 ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
 #!/usr/bin/python3
 """Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).

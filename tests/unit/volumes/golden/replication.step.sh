@@ -1,12 +1,13 @@
 ensure_packages 'openssh-client' 'sudo' 'python3'
-ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_71672633cc46__'
+ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_80257f78d20e__'
 #!/bin/bash
 # flocker-volume: movable ZFS datasets for the microservice stack (installed by FlockerZfsCluster).
 # Run as root by the placement step on a dataset's desired primary; peers reach it through the
 # replication key, whose forced command (`serve`) allows only the verbs a move needs.
 set -euo pipefail
 export LC_ALL=C
-CONF=/etc/microservice/volumes/volumes.conf
+CONF="/etc/microservice/volumes/volumes.conf"
+TOOL="/usr/local/sbin/flocker-volume"
 # shellcheck source=/dev/null
 . "$CONF"
 : "${POOL:?}" "${MOUNT_ROOT:?}" "${STATE_DIR:?}" "${APPS_DIR:?}" "${PEERS:?}" "${HOST_NAME:?}" "${HOST_IP:?}"
@@ -130,7 +131,7 @@ serve() {
     app) case ${argv[1]:-} in stop|resume) ;; *) die "not allowed: app ${argv[1]:-}" ;; esac ;;
     *) die "not allowed: '${argv[0]:-}'" ;;
   esac
-  exec sudo -n /usr/local/sbin/flocker-volume peer "${argv[@]}"
+  exec sudo -n "$TOOL" peer "${argv[@]}"
 }
 
 peer_verb() {
@@ -338,7 +339,7 @@ case ${1:-} in
   app) shift; app "$@" ;;
   *) echo "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]" >&2; exit 2 ;;
 esac
-__EOF_71672633cc46__
+__EOF_80257f78d20e__
 ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
 #!/usr/bin/python3
 """Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).
