@@ -296,6 +296,9 @@ move_from() {
   zfs set microservice:primary=true "$d"
   MOVE_COMMITTED=1
   mount_here "$d"
+  # The move's snapshots are of no further use here, and a snapshot counts against the quota while
+  # it pins the data the app rewrites: the primary keeps none (the source keeps its copy as it was).
+  zfs destroy "$d@$s2" || true
   zfs destroy "$d@$s1" || true
   trap - EXIT
   rm -rf "$tmp"

@@ -1,5 +1,5 @@
 ensure_packages 'openssh-client' 'sudo' 'python3'
-ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_80257f78d20e__'
+ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_c1ddd44860db__'
 #!/bin/bash
 # flocker-volume: movable ZFS datasets for the microservice stack (installed by FlockerZfsCluster).
 # Run as root by the placement step on a dataset's desired primary; peers reach it through the
@@ -298,6 +298,9 @@ move_from() {
   zfs set microservice:primary=true "$d"
   MOVE_COMMITTED=1
   mount_here "$d"
+  # The move's snapshots are of no further use here, and a snapshot counts against the quota while
+  # it pins the data the app rewrites: the primary keeps none (the source keeps its copy as it was).
+  zfs destroy "$d@$s2" || true
   zfs destroy "$d@$s1" || true
   trap - EXIT
   rm -rf "$tmp"
@@ -339,7 +342,7 @@ case ${1:-} in
   app) shift; app "$@" ;;
   *) echo "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]" >&2; exit 2 ;;
 esac
-__EOF_80257f78d20e__
+__EOF_c1ddd44860db__
 ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
 #!/usr/bin/python3
 """Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).
