@@ -13,6 +13,9 @@ UNIT_DIR="@UNIT_DIR@"
 log() { echo "flocker-ebs-volume: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 check_name() { [[ ${1:-} =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "bad volume name: '${1:-}'"; }
+# Both end up in a command name (mkfs.<type>) or a unit file: only what the stack can ask for.
+check_fstype() { [[ ${1:-} =~ ^(ext4|xfs)$ ]] || die "bad filesystem type: '${1:-}' (ext4 or xfs)"; }
+check_device() { [[ ${1:-} =~ ^/dev/(sd|xvd)[a-z]$ ]] || die "bad device name: '${1:-}'"; }
 unit_of() { systemd-escape -p --suffix=mount "$MOUNT_ROOT/$1"; }
 
 app() { # stop|start <name>: the app's hooks, as on ZFS
@@ -40,18 +43,25 @@ find_device() {
 }
 
 attach_mount() {
-  check_name "$1"
-  local name=$1 vol=$2 fstype=$3 want=$4 dev="" deadline uuid unit
+  check_name "$1"; check_fstype "$3"; check_device "$4"
+  local name=$1 vol=$2 fstype=$3 want=$4 dev="" deadline uuid unit probe rc=0
   [[ $vol =~ ^vol-[0-9a-f]+$ ]] || die "bad volume id: '$vol'"
   deadline=$((SECONDS + DEVICE_TIMEOUT))
   until dev=$(find_device "$vol" "$want"); do
     [ $SECONDS -lt $deadline ] || die "volume $vol did not appear as a disk within $DEVICE_TIMEOUT s"
     sleep 1
   done
-  # Format once: a disk with any filesystem on it is never formatted again.
-  if [ -z "$(blkid -p -s TYPE -o value "$dev" 2>/dev/null || true)" ]; then
+  # Format once, and only a blank disk: blkid's exit 2 means it found no signature at all. Anything
+  # else that is not a plain filesystem (ambivalent signatures: 8, a probe error: 4, a partition
+  # table) may hold data: refused, never formatted.
+  probe=$(blkid -p -o export "$dev" 2>&1) || rc=$?
+  if [ "$rc" = 2 ]; then
     log "formatting $dev ($vol) as $fstype"
     "mkfs.$fstype" -q "$dev"
+  elif [ "$rc" != 0 ]; then
+    die "blkid cannot read $dev plainly (exit $rc): refusing to format it, look at it by hand: $probe"
+  elif ! grep -q '^TYPE=' <<<"$probe"; then
+    die "$dev holds no filesystem but a partition table or other data: refusing to format it: $probe"
   fi
   uuid=$(blkid -p -s UUID -o value "$dev")
   [ -n "$uuid" ] || die "no filesystem UUID on $dev"
