@@ -217,9 +217,10 @@ place() {
     move_from "$best" "${peer_name[$best]}" "$best_e" "$name" "$quota"
     best_e=$((best_e + 1))
   else
-    # Already here (the guard failed): quota, mount, and whatever a previous run left undone.
-    zfs set quota="$quota" "$d"
-    zfs set canmount=on "$d"
+    # Already here (the guard failed): quota, mount, and whatever a previous run left undone; each
+    # property only when it differs, so that a re-run changes nothing that is already right.
+    [ "$(zfs get -Hp -o value quota "$d")" = "$quota" ] || zfs set quota="$quota" "$d"
+    [ "$(prop "$d" canmount)" = on ] || zfs set canmount=on "$d"
     [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
     mount_here "$d"
   fi

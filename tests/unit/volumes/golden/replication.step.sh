@@ -1,5 +1,5 @@
 ensure_packages 'openssh-client' 'sudo' 'python3'
-ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_c1ddd44860db__'
+ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_7053636503ea__'
 #!/bin/bash
 # flocker-volume: movable ZFS datasets for the microservice stack (installed by FlockerZfsCluster).
 # Run as root by the placement step on a dataset's desired primary; peers reach it through the
@@ -219,9 +219,10 @@ place() {
     move_from "$best" "${peer_name[$best]}" "$best_e" "$name" "$quota"
     best_e=$((best_e + 1))
   else
-    # Already here (the guard failed): quota, mount, and whatever a previous run left undone.
-    zfs set quota="$quota" "$d"
-    zfs set canmount=on "$d"
+    # Already here (the guard failed): quota, mount, and whatever a previous run left undone; each
+    # property only when it differs, so that a re-run changes nothing that is already right.
+    [ "$(zfs get -Hp -o value quota "$d")" = "$quota" ] || zfs set quota="$quota" "$d"
+    [ "$(prop "$d" canmount)" = on ] || zfs set canmount=on "$d"
     [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
     mount_here "$d"
   fi
@@ -342,7 +343,7 @@ case ${1:-} in
   app) shift; app "$@" ;;
   *) echo "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]" >&2; exit 2 ;;
 esac
-__EOF_c1ddd44860db__
+__EOF_7053636503ea__
 ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
 #!/usr/bin/python3
 """Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).
