@@ -24,7 +24,7 @@ describe("flocker-ebs-volume with fake disk and systemd tools", function () {
         h = w.host("node2", "10.0.17.12");
         const conf = ebsConf({ hostIp: "10.0.17.12", mountRoot: `${h}/flocker`, fsType: "ext4", appTimeoutSeconds: 20, deviceTimeoutSeconds: 1 });
         // The stack's conf with the apps dir and hook moved into the fake world.
-        fs.writeFileSync(`${h}/ebs.conf`, conf.replace(/^APPS_DIR=.*$/m, `APPS_DIR=${q(`${h}/apps`)}`).replace(/^MARATHON_HOOK=.*$/m, `MARATHON_HOOK=${q(`${h}/none`)}`));
+        fs.writeFileSync(`${h}/ebs.conf`, conf.replace(/^APPS_DIR=.*$/m, `APPS_DIR=${q(`${h}/apps`)}`).replace(/^MARATHON_HOOK=.*$/m, `MARATHON_HOOK=${q(`${h}/marathon-app.py`)}`));
         fs.writeFileSync(`${h}/flocker-ebs-volume`, hostProgram("flocker-ebs-volume.sh", { CONF: `${h}/ebs.conf`, UNIT_DIR: `${h}/units` }), { mode: 0o755 });
         fs.mkdirSync(`${h}/units`);
         fs.mkdirSync(`${h}/apps`);
@@ -105,6 +105,21 @@ describe("flocker-ebs-volume with fake disk and systemd tools", function () {
         w.clearCalls();
         expect(tool("release", "mongo").code).to.equal(0);
         expect(tools()).to.deep.equal(["docker stop", "mountpoint -q"]);
+    });
+
+    it("with a Marathon app: the hook starts it with this host's IP after the mount, stops it before release", () => {
+        fs.rmSync(`${h}/apps/mongo.start`);
+        fs.rmSync(`${h}/apps/mongo.stop`);
+        fs.writeFileSync(`${h}/apps/mongo.marathon`, "{}\n");
+        // Stands in for marathon-app (tested on its own in marathon-hook.test.ts): records its arguments.
+        fs.writeFileSync(`${h}/marathon-app.py`, "import os, sys\nopen(os.environ['FAKE_ROOT'] + '/calls.log', 'a').write('node2 marathon-app ' + ' '.join(sys.argv[1:]) + '\\n')\n");
+        disk("nvme1n1", "SERIAL=vol0abc123\n");
+        expect(attach().code).to.equal(0);
+        expect(tool("release", "mongo").code).to.equal(0);
+        const c = w.calls();
+        expect(c.filter((l) => l.includes("marathon-app"))).to.deep.equal([`node2 marathon-app start ${h}/apps/mongo.marathon 10.0.17.12`, `node2 marathon-app stop ${h}/apps/mongo.marathon`]);
+        expect(c.findIndex((l) => l.includes("marathon-app start"))).to.be.greaterThan(c.findIndex((l) => / systemctl start /.test(l)));
+        expect(c.findIndex((l) => l.includes("marathon-app stop"))).to.be.lessThan(c.findIndex((l) => / systemctl disable /.test(l)));
     });
 
     it("hostile or malformed arguments are refused before any tool runs; usage exits 2", () => {
