@@ -28,9 +28,9 @@ export const loggingSettingsSchema = z
         /** Central server port: plain syslog over TCP (imtcp), TLS or not. Always open on the server. */
         port: port("the central server").default(514),
         /**
-         * How forwarders send: "tcp" (the original; measured exactly once across a server outage) or
-         * "relp" (acknowledged: nothing lost when a connection dies mid-stream, but duplicates seen
-         * after an outage). See docs/logging.md for the measurements.
+         * How forwarders send: "tcp" (the original: lines written while the server is down arrive,
+         * those in flight when it stops are lost) or "relp" (acknowledged, yet measured here losing
+         * lines at a stop too, rsyslog#2610). See docs/logging.md for the measurements.
          */
         protocol: z.enum(["tcp", "relp"], { message: "expected tcp or relp" }).default("tcp"),
         /** Server's RELP port (only with protocol relp). */
