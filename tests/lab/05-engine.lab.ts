@@ -1,5 +1,6 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import { expect } from "chai";
 import { changedSteps, EngineStack, exportWithSecrets, secretLeaves } from "./engine/engine";
@@ -152,6 +153,21 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         this.timeout(300_000);
         const file = await logLineReaches(sh, "node3", "node1", `engine-lab-${Date.now()}`);
         expect(file).to.match(/^\/var\/log\/remote\/node3\/.*marathon\.log$/);
+    });
+
+    it("the log server refuses a sender that is not one of the stack's hosts (this machine, on the lab network)", async function () {
+        this.timeout(300_000);
+        const marker = `engine-lab-stranger-${Date.now()}`;
+        // From this machine (the lab network's gateway, no stack host): a plain syslog line to port 514.
+        await new Promise<void>((resolve) => {
+            const c = net.connect(514, HOSTS[1].ip, () => c.end(`<14>Dec  2 10:00:00 stranger docker/stranger: ${marker}\n`));
+            c.setTimeout(10_000, () => c.destroy());
+            c.on("close", () => resolve());
+            c.on("error", () => resolve());
+        });
+        // A stack host's line sent after it arrives: the server was taking lines meanwhile.
+        await logLineReaches(sh, "node3", "node1", `engine-lab-after-stranger-${Date.now()}`);
+        expect((await sh("node1", `grep -rl ${marker} /var/log/remote /var/log/syslog 2>/dev/null || true`)).trim(), "the stranger's line on node1").to.equal("");
     });
 
     it("loses no log line while the log server is down 20 s (at most the one in flight twice): 3,000 numbered lines from node2", async function () {
