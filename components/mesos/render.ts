@@ -1,5 +1,6 @@
 import { byDigest } from "./images";
 import { CgroupMode } from "./settings";
+import { hostProgram } from "../provision/host-program";
 
 /**
  * Pure renderers of every file MesosCluster puts on a host. Each daemon runs as a host-network
@@ -291,16 +292,7 @@ interface ContainerUnit {
 export const CONTAINER_RUN = "/usr/local/lib/microservice/container-run";
 
 export function containerRunScript(): string {
-    return `#!/bin/bash
-# Managed by the stack (MesosCluster). Usage: container-run IMAGE DOCKER-RUN-ARGS...
-set -u
-image=$1; shift
-until ${DOCKER} image inspect "$image" >/dev/null 2>&1 || ${DOCKER} pull -q "$image" >/dev/null; do
-  echo "cannot pull $image yet (registry unreachable, or no such digest?): retrying in 10 s" >&2
-  sleep 10
-done
-exec ${DOCKER} run "$@"
-`;
+    return hostProgram("container-run.sh", { DOCKER });
 }
 
 function containerUnit(c: ContainerUnit): string {
