@@ -121,7 +121,8 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         const keystorePassword = tls ? secret(a.marathonKeystorePassword, "marathon-keystore-password") : pulumi.output(undefined);
         for (const h of marathons) {
             const cert = tls
-                ? ca!.issue(`${name}-marathon-${h.name}`, { host: h, commonName: h.privateIp, ips: [h.privateIp], dnsNames: [h.name], after: ready(h) }, { parent: this })
+                ? // A fixed id (like Marathon's own paths): renaming the cluster re-signs nothing.
+                  ca!.issue(`${name}-marathon-${h.name}`, { id: `marathon-${h.name}`, host: h, commonName: h.privateIp, ips: [h.privateIp], dnsNames: [h.name], after: ready(h) }, { parent: this })
                 : undefined;
             const certTls = cert
                 ? pulumi.all([cert.certPem, ca!.caCert, keystorePassword]).apply(([certPem, caPem, kp]): steps.MarathonTls => ({ certPem, caPem, keyPath: cert.keyPath, keystorePassword: kp as string }))
