@@ -11,7 +11,7 @@ export const openssl = (args: string[], input?: string) => {
     return r.stdout;
 };
 
-/** A CA and a server certificate for 127.0.0.1 signed by it, as the stack's PKI makes them (EC P-256), in `dir`. */
+/** A CA, as the stack's PKI makes it (EC P-256), in `dir`; `issue` signs a server certificate for one IP with it. */
 export function makeCa(dir: string, name = "ca"): { ca: string; caKey: string } {
     const ca = `${dir}/${name}.pem`;
     const caKey = `${dir}/${name}.key`;
@@ -20,12 +20,12 @@ export function makeCa(dir: string, name = "ca"): { ca: string; caKey: string } 
     return { ca, caKey };
 }
 
-export function issue(dir: string, c: { ca: string; caKey: string }, name = "server"): { cert: string; key: string } {
+export function issue(dir: string, c: { ca: string; caKey: string }, name = "server", ip = "127.0.0.1"): { cert: string; key: string } {
     const key = `${dir}/${name}.key`;
     const cert = `${dir}/${name}.pem`;
     openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
-    const csr = openssl(["req", "-new", "-key", key, "-subj", "/CN=127.0.0.1"]);
-    fs.writeFileSync(`${dir}/${name}.ext`, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n");
+    const csr = openssl(["req", "-new", "-key", key, "-subj", `/CN=${ip}`]);
+    fs.writeFileSync(`${dir}/${name}.ext`, `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${ip}\n`);
     fs.writeFileSync(`${dir}/${name}.csr`, csr);
     openssl(["x509", "-req", "-in", `${dir}/${name}.csr`, "-CA", c.ca, "-CAkey", c.caKey, "-set_serial", "0x01", "-days", "2", "-sha256", "-extfile", `${dir}/${name}.ext`, "-out", cert]);
     return { cert, key };
