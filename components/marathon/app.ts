@@ -16,6 +16,7 @@ export interface MarathonAccessArgs {
     username?: pulumi.Input<string>;
     /** Keep it a Pulumi secret. */
     password?: pulumi.Input<string>;
+    /** PEM of the CA of Marathon's certificate (https, e.g. `SchedulerEndpoint.marathonCaCert`): the only CA trusted. */
     caCert?: pulumi.Input<string>;
     jump?: pulumi.Input<{ host: pulumi.Input<string>; port?: pulumi.Input<number>; user?: pulumi.Input<string>; privateKey: pulumi.Input<string>; hostKey: pulumi.Input<string> }>;
 }
