@@ -85,6 +85,20 @@ describe("MesosCluster", () => {
         expect(gen.inputs.logging).to.equal("none");
     });
 
+    it("marathon.tls false: plain HTTP on httpPort, no certificate, no keystore, no CA needed; tls without a CA is refused naming the way out", async () => {
+        const c = new MesosCluster("mesos", args(layout(), { marathon: { tls: false } }));
+        await settle();
+        expect(await valueOf(c.marathonUrl)).to.equal("http://10.0.15.11:8080");
+        expect(await valueOf(c.marathonCaCert)).to.equal("");
+        expect(mocks.resources.map((r) => r.name).filter((n) => /tls|keystore|stack-ca/.test(n))).to.deep.equal([]);
+        const marathon = stdin("mesos-node1-marathon");
+        expect(marathon).to.contain("MARATHON_HTTP_PORT=8080\n").and.not.contain("MARATHON_HTTPS_PORT").and.not.contain("MESOSPHERE_KEYSTORE_PASS");
+        expect(marathon).to.contain("ensure_absent '/etc/marathon/tls/keystore.p12'");
+        expect(stdin("mesos-node1-marathon-ready")).to.contain("http://10.0.15.11:8080/ping").and.not.contain("--cacert");
+        const { ca: _ca, ...withoutCa } = args(layout());
+        expect(() => new MesosCluster("bad", withoutCa)).to.throw(/MesosCluster "bad": invalid input\n\s+ca: required while marathon.tls is true \(the default\)[^\n]*or set marathon: \{ tls: false \} to serve plain HTTP/);
+    });
+
     it("three masters: quorum 2 on each, Marathon on each, one zk string", async () => {
         const c = new MesosCluster("mesos", args(haLayout()));
         expect(c.quorum).to.equal(2);
