@@ -23,7 +23,7 @@ export function placementNetwork(network: AppLayers["network"]): NetworkSpec {
     return network.dockerNetwork ? { mode: "container", name: network.dockerNetwork } : { mode: "bridge" };
 }
 
-/** The Docker flags every app carries: its mesh name, then its log shipping (syslog tag), then its own. */
+/** The Docker flags every app carries: its mesh name, then its log shipping (journald driver and tag), then its own. */
 export function appDockerParameters(layers: AppLayers, app: string, own: DockerParameter[] = []): pulumi.Input<DockerParameter>[] {
     return [...layers.network.dockerParameters(app), ...(layers.logging?.dockerParameters(app) ?? []), ...own];
 }

@@ -70,7 +70,7 @@ async function evaluate(mode: string): Promise<Sample> {
             constraints: [["hostname", "CLUSTER", `10.1.${(i % AGENTS) >> 8}.${(i % AGENTS) & 255}`]] as [string, string, string][],
             dockerParameters: [
                 { key: "hostname", value: `app${i}` },
-                { key: "log-driver", value: "syslog" },
+                { key: "log-driver", value: "journald" },
                 { key: "log-opt", value: `tag=docker/app${i}` },
             ],
             healthChecks: [{ protocol: "COMMAND" as const, command: "true" }],

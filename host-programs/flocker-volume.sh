@@ -4,7 +4,8 @@
 # replication key, whose forced command (`serve`) allows only the verbs a move needs.
 set -euo pipefail
 export LC_ALL=C
-CONF=/etc/microservice/volumes/volumes.conf
+CONF="@CONF@"
+TOOL="@TOOL@"
 # shellcheck source=/dev/null
 . "$CONF"
 : "${POOL:?}" "${MOUNT_ROOT:?}" "${STATE_DIR:?}" "${APPS_DIR:?}" "${PEERS:?}" "${HOST_NAME:?}" "${HOST_IP:?}"
@@ -128,7 +129,7 @@ serve() {
     app) case ${argv[1]:-} in stop|resume) ;; *) die "not allowed: app ${argv[1]:-}" ;; esac ;;
     *) die "not allowed: '${argv[0]:-}'" ;;
   esac
-  exec sudo -n /usr/local/sbin/flocker-volume peer "${argv[@]}"
+  exec sudo -n "$TOOL" peer "${argv[@]}"
 }
 
 peer_verb() {
@@ -216,9 +217,10 @@ place() {
     move_from "$best" "${peer_name[$best]}" "$best_e" "$name" "$quota"
     best_e=$((best_e + 1))
   else
-    # Already here (the guard failed): quota, mount, and whatever a previous run left undone.
-    zfs set quota="$quota" "$d"
-    zfs set canmount=on "$d"
+    # Already here (the guard failed): quota, mount, and whatever a previous run left undone; each
+    # property only when it differs, so that a re-run changes nothing that is already right.
+    [ "$(zfs get -Hp -o value quota "$d")" = "$quota" ] || zfs set quota="$quota" "$d"
+    [ "$(prop "$d" canmount)" = on ] || zfs set canmount=on "$d"
     [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
     mount_here "$d"
   fi
@@ -295,6 +297,9 @@ move_from() {
   zfs set microservice:primary=true "$d"
   MOVE_COMMITTED=1
   mount_here "$d"
+  # The move's snapshots are of no further use here, and a snapshot counts against the quota while
+  # it pins the data the app rewrites: the primary keeps none (the source keeps its copy as it was).
+  zfs destroy "$d@$s2" || true
   zfs destroy "$d@$s1" || true
   trap - EXIT
   rm -rf "$tmp"

@@ -9,7 +9,7 @@ import { DaemonSpec, daemonJson, engineOps, registryLoginOps } from "./scripts";
 export interface DockerEngineArgs {
     /** Every host that runs containers (normally all of them). */
     hosts: Host[];
-    /** Default log driver of the daemon (Marathon apps set syslog per container). */
+    /** Default log driver of the daemon (Marathon apps set journald per container, see the logging layer). */
     logDriver?: string;
     logOpts?: Record<string, string>;
     /** docker0 address/mask, e.g. 172.31.0.1/24 (when Docker's default would clash with a network). */
@@ -46,8 +46,8 @@ const argsSchema = z.object({
 });
 
 /**
- * Docker on every host: Debian's docker.io with the stack's daemon.json (restarted only when that
- * file changed), then trust of and login to the stack's registry once it serves.
+ * Docker on every host: Debian's docker.io with the stack's daemon.json and a drop-in that lifts
+ * journald's rate limit for docker.service (restarted only when one of them changed), then trust of and login to the stack's registry once it serves.
  */
 export class DockerEngine extends pulumi.ComponentResource {
     /** The daemon.json every host gets. */

@@ -28,12 +28,26 @@ function sortKeys(v: unknown): unknown {
 }
 
 export const DAEMON_JSON = "/etc/docker/daemon.json";
+export const JOURNAL_DROP_IN = "/etc/systemd/system/docker.service.d/microservice-journal.conf";
 
-/** The engine step: Debian's docker.io, our daemon.json, restarted only when daemon.json changed. */
+/**
+ * dockerd writes the lines of every container that logs with the journald driver, and journald
+ * limits each unit (default 10,000 lines in 30 s): a burst would lose lines. Off for docker.service
+ * only (systemd >= 240; Debian bookworm has 252). systemd passes it to journald when the service
+ * starts, so the engine step restarts Docker once when this file changes.
+ */
+export const JOURNAL_RATE_LIMIT = `# Managed by microservice (DockerEngine).
+[Service]
+LogRateLimitIntervalSec=0
+`;
+
+/** The engine step: Debian's docker.io, our daemon.json, restarted only when daemon.json or its drop-in changed. */
 export function engineOps(d: DaemonSpec, readySeconds: number): Op[] {
     return [
         packages("docker.io"),
         file(DAEMON_JSON, daemonJson(d), { mode: "0644", tag: "docker-daemon" }),
+        // A unit tag: daemon-reload, then the restart below.
+        file(JOURNAL_DROP_IN, JOURNAL_RATE_LIMIT, { mode: "0644", tag: "unit:docker.service" }),
         service("docker", ["docker-daemon"]),
         waitFor("docker answers", "docker info >/dev/null", readySeconds, "the Docker daemon did not answer `docker info`"),
     ];

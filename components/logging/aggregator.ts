@@ -5,7 +5,7 @@ import { Host, singleHostWithRole } from "../hosts/host";
 import { ServerCertificate, StackCa } from "../pki";
 import { HostSteps } from "../provision";
 import { validate } from "../validate";
-import { dockerTag, syslogDriverParameters } from "./render";
+import { dockerTag, journaldDriverParameters } from "./render";
 import { clientOps, senderCheckOps, serverOps } from "./scripts";
 import { LoggingSettings, LoggingSettingsInput, loggingSettingsSchema } from "./settings";
 
@@ -51,8 +51,9 @@ const argsSchema = z
 
 /**
  * Container log aggregation with rsyslog, as the original: every host's containers log through
- * Docker's syslog driver to that host's own rsyslog (/var/log/docker/<app>/docker.log), which
- * forwards through a disk-assisted queue to one central server
+ * Docker's journald driver into that host's journal, where its own rsyslog reads them (imjournal,
+ * with a persisted cursor) into /var/log/docker/<app>/docker.log and forwards them through a
+ * disk-assisted queue to one central server
  * (/var/log/remote/<host>/<YYYY>/<MM>/<DD>/docker/<app>/docker.log). Retention runs from systemd
  * timers. See docs/logging.md.
  */
@@ -155,14 +156,14 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
 
     /**
      * The `docker run` flags (Marathon `container.docker.parameters`) that send an app's output to
-     * this host's rsyslog under tag `docker/<app>` (see syslogDriverParameters).
+     * this host's journal under tag `docker/<app>`, where its rsyslog reads it (see journaldDriverParameters).
      */
     dockerParameters(app: string): DockerParameter[] {
-        return syslogDriverParameters(this.settings.localPort, dockerTag(app));
+        return journaldDriverParameters(dockerTag(app));
     }
 
     /** The same flags for a tag given as is (e.g. a placeholder in docs and outputs). */
     parametersForTag(tag: string): DockerParameter[] {
-        return syslogDriverParameters(this.settings.localPort, tag);
+        return journaldDriverParameters(tag);
     }
 }

@@ -2,10 +2,10 @@
  * Pure renderers of every file RsyslogAggregator writes (rsyslog drop-ins, logrotate, systemd
  * retention units). Golden-tested; the lab runs them on real rsyslog 8.2302 (Debian bookworm).
  *
- * Message path: container stdout -> dockerd's syslog driver -> 127.0.0.1:<localPort> (this host's
- * rsyslog, never the remote server, so a container starts while the server is down) -> ruleset
- * microservice_docker (per-app file + combined file) -> ruleset microservice_forward (one omfwd
- * action with a disk-assisted queue) -> log server :<port> -> ruleset microservice_remote.
+ * Message path: container stdout -> dockerd's journald driver -> this host's journal (it keeps every
+ * line while rsyslog restarts) -> rsyslog's imjournal (cursor persisted in IMJOURNAL_STATE) ->
+ * ruleset microservice_docker (per-app file + combined file) -> ruleset microservice_forward (one
+ * omfwd action with a disk-assisted queue) -> log server :<port> -> ruleset microservice_remote.
  */
 
 import { DockerParameter } from "../contracts";
@@ -15,6 +15,11 @@ export const TAG_PREFIX = "docker/";
 export const CLIENT_LOG_DIR = "/var/log/docker";
 export const SERVER_LOG_DIR = "/var/log/remote";
 export const SPOOL_DIR = "/var/spool/rsyslog";
+/**
+ * imjournal's cursor: the journal entry after which rsyslog goes on reading after a restart. In
+ * rsyslog's work directory, which rsyslog can write on Debian (root) and Ubuntu (user syslog) alike.
+ */
+export const IMJOURNAL_STATE = `${SPOOL_DIR}/microservice-imjournal.state`;
 export const TLS_DIR = "/etc/microservice/logging";
 export const CA_PATH = `${TLS_DIR}/ca.pem`;
 export const SERVER_CERT_PATH = `${TLS_DIR}/server.pem`;
@@ -66,17 +71,15 @@ export function appFromTag(syslogTag: string): string {
 export type ForwardProtocol = "relp" | "tcp";
 
 /**
- * Docker's syslog-driver flags for one tag: to this host's rsyslog on loopback (never the remote
- * server: a container must start while the server is down); rfc3164 carries the hostname and takes
- * tags of any length (rfc5424 limits APP-NAME to 48 characters). Docker's default blocking mode: a
- * stalled local rsyslog would stall the app's writes rather than drop lines (mode=non-blocking
- * would drop them once its buffer is full).
+ * Docker's journald-driver flags for one tag: dockerd writes each line to this host's journal with
+ * SYSLOG_IDENTIFIER (and CONTAINER_TAG) = the tag, and CONTAINER_NAME; rsyslog reads it back with
+ * imjournal. The journal holds the lines while rsyslog restarts (the syslog driver's connection to
+ * rsyslog lost the line written into it then), and a container starts whether or not any rsyslog
+ * is up. Docker's default blocking mode: a line is written or the app's write waits.
  */
-export function syslogDriverParameters(localPort: number, tag: string): DockerParameter[] {
+export function journaldDriverParameters(tag: string): DockerParameter[] {
     return [
-        { key: "log-driver", value: "syslog" },
-        { key: "log-opt", value: `syslog-address=tcp://127.0.0.1:${localPort}` },
-        { key: "log-opt", value: "syslog-format=rfc3164" },
+        { key: "log-driver", value: "journald" },
         { key: "log-opt", value: `tag=${tag}` },
     ];
 }
@@ -158,10 +161,21 @@ ruleset(name="microservice_forward") {
 `;
 }
 
-/** Docker's syslog driver -> per-app file, combined file, forwarding queue. Never /var/log/syslog. */
+/**
+ * Docker's journald driver -> the journal -> imjournal -> per-app file, combined file, forwarding
+ * queue. Never /var/log/syslog. Exactly one copy of each line: imjournal's (journald's copy on the
+ * syslog socket is dropped).
+ */
 export function dockerConf(c: ClientSpec): string {
-    return `${HEADER}# Docker's syslog driver (dockerParameters: tag=${TAG_PREFIX}<app>) sends to this loopback-only input;
-# its own ruleset keeps these lines out of /var/log/syslog.
+    return `${HEADER}# Containers log with Docker's journald driver (dockerParameters: tag=${TAG_PREFIX}<app>, which becomes
+# SYSLOG_IDENTIFIER) and imjournal reads them from the journal. Its cursor (StateFile) is saved on
+# shutdown and every 10 lines: after a restart rsyslog reads on from the last line it took, and the
+# journal kept what came meanwhile. IgnorePreviousMessages off: without a state file (first start)
+# it reads the journal from its start instead of skipping lines. No rate limit (its default drops
+# lines after 20,000 in 10 minutes).
+module(load="imjournal" StateFile="${IMJOURNAL_STATE}" IgnorePreviousMessages="off"
+       Ratelimit.Interval="0" PersistStateInterval="10")
+
 template(name="MicroserviceDockerApp" type="list") {
   constant(value="${CLIENT_LOG_DIR}/") property(name="$.app" securepath="replace") constant(value="/docker.log")
 }
@@ -174,6 +188,19 @@ ruleset(name="microservice_docker") {
   call microservice_forward
 }
 
+# imjournal (rsyslog 8.2302) cannot be bound to a ruleset: its lines come to the default one, ahead
+# of /etc/rsyslog.conf's rules. It takes the containers' lines only; the rest of the journal still
+# reaches rsyslog through imuxsock (journald's ForwardToSyslog), as before. journald's socket copy
+# of a container line is dropped, so each line is written and forwarded once.
+if $inputname == "imjournal" then {
+  if re_match($syslogtag, "^${TAG_PREFIX}") then {
+    call microservice_docker
+  }
+  stop
+}
+if $inputname == "imuxsock" and re_match($syslogtag, "^${TAG_PREFIX}") then stop
+
+# Containers started with the former syslog-driver flags send here until they are deployed again.
 input(type="imtcp" address="127.0.0.1" port="${c.localPort}" ruleset="microservice_docker")
 `;
 }

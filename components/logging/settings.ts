@@ -35,7 +35,7 @@ export const loggingSettingsSchema = z
         protocol: z.enum(["tcp", "relp"], { message: "expected tcp or relp" }).default("tcp"),
         /** Server's RELP port (only with protocol relp). */
         relpPort: port("the RELP input").default(2514),
-        /** Loopback-only port where each host's rsyslog takes Docker's syslog driver. */
+        /** Loopback-only port where each host's rsyslog takes the former syslog-driver flags (containers started before the journald driver). */
         localPort: port("the local Docker input").default(10514),
         /**
          * TLS between hosts and the server, certificates from the stack CA: "off"; "server" (the

@@ -37,7 +37,7 @@ export interface MarathonAppArgs {
     constraints?: pulumi.Input<pulumi.Input<Constraint>[]>;
     network?: pulumi.Input<NetworkSpec>;
     portMappings?: pulumi.Input<PortMappingSpec[]>;
-    /** Raw `docker run` flags (syslog tag from LogShipping, mesh name from ContainerNetwork, ...). */
+    /** Raw `docker run` flags (log driver and tag from LogShipping, mesh name from ContainerNetwork, ...). */
     dockerParameters?: pulumi.Input<pulumi.Input<DockerParameter>[]>;
     forcePullImage?: pulumi.Input<boolean>;
     healthChecks?: pulumi.Input<HealthCheckSpec[]>;

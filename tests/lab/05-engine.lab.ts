@@ -6,8 +6,7 @@ import { changedSteps, EngineStack, exportWithSecrets, secretLeaves } from "./en
 import { DoublesRegistry } from "./engine/doubles";
 import { programCopy } from "./engine/apps";
 import { engineHosts, enginePrefix, engineStackConfig } from "./engine/config";
-import { syslogDriverParameters, dockerTag } from "../../components/logging/render";
-import { loggingSettingsSchema } from "../../components/logging/settings";
+import { journaldDriverParameters, dockerTag } from "../../components/logging/render";
 import { activeAgents, anonymousRegistryStatus, hostShell, logLineReaches, poll, pullTiny, pushTiny, quorumServes, swarmNodes, unitState, zkCliAuthenticated, zkCliUnauthenticated } from "./engine/checks";
 
 /**
@@ -48,6 +47,19 @@ function unitStarts(host: string, unit: string): number {
 }
 const dockerStarts = (host: string) => unitStarts(host, "docker");
 const changed = changedSteps;
+/** The `docker run` flags the logging layer hands to Marathon for an app. */
+const dockerFlags = (app: string) => journaldDriverParameters(dockerTag(app)).map((p) => `--${p.key}=${p.value}`).join(" ");
+/** How often each of the numbers 1..lines occurs as `seq=<n>` in the files `find` names on a host. */
+async function seqCounts(host: string, find: string, lines: number): Promise<{ total: number; missing: number[]; twice: number[] }> {
+    const out = (await sh(host, `f=$(${find}); [ -n "$f" ] && cat $f | grep -o 'seq=[0-9]*' | cut -d= -f2 || true`)).trim();
+    const counts = new Map<number, number>();
+    for (const n of out ? out.split("\n").map(Number) : []) counts.set(n, (counts.get(n) ?? 0) + 1);
+    return {
+        total: [...counts.values()].reduce((a, b) => a + b, 0),
+        missing: Array.from({ length: lines }, (_, i) => i + 1).filter((n) => !counts.has(n)),
+        twice: [...counts].filter(([, c]) => c > 1).map(([n]) => n),
+    };
+}
 /** JSON paths at which a string occurs inside a value. */
 function pathsOf(v: unknown, needle: string, at = "$"): string[] {
     if (typeof v === "string") return v.includes(needle) ? [at] : [];
@@ -146,7 +158,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         this.timeout(600_000);
         const LINES = 3000;
         const app = `engine-outage-${Date.now()}`;
-        const flags = syslogDriverParameters(loggingSettingsSchema.parse({}).localPort, dockerTag(app)).map((p) => `--${p.key}=${p.value}`).join(" ");
+        const flags = dockerFlags(app);
         execFileSync("sh", ["-c", `docker save microservice/debian-minbase:bookworm | docker exec -i ${PREFIX}-node2 docker load -q`], { stdio: "ignore" });
         const t0 = Date.now();
         await sh("node1", "systemctl stop syslog.socket rsyslog.service");
@@ -166,6 +178,80 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         // Plain TCP forwarding is at-least-once: the line in flight when the server went away may come
         // twice (seen once: seq=1). Exactly-once is issue 16.3's (docs/logging.md); more is a defect.
         expect(twice.length, `duplicated lines: ${twice.join(" ")}`).to.be.at.most(1);
+    });
+
+    it("30,000 lines through the journal, three log server outages and a restart of node2's own rsyslog during one: none lost or duplicated in node2's own file, at most the lines in flight on node1", async function () {
+        this.timeout(900_000);
+        const LINES = 30_000;
+        const app = `engine-journal-${Date.now()}`;
+        const local = `find /var/log/docker/${app} -name docker.log`;
+        const remote = `find /var/log/remote/node2 -path '*/docker/${app}/docker.log'`;
+        const server = (verb: "stop" | "start") => sh("node1", `systemctl ${verb} syslog.socket rsyslog.service`);
+        const stops: { begin: number; end: number }[] = [];
+        const outage = async (seconds: number, during?: () => Promise<void>) => {
+            const begin = Date.now();
+            await server("stop");
+            stops.push({ begin, end: Date.now() });
+            const t0 = Date.now();
+            if (during) await during();
+            await new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000 - (Date.now() - t0))));
+            await server("start");
+        };
+        const written = async () => Number((await sh("node2", `f=$(${local}); [ -n "$f" ] && cat $f | wc -l || echo 0`)).trim());
+        execFileSync("sh", ["-c", `docker save microservice/debian-minbase:bookworm | docker exec -i ${PREFIX}-node2 docker load -q`], { stdio: "ignore" });
+        // 30 bursts of 1,000 numbered lines, 1 s apart: the container writes through all three outages.
+        await sh("node2", `docker run -d --name ${app} ${dockerFlags(app)} microservice/debian-minbase:bookworm sh -c 'c=0; while [ $c -lt 30 ]; do seq $((c*1000+1)) $((c*1000+1000)) | sed "s/^/${app} seq=/"; c=$((c+1)); sleep 1; done' >/dev/null`);
+        try {
+            await poll("the first lines in node2's file", 60, async () => ((await written()) > 0 ? true : undefined));
+            await outage(5);
+            await poll("5,000 lines in node2's file", 120, async () => ((await written()) >= 5_000 ? true : undefined));
+            // node2's rsyslog restarted while the server is down: its queue goes to disk, imjournal keeps its cursor.
+            await outage(8, async () => {
+                await new Promise((r) => setTimeout(r, 2000));
+                await sh("node2", "systemctl restart rsyslog.service");
+            });
+            await poll("15,000 lines in node2's file", 120, async () => ((await written()) >= 15_000 ? true : undefined));
+            await outage(5);
+            await poll(`${app} done`, 180, async () => ((await sh("node2", `docker inspect -f '{{.State.Running}}' ${app}`)).trim() === "false" ? true : undefined));
+            await poll(`${LINES} lines in node2's file`, 120, async () => ((await written()) >= LINES ? true : undefined));
+            // Every line on node1, or none more for 30 s (a lost line never comes): then count.
+            let last = -1;
+            let since = Date.now();
+            await poll(`${LINES} lines on node1, or none more for 30 s`, 300, async () => {
+                const n = Number((await sh("node1", `f=$(${remote}); [ -n "$f" ] && cat $f | wc -l || echo 0`)).trim());
+                if (n !== last) [last, since] = [n, Date.now()];
+                return n >= LINES || Date.now() - since > 30_000 ? true : undefined;
+            });
+            await new Promise((r) => setTimeout(r, 6000)); // a late duplicate would land within the retry interval
+            const counts = { node2: await seqCounts("node2", local, LINES), node1: await seqCounts("node1", remote, LINES) };
+            for (const [host, c] of Object.entries(counts)) console.log(`      ${host}: ${c.total} lines, ${c.missing.length} lost [${c.missing.slice(0, 20).join(" ")}], ${c.twice.length} duplicated [${c.twice.slice(0, 20).join(" ")}]`);
+            const suppressed = (await sh("node2", "journalctl -u systemd-journald --no-pager -o cat | grep -c 'Suppressed' || true")).trim();
+            const summary = (c: { missing: number[]; twice: number[] }) => ({ lost: c.missing.length, duplicated: c.twice.length });
+            // The host's own file is exact: the journal holds every line while its rsyslog restarts.
+            expect(summary(counts.node2), `journald suppressed lines ${suppressed} times on node2`).to.deep.equal({ lost: 0, duplicated: 0 });
+            // The server is not (yet): lines in flight in the TCP connection when the server stops are
+            // lost, and the queue re-sends one or two (docs/logging.md, "Known limits"; measured 1-20
+            // lost, 2 duplicated in the namespace test). A bound, so that a regression to the old loss
+            // (a whole queue, or lines dropped for minutes) fails here.
+            // So: every line lost on node1 was in flight when a stop began (node2's file gives the time it
+            // was written), none written while the server was down or up again; at most a few twice.
+            const writtenAt = new Map<number, number>();
+            for (const m of (await sh("node2", `cat $(${local})`)).matchAll(/^(\S+) .* seq=(\d+)$/gm)) writtenAt.set(Number(m[2]), Date.parse(m[1]));
+            // In flight: written from 10 s before a stop began until it ended (rsyslogd stops reading
+            // before it closes the connection); the offset is from the nearest stop's beginning.
+            const offsets = counts.node1.missing.map((n) => {
+                const t = writtenAt.get(n) ?? NaN;
+                const near = stops.reduce((a, b) => (Math.abs(t - b.begin) < Math.abs(t - a.begin) ? b : a));
+                return { n, offset: (t - near.begin) / 1000, inFlight: t >= near.begin - 10_000 && t <= near.end + 500 };
+            });
+            const outside = offsets.filter((o) => !o.inFlight);
+            console.log(`      node1's lost lines, seconds from the nearest stop: ${[...new Set(offsets.map((o) => o.offset.toFixed(1)))].slice(0, 20).join(" ") || "none"}`);
+            expect(outside.slice(0, 10), "lines lost on node1 that were not in flight when a stop began").to.deep.equal([]);
+            expect(counts.node1.twice.length, "lines duplicated on node1").to.be.at.most(10);
+        } finally {
+            await server("start").catch(() => undefined);
+            await sh("node2", `docker rm -f ${app} >/dev/null 2>&1 || true`).catch(() => undefined);
+        }
     });
 
     it("moves a volume node2 -> node3 by config: only the volume's steps change, the data arrives identical", async function () {

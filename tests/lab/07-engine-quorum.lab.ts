@@ -22,7 +22,9 @@ const machines = new LabMachines(PREFIX, `10.1.${ID}.0/24`, `engine${ID}`);
 /** The stack config: the engine lab's, on machines the stack does not make (target hosts). */
 function config(hosts = HOSTS, extra: Record<string, unknown> = {}): Record<string, unknown> {
     const { local: _local, network: _network, ...rest } = engineStackConfig(ID, doubles.address, image);
-    return { ...rest, target: "hosts", hosts, sshReadyTimeout: "30s", ...extra };
+    // Every address a test moves a host to has that host's key (config refuses an address without one).
+    const knownHosts = machines.knownHosts(HOSTS, { node2: [`10.1.${ID}.32`], node3: [NOWHERE, `10.1.${ID}.33`] });
+    return { ...rest, target: "hosts", hosts, sshReadyTimeout: "30s", existing: { knownHosts }, ...extra };
 }
 let image = "";
 

@@ -5,11 +5,11 @@ import { firstRun, lab as theLab } from "./shared";
 import { DockerEngine } from "../../components/docker";
 import { StackCa } from "../../components/pki";
 import { RsyslogAggregator } from "../../components/logging";
-import { dockerTag, syslogDriverParameters } from "../../components/logging/render";
+import { dockerTag, journaldDriverParameters } from "../../components/logging/render";
 import { loggingSettingsSchema } from "../../components/logging/settings";
 
 /**
- * Log aggregation for real on the lab's hosts (Debian's rsyslog 8.2302, Docker's syslog driver):
+ * Log aggregation for real on the lab's hosts (Debian's rsyslog 8.2302, Docker's journald driver read by imjournal):
  * a container's line reaches the server under the right path, the server is stopped (socket too)
  * for OUTAGE seconds while 10,000 numbered lines are written, and every line arrives exactly once
  * after it comes back. Every wait is a bounded poll; the outage itself is the scenario's duration.
@@ -23,7 +23,7 @@ const settings = loggingSettingsSchema.parse({});
 
 /** The flags the component hands to Marathon, as `docker run` arguments. */
 const dockerFlags = (app: string) =>
-    syslogDriverParameters(settings.localPort, dockerTag(app))
+    journaldDriverParameters(dockerTag(app))
         .map((p) => `--${p.key}=${p.value}`)
         .join(" ");
 

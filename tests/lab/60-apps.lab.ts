@@ -17,7 +17,7 @@ import { AppInputs, createApp, deleteAppAndWait, updateApp } from "../../compone
 import { openTunnel } from "../../components/marathon/tunnel";
 import { getApp } from "../../components/marathon/client";
 import { agentAttributes } from "../../components/mesos/topology";
-import { dockerTag, syslogDriverParameters } from "../../components/logging/render";
+import { dockerTag, journaldDriverParameters } from "../../components/logging/render";
 import { overlayRender } from "../../components/mesh";
 import { AppLayers } from "../../apps/common";
 import { nodeappApp, NODEAPP_ID } from "../../apps/nodeapp/app";
@@ -80,7 +80,7 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
         registry = { address: pulumi.output(String(platform.registry)), username: pulumi.output(String(platform.registryUsername)), password: pulumi.secret("unused"), caCert: pulumi.output(String(platform.caCert ?? "")), ready: [] };
         layers = {
             network: { kind: "overlay", domain: mesh.domain, dockerNetwork: mesh.dockerNetwork, dockerParameters: overlayRender.dockerParameters },
-            logging: { dockerParameters: (app: string) => syslogDriverParameters(cfg.logging.localPort, dockerTag(app)) },
+            logging: { dockerParameters: (app: string) => journaldDriverParameters(dockerTag(app)) },
         };
         const agents: Agent[] = lab
             .labHosts()

@@ -73,6 +73,16 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
         const token = pulumi.secret(tokenStep.stdout.apply((out) => stepPayload(out)));
         this.ready = [network];
 
+        const leave = (host: Host, dependsOn: pulumi.Resource[]) =>
+            onRemoval(this, `${name}-${host.name}-swarm-leave`, {
+                connection: host.connection,
+                create: `echo "swarm: ${host.name} is a member"`,
+                delete: render.leaveScript(),
+                dependsOn,
+            });
+        // A destroy deletes dependents first: every worker's node entry is removed (noderm depends on
+        // this) while the manager still manages the swarm; the manager leaves last.
+        const managerLeave = leave(manager, [network]);
         for (const host of a.hosts) {
             let joined: pulumi.Resource = network;
             if (host !== manager) {
@@ -91,15 +101,10 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
                           connection: manager.connection,
                           create: `echo "swarm: ${manager.name} removes ${host.name}'s node entry when it leaves"`,
                           delete: host.privateIp.apply(render.nodeRemoveScript),
-                          dependsOn: [joined],
+                          dependsOn: [joined, managerLeave],
                       })
                     : undefined;
-            onRemoval(this, `${name}-${host.name}-swarm-leave`, {
-                connection: host.connection,
-                create: `echo "swarm: ${host.name} is a member"`,
-                delete: render.leaveScript(),
-                dependsOn: [joined, ...(nodeRm ? [nodeRm] : [])],
-            });
+            if (nodeRm) leave(host, [joined, nodeRm]);
         }
 
         this.registerOutputs({ domain: this.domain, network: s.name, subnet: s.subnet, manager: this.manager });

@@ -6,6 +6,8 @@ import { PATHS } from "../zfs/render";
 
 export const EBS_TOOL = "/usr/local/sbin/flocker-ebs-volume";
 export const EBS_CONF = "/etc/microservice/volumes/ebs.conf";
+/** Where the tool writes the mount unit of a volume. */
+export const UNIT_DIR = "/etc/systemd/system";
 
 export interface EbsHostSpec {
     hostIp: string;
@@ -32,7 +34,7 @@ export function ebsConf(s: EbsHostSpec): string {
 export function ebsHostOps(s: EbsHostSpec): Op[] {
     return [
         packages("util-linux", "python3", s.fsType === "xfs" ? "xfsprogs" : "e2fsprogs"),
-        file(EBS_TOOL, hostProgram("flocker-ebs-volume.sh"), { mode: "0755" }),
+        file(EBS_TOOL, hostProgram("flocker-ebs-volume.sh", { CONF: EBS_CONF, UNIT_DIR }), { mode: "0755" }),
         file(PATHS.marathonHook, hostProgram("marathon-app.py"), { mode: "0755" }),
         directory(PATHS.confDir, { mode: "0755" }),
         file(EBS_CONF, ebsConf(s), { mode: "0644" }),

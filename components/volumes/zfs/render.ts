@@ -162,7 +162,7 @@ export function replicationOps(r: ReplicationSpec): Op[] {
     const home = `/var/lib/${r.user}`;
     return [
         packages("openssh-client", "sudo", "python3"),
-        file(PATHS.tool, hostProgram("flocker-volume.sh"), { mode: "0755" }),
+        file(PATHS.tool, hostProgram("flocker-volume.sh", { CONF: PATHS.conf, TOOL: PATHS.tool }), { mode: "0755" }),
         file(PATHS.marathonHook, hostProgram("marathon-app.py"), { mode: "0755" }),
         directory(PATHS.confDir, { mode: "0755" }),
         file(PATHS.conf, toolConf(r), { mode: "0644" }),

@@ -52,7 +52,7 @@ describe("the consumer's stack under microservice-platform/testing's mocks", () 
         assert.match(outputs.app, /MarathonApp::hello$/);
     });
 
-    it("deploys the app on the mesh with the logging layer's syslog flags", () => {
+    it("deploys the app on the mesh with the logging layer's journald flags", () => {
         const app = registered.find((r) => r.type.endsWith(":MarathonApp"));
         assert.ok(app, "no MarathonApp");
         const def = app.inputs.definition;
@@ -60,7 +60,7 @@ describe("the consumer's stack under microservice-platform/testing's mocks", () 
         assert.equal(def.container.docker.image, "nginx:1.27");
         assert.deepEqual(def.networks, [{ mode: "container", name: "mesh" }]);
         const flags = (def.container.docker.parameters as { key: string; value: string }[]).map((p) => `${p.key}=${p.value}`);
-        assert.ok(flags.includes("log-driver=syslog"), flags.join(" "));
+        assert.ok(flags.includes("log-driver=journald"), flags.join(" "));
     });
 
     it("keeps its serialized provider small: it requires the installed package's provider instead of carrying its code", (t) => {

@@ -253,7 +253,13 @@ export async function exportWithSecrets(s: EngineStack): Promise<unknown> {
 /** An SSH public key line ("ssh-ed25519 AAAA..."): public, though a secret connection carries it as its `hostKey`. */
 const PUBLIC_KEY_LINE = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}( \S+)?$/;
 
-/** Every plaintext string inside a secret of a `--show-secrets` export (secrets' leaves), SSH public keys left out. */
+/**
+ * Every plaintext string inside a secret of a `--show-secrets` export (secrets' leaves), SSH public keys
+ * left out, and a command's `stdout`/`stderr`: those are secret by contagion (a step with any secret
+ * input returns them as secrets) and hold the host's own output (apt's "debconf: delaying package
+ * configuration ..." is in many steps' stderr, secret in some, plain in others). A secret input that
+ * reached a plain stdout is still caught: the check looks for every leaf in the whole state.
+ */
 export function secretLeaves(exported: unknown): string[] {
     const SIG = "4dabf18193072939515e22adb298388d";
     const out: string[] = [];
@@ -276,7 +282,7 @@ export function secretLeaves(exported: unknown): string[] {
             }
             return;
         }
-        Object.values(o).forEach(walk);
+        for (const [k, x] of Object.entries(o)) if (!(k === "stdout" || k === "stderr")) walk(x);
     };
     walk(exported);
     return out;

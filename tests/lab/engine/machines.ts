@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as cli from "../../../components/hosts/local/docker-cli";
 import { AUTHORIZED_KEYS_PATH } from "../../../components/hosts/local/machine";
+import { HOST_KEY_PATH } from "../../../components/hosts/host-key";
 import { hostAddress } from "../../../components/hosts/addresses";
 
 export interface MachineSpec {
@@ -46,7 +47,29 @@ export class LabMachines {
         return `${this.prefix}-${host}`;
     }
 
-    /** Network and one container per host, each answering SSH with this lab's key when it returns. */
+    /** The host's own SSH key pair (ed25519), made once per lab prefix and kept with the login key. */
+    private hostKey(host: string): { privateKey: string; publicKey: string } {
+        const file = path.join(this.dir, `${host}_host_ed25519`);
+        if (!fs.existsSync(file) || !fs.existsSync(`${file}.pub`)) {
+            fs.rmSync(file, { force: true });
+            fs.rmSync(`${file}.pub`, { force: true });
+            execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", host, "-f", file]);
+        }
+        return { privateKey: fs.readFileSync(file, "utf8").trim(), publicKey: fs.readFileSync(`${file}.pub`, "utf8").trim() };
+    }
+
+    /**
+     * known_hosts lines for the stack's `existing.knownHosts`: each host's key under its address and
+     * the extra addresses a test moves it to (config is checked for a key of every address it names).
+     */
+    knownHosts(hosts: MachineSpec[], extra: Record<string, string[]> = {}): string[] {
+        return hosts.map((h) => {
+            const [type, key] = this.hostKey(h.name).publicKey.split(" ");
+            return `${[h.ip, ...(extra[h.name] ?? [])].join(",")} ${type} ${key}`;
+        });
+    }
+
+    /** Network and one container per host, each answering SSH with this lab's key, and its own host key, when it returns. */
     async create(hosts: MachineSpec[]): Promise<void> {
         const base = { ...process.env, NET: this.prefix, STACK: this.label };
         execFileSync("sh", ["-c", cli.network.create], { env: { ...base, SUBNET: this.subnet, GATEWAY: hostAddress(this.subnet, 1) }, stdio: ["ignore", "ignore", "inherit"] });
@@ -54,8 +77,21 @@ export class LabMachines {
         for (const h of hosts) {
             const volume = `${this.container(h.name)}-docker`;
             execFileSync("sh", ["-c", cli.volume.create], { env: { ...base, VOLUME: volume }, stdio: ["ignore", "ignore", "inherit"] });
+            const hk = this.hostKey(h.name);
             execFileSync("sh", ["-c", run.create], {
-                env: { ...base, NAME: this.container(h.name), HOSTNAME: h.name, IP: h.ip, IMAGE: this.image, VOLUME: volume, PUBLIC_KEY: this.publicKey, KEY_PATH: AUTHORIZED_KEYS_PATH },
+                env: {
+                    ...base,
+                    NAME: this.container(h.name),
+                    HOSTNAME: h.name,
+                    IP: h.ip,
+                    IMAGE: this.image,
+                    VOLUME: volume,
+                    PUBLIC_KEY: this.publicKey,
+                    KEY_PATH: AUTHORIZED_KEYS_PATH,
+                    HOST_KEY: hk.privateKey,
+                    HOST_KEY_PUB: hk.publicKey,
+                    HOST_KEY_PATH,
+                },
                 stdio: ["ignore", "ignore", "inherit"],
             });
         }

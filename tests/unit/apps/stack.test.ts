@@ -16,7 +16,7 @@ describe("apps in the whole stack program (mocks)", function () {
         expect(nodeapp.env.MONGO_URL).to.equal("mongodb://mongo:27017/node");
         const params = nodeapp.container.docker.parameters.map((p: any) => `${p.key}=${p.value}`);
         expect(params.slice(0, 2)).to.deep.equal(["network-alias=nodeapp", "hostname=nodeapp"]);
-        expect(params.some((p: string) => p.startsWith("log-driver=syslog"))).to.equal(true);
+        expect(params.some((p: string) => p === "log-driver=journald")).to.equal(true);
         expect(nodeapp.container.docker.image).to.match(/^10\.0\.15\.11:5000\/application\/app\/nodeapp:[0-9a-f]{12}$/);
         const nginx = byName.get(`${MARATHON_APP_TYPE}::nginx`)!.inputs.definition;
         expect(nginx.constraints).to.deep.equal([["slavetype", "CLUSTER", "system"], ["hostname", "CLUSTER", "10.0.15.11"]]);

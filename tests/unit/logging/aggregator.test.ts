@@ -41,18 +41,16 @@ describe("RsyslogAggregator", () => {
         expect(srv).to.contain("$AllowedSender TCP, 127.0.0.1, 10.0.15.10, 10.0.15.11, 10.0.15.12, 10.0.15.13\n");
     });
 
-    it("hands out the Docker flags of the LogShipping contract: local rsyslog only, hostname-carrying format, docker/<app> tag", () => {
+    it("hands out the Docker flags of the LogShipping contract: the host's journal, docker/<app> tag", () => {
         const agg = build("logging");
         expect(agg.dockerParameters("nginx")).to.deep.equal([
-            { key: "log-driver", value: "syslog" },
-            { key: "log-opt", value: "syslog-address=tcp://127.0.0.1:10514" },
-            { key: "log-opt", value: "syslog-format=rfc3164" },
+            { key: "log-driver", value: "journald" },
             { key: "log-opt", value: "tag=docker/nginx" },
         ]);
-        expect(agg.dockerParameters("/application/app/nodeapp")[3].value).to.equal("tag=docker/application.app.nodeapp");
+        expect(agg.dockerParameters("/application/app/nodeapp")[1].value).to.equal("tag=docker/application.app.nodeapp");
         expect(() => agg.dockerParameters("bad app")).to.throw(/log app name/);
-        const other = build("l2", { settings: { localPort: 1514 } });
-        expect(other.dockerParameters("x")[1].value).to.equal("syslog-address=tcp://127.0.0.1:1514");
+        // No address: the flags do not depend on the local port (kept for containers with the former flags).
+        expect(build("l2", { settings: { localPort: 1514 } }).dockerParameters("x")).to.deep.equal(agg.dockerParameters("x"));
     });
 
     it("blast radius: server retention changes only the server step; client retention only the client steps", async () => {
@@ -201,10 +199,10 @@ describe("logging stack config and deployLogging", () => {
         const hosts = labLayout();
         const l = deployLogging(config({ logging: { allowedSenders: ["10.9.0.0/16"] } }), hosts);
         await settle();
-        expect(l.shipping.dockerParameters("web")[3]).to.deep.equal({ key: "log-opt", value: "tag=docker/web" });
+        expect(l.shipping.dockerParameters("web")[1]).to.deep.equal({ key: "log-opt", value: "tag=docker/web" });
         expect(await valueOf(l.outputs.serverAddress as pulumi.Output<string>)).to.equal("10.0.15.11:514");
         expect(l.outputs.remotePath).to.equal("/var/log/remote/<host>/<YYYY>/<MM>/<DD>/docker/<app>/docker.log");
-        expect(l.outputs.example).to.equal("--log-driver=syslog --log-opt=syslog-address=tcp://127.0.0.1:10514 --log-opt=syslog-format=rfc3164 --log-opt=tag=docker/<app>");
+        expect(l.outputs.example).to.equal("--log-driver=journald --log-opt=tag=docker/<app>");
         expect(script("logging-node1-logging-server").stdin).to.contain("10.0.15.13, 10.9.0.0/16\n");
     });
 

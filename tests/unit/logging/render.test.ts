@@ -6,7 +6,7 @@ import { CA_PEM, client, server } from "./fixtures";
 const { FILES } = render;
 
 describe("logging renderers (golden)", () => {
-    it("renders the client files: loopback Docker input, per-app + combined files, one disk-assisted forwarding queue", () => {
+    it("renders the client files: the journal read with a kept cursor, per-app + combined files, one disk-assisted forwarding queue", () => {
         const base = render.baseConf(client());
         const docker = render.dockerConf(client());
         expectGolden(__dirname, "client-10-base.conf", base);
@@ -19,6 +19,9 @@ describe("logging renderers (golden)", () => {
         expect(base).to.contain('type="omfwd" name="microservice_forward" target="10.0.15.11" port="514" protocol="tcp"');
         // The server files lines under the stack's host name, whatever the machine calls itself.
         expect(base).to.match(/template\(name="MicroserviceForward"[\s\S]*%TIMESTAMP:::date-rfc3339% node2 %syslogtag%/);
+        // The journal, read on after a restart from the saved cursor, never from its end, with no rate limit.
+        expect(docker).to.contain('module(load="imjournal" StateFile="/var/spool/rsyslog/microservice-imjournal.state" IgnorePreviousMessages="off"\n       Ratelimit.Interval="0" PersistStateInterval="10")');
+        // Containers still running with the former syslog-driver flags keep their input.
         expect(docker).to.contain('input(type="imtcp" address="127.0.0.1" port="10514" ruleset="microservice_docker")');
         expect(docker).to.contain('constant(value="/var/log/docker/") property(name="$.app" securepath="replace") constant(value="/docker.log")');
         expect(docker).to.contain('file="/var/log/docker/combined.log"');
@@ -122,10 +125,17 @@ describe("logging rule ordering", () => {
             const stops = [...text.matchAll(/^\s*stop\s*$/gm)].map((m) => m.index!);
             for (const at of stops) {
                 const before = text.slice(0, at);
+                // imjournal's lines other than the containers' reach rsyslog through imuxsock too (journald forwards them).
+                if (name === FILES.docker && /\nif \$inputname == "imjournal" then \{\n[^]*$/.test(before)) continue;
                 const block = before.slice(before.lastIndexOf("{"));
                 expect(block, `${name}: a stop with nothing written before it`).to.match(/call microservice_forward|action\(/);
             }
         }
+        // Each container line is taken once: from the journal (imjournal), not from journald's copy on the syslog socket.
+        const docker = render.dockerConf(client());
+        expect(docker).to.contain('if $inputname == "imjournal" then {\n  if re_match($syslogtag, "^docker/") then {\n    call microservice_docker\n  }\n  stop\n}');
+        expect(docker).to.contain('if $inputname == "imuxsock" and re_match($syslogtag, "^docker/") then stop\n');
+        expect(docker.match(/\bstop\b/g)).to.have.length(2);
         const journal = render.journalConf(client());
         expect(journal).to.contain('if $programname == ["mesos-master", "mesos-slave", "mesos-agent", "marathon", "zookeeper"] then {\n  call microservice_forward\n  stop\n}');
         expect(render.journalConf(client({ forwardJournal: [] }))).not.to.match(/stop|call/);

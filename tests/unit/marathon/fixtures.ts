@@ -16,7 +16,7 @@ export function nodeappSpec(extra: Partial<AppSpec> = {}): AppSpec {
         env: { MONGO_URL: "mongodb://mongo.weave.local:27017/node" },
         dockerParameters: [
             { key: "hostname", value: "nodeapp.weave.local" },
-            { key: "log-driver", value: "syslog" },
+            { key: "log-driver", value: "journald" },
             { key: "log-opt", value: "tag=docker/nodeapp" },
         ],
         healthChecks: [{ protocol: "COMMAND", command: "node /app/src/healthcheck.js", gracePeriodSeconds: 60, intervalSeconds: 10, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],

@@ -148,6 +148,10 @@ describe("OverlayMesh (mocks)", () => {
         expect(runsAfter("mesh-node2-swarm-leave", "mesh-node2-swarm-noderm")).to.equal(true);
         expect(() => mocks.named("mesh-node1-swarm-noderm")).to.throw(/no resource named/);
         expect(mocks.named("mesh-node1-swarm-leave").inputs.connection.host).to.equal("10.0.15.11");
+        // The manager (node1) leaves last: a destroy removes every node entry while it still manages
+        // the swarm (the engine lab's destroy failed with "This node is not a swarm manager" without it).
+        // (A destroy deletes a resource before what it depends on.)
+        for (const h of ["mgmt", "node2", "node3"]) expect(runsAfter(`mesh-${h}-swarm-noderm`, "mesh-node1-swarm-leave"), h).to.equal(true);
     });
 
     it("rejects a bad subnet or network name before creating anything", () => {

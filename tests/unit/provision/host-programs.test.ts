@@ -35,7 +35,7 @@ describe("host programs (host-programs/): real files, checked, shipped as they a
     it("fills each @NAME@ placeholder from the caller's constant, and refuses a missing or an unused one", () => {
         expect(hostProgram("registry-api.sh", { LOGIN_DIR: "/x/y" })).to.contain('LOGIN_DIR="/x/y"').and.not.contain("@LOGIN_DIR@");
         expect(() => hostProgram("registry-api.sh")).to.throw("host program registry-api.sh: no value for its placeholder @LOGIN_DIR@");
-        expect(() => hostProgram("flocker-volume.sh", { POOL: "p" })).to.throw("host program flocker-volume.sh: has no placeholder @POOL@");
+        expect(() => hostProgram("flocker-volume.sh", { CONF: "/c", TOOL: "/t", POOL: "p" })).to.throw("host program flocker-volume.sh: has no placeholder @POOL@");
     });
 
     it("is what the packed library ships (package.json files)", () => {

@@ -26,10 +26,17 @@ ruleset(name="microservice_forward") {
          action.resumeRetryCount="-1" action.resumeInterval="5" action.reportSuspension="on")
 }
 __EOF_d58f4fbb936e__
-ensure_file '/etc/rsyslog.d/30-microservice-docker.conf' '0644' 'root' 'root' 'rsyslog-config' <<'__EOF_2f995b5c15ac__'
+ensure_file '/etc/rsyslog.d/30-microservice-docker.conf' '0644' 'root' 'root' 'rsyslog-config' <<'__EOF_15d5e5ee626e__'
 # Managed by microservice (RsyslogAggregator): changes here are overwritten.
-# Docker's syslog driver (dockerParameters: tag=docker/<app>) sends to this loopback-only input;
-# its own ruleset keeps these lines out of /var/log/syslog.
+# Containers log with Docker's journald driver (dockerParameters: tag=docker/<app>, which becomes
+# SYSLOG_IDENTIFIER) and imjournal reads them from the journal. Its cursor (StateFile) is saved on
+# shutdown and every 10 lines: after a restart rsyslog reads on from the last line it took, and the
+# journal kept what came meanwhile. IgnorePreviousMessages off: without a state file (first start)
+# it reads the journal from its start instead of skipping lines. No rate limit (its default drops
+# lines after 20,000 in 10 minutes).
+module(load="imjournal" StateFile="/var/spool/rsyslog/microservice-imjournal.state" IgnorePreviousMessages="off"
+       Ratelimit.Interval="0" PersistStateInterval="10")
+
 template(name="MicroserviceDockerApp" type="list") {
   constant(value="/var/log/docker/") property(name="$.app" securepath="replace") constant(value="/docker.log")
 }
@@ -42,8 +49,21 @@ ruleset(name="microservice_docker") {
   call microservice_forward
 }
 
+# imjournal (rsyslog 8.2302) cannot be bound to a ruleset: its lines come to the default one, ahead
+# of /etc/rsyslog.conf's rules. It takes the containers' lines only; the rest of the journal still
+# reaches rsyslog through imuxsock (journald's ForwardToSyslog), as before. journald's socket copy
+# of a container line is dropped, so each line is written and forwarded once.
+if $inputname == "imjournal" then {
+  if re_match($syslogtag, "^docker/") then {
+    call microservice_docker
+  }
+  stop
+}
+if $inputname == "imuxsock" and re_match($syslogtag, "^docker/") then stop
+
+# Containers started with the former syslog-driver flags send here until they are deployed again.
 input(type="imtcp" address="127.0.0.1" port="10514" ruleset="microservice_docker")
-__EOF_2f995b5c15ac__
+__EOF_15d5e5ee626e__
 ensure_file '/etc/rsyslog.d/40-microservice-journal.conf' '0644' 'root' 'root' 'rsyslog-config' <<'__EOF_e24f75d344a2__'
 # Managed by microservice (RsyslogAggregator): changes here are overwritten.
 # These programs log to journald (journalctl -u <unit>); a copy goes to the log server.

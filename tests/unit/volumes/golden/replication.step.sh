@@ -1,12 +1,13 @@
 ensure_packages 'openssh-client' 'sudo' 'python3'
-ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_71672633cc46__'
+ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_7053636503ea__'
 #!/bin/bash
 # flocker-volume: movable ZFS datasets for the microservice stack (installed by FlockerZfsCluster).
 # Run as root by the placement step on a dataset's desired primary; peers reach it through the
 # replication key, whose forced command (`serve`) allows only the verbs a move needs.
 set -euo pipefail
 export LC_ALL=C
-CONF=/etc/microservice/volumes/volumes.conf
+CONF="/etc/microservice/volumes/volumes.conf"
+TOOL="/usr/local/sbin/flocker-volume"
 # shellcheck source=/dev/null
 . "$CONF"
 : "${POOL:?}" "${MOUNT_ROOT:?}" "${STATE_DIR:?}" "${APPS_DIR:?}" "${PEERS:?}" "${HOST_NAME:?}" "${HOST_IP:?}"
@@ -130,7 +131,7 @@ serve() {
     app) case ${argv[1]:-} in stop|resume) ;; *) die "not allowed: app ${argv[1]:-}" ;; esac ;;
     *) die "not allowed: '${argv[0]:-}'" ;;
   esac
-  exec sudo -n /usr/local/sbin/flocker-volume peer "${argv[@]}"
+  exec sudo -n "$TOOL" peer "${argv[@]}"
 }
 
 peer_verb() {
@@ -218,9 +219,10 @@ place() {
     move_from "$best" "${peer_name[$best]}" "$best_e" "$name" "$quota"
     best_e=$((best_e + 1))
   else
-    # Already here (the guard failed): quota, mount, and whatever a previous run left undone.
-    zfs set quota="$quota" "$d"
-    zfs set canmount=on "$d"
+    # Already here (the guard failed): quota, mount, and whatever a previous run left undone; each
+    # property only when it differs, so that a re-run changes nothing that is already right.
+    [ "$(zfs get -Hp -o value quota "$d")" = "$quota" ] || zfs set quota="$quota" "$d"
+    [ "$(prop "$d" canmount)" = on ] || zfs set canmount=on "$d"
     [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
     mount_here "$d"
   fi
@@ -297,6 +299,9 @@ move_from() {
   zfs set microservice:primary=true "$d"
   MOVE_COMMITTED=1
   mount_here "$d"
+  # The move's snapshots are of no further use here, and a snapshot counts against the quota while
+  # it pins the data the app rewrites: the primary keeps none (the source keeps its copy as it was).
+  zfs destroy "$d@$s2" || true
   zfs destroy "$d@$s1" || true
   trap - EXIT
   rm -rf "$tmp"
@@ -338,7 +343,7 @@ case ${1:-} in
   app) shift; app "$@" ;;
   *) echo "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]" >&2; exit 2 ;;
 esac
-__EOF_71672633cc46__
+__EOF_7053636503ea__
 ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
 #!/usr/bin/python3
 """Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).
