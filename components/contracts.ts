@@ -86,6 +86,11 @@ export interface SchedulerEndpoint {
     readonly marathonUsername: pulumi.Output<string>;
     /** A Pulumi secret. */
     readonly marathonPassword: pulumi.Output<string>;
+    /**
+     * PEM of the CA that signed Marathon's certificate when `marathonUrl` is https (the stack CA):
+     * clients trust it, and only it. "" or absent: plain HTTP.
+     */
+    readonly marathonCaCert?: pulumi.Output<string>;
     readonly mesosUrls: pulumi.Output<string[]>;
     readonly ready: pulumi.Resource[];
 }

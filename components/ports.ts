@@ -44,7 +44,7 @@ export interface PortsView {
     existing: { port: number };
     mesh: { implementation: string; weave?: { scope: { enabled: boolean; port: number } }; overlay: { manager?: string } };
     zookeeper: { clientPort?: number; adminServerPort?: number | false };
-    mesos: { masterPort: number; agentPort: number; marathon: { httpPort: number } };
+    mesos: { masterPort: number; agentPort: number; marathon: { httpPort: number; tls?: boolean; httpsPort?: number } };
     registry: { port: number };
     logging: { port: number; protocol: string; relpPort: number; localPort: number };
     apps: { enabled: boolean; nginx: { hostPort: number }; entry: { enabled?: boolean; port: number } };
@@ -131,7 +131,12 @@ export function platformPorts(c: PortsView, nginxHost: string | undefined): Port
         }
         add(c.logging.localPort, "rsyslog's local Docker input", "every host", LOOPBACK, { key: ["logging", "localPort"] });
         // The agents' volume hook and `pulumi up` (through mgmt on aws) call Marathon; admins use its UI.
-        if (has("marathon")) add(c.mesos.marathon.httpPort, "Marathon", role("marathon"), CLUSTER_AND_ADMIN, { key: ["mesos", "marathon", "httpPort"] });
+        // HTTPS only by default (mesos.marathon.tls); plain HTTP only when that is off.
+        if (has("marathon")) {
+            const m = c.mesos.marathon;
+            if (m.tls ?? true) add(m.httpsPort ?? 8443, "Marathon (HTTPS)", role("marathon"), CLUSTER_AND_ADMIN, { key: ["mesos", "marathon", "httpsPort"] });
+            else add(m.httpPort, "Marathon (plain HTTP, mesos.marathon.tls false)", role("marathon"), CLUSTER_AND_ADMIN, { key: ["mesos", "marathon", "httpPort"] });
+        }
         // The entry on mgmt forwards to nginx; admins reach it directly (the `direct` apps output).
         if (c.apps.enabled && host.name === nginxHost) add(c.apps.nginx.hostPort, "nginx", "the nginx host (apps.nginx.host, else the first system agent)", CLUSTER_AND_ADMIN, { key: ["apps", "nginx", "hostPort"] });
         if (c.apps.enabled && has("mgmt") && (c.apps.entry.enabled ?? c.target === "aws")) {

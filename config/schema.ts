@@ -103,6 +103,9 @@ function crossSectionIssues(c: CrossView): Issue[] {
     if (c.logging.tls !== "off" && c.registry.insecure) {
         issues.push([["logging", "tls"], `expected "off" when registry.insecure is true (TLS certificates come from the stack CA, which exists only with a TLS registry)`]);
     }
+    if (c.mesos.marathon.tls && c.registry.insecure && c.hosts.some((h) => h.roles.includes("marathon"))) {
+        issues.push([["mesos", "marathon", "tls"], `expected false when registry.insecure is true (Marathon's HTTPS certificate comes from the stack CA, which exists only with a TLS registry)`]);
+    }
     if (c.docker.bip !== undefined && /^[\d.]+\/\d+$/.test(c.docker.bip)) {
         const bip = networkOf(c.docker.bip);
         const overlaps = (range: string) => cidrWithin(range, bip) || cidrWithin(bip, range);

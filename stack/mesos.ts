@@ -3,6 +3,7 @@ import { LocalCommand } from "../components/exec/command";
 import { StackConfig } from "../config/schema";
 import { ContainerNetwork, RegistryEndpoint, SchedulerEndpoint } from "../components/contracts";
 import { Host, hostsWithRole } from "../components/hosts/host";
+import { StackCa } from "../components/pki";
 import { MesosCluster, MesosImages, mesosImagesIssues } from "../components/mesos";
 import { ValidationError } from "../components/validate";
 import { imagesPinnedOnFirstUse } from "./mesos-images";
@@ -10,6 +11,8 @@ import { imagesPinnedOnFirstUse } from "./mesos-images";
 /** What the Mesos layer needs from the platform layer. */
 export interface MesosPlatform {
     registry: RegistryEndpoint;
+    /** The stack CA: Marathon's HTTPS certificates (mesos.marathon.tls). */
+    ca?: StackCa;
     dockerReady?: Record<string, pulumi.Resource[]>;
 }
 
@@ -49,6 +52,8 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
         mesosFrameworkSecret: cfg.mesosFrameworkSecret as pulumi.Input<string> | undefined,
         mesosAgentSecret: cfg.mesosAgentSecret as pulumi.Input<string> | undefined,
         mesosOperatorSecret: cfg.mesosOperatorSecret as pulumi.Input<string> | undefined,
+        // Marathon serves HTTPS with a certificate from it (its keystore password is generated once).
+        ca: m.marathon.tls ? platform.ca : undefined,
         clusterName: m.clusterName,
         masterPort: m.masterPort,
         agentPort: m.agentPort,
@@ -72,6 +77,8 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
         mesosUrls: cluster.mesosUrls,
         marathonUrl: cluster.marathonUrl,
         marathonUrls: cluster.marathonUrls,
+        // What to trust for marathonUrl (the stack CA; "" with plain HTTP): curl --cacert, the UI's browser.
+        marathonCaCert: cluster.marathonCaCert,
         marathonUsername: cluster.marathonUsername,
         zookeeper: cluster.zookeeper.servers,
         // Without the credentials zkUrl() carries (they stay in the hosts' 0600 env files).

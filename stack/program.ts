@@ -22,7 +22,8 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     // Agents hand tasks to the mesh's Docker endpoint (Weave's proxy) and start after it.
     const mesos = deployMesos(cfg, hosts.hosts, platform, mesh.network);
     // A move stops and starts its app through Marathon (the dataset's `app` hook), hence the scheduler.
-    const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: platform.caCert, scheduler: mesos.scheduler });
+    // Its hook calls Marathon over HTTPS, trusting the CA Marathon's certificate comes from.
+    const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: mesos.cluster.marathonCaCert, scheduler: mesos.scheduler });
     // The sample apps on Marathon: images built on mgmt, nginx -> nodeapp -> mongo (docs/apps.md).
     const apps = deployApps(cfg, { hosts: hosts.hosts, platform, scheduler: mesos.scheduler, network: mesh.network, logging: logging.shipping, volumes: volumes.volumes });
     return {

@@ -16,6 +16,7 @@ export interface MarathonAccessArgs {
     username?: pulumi.Input<string>;
     /** Keep it a Pulumi secret. */
     password?: pulumi.Input<string>;
+    /** PEM of the CA of Marathon's certificate (https, e.g. `SchedulerEndpoint.marathonCaCert`): the only CA trusted. */
     caCert?: pulumi.Input<string>;
     jump?: pulumi.Input<{ host: pulumi.Input<string>; port?: pulumi.Input<number>; user?: pulumi.Input<string>; privateKey: pulumi.Input<string>; hostKey: pulumi.Input<string> }>;
 }
@@ -161,11 +162,13 @@ function isPlain(v: unknown): boolean {
     return true;
 }
 
-/** Marathon access from the scheduler layer's endpoint, optionally through a jump host (mgmt). */
-export function marathonAccess(scheduler: Pick<SchedulerEndpoint, "marathonUrl" | "marathonUsername" | "marathonPassword">, jump?: pulumi.Input<JumpHost>): pulumi.Output<MarathonAccessArgs> {
+/** Marathon access from the scheduler layer's endpoint (its CA with https), optionally through a jump host (mgmt). */
+export function marathonAccess(scheduler: Pick<SchedulerEndpoint, "marathonUrl" | "marathonUsername" | "marathonPassword" | "marathonCaCert">, jump?: pulumi.Input<JumpHost>): pulumi.Output<MarathonAccessArgs> {
     return pulumi.secret(
-        pulumi.all([scheduler.marathonUrl, scheduler.marathonUsername, scheduler.marathonPassword, jump]).apply(([url, username, password, j]) => {
+        pulumi.all([scheduler.marathonUrl, scheduler.marathonUsername, scheduler.marathonPassword, scheduler.marathonCaCert ?? "", jump]).apply(([url, username, password, caCert, j]) => {
             const access: MarathonAccessArgs = { url, username, password };
+            // https: trust the scheduler's CA (the stack CA) rather than the system's.
+            if (caCert) access.caCert = caCert;
             if (j) access.jump = j;
             return access;
         }),

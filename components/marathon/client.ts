@@ -9,12 +9,12 @@
  */
 
 export interface MarathonAccess {
-    /** e.g. http://10.0.15.11:8080 */
+    /** e.g. https://10.0.15.11:8443 (MesosCluster with marathon.tls) or http://10.0.15.11:8080 */
     url: string;
     username?: string;
     /** Sent as HTTP basic auth. */
     password?: string;
-    /** PEM of the CA of Marathon's certificate (https). */
+    /** PEM of the CA of Marathon's certificate (https): trusted instead of the system's CAs. */
     caCert?: string;
     /** Reach Marathon through this SSH host (mgmt) when it sits in a private subnet. */
     jump?: JumpHost;
@@ -69,7 +69,15 @@ export function request(access: MarathonAccess, method: string, path: string, bo
     if (access.hostHeader) headers.Host = access.hostHeader;
     const options: Record<string, unknown> = { method, headers, timeout: timeoutMs };
     if (access.caCert) options.ca = access.caCert;
-    if (access.hostHeader) options.servername = access.hostHeader.replace(/:\d+$/, "");
+    if (access.hostHeader && target.protocol === "https:") {
+        // Through the tunnel the socket is 127.0.0.1's: the certificate must name Marathon's own
+        // address. SNI carries a DNS name only (RFC 6066), never an IP.
+        const name = access.hostHeader.replace(/^\[(.*)\](:\d+)?$/, "$1").replace(/^([^:\]]+):\d+$/, "$1");
+        const tls = require("tls");
+        const net = require("net");
+        if (!net.isIP(name)) options.servername = name;
+        options.checkServerIdentity = (_host: string, cert: unknown) => tls.checkServerIdentity(name, cert);
+    }
     return new Promise((resolve, reject) => {
         const req = lib.request(target, options, (res: any) => {
             const chunks: Buffer[] = [];

@@ -1,5 +1,6 @@
 /**
  * Reaching Marathon through mgmt when it sits in a private subnet (AWS): an SSH local port-forward
+ * (HTTPS inside it when Marathon serves it: mgmt never sees the password or the app definitions)
  * with the system's `ssh` client, pinned to the jump host's key (`jump.hostKey`, required). The private key (a Pulumi secret) is written to a 0600 file in a
  * private temporary directory for the life of the tunnel and removed afterwards; it never appears
  * on a command line. Captured by the provider's closure: built-ins are required inside.
@@ -107,6 +108,8 @@ export async function openTunnel(access: MarathonAccess, timeoutMs = 30000): Pro
     fs.rmSync(keyFile, { force: true });
 
     const { jump: _j, ...rest } = access;
+    // The forward is plain TCP: with https, TLS runs end to end to Marathon, and the client checks
+    // its certificate (from the CA in `caCert`) against `hostHeader`, Marathon's own address.
     return {
         access: { ...rest, url: `${target.protocol}//127.0.0.1:${localPort}`, hostHeader: target.host },
         close: async () => {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { RegistryEndpoint, ZooKeeperEndpoint } from "../contracts";
 import { Host, ROLES } from "../hosts/host";
+import type { StackCa } from "../pki";
 import { input } from "../validate";
 import { ZooKeeperEnsembleArgs } from "../zookeeper";
 import { zookeeperPasswordSchema } from "../zookeeper/settings";
@@ -25,6 +26,16 @@ export interface MesosClusterArgs {
     mesosAgentSecret?: pulumi.Input<string>;
     /** A Pulumi secret: principal `operator`'s, for the HTTP endpoints of masters and agents and the readiness probes (generated when left out). */
     mesosOperatorSecret?: pulumi.Input<string>;
+    /**
+     * The stack CA: it issues each Marathon host's certificate while `marathon.tls` is on (the
+     * default), and whatever talks to Marathon trusts it. Required then.
+     */
+    ca?: StackCa;
+    /**
+     * A Pulumi secret: the password of Marathon's keystore (HTTPS), generated once when left out. It
+     * reaches the hosts only in the 0600 credentials env file.
+     */
+    marathonKeystorePassword?: pulumi.Input<string>;
     clusterName?: string;
     masterPort?: number;
     agentPort?: number;
@@ -89,6 +100,8 @@ export const argsSchema = z
         mesosFrameworkSecret: input(mesosSecretSchema).optional(),
         mesosAgentSecret: input(mesosSecretSchema).optional(),
         mesosOperatorSecret: input(mesosSecretSchema).optional(),
+        ca: z.custom<StackCa>((c) => !!c && typeof (c as StackCa).issue === "function", "expected a StackCa").optional(),
+        marathonKeystorePassword: input(mesosSecretSchema).optional(),
         clusterName: settings.clusterName,
         masterPort: settings.masterPort,
         agentPort: settings.agentPort,
@@ -114,6 +127,9 @@ export const argsSchema = z
         if (a.mirrorToRegistry && !a.registry) ctx.addIssue({ code: "custom", path: ["registry"], message: "required when mirrorToRegistry is true: the registry to copy the images into" });
         if (a.mirrorToRegistry && names(a.hosts, "mgmt").length !== 1) {
             ctx.addIssue({ code: "custom", path: ["mirrorToRegistry"], message: "expected exactly one host with role mgmt to copy the images from" });
+        }
+        if (a.marathon.tls && !a.ca) {
+            ctx.addIssue({ code: "custom", path: ["ca"], message: "required while marathon.tls is true (the default): the StackCa that issues Marathon's HTTPS certificate; or set marathon: { tls: false } to serve plain HTTP" });
         }
         if (!a.zookeeper && names(a.hosts, "zookeeper").length === 0) {
             ctx.addIssue({ code: "custom", path: ["zookeeper"], message: "required when no host has role zookeeper: an existing ZooKeeperEndpoint" });

@@ -29,6 +29,8 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
     readonly mesosUrls: pulumi.Output<string[]>;
     readonly marathonUrls: pulumi.Output<string[]>;
     readonly marathonUrl: pulumi.Output<string>;
+    /** PEM of the CA that signed Marathon's certificates (the stack CA); "" when Marathon serves plain HTTP. */
+    readonly marathonCaCert: pulumi.Output<string>;
     readonly marathonUsername: pulumi.Output<string>;
     readonly marathonPassword: pulumi.Output<string>;
     /** Masters healthy with a leader, agents registered, Marathon answering. */
@@ -111,10 +113,23 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         const username = a.marathon.username;
         const password = pulumi.secret(a.marathonPassword);
         const launchMs = 1000 * (a.marathon.taskLaunchTimeoutSeconds ?? durationSeconds(a.executorRegistrationTimeout) + 60);
+        // HTTPS: a certificate per Marathon host from the stack CA (key made there), a keystore made
+        // from both on the host, its password a secret (given, or generated once).
+        const tls = a.marathon.tls;
+        const ca = a.ca;
+        const httpsPort = tls ? a.marathon.httpsPort : undefined;
+        const keystorePassword = tls ? secret(a.marathonKeystorePassword, "marathon-keystore-password") : pulumi.output(undefined);
         for (const h of marathons) {
-            const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password, secrets]).apply(([ip, masterZk, zk, img, pw, s]) =>
-                steps.marathonOps({ ip, httpPort: a.marathon.httpPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: a.marathon.features }, img.marathon, username, pw, s.framework));
-            this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror, ...zkHostsAnswered], secret: true });
+            const cert = tls
+                ? // A fixed id (like Marathon's own paths): renaming the cluster re-signs nothing.
+                  ca!.issue(`${name}-marathon-${h.name}`, { id: `marathon-${h.name}`, host: h, commonName: h.privateIp, ips: [h.privateIp], dnsNames: [h.name], after: ready(h) }, { parent: this })
+                : undefined;
+            const certTls = cert
+                ? pulumi.all([cert.certPem, ca!.caCert, keystorePassword]).apply(([certPem, caPem, kp]): steps.MarathonTls => ({ certPem, caPem, keyPath: cert.keyPath, keystorePassword: kp as string }))
+                : pulumi.output(undefined);
+            const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password, secrets, certTls]).apply(([ip, masterZk, zk, img, pw, s, t]) =>
+                steps.marathonOps({ ip, httpPort: a.marathon.httpPort, httpsPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: a.marathon.features }, img.marathon, username, pw, s.framework, t));
+            this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror, ...zkHostsAnswered, ...(cert?.ready ?? [])], secret: true });
             onRemoval(this, `${name}-${h.name}-marathon-removal`, { connection: h.connection, delete: steps.removalScript(r.MARATHON_UNIT, "marathon"), dependsOn: [this.hostSteps.marathon[h.name]] });
         }
 
@@ -132,19 +147,22 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             this.hostSteps.agentReady[h.name] = hostStep(this, name, h, "mesos-agent-ready", ops, { dependsOn: [this.hostSteps.agent[h.name], ...leader] });
         }
         for (const h of marathons) {
-            const ops = h.privateIp.apply((ip) => steps.marathonReadyOps(h.name, ip, a.marathon.httpPort, t));
+            const ops = h.privateIp.apply((ip) => steps.marathonReadyOps(h.name, ip, httpsPort ?? a.marathon.httpPort, t, tls));
             this.hostSteps.marathonReady[h.name] = hostStep(this, name, h, "marathon-ready", ops, { dependsOn: [this.hostSteps.marathon[h.name], ...leader] });
         }
         this.ready = [...Object.values(this.hostSteps.agentReady), ...Object.values(this.hostSteps.marathonReady)];
 
         this.mesosUrls = masterIps.apply((ips) => ips.map((ip) => `http://${ip}:${port}`));
-        this.marathonUrls = pulumi.all(marathons.map((h) => h.privateIp)).apply((ips) => ips.map((ip) => `http://${ip}:${a.marathon.httpPort}`));
+        const origin = tls ? `https://%s:${httpsPort}` : `http://%s:${a.marathon.httpPort}`;
+        this.marathonUrls = pulumi.all(marathons.map((h) => h.privateIp)).apply((ips) => ips.map((ip) => origin.replace("%s", ip)));
         this.marathonUrl = this.marathonUrls.apply((u) => u[0]);
+        this.marathonCaCert = tls ? ca!.caCert : pulumi.output("");
         this.marathonUsername = pulumi.output(username);
         this.marathonPassword = password;
         this.registerOutputs({
             mesosUrls: this.mesosUrls,
             marathonUrl: this.marathonUrl,
+            marathonCaCert: this.marathonCaCert,
             zookeeper: this.zookeeper.servers,
             quorum: this.quorum,
             images: this.images,
@@ -157,6 +175,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             marathonUrl: this.marathonUrl,
             marathonUsername: this.marathonUsername,
             marathonPassword: this.marathonPassword,
+            marathonCaCert: this.marathonCaCert,
             mesosUrls: this.mesosUrls,
             ready: this.ready,
         };

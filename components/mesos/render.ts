@@ -19,6 +19,16 @@ export const AGENT_CGROUPS_ENV = `${MESOS_ETC}/agent-cgroups.env`;
 export const AGENT_IDENTITY = `${MESOS_ETC}/agent-identity`;
 export const MARATHON_ENV = `${MARATHON_ETC}/marathon.env`;
 export const MARATHON_CREDENTIALS_ENV = `${MARATHON_ETC}/credentials.env`;
+/**
+ * HTTPS (MarathonSettings.tls): the certificate from the stack CA and the CA itself (0644, public),
+ * and the PKCS12 keystore Marathon reads, made on the host from the certificate and the key (0600:
+ * it holds the key). Its password is in MARATHON_CREDENTIALS_ENV only.
+ */
+export const MARATHON_TLS_DIR = `${MARATHON_ETC}/tls`;
+export const MARATHON_CERT = `${MARATHON_TLS_DIR}/cert.pem`;
+/** The stack CA: what the readiness probe and the volume hook trust (curl --cacert). */
+export const MARATHON_CA = `${MARATHON_TLS_DIR}/ca.pem`;
+export const MARATHON_KEYSTORE = `${MARATHON_TLS_DIR}/keystore.p12`;
 /** curl config with the Marathon credentials for the readiness probe (keeps them off argv). */
 export const MARATHON_CURLRC = `${MARATHON_ETC}/probe.curlrc`;
 /** Authentication (docs/mesos.md "Authentication"): every file holding a secret is 0600 root. */
@@ -225,6 +235,8 @@ export function agentIdentity(ip: string, attributes: string): string {
 export interface MarathonSpec {
     ip: string;
     httpPort: number;
+    /** HTTPS only, on this port, with the keystore at MARATHON_KEYSTORE (undefined: plain HTTP on httpPort). */
+    httpsPort?: number;
     masterZk: string;
     zk: string;
     taskLaunchTimeoutMs: number;
@@ -237,7 +249,15 @@ export function marathonEnv(m: MarathonSpec): string {
         ["MARATHON_MASTER", m.masterZk],
         ["MARATHON_ZK", m.zk],
         ["MARATHON_HOSTNAME", m.ip],
-        ["MARATHON_HTTP_PORT", String(m.httpPort)],
+        ...((m.httpsPort === undefined
+            ? [["MARATHON_HTTP_PORT", String(m.httpPort)]]
+            : [
+                  // The keystore's password is not here: Marathon reads MESOSPHERE_KEYSTORE_PASS from
+                  // credentials.env itself (a MARATHON_* variable would become a JVM argument).
+                  ["MARATHON_HTTPS_PORT", String(m.httpsPort)],
+                  ["MARATHON_SSL_KEYSTORE_PATH", MARATHON_KEYSTORE],
+                  ["MARATHON_DISABLE_HTTP", ""],
+              ]) as [string, string][]),
         ["MARATHON_TASK_LAUNCH_TIMEOUT", String(m.taskLaunchTimeoutMs)],
         ...(m.features.length ? ([["MARATHON_ENABLE_FEATURES", m.features.join(",")]] as [string, string][]) : []),
         // The framework authenticates to the master; an empty value is a bare switch (--mesos_authentication).
@@ -248,10 +268,16 @@ export function marathonEnv(m: MarathonSpec): string {
     ]);
 }
 
-/** Mode 0600. Marathon reads MESOSPHERE_HTTP_CREDENTIALS itself, so the password never reaches argv. */
-export function marathonCredentialsEnv(username: string, password: string): string {
-    return `MESOSPHERE_HTTP_CREDENTIALS=${username}:${password}\n`;
+/**
+ * Mode 0600. Marathon reads MESOSPHERE_HTTP_CREDENTIALS and MESOSPHERE_KEYSTORE_PASS (the keystore's
+ * password, with HTTPS) itself, so neither reaches argv; the keystore step reads the latter from here too.
+ */
+export function marathonCredentialsEnv(username: string, password: string, keystorePassword?: string): string {
+    return `MESOSPHERE_HTTP_CREDENTIALS=${username}:${password}\n${keystorePassword === undefined ? "" : `${KEYSTORE_PASS_VAR}=${keystorePassword}\n`}`;
 }
+
+/** Marathon's own variable for --ssl_keystore_password (its flag docs: "May also be specified with ..."). */
+export const KEYSTORE_PASS_VAR = "MESOSPHERE_KEYSTORE_PASS";
 
 /** Mode 0600: `curl -K` reads the credentials from here instead of its command line. */
 export function marathonCurlrc(username: string, password: string): string {
@@ -380,13 +406,13 @@ export function agentUnit(a: AgentUnitSpec): string {
     });
 }
 
-export function marathonUnit(image: string): string {
+export function marathonUnit(image: string, tls = false): string {
     return containerUnit({
         unit: MARATHON_UNIT,
         container: "marathon",
         description: "Marathon (container; flags in /etc/marathon/marathon.env, credentials in credentials.env)",
         image,
-        runFlags: [readOnly(MARATHON_MESOS_SECRET)],
+        runFlags: [readOnly(MARATHON_MESOS_SECRET), ...(tls ? [readOnly(MARATHON_KEYSTORE)] : [])],
         envFiles: [MARATHON_ENV, MARATHON_CREDENTIALS_ENV],
     });
 }

@@ -61,7 +61,16 @@ const port = z.number().int().min(1).max(65535);
 export const marathonSettingsSchema = z
     .object({
         username: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "expected a user name of lowercase letters, digits, _ and - (no colon)").default("marathon"),
+        /** Marathon's plain HTTP port: used only with `tls: false`. */
         httpPort: port.default(8080),
+        /**
+         * Serve the API and UI over HTTPS only, with a certificate from the stack CA (default true):
+         * basic auth credentials and app definitions then never cross the network in clear text.
+         * `false` serves plain HTTP on `httpPort` (docs/mesos.md, "HTTPS").
+         */
+        tls: z.boolean().default(true),
+        /** Marathon's HTTPS port (with `tls`). */
+        httpsPort: port.default(8443),
         /** Marathon's --task_launch_timeout; at least the agents' executor registration timeout (default: that + 60 s). */
         taskLaunchTimeoutSeconds: z.number().int().min(60).max(86400).optional(),
         /** Marathon --enable_features, e.g. external_volumes. */

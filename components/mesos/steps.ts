@@ -1,4 +1,4 @@
-import { Op, directory, exec, file, packages, q, remember, runtimeDirectory, service, unit, waitFor } from "../provision";
+import { Op, absent, directory, exec, file, packages, q, remember, runtimeDirectory, service, unit, waitFor } from "../provision";
 import * as r from "./render";
 import { MirroredImage } from "./images";
 import { CgroupMode } from "./settings";
@@ -142,18 +142,81 @@ export function agentOps(host: string, a: r.AgentSpec, secrets: Pick<r.MesosSecr
     ];
 }
 
-/** Holds the password and the framework secret: run only in a secret step. */
-export function marathonOps(m: r.MarathonSpec, image: string, username: string, password: string, frameworkSecret: string): Op[] {
+/** Marathon over HTTPS: its certificate (PEM, from the stack CA), the CA, the key's path on this host, the keystore's password (a secret). */
+export interface MarathonTls {
+    certPem: string;
+    caPem: string;
+    keyPath: string;
+    keystorePassword: string;
+}
+
+/** Holds the password, the framework secret and the keystore's password: run only in a secret step. */
+export function marathonOps(m: r.MarathonSpec, image: string, username: string, password: string, frameworkSecret: string, tls?: MarathonTls): Op[] {
+    if ((m.httpsPort === undefined) !== (tls === undefined)) throw new Error("marathonOps: httpsPort and tls go together (HTTPS needs the certificate, the key and the keystore's password)");
+    const pem = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
     return [
-        packages("curl"),
+        packages("curl", ...(tls ? ["openssl"] : [])),
         directory(r.MARATHON_ETC, { mode: "0755" }),
         containerRun(),
         file(r.MARATHON_ENV, r.marathonEnv(m), { mode: "0600", tag: MARATHON_TAG }),
-        file(r.MARATHON_CREDENTIALS_ENV, r.marathonCredentialsEnv(username, password), { mode: "0600", tag: MARATHON_TAG }),
+        file(r.MARATHON_CREDENTIALS_ENV, r.marathonCredentialsEnv(username, password, tls?.keystorePassword), { mode: "0600", tag: MARATHON_TAG }),
         file(r.MARATHON_CURLRC, r.marathonCurlrc(username, password), { mode: "0600" }),
         file(r.MARATHON_MESOS_SECRET, frameworkSecret, { mode: "0600", tag: MARATHON_TAG }),
-        unit(r.MARATHON_UNIT, r.marathonUnit(image)),
+        ...(tls
+            ? [
+                  directory(r.MARATHON_TLS_DIR, { mode: "0755" }),
+                  file(r.MARATHON_CERT, pem(tls.certPem), { mode: "0644" }),
+                  file(r.MARATHON_CA, pem(tls.caPem), { mode: "0644" }),
+                  ...keystoreOps({ cert: r.MARATHON_CERT, key: tls.keyPath, ca: r.MARATHON_CA, keystore: r.MARATHON_KEYSTORE, passwordEnv: r.MARATHON_CREDENTIALS_ENV }, MARATHON_TAG),
+              ]
+            : // Back to plain HTTP: the keystore (it holds the key) and its certificates go.
+              [absent(r.MARATHON_KEYSTORE), absent(r.MARATHON_CERT), absent(r.MARATHON_CA)]),
+        unit(r.MARATHON_UNIT, r.marathonUnit(image, tls !== undefined)),
         service(r.MARATHON_UNIT, [MARATHON_TAG]),
+    ];
+}
+
+/** Where the keystore step reads and writes (absolute paths; the unit tests use a temporary directory). */
+export interface KeystorePaths {
+    cert: string;
+    key: string;
+    ca: string;
+    keystore: string;
+    /** The 0600 env file with the keystore's password as `MESOSPHERE_KEYSTORE_PASS=...`. */
+    passwordEnv: string;
+}
+
+/**
+ * Marathon's PKCS12 keystore, made on the host from the PEM certificate (with the CA as its chain)
+ * and the key, mode 0600. Rebuilt only when it no longer opens with the password, or holds another
+ * certificate or key than the PEM files (a renewed certificate, a new password, a hand edit); a
+ * second run changes nothing. The password reaches openssl on a file descriptor read from the env
+ * file (`-passin/-passout fd:3`), never on argv. 3DES and a SHA-1 MAC: what Java 8 (Marathon 1.7's
+ * JVM, whose JKS type also reads PKCS12) and Node (the lab's double) both read; OpenSSL 3's
+ * default AES/PBKDF2 needs Java 8u301 or later.
+ */
+export function keystoreOps(k: KeystorePaths, tag?: string): Op[] {
+    const pw = `3< <(sed -n ${q(`s/^${r.KEYSTORE_PASS_VAR}=//p`)} ${q(k.passwordEnv)})`;
+    const fromKeystore = (what: string) => `openssl pkcs12 -in ${q(k.keystore)} -passin fd:3 ${what} 2>/dev/null ${pw}`;
+    const same = (a: string, b: string) => `[ -n "$(${a})" ] && [ "$(${a})" = "$(${b})" ]`;
+    return [
+        exec(
+            "Marathon's keystore from its certificate and key",
+            [
+                `test -s ${q(k.keystore)}`,
+                `[ "$(stat -c '%a %U' ${q(k.keystore)})" = '600 root' ]`,
+                same(`${fromKeystore("-nokeys -clcerts")} | openssl x509 -noout -fingerprint -sha256`, `openssl x509 -in ${q(k.cert)} -noout -fingerprint -sha256`),
+                same(`${fromKeystore("-nocerts -nodes")} | openssl pkey -pubout`, `openssl pkey -in ${q(k.key)} -pubout`),
+            ].join(" && "),
+            [
+                "umask 077",
+                `openssl pkcs12 -export -name marathon -in ${q(k.cert)} -inkey ${q(k.key)} -certfile ${q(k.ca)} -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -passout fd:3 -out ${q(k.keystore + ".new")} ${pw}`,
+                `chown root:root ${q(k.keystore + ".new")}`,
+                `chmod 0600 ${q(k.keystore + ".new")}`,
+                `mv -f ${q(k.keystore + ".new")} ${q(k.keystore)}`,
+            ].join(" && "),
+            tag,
+        ),
     ];
 }
 
@@ -206,13 +269,15 @@ export function agentReadyOps(host: string, ip: string, agentPort: number, maste
     ];
 }
 
-export function marathonReadyOps(host: string, ip: string, port: number, timeoutSeconds: number): Op[] {
+/** Marathon answers /ping: over HTTPS, trusting the stack CA only (MARATHON_CA, written by the Marathon step), when `tls`. */
+export function marathonReadyOps(host: string, ip: string, port: number, timeoutSeconds: number, tls = false): Op[] {
+    const url = `${tls ? "https" : "http"}://${ip}:${port}/ping`;
     return [
         waitFor(
             `marathon ${ip}:${port} /ping`,
-            `${curl} -K ${r.MARATHON_CURLRC} -o /dev/null http://${ip}:${port}/ping`,
+            `${curl} -K ${r.MARATHON_CURLRC}${tls ? ` --cacert ${r.MARATHON_CA}` : ""} -o /dev/null ${url}`,
             timeoutSeconds,
-            `Marathon on ${host} (${ip}:${port}) did not answer /ping within ${timeoutSeconds} s: see journalctl -u marathon on ${host}`,
+            `Marathon on ${host} (${ip}:${port}) did not answer /ping${tls ? " over HTTPS (certificate from the stack CA)" : ""} within ${timeoutSeconds} s: see journalctl -u marathon on ${host}`,
         ),
     ];
 }

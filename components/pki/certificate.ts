@@ -16,8 +16,14 @@ export interface ServerCertificateArgs {
     dnsNames?: string[];
     /** Group that may read the key (the service's group, which must exist: pass `after`). */
     keyGroup?: string;
-    /** Key directory on the server. Default /etc/microservice/tls/<name>. */
+    /** Key directory on the server. Default /etc/microservice/tls/<id>. */
     dir?: string;
+    /**
+     * The certificate's name on the hosts: its key directory's default and `issued/<id>` on the CA
+     * host. Default: the resource's name. A fixed id keeps a rename of the parent component (with an
+     * alias) from re-signing anything.
+     */
+    id?: string;
     /** Steps on the server that must run first (e.g. the package that creates `keyGroup`). */
     after?: pulumi.Resource[];
     /**
@@ -34,6 +40,7 @@ const argsSchema = z.object({
     commonName: input(z.string().min(1).max(64)),
     ips: z.array(input(z.string().min(1))).min(1, "expected at least one IP address"),
     dnsNames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected a DNS name")).default([]),
+    id: certName.optional(),
     keyGroup: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a group name").default("root"),
     dir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path").optional(),
     usage: z.enum(["server", "client"], { message: 'expected "server" or "client"' }).default("server"),
@@ -54,7 +61,8 @@ export class ServerCertificate extends pulumi.ComponentResource {
     constructor(name: string, args: ServerCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         const a = validate(argsSchema, { ...args, name, ca: undefined, host: undefined, after: undefined }, `ServerCertificate "${name}"`);
         super("microservice:index:ServerCertificate", name, {}, opts);
-        const dir = a.dir ?? `/etc/microservice/tls/${name}`;
+        const id = a.id ?? name;
+        const dir = a.dir ?? `/etc/microservice/tls/${id}`;
         this.keyPath = `${dir}/key.pem`;
         // From the checked args: an Output commonName or IP that resolves invalid fails this component before its key is made.
         const subject = pulumi.all([a.commonName, pulumi.all(a.ips)]).apply(([commonName, ips]) => ({ commonName, ips, dnsNames: a.dnsNames }));
@@ -67,7 +75,7 @@ export class ServerCertificate extends pulumi.ComponentResource {
         const sign = signer.add(
             "tls-sign",
             pulumi.all([subject, csrPem, args.ca.caCert]).apply(([s, csr, caPem]) =>
-                signOps({ ...s, caDir: args.ca.dir, name, csrPem: csr, caPem, validityDays: args.ca.certificateValidityDays, usage: a.usage }),
+                signOps({ ...s, caDir: args.ca.dir, name: id, csrPem: csr, caPem, validityDays: args.ca.certificateValidityDays, usage: a.usage }),
             ),
         );
         this.certPem = sign.stdout.apply(stepPayload);

@@ -33,11 +33,12 @@ export function consumerStack(s: ConsumerSettings) {
     const docker = new DockerEngine("docker", { hosts, registry: registry.endpoint });
     const dockerReady = Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]!]]));
 
-    // The container network, log aggregation and the scheduler, each after Docker on its host.
+    // The container network, log aggregation and the scheduler, each after Docker on its host;
+    // Marathon serves HTTPS with a certificate from the CA, and MarathonApp trusts that CA.
     const mesh = new OverlayMesh("mesh", { hosts, dockerReady });
     const logging = new RsyslogAggregator("logging", { hosts, ca, after: dockerReady });
     const mesos = new MesosCluster("mesos", {
-        hosts, images: s.mesosImages, marathonPassword: s.marathonPassword, zookeeperPassword: s.zookeeperPassword, registry: registry.endpoint, dockerReady, networkReady: mesh.ready,
+        hosts, images: s.mesosImages, ca, marathonPassword: s.marathonPassword, zookeeperPassword: s.zookeeperPassword, registry: registry.endpoint, dockerReady, networkReady: mesh.ready,
     });
 
     const app = new MarathonApp("hello", {

@@ -7,6 +7,7 @@ import { DoublesRegistry } from "./engine/doubles";
 import { poll } from "./engine/checks";
 import { engineHosts, enginePrefix } from "./engine/config";
 import { MONGO_ID, engineAppsStackConfig, programCopy } from "./engine/apps";
+import { MarathonAccess, request } from "../../components/marathon/client";
 
 /**
  * The whole local stack, the sample apps included, brought up by the real Pulumi engine, and the
@@ -51,14 +52,13 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
     let s: EngineStack;
     let cfg: ReturnType<typeof engineAppsStackConfig>;
     let program: string;
-    let marathonUrl = "";
-    let auth = "";
+    let access: MarathonAccess = { url: "" };
 
-    /** The Marathon double's answer, with the stack's credentials (from node1's 0600 env file). */
+    /** The Marathon double's answer over HTTPS trusting the stack CA, with the stack's credentials (from node1's 0600 env file). */
     async function marathon(p: string): Promise<any> {
-        const r = await fetch(`${marathonUrl}${p}`, { headers: { authorization: auth } });
-        if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
-        return r.json();
+        const r = await request(access, "GET", p, undefined, 30_000);
+        if (r.status !== 200) throw new Error(`GET ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body;
     }
     /** Task containers (docker ps on every agent host): "host task" lines. */
     async function taskContainers(): Promise<string[]> {
@@ -103,14 +103,17 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         expect(u.created + u.unchanged + u.updated).to.be.greaterThan(60);
         const out = (await s.outputs()) as any;
         expect(out.mesos.mesosUrls).to.deep.equal([`http://${ip("node1")}:5050`]);
-        expect(out.mesos.marathonUrl).to.equal(`http://${ip("node1")}:8080`);
+        expect(out.mesos.marathonUrl).to.equal(`https://${ip("node1")}:8443`);
+        expect(out.mesos.marathonCaCert).to.equal(out.platform.caCert);
         expect(out.appUrl).to.equal(`http://${ip("node1")}:9080/`);
         expect(out.apps.apps.nodeapp.id).to.equal(NODEAPP);
         expect(out.apps.images.nodeapp).to.match(new RegExp(`^${ip("node1")}:\\d+/application/app/nodeapp:[0-9a-f]{12}$`));
         console.log(`    outputs: appUrl ${out.appUrl}, mesos ${out.mesos.mesosUrls}, marathon ${out.mesos.marathonUrl}, images ${JSON.stringify(out.apps.images)}`);
-        marathonUrl = out.mesos.marathonUrl;
         const creds = onHost("node1", "sed -n 's/^MESOSPHERE_HTTP_CREDENTIALS=//p' /etc/marathon/credentials.env");
-        auth = "Basic " + Buffer.from(creds).toString("base64");
+        access = { url: out.mesos.marathonUrl, username: creds.slice(0, creds.indexOf(":")), password: creds.slice(creds.indexOf(":") + 1), caCert: out.mesos.marathonCaCert };
+        // HTTPS only: plain HTTP is refused, and a client that does not trust the stack CA fails.
+        expect(await fetch(`http://${ip("node1")}:8080/ping`).then(() => "answered", () => "refused")).to.equal("refused");
+        expect(await request({ ...access, caCert: undefined }, "GET", "/ping", undefined, 10_000).then(() => "trusted", (e: Error) => e.message)).to.contain("certificate");
 
         const p = await poll("the Express page through nginx", 120, async () => ((await page()).status === 200 ? page() : undefined));
         expect(p.text).to.contain("<title>Express</title>").and.contain("Welcome to Express");

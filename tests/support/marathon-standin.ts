@@ -1,4 +1,5 @@
 import * as http from "http";
+import * as https from "https";
 import { AddressInfo } from "net";
 import { definitionErrors } from "../../components/marathon/schema";
 
@@ -68,7 +69,8 @@ export class MarathonStandin {
     readonly deployments = new Map<string, StandinDeployment>();
     readonly requests: RecordedRequest[] = [];
     readonly rollbacks: { appId: string; version: string }[] = [];
-    private server?: http.Server;
+    /** One per start(): Marathon serves HTTP and HTTPS side by side unless --disable_http. */
+    private servers: http.Server[] = [];
     private stuckApps = new Map<string, { message: string; reasons: string[] }>();
     private counter = 0;
     /** Service ports handed out while normalizing one definition (two of its ports never get the same one). */
@@ -78,18 +80,28 @@ export class MarathonStandin {
 
     constructor(readonly options: StandinOptions = {}) {}
 
-    /** Listens on `host:port` (default: 127.0.0.1 at a random port; the lab's Marathon double gives its own). */
-    async start(port = 0, host = "127.0.0.1"): Promise<string> {
-        this.server = http.createServer((req, res) => this.handle(req, res));
-        await new Promise<void>((r) => this.server!.listen(port, host, r));
-        this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    /**
+     * Listens on `host:port` (default: 127.0.0.1 at a random port; the lab's Marathon double gives its
+     * own); over HTTPS with `tls` (a PKCS12 keystore and its password, as Marathon reads its own, or a
+     * PEM certificate and key). Called twice, it serves the same state on both; `url` is the last one's.
+     */
+    async start(port = 0, host = "127.0.0.1", tls?: https.ServerOptions): Promise<string> {
+        const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+        const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+        await new Promise<void>((r) => server.listen(port, host, r));
+        this.servers.push(server);
+        this.url = `${tls ? "https" : "http"}://${host}:${(server.address() as AddressInfo).port}`;
         return this.url;
     }
 
     async stop(): Promise<void> {
         for (const d of this.deployments.values()) d.cancel();
-        if (this.server) await new Promise<void>((r) => this.server!.close(() => r()));
-        this.server?.closeAllConnections?.();
+        for (const server of this.servers) {
+            const closed = new Promise<void>((r) => server.close(() => r()));
+            server.closeAllConnections?.();
+            await closed;
+        }
+        this.servers = [];
     }
 
     /** Deployments of this app will not finish: the task fails with `message`, offers are declined for `reasons`. */

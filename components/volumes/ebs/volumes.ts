@@ -24,6 +24,7 @@ export interface FlockerEbsVolumesArgs {
     /** Tags on every volume (Name and microservice:volume are added). */
     tags?: Record<string, string>;
     scheduler?: SchedulerEndpoint;
+    /** PEM of the CA that signed Marathon's certificate (https); default: the scheduler's (MesosCluster: the stack CA). */
     marathonCaCert?: pulumi.Input<string>;
     dockerReady?: Record<string, pulumi.Resource[]>;
 }
@@ -74,7 +75,7 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
         // Only what the hooks need (URL and credentials), not Marathon's readiness: volumes are
         // placed whether or not Marathon runs yet; a move calls it only when it has an app there.
         const marathon: pulumi.Output<MarathonAccess | undefined> = usesMarathon && a.scheduler
-            ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? ""])
+            ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? a.scheduler.marathonCaCert ?? ""])
                   .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
             : pulumi.output(undefined as MarathonAccess | undefined);
 

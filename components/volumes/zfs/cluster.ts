@@ -22,7 +22,7 @@ export interface FlockerZfsClusterArgs {
     replicationKey?: { privateKey: pulumi.Input<string>; publicKey: pulumi.Input<string> };
     /** Needed when a dataset's app is a Marathon app: the move suspends and re-pins it there. */
     scheduler?: SchedulerEndpoint;
-    /** PEM of the CA that signed Marathon's certificate, when it is served over https by the stack CA. */
+    /** PEM of the CA that signed Marathon's certificate (https); default: the scheduler's (MesosCluster: the stack CA). */
     marathonCaCert?: pulumi.Input<string>;
     /** Per host name: resources after which Docker runs there (app hooks may use docker). */
     dockerReady?: Record<string, pulumi.Resource[]>;
@@ -90,7 +90,7 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
         // The hooks step needs only the URL and credentials; a dataset with a Marathon app is placed
         // once Marathon is ready, since placing it starts (or moving it stops) that app there.
         const marathon: pulumi.Output<render.MarathonAccess | undefined> = usesMarathon && a.scheduler
-            ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? ""])
+            ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? a.scheduler.marathonCaCert ?? ""])
                   .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
             : pulumi.output(undefined as render.MarathonAccess | undefined);
         steps.forEach((s) => {

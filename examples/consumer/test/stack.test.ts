@@ -48,7 +48,7 @@ describe("the consumer's stack under microservice-platform/testing's mocks", () 
             assert.ok(types.has(`microservice:index:${t}`), `no ${t} among ${[...types].join(", ")}`);
         }
         assert.equal(outputs.registry, "10.0.25.11:5000");
-        assert.equal(outputs.marathonUrl, "http://10.0.25.11:8080");
+        assert.equal(outputs.marathonUrl, "https://10.0.25.11:8443");
         assert.match(outputs.app, /MarathonApp::hello$/);
     });
 

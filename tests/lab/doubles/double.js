@@ -257,7 +257,6 @@ function agent() {
 function marathon() {
     const { MarathonStandin } = require("./standin/tests/support/marathon-standin.js");
     const { place, taskPrefix } = require("./standin/tests/lab/containerizer-standin.js");
-    const port = Number(env.MARATHON_HTTP_PORT || 8080);
     const ip = env.MARATHON_HOSTNAME || "0.0.0.0";
     const creds = env.MESOSPHERE_HTTP_CREDENTIALS || "";
     const masters = zkHosts(env.MARATHON_MASTER);
@@ -387,8 +386,35 @@ function marathon() {
         password: creds ? creds.slice(creds.indexOf(":") + 1) : undefined,
         onDeploy: (appId, next, previous) => deploy(appId, next, previous).catch((e) => { log(`deployment of ${appId} failed: ${e.message}`); throw e; }),
     });
-    standin.start(port, ip).then((url) => log(`listening on ${url}`));
+    // HTTPS as Marathon configures it: the keystore and its password from the flags or Marathon's own
+    // MESOSPHERE_KEYSTORE_* variables (PKCS12, which node reads as `pfx`), on --https_port;
+    // --disable_http (a bare switch: the variable set, empty) leaves plain HTTP off.
+    const listening = (url) => log(`listening on ${url}`);
+    for (const server of servers(env)) standin.start(server.port, ip, server.tls).then(listening, (e) => {
+        console.error(`marathon-double: cannot listen on ${ip}:${server.port}: ${e.message}`);
+        process.exit(1);
+    });
     registerFramework();
+}
+
+/**
+ * What Marathon listens on for these variables: [{ port, tls? }]. Like Marathon it refuses
+ * --disable_http without a keystore (nothing would be served) and a keystore without its password.
+ */
+function servers(e) {
+    const keystore = e.MARATHON_SSL_KEYSTORE_PATH || e.MESOSPHERE_KEYSTORE_PATH;
+    const passphrase = e.MARATHON_SSL_KEYSTORE_PASSWORD || e.MESOSPHERE_KEYSTORE_PASS;
+    const out = [];
+    if (keystore) {
+        if (!passphrase) throw new Error("--ssl_keystore_path needs --ssl_keystore_password (or MESOSPHERE_KEYSTORE_PASS)");
+        out.push({ port: Number(e.MARATHON_HTTPS_PORT || 8443), tls: { pfx: fs.readFileSync(keystore), passphrase } });
+    }
+    if ("MARATHON_DISABLE_HTTP" in e) {
+        if (!keystore) throw new Error("--disable_http needs HTTPS (--ssl_keystore_path)");
+    } else {
+        out.push({ port: Number(e.MARATHON_HTTP_PORT || 8080) });
+    }
+    return out;
 }
 
 function sameExceptInstances(a, b) {

@@ -81,7 +81,7 @@ describe("docs/build-your-own-stack.md: its code is one program that compiles an
         expect(line, `${r.stdout}\n${r.stderr}`).to.not.equal(undefined);
         const result = JSON.parse(line!);
         expect(result.errors).to.deep.equal([]);
-        expect(result.url).to.equal("http://10.0.30.11:8080");
+        expect(result.url).to.equal("https://10.0.30.11:8443");
         expect(result.registry).to.equal("10.0.30.11:5000");
         expect(result.appId).to.equal("/team/notes");
     });

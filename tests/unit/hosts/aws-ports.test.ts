@@ -80,7 +80,7 @@ describe("aws security groups derived from the ports the services use (issue 13.
         const open = await evaluate(awsConfig({ apps: { entry: { allowFrom: ["0.0.0.0/0"] } } }));
         expect(openTo(open.byName, "mgmt", "tcp", 80)).to.deep.equal(["0.0.0.0/0"]);
         // Nothing else is opened to the internet by it.
-        for (const h of HOSTS) for (const p of [22, 5050, 8080, 9080]) expect(openTo(open.byName, h, "tcp", p), `${h} ${p}`).to.not.include("0.0.0.0/0");
+        for (const h of HOSTS) for (const p of [22, 5050, 8443, 9080]) expect(openTo(open.byName, h, "tcp", p), `${h} ${p}`).to.not.include("0.0.0.0/0");
     });
 
     it("ports that nothing uses are closed: Scope's 4040 when Scope is off, 4523/4524, Weave with the overlay, a service's port where it does not run", async () => {
@@ -91,13 +91,13 @@ describe("aws security groups derived from the ports the services use (issue 13.
         }
         // Mesos master, Marathon, registry, log server and the swarm manager run on node1 only.
         for (const h of ["mgmt", "node2", "node3"]) {
-            for (const p of [5050, 8080, 5000, 514, 2377]) expect(openTo(byName, h, "tcp", p), `${h} ${p}`).to.deep.equal([]);
+            for (const p of [5050, 8443, 5000, 514, 2377]) expect(openTo(byName, h, "tcp", p), `${h} ${p}`).to.deep.equal([]);
         }
         expect(openTo(byName, "mgmt", "tcp", 2181), "no ZooKeeper on mgmt").to.deep.equal([]);
         expect(openTo(byName, "mgmt", "tcp", 5051), "no agent on mgmt").to.deep.equal([]);
         for (const p of [2181, 2888, 3888, 5051, 7946]) expect(openTo(byName, "node2", "tcp", p), `node2 ${p}`).to.deep.equal([VPC]);
         expect(openTo(byName, "node2", "udp", 4789)).to.deep.equal([VPC]);
-        for (const [p, h] of [[5050, "node1"], [8080, "node1"], [5000, "node1"], [514, "node1"], [2377, "node1"]] as const) expect(openTo(byName, h, "tcp", p), `${h} ${p}`).to.include(VPC);
+        for (const [p, h] of [[5050, "node1"], [8443, "node1"], [5000, "node1"], [514, "node1"], [2377, "node1"]] as const) expect(openTo(byName, h, "tcp", p), `${h} ${p}`).to.include(VPC);
 
         // With Weave and Scope on, their ports open on every host (Scope's probes report to every app).
         const withWeave = await evaluate(awsConfig({ mesh: weave }));
@@ -132,7 +132,7 @@ describe("aws security groups derived from the ports the services use (issue 13.
                 .map((r) => `${r.protocol}/${r.fromPort}`);
         // mgmt: SSH (the bastion) and the entry; node1: Mesos, Marathon and nginx's host port.
         expect(fromAdmin("mgmt")).to.have.members(["tcp/22", "tcp/80"]);
-        expect(fromAdmin("node1")).to.have.members(["tcp/5050", "tcp/8080", "tcp/9080"]);
+        expect(fromAdmin("node1")).to.have.members(["tcp/5050", "tcp/8443", "tcp/9080"]);
         for (const h of ["node2", "node3"]) {
             expect(fromAdmin(h), h).to.deep.equal([]);
             for (const g of groupsOf(byName, h)) for (const r of g.inputs.ingress) expect(r.cidrBlocks, `${h} ${g.name}`).to.deep.equal([VPC]);

@@ -2,11 +2,11 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { MesosCluster } from "../../../components/mesos";
 import { expectGolden, stepBody } from "../provision/golden";
-import { fakeHost } from "../provision/fake-host";
+import { fakeHost, realisticStepOutputs } from "../provision/fake-host";
 import { directDeps, runsAfter } from "../provision/deps";
 import { mocks } from "../../support/setup";
 import { settle, valueOf, isSecret } from "../../support/outputs";
-import { args, haLayout, IMAGES, layout, PASSWORD, registry, SECRETS, ZK_PASSWORD } from "./fixtures";
+import { args, haLayout, IMAGES, KEYSTORE_PASSWORD, layout, PASSWORD, registry, SECRETS, ZK_PASSWORD } from "./fixtures";
 
 const stdin = (name: string) => mocks.named(name).inputs.stdin as string;
 /** Every remote step's script by resource name. */
@@ -28,6 +28,8 @@ describe("MesosCluster", () => {
             "mesos-node1-mesos-agent-ready", "mesos-node2-mesos-agent-ready", "mesos-node3-mesos-agent-ready",
             "mesos-node1-mesos-master-removal", "mesos-node1-mesos-agent-removal", "mesos-node1-marathon-removal",
             "mesos-node2-mesos-agent-removal", "mesos-node3-mesos-agent-removal",
+            // Marathon's HTTPS certificate: key made on node1, signed on the CA's host (mgmt).
+            "mesos-marathon-node1-node1-tls-key", "mesos-marathon-node1-mgmt-tls-sign",
         ]);
         // ZooKeeper is composed: the hosts with role zookeeper, Debian's package.
         expect(names()).to.include.members(["mesos-zookeeper-node1-zookeeper", "mesos-zookeeper-node2-zookeeper", "mesos-zookeeper-node3-zookeeper"]);
@@ -36,6 +38,7 @@ describe("MesosCluster", () => {
     });
 
     it("renders every step per role (golden): master, system and app agents, marathon, readiness", async () => {
+        realisticStepOutputs(); // the PKI steps print their PEM: Marathon's certificate and CA land in its step
         new MesosCluster("mesos", args(layout()));
         await settle();
         for (const [file, step] of [
@@ -59,6 +62,43 @@ describe("MesosCluster", () => {
         }
     });
 
+    it("keeps Marathon's keystore password in the secret Marathon steps only, never in a command line, trigger in clear or log", async () => {
+        new MesosCluster("mesos", args(haLayout()));
+        await settle();
+        const holders = mocks.resources.filter((r) => JSON.stringify(r.inputs).includes(KEYSTORE_PASSWORD));
+        expect(holders.map((r) => r.name)).to.have.members(["mesos-node1-marathon", "mesos-node2-marathon", "mesos-node3-marathon"]);
+        for (const r of holders) {
+            expect(r.secretInputs, r.name).to.include.members(["stdin", "triggers"]);
+            expect(r.inputs.logging, r.name).to.equal("none");
+            expect(JSON.stringify(r.inputs.create ?? ""), r.name).not.to.contain(KEYSTORE_PASSWORD);
+            // In the script, only as the content of the 0600 credentials file (openssl reads it on fd 3).
+            const lines = (r.inputs.stdin as string).split("\n").filter((l) => l.includes(KEYSTORE_PASSWORD));
+            expect(lines, r.name).to.deep.equal([`MESOSPHERE_KEYSTORE_PASS=${KEYSTORE_PASSWORD}`]);
+            expect(r.inputs.stdin as string).to.contain(`ensure_file '/etc/marathon/credentials.env' '0600' 'root' 'root'`);
+        }
+        // Generated once per stack when not given, kept as a secret output of its generator.
+        mocks.reset();
+        new MesosCluster("gen", args(haLayout(), { marathonKeystorePassword: undefined }));
+        await settle();
+        const gen = mocks.named("gen-marathon-keystore-password");
+        expect(gen.inputs.create).to.equal("openssl rand -hex 24");
+        expect(gen.inputs.logging).to.equal("none");
+    });
+
+    it("marathon.tls false: plain HTTP on httpPort, no certificate, no keystore, no CA needed; tls without a CA is refused naming the way out", async () => {
+        const c = new MesosCluster("mesos", args(layout(), { marathon: { tls: false } }));
+        await settle();
+        expect(await valueOf(c.marathonUrl)).to.equal("http://10.0.15.11:8080");
+        expect(await valueOf(c.marathonCaCert)).to.equal("");
+        expect(mocks.resources.map((r) => r.name).filter((n) => /tls|keystore|stack-ca/.test(n))).to.deep.equal([]);
+        const marathon = stdin("mesos-node1-marathon");
+        expect(marathon).to.contain("MARATHON_HTTP_PORT=8080\n").and.not.contain("MARATHON_HTTPS_PORT").and.not.contain("MESOSPHERE_KEYSTORE_PASS");
+        expect(marathon).to.contain("ensure_absent '/etc/marathon/tls/keystore.p12'");
+        expect(stdin("mesos-node1-marathon-ready")).to.contain("http://10.0.15.11:8080/ping").and.not.contain("--cacert");
+        const { ca: _ca, ...withoutCa } = args(layout());
+        expect(() => new MesosCluster("bad", withoutCa)).to.throw(/MesosCluster "bad": invalid input\n\s+ca: required while marathon.tls is true \(the default\)[^\n]*or set marathon: \{ tls: false \} to serve plain HTTP/);
+    });
+
     it("three masters: quorum 2 on each, Marathon on each, one zk string", async () => {
         const c = new MesosCluster("mesos", args(haLayout()));
         expect(c.quorum).to.equal(2);
@@ -68,7 +108,8 @@ describe("MesosCluster", () => {
             expect(stdin(`mesos-${n}-marathon`)).to.contain(`MARATHON_MASTER=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n`);
         }
         expect(await valueOf(c.mesosUrls)).to.deep.equal(["http://10.0.15.11:5050", "http://10.0.15.12:5050", "http://10.0.15.13:5050"]);
-        expect(await valueOf(c.marathonUrl)).to.equal("http://10.0.15.11:8080");
+        expect(await valueOf(c.marathonUrls)).to.deep.equal(["https://10.0.15.11:8443", "https://10.0.15.12:8443", "https://10.0.15.13:8443"]);
+        expect(await valueOf(c.marathonUrl)).to.equal("https://10.0.15.11:8443");
         expect(stdin("mesos-node2-mesos-master-ready")).to.contain("for m in 10.0.15.11 10.0.15.12 10.0.15.13; do");
     });
 
@@ -186,6 +227,8 @@ describe("MesosCluster", () => {
         expect(gone).to.have.members([
             "mesos-node2-mesos-master", "mesos-node3-mesos-master", "mesos-node2-mesos-master-ready", "mesos-node3-mesos-master-ready",
             "mesos-node2-marathon", "mesos-node3-marathon", "mesos-node2-marathon-ready", "mesos-node3-marathon-ready",
+            // Their Marathon certificates too (keys made there, signed on the CA's host).
+            "mesos-marathon-node2-node2-tls-key", "mesos-marathon-node3-node3-tls-key", "mesos-marathon-node2-node1-tls-sign", "mesos-marathon-node3-node1-tls-sign",
         ]);
         // The removed masters' removal resources go too: their delete stops the daemons on those hosts.
         expect(mocks.resources.map((r) => r.name)).not.to.include("mesos-node2-mesos-master-removal");

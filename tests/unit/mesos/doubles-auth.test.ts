@@ -2,12 +2,17 @@ import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as r from "../../../components/mesos/render";
+import { keystoreOps } from "../../../components/mesos/steps";
+import { renderScript } from "../../../components/provision";
 import { doublesContext } from "../../lab/engine/doubles";
+import { LocalHost } from "../provision/run-local";
 import { PASSWORD, SECRETS } from "./fixtures";
+import { issue, makeCa } from "./tls-fixtures";
 
 /**
  * The lab's Mesos/Marathon doubles (tests/lab/doubles/double.js, as the lab builds them into their
@@ -181,5 +186,59 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
         const code = await new Promise<number | null>((res) => (child.exitCode !== null ? res(child.exitCode) : child.on("exit", (c) => res(c))));
         expect(code).to.equal(1);
         expect(output.get(child)).to.contain("the Mesos master refused the framework registration").and.contain("401");
+    });
+
+    /** GET over https, trusting `ca` only (undefined: the system's CAs); the TLS error's code when it fails. */
+    const httpsGet = (port: number, p: string, ca: string | undefined, auth?: Auth) =>
+        new Promise<number | string>((resolve) => {
+            const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString("base64")}` } : {};
+            const req = https.get({ host: "127.0.0.1", port, path: p, headers, ca: ca ? fs.readFileSync(ca) : undefined, agent: false, timeout: 5000 }, (res) => {
+                res.resume();
+                resolve(res.statusCode ?? 0);
+            });
+            req.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        });
+
+    it("Marathon over HTTPS: serves the keystore the Marathon step makes on --https_port, refuses plain HTTP (--disable_http); a client must trust the stack CA", async function () {
+        if (process.getuid?.() !== 0) this.skip(); // the keystore step makes the keystore root's
+        const host = new LocalHost();
+        try {
+            const ca = makeCa(host.root);
+            const server = issue(host.root, ca);
+            const credentials = file("marathon-credentials.env", r.marathonCredentialsEnv("marathon", PASSWORD, "keystore-Kq8/x+3Wm5zR7t"));
+            const keystore = path.join(host.root, "keystore.p12");
+            const made = host.run(renderScript("t", "keystore", keystoreOps({ cert: server.cert, key: server.key, ca: ca.ca, keystore, passwordEnv: credentials })));
+            expect(made.code, made.stderr).to.equal(0);
+
+            const [httpPort, httpsPort] = [await freePort(), await freePort()];
+            const env = envFile(r.marathonEnv({ ip: "127.0.0.1", httpPort, httpsPort, masterZk: `${zk}/mesos`, zk: `${zk}/marathon`, taskLaunchTimeoutMs: 660000, features: [] }));
+            expect(env).to.include({ MARATHON_HTTPS_PORT: String(httpsPort), MARATHON_SSL_KEYSTORE_PATH: r.MARATHON_KEYSTORE, MARATHON_DISABLE_HTTP: "" });
+            // The password comes from the credentials env file, as Marathon reads MESOSPHERE_KEYSTORE_PASS.
+            start({
+                ...env,
+                MARATHON_SSL_KEYSTORE_PATH: keystore,
+                ...envFile(fs.readFileSync(credentials, "utf8")),
+                MESOS_DOUBLE_MASTER_PORT: String(masterPort),
+                MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: file(`mesos-secret-https`, SECRETS.framework),
+            });
+            const marathon = as("marathon", PASSWORD);
+            expect(await until("Marathon on https", async () => ((await httpsGet(httpsPort, "/ping", ca.ca, marathon)) === 200 ? 200 : undefined))).to.equal(200);
+            expect(await httpsGet(httpsPort, "/v2/apps", ca.ca), "basic auth still applies").to.equal(401);
+            expect(await httpsGet(httpsPort, "/ping", undefined, marathon), "a client that trusts only the system's CAs").to.equal("SELF_SIGNED_CERT_IN_CHAIN");
+            const other = makeCa(host.root, "other-ca");
+            expect(await httpsGet(httpsPort, "/ping", other.ca, marathon), "a client that trusts another CA").to.equal("SELF_SIGNED_CERT_IN_CHAIN");
+            const plain = await request(httpPort, "GET", "/ping", marathon).then((x) => x.status, (e: NodeJS.ErrnoException) => e.code);
+            expect(plain, "no plain HTTP").to.equal("ECONNREFUSED");
+        } finally {
+            host.cleanup();
+        }
+    });
+
+    it("Marathon double: --disable_http without a keystore is refused, as there would be nothing to serve", async () => {
+        const env = envFile(r.marathonEnv({ ip: "127.0.0.1", httpPort: await freePort(), masterZk: `${zk}/mesos`, zk: `${zk}/marathon`, taskLaunchTimeoutMs: 660000, features: [] }));
+        const child = start({ ...env, MARATHON_DISABLE_HTTP: "", ...envFile(r.marathonCredentialsEnv("marathon", PASSWORD)), MESOS_DOUBLE_MASTER_PORT: String(masterPort), MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: file("mesos-secret-nohttp", SECRETS.framework) });
+        const code = await new Promise<number | null>((res) => (child.exitCode !== null ? res(child.exitCode) : child.on("exit", (c) => res(c))));
+        expect(code).to.not.equal(0);
+        expect(output.get(child)).to.contain("--disable_http needs HTTPS");
     });
 });

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryEndpoint } from "../../../components/contracts";
 import { Host, Role } from "../../../components/hosts/host";
 import { MesosClusterArgs, MesosImages } from "../../../components/mesos";
+import { StackCa } from "../../../components/pki";
 import { fakeHost } from "../provision/fake-host";
 
 /** Test pins (not real digests: the real ones could not be verified here, see docs/mesos.md). */
@@ -16,6 +17,9 @@ export const PASSWORD = "marathon-Pw7/k+2Lr9zT4vB8nM1";
 export const ZK_PASSWORD = "zookeeper-Pw7.k-2Lr9zT4vB8nM1";
 /** The Mesos principals' secrets (distinct, so a test can tell where each lands). */
 export const SECRETS = { framework: "framework-Sq4/u+8Kd2wP6", agent: "agent-Sq4/u+8Kd2wP6xR", operator: "operator-Sq4/u+8Kd2wP6" };
+
+/** Marathon's keystore password (HTTPS). */
+export const KEYSTORE_PASSWORD = "keystore-Kq8/x+3Wm5zR7tY2";
 
 const CONTROL: Role[] = ["zookeeper", "master", "marathon", "registry", "logServer", "agent"];
 
@@ -47,13 +51,23 @@ export function registry(): RegistryEndpoint {
     };
 }
 
+/** The stack CA (on the layout's first host), one per layout: Marathon's HTTPS certificates come from it. */
+const cas = new WeakMap<Host, StackCa>();
+export function stackCa(hosts: Host[]): StackCa {
+    if (!cas.has(hosts[0])) cas.set(hosts[0], new StackCa("stack-ca", { host: hosts[0] }));
+    return cas.get(hosts[0])!;
+}
+
+/** MesosCluster's args as the stack gives them: Marathon over HTTPS with the stack CA, unless `marathon.tls` is false. */
 export const args = (hosts: Host[], extra: Partial<MesosClusterArgs> = {}): MesosClusterArgs => ({
     hosts,
+    ...(extra.marathon?.tls === false ? {} : { ca: stackCa(hosts) }),
     images: IMAGES,
     marathonPassword: pulumi.secret(PASSWORD),
     zookeeperPassword: pulumi.secret(ZK_PASSWORD),
     mesosFrameworkSecret: pulumi.secret(SECRETS.framework),
     mesosAgentSecret: pulumi.secret(SECRETS.agent),
     mesosOperatorSecret: pulumi.secret(SECRETS.operator),
+    marathonKeystorePassword: pulumi.secret(KEYSTORE_PASSWORD),
     ...extra,
 });

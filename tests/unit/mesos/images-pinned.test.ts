@@ -10,7 +10,7 @@ import { pinOnFirstUseScript } from "../../../stack/mesos-images";
 import { deployMesos } from "../../../stack/mesos";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
-import { layout, registry } from "./fixtures";
+import { layout, registry, stackCa } from "./fixtures";
 
 /** A `docker` on PATH that pulls what `pullable` lists and reports a digest for each. */
 function fakeDocker(pullable: string[]): string {
@@ -46,7 +46,8 @@ describe("mesos images pinned on first use (local target without mesos.images)",
 
     it("the stack runs it as one local step whose output the Mesos units use", async () => {
         const cfg = validate(stackConfigSchema, { mesh: { implementation: "overlay" }, mesos: { mirrorToRegistry: false } }, "stack config") as StackConfig;
-        deployMesos(cfg, layout(), { registry: registry() });
+        const hosts = layout();
+        deployMesos(cfg, hosts, { registry: registry(), ca: stackCa(hosts) });
         await settle();
         const pin = mocks.named("mesos-images-pinned");
         expect(pin.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");

@@ -10,7 +10,7 @@ import { mirrored } from "../../../components/mesos/images";
 import { durationSeconds } from "../../../components/mesos/settings";
 import { renderScript } from "../../../components/provision";
 import { expectGolden, stepBody } from "../provision/golden";
-import { IMAGES, PASSWORD, SECRETS } from "./fixtures";
+import { IMAGES, KEYSTORE_PASSWORD, PASSWORD, SECRETS } from "./fixtures";
 
 const bash = (script: string) => spawnSync("bash", ["-c", script], { encoding: "utf8", timeout: 10000 });
 
@@ -155,6 +155,32 @@ describe("Mesos renderers (golden)", () => {
         // Exactly the secret's bytes, 0600: Mesos compares secrets byte for byte (a newline would be part of it).
         const ops = marathonOps({ ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk, taskLaunchTimeoutMs: 660000, features: [] }, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework);
         expect(ops.find((op) => op.kind === "file" && op.path === r.MARATHON_MESOS_SECRET)).to.deep.include({ content: SECRETS.framework, mode: "0600" });
+    });
+
+    it("marathon over HTTPS: the keystore and port in the env file, its password only in the 0600 credentials file (golden)", () => {
+        const spec = { ip: "10.0.15.11", httpPort: 8080, httpsPort: 8443, masterZk: zk, zk: zk.replace("/mesos", "/marathon"), taskLaunchTimeoutMs: 660000, features: [] };
+        const env = r.marathonEnv(spec);
+        expectGolden(__dirname, "marathon-https.env", env);
+        // HTTPS only: no HTTP port, --disable_http as a bare switch.
+        expect(env).to.contain("MARATHON_HTTPS_PORT=8443\n").and.contain(`MARATHON_SSL_KEYSTORE_PATH=${r.MARATHON_KEYSTORE}\n`).and.contain("MARATHON_DISABLE_HTTP=\n").and.not.contain("MARATHON_HTTP_PORT");
+        // Marathon's start script turns MARATHON_* into flags on the JVM's command line: the password is not one of them.
+        expect(env).not.to.contain(KEYSTORE_PASSWORD).and.not.to.contain("KEYSTORE_PASSWORD");
+        const credentials = r.marathonCredentialsEnv("marathon", PASSWORD, KEYSTORE_PASSWORD);
+        expectGolden(__dirname, "marathon-https-credentials.env", credentials.replace(PASSWORD, "<password>").replace(KEYSTORE_PASSWORD, "<keystore password>"));
+        expect(credentials).to.equal(`MESOSPHERE_HTTP_CREDENTIALS=marathon:${PASSWORD}\nMESOSPHERE_KEYSTORE_PASS=${KEYSTORE_PASSWORD}\n`);
+        const unit = r.marathonUnit(IMAGES.marathon, true);
+        expectGolden(__dirname, "marathon-https.service", unit);
+        expect(unit).to.contain(`-v ${r.MARATHON_KEYSTORE}:${r.MARATHON_KEYSTORE}:ro`);
+        const tls = { certPem: "-----BEGIN CERTIFICATE-----\nQ0VSVAo=\n-----END CERTIFICATE-----", caPem: "-----BEGIN CERTIFICATE-----\nQ0EK\n-----END CERTIFICATE-----", keyPath: "/etc/microservice/tls/marathon-node1/key.pem", keystorePassword: KEYSTORE_PASSWORD };
+        const ops = marathonOps(spec, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework, tls);
+        const credentialsOp = ops.find((op) => op.kind === "file" && op.path === r.MARATHON_CREDENTIALS_ENV);
+        expect(credentialsOp).to.deep.include({ mode: "0600", content: credentials });
+        // Every op but that file is free of the password (commands are visible in the process list).
+        expect(ops.filter((op) => op !== credentialsOp).map((op) => JSON.stringify(op)).join("\n")).not.to.contain(KEYSTORE_PASSWORD);
+        // HTTPS and its certificate go together; plain HTTP removes what HTTPS left (the keystore holds the key).
+        expect(() => marathonOps(spec, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework)).to.throw(/httpsPort and tls go together/);
+        const plain = marathonOps({ ...spec, httpsPort: undefined }, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework);
+        expect(plain.filter((op) => op.kind === "absent").map((op) => (op as { path: string }).path)).to.deep.equal([r.MARATHON_KEYSTORE, r.MARATHON_CERT, r.MARATHON_CA]);
     });
 
     it("mirrored images keep their digest under <registry>/mesos/", () => {

@@ -5,7 +5,8 @@ import { validate } from "../../../components/validate";
 import { deployMesos, mesosImages } from "../../../stack/mesos";
 import { mocks } from "../../support/setup";
 import { settle, valueOf, isSecret } from "../../support/outputs";
-import { IMAGES, layout, PASSWORD, registry, SECRETS } from "./fixtures";
+import { Host } from "../../../components/hosts/host";
+import { IMAGES, layout, PASSWORD, registry, SECRETS, stackCa } from "./fixtures";
 
 /**
  * The original topology (config default hosts) with the given extras. Per-key rules only: the
@@ -15,6 +16,7 @@ const platform = (extra: object = {}) => validate(stackConfigSchema, { mesh: { i
 const whole = (extra: object = {}) => validate(platformConfigSchema, { mesh: { implementation: "overlay" }, ...extra }, "stack config");
 
 describe("mesos stack config and deployMesos", () => {
+    let hosts: Host[];
     it("requires pinned images once a host runs Mesos (except on the local target), and names the hosts", () => {
         expect(() => whole({ target: "vagrant" })).to.throw(/mesos.images: required because hosts node1, node2, node3 have role master, agent or marathon: \{ master, agent, marathon \}, each pinned by digest/);
         let local = "";
@@ -33,7 +35,7 @@ describe("mesos stack config and deployMesos", () => {
         expect(msg).not.to.contain("mesos.");
         const c = platform({ mesos: { images: IMAGES } });
         expect(c.mesos).to.deep.include({ clusterName: "MesosCluster", mirrorToRegistry: true, executorRegistrationTimeout: "10mins", cgroups: "v1", readinessTimeoutSeconds: 300 });
-        expect(c.mesos.marathon).to.deep.equal({ username: "marathon", httpPort: 8080, features: [] });
+        expect(c.mesos.marathon).to.deep.equal({ username: "marathon", httpPort: 8080, tls: true, httpsPort: 8443, features: [] });
         // A stack without Mesos hosts needs no images (components used alone).
         expect(() => validate(stackConfigSchema, { hosts: [{ name: "mgmt", roles: ["mgmt"], ip: "10.0.15.10" }], mesh: { implementation: "overlay" } }, "stack config")).not.to.throw();
     });
@@ -66,7 +68,7 @@ describe("mesos stack config and deployMesos", () => {
             msg = (e as Error).message;
         }
         expect(msg).to.contain("mesosOperatorSecret: expected at least 16 characters").and.contain("(hidden)").and.not.contain("too short");
-        deployMesos(platform({ mesos: { images: IMAGES, mirrorToRegistry: false } }), layout(), { registry: registry() });
+        deployMesos(platform({ mesos: { images: IMAGES, mirrorToRegistry: false } }), hosts = layout(), { registry: registry(), ca: stackCa(hosts) });
         await settle();
         for (const n of ["mesos-framework-secret", "mesos-agent-secret", "mesos-operator-secret"]) expect(mocks.named(n).inputs.create).to.equal("openssl rand -hex 24");
         mocks.reset();
@@ -74,7 +76,7 @@ describe("mesos stack config and deployMesos", () => {
         cfg.mesosFrameworkSecret = pulumi.secret(SECRETS.framework) as any;
         cfg.mesosAgentSecret = pulumi.secret(SECRETS.agent) as any;
         cfg.mesosOperatorSecret = pulumi.secret(SECRETS.operator) as any;
-        deployMesos(cfg, layout(), { registry: registry() });
+        deployMesos(cfg, hosts = layout(), { registry: registry(), ca: stackCa(hosts) });
         await settle();
         expect(mocks.resources.map((r) => r.name).filter((n) => n.endsWith("-secret"))).to.deep.equal([]);
         expect(mocks.named("mesos-node1-mesos-master").inputs.stdin).to.contain(JSON.stringify(SECRETS.agent)).and.contain(JSON.stringify(SECRETS.operator));
@@ -87,7 +89,7 @@ describe("mesos stack config and deployMesos", () => {
 
     it("generates the Marathon password once, as a secret, when none is configured; outputs name the endpoints", async () => {
         const cfg = platform({ mesos: { images: IMAGES, mirrorToRegistry: false } });
-        const m = deployMesos(cfg, layout(), { registry: registry() }, { agentDockerSocket: "/var/run/weave/weave.sock", ready: [] });
+        const m = deployMesos(cfg, hosts = layout(), { registry: registry(), ca: stackCa(hosts) }, { agentDockerSocket: "/var/run/weave/weave.sock", ready: [] });
         await settle();
         const gen = mocks.named("marathon-password");
         expect(gen.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
@@ -95,7 +97,7 @@ describe("mesos stack config and deployMesos", () => {
         expect(gen.inputs.logging).to.equal("none");
         expect(await isSecret(m.scheduler.marathonPassword)).to.equal(true);
         expect(await valueOf(m.outputs.mesosUrls as pulumi.Output<string[]>)).to.deep.equal(["http://10.0.15.11:5050"]);
-        expect(await valueOf(m.outputs.marathonUrl as pulumi.Output<string>)).to.equal("http://10.0.15.11:8080");
+        expect(await valueOf(m.outputs.marathonUrl as pulumi.Output<string>)).to.equal("https://10.0.15.11:8443");
         expect(await valueOf(m.outputs.zookeeper as pulumi.Output<string>)).to.equal("10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181");
         expect(await valueOf(m.outputs.registry as pulumi.Output<string>)).to.equal("10.0.15.11:5000");
         expect(mocks.named("mesos-node2-mesos-agent").inputs.stdin).to.contain("MESOS_DOCKER_SOCKET=/var/run/weave/weave.sock\n");
@@ -104,7 +106,7 @@ describe("mesos stack config and deployMesos", () => {
     it("uses the configured password (a secret) and mirrors by default", async () => {
         const cfg = platform({ mesos: { images: IMAGES }, marathonPassword: PASSWORD });
         cfg.marathonPassword = pulumi.secret(PASSWORD) as any;
-        deployMesos(cfg, layout(), { registry: registry() });
+        deployMesos(cfg, hosts = layout(), { registry: registry(), ca: stackCa(hosts) });
         await settle();
         expect(mocks.resources.map((r) => r.name)).not.to.include("marathon-password");
         expect(mocks.named("mesos-mgmt-mesos-mirror").inputs.stdin).to.contain("skopeo copy");

@@ -44,7 +44,8 @@ const cases: [string, (c: Record<string, any>) => unknown, string][] = [
     ["the registry on ZooKeeper's port", (c) => (c.registry.port = 2181), "registry.port: expected a port that no other service on node1 uses (zookeeper.clientPort, ZooKeeper's client port, is 2181), got 2181"],
     ["nginx's hostPort on the registry's", (c) => (c.apps.nginx.hostPort = 5000), "apps.nginx.hostPort: expected a port that no other service on node1 uses (registry.port, the Docker registry, is 5000), got 5000"],
     ["logging on the Mesos master's port", (c) => (c.logging.port = 5050), "logging.port: expected a port that no other service on node1 uses (mesos.masterPort, the Mesos master, is 5050), got 5050"],
-    ["Marathon on the Mesos master's port", (c) => (c.mesos.marathon.httpPort = 5050), "mesos.marathon.httpPort: expected a port that no other service on node1 uses (mesos.masterPort, the Mesos master, is 5050), got 5050"],
+    ["Marathon on the Mesos master's port", (c) => (c.mesos.marathon.httpsPort = 5050), "mesos.marathon.httpsPort: expected a port that no other service on node1 uses (mesos.masterPort, the Mesos master, is 5050), got 5050"],
+    ["plain-HTTP Marathon on the Mesos master's port", (c) => ((c.mesos.marathon.tls = false), (c.mesos.marathon.httpPort = 5050)), "mesos.marathon.httpPort: expected a port that no other service on node1 uses (mesos.masterPort, the Mesos master, is 5050), got 5050"],
     ["nginx inside the Mesos task ports", (c) => (c.apps.nginx.hostPort = 31500), "apps.nginx.hostPort: expected a port that no other service on node1 uses (Mesos task ports 31000-32000), got 31500"],
     // Addresses and networks.
     ["docker.bip holding a host's address", (c) => (c.docker.bip = "10.0.15.1/24"), 'docker.bip: expected a docker0 network that holds no host address (10.0.15.0/24 holds mgmt\'s 10.0.15.10), got "10.0.15.1/24"'],

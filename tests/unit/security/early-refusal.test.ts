@@ -25,6 +25,11 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
         /mesos\.marathon\.taskLaunchTimeoutSeconds: expected at least mesos\.executorRegistrationTimeout \(10mins = 600 s\)[^\n]*, got 120/,
     ],
     ["logging.tls with an insecure registry", (c) => (c.registry.insecure = true), /logging\.tls: expected "off" when registry\.insecure is true[^\n]*, got "server"/],
+    [
+        "Marathon's HTTPS with an insecure registry",
+        (c) => ((c.registry.insecure = true), (c.logging.tls = "off")),
+        /mesos\.marathon\.tls: expected false when registry\.insecure is true \(Marathon's HTTPS certificate comes from the stack CA[^\n]*, got nothing/,
+    ],
     ["ZooKeeper clientPort equal to its peerPort", (c) => (c.zookeeper.clientPort = 2888), /zookeeper\.clientPort: expected a port other than ZooKeeper's peer port 2888[^\n]*, got 2888/],
     ["ZooKeeper's admin server on 8080", (c) => (c.zookeeper.adminServerPort = 8080), /zookeeper\.adminServerPort: expected a port other than 8080[^\n]*, got 8080/],
     [
@@ -58,7 +63,7 @@ describe("security: bad config fails before any resource is registered", functio
             const c = fullConfig();
             change(c);
             const run = await runProgram(c);
-            expect(run.error?.message ?? "(no error)").to.match(/^stack config: invalid input\n/).and.to.match(error);
+            expect(run.error?.message ?? "(no error)").to.match(/^stack config: invalid input\n/).and.to.match(error, run.error?.message);
             expect(run.resources.map((r) => `${r.type} ${r.name}`)).to.deep.equal([]);
         });
     }

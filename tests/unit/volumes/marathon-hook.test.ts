@@ -1,10 +1,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import { execFile } from "child_process";
 import { AddressInfo } from "net";
+import { issue, makeCa } from "../mesos/tls-fixtures";
 
 /**
  * The Marathon hook of a move (host-programs/marathon-app.py), run for real against a
@@ -22,9 +24,10 @@ interface Stub {
     close(): Promise<void>;
 }
 
-async function stub(app: any | undefined, stuck = false): Promise<Stub> {
+/** `tls`: over HTTPS with this certificate and key (Marathon with mesos.marathon.tls). */
+async function stub(app: any | undefined, stuck = false, tls?: https.ServerOptions): Promise<Stub> {
     const s: Stub = { requests: [], app, lag: 0, url: "", close: async () => undefined };
-    const server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
         let raw = "";
         req.on("data", (c) => (raw += c));
         req.on("end", () => {
@@ -48,17 +51,23 @@ async function stub(app: any | undefined, stuck = false): Promise<Stub> {
             }
             return reply(200, { app: s.app });
         });
-    });
+    };
+    const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    s.url = `${tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
     s.close = () => new Promise((r) => server.close(() => r()));
     return s;
 }
 
 function hook(s: Stub, ...args: string[]): Promise<{ code: number; stderr: string }> {
+    return hookWith(s, "", ...args);
+}
+
+/** The hook with `caFile` in its conf (what hookOps writes when Marathon serves HTTPS: the stack CA). */
+function hookWith(s: Stub, caFile: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "marathon-hook-"));
     const conf = path.join(dir, "mongo.marathon");
-    fs.writeFileSync(conf, JSON.stringify({ url: s.url, username: "marathon", password: "pw-123", appId: APP_ID, timeoutSeconds: 3, caFile: "" }), { mode: 0o600 });
+    fs.writeFileSync(conf, JSON.stringify({ url: s.url, username: "marathon", password: "pw-123", appId: APP_ID, timeoutSeconds: 3, caFile }), { mode: 0o600 });
     return new Promise((resolve) => {
         execFile("python3", [HOOK, args[0], conf, ...args.slice(1)], { timeout: 20_000 }, (err, _out, stderr) => {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -121,5 +130,26 @@ describe("Marathon hook of a volume move (against a loopback stand-in of Maratho
         expect(r.code).to.not.equal(0);
         expect(r.stderr).to.contain(`${APP_ID} still has tasks after 3s`);
         expect(Date.now() - t0).to.be.within(2500, 15000);
+    });
+
+    it("over HTTPS: trusts the CA file of its conf (the stack CA), and refuses Marathon's certificate with any other", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "marathon-hook-ca-"));
+        try {
+            const ca = makeCa(dir);
+            const server = issue(dir, ca);
+            const s = await stub(running(), false, { cert: fs.readFileSync(server.cert), key: fs.readFileSync(server.key) });
+            expect(s.url).to.match(/^https:/);
+            const other = makeCa(dir, "other-ca").ca;
+            const refused = await hookWith(s, other, "stop");
+            expect(refused.code).to.not.equal(0);
+            expect(refused.stderr).to.contain("CERTIFICATE_VERIFY_FAILED");
+            expect(s.requests, "nothing reached Marathon").to.deep.equal([]);
+            const r = await hookWith(s, ca.ca, "stop");
+            await s.close();
+            expect(r.code, r.stderr).to.equal(0);
+            expect(s.requests.find((q) => q.method === "PUT")!.body).to.deep.equal({ instances: 0 });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

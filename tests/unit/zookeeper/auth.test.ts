@@ -12,7 +12,10 @@ import { directDeps } from "../provision/deps";
 import { stepBody } from "../provision/golden";
 import { mocks } from "../../support/setup";
 import { isSecret, settle, valueOf } from "../../support/outputs";
-import { args, IMAGES, layout, registry, ZK_PASSWORD } from "../mesos/fixtures";
+import { args, IMAGES, layout, registry, stackCa, ZK_PASSWORD } from "../mesos/fixtures";
+import { Host } from "../../../components/hosts/host";
+
+let hosts: Host[];
 
 const zk = (name: string, last: number, id: number) => fakeHost(name, `10.0.15.${last}`, ["zookeeper"], { zookeeperId: id });
 const PASSWORD = "zk-digest-password-0123456789";
@@ -127,7 +130,7 @@ describe("stack config zookeeperPassword", () => {
     });
 
     it("unset: generated once per stack (openssl, a secret in state); set: used as given; outputs carry no credentials", async () => {
-        const m = deployMesos(cfg({ mesos: { images: IMAGES, mirrorToRegistry: false } }), layout(), { registry: registry() });
+        const m = deployMesos(cfg({ mesos: { images: IMAGES, mirrorToRegistry: false } }), (hosts = layout()), { registry: registry(), ca: stackCa(hosts) });
         await settle();
         const gen = mocks.named("zookeeper-password");
         expect(gen.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
@@ -139,7 +142,7 @@ describe("stack config zookeeperPassword", () => {
         mocks.reset();
         const set = cfg({ mesos: { images: IMAGES, mirrorToRegistry: false }, zookeeperPassword: "configured-password-0123" });
         set.zookeeperPassword = pulumi.secret("configured-password-0123") as any;
-        deployMesos(set, layout(), { registry: registry() });
+        deployMesos(set, (hosts = layout()), { registry: registry(), ca: stackCa(hosts) });
         await settle();
         expect(mocks.resources.map((r) => r.name)).not.to.include("zookeeper-password");
         expect(stdin("mesos-node1-mesos-master")).to.contain("MESOS_ZK=zk://microservice:configured-password-0123@10.0.15.11:2181");

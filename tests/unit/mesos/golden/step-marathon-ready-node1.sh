@@ -1,1 +1,1 @@
-wait_for 'marathon 10.0.15.11:8080 /ping' 300 'curl -fsS --max-time 5 -K /etc/marathon/probe.curlrc -o /dev/null http://10.0.15.11:8080/ping' 'Marathon on node1 (10.0.15.11:8080) did not answer /ping within 300 s: see journalctl -u marathon on node1'
+wait_for 'marathon 10.0.15.11:8443 /ping' 300 'curl -fsS --max-time 5 -K /etc/marathon/probe.curlrc --cacert /etc/marathon/tls/ca.pem -o /dev/null https://10.0.15.11:8443/ping' 'Marathon on node1 (10.0.15.11:8443) did not answer /ping over HTTPS (certificate from the stack CA) within 300 s: see journalctl -u marathon on node1'
