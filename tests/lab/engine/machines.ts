@@ -19,6 +19,16 @@ export interface MachineSpec {
     ip: string;
 }
 
+/** An ed25519 key pair at `file` (and `file`.pub), made once and read again while both files exist. */
+function keyPair(file: string, comment: string): { privateKey: string; publicKey: string } {
+    if (!fs.existsSync(file) || !fs.existsSync(`${file}.pub`)) {
+        fs.rmSync(file, { force: true });
+        fs.rmSync(`${file}.pub`, { force: true });
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
+    }
+    return { privateKey: fs.readFileSync(file, "utf8"), publicKey: fs.readFileSync(`${file}.pub`, "utf8").trim() };
+}
+
 export class LabMachines {
     readonly privateKey: string;
     readonly publicKey: string;
@@ -33,14 +43,9 @@ export class LabMachines {
         // One key per lab prefix, kept with the machines (KEEP_LAB=1 reuses both).
         this.dir = path.join(os.tmpdir(), `${prefix}-lab-key`);
         fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-        const file = path.join(this.dir, "id_ed25519");
-        if (!fs.existsSync(file) || !fs.existsSync(`${file}.pub`)) {
-            fs.rmSync(file, { force: true });
-            fs.rmSync(`${file}.pub`, { force: true });
-            execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", prefix, "-f", file]);
-        }
-        this.privateKey = fs.readFileSync(file, "utf8");
-        this.publicKey = fs.readFileSync(`${file}.pub`, "utf8").trim();
+        const login = keyPair(path.join(this.dir, "id_ed25519"), prefix);
+        this.privateKey = login.privateKey;
+        this.publicKey = login.publicKey;
     }
 
     container(host: string): string {
@@ -49,13 +54,8 @@ export class LabMachines {
 
     /** The host's own SSH key pair (ed25519), made once per lab prefix and kept with the login key. */
     private hostKey(host: string): { privateKey: string; publicKey: string } {
-        const file = path.join(this.dir, `${host}_host_ed25519`);
-        if (!fs.existsSync(file) || !fs.existsSync(`${file}.pub`)) {
-            fs.rmSync(file, { force: true });
-            fs.rmSync(`${file}.pub`, { force: true });
-            execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", host, "-f", file]);
-        }
-        return { privateKey: fs.readFileSync(file, "utf8").trim(), publicKey: fs.readFileSync(`${file}.pub`, "utf8").trim() };
+        const k = keyPair(path.join(this.dir, `${host}_host_ed25519`), host);
+        return { privateKey: k.privateKey.trim(), publicKey: k.publicKey };
     }
 
     /**
