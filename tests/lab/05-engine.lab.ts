@@ -208,15 +208,17 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         const local = `find /var/log/docker/${app} -name docker.log`;
         const remote = `find /var/log/remote/node2 -path '*/docker/${app}/docker.log'`;
         const server = (verb: "stop" | "start") => sh("node1", `systemctl ${verb} syslog.socket rsyslog.service`);
-        const stops: { begin: number; end: number }[] = [];
+        const stops: { begin: number; end: number; up: number }[] = [];
         const outage = async (seconds: number, during?: () => Promise<void>) => {
             const begin = Date.now();
             await server("stop");
-            stops.push({ begin, end: Date.now() });
+            const stop = { begin, end: Date.now(), up: Infinity };
+            stops.push(stop);
             const t0 = Date.now();
             if (during) await during();
             await new Promise((r) => setTimeout(r, Math.max(0, seconds * 1000 - (Date.now() - t0))));
             await server("start");
+            stop.up = Date.now();
         };
         const written = () => lineCount("node2", local);
         loadBaseImage("node2");
@@ -256,12 +258,20 @@ describe("engine: the local stack through the real Pulumi engine", function () {
             // written), none written while the server was down or up again; at most a few twice.
             const writtenAt = new Map<number, number>();
             for (const m of (await sh("node2", `cat $(${local})`)).matchAll(/^(\S+) .* seq=(\d+)$/gm)) writtenAt.set(Number(m[2]), Date.parse(m[1]));
-            // In flight: written from 10 s before a stop began until it ended (rsyslogd stops reading
-            // before it closes the connection); the offset is from the nearest stop's beginning.
+            // In flight: written from 10 s before a stop began (rsyslogd stops reading before it closes
+            // the connection) until node2's forwarder knew the server was gone: its action's
+            // "suspended" report in node2's journal. Until then it hands lines to a connection the
+            // server already closed (seen: lines written 1.3 s after a stop began, the stop ended).
+            const reports = (await sh("node2", "journalctl -u rsyslog.service -o short-unix --no-pager | grep -F 'suspended' || true"))
+                .split("\n")
+                .map((l) => Number(l.split(" ")[0]) * 1000)
+                .filter((t) => Number.isFinite(t) && t > 0);
+            const noticed = stops.map((st) => Math.max(st.end + 500, reports.find((t) => t >= st.begin && t < st.up) ?? 0));
+            console.log(`      node2's forwarder noticed each stop after: ${stops.map((st, i) => ((noticed[i] - st.begin) / 1000).toFixed(1)).join(" ")} s`);
             const offsets = counts.node1.missing.map((n) => {
                 const t = writtenAt.get(n) ?? NaN;
-                const near = stops.reduce((a, b) => (Math.abs(t - b.begin) < Math.abs(t - a.begin) ? b : a));
-                return { n, offset: (t - near.begin) / 1000, inFlight: t >= near.begin - 10_000 && t <= near.end + 500 };
+                const i = stops.reduce((a, b, j) => (Math.abs(t - b.begin) < Math.abs(t - stops[a].begin) ? j : a), 0);
+                return { n, offset: (t - stops[i].begin) / 1000, inFlight: t >= stops[i].begin - 10_000 && t <= noticed[i] };
             });
             const outside = offsets.filter((o) => !o.inFlight);
             console.log(`      node1's lost lines, seconds from the nearest stop: ${[...new Set(offsets.map((o) => o.offset.toFixed(1)))].slice(0, 20).join(" ") || "none"}`);
