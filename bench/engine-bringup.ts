@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DoublesRegistry } from "../tests/lab/engine/doubles";
-import { EngineStack } from "../tests/lab/engine/engine";
+import { breakdown, EngineStack } from "../tests/lab/engine/engine";
 import { engineHosts, enginePrefix, engineStackConfig } from "../tests/lab/engine/config";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -49,6 +49,23 @@ function timeInstallOnly(packages: string[]): number {
     return (Date.now() - t0) / 1000;
 }
 
+/**
+ * The cold up's breakdown (docs/lab.md): per layer and per host, when its first resource began and
+ * its last ended, and how long its host commands ran, summed (a host's steps take turns on its lock).
+ */
+function whereTheTimeWent(steps: Parameters<typeof breakdown>[0]): string[] {
+    const { layers, hosts } = breakdown(steps);
+    const row = (x: (typeof layers)[number]) => `| ${x.key} | ${x.begin.toFixed(0)} s | ${x.end.toFixed(0)} s | ${x.commands.toFixed(0)} s |`;
+    return [
+        "Where the cold up's time went (seconds from its start; host command time summed):",
+        "",
+        "| layer or host | first began | last ended | commands |",
+        "|---|---|---|---|",
+        ...layers.map(row),
+        ...hosts.map(row),
+    ];
+}
+
 async function main(): Promise<void> {
     const load = os.loadavg()[0].toFixed(1);
     const cli = process.env.BENCH_SKIP_CLI === "1" ? undefined : timeCliBuild();
@@ -78,6 +95,8 @@ async function main(): Promise<void> {
             "| phase | time |",
             "|---|---|",
             ...rows.map(([a, b]) => `| ${a} | ${b} |`),
+            "",
+            ...whereTheTimeWent(cold.steps),
         ].join("\n");
         const old = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, "utf8") : "# Benchmarks\n";
         const i = old.indexOf(BEGIN);

@@ -37,8 +37,11 @@ export interface EngineSummary {
     deleted: number;
     unchanged: number;
     seconds: number;
-    /** Per resource (URN name part): the operation the engine took, and how long it ran (up, destroy). */
-    steps: { urn: string; type: string; op: string; seconds?: number }[];
+    /**
+     * Per resource: the operation the engine took, how long it ran (up, destroy), and when it began
+     * and ended (seconds from the operation's start).
+     */
+    steps: { urn: string; type: string; op: string; seconds?: number; begin?: number; end?: number }[];
     /** The engine's own text output (with property diffs for `preview(true)`). */
     diff?: string;
 }
@@ -197,13 +200,14 @@ export class EngineStack {
     private async run(op: string, f: (onEvent: (e: EngineEvent) => void) => Promise<OpMap | Record<string, number> | undefined>): Promise<EngineSummary> {
         const steps: EngineSummary["steps"] = [];
         const started = new Map<string, number>();
+        const t0 = Date.now();
         const onEvent = (e: EngineEvent) => {
             if (op !== "preview" && e.resourcePreEvent) started.set(e.resourcePreEvent.metadata.urn, Date.now());
             const m = e.resOutputsEvent?.metadata ?? (op === "preview" ? e.resourcePreEvent?.metadata : undefined);
             const t = m && started.get(m.urn);
-            if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ urn: m.urn, type: m.type, op: m.op, ...(t ? { seconds: (Date.now() - t) / 1000 } : {}) });
+            const now = Date.now();
+            if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ urn: m.urn, type: m.type, op: m.op, ...(t ? { seconds: (now - t) / 1000, begin: (t - t0) / 1000, end: (now - t0) / 1000 } : {}) });
         };
-        const t0 = Date.now();
         const counts = ((await f(onEvent)) ?? {}) as Record<string, number>;
         const s: EngineSummary = {
             op,
@@ -221,22 +225,55 @@ export class EngineStack {
     }
 }
 
+/** The host a resource belongs to, from its name ("mesos-node1-agent" -> node1), or "(stack)". */
+function hostOf(urn: string): string {
+    return (urn.split("::").pop() ?? urn).split("-").find((w) => /^(mgmt|node\d+)$/.test(w)) ?? "(stack)";
+}
+
+/** The layer a resource belongs to: the type of its outermost component under the stack. */
+function layerOf(urn: string): string {
+    const chain = urn.split("::")[2]?.split("$") ?? [];
+    const top = chain[0] === "pulumi:pulumi:Stack" ? chain[1] : chain[0];
+    return (top ?? "(stack)").split(":").pop()!;
+}
+
+/** Per key: when its first resource began and its last ended (s from the start), and its command time summed. */
+function spans(timed: EngineSummary["steps"], key: (urn: string) => string, commandsOnly: boolean): { key: string; begin: number; end: number; commands: number }[] {
+    const m = new Map<string, { key: string; begin: number; end: number; commands: number }>();
+    for (const x of timed) {
+        const k = key(x.urn);
+        const e = m.get(k) ?? { key: k, begin: Infinity, end: 0, commands: 0 };
+        const command = x.type.startsWith("pulumi-nodejs:dynamic/exec:");
+        if (commandsOnly && !command) continue;
+        e.begin = Math.min(e.begin, x.begin!);
+        e.end = Math.max(e.end, x.end!);
+        if (command) e.commands += x.seconds!;
+        m.set(k, e);
+    }
+    return [...m.values()].sort((a, b) => a.begin - b.begin);
+}
+
 /**
- * Where an up's time went (docs/lab.md): the slowest resources, and the step time per host (steps of
- * one host run one after another; hosts run side by side). Times are from the engine's events.
+ * Where an up's time went (docs/lab.md), from the engine's events: per layer (outermost component)
+ * and per host, when its first resource began and its last ended, and the time its host commands
+ * ran, summed (steps of one host wait for each other's lock; hosts run side by side).
  */
+export function breakdown(steps: EngineSummary["steps"]): { layers: ReturnType<typeof spans>; hosts: ReturnType<typeof spans> } {
+    const timed = steps.filter((x) => x.seconds !== undefined && x.begin !== undefined && x.op !== "same");
+    return { layers: spans(timed, layerOf, false), hosts: spans(timed, hostOf, true) };
+}
+
+/** The same as log lines: the slowest resources, then the layers and hosts. */
 export function timings(steps: EngineSummary["steps"]): string {
     const timed = steps.filter((x) => x.seconds !== undefined && x.op !== "same");
     const name = (urn: string) => urn.split("::").pop() ?? urn;
     const slow = [...timed].sort((a, b) => b.seconds! - a.seconds!).slice(0, 10);
-    const perHost = new Map<string, number>();
-    for (const x of timed) {
-        const host = name(x.urn).split("-").find((w) => /^(mgmt|node\d+)$/.test(w)) ?? "(stack)";
-        if (x.type.startsWith("pulumi-nodejs:dynamic/exec:")) perHost.set(host, (perHost.get(host) ?? 0) + x.seconds!);
-    }
+    const { layers, hosts } = breakdown(steps);
+    const span = (x: ReturnType<typeof spans>[number]) => `${x.key} ${x.begin.toFixed(0)}-${x.end.toFixed(0)} s (commands ${x.commands.toFixed(0)} s)`;
     return [
         `    [engine] slowest: ${slow.map((x) => `${name(x.urn)} ${x.seconds!.toFixed(1)} s`).join(", ")}`,
-        `    [engine] command time per host: ${[...perHost].sort().map(([h, t]) => `${h} ${t.toFixed(0)} s`).join(", ")}`,
+        `    [engine] layers: ${layers.map(span).join(", ")}`,
+        `    [engine] hosts: ${hosts.map(span).join(", ")}`,
     ].join("\n");
 }
 
