@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { hostTarget, StackConfig, stackConfigSchema, TARGETS } from "../../../config/schema";
 import { portIssues } from "../../../config/sections/ports";
@@ -37,6 +39,16 @@ describe("a fifth target: its HostTarget alone drives the layers' decisions", fu
     it("the one switch maps each configured target to the capabilities of that name", () => {
         for (const t of TARGETS) expect(hostTarget(t).name).to.equal(t);
         expect(TARGETS).to.deep.equal(["local", "vagrant", "aws", "hosts"]);
+    });
+
+    it("docs/hosts.md's table of what each target offers is the targets' HostTargets", () => {
+        const text = fs.readFileSync(path.resolve(__dirname, "../../../docs/hosts.md"), "utf8");
+        const yes = (b: boolean) => (b ? "yes" : "no");
+        for (const t of TARGETS) {
+            const c = hostTarget(t);
+            const ssh = c.sshPortKey ? `\`${c.sshPortKey.join(".")}\`` : "22";
+            expect(text, t).to.contain(`| \`${t}\` | ${yes(c.nodesBehindJumpHost)} | ${yes(c.publicEntry)} | ${yes(c.blockVolumes === "ebs")} | ${yes(c.imagesPinnedOnFirstUse)} | ${ssh} |`);
+        }
     });
 
     it("volumes: ebs where the target has block volumes; elsewhere the message names the key's expected value and the target", () => {
