@@ -78,7 +78,8 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
     .superRefine((c, ctx) => {
         for (const [path, message] of hostsIssues(c)) ctx.addIssue({ code: "custom", path, message });
         for (const [path, message] of meshConfigIssues(c.mesh, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesh", ...path], message });
-        for (const [path, message] of volumeHostIssues(c.volumes, c.hosts, hostTarget(c.target))) ctx.addIssue({ code: "custom", path: ["volumes", ...path], message });
+        const target = hostTarget(c.target);
+        for (const [path, message] of volumeHostIssues(c.volumes, c.hosts, target)) ctx.addIssue({ code: "custom", path: ["volumes", ...path], message });
         for (const [path, message] of crossSectionIssues(c)) ctx.addIssue({ code: "custom", path, message });
     }));
 

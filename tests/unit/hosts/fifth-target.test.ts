@@ -22,7 +22,14 @@ import { registry } from "../mesos/fixtures";
  * A target made up here, which no component has heard of: its capabilities alone decide what the
  * layers do, the same decisions the four real targets get from theirs.
  */
-const CLOUD5: HostTarget = { name: "cloud5", nodesBehindJumpHost: true, publicEntry: true, blockVolumes: "ebs", imagesPinnedOnFirstUse: true, sshPortKey: ["existing", "port"] };
+const CLOUD5: HostTarget = {
+    name: "cloud5",
+    nodesBehindJumpHost: true,
+    publicEntry: true,
+    blockVolumes: "ebs",
+    imagesPinnedOnFirstUse: true,
+    sshPortKey: ["existing", "port"],
+};
 const PLAIN5: HostTarget = { name: "plain5", nodesBehindJumpHost: false, publicEntry: false, imagesPinnedOnFirstUse: false };
 
 /** The whole stack's config (target hosts, the original layout), mongo off: no volume layer needed. */
@@ -47,7 +54,9 @@ describe("a fifth target: its HostTarget alone drives the layers' decisions", fu
         for (const t of TARGETS) {
             const c = hostTarget(t);
             const ssh = c.sshPortKey ? `\`${c.sshPortKey.join(".")}\`` : "22";
-            expect(text, t).to.contain(`| \`${t}\` | ${yes(c.nodesBehindJumpHost)} | ${yes(c.publicEntry)} | ${yes(c.blockVolumes === "ebs")} | ${yes(c.imagesPinnedOnFirstUse)} | ${ssh} |`);
+            expect(text, t).to.contain(
+                `| \`${t}\` | ${yes(c.nodesBehindJumpHost)} | ${yes(c.publicEntry)} | ${yes(c.blockVolumes === "ebs")} | ${yes(c.imagesPinnedOnFirstUse)} | ${ssh} |`,
+            );
         }
     });
 
@@ -72,7 +81,9 @@ describe("a fifth target: its HostTarget alone drives the layers' decisions", fu
         expect(mgmt(PLAIN5).map((p) => [p.from, p.service])).to.deep.equal([[22, "SSH"]]);
         // The conflict rule sees the same: the entry on SSH's port clashes only where the entry is on.
         const clash = config({ entry: { port: 2200 } }, { port: 2200, trustOnFirstUse: true });
-        expect(portIssues(clash, nginxHostOf(clash), CLOUD5)).to.deep.equal([[["apps", "entry", "port"], "expected a port that no other service on mgmt uses (existing.port, SSH, is 2200)"]]);
+        expect(portIssues(clash, nginxHostOf(clash), CLOUD5)).to.deep.equal([
+            [["apps", "entry", "port"], "expected a port that no other service on mgmt uses (existing.port, SSH, is 2200)"],
+        ]);
         expect(portIssues(clash, nginxHostOf(clash), PLAIN5)).to.deep.equal([]);
     });
 
@@ -98,7 +109,12 @@ describe("a fifth target: its HostTarget alone drives the layers' decisions", fu
         await settle();
         const url = await valueOf(out.url);
         await settle();
-        return { url, access: out.outputs.marathonAccess, entry: mocks.resources.some((r) => r.name === "apps-entry-mgmt-haproxy"), nodeapp: mocks.resources.find((r) => r.type === MARATHON_APP_TYPE && r.name === "nodeapp")! };
+        return {
+            url,
+            access: out.outputs.marathonAccess,
+            entry: mocks.resources.some((r) => r.name === "apps-entry-mgmt-haproxy"),
+            nodeapp: mocks.resources.find((r) => r.type === MARATHON_APP_TYPE && r.name === "nodeapp")!,
+        };
     }
 
     it("apps: private nodes behind mgmt and a public entry give Marathon through mgmt and the app at mgmt's public address", async () => {

@@ -66,7 +66,12 @@ describe("each target's defaults (pinned across the HostTarget refactor)", funct
             // Turned on by hand, it clashes on every target: SSH is 22, or existing.port on target hosts.
             const on = raw(t, { apps: { entry: { enabled: true, port: ssh } } });
             if (t === "hosts") on.existing = { ...on.existing, port: ssh };
-            expect(issues(on).filter((i) => i.startsWith("apps.entry.port")), `${t} entry on`).to.deep.equal([`apps.entry.port: expected a port that no other service on mgmt uses (${t === "hosts" ? "existing.port, SSH, is 2222" : "SSH, 22"})`]);
+            expect(
+                issues(on).filter((i) => i.startsWith("apps.entry.port")),
+                `${t} entry on`,
+            ).to.deep.equal([
+                `apps.entry.port: expected a port that no other service on mgmt uses (${t === "hosts" ? "existing.port, SSH, is 2222" : "SSH, 22"})`,
+            ]);
         }
     });
 
