@@ -11,6 +11,7 @@ export * from "./hosts/host";
 export {
     LocalHosts, LocalHostsArgs, ExistingHosts, ExistingHostsArgs,
     StackSshKey, StackSshKeyArgs, waitForSsh, hostSpecSchema, hostListSchema, HostSpec, HostSpecInput, toHost, sshCommand,
+    HostTarget, appsEntryEnabled, LOCAL_TARGET, VAGRANT_TARGET, AWS_TARGET, EXISTING_TARGET,
 } from "./hosts";
 // Types that public signatures use (a Host's connection, the commands hosts and steps are made of).
 export { WaitForSshOptions } from "./hosts/ready";

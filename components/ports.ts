@@ -3,6 +3,7 @@ import type { Role } from "./hosts/host";
 import { ZOOKEEPER_DEFAULT_ADMIN_PORT, ZOOKEEPER_DEFAULT_CLIENT_PORT, ZOOKEEPER_ELECTION_PORT, ZOOKEEPER_PEER_PORT } from "./zookeeper/settings";
 import { SWARM_PORT } from "./mesh/overlay/render";
 import { chooseManager } from "./mesh/overlay/mesh";
+import { appsEntryEnabled, HostTarget } from "./hosts/target";
 
 /**
  * Every port each host of the platform listens on and who must reach it, derived from the stack's
@@ -39,8 +40,8 @@ export type PortUse = z.output<typeof portUseSchema>;
 
 /** What the derivation needs of the stack config (the parsed StackConfig has all of it). */
 export interface PortsView {
-    target: string;
     hosts: { name: string; roles: readonly Role[] }[];
+    /** Target hosts: the hosts' SSH port (HostTarget.sshPortKey names this key). */
     existing: { port: number };
     mesh: { implementation: string; weave?: { scope: { enabled: boolean; port: number } }; overlay: { manager?: string } };
     zookeeper: { clientPort?: number; adminServerPort?: number | false };
@@ -80,15 +81,23 @@ export function hostAccessPorts(hosts: readonly { name: string; roles: readonly 
     return out;
 }
 
+/** The hosts' SSH port: at the target's config key (hosts that keep their own sshd), else 22. */
+function sshPort(c: PortsView, target: Pick<HostTarget, "sshPortKey">): { port: number; key?: string[] } {
+    if (!target.sshPortKey) return { port: 22 };
+    const key = [...target.sshPortKey];
+    const port = key.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], c);
+    if (typeof port !== "number") throw new Error(`the target's SSH port key ${key.join(".")} holds no port in the stack config (got ${JSON.stringify(port)})`);
+    return { port, key };
+}
+
 /**
  * Every port of the platform, per host, in the order the conflict rule checks them: fixed ports and
  * the platform's own services first, so that a clash is reported at the key that was moved onto
  * another service's port. `nginxHost`: the host nginx runs on (apps.nginx.host, else the first
- * system agent).
+ * system agent). `target`: what the hosts' target offers (its SSH port, a public entry by default).
  */
-export function platformPorts(c: PortsView, nginxHost: string | undefined): PortUse[] {
-    const ssh = c.target === "hosts" ? { port: c.existing.port, key: ["existing", "port"] } : { port: 22 };
-    const access = hostAccessPorts(c.hosts, ssh);
+export function platformPorts(c: PortsView, nginxHost: string | undefined, target: Pick<HostTarget, "sshPortKey" | "publicEntry">): PortUse[] {
+    const access = hostAccessPorts(c.hosts, sshPort(c, target));
     // A manager that is not a host is reported by the mesh's own rule.
     const named = c.mesh.overlay.manager;
     const overlay = c.mesh.implementation === "overlay" && c.hosts.length > 0 && (named === undefined || c.hosts.some((h) => h.name === named));
@@ -139,7 +148,7 @@ export function platformPorts(c: PortsView, nginxHost: string | undefined): Port
         }
         // The entry on mgmt forwards to nginx; admins reach it directly (the `direct` apps output).
         if (c.apps.enabled && host.name === nginxHost) add(c.apps.nginx.hostPort, "nginx", "the nginx host (apps.nginx.host, else the first system agent)", CLUSTER_AND_ADMIN, { key: ["apps", "nginx", "hostPort"] });
-        if (c.apps.enabled && has("mgmt") && (c.apps.entry.enabled ?? c.target === "aws")) {
+        if (c.apps.enabled && has("mgmt") && appsEntryEnabled(c.apps.entry.enabled, target)) {
             add(c.apps.entry.port, "the apps' public entry (HAProxy)", "mgmt (apps.entry.enabled, default on aws)", ["entry"], { key: ["apps", "entry", "port"] });
         }
         out.push(...access.filter((p) => p.host === host.name && p.protocol === "icmp"));

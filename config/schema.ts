@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostSchema, hostsIssues, hostsSections, hostsWarnings, layoutIssues, withDefaultHosts } from "./sections/hosts";
+import { hostSchema, hostsIssues, hostsSections, hostsWarnings, hostTarget, layoutIssues, Target, withDefaultHosts } from "./sections/hosts";
 import { portIssues } from "./sections/ports";
 import { meshConfigIssues, meshSettingsObject, weavePasswordSchema } from "../components/mesh/settings";
 import { dockerSettingsSchema, registryPasswordSchema, registrySettingsSchema } from "../components/docker/settings";
@@ -18,7 +18,7 @@ import type { Role } from "../components/hosts/host";
  * index.ts and passed into components as args. Each section belongs to one layer of the platform.
  */
 // The hosts layer's sections and rules live in config/sections/hosts.ts (docs/hosts.md).
-export { hostSchema, TARGETS, originalTopology } from "./sections/hosts";
+export { hostSchema, TARGETS, originalTopology, hostTarget } from "./sections/hosts";
 
 /**
  * One key, nothing around it: `-----BEGIN <type> PRIVATE KEY-----`, base64 (PEM headers allowed),
@@ -78,12 +78,13 @@ export const stackConfigSchema = z.preprocess(withDefaultHosts, z
     .superRefine((c, ctx) => {
         for (const [path, message] of hostsIssues(c)) ctx.addIssue({ code: "custom", path, message });
         for (const [path, message] of meshConfigIssues(c.mesh, c.hosts)) ctx.addIssue({ code: "custom", path: ["mesh", ...path], message });
-        for (const [path, message] of volumeHostIssues(c.volumes, c.hosts, c.target)) ctx.addIssue({ code: "custom", path: ["volumes", ...path], message });
+        const target = hostTarget(c.target);
+        for (const [path, message] of volumeHostIssues(c.volumes, c.hosts, target)) ctx.addIssue({ code: "custom", path: ["volumes", ...path], message });
         for (const [path, message] of crossSectionIssues(c)) ctx.addIssue({ code: "custom", path, message });
     }));
 
 interface CrossView {
-    target: string;
+    target: Target;
     hosts: { name: string; ip: string; roles: readonly Role[]; agentAttributes?: Readonly<Record<string, string>> }[];
     network: { subnet: string };
     aws: { vpcCidr: string };
@@ -116,7 +117,7 @@ function crossSectionIssues(c: CrossView): Issue[] {
         else if (holder) issues.push([["docker", "bip"], `expected a docker0 network that holds no host address (${bip} holds ${holder.name}'s ${holder.ip})`]);
         else if (overlaps(mesh[1])) issues.push([["docker", "bip"], `expected a docker0 network outside ${mesh[0]} ${mesh[1]} (the containers' network)`]);
     }
-    issues.push(...portIssues(c, nginxHostOf(c)));
+    issues.push(...portIssues(c, nginxHostOf(c), hostTarget(c.target)));
     return issues;
 }
 
@@ -127,7 +128,7 @@ function crossSectionIssues(c: CrossView): Issue[] {
  */
 export const platformConfigSchema = stackConfigSchema.superRefine((c, ctx) => {
     for (const [path, message] of layoutIssues(c)) ctx.addIssue({ code: "custom", path, message });
-    for (const [path, message] of mesosImagesIssues(c.mesos, c.hosts, c.target)) ctx.addIssue({ code: "custom", path: ["mesos", ...path], message });
+    for (const [path, message] of mesosImagesIssues(c.mesos, c.hosts, hostTarget(c.target))) ctx.addIssue({ code: "custom", path: ["mesos", ...path], message });
     for (const [path, message] of appsIssues(c)) ctx.addIssue({ code: "custom", path, message });
 });
 

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/schema";
 import { ContainerNetwork, LogShipping, RegistryEndpoint, SchedulerEndpoint, VolumeRef } from "../components/contracts";
 import { Host, singleHostWithRole } from "../components/hosts/host";
+import { appsEntryEnabled, HostTarget } from "../components/hosts/target";
 import { AppImage } from "../components/images";
 import { MarathonApp, MarathonAppArgs, marathonAccess } from "../components/marathon";
 import { hostStep } from "../components/provision";
@@ -16,6 +17,8 @@ import { nginxHostOf } from "../apps/settings";
 /** What the apps take from the other layers (components/contracts.ts). */
 export interface AppsLayers {
     hosts: Host[];
+    /** What the hosts' target offers: private nodes behind mgmt, a public address on mgmt. */
+    target: Pick<HostTarget, "nodesBehindJumpHost" | "publicEntry">;
     platform: { registry: RegistryEndpoint; dockerReady?: Record<string, pulumi.Resource[]> };
     scheduler: SchedulerEndpoint;
     network: ContainerNetwork;
@@ -36,15 +39,17 @@ const APPS_DIR = path.join(__dirname, "..", "apps");
 /**
  * The sample apps: images built on mgmt and pushed to the stack's registry (tagged by content),
  * then nginx -> nodeapp -> mongo as Marathon apps, with the mesh's names, the logging layer's
- * Docker flags and mongo's movable volume. On target aws (nodes private) mgmt also runs the
- * public entry (HAProxy), and `pulumi up` reaches Marathon through mgmt.
+ * Docker flags and mongo's movable volume. Where mgmt has a public address (target aws) it also
+ * runs the public entry (HAProxy) by default; where the nodes are private behind it, `pulumi up`
+ * reaches Marathon through mgmt by default.
  */
 export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
     const a = cfg.apps;
     if (!a.enabled) return { apps: {}, images: {}, url: pulumi.output("(apps disabled)"), outputs: { enabled: false } };
     const hosts = layers.hosts;
     const mgmt = singleHostWithRole(hosts, "mgmt", "apps (AppImage builds and the Marathon jump host)");
-    const viaMgmt = (a.marathonAccess ?? (cfg.target === "aws" ? "mgmt" : "direct")) === "mgmt";
+    const target = layers.target;
+    const viaMgmt = (a.marathonAccess ?? (target.nodesBehindJumpHost ? "mgmt" : "direct")) === "mgmt";
     const jump = viaMgmt
         ? pulumi.secret(mgmt.connection.apply((c) => ({ host: String(c.host), port: Number(c.port ?? 22), user: String(c.user ?? "root"), privateKey: String(c.privateKey ?? ""), hostKey: String(c.hostKey ?? "") })))
         : undefined;
@@ -93,13 +98,13 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
 
     const direct = nginxHost.privateIp.apply((ip) => `http://${ip}:${a.nginx.hostPort}/`);
     let url = direct;
-    const entryEnabled = a.entry.enabled ?? cfg.target === "aws";
+    const entryEnabled = appsEntryEnabled(a.entry.enabled, target);
     if (entryEnabled) {
         const backend = nginxHost.privateIp.apply((ip) => `${ip}:${a.nginx.hostPort}`);
         const entry = new AppsEntry("apps-entry");
         hostStep(entry, "apps-entry", mgmt, "haproxy", backend.apply((b) => entryOps(a.entry.port, b)), { dependsOn: layers.platform.dockerReady?.[mgmt.name] ?? [] });
-        // On aws mgmt's SSH address is its public IP; elsewhere its private address is reachable.
-        const address = cfg.target === "aws" ? mgmt.connection.apply((c) => String(c.host)) : mgmt.privateIp;
+        // With a public address mgmt's SSH connection uses it (aws); elsewhere its private address is reachable.
+        const address = target.publicEntry ? mgmt.connection.apply((c) => String(c.host)) : mgmt.privateIp;
         url = address.apply((h) => `http://${h}${a.entry.port === 80 ? "" : `:${a.entry.port}`}/`);
     }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "../config/schema";
+import { hostTarget, StackConfig } from "../config/schema";
+import type { HostTarget } from "../components/hosts/target";
 import { Host } from "../components/hosts/host";
 import { HostSpec, stackKeyFile } from "../components/hosts/spec";
 import { LocalHosts } from "../components/hosts/local/hosts";
@@ -11,6 +12,8 @@ import { nginxHostOf } from "../apps/settings";
 
 export interface StackHosts {
     hosts: Host[];
+    /** What the hosts' target offers the layers above (a public entry, private nodes behind mgmt, ...). */
+    target: HostTarget;
     /** Stack outputs: per host its address, roles and an SSH command. */
     outputs: pulumi.Input<Record<string, unknown>>;
     /** Secret: the stack's generated private key (not for target hosts: that key is the user's own). */
@@ -21,6 +24,7 @@ export interface StackHosts {
 
 /** Builds the hosts of the configured target; every target hands back the same Host shape. */
 export function buildHosts(cfg: StackConfig): StackHosts {
+    const target = hostTarget(cfg.target);
     const hosts: HostSpec[] = cfg.hosts;
     const stack = pulumi.getStack();
     const keyFile = stackKeyFile(stack);
@@ -41,7 +45,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 dockerHost: cfg.local.dockerHost,
                 readyTimeout: cfg.sshReadyTimeout,
             });
-            return { hosts: local.hosts, outputs: local.outputs, sshPrivateKey: local.privateKey, sshKeyFile: keyHelp };
+            return { hosts: local.hosts, target, outputs: local.outputs, sshPrivateKey: local.privateKey, sshKeyFile: keyHelp };
         }
         case "vagrant": {
             const v = cfg.vagrant;
@@ -59,7 +63,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 nodeImage: cfg.local.nodeImage,
                 readyTimeout: cfg.sshReadyTimeout,
             });
-            return { hosts: vagrant.hosts, outputs: vagrant.outputs, sshPrivateKey: vagrant.privateKey, sshKeyFile: keyHelp };
+            return { hosts: vagrant.hosts, target, outputs: vagrant.outputs, sshPrivateKey: vagrant.privateKey, sshKeyFile: keyHelp };
         }
         case "aws": {
             const a = cfg.aws;
@@ -71,7 +75,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 nodeSubnet: a.nodeSubnet,
                 availabilityZone: a.availabilityZone,
                 // Exactly what the platform's services use, to whom must reach it (components/ports.ts).
-                ports: platformPorts(cfg, nginxHostOf(cfg)),
+                ports: platformPorts(cfg, nginxHostOf(cfg), target),
                 entryFrom: cfg.apps.entry.allowFrom,
                 instanceTypes: a.instanceTypes,
                 rootVolumeGb: a.rootVolumeGb,
@@ -79,7 +83,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 user: a.user,
                 readyTimeout: cfg.sshReadyTimeout,
             });
-            return { hosts: awsHosts.hosts, outputs: awsHosts.outputs, sshPrivateKey: awsHosts.privateKey, sshKeyFile: keyHelp };
+            return { hosts: awsHosts.hosts, target, outputs: awsHosts.outputs, sshPrivateKey: awsHosts.privateKey, sshKeyFile: keyHelp };
         }
         case "hosts": {
             const existing = new ExistingHosts("hosts", {
@@ -92,7 +96,7 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 trustOnFirstUse: cfg.existing.trustOnFirstUse,
                 readyTimeout: cfg.sshReadyTimeout,
             });
-            return { hosts: existing.hosts, outputs: existing.outputs };
+            return { hosts: existing.hosts, target, outputs: existing.outputs };
         }
     }
 }

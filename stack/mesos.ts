@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalCommand } from "../components/exec/command";
-import { StackConfig } from "../config/schema";
+import { hostTarget, StackConfig } from "../config/schema";
 import { ContainerNetwork, RegistryEndpoint, SchedulerEndpoint } from "../components/contracts";
 import { Host, hostsWithRole } from "../components/hosts/host";
 import { StackCa } from "../components/pki";
@@ -29,7 +29,7 @@ export interface StackMesos {
  */
 export function mesosImages(cfg: StackConfig): pulumi.Input<MesosImages> {
     if (cfg.mesos.images) return cfg.mesos.images;
-    const issues = mesosImagesIssues(cfg.mesos, cfg.hosts, cfg.target);
+    const issues = mesosImagesIssues(cfg.mesos, cfg.hosts, hostTarget(cfg.target));
     if (issues.length) throw new ValidationError(`stack config: invalid input\n  mesos.images: ${issues[0][1]}, got nothing`, []);
     return imagesPinnedOnFirstUse(cfg.local?.dockerHost);
 }

@@ -3,6 +3,12 @@
 // @pulumi/aws) are not re-exported here: their dependencies load only where they are imported
 // (the package entries microservice-platform/vagrant and microservice-platform/aws).
 export { LocalHosts, LocalHostsArgs } from "./local/hosts";
+// What each target offers the layers above (plain constants: no target's dependencies load).
+export { HostTarget, appsEntryEnabled } from "./target";
+export { LOCAL_TARGET } from "./local/target";
+export { VAGRANT_TARGET } from "./vagrant/target";
+export { AWS_TARGET } from "./aws/target";
+export { EXISTING_TARGET } from "./existing/target";
 export { ExistingHosts, ExistingHostsArgs } from "./existing/hosts";
 export { StackSshKey, StackSshKeyArgs } from "./ssh-key";
 export { waitForSsh, readyScript } from "./ready";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { absolutePath, pinnedImage } from "../validate";
 import { MASTER_COUNTS } from "./topology";
+import type { HostTarget } from "../hosts/target";
 
 /**
  * What a stack chooses for Mesos and Marathon (stack config key `microservice:mesos`), shared by the
@@ -161,11 +162,12 @@ export function mesosHostsIssues(hosts: readonly { name: string; roles: readonly
 
 /**
  * `images` has no default, so a stack whose hosts run Mesos must name them: `[path, message]` pairs
- * for the stack schema (the platform's layout check), before any resource exists. The local target
- * (this machine's Docker) may leave them out: its stack pins the suggested tags on first use.
+ * for the stack schema (the platform's layout check), before any resource exists. A target whose
+ * hosts run on the Docker engine `pulumi up` drives (HostTarget.imagesPinnedOnFirstUse: local) may
+ * leave them out: its stack pins the suggested tags on first use.
  */
-export function mesosImagesIssues(m: Pick<MesosSettings, "images">, hosts: readonly { name: string; roles: readonly string[] }[], target?: string): [(string | number)[], string][] {
+export function mesosImagesIssues(m: Pick<MesosSettings, "images">, hosts: readonly { name: string; roles: readonly string[] }[], target?: Pick<HostTarget, "imagesPinnedOnFirstUse">): [(string | number)[], string][] {
     const users = hosts.filter((h) => h.roles.some((r) => MESOS_ROLES.includes(r))).map((h) => h.name);
-    if (users.length === 0 || m.images !== undefined || target === "local") return [];
+    if (users.length === 0 || m.images !== undefined || target?.imagesPinnedOnFirstUse) return [];
     return [[["images"], `required because hosts ${users.join(", ")} have role master, agent or marathon: { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`]];
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { absolutePath, dataDirectory, hostName, systemDirectoryProblem } from "../validate";
 import { repeatedNames } from "./common";
+import type { HostTarget } from "../hosts/target";
 
 /**
  * What a stack chooses for its movable volumes (stack config key `microservice:volumes`), shared by
@@ -145,12 +146,13 @@ export type AppHooks = z.output<typeof appHooksSchema>;
 
 /**
  * Checks that need the host list: each dataset's primary is an agent (data lives where apps run),
- * and EBS only on AWS. Returned as [path, message] pairs for the stack schema's superRefine.
+ * and EBS only where the target has EBS volumes (HostTarget.blockVolumes). Returned as
+ * [path, message] pairs for the stack schema's superRefine. No target: the hosts' own check.
  */
 export function volumeHostIssues(
     v: Pick<VolumeSettings, "backend" | "datasets">,
     hosts: readonly { name: string; roles: readonly string[] }[],
-    target?: string,
+    target?: Pick<HostTarget, "name" | "blockVolumes">,
 ): [(string | number)[], string][] {
     const issues: [(string | number)[], string][] = [];
     const agents = hosts.filter((h) => h.roles.includes("agent")).map((h) => h.name);
@@ -163,8 +165,8 @@ export function volumeHostIssues(
             ]);
         }
     });
-    if (v.backend === "ebs" && target !== undefined && target !== "aws") {
-        issues.push([["backend"], `expected "zfs" on target "${target}" (EBS volumes exist only on target aws)`]);
+    if (v.backend === "ebs" && target !== undefined && target.blockVolumes !== "ebs") {
+        issues.push([["backend"], `expected "zfs" on target "${target.name}" (EBS volumes exist only on target aws)`]);
     }
     return issues;
 }

@@ -5,14 +5,30 @@ import { cidr, networkCidr } from "../../components/validate";
 import { cidrContains, cidrWithin, hostAddress, reservedIn } from "../../components/hosts/addresses";
 import { KNOWN_HOSTS_EXPECTED, KNOWN_HOSTS_LINE, missingHostKeys } from "../../components/hosts/existing/known-hosts";
 import { pinTargets } from "../../components/hosts/existing/hosts";
+import type { HostTarget } from "../../components/hosts/target";
+import { LOCAL_TARGET } from "../../components/hosts/local/target";
+import { VAGRANT_TARGET } from "../../components/hosts/vagrant/target";
+import { AWS_TARGET } from "../../components/hosts/aws/target";
+import { EXISTING_TARGET } from "../../components/hosts/existing/target";
 
 /**
  * Stack config of the hosts layer: which target makes the hosts, the hosts with their roles, and
  * one section per target. Keys are `microservice:<key>` (docs/hosts.md lists them all).
  */
 
-export const TARGETS = ["local", "vagrant", "aws", "hosts"] as const;
-export type Target = (typeof TARGETS)[number];
+/**
+ * The one switch from the `target` config value to what that target offers: the layers decide by
+ * these capabilities, never by the name. A new target adds its folder under components/hosts (with
+ * its HostTarget), one entry here, its config section below and its case in stack/hosts.ts.
+ */
+const HOST_TARGETS = { local: LOCAL_TARGET, vagrant: VAGRANT_TARGET, aws: AWS_TARGET, hosts: EXISTING_TARGET } as const satisfies Record<string, HostTarget>;
+export type Target = keyof typeof HOST_TARGETS;
+export const TARGETS = Object.keys(HOST_TARGETS) as readonly Target[];
+
+/** What the configured target offers (components/hosts/target.ts). */
+export function hostTarget(target: Target): HostTarget {
+    return HOST_TARGETS[target];
+}
 
 const port = z.number().int().min(1, "expected a TCP port from 1 to 65535").max(65535, "expected a TCP port from 1 to 65535");
 /** A Docker image reference (name[:tag][@digest]); the local node image need not be pinned: it is built here. */

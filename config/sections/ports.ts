@@ -1,5 +1,6 @@
 import type { Issue } from "../../components/hosts/spec";
 import { platformPorts, PortsView, PortUse } from "../../components/ports";
+import type { HostTarget } from "../../components/hosts/target";
 
 /**
  * No two services on one port of a host: the second would fail to bind only when its step runs,
@@ -10,12 +11,13 @@ const show = (l: PortUse) => (l.key ? `${l.key.join(".")}, ${l.service}, is ${l.
 
 /**
  * `[path, message]` for every configured port that another service on the same host already
- * uses. `nginxHost`: the host nginx runs on (apps.nginx.host, else the first system agent).
+ * uses. `nginxHost`: the host nginx runs on (apps.nginx.host, else the first system agent);
+ * `target`: what the hosts' target offers (config/sections/hosts.ts hostTarget).
  */
-export function portIssues(c: PortsView, nginxHost: string | undefined): Issue[] {
+export function portIssues(c: PortsView, nginxHost: string | undefined, target: HostTarget): Issue[] {
     const issues: Issue[] = [];
     const reported = new Set<string>();
-    const all = platformPorts(c, nginxHost).filter((p) => p.protocol !== "icmp");
+    const all = platformPorts(c, nginxHost, target).filter((p) => p.protocol !== "icmp");
     for (const host of c.hosts) {
         const seen: PortUse[] = [];
         for (const l of all.filter((p) => p.host === host.name)) {

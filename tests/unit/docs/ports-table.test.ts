@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { stackConfigSchema } from "../../../config/schema";
+import { hostTarget, stackConfigSchema } from "../../../config/schema";
 import { nginxHostOf } from "../../../apps/settings";
 import { platformPorts, portLabel, PortUse, Reach } from "../../../components/ports";
 
@@ -28,7 +28,7 @@ function expectedRows(): string[] {
     const uses: PortUse[] = [];
     for (const mesh of [{ implementation: "overlay" }, weave]) {
         const c = stackConfigSchema.parse({ target: "aws", aws: { adminCidr: "198.51.100.0/24" }, mesh, logging: { protocol: "relp" } });
-        uses.push(...platformPorts(c, nginxHostOf(c)));
+        uses.push(...platformPorts(c, nginxHostOf(c), hostTarget(c.target)));
     }
     const row = (p: PortUse) =>
         `| ${portLabel(p)} | ${p.service}${p.key ? ` (\`${p.key.join(".")}\`)` : ""} | ${p.on} | ${p.reach.length ? p.reach.map((r) => WHO[r]).join("; ") : "this host only (loopback)"} |`;
