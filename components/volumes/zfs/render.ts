@@ -34,13 +34,14 @@ const installed = (pkg: string) => `dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/
 /**
  * zfs-fuse without its packaged service: its init script must lower oom_score_adj, which fails
  * where CAP_SYS_RESOURCE is missing (containers), and a second daemon would fight ours. A
- * policy-rc.d keeps dpkg from starting it (an existing policy-rc.d is left as it is).
+ * policy-rc.d keeps dpkg from starting it (an existing policy-rc.d is left as it is). apt_install
+ * is the step prelude's (components/provision/script.ts): no second `apt-get update` on the host.
  */
 const INSTALL_FUSE = [
     "own=0",
     "if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' >/usr/sbin/policy-rc.d; chmod 0755 /usr/sbin/policy-rc.d; own=1; fi",
     "rc=0",
-    "{ apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends zfs-fuse >/dev/null; } || rc=$?",
+    "apt_install zfs-fuse || rc=$?",
     "if [ $own = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi",
     "exit $rc",
 ].join("\n");
@@ -87,7 +88,7 @@ export function zfsOps(p: PoolSpec): Op[] {
     } else {
         ops.push(
             exec("ZFS userland (OpenZFS if the kernel has ZFS, else zfs-fuse)", "command -v zpool && command -v zfs",
-                `if ${KERNEL_HAS_ZFS}; then apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends zfsutils-linux >/dev/null; else\n${INSTALL_FUSE}\nfi`),
+                `if ${KERNEL_HAS_ZFS}; then apt_install zfsutils-linux; else\n${INSTALL_FUSE}\nfi`),
             exec("zfs-fuse's packaged service masked", `! ${installed("zfs-fuse")} || [ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]`,
                 "systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service"),
             unit(FUSE_UNIT, fuseUnit()),
