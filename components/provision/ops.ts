@@ -38,6 +38,15 @@ export type Op =
     | { kind: "remember"; name: string; description: string; check: string };
 
 export const packages = (...names: string[]): Op => ({ kind: "packages", names });
+
+/**
+ * The Debian packages a host needs, sorted, each once: the union of lists and of the names in
+ * `packages` ops (e.g. a component's op list), for one apt transaction per host (HostPackages).
+ */
+export function packageUnion(...from: readonly (readonly string[] | readonly Op[])[]): string[] {
+    const names = from.flatMap((l) => (l as readonly (string | Op)[]).flatMap((x) => (typeof x === "string" ? [x] : x.kind === "packages" ? x.names : [])));
+    return [...new Set(names)].sort();
+}
 export const file = (path: string, content: string, o: Omit<Extract<Op, { kind: "file" }>, "kind" | "path" | "content"> = {}): Op =>
     ({ kind: "file", path, content, ...o });
 export const directory = (path: string, o: Omit<Extract<Op, { kind: "directory" }>, "kind" | "path"> = {}): Op =>

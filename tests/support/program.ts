@@ -38,9 +38,13 @@ export function stackConfig(apps: object = {}, volumesPrimary = "node2", extra: 
     return Object.fromEntries(Object.entries(cfg).map(([k, v]) => [`microservice:${k}`, JSON.stringify(v)]));
 }
 
-/** Evaluates the stack program under mocks and returns what it registered, by name, and its outputs. */
-export async function evaluate(config: Record<string, string>): Promise<{ byName: Map<string, Registered>; outputs: Record<string, any> }> {
+/**
+ * Evaluates the stack program under mocks and returns what it registered, by name, and its outputs.
+ * `answers` registers mock answers after the reset (e.g. steps' stdout, for certificates).
+ */
+export async function evaluate(config: Record<string, string>, answers?: () => void): Promise<{ byName: Map<string, Registered>; outputs: Record<string, any> }> {
     mocks.reset();
+    answers?.();
     // Local generators (keys, passwords) answer the same fixed values in every evaluation, as state would.
     mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", (args) => ({
         stdout: /ssh-keygen/.test(String(args.inputs.create))

@@ -74,6 +74,19 @@ function fuseOps(): Op[] {
     ];
 }
 
+/** What the zfs step installs as a package op: OpenZFS's userland where asked for; "auto" decides on the host (zfsOps). */
+export function zfsPackages(implementation: PoolSpec["implementation"]): string[] {
+    return implementation === "kernel" ? ["zfsutils-linux"] : [];
+}
+
+/** What the replication step of an agent installs. */
+export const REPLICATION_PACKAGES: readonly string[] = ["openssh-client", "sudo", "python3"];
+
+/** The Debian packages FlockerZfsCluster installs on a host (agents only). */
+export function flockerZfsPackages(host: { roles: readonly string[] }, s: { implementation: PoolSpec["implementation"] }): string[] {
+    return host.roles.includes("agent") ? [...zfsPackages(s.implementation), ...REPLICATION_PACKAGES].sort() : [];
+}
+
 /**
  * The zfs step of an agent: ZFS userland (OpenZFS where the kernel has the module, else zfs-fuse
  * under its own unit) and the pool on a sparse file vdev, created only when it is absent (an
@@ -82,7 +95,7 @@ function fuseOps(): Op[] {
 export function zfsOps(p: PoolSpec): Op[] {
     const ops: Op[] = [];
     if (p.implementation === "kernel") {
-        ops.push(packages("zfsutils-linux"));
+        ops.push(packages(...zfsPackages(p.implementation)));
     } else if (p.implementation === "fuse") {
         ops.push(...fuseOps(), service(FUSE_UNIT));
     } else {
@@ -162,7 +175,7 @@ export function sudoersRule(user: string): string {
 export function replicationOps(r: ReplicationSpec): Op[] {
     const home = `/var/lib/${r.user}`;
     return [
-        packages("openssh-client", "sudo", "python3"),
+        packages(...REPLICATION_PACKAGES),
         file(PATHS.tool, hostProgram("flocker-volume.sh", { CONF: PATHS.conf, TOOL: PATHS.tool }), { mode: "0755" }),
         file(PATHS.marathonHook, hostProgram("marathon-app.py"), { mode: "0755" }),
         directory(PATHS.confDir, { mode: "0755" }),
