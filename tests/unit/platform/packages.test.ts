@@ -72,4 +72,25 @@ describe("one apt transaction per host (stack/packages.ts, whole stack under moc
         expect(ensured(hosts.mgmt.packages.inputs.stdin)).to.not.include("skopeo");
         expect(ensured(hosts.node3.packages.inputs.stdin)).to.include.members(["zfsutils-linux", "rsyslog-relp", "openssl"]);
     });
+
+    it("an insecure registry, Marathon over HTTP and zfs-fuse: no openssl anywhere, no zfs package (zfs-fuse installs in its own exec)", async () => {
+        const { byName } = await evaluate(stackConfig({}, "node2", {
+            registry: { insecure: true },
+            mesos: {
+                marathon: { tls: false },
+                images: {
+                    master: `mesosphere/mesos-master:1.7.0@sha256:${"0".repeat(64)}`,
+                    agent: `mesosphere/mesos-slave:1.7.0@sha256:${"1".repeat(64)}`,
+                    marathon: `mesosphere/marathon:v1.7.236@sha256:${"2".repeat(64)}`,
+                },
+            },
+            volumes: { zfs: { implementation: "fuse" }, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
+        }));
+        const hosts = byHost(byName);
+        for (const [name, h] of Object.entries(hosts)) {
+            expect(ensured(h.packages.inputs.stdin), name).to.deep.equal(union(h.steps));
+            expect(ensured(h.packages.inputs.stdin), name).to.not.include("openssl");
+        }
+        expect(ensured(hosts.node2.packages.inputs.stdin)).to.deep.equal(["curl", "docker.io", "jq", "logrotate", "openssh-client", "python3", "rsyslog", "sudo", "zookeeperd"]);
+    });
 });

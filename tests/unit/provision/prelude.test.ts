@@ -94,6 +94,7 @@ describe("step prelude (scripts run locally)", () => {
         expect(r.changes).to.equal("packages bb");
         expect(apt()).to.deep.equal(["install bb", "update", "install bb"]);
         expect(r.stderr).to.contain("apt-get install bb failed on lists updated earlier: updating them, then once more");
+        expect(r.stderr).to.not.contain("FAILED"); // a retried failure is no step failure
         // Just updated, a failure is final: no second update.
         fs.rmSync(h.aptStamp);
         fs.writeFileSync(h.p(".fake/apt-install-fails"), "");
