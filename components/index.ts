@@ -18,23 +18,23 @@ export { WaitForSshOptions } from "./hosts/ready";
 export { ConnectionArgs, ConnectionInput, Connection as ResolvedConnection } from "./exec/connection";
 export { RemoteCommand, RemoteCommandArgs, LocalCommand, LocalCommandArgs, CopyToRemote, CopyToRemoteArgs, Logging } from "./exec/command";
 export * as provision from "./provision";
-export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs, CertificateUsage } from "./pki";
-export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs } from "./docker";
-export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./zookeeper";
+export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs, CertificateUsage, PKI_PACKAGES } from "./pki";
+export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs, dockerEnginePackages, dockerRegistryPackages } from "./docker";
+export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs, ZOOKEEPER_PACKAGES } from "./zookeeper";
 export { ZooSettings } from "./zookeeper/scripts";
 export {
     WeaveMesh, WeaveMeshArgs, OverlayMesh, OverlayMeshArgs, createContainerNetwork, ContainerNetworkArgs,
     meshSettingsSchema, MeshSettings, MeshSettingsInput, WeaveSettingsInput, OverlaySettingsInput,
-    MeshComponent, meshSettingsObject, weaveSettingsSchema, overlaySettingsSchema,
+    MeshComponent, meshSettingsObject, weaveSettingsSchema, overlaySettingsSchema, containerNetworkPackages,
 } from "./mesh";
 export {
     FlockerZfsCluster, FlockerZfsClusterArgs, volumeAppSettings, VolumeAppSettings,
-    volumeSettingsSchema, VolumeSettings, VolumeSettingsInput,
+    volumeSettingsSchema, VolumeSettings, VolumeSettingsInput, flockerZfsPackages,
 } from "./volumes";
 export {
-    RsyslogAggregator, RsyslogAggregatorArgs, loggingSettingsSchema, LoggingSettings, LoggingSettingsInput,
+    RsyslogAggregator, RsyslogAggregatorArgs, loggingSettingsSchema, LoggingSettings, LoggingSettingsInput, rsyslogAggregatorPackages,
 } from "./logging";
-export { MesosCluster, MesosClusterArgs, mesosSettingsSchema, MesosSettings, MesosSettingsInput, quorum } from "./mesos";
+export { MesosCluster, MesosClusterArgs, mesosSettingsSchema, MesosSettings, MesosSettingsInput, quorum, mesosClusterPackages, MesosPackageSettings } from "./mesos";
 export { validate, ValidationError } from "./validate";
 // Every port the platform uses and who must reach it (the AWS security groups and the port-conflict rule).
 export { platformPorts, hostAccessPorts, portUseSchema, PortUse, PortsView, Reach, REACH, MESOS_TASK_PORTS, portLabel } from "./ports";

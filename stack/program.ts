@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../config/load";
 import { buildHosts } from "./hosts";
+import { deployPackages } from "./packages";
 import { deployPlatform } from "./platform";
 import { deployMesh } from "./mesh";
 import { deployVolumes } from "./volumes";
@@ -14,7 +15,9 @@ import { deployApps } from "./apps";
  */
 export function program(): Record<string, pulumi.Input<unknown>> {
     const cfg = loadStackConfig();
-    const hosts = buildHosts(cfg);
+    const built = buildHosts(cfg);
+    // Each host's packages in one apt transaction, before any layer's step there (the hosts' `ready`).
+    const hosts = { ...built, hosts: deployPackages(cfg, built.hosts).hosts };
     const platform = deployPlatform(cfg, hosts.hosts);
     const mesh = deployMesh(cfg, hosts.hosts, platform);
     // rsyslog needs only the hosts; containers reach it through logging.shipping.dockerParameters.

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { RegistryEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
-import { HostSteps } from "../provision";
+import { HostSteps, packageUnion } from "../provision";
 import { cidr, validate } from "../validate";
-import { DaemonSpec, daemonJson, engineOps, registryLoginOps } from "./scripts";
+import { DaemonSpec, daemonJson, ENGINE_PACKAGES, engineOps, registryLoginOps } from "./scripts";
 
 export interface DockerEngineArgs {
     /** Every host that runs containers (normally all of them). */
@@ -44,6 +44,11 @@ const argsSchema = z.object({
     insecureRegistries: z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "expected a registry as host:port")).default([]),
     readySeconds: z.number().int().min(5).max(600).default(90),
 });
+
+/** The Debian packages a DockerEngine installs on each of its hosts. */
+export function dockerEnginePackages(): string[] {
+    return packageUnion(ENGINE_PACKAGES);
+}
 
 /**
  * Docker on every host: Debian's docker.io with the stack's daemon.json and a drop-in that lifts

@@ -1,3 +1,3 @@
-export { DockerEngine, DockerEngineArgs } from "./engine";
-export { DockerRegistry, DockerRegistryArgs } from "./registry";
+export { DockerEngine, DockerEngineArgs, dockerEnginePackages } from "./engine";
+export { DockerRegistry, DockerRegistryArgs, dockerRegistryPackages } from "./registry";
 export * as dockerScripts from "./scripts";

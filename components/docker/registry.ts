@@ -3,9 +3,10 @@ import { z } from "zod";
 import { RegistryEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
 import { StackCa, ServerCertificate } from "../pki";
-import { HostSteps, packages } from "../provision";
+import { HostSteps, packages, packageUnion } from "../provision";
+import { PKI_PACKAGES } from "../pki/scripts";
 import { input, validate, whenValid } from "../validate";
-import { gcOps, registryOps } from "./scripts";
+import { gcOps, REGISTRY_PACKAGES, registryOps } from "./scripts";
 
 export interface DockerRegistryArgs {
     /** The registry host (role `registry`). */
@@ -43,6 +44,11 @@ const argsSchema = z
     })
     .refine((a) => a.insecure || a.ca, { message: "expected a ca (StackCa) unless insecure is true", path: ["ca"] });
 
+/** The Debian packages a DockerRegistry installs on its host (with TLS, its key step's too). */
+export function dockerRegistryPackages(a: { insecure?: boolean } = {}): string[] {
+    return packageUnion(REGISTRY_PACKAGES, a.insecure ? [] : PKI_PACKAGES);
+}
+
 /**
  * The stack's private registry: Debian's docker-registry (distribution 2.8) as a system service on
  * the registry host, so agents can pull before any scheduler exists. Deletes enabled, weekly
@@ -67,7 +73,7 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         this.password = pulumi.secret(a.password);
 
         const steps = new HostSteps(this, name, host);
-        const pkgs = steps.add("registry-packages", [packages("docker-registry", "apache2-utils", "curl")]);
+        const pkgs = steps.add("registry-packages", [packages(...REGISTRY_PACKAGES)]);
         let tls: pulumi.Output<{ certPem: string; keyPath: string; caPem: string } | undefined> = pulumi.output(undefined);
         if (!a.insecure) {
             const ca = a.ca!;

@@ -41,10 +41,15 @@ export const JOURNAL_RATE_LIMIT = `# Managed by microservice (DockerEngine).
 LogRateLimitIntervalSec=0
 `;
 
+/** What the engine step installs on every host. */
+export const ENGINE_PACKAGES: readonly string[] = ["docker.io"];
+/** What DockerRegistry installs on its host (its TLS key step adds PKI_PACKAGES). */
+export const REGISTRY_PACKAGES: readonly string[] = ["docker-registry", "apache2-utils", "curl"];
+
 /** The engine step: Debian's docker.io, our daemon.json, restarted only when daemon.json or its drop-in changed. */
 export function engineOps(d: DaemonSpec, readySeconds: number): Op[] {
     return [
-        packages("docker.io"),
+        packages(...ENGINE_PACKAGES),
         file(DAEMON_JSON, daemonJson(d), { mode: "0644", tag: "docker-daemon" }),
         // A unit tag: daemon-reload, then the restart below.
         file(JOURNAL_DROP_IN, JOURNAL_RATE_LIMIT, { mode: "0644", tag: "unit:docker.service" }),

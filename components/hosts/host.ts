@@ -19,8 +19,10 @@ export interface Host {
     readonly privateIp: pulumi.Output<string>;
     /** SSH connection; `privateKey` is a Pulumi secret. Includes a jump host (`proxy`) where needed. */
     readonly connection: pulumi.Output<Connection>;
-    /** Resolves once SSH answers: every step on this host depends on it. */
+    /** Resolves once SSH answers (in the stack: and the host's packages are installed): every step on this host depends on it. */
     readonly ready: pulumi.Resource;
+    /** Identifies the machine behind the host (default: the id of `ready`): every step runs again when it changes. */
+    readonly machineId?: pulumi.Input<string>;
     /** ZooKeeper `myid` (1-255), from config, never from list order. */
     readonly zookeeperId?: number;
     /** Extra Mesos agent attributes from config (roles add `slavetype`). */

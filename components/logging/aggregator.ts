@@ -3,10 +3,11 @@ import { z } from "zod";
 import { DockerParameter, LogShipping } from "../contracts";
 import { Host, singleHostWithRole } from "../hosts/host";
 import { ServerCertificate, StackCa } from "../pki";
-import { HostSteps } from "../provision";
+import { HostSteps, packageUnion } from "../provision";
+import { PKI_PACKAGES } from "../pki/scripts";
 import { validate } from "../validate";
 import { dockerTag, journaldDriverParameters } from "./render";
-import { clientOps, senderCheckOps, serverOps } from "./scripts";
+import { clientOps, clientPackages, senderCheckOps, serverOps, serverPackages } from "./scripts";
 import { LoggingSettings, LoggingSettingsInput, loggingSettingsSchema } from "./settings";
 
 export interface RsyslogAggregatorArgs {
@@ -29,6 +30,21 @@ export interface RsyslogAggregatorArgs {
  * key, and it keeps the user's supplementary groups. adm exists on both.
  */
 export const RSYSLOG_KEY_GROUP = "adm";
+
+/**
+ * The Debian packages a RsyslogAggregator installs on a host: every host's forwarder; on the server
+ * (`server`: its name) RELP's module and, with TLS, its certificate's key; with tls "mutual" every
+ * host's own key too.
+ */
+export function rsyslogAggregatorPackages(host: Pick<Host, "name">, server: string, s: Pick<LoggingSettings, "protocol" | "tls">): string[] {
+    const tls = s.tls !== "off";
+    const isServer = host.name === server;
+    return packageUnion(
+        clientPackages(s.protocol, tls),
+        isServer ? serverPackages(s.protocol === "relp") : [],
+        (isServer && tls) || s.tls === "mutual" ? PKI_PACKAGES : [],
+    );
+}
 
 const hostShape = z.custom<Host>((h) => !!h && typeof (h as Host).name === "string", "expected a Host");
 

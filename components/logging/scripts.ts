@@ -28,11 +28,21 @@ export interface ClientStep extends ClientSpec {
     clientCertPem?: string;
 }
 
+/** What a forwarder's step installs: rsyslog and logrotate, with the RELP and TLS modules it uses. */
+export function clientPackages(protocol: string, tls: boolean): string[] {
+    return ["rsyslog", "logrotate", ...(protocol === "relp" ? ["rsyslog-relp"] : []), ...(tls ? ["rsyslog-gnutls"] : [])];
+}
+
+/** What the server's step adds to its host's client packages: RELP's module when it listens for RELP. */
+export function serverPackages(relp: boolean): string[] {
+    return relp ? ["rsyslog-relp"] : [];
+}
+
 /** Every host: local Docker input, per-app files, forwarding queue, journal forwarding, retention. */
 export function clientOps(c: ClientStep): Op[] {
     const tls = c.target.tls !== undefined;
     const ops: Op[] = [
-        packages("rsyslog", "logrotate", ...(c.target.protocol === "relp" ? ["rsyslog-relp"] : []), ...(tls ? ["rsyslog-gnutls"] : [])),
+        packages(...clientPackages(c.target.protocol, tls)),
         IMKLOG_OFF_IN_CONTAINER,
         directory(CLIENT_LOG_DIR, { mode: "0755", owner: "root", group: "adm" }),
     ];
@@ -71,7 +81,7 @@ export interface ServerStep extends ServerSpec {
 export function serverOps(s: ServerStep): Op[] {
     const ops: Op[] = [directory(SERVER_LOG_DIR, { mode: "0755", owner: "root", group: "adm" })];
     // The client step on this host installed rsyslog (and gnutls with TLS); RELP needs its module here too.
-    if (s.relpPort !== undefined) ops.unshift(packages("rsyslog-relp"));
+    if (s.relpPort !== undefined) ops.unshift(packages(...serverPackages(true)));
     if (s.tls !== "off") {
         if (!s.certPem || !s.caPem || !s.keyPath) throw new Error("logging server: TLS needs the server certificate, its key path and the stack CA");
         ops.push(

@@ -5,6 +5,12 @@ import { validate } from "../validate";
 import { MeshSettingsInput, meshSettingsSchema } from "./settings";
 import { OverlayMesh } from "./overlay/mesh";
 import { WeaveMesh } from "./weave/mesh";
+import { WEAVE_PACKAGES } from "./weave/render";
+
+/** The Debian packages the chosen container network installs on each host (Weave's download tools; the overlay none). */
+export function containerNetworkPackages(s: { implementation: "weave" | "overlay" }): string[] {
+    return s.implementation === "weave" ? [...WEAVE_PACKAGES].sort() : [];
+}
 
 export interface ContainerNetworkArgs {
     hosts: Host[];

@@ -1,4 +1,5 @@
 export { MesosCluster, MesosClusterArgs } from "./cluster";
+export { mesosClusterPackages, MesosPackageSettings } from "./packages";
 export * from "./settings";
 export { quorum, agentAttributes, attributesFlag, slavetype, isAdditiveChange } from "./topology";
 export { mirrored, splitPinned, byDigest } from "./images";

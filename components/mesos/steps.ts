@@ -17,6 +17,16 @@ export interface MasterRoll {
     timeoutSeconds: number;
 }
 
+/** What a master's and an agent's step install: curl and jq for the readiness probes. */
+export const PROBE_PACKAGES: readonly string[] = ["curl", "jq"];
+/** What the mirror step on mgmt installs. */
+export const MIRROR_PACKAGES: readonly string[] = ["skopeo"];
+
+/** What a Marathon step installs: curl for its probes; with HTTPS, openssl for the keystore. */
+export function marathonPackages(tls: boolean): string[] {
+    return ["curl", ...(tls ? ["openssl"] : [])];
+}
+
 /**
  * A master's step, one master at a time (MesosCluster chains them). If a master led before this
  * step, it waits after a restart until this master answers /health and one leader is elected, so
@@ -26,7 +36,7 @@ export interface MasterRoll {
 export function masterOps(m: r.MasterSpec, image: string, secrets: r.MesosSecrets, roll?: MasterRoll): Op[] {
     const ops: Op[] = [
         // curl and jq serve the readiness probes; the probes' credentials before the first probe.
-        packages("curl", "jq"),
+        packages(...PROBE_PACKAGES),
         directory(r.MESOS_ETC, { mode: "0755" }),
         probeCurlrc(secrets.operator),
     ];
@@ -116,7 +126,7 @@ export function additiveCheck(identityFile: string, ip: string, attributes: stri
 export function agentOps(host: string, a: r.AgentSpec, secrets: Pick<r.MesosSecrets, "agent" | "operator">, cgroups: CgroupMode, mounts?: string): Op[] {
     const latest = `${r.AGENT_WORK_DIR}/meta/slaves/latest`;
     return [
-        packages("curl", "jq"),
+        packages(...PROBE_PACKAGES),
         directory(r.MESOS_ETC, { mode: "0755" }),
         probeCurlrc(secrets.operator),
         file(r.AGENT_CREDENTIAL, r.agentCredential(secrets.agent), { mode: "0600", tag: AGENT_TAG }),
@@ -155,7 +165,7 @@ export function marathonOps(m: r.MarathonSpec, image: string, username: string, 
     if ((m.httpsPort === undefined) !== (tls === undefined)) throw new Error("marathonOps: httpsPort and tls go together (HTTPS needs the certificate, the key and the keystore's password)");
     const pem = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
     return [
-        packages("curl", ...(tls ? ["openssl"] : [])),
+        packages(...marathonPackages(tls !== undefined)),
         directory(r.MARATHON_ETC, { mode: "0755" }),
         containerRun(),
         file(r.MARATHON_ENV, r.marathonEnv(m), { mode: "0600", tag: MARATHON_TAG }),
@@ -301,7 +311,7 @@ export function mirrorOps(images: readonly MirroredImage[], t: MirrorTarget): Op
     const tls = t.insecure ? "--tls-verify=false" : `--cert-dir /etc/docker/certs.d/${t.address}`;
     const destTls = t.insecure ? "--dest-tls-verify=false" : `--dest-cert-dir /etc/docker/certs.d/${t.address}`;
     return [
-        packages("skopeo"),
+        packages(...MIRROR_PACKAGES),
         ...images.map((i) =>
             exec(
                 `mirror ${i.source} to ${i.pinned}`,

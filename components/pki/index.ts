@@ -2,3 +2,4 @@ export { StackCa, StackCaArgs } from "./ca";
 export { ServerCertificate, ServerCertificateArgs } from "./certificate";
 export type { CertificateUsage } from "./scripts";
 export * as pkiScripts from "./scripts";
+export { PKI_PACKAGES } from "./scripts";

@@ -39,13 +39,16 @@ export function caConfig(commonName: string): string {
     ].join("\n");
 }
 
+/** What the CA step and every certificate's key step install (on the CA host and on each certificate's host). */
+export const PKI_PACKAGES: readonly string[] = ["openssl"];
+
 /** Ops of the CA step: generate the CA once (kept while valid), then print its certificate. */
 export function caOps(spec: CaSpec): Op[] {
     const key = `${spec.dir}/ca.key`;
     const crt = `${spec.dir}/ca.crt`;
     const cnf = `${spec.dir}/ca.cnf`;
     return [
-        packages("openssl"),
+        packages(...PKI_PACKAGES),
         directory(spec.dir, { mode: "0700" }),
         directory(`${spec.dir}/issued`, { mode: "0700" }),
         file(cnf, caConfig(spec.commonName), { mode: "0600" }),
@@ -97,7 +100,7 @@ export function keyOps(k: KeySpec): Op[] {
     const cnf = `${k.dir}/csr.cnf`;
     const perm = `root ${k.keyGroup} 640`;
     return [
-        packages("openssl"),
+        packages(...PKI_PACKAGES),
         directory(k.dir, { mode: "0750", owner: "root", group: k.keyGroup }),
         file(cnf, csrConfig(k), { mode: "0644" }),
         exec(

@@ -106,16 +106,31 @@ declare -A __dirty=()
 __reload=0
 __mark() { __changes+=("$1"); __dirty["$2"]=1; case $2 in unit:*) __reload=1 ;; esac; }
 __perm() { printf '%o %s %s' "$((8#$1))" "$2" "$3"; }
+# One \`apt-get update\` per host per bring-up: skipped while a step in this boot updated the lists
+# within the hour (the stamp is under /run, which every boot empties). An install that fails on
+# lists updated earlier updates them and tries once more. Exported for the commands of exec ops.
+__apt_stamp=\${MICROSERVICE_APT_STAMP:-/run/microservice/apt-updated}
+__apt() { apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 "$@" 3>&- 9>&-; }
+__apt_update() { __apt update -qq && touch "$__apt_stamp"; }
+# Files this stack manages may exist before their package: keep ours, never prompt.
+__apt_install() { __apt -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "$@" >/dev/null; }
+apt_install() { # packages...
+  local fresh=0
+  if [ -n "$(find "$__apt_stamp" -mmin -60 2>/dev/null)" ]; then fresh=1; else __apt_update || return; fi
+  __apt_install "$@" && return 0
+  [ $fresh = 1 ] || return 1
+  echo "apt-get install $* failed on lists updated earlier: updating them, then once more" >&2
+  __apt_update && __apt_install "$@"
+}
+export __apt_stamp
+export -f __apt __apt_update __apt_install apt_install
 ensure_packages() {
   local missing=() p
   for p in "$@"; do
     dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ \${#missing[@]} -eq 0 ]; then return 0; fi
-  apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 update -qq 3>&- 9>&-
-  # Files this stack manages may exist before their package: keep ours, never prompt.
-  apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef \\
-    -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends "\${missing[@]}" >/dev/null 3>&- 9>&-
+  apt_install "\${missing[@]}"
   __mark "packages \${missing[*]}" packages
 }
 ensure_file() { # path mode owner group tag; content on stdin

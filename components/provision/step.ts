@@ -57,8 +57,9 @@ export function hostStep(
     );
 }
 
-function machineIdentity(host: Host): pulumi.Input<string> {
-    return pulumi.CustomResource.isInstance(host.ready) ? host.ready.id : host.name;
+/** What identifies the machine behind a host: a change re-runs every step there. */
+export function machineIdentity(host: Host): pulumi.Input<string> {
+    return host.machineId ?? (pulumi.CustomResource.isInstance(host.ready) ? host.ready.id : host.name);
 }
 
 /** Steps on one host that run in the order they are added. */

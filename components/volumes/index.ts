@@ -1,6 +1,8 @@
 export { FlockerZfsCluster, FlockerZfsClusterArgs } from "./zfs/cluster";
 export { generateReplicationKey, splitKeyPair, ReplicationKey } from "./zfs/key";
 export * as zfsRender from "./zfs/render";
+export { flockerZfsPackages } from "./zfs/render";
+export { flockerEbsPackages } from "./ebs/render";
 export { volumeAppSettings, VolumeAppSettings } from "./app";
 export { volumeRef } from "./common";
 export * from "./settings";

@@ -1,2 +1,3 @@
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./ensemble";
 export * as zookeeperScripts from "./scripts";
+export { ZOOKEEPER_PACKAGES } from "./scripts";

@@ -58,9 +58,12 @@ export function memberIp(members: ZooMember[], myid: number): string {
     return m.ip;
 }
 
+/** What a ZooKeeperEnsemble installs on each member. */
+export const ZOOKEEPER_PACKAGES: readonly string[] = ["zookeeperd"];
+
 /** The install step (runs on every member at once): the package and the dataDir. */
 export function installOps(s: ZooSettings): Op[] {
-    return [packages("zookeeperd"), directory(s.dataDir, { mode: "0750", owner: "zookeeper", group: "zookeeper" })];
+    return [packages(...ZOOKEEPER_PACKAGES), directory(s.dataDir, { mode: "0750", owner: "zookeeper", group: "zookeeper" })];
 }
 
 /** Who the member step runs on and how long it waits for its member to serve again. */

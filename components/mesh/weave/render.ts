@@ -37,10 +37,13 @@ export function localImageNames(s: WeaveSettings): Record<keyof WeaveSettings["i
     };
 }
 
+/** What WeaveMesh installs on every host (to download its script). */
+export const WEAVE_PACKAGES: readonly string[] = ["curl", "ca-certificates"];
+
 /** Download, verify and install the pinned script; pull the images by digest and tag them locally. */
 export function installOps(s: WeaveSettings): Op[] {
     const ops: Op[] = [
-        packages("curl", "ca-certificates"),
+        packages(...WEAVE_PACKAGES),
         directory(WEAVE_DIR, { mode: "0755" }),
         exec(
             `weave script ${s.version} (sha256 ${s.scriptSha256.slice(0, 12)}…)`,

@@ -30,10 +30,20 @@ export function ebsConf(s: EbsHostSpec): string {
     return Object.entries(v).map(([k, x]) => `${k}=${q(String(x))}\n`).join("");
 }
 
+/** What the tools step of an agent installs: the filesystem's tools, and python3 for the Marathon hook. */
+export function ebsPackages(fsType: EbsHostSpec["fsType"]): string[] {
+    return ["util-linux", "python3", fsType === "xfs" ? "xfsprogs" : "e2fsprogs"];
+}
+
+/** The Debian packages FlockerEbsVolumes installs on a host (agents only). */
+export function flockerEbsPackages(host: { roles: readonly string[] }, s: { fsType: EbsHostSpec["fsType"] }): string[] {
+    return host.roles.includes("agent") ? [...ebsPackages(s.fsType)].sort() : [];
+}
+
 /** The tools step of an agent: filesystem tools, the mount tool and the Marathon hook. */
 export function ebsHostOps(s: EbsHostSpec): Op[] {
     return [
-        packages("util-linux", "python3", s.fsType === "xfs" ? "xfsprogs" : "e2fsprogs"),
+        packages(...ebsPackages(s.fsType)),
         file(EBS_TOOL, hostProgram("flocker-ebs-volume.sh", { CONF: EBS_CONF, UNIT_DIR }), { mode: "0755" }),
         file(PATHS.marathonHook, hostProgram("marathon-app.py"), { mode: "0755" }),
         directory(PATHS.confDir, { mode: "0755" }),

@@ -34,13 +34,14 @@ const installed = (pkg: string) => `dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/
 /**
  * zfs-fuse without its packaged service: its init script must lower oom_score_adj, which fails
  * where CAP_SYS_RESOURCE is missing (containers), and a second daemon would fight ours. A
- * policy-rc.d keeps dpkg from starting it (an existing policy-rc.d is left as it is).
+ * policy-rc.d keeps dpkg from starting it (an existing policy-rc.d is left as it is). apt_install
+ * is the step prelude's (components/provision/script.ts): no second `apt-get update` on the host.
  */
 const INSTALL_FUSE = [
     "own=0",
     "if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' >/usr/sbin/policy-rc.d; chmod 0755 /usr/sbin/policy-rc.d; own=1; fi",
     "rc=0",
-    "{ apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends zfs-fuse >/dev/null; } || rc=$?",
+    "apt_install zfs-fuse || rc=$?",
     "if [ $own = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi",
     "exit $rc",
 ].join("\n");
@@ -73,6 +74,19 @@ function fuseOps(): Op[] {
     ];
 }
 
+/** What the zfs step installs as a package op: OpenZFS's userland where asked for; "auto" decides on the host (zfsOps). */
+export function zfsPackages(implementation: PoolSpec["implementation"]): string[] {
+    return implementation === "kernel" ? ["zfsutils-linux"] : [];
+}
+
+/** What the replication step of an agent installs. */
+export const REPLICATION_PACKAGES: readonly string[] = ["openssh-client", "sudo", "python3"];
+
+/** The Debian packages FlockerZfsCluster installs on a host (agents only). */
+export function flockerZfsPackages(host: { roles: readonly string[] }, s: { implementation: PoolSpec["implementation"] }): string[] {
+    return host.roles.includes("agent") ? [...zfsPackages(s.implementation), ...REPLICATION_PACKAGES].sort() : [];
+}
+
 /**
  * The zfs step of an agent: ZFS userland (OpenZFS where the kernel has the module, else zfs-fuse
  * under its own unit) and the pool on a sparse file vdev, created only when it is absent (an
@@ -81,13 +95,13 @@ function fuseOps(): Op[] {
 export function zfsOps(p: PoolSpec): Op[] {
     const ops: Op[] = [];
     if (p.implementation === "kernel") {
-        ops.push(packages("zfsutils-linux"));
+        ops.push(packages(...zfsPackages(p.implementation)));
     } else if (p.implementation === "fuse") {
         ops.push(...fuseOps(), service(FUSE_UNIT));
     } else {
         ops.push(
             exec("ZFS userland (OpenZFS if the kernel has ZFS, else zfs-fuse)", "command -v zpool && command -v zfs",
-                `if ${KERNEL_HAS_ZFS}; then apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends zfsutils-linux >/dev/null; else\n${INSTALL_FUSE}\nfi`),
+                `if ${KERNEL_HAS_ZFS}; then apt_install zfsutils-linux; else\n${INSTALL_FUSE}\nfi`),
             exec("zfs-fuse's packaged service masked", `! ${installed("zfs-fuse")} || [ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]`,
                 "systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service"),
             unit(FUSE_UNIT, fuseUnit()),
@@ -161,7 +175,7 @@ export function sudoersRule(user: string): string {
 export function replicationOps(r: ReplicationSpec): Op[] {
     const home = `/var/lib/${r.user}`;
     return [
-        packages("openssh-client", "sudo", "python3"),
+        packages(...REPLICATION_PACKAGES),
         file(PATHS.tool, hostProgram("flocker-volume.sh", { CONF: PATHS.conf, TOOL: PATHS.tool }), { mode: "0755" }),
         file(PATHS.marathonHook, hostProgram("marathon-app.py"), { mode: "0755" }),
         directory(PATHS.confDir, { mode: "0755" }),

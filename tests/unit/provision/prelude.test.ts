@@ -18,6 +18,8 @@ describe("step prelude (scripts run locally)", () => {
         return { ...r, result: m ? m[2] : "none", changes: m?.[3] ?? "" };
     };
     const mine = () => ({ owner: h.user, group: h.group });
+    // apt-get's calls since the last look: "update", or "install <packages>".
+    const apt = () => h.takeCalls().filter((c) => c.startsWith("apt-get ")).map((c) => (c.endsWith(" update -qq") ? "update" : `install ${c.split(" --no-install-recommends ")[1]}`));
 
     it("file: writes content, mode and owner once; a second run is unchanged", () => {
         const ops = [file(h.p("etc/a.conf"), "x=1\n", { mode: "0640", ...mine() })];
@@ -66,6 +68,49 @@ describe("step prelude (scripts run locally)", () => {
         expect(h.takeCalls().filter((c) => c.startsWith("apt-get"))).to.have.length(2); // update + install
         expect(run([packages("aa", "bb")]).result).to.equal("unchanged");
         expect(h.takeCalls().filter((c) => c.startsWith("apt-get"))).to.deep.equal([]);
+    });
+
+    it("packages: one apt-get update per host for two steps that install, then none while the lists are under an hour old", () => {
+        expect(run([packages("aa")]).changes).to.equal("packages aa");
+        expect(run([packages("aa", "bb")]).changes).to.equal("packages bb");
+        expect(apt()).to.deep.equal(["update", "install aa", "install bb"]);
+        expect(fs.existsSync(h.aptStamp)).to.equal(true);
+        // Lists older than an hour (or none in this boot: /run is empty after a reboot) are updated first.
+        const old = new Date(Date.now() - 61 * 60_000);
+        fs.utimesSync(h.aptStamp, old, old);
+        expect(run([packages("cc")]).changes).to.equal("packages cc");
+        expect(apt()).to.deep.equal(["update", "install cc"]);
+        fs.rmSync(h.aptStamp);
+        expect(run([packages("dd")]).code).to.equal(0);
+        expect(apt()).to.deep.equal(["update", "install dd"]);
+    });
+
+    it("packages: an install that fails on lists updated earlier updates them and tries once more", () => {
+        run([packages("aa")]);
+        h.takeCalls();
+        fs.writeFileSync(h.p(".fake/apt-install-fails"), "");
+        const r = run([packages("bb")]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.changes).to.equal("packages bb");
+        expect(apt()).to.deep.equal(["install bb", "update", "install bb"]);
+        expect(r.stderr).to.contain("apt-get install bb failed on lists updated earlier: updating them, then once more");
+        expect(r.stderr).to.not.contain("FAILED"); // a retried failure is no step failure
+        // Just updated, a failure is final: no second update.
+        fs.rmSync(h.aptStamp);
+        fs.writeFileSync(h.p(".fake/apt-install-fails"), "");
+        const failed = run([packages("cc")]);
+        expect(failed.code).to.not.equal(0);
+        expect(failed.result).to.equal("none");
+        expect(apt()).to.deep.equal(["update", "install cc"]);
+        expect(h.installed("cc")).to.equal(false);
+    });
+
+    it("packages: a command of an exec op installs through the same apt_install (no second update)", () => {
+        run([packages("aa")]);
+        h.takeCalls();
+        expect(run([exec("zz installed", "dpkg-query -W zz", "apt_install zz")]).changes).to.equal("zz installed");
+        expect(apt()).to.deep.equal(["install zz"]);
+        expect(h.installed("zz")).to.equal(true);
     });
 
     it("service: restarts only when one of its own tags changed", () => {

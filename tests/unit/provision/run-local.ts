@@ -49,7 +49,9 @@ for f in "\${files[@]}"; do
 done`,
         );
         fake("dpkg-query", `p=\${@: -1}; if [ -e "$S/pkg-$p" ]; then echo -n 'install ok installed'; else exit 1; fi`);
-        fake("apt-get", `for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch "$S/pkg-$a" ;; esac; done`);
+        // `touch $S/apt-install-fails` makes the next install fail (as on package lists out of date).
+        fake("apt-get", `if [[ " $* " == *" install "* ]] && [ -e "$S/apt-install-fails" ]; then rm -f "$S/apt-install-fails"; echo "E: Unable to fetch some archives" >&2; exit 100; fi
+for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch "$S/pkg-$a" ;; esac; done`);
     }
 
     /** A fake command on the scripts' PATH (`$S` is the fake state directory; each call is logged). */
@@ -108,7 +110,7 @@ done`,
         const r = spawnSync("bash", ["-s"], {
             input: script,
             encoding: "utf8",
-            env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}`, MICROSERVICE_STEP_LOCK: path.join(this.state, "lock") },
+            env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}`, MICROSERVICE_STEP_LOCK: path.join(this.state, "lock"), MICROSERVICE_APT_STAMP: this.aptStamp },
             timeout: 20000,
         });
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -127,6 +129,11 @@ done`,
         const f = path.join(this.state, `active-${service}`);
         if (active) fs.writeFileSync(f, "");
         else fs.rmSync(f, { force: true });
+    }
+
+    /** Where the scripts record their last `apt-get update` (on a host: /run/microservice/apt-updated). */
+    get aptStamp(): string {
+        return path.join(this.state, "apt-updated");
     }
 
     installed(pkg: string): boolean {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostSteps, file, service, renderScript, sha256, stepPayload } from "../../../components/provision";
+import { HostPackages, HostSteps, file, packages, service, renderScript, sha256, stepPayload } from "../../../components/provision";
+import { directDeps } from "./deps";
 import { Host } from "../../../components/hosts/host";
 import { renderCheck } from "../../../components/provision/check";
 import { mocks } from "../../support/setup";
@@ -42,6 +43,25 @@ describe("provisioning steps", () => {
         expect(config.inputs.check).to.equal(config.inputs.create);
         expect(svc.inputs.stdin).to.contain("ensure_service 'demo' 1 '/etc/demo.conf'");
         expect(config.secretInputs).to.include("connection");
+    });
+
+    it("HostPackages: one packages step per host first; steps on its hosts wait for it and keep the machine's identity", async () => {
+        const [a, b] = [fakeHost("node4"), fakeHost("node5")];
+        const pkgs = new HostPackages("pk", { hosts: [a, b], packages: (h) => (h.name === "node4" ? ["zz", "aa", "zz"] : []) });
+        const [a2, b2] = pkgs.hosts;
+        new HostSteps(new Parent("p5"), "demo", a2).add("config", [packages("aa"), file("/etc/demo.conf", "a=1\n")]);
+        await settle();
+        const step = mocks.named("pk-node4-packages");
+        expect(step.inputs.stdin).to.equal(renderScript("node4", "packages", [packages("aa", "zz")]));
+        expect(pkgs.packages).to.deep.equal({ node4: ["aa", "zz"], node5: [] });
+        expect(directDeps("pk-node4-packages")).to.include("node4-ready");
+        const config = mocks.named("demo-node4-config");
+        expect(directDeps("demo-node4-config")).to.include("pk-node4-packages");
+        // Triggers name the machine (its ready command), not the packages step: a new package list re-runs only that step.
+        expect(config.inputs.triggers[1]).to.equal("node4-ready-id");
+        // A host that needs no package is handed back as it was, with no step.
+        expect(b2).to.equal(b);
+        expect(pkgs.steps).to.have.keys(["node4"]);
     });
 
     it("keeps a secret script secret", async () => {

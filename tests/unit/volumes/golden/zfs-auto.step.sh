@@ -1,8 +1,8 @@
-ensure_exec 'ZFS userland (OpenZFS if the kernel has ZFS, else zfs-fuse)' 'command -v zpool && command -v zfs' 'if [ -d /sys/module/zfs ] || modprobe -n zfs 2>/dev/null; then apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends zfsutils-linux >/dev/null; else
+ensure_exec 'ZFS userland (OpenZFS if the kernel has ZFS, else zfs-fuse)' 'command -v zpool && command -v zfs' 'if [ -d /sys/module/zfs ] || modprobe -n zfs 2>/dev/null; then apt_install zfsutils-linux; else
 own=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then printf '\''#!/bin/sh\nexit 101\n'\'' >/usr/sbin/policy-rc.d; chmod 0755 /usr/sbin/policy-rc.d; own=1; fi
 rc=0
-{ apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends zfs-fuse >/dev/null; } || rc=$?
+apt_install zfs-fuse || rc=$?
 if [ $own = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 exit $rc
 fi' 'ZFS userland (OpenZFS if the kernel has ZFS, else zfs-fuse)'

@@ -1,7 +1,7 @@
 ensure_exec 'zfs-fuse installed' 'dpkg-query -W -f='\''${Status}'\'' zfs-fuse 2>/dev/null | grep -q '\''install ok installed'\''' 'own=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then printf '\''#!/bin/sh\nexit 101\n'\'' >/usr/sbin/policy-rc.d; chmod 0755 /usr/sbin/policy-rc.d; own=1; fi
 rc=0
-{ apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends zfs-fuse >/dev/null; } || rc=$?
+apt_install zfs-fuse || rc=$?
 if [ $own = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 exit $rc' 'zfs-fuse installed'
 ensure_exec 'zfs-fuse'\''s packaged service masked' '[ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]' 'systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service' 'zfs-fuse'\''s packaged service masked'
