@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteCommand } from "../exec/command";
+import { hostProgram } from "../provision/host-program";
+import { file } from "../provision/ops";
+import { RUN_STDIN_AS_ROOT } from "../provision/removal";
+import { renderScript, STEP_RUNTIMES } from "../provision/script";
 import { Connection } from "./host";
 
 export interface WaitForSshOptions {
@@ -7,6 +11,8 @@ export interface WaitForSshOptions {
     timeout?: string;
     /** Resources the host needs first (its container or instance). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** The host's logical name (node1), for the runtime installer's result line; default: the resource name. */
+    host?: string;
     /** Values whose change means a new machine: wait again (e.g. the container or instance id). */
     triggers?: pulumi.Input<unknown>[];
 }
@@ -26,6 +32,17 @@ export function readyScript(): string {
     ].join("\n");
 }
 
+/**
+ * What the ready step runs as root once the host is up (on stdin): installs the step runtimes
+ * (host-programs/step-*.sh) that every step and check on this host sources. A self-contained step
+ * itself, so a second run changes nothing; a new runtime updates the ready step (its id, which
+ * the steps' triggers hold, stays) and re-runs no step.
+ */
+export function runtimeInstallScript(host: string): string {
+    const files = Object.values(STEP_RUNTIMES).map((r) => file(r.path, hostProgram(r.program), { mode: "0644" }));
+    return renderScript(host, "step-runtime", files);
+}
+
 /** The resource every step on the host depends on (Host.ready). */
 export function waitForSsh(
     name: string,
@@ -42,7 +59,11 @@ export function waitForSsh(
         perDialTimeout: 10,
         ...(c.proxy ? { proxy: { ...c.proxy, dialErrorLimit: -1, dialTimeout, perDialTimeout: 10 } } : {}),
     }));
-    return new RemoteCommand(name, { connection: pulumi.secret(conn), create: readyScript(), triggers: opts.triggers }, { parent, dependsOn: opts.dependsOn });
+    return new RemoteCommand(
+        name,
+        { connection: pulumi.secret(conn), create: `${readyScript()}\n${RUN_STDIN_AS_ROOT}`, stdin: runtimeInstallScript(opts.host ?? name), triggers: opts.triggers },
+        { parent, dependsOn: opts.dependsOn },
+    );
 }
 
 /** "90s", "3m", "1h" in seconds. */

@@ -1,5 +1,6 @@
+import { hostProgram } from "./host-program";
 import { Op } from "./ops";
-import { renderMain } from "./script";
+import { q, renderMain, STEP_RUNTIMES } from "./script";
 
 /**
  * The check-only form of a step (like pyinfra's facts): the same ops, run by `pulumi refresh`
@@ -14,40 +15,18 @@ export function renderCheck(host: string, step: string, ops: readonly Op[]): str
     return `${CHECK_PRELUDE}${renderMain(host, step, ops, true)}`;
 }
 
+/**
+ * The check as a host runs it, with the check runtime sourced from the host (see renderStep). A host
+ * without it (a library upgrade, refreshed before any up) reports drift, so the next up runs the step
+ * after its ready step installed the runtime: a refresh never fails on it and never guesses "no drift".
+ */
+export function renderStepCheck(host: string, step: string, ops: readonly Op[]): string {
+    const missing = `DRIFT ${host}/${step}: ${STEP_RUNTIMES.check.path} missing`;
+    return `#!/bin/bash\nsource ${STEP_RUNTIMES.check.path} 2>/dev/null || { echo ${q(missing)}; exit 0; }\n${renderMain(host, step, ops, true)}`;
+}
+
 /** A drift line of a check's output. */
 export const DRIFT_LINE = /^DRIFT (\S+): (.+)$/;
 
-// The functions of script.ts's prelude, with the same arguments, as reports. No directory is made:
-// the step lock is taken only where a step has run before (its directory exists).
-const CHECK_PRELUDE = `#!/bin/bash
-set -uo pipefail
-export LC_ALL=C
-if [ -d /run/microservice ]; then exec 9>/run/microservice/steps.lock; flock 9; fi
-__drift() { echo "DRIFT $__step: $1" >&3; }
-__perm() { printf '%o %s %s' "$((8#$1))" "$2" "$3"; }
-__quiet() { bash -c "$1" >/dev/null 2>&1 3>&- 9>&-; }
-ensure_packages() {
-  local p
-  for p in "$@"; do
-    dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || __drift "package $p not installed"
-  done
-}
-ensure_file() { # path mode owner group tag; content on stdin
-  if [ ! -f "$1" ]; then cat >/dev/null; __drift "$1 missing"; return 0; fi
-  if ! cmp -s - "$1"; then __drift "$1 content differs"; return 0; fi
-  [ "$(stat -L -c '%a %U %G' "$1")" = "$(__perm "$2" "$3" "$4")" ] || __drift "$1 mode or owner differs"
-}
-ensure_dir() { # path mode owner group
-  if [ ! -d "$1" ]; then __drift "directory $1 missing"; return 0; fi
-  [ "$(stat -L -c '%a %U %G' "$1")" = "$(__perm "$2" "$3" "$4")" ] || __drift "directory $1 mode or owner differs"
-}
-ensure_absent() { if [ -e "$1" ] || [ -L "$1" ]; then __drift "$1 present"; fi; }
-ensure_exec() { __quiet "$2" || __drift "$1"; } # description unless run tag
-wait_for() { :; }
-remember() { if __quiet "$3"; then export "$1=1"; else export "$1=0"; fi; }
-ensure_service() { # name enable restart-tags...
-  if [ "$2" = 1 ] && ! systemctl is-enabled --quiet "$1" 2>/dev/null; then __drift "service $1 not enabled"; fi
-  systemctl is-active --quiet "$1" || __drift "service $1 not running"
-}
-__finish() { :; }
-`;
+// The functions of script.ts's runtime, as reports (host-programs/step-check.sh): read once, at load time.
+const CHECK_PRELUDE = hostProgram("step-check.sh");

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteCommand } from "../exec/command";
 import { Host } from "../hosts/host";
-import { renderCheck } from "./check";
+import { renderStepCheck } from "./check";
 import { Op } from "./ops";
 import { RUN_STDIN_AS_ROOT } from "./removal";
-import { renderScript, sha256, STEP_RESULT } from "./script";
+import { renderStep, sha256, STEP_RESULT } from "./script";
 
 
 export interface StepOptions {
@@ -16,7 +16,8 @@ export interface StepOptions {
 
 /**
  * One provisioning step on one host: a remote command that runs the rendered script, re-run by
- * `pulumi up` exactly when the script's content changes (its sha256 is the trigger) or the machine
+ * `pulumi up` exactly when the script's content changes (its sha256 is the trigger: the ops, since
+ * the runtime it sources is installed by the host's ready step and hashed there) or the machine
  * behind the host was replaced, and updated (run again) when `pulumi refresh` found the host
  * drifted from what the ops declare (see check.ts).
  */
@@ -28,8 +29,8 @@ export function hostStep(
     ops: pulumi.Input<Op[]>,
     opts: StepOptions = {},
 ): RemoteCommand {
-    const rendered = pulumi.output(ops).apply((o) => renderScript(host.name, step, o as Op[]));
-    const checked = pulumi.output(ops).apply((o) => renderCheck(host.name, step, o as Op[]));
+    const rendered = pulumi.output(ops).apply((o) => renderStep(host.name, step, o as Op[]));
+    const checked = pulumi.output(ops).apply((o) => renderStepCheck(host.name, step, o as Op[]));
     // A step declared secret stays secret in state even when none of its ops was a Pulumi secret.
     const script = opts.secret ? pulumi.secret(rendered) : rendered;
     const checkScript = opts.secret ? pulumi.secret(checked) : checked;

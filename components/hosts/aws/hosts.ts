@@ -159,7 +159,7 @@ export class AwsHosts extends pulumi.ComponentResource {
         const mgmtConnection: pulumi.Output<Connection> = pulumi.secret(
             pulumi.all([mgmtInstance.publicIp, this.privateKey, identities[mgmtSpec.name].publicKey]).apply(([ip, k, hostKey]) => ({ host: ip, port: 22, user: a.user, privateKey: k, hostKey })),
         );
-        const mgmtReady = waitForSsh(`${name}-${mgmtSpec.name}-ready`, mgmtConnection, this, { dependsOn: [mgmtInstance], triggers: [mgmtInstance.id], timeout: a.readyTimeout });
+        const mgmtReady = waitForSsh(`${name}-${mgmtSpec.name}-ready`, mgmtConnection, this, { host: mgmtSpec.name, dependsOn: [mgmtInstance], triggers: [mgmtInstance.id], timeout: a.readyTimeout });
 
         this.hosts = a.hosts.map((h) => {
             if (h === mgmtSpec) return toHost(h, { privateIp: mgmtInstance.privateIp, connection: mgmtConnection, ready: mgmtReady, instanceId: mgmtInstance.id, availabilityZone: mgmtInstance.availabilityZone });
@@ -175,7 +175,7 @@ export class AwsHosts extends pulumi.ComponentResource {
                     proxy: { host: bastion, port: 22, user: a.user, privateKey: k, hostKey: bastionKey },
                 })),
             );
-            const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, { dependsOn: [inst, mgmtReady, this.network.privateRoutes], triggers: [inst.id], timeout: a.readyTimeout });
+            const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, { host: h.name, dependsOn: [inst, mgmtReady, this.network.privateRoutes], triggers: [inst.id], timeout: a.readyTimeout });
             return toHost(h, { privateIp: inst.privateIp, connection, ready, instanceId: inst.id, availabilityZone: inst.availabilityZone });
         });
 

@@ -84,7 +84,7 @@ export class ExistingHosts extends pulumi.ComponentResource {
                     ...(proxy ? { proxy } : {}),
                 })),
             );
-            const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, { timeout: a.readyTimeout });
+            const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, { host: spec.name, timeout: a.readyTimeout });
             return toHost(spec, { privateIp: spec.ip, connection, ready });
         });
         this.outputs = pulumi.output(

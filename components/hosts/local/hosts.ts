@@ -134,7 +134,7 @@ export class LocalHosts extends pulumi.ComponentResource {
             );
             this.containers[spec.name] = container;
             const connection = pulumi.secret({ host: spec.ip, port: 22, user: "root", privateKey: this.privateKey, hostKey });
-            const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, { dependsOn: [container], triggers: [container.stdout], timeout: a.readyTimeout });
+            const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, { host: spec.name, dependsOn: [container], triggers: [container.stdout], timeout: a.readyTimeout });
             return toHost(spec, { privateIp: spec.ip, connection, ready });
         });
 

@@ -129,7 +129,7 @@ export class VagrantHosts extends pulumi.ComponentResource {
             const connection: pulumi.Output<Connection> = pulumi.secret(
                 pulumi.all([m.sshConfig, this.privateKey, identities[h.name].publicKey]).apply(([c, k, hostKey]) => ({ host: c.hostName, port: c.port, user: "root", privateKey: k, hostKey })),
             );
-            const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, { dependsOn: [m.up], triggers: [m.up.id], timeout: a.readyTimeout });
+            const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, { host: h.name, dependsOn: [m.up], triggers: [m.up.id], timeout: a.readyTimeout });
             return toHost(h, { privateIp: h.ip, connection, ready });
         });
 

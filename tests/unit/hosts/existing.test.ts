@@ -4,6 +4,8 @@ import { ExistingHosts, ExistingHostsArgs } from "../../../components/hosts/exis
 import { mocks } from "../../support/setup";
 import { isSecret, settle, valueOf } from "../../support/outputs";
 import { hostKeyPair, OptionsRecorder, PRIVATE_KEY, topology } from "./support";
+import { runtimeInstallScript } from "../../../components/hosts/ready";
+import { RUN_STDIN_AS_ROOT } from "../../../components/provision/removal";
 
 const hosts = topology("local").map((h, i) => ({ ...h, ip: `192.0.2.${20 + i}` }));
 /** Every machine's known_hosts line, on port 22 and 2222, and the bastion's (tests/unit/hosts/host-keys.test.ts covers the keys). */
@@ -23,6 +25,9 @@ describe("hosts target (ExistingHosts)", () => {
         expect(ready.inputs.connection).to.deep.include({ host: "192.0.2.22", port: 2222, user: "admin", privateKey: PRIVATE_KEY, dialErrorLimit: -1 });
         expect(ready.secretInputs).to.include("connection");
         expect(ready.inputs.connection.dialTimeout, "dials for 3 minutes").to.equal(180);
+        // Once up, it installs the step runtime as root (a sudoer user too), from stdin.
+        expect(ready.inputs.stdin).to.equal(runtimeInstallScript("node2"));
+        expect(ready.inputs.create.endsWith(`\n${RUN_STDIN_AS_ROOT}`)).to.equal(true);
         expect(await valueOf(e.hosts[2].connection)).to.deep.equal({ host: "192.0.2.22", port: 2222, user: "admin", privateKey: PRIVATE_KEY, hostKey: hostKeyPair("node2").hostKey });
         expect(await isSecret(e.hosts[2].connection)).to.equal(true);
         expect(e.hosts[2].zookeeperId).to.equal(2);

@@ -17,7 +17,8 @@ function ensured(script: string): string[] {
 function byHost(byName: Map<string, Registered>): Record<string, { packages: Registered; steps: Registered[] }> {
     const out: Record<string, { packages: Registered; steps: Registered[] }> = {};
     for (const r of byName.values()) {
-        if (r.type !== COMMAND || typeof r.inputs.stdin !== "string") continue;
+        // The ready steps come before (they install the step runtime, no package).
+        if (r.type !== COMMAND || typeof r.inputs.stdin !== "string" || r.name.endsWith("-ready")) continue;
         const host = IPS[r.inputs.connection.host];
         out[host] ??= { packages: undefined as unknown as Registered, steps: [] };
         if (r.name === `host-packages-${host}-packages`) out[host].packages = r;

@@ -23,7 +23,8 @@ describe("step scripts (renderScript)", () => {
 
     it("runs all ops inside one function whose stdin is /dev/null and whose stdout is stderr", () => {
         const s = renderScript("node1", "demo", everyOp);
-        expect(s.startsWith("#!/bin/bash\nset -euo pipefail\n")).to.equal(true);
+        expect(s.startsWith("#!/bin/bash\n")).to.equal(true);
+        expect(s.indexOf("\nset -euo pipefail\n")).to.be.greaterThan(0).and.lessThan(s.indexOf("() {"));
         expect(s).to.contain("__step='node1/demo'\n__main() {\n");
         expect(s.trimEnd().split("\n").slice(-2)).to.deep.equal(["}", "__main </dev/null 3>&1 1>&2; exit $?"]);
     });

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostPackages, HostSteps, file, packages, service, renderScript, sha256, stepPayload } from "../../../components/provision";
+import { HostPackages, HostSteps, file, packages, service, sha256, stepPayload } from "../../../components/provision";
+import { renderStep } from "../../../components/provision/script";
 import { directDeps } from "./deps";
 import { Host } from "../../../components/hosts/host";
-import { renderCheck } from "../../../components/provision/check";
+import { renderStepCheck } from "../../../components/provision/check";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
 
@@ -26,20 +27,21 @@ function fakeHost(name: string): Host {
 }
 
 describe("provisioning steps", () => {
-    it("runs the rendered script from stdin with its sha256 as trigger, in order, after the host is ready", async () => {
+    it("runs the rendered script from stdin with its sha256 as trigger (the ops: the runtime is sourced on the host), in order, after the host is ready", async () => {
         const parent = new Parent("p");
         const steps = new HostSteps(parent, "demo", fakeHost("node2"));
         steps.add("config", [file("/etc/demo.conf", "a=1\n")]);
         steps.add("service", [service("demo", ["/etc/demo.conf"])]);
         await settle();
         const [config, svc] = ["demo-node2-config", "demo-node2-service"].map((n) => mocks.named(n));
-        const expected = renderScript("node2", "config", [file("/etc/demo.conf", "a=1\n")]);
+        const expected = renderStep("node2", "config", [file("/etc/demo.conf", "a=1\n")]);
+        expect(expected).to.not.contain("ensure_file() {");
         expect(config.inputs.stdin).to.equal(expected);
         expect(config.inputs.triggers).to.deep.equal([sha256(expected), "node2-ready-id"]);
         expect(config.inputs.create).to.not.contain("a=1");
         expect(config.inputs.addPreviousOutputInEnv).to.equal(false);
         // refresh runs the check-only form of the same ops, from stdin too (drift)
-        expect(config.inputs.checkStdin).to.equal(renderCheck("node2", "config", [file("/etc/demo.conf", "a=1\n")]));
+        expect(config.inputs.checkStdin).to.equal(renderStepCheck("node2", "config", [file("/etc/demo.conf", "a=1\n")]));
         expect(config.inputs.check).to.equal(config.inputs.create);
         expect(svc.inputs.stdin).to.contain("ensure_service 'demo' 1 '/etc/demo.conf'");
         expect(config.secretInputs).to.include("connection");
@@ -52,7 +54,7 @@ describe("provisioning steps", () => {
         new HostSteps(new Parent("p5"), "demo", a2).add("config", [packages("aa"), file("/etc/demo.conf", "a=1\n")]);
         await settle();
         const step = mocks.named("pk-node4-packages");
-        expect(step.inputs.stdin).to.equal(renderScript("node4", "packages", [packages("aa", "zz")]));
+        expect(step.inputs.stdin).to.equal(renderStep("node4", "packages", [packages("aa", "zz")]));
         expect(pkgs.packages).to.deep.equal({ node4: ["aa", "zz"], node5: [] });
         expect(directDeps("pk-node4-packages")).to.include("node4-ready");
         const config = mocks.named("demo-node4-config");

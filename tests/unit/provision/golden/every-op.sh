@@ -1,4 +1,13 @@
 #!/bin/bash
+# The runtime every provisioning step shares (components/provision/script.ts): installed on each host
+# by its ready step as /usr/local/lib/microservice/step-runtime.sh, sourced by every step script, which
+# sets __step and then calls these functions. Each function is a desired-state check, then a change.
+# Commands that ops run never inherit fd 3 (the step's real stdout) nor fd 9 (the host lock): a
+# stray write must not corrupt the result line, and a daemon started by a command must not keep
+# the lock held after the step ends.
+# A change is recorded with a tag (`__mark`); services restart on the tags they name, and a tag
+# `unit:<name>` also means systemd must reload its units before the next service op.
+# shellcheck disable=SC2154 # __step: set by the step script that sources this file
 set -euo pipefail
 set -E
 trap 'echo "FAILED ${__step:-?}: exit $? at line $LINENO: $BASH_COMMAND" >&2' ERR
