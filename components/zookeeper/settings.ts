@@ -45,6 +45,7 @@ export const ZOOKEEPER_ELECTION_PORT = 3888;
 export const ZOOKEEPER_DEFAULT_ADMIN_PORT = 8181;
 
 export type ZookeeperSettings = z.output<typeof zookeeperSettingsSchema>;
+export type ZookeeperSettingsInput = z.input<typeof zookeeperSettingsSchema>;
 
 /**
  * The ZooKeeper digest password (top-level secret `microservice:zookeeperPassword`). It travels

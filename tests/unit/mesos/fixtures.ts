@@ -58,10 +58,14 @@ export function stackCa(hosts: Host[]): StackCa {
     return cas.get(hosts[0])!;
 }
 
-/** MesosCluster's args as the stack gives them: Marathon over HTTPS with the stack CA, unless `marathon.tls` is false. */
+/**
+ * MesosCluster's args as the stack gives them: Marathon over HTTPS with the stack CA, unless
+ * `settings.marathon.tls` is false; images run from where they are pinned unless a test's settings
+ * turn mirroring on (`extra.settings` is merged over that).
+ */
 export const args = (hosts: Host[], extra: Partial<MesosClusterArgs> = {}): MesosClusterArgs => ({
     hosts,
-    ...(extra.marathon?.tls === false ? {} : { ca: stackCa(hosts) }),
+    ...(extra.settings?.marathon?.tls === false ? {} : { ca: stackCa(hosts) }),
     images: IMAGES,
     marathonPassword: pulumi.secret(PASSWORD),
     zookeeperPassword: pulumi.secret(ZK_PASSWORD),
@@ -70,4 +74,5 @@ export const args = (hosts: Host[], extra: Partial<MesosClusterArgs> = {}): Meso
     mesosOperatorSecret: pulumi.secret(SECRETS.operator),
     marathonKeystorePassword: pulumi.secret(KEYSTORE_PASSWORD),
     ...extra,
+    settings: { mirrorToRegistry: false, ...extra.settings },
 });
