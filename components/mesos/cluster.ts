@@ -15,9 +15,11 @@ import { durationSeconds, MesosImages, MesosSettings } from "./settings";
 export { MesosClusterArgs } from "./args";
 
 /**
- * ZooKeeper (a ZooKeeperEnsemble of the hosts with role `zookeeper`, or an existing endpoint),
- * highly available Mesos masters, an agent on every host with role `agent`, and Marathon on the
- * hosts with role `marathon`: host-network containers under systemd, from images pinned by digest
+ * Highly available Mesos masters, an agent on every host with role `agent`, and Marathon on the
+ * hosts with role `marathon`, on a ZooKeeper ensemble: the `zookeeper` endpoint given (the stack's
+ * ZooKeeper layer, stack/zookeeper.ts), or else, for programs that use MesosCluster alone, a
+ * ZooKeeperEnsemble of the hosts with role `zookeeper` made as its child (`zookeeperSettings`,
+ * checked with the `zookeeper` section's schema). Host-network containers under systemd, from images pinned by digest
  * (optionally copied once into the stack's registry). Ready when every master is healthy, a leader
  * is elected, every agent is registered and active, and every Marathon answers /ping.
  */
@@ -80,7 +82,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         const port = s.masterPort;
         // Steps that embed ZooKeeper's members change only after every member's host answered; the
         // masters only after the ensemble's rolling change, and then one master at a time.
-        const zkHostsAnswered = args.zookeeper ? [] : hostsWithRole(hosts, "zookeeper").map((h) => h.ready);
+        const zkHostsAnswered = this.zookeeper.answered ?? [];
         const zkRolled = this.zookeeper.rolled ?? this.zookeeper.ready;
         const masterIps = pulumi.all(masters.map((h) => h.privateIp));
         // The principals' secrets: given, or generated once; only secret steps hold them.

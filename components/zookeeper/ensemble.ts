@@ -79,8 +79,8 @@ const MEMBER_OF = new WeakMap<object, string>();
  * member reports a quorum role and, with a `password`, digest ACLs guard /, /mesos and /marathon.
  *
  * One ensemble per machine (zookeeperd has one configuration): a second ZooKeeperEnsemble on a host
- * that is already a member is refused. MesosCluster makes its own ensemble of the hosts with role
- * `zookeeper` unless it is given one: with an ensemble of your own, pass `zookeeper: ensemble.endpoint`.
+ * that is already a member is refused. The stack makes it a layer of its own (stack/zookeeper.ts) and
+ * hands MesosCluster `zookeeper: ensemble.endpoint`; a MesosCluster given none makes its own.
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKeeperEndpoint {
     /** `ip1:2181,ip2:2181,...` in myid order. */
@@ -91,6 +91,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
      * (and, on a running ensemble, serves). What changes that embed the members wait for.
      */
     readonly rolled: pulumi.Resource[];
+    /** Each member's host answered (its Host's `ready`), in the order the hosts were given. */
+    readonly answered: pulumi.Resource[];
     readonly settings: ZooSettings;
     /** A Pulumi secret (undefined: no authentication). */
     private readonly password?: pulumi.Output<string>;
@@ -133,6 +135,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
         // any member is touched. The quorum waits come last: a member alone never reaches it.
         const chains = hosts.map((h) => new HostSteps(this, name, h));
         chains.forEach((steps) => steps.add("zookeeper-install", installOps(this.settings)));
+        this.answered = args.hosts.map((h) => h.ready);
         const answered = hosts.map((h) => h.ready);
         const configured: pulumi.Resource[] = [];
         chains.forEach((steps, i) => {
@@ -160,6 +163,6 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
 
     /** The endpoint other layers take (ZooKeeperEndpoint). */
     get endpoint(): ZooKeeperEndpoint {
-        return { servers: this.servers, zkUrl: (p: string) => this.zkUrl(p), ready: this.ready, rolled: this.rolled };
+        return { servers: this.servers, zkUrl: (p: string) => this.zkUrl(p), ready: this.ready, rolled: this.rolled, answered: this.answered };
     }
 }

@@ -3,6 +3,9 @@ import { RegistryEndpoint } from "../../../components/contracts";
 import { Host, Role } from "../../../components/hosts/host";
 import { MesosClusterArgs, MesosImages } from "../../../components/mesos";
 import { StackCa } from "../../../components/pki";
+import { StackConfig } from "../../../config/schema";
+import { MesosPlatform } from "../../../stack/mesos";
+import { deployZooKeeper } from "../../../stack/zookeeper";
 import { fakeHost } from "../provision/fake-host";
 
 /** Test pins (not real digests: the real ones could not be verified here, see docs/mesos.md). */
@@ -76,3 +79,12 @@ export const args = (hosts: Host[], extra: Partial<MesosClusterArgs> = {}): Meso
     ...extra,
     settings: { mirrorToRegistry: false, ...extra.settings },
 });
+
+/**
+ * What the stack's deployMesos takes from the layers below it: the platform's registry and CA, and
+ * the ZooKeeper layer (stack/zookeeper.ts) from `cfg`, or with the fixtures' password.
+ */
+export function layers(hosts: Host[], cfg?: StackConfig): MesosPlatform {
+    const zk = cfg ?? ({ zookeeper: {}, zookeeperPassword: pulumi.secret(ZK_PASSWORD) } as unknown as StackConfig);
+    return { registry: registry(), ca: stackCa(hosts), zookeeper: deployZooKeeper(zk, hosts).endpoint };
+}

@@ -7,7 +7,7 @@ import { deployMesos } from "../../../stack/mesos";
 import { evaluate, stackConfig } from "../../support/program";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
-import { IMAGES, layout, PASSWORD, registry, stackCa, ZK_PASSWORD } from "./fixtures";
+import { IMAGES, layers, layout, PASSWORD, registry, stackCa, ZK_PASSWORD } from "./fixtures";
 
 /**
  * Issue 14.1: the `mesos` config section's schema is MesosCluster's `settings` schema, so every
@@ -17,7 +17,7 @@ describe("MesosCluster settings: one schema with the stack's `mesos` section", (
     it("a stack with no mesos config runs with exactly the defaults the component's own schema gives (mirroring included)", async () => {
         const cfg = validate(stackConfigSchema, { mesh: { implementation: "overlay" }, mesos: { images: IMAGES } }, "stack config") as StackConfig;
         const hosts = layout();
-        const stack = deployMesos(cfg, hosts, { registry: registry(), ca: stackCa(hosts) }).cluster;
+        const stack = deployMesos(cfg, hosts, layers(hosts, cfg)).cluster;
         await settle();
         expect(stack.settings).to.deep.equal(mesosSettingsSchema.parse({ images: IMAGES }));
         // The stack mirrors today (mirrorToRegistry true), and so does the component left to its default.
