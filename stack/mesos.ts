@@ -47,6 +47,7 @@ export function mesosImages(cfg: StackConfig): pulumi.Input<MesosImages> {
 export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlatform, network?: Pick<ContainerNetwork, "agentDockerSocket" | "ready">): StackMesos {
     const images = mesosImages(cfg);
     const m = cfg.mesos;
+    // "mesos" is also in stack/zookeeper.ts (MESOS_CLUSTER_NAME): the ensemble's alias names its old parent.
     const cluster = new MesosCluster("mesos", {
         hosts,
         images,
