@@ -6,7 +6,7 @@ import { HostSteps } from "../provision";
 import { input, ipv4, validate, ValidationError } from "../validate";
 import { aclOps, zkUrlWithCredentials } from "./acl";
 import { installOps, memberOps, readyOps, ZooSettings } from "./scripts";
-import { zookeeperPasswordSchema } from "./settings";
+import { ZOOKEEPER_DEFAULT_ADMIN_PORT, ZOOKEEPER_DEFAULT_CLIENT_PORT, ZOOKEEPER_ELECTION_PORT, ZOOKEEPER_PEER_PORT, zookeeperPasswordSchema } from "./settings";
 
 export interface ZooKeeperEnsembleArgs {
     /** The members: 1, 3 or 5 hosts, each with its `zookeeperId` (myid, from config). */
@@ -51,9 +51,10 @@ const argsSchema = z
             .refine((h) => [1, 3, 5].includes(h.length), "expected 1, 3 or 5 members (a quorum needs an odd count)")
             .refine((h) => new Set(h.map((m) => m.zookeeperId)).size === h.length, "expected a different zookeeperId on every member")
             .refine((h) => new Set(h.map((m) => m.name)).size === h.length, "expected each host once"),
-        clientPort: port.default(2181),
-        peerPort: port.default(2888),
-        electionPort: port.default(3888),
+        // The config section's checks (settings.ts) compare against the same constants: one owner each.
+        clientPort: port.default(ZOOKEEPER_DEFAULT_CLIENT_PORT),
+        peerPort: port.default(ZOOKEEPER_PEER_PORT),
+        electionPort: port.default(ZOOKEEPER_ELECTION_PORT),
         tickTime: z.number().int().min(100).max(60000).default(2000),
         initLimit: z.number().int().min(1).max(1000).default(5),
         syncLimit: z.number().int().min(1).max(1000).default(2),
@@ -61,7 +62,7 @@ const argsSchema = z
         autopurgeIntervalHours: z.number().int().min(0).max(8760).default(24),
         autopurgeSnapRetainCount: z.number().int().min(3, "expected at least 3 (ZooKeeper's minimum)").default(3),
         fourLetterWords: z.array(z.enum(["srvr", "ruok", "mntr", "stat", "conf", "isro", "envi", "cons", "wchs", "dirs"])).default([]),
-        adminServerPort: z.union([port, z.literal(false)]).default(8181),
+        adminServerPort: z.union([port, z.literal(false)]).default(ZOOKEEPER_DEFAULT_ADMIN_PORT),
         adminServerAddress: ipv4.default("127.0.0.1"),
         readySeconds: z.number().int().min(10).max(1800).default(240),
         password: input(zookeeperPasswordSchema).optional(),

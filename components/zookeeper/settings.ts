@@ -38,7 +38,7 @@ export const zookeeperSettingsSchema = z
         if (adminClash) ctx.addIssue({ code: "custom", path: ["adminServerPort"], message: `expected a port other than ${adminClash[1]}` });
     });
 
-/** ZooKeeperEnsemble's fixed ports and defaults (components/zookeeper/ensemble.ts). */
+/** ZooKeeperEnsemble's fixed ports and defaults: its args schema (ensemble.ts) defaults to these, and the section's checks above compare with them. */
 export const ZOOKEEPER_DEFAULT_CLIENT_PORT = 2181;
 export const ZOOKEEPER_PEER_PORT = 2888;
 export const ZOOKEEPER_ELECTION_PORT = 3888;
