@@ -39,6 +39,12 @@ export interface ZooKeeperEndpoint {
      * embed the members (Mesos masters) change only then. Absent: `ready` serves instead.
      */
     readonly rolled?: pulumi.Resource[];
+    /**
+     * After these, every member's host answered: steps that embed the member list but need no
+     * quorum (Mesos agents, Marathon) wait only for them, so an unreachable member's host stops a
+     * change before it reaches them. Absent: nothing to wait for.
+     */
+    readonly answered?: pulumi.Resource[];
 }
 
 /**

@@ -1,16 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalCommand } from "../components/exec/command";
 import { hostTarget, StackConfig } from "../config/schema";
-import { ContainerNetwork, RegistryEndpoint, SchedulerEndpoint } from "../components/contracts";
+import { ContainerNetwork, RegistryEndpoint, SchedulerEndpoint, ZooKeeperEndpoint } from "../components/contracts";
 import { Host, hostsWithRole } from "../components/hosts/host";
 import { StackCa } from "../components/pki";
 import { MesosCluster, MesosImages, mesosImagesIssues } from "../components/mesos";
 import { ValidationError } from "../components/validate";
 import { imagesPinnedOnFirstUse } from "./mesos-images";
 
-/** What the Mesos layer needs from the platform layer. */
+/** What the Mesos layer needs from the layers below it: the platform's registry, CA and Docker, and ZooKeeper. */
 export interface MesosPlatform {
     registry: RegistryEndpoint;
+    /** The ZooKeeper layer's ensemble (stack/zookeeper.ts): Mesos' leader election, Marathon's state. */
+    zookeeper: ZooKeeperEndpoint;
     /** The stack CA: Marathon's HTTPS certificates (mesos.marathon.tls). */
     ca?: StackCa;
     dockerReady?: Record<string, pulumi.Resource[]>;
@@ -35,16 +37,17 @@ export function mesosImages(cfg: StackConfig): pulumi.Input<MesosImages> {
 }
 
 /**
- * The scheduler layer: ZooKeeper, Mesos masters, agents and Marathon (MesosCluster) on the hosts
- * with those roles, after each host's Docker engine; agents talk to Docker through the container
- * network's endpoint when it gives one (Weave's proxy). Marathon's and ZooKeeper's passwords come
- * from the secret config keys `marathonPassword` and `zookeeperPassword`, or are generated once and
- * kept in state as secrets; so are the Mesos principals' secrets (`mesosFrameworkSecret`,
- * `mesosAgentSecret`, `mesosOperatorSecret`: MesosCluster generates each one left unset).
+ * The scheduler layer: Mesos masters, agents and Marathon (MesosCluster) on the hosts with those
+ * roles, on the ZooKeeper layer's ensemble, after each host's Docker engine; agents talk to Docker
+ * through the container network's endpoint when it gives one (Weave's proxy). Marathon's password
+ * comes from the secret config key `marathonPassword`, or is generated once and kept in state as a
+ * secret; so are the Mesos principals' secrets (`mesosFrameworkSecret`, `mesosAgentSecret`,
+ * `mesosOperatorSecret`: MesosCluster generates each one left unset).
  */
 export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlatform, network?: Pick<ContainerNetwork, "agentDockerSocket" | "ready">): StackMesos {
     const images = mesosImages(cfg);
     const m = cfg.mesos;
+    // "mesos" is also in stack/zookeeper.ts (MESOS_CLUSTER_NAME): the ensemble's alias names its old parent.
     const cluster = new MesosCluster("mesos", {
         hosts,
         images,
@@ -54,22 +57,11 @@ export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlat
         mesosOperatorSecret: cfg.mesosOperatorSecret as pulumi.Input<string> | undefined,
         // Marathon serves HTTPS with a certificate from it (its keystore password is generated once).
         ca: m.marathon.tls ? platform.ca : undefined,
-        clusterName: m.clusterName,
-        masterPort: m.masterPort,
-        agentPort: m.agentPort,
-        executorRegistrationTimeout: m.executorRegistrationTimeout,
-        agentAttributes: m.agentAttributes,
-        cgroups: m.cgroups,
-        agentPrivileges: m.agentPrivileges,
-        agentDockerCli: m.agentDockerCli,
-        agentDockerConfig: m.agentDockerConfig,
+        // The `mesos` section as validated: MesosCluster's own schema (its defaults are the section's).
+        settings: m,
         agentDockerSocket: network?.agentDockerSocket,
-        marathon: m.marathon,
-        readinessTimeoutSeconds: m.readinessTimeoutSeconds,
-        mirrorToRegistry: m.mirrorToRegistry,
         registry: platform.registry,
-        zookeeperSettings: cfg.zookeeper,
-        zookeeperPassword: (cfg.zookeeperPassword as pulumi.Input<string> | undefined) ?? generatedPassword("zookeeper-password"),
+        zookeeper: platform.zookeeper,
         dockerReady: platform.dockerReady,
         networkReady: network?.ready,
     });

@@ -22,7 +22,7 @@ export interface StackPlatform {
 /**
  * The platform layer every stack needs: the stack CA on mgmt, the registry on the registry host
  * (TLS with a certificate from that CA, htpasswd auth), and Docker on every host trusting and
- * logged in to it. ZooKeeper is not here: MesosCluster creates its ZooKeeperEnsemble.
+ * logged in to it. ZooKeeper is a layer of its own (stack/zookeeper.ts).
  */
 export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
     const registryHost = singleHostWithRole(hosts, "registry", `DockerRegistry "registry"`);

@@ -7,6 +7,7 @@ import { deployMesh } from "./mesh";
 import { deployVolumes } from "./volumes";
 import { deployLogging } from "./logging";
 import { deployMesos } from "./mesos";
+import { deployZooKeeper } from "./zookeeper";
 import { deployApps } from "./apps";
 
 /**
@@ -22,8 +23,10 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     const mesh = deployMesh(cfg, hosts.hosts, platform);
     // rsyslog needs only the hosts; containers reach it through logging.shipping.dockerParameters.
     const logging = deployLogging(cfg, hosts.hosts, platform);
+    // ZooKeeper needs only the hosts (Debian's package, not Docker).
+    const zookeeper = deployZooKeeper(cfg, hosts.hosts);
     // Agents hand tasks to the mesh's Docker endpoint (Weave's proxy) and start after it.
-    const mesos = deployMesos(cfg, hosts.hosts, platform, mesh.network);
+    const mesos = deployMesos(cfg, hosts.hosts, { ...platform, zookeeper: zookeeper.endpoint }, mesh.network);
     // A move stops and starts its app through Marathon (the dataset's `app` hook), hence the scheduler.
     // Its hook calls Marathon over HTTPS, trusting the CA Marathon's certificate comes from.
     const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: mesos.cluster.marathonCaCert, scheduler: mesos.scheduler });

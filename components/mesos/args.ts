@@ -4,16 +4,29 @@ import { RegistryEndpoint, ZooKeeperEndpoint } from "../contracts";
 import { Host, ROLES } from "../hosts/host";
 import type { StackCa } from "../pki";
 import { input } from "../validate";
-import { ZooKeeperEnsembleArgs } from "../zookeeper";
-import { zookeeperPasswordSchema } from "../zookeeper/settings";
-import { MarathonSettings, MesosImages, CgroupMode, durationSeconds, marathonPasswordSchema, mesosDuration, mesosSecretSchema, mesosImagesSchema, mesosSettingsSchema } from "./settings";
+import { ZookeeperSettingsInput, zookeeperPasswordSchema, zookeeperSettingsSchema } from "../zookeeper/settings";
+import { MesosImages, MesosSettingsInput, marathonPasswordSchema, mesosSecretSchema, mesosImagesSchema, mesosSettingsSchema, SUGGESTED_IMAGES } from "./settings";
 import { MASTER_COUNTS } from "./topology";
 
+/**
+ * MesosCluster's args: `settings` is what a stack chooses (the `mesos` config section, its one
+ * schema and the owner of every default: components/mesos/settings.ts); the rest is wiring from
+ * other layers (hosts, images, registry, CA, secrets, ZooKeeper, readiness).
+ */
 export interface MesosClusterArgs {
     /** Every host of the stack: roles decide masters (`master`), agents (`agent`), Marathon (`marathon`), ZooKeeper (`zookeeper`) and where images are mirrored from (`mgmt`). */
     hosts: Host[];
-    /** Mesos master, agent and Marathon images, each pinned by digest (an Output is checked when it resolves). */
-    images: pulumi.Input<MesosImages>;
+    /**
+     * The `mesos` config section (MesosSettings: ports, cluster name, cgroups, Marathon, mirroring...):
+     * unset keys take that schema's defaults. `mirrorToRegistry` is true by default: pass `registry`,
+     * or `settings: { mirrorToRegistry: false }` to run the images from where they are pinned.
+     */
+    settings?: MesosSettingsInput;
+    /**
+     * Mesos master, agent and Marathon images, each pinned by digest (an Output is checked when it
+     * resolves). Default: `settings.images`.
+     */
+    images?: pulumi.Input<MesosImages>;
     /** A Pulumi secret: Marathon's HTTP basic auth password. */
     marathonPassword: pulumi.Input<string>;
     /**
@@ -27,8 +40,8 @@ export interface MesosClusterArgs {
     /** A Pulumi secret: principal `operator`'s, for the HTTP endpoints of masters and agents and the readiness probes (generated when left out). */
     mesosOperatorSecret?: pulumi.Input<string>;
     /**
-     * The stack CA: it issues each Marathon host's certificate while `marathon.tls` is on (the
-     * default), and whatever talks to Marathon trusts it. Required then.
+     * The stack CA: it issues each Marathon host's certificate while `settings.marathon.tls` is on
+     * (the default), and whatever talks to Marathon trusts it. Required then.
      */
     ca?: StackCa;
     /**
@@ -36,30 +49,18 @@ export interface MesosClusterArgs {
      * reaches the hosts only in the 0600 credentials env file.
      */
     marathonKeystorePassword?: pulumi.Input<string>;
-    clusterName?: string;
-    masterPort?: number;
-    agentPort?: number;
-    /** Mesos duration, default 10mins. */
-    executorRegistrationTimeout?: string;
-    /** Attributes every agent gets (roles give `slavetype`; a host's own `agentAttributes` win). */
-    agentAttributes?: Record<string, string>;
-    cgroups?: CgroupMode;
-    /** `privileged` (default) or `capabilities` where --privileged cannot work (see MesosSettings). */
-    agentPrivileges?: "privileged" | "capabilities";
-    /** Host path of a Docker CLI to mount into the agent container (default: the image's own). */
-    agentDockerCli?: string;
-    /** Docker config with the registry login for `docker pull` on agents, or false. */
-    agentDockerConfig?: string | false;
     /** Docker endpoint the agents use (a ContainerNetwork's agentDockerSocket; default /var/run/docker.sock). */
     agentDockerSocket?: string;
-    marathon?: Partial<MarathonSettings>;
-    readinessTimeoutSeconds?: number;
-    /** Copy each image once into `registry` (from the `mgmt` host) and run it from there. */
-    mirrorToRegistry?: boolean;
+    /** The registry the images are copied into while `settings.mirrorToRegistry` is true (the default). */
     registry?: RegistryEndpoint;
-    /** An existing ensemble; without it a ZooKeeperEnsemble of the hosts with role `zookeeper` is created. */
+    /**
+     * The ZooKeeper ensemble (a ZooKeeperEnsemble's `endpoint`; the stack builds its own layer,
+     * stack/zookeeper.ts). Without it, for programs that use MesosCluster alone, a ZooKeeperEnsemble
+     * of the hosts with role `zookeeper` is made as this component's child from `zookeeperSettings`.
+     */
     zookeeper?: ZooKeeperEndpoint;
-    zookeeperSettings?: Omit<ZooKeeperEnsembleArgs, "hosts" | "password">;
+    /** Only without `zookeeper`: the `zookeeper` config section (ZookeeperSettings) for the ensemble made here. */
+    zookeeperSettings?: ZookeeperSettingsInput;
     /**
      * A Pulumi secret, required when the cluster makes its own ensemble: digest ACLs guard /mesos and
      * /marathon, and the daemons get `zk://microservice:<password>@...` in 0600 env files only.
@@ -90,62 +91,49 @@ const hostsSchema = z
         });
     });
 
-const settings = mesosSettingsSchema.shape;
-
 export const argsSchema = z
     .object({
         hosts: hostsSchema,
-        images: input(mesosImagesSchema),
+        // The section's own checks (ports, durations, the launch timeout against the registration timeout) run here.
+        settings: mesosSettingsSchema.prefault({}),
+        images: input(mesosImagesSchema).optional(),
         marathonPassword: input(marathonPasswordSchema),
         mesosFrameworkSecret: input(mesosSecretSchema).optional(),
         mesosAgentSecret: input(mesosSecretSchema).optional(),
         mesosOperatorSecret: input(mesosSecretSchema).optional(),
         ca: z.custom<StackCa>((c) => !!c && typeof (c as StackCa).issue === "function", "expected a StackCa").optional(),
         marathonKeystorePassword: input(mesosSecretSchema).optional(),
-        clusterName: settings.clusterName,
-        masterPort: settings.masterPort,
-        agentPort: settings.agentPort,
-        executorRegistrationTimeout: settings.executorRegistrationTimeout,
-        agentAttributes: settings.agentAttributes,
-        cgroups: settings.cgroups,
-        agentPrivileges: settings.agentPrivileges,
-        agentDockerCli: settings.agentDockerCli,
-        agentDockerConfig: settings.agentDockerConfig,
         agentDockerSocket: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected the absolute path of a Docker socket").optional(),
-        marathon: settings.marathon,
-        readinessTimeoutSeconds: settings.readinessTimeoutSeconds,
-        mirrorToRegistry: z.boolean().default(false),
         registry: z.custom<RegistryEndpoint>().optional(),
         zookeeper: z.custom<ZooKeeperEndpoint>().optional(),
-        zookeeperSettings: z.custom<Omit<ZooKeeperEnsembleArgs, "hosts" | "password">>().optional(),
+        zookeeperSettings: zookeeperSettingsSchema.optional(),
         zookeeperPassword: input(zookeeperPasswordSchema).optional(),
         dockerReady: z.record(z.string(), z.array(z.custom<pulumi.Resource>())).optional(),
         networkReady: z.array(z.custom<pulumi.Resource>()).optional(),
     })
     .strict()
     .superRefine((a, ctx) => {
-        if (a.mirrorToRegistry && !a.registry) ctx.addIssue({ code: "custom", path: ["registry"], message: "required when mirrorToRegistry is true: the registry to copy the images into" });
-        if (a.mirrorToRegistry && names(a.hosts, "mgmt").length !== 1) {
-            ctx.addIssue({ code: "custom", path: ["mirrorToRegistry"], message: "expected exactly one host with role mgmt to copy the images from" });
+        // Refinements run even when a field failed its own check: `settings` may be undefined then.
+        const s = a.settings ?? {};
+        if (a.images === undefined && s.images === undefined) {
+            ctx.addIssue({ code: "custom", path: ["images"], message: `required (or settings.images): { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)` });
         }
-        if (a.marathon.tls && !a.ca) {
-            ctx.addIssue({ code: "custom", path: ["ca"], message: "required while marathon.tls is true (the default): the StackCa that issues Marathon's HTTPS certificate; or set marathon: { tls: false } to serve plain HTTP" });
+        if (s.mirrorToRegistry && !a.registry) {
+            ctx.addIssue({ code: "custom", path: ["registry"], message: "required when mirrorToRegistry is true (the default): the registry to copy the images into; or set settings: { mirrorToRegistry: false } to run the images from where they are pinned" });
         }
-        if (!a.zookeeper && names(a.hosts, "zookeeper").length === 0) {
+        if (s.mirrorToRegistry && names(a.hosts ?? [], "mgmt").length !== 1) {
+            ctx.addIssue({ code: "custom", path: ["settings", "mirrorToRegistry"], message: "expected exactly one host with role mgmt to copy the images from (or false)" });
+        }
+        if (s.marathon?.tls && !a.ca) {
+            ctx.addIssue({ code: "custom", path: ["ca"], message: "required while marathon.tls is true (the default): the StackCa that issues Marathon's HTTPS certificate; or set settings: { marathon: { tls: false } } to serve plain HTTP" });
+        }
+        if (a.zookeeper && a.zookeeperSettings !== undefined) {
+            ctx.addIssue({ code: "custom", path: ["zookeeperSettings"], message: "expected none with `zookeeper:` given (they configure only the ensemble MesosCluster makes itself)" });
+        }
+        if (!a.zookeeper && names(a.hosts ?? [], "zookeeper").length === 0) {
             ctx.addIssue({ code: "custom", path: ["zookeeper"], message: "required when no host has role zookeeper: an existing ZooKeeperEndpoint" });
         }
         if (!a.zookeeper && a.zookeeperPassword === undefined) {
             ctx.addIssue({ code: "custom", path: ["zookeeperPassword"], message: "required when MesosCluster makes its own ZooKeeper ensemble (no `zookeeper:` given): a Pulumi secret for its digest ACLs" });
-        }
-        // Refinements run even when a field failed its own check: only compare valid values.
-        if (!mesosDuration.safeParse(a.executorRegistrationTimeout).success) return;
-        const registration = durationSeconds(a.executorRegistrationTimeout);
-        const launch = a.marathon?.taskLaunchTimeoutSeconds;
-        if (launch !== undefined && launch < registration) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["marathon", "taskLaunchTimeoutSeconds"],
-                message: `expected at least the executor registration timeout (${a.executorRegistrationTimeout} = ${registration} s): Marathon would give up on tasks the agent still waits for`,
-            });
         }
     });

@@ -4,25 +4,29 @@ import { Host, hostsWithRole, singleHostWithRole } from "../hosts/host";
 import { LocalCommand } from "../exec/command";
 import { hostStep, HostSteps, onRemoval } from "../provision";
 import { validate } from "../validate";
-import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../zookeeper";
+import { ZooKeeperEnsemble } from "../zookeeper";
 import { argsSchema, MesosClusterArgs } from "./args";
 import { mirrored, PinnedImages } from "./images";
 import * as r from "./render";
 import * as steps from "./steps";
 import { agentAttributes, attributesFlag, quorum } from "./topology";
-import { durationSeconds } from "./settings";
+import { durationSeconds, MesosImages, MesosSettings } from "./settings";
 
 export { MesosClusterArgs } from "./args";
 
 /**
- * ZooKeeper (a ZooKeeperEnsemble of the hosts with role `zookeeper`, or an existing endpoint),
- * highly available Mesos masters, an agent on every host with role `agent`, and Marathon on the
- * hosts with role `marathon`: host-network containers under systemd, from images pinned by digest
+ * Highly available Mesos masters, an agent on every host with role `agent`, and Marathon on the
+ * hosts with role `marathon`, on a ZooKeeper ensemble: the `zookeeper` endpoint given (the stack's
+ * ZooKeeper layer, stack/zookeeper.ts), or else, for programs that use MesosCluster alone, a
+ * ZooKeeperEnsemble of the hosts with role `zookeeper` made as its child (`zookeeperSettings`,
+ * checked with the `zookeeper` section's schema). Host-network containers under systemd, from images pinned by digest
  * (optionally copied once into the stack's registry). Ready when every master is healthy, a leader
  * is elected, every agent is registered and active, and every Marathon answers /ping.
  */
 export class MesosCluster extends pulumi.ComponentResource implements SchedulerEndpoint {
     readonly zookeeper: ZooKeeperEndpoint;
+    /** The `settings` it runs with, every default filled in (by the `mesos` section's schema). */
+    readonly settings: MesosSettings;
     readonly quorum: number;
     /** The image references units run (the registry's copies when mirrored). */
     readonly images: pulumi.Output<PinnedImages>;
@@ -41,6 +45,9 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
     constructor(name: string, args: MesosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const a = validate(argsSchema, { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h?.name, roles: h?.roles })) }, `MesosCluster "${name}"`);
         super("microservice:index:MesosCluster", name, {}, opts);
+        const s = a.settings;
+        this.settings = s;
+        const images = (a.images ?? s.images) as pulumi.Input<MesosImages>;
         const hosts = args.hosts;
         const masters = hostsWithRole(hosts, "master");
         const agents = hostsWithRole(hosts, "agent");
@@ -50,17 +57,17 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
 
         this.zookeeper =
             args.zookeeper ??
-            new ZooKeeperEnsemble(`${name}-zookeeper`, { ...(args.zookeeperSettings ?? {}), hosts: hostsWithRole(hosts, "zookeeper"), password: a.zookeeperPassword } as ZooKeeperEnsembleArgs, { parent: this }).endpoint;
+            new ZooKeeperEnsemble(`${name}-zookeeper`, { ...(a.zookeeperSettings ?? {}), hosts: hostsWithRole(hosts, "zookeeper"), password: a.zookeeperPassword }, { parent: this }).endpoint;
         // zk:// URLs carry the ZooKeeper credentials: every step that writes one is secret.
         const zkMesos = this.zookeeper.zkUrl("/mesos");
         const zkMarathon = this.zookeeper.zkUrl("/marathon");
 
         // Images: upstream by digest, or copied once into the stack's registry (same digest).
         let mirror: pulumi.Resource[] = [];
-        if (a.mirrorToRegistry) {
+        if (s.mirrorToRegistry) {
             const registry = args.registry as RegistryEndpoint;
             const mgmt = singleHostWithRole(hosts, "mgmt");
-            const plan = pulumi.all([a.images, registry.address]).apply(([images, addr]) => mirrored(images, addr));
+            const plan = pulumi.all([images, registry.address]).apply(([images, addr]) => mirrored(images, addr));
             const step = hostStep(this, name, mgmt, "mesos-mirror",
                 pulumi.all([plan, registry.address, registry.caCert]).apply(([p, address, ca]) =>
                     steps.mirrorOps(p.copies, { address, insecure: ca === "", authfile: "/root/.docker/config.json" })),
@@ -68,14 +75,14 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             mirror = [step];
             this.images = plan.apply((p) => p.images);
         } else {
-            this.images = pulumi.output(a.images);
+            this.images = pulumi.output(images);
         }
 
         const chains = Object.fromEntries(hosts.map((h) => [h.name, new HostSteps(this, name, h)]));
-        const port = a.masterPort;
+        const port = s.masterPort;
         // Steps that embed ZooKeeper's members change only after every member's host answered; the
         // masters only after the ensemble's rolling change, and then one master at a time.
-        const zkHostsAnswered = args.zookeeper ? [] : hostsWithRole(hosts, "zookeeper").map((h) => h.ready);
+        const zkHostsAnswered = this.zookeeper.answered ?? [];
         const zkRolled = this.zookeeper.rolled ?? this.zookeeper.ready;
         const masterIps = pulumi.all(masters.map((h) => h.privateIp));
         // The principals' secrets: given, or generated once; only secret steps hold them.
@@ -86,22 +93,22 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
 
         let previousMaster: pulumi.Resource[] = [];
         for (const h of masters) {
-            const spec = pulumi.all([h.privateIp, zkMesos, this.images, masterIps, secrets]).apply(([ip, zk, img, ips, s]) =>
-                steps.masterOps({ ip, port, clusterName: a.clusterName, quorum: this.quorum, zk }, img.master, s, { host: h.name, masterIps: ips, timeoutSeconds: a.readinessTimeoutSeconds }));
+            const spec = pulumi.all([h.privateIp, zkMesos, this.images, masterIps, secrets]).apply(([ip, zk, img, ips, sec]) =>
+                steps.masterOps({ ip, port, clusterName: s.clusterName, quorum: this.quorum, zk }, img.master, sec, { host: h.name, masterIps: ips, timeoutSeconds: s.readinessTimeoutSeconds }));
             this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, { dependsOn: [...ready(h), ...mirror, ...masters.map((m) => m.ready), ...zkRolled, ...previousMaster], secret: true });
             previousMaster = [this.hostSteps.master[h.name]];
             onRemoval(this, `${name}-${h.name}-mesos-master-removal`, { connection: h.connection, delete: steps.removalScript(r.MASTER_UNIT, "mesos-master"), dependsOn: [this.hostSteps.master[h.name]] });
         }
 
         const socket = args.agentDockerSocket ?? "/var/run/docker.sock";
-        const dockerConfig = a.agentDockerConfig === false ? undefined : a.agentDockerConfig;
+        const dockerConfig = s.agentDockerConfig === false ? undefined : s.agentDockerConfig;
         for (const h of agents) {
-            const attrs = attributesFlag(agentAttributes(h.roles, a.agentAttributes, h.agentAttributes));
-            const ops = pulumi.all([h.privateIp, zkMesos, this.images, secrets]).apply(([ip, zk, img, s]) =>
+            const attrs = attributesFlag(agentAttributes(h.roles, s.agentAttributes, h.agentAttributes));
+            const ops = pulumi.all([h.privateIp, zkMesos, this.images, secrets]).apply(([ip, zk, img, sec]) =>
                 steps.agentOps(h.name, {
-                    ip, port: a.agentPort, zk, attributes: attrs, executorRegistrationTimeout: a.executorRegistrationTimeout,
-                    dockerSocket: socket, dockerCli: a.agentDockerCli, dockerConfig, image: img.agent, privileges: a.agentPrivileges,
-                }, s, a.cgroups));
+                    ip, port: s.agentPort, zk, attributes: attrs, executorRegistrationTimeout: s.executorRegistrationTimeout,
+                    dockerSocket: socket, dockerCli: s.agentDockerCli, dockerConfig, image: img.agent, privileges: s.agentPrivileges,
+                }, sec, s.cgroups));
             this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? []), ...zkHostsAnswered], secret: true });
             onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, {
                 connection: h.connection,
@@ -110,14 +117,14 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             });
         }
 
-        const username = a.marathon.username;
+        const username = s.marathon.username;
         const password = pulumi.secret(a.marathonPassword);
-        const launchMs = 1000 * (a.marathon.taskLaunchTimeoutSeconds ?? durationSeconds(a.executorRegistrationTimeout) + 60);
+        const launchMs = 1000 * (s.marathon.taskLaunchTimeoutSeconds ?? durationSeconds(s.executorRegistrationTimeout) + 60);
         // HTTPS: a certificate per Marathon host from the stack CA (key made there), a keystore made
         // from both on the host, its password a secret (given, or generated once).
-        const tls = a.marathon.tls;
+        const tls = s.marathon.tls;
         const ca = a.ca;
-        const httpsPort = tls ? a.marathon.httpsPort : undefined;
+        const httpsPort = tls ? s.marathon.httpsPort : undefined;
         const keystorePassword = tls ? secret(a.marathonKeystorePassword, "marathon-keystore-password") : pulumi.output(undefined);
         for (const h of marathons) {
             const cert = tls
@@ -127,15 +134,15 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             const certTls = cert
                 ? pulumi.all([cert.certPem, ca!.caCert, keystorePassword]).apply(([certPem, caPem, kp]): steps.MarathonTls => ({ certPem, caPem, keyPath: cert.keyPath, keystorePassword: kp as string }))
                 : pulumi.output(undefined);
-            const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password, secrets, certTls]).apply(([ip, masterZk, zk, img, pw, s, t]) =>
-                steps.marathonOps({ ip, httpPort: a.marathon.httpPort, httpsPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: a.marathon.features }, img.marathon, username, pw, s.framework, t));
+            const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password, secrets, certTls]).apply(([ip, masterZk, zk, img, pw, sec, t]) =>
+                steps.marathonOps({ ip, httpPort: s.marathon.httpPort, httpsPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: s.marathon.features }, img.marathon, username, pw, sec.framework, t));
             this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror, ...zkHostsAnswered, ...(cert?.ready ?? [])], secret: true });
             onRemoval(this, `${name}-${h.name}-marathon-removal`, { connection: h.connection, delete: steps.removalScript(r.MARATHON_UNIT, "marathon"), dependsOn: [this.hostSteps.marathon[h.name]] });
         }
 
         // Readiness: bounded waits that name the host and what is missing. Each runs on its own
         // host and lists no other agent, so adding an agent changes no other host's steps.
-        const t = a.readinessTimeoutSeconds;
+        const t = s.readinessTimeoutSeconds;
         const mastersConfigured = Object.values(this.hostSteps.master);
         for (const h of masters) {
             const ops = pulumi.all([h.privateIp, masterIps, this.images]).apply(([ip, ips, img]) => steps.masterReadyOps(h.name, ip, port, ips, img.master, t));
@@ -143,17 +150,17 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         }
         const leader = Object.values(this.hostSteps.masterReady);
         for (const h of agents) {
-            const ops = h.privateIp.apply((ip) => steps.agentReadyOps(h.name, ip, a.agentPort, port, t));
+            const ops = h.privateIp.apply((ip) => steps.agentReadyOps(h.name, ip, s.agentPort, port, t));
             this.hostSteps.agentReady[h.name] = hostStep(this, name, h, "mesos-agent-ready", ops, { dependsOn: [this.hostSteps.agent[h.name], ...leader] });
         }
         for (const h of marathons) {
-            const ops = h.privateIp.apply((ip) => steps.marathonReadyOps(h.name, ip, httpsPort ?? a.marathon.httpPort, t, tls));
+            const ops = h.privateIp.apply((ip) => steps.marathonReadyOps(h.name, ip, httpsPort ?? s.marathon.httpPort, t, tls));
             this.hostSteps.marathonReady[h.name] = hostStep(this, name, h, "marathon-ready", ops, { dependsOn: [this.hostSteps.marathon[h.name], ...leader] });
         }
         this.ready = [...Object.values(this.hostSteps.agentReady), ...Object.values(this.hostSteps.marathonReady)];
 
         this.mesosUrls = masterIps.apply((ips) => ips.map((ip) => `http://${ip}:${port}`));
-        const origin = tls ? `https://%s:${httpsPort}` : `http://%s:${a.marathon.httpPort}`;
+        const origin = tls ? `https://%s:${httpsPort}` : `http://%s:${s.marathon.httpPort}`;
         this.marathonUrls = pulumi.all(marathons.map((h) => h.privateIp)).apply((ips) => ips.map((ip) => origin.replace("%s", ip)));
         this.marathonUrl = this.marathonUrls.apply((u) => u[0]);
         this.marathonCaCert = tls ? ca!.caCert : pulumi.output("");

@@ -4,9 +4,10 @@ import { MASTER_COUNTS } from "./topology";
 import type { HostTarget } from "../hosts/target";
 
 /**
- * What a stack chooses for Mesos and Marathon (stack config key `microservice:mesos`), shared by the
- * stack schema and MesosCluster. Masters, agents and Marathon run as host-network containers
- * under systemd; ZooKeeper stays Debian's package (ZooKeeperEnsemble).
+ * What a stack chooses for Mesos and Marathon (stack config key `microservice:mesos`): the one schema
+ * of MesosCluster's `settings`, which the stack schema composes, and the owner of every default.
+ * Masters, agents and Marathon run as host-network containers under systemd; ZooKeeper stays
+ * Debian's package (ZooKeeperEnsemble, its own layer).
  */
 
 /**
@@ -85,7 +86,7 @@ export const mesosSettingsSchema = z
         clusterName: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a cluster name of letters, digits, . _ -").default("MesosCluster"),
         /** Optional here so that stacks without Mesos hosts validate; required as soon as a host has role master, agent or marathon. */
         images: mesosImagesSchema.optional(),
-        /** Copy each pinned image once into the stack's registry (digest preserved) and run it from there. */
+        /** Copy each pinned image once into the stack's registry (digest preserved) and run it from there (needs MesosCluster's `registry` and one host with role mgmt). */
         mirrorToRegistry: z.boolean().default(true),
         masterPort: port.default(5050),
         agentPort: port.default(5051),
@@ -114,10 +115,7 @@ export const mesosSettingsSchema = z
         for (const [path, message] of mesosTimeoutIssues(m)) ctx.addIssue({ code: "custom", path, message });
     });
 
-/**
- * Marathon must wait for a task at least as long as the agent waits for its executor to register
- * (MesosCluster checks it too, once hosts exist; the stack schema refuses it first).
- */
+/** Marathon must wait for a task at least as long as the agent waits for its executor to register. */
 export function mesosTimeoutIssues(m: { executorRegistrationTimeout?: string; marathon?: { taskLaunchTimeoutSeconds?: number } }): [(string | number)[], string][] {
     const launch = m.marathon?.taskLaunchTimeoutSeconds;
     const reg = m.executorRegistrationTimeout ?? "10mins";

@@ -6,7 +6,7 @@ import { HostSteps } from "../provision";
 import { input, ipv4, validate, ValidationError } from "../validate";
 import { aclOps, zkUrlWithCredentials } from "./acl";
 import { installOps, memberOps, readyOps, ZooSettings } from "./scripts";
-import { zookeeperPasswordSchema } from "./settings";
+import { ZOOKEEPER_DEFAULT_ADMIN_PORT, ZOOKEEPER_DEFAULT_CLIENT_PORT, ZOOKEEPER_ELECTION_PORT, ZOOKEEPER_PEER_PORT, zookeeperPasswordSchema } from "./settings";
 
 export interface ZooKeeperEnsembleArgs {
     /** The members: 1, 3 or 5 hosts, each with its `zookeeperId` (myid, from config). */
@@ -51,9 +51,10 @@ const argsSchema = z
             .refine((h) => [1, 3, 5].includes(h.length), "expected 1, 3 or 5 members (a quorum needs an odd count)")
             .refine((h) => new Set(h.map((m) => m.zookeeperId)).size === h.length, "expected a different zookeeperId on every member")
             .refine((h) => new Set(h.map((m) => m.name)).size === h.length, "expected each host once"),
-        clientPort: port.default(2181),
-        peerPort: port.default(2888),
-        electionPort: port.default(3888),
+        // The config section's checks (settings.ts) compare against the same constants: one owner each.
+        clientPort: port.default(ZOOKEEPER_DEFAULT_CLIENT_PORT),
+        peerPort: port.default(ZOOKEEPER_PEER_PORT),
+        electionPort: port.default(ZOOKEEPER_ELECTION_PORT),
         tickTime: z.number().int().min(100).max(60000).default(2000),
         initLimit: z.number().int().min(1).max(1000).default(5),
         syncLimit: z.number().int().min(1).max(1000).default(2),
@@ -61,7 +62,7 @@ const argsSchema = z
         autopurgeIntervalHours: z.number().int().min(0).max(8760).default(24),
         autopurgeSnapRetainCount: z.number().int().min(3, "expected at least 3 (ZooKeeper's minimum)").default(3),
         fourLetterWords: z.array(z.enum(["srvr", "ruok", "mntr", "stat", "conf", "isro", "envi", "cons", "wchs", "dirs"])).default([]),
-        adminServerPort: z.union([port, z.literal(false)]).default(8181),
+        adminServerPort: z.union([port, z.literal(false)]).default(ZOOKEEPER_DEFAULT_ADMIN_PORT),
         adminServerAddress: ipv4.default("127.0.0.1"),
         readySeconds: z.number().int().min(10).max(1800).default(240),
         password: input(zookeeperPasswordSchema).optional(),
@@ -79,8 +80,8 @@ const MEMBER_OF = new WeakMap<object, string>();
  * member reports a quorum role and, with a `password`, digest ACLs guard /, /mesos and /marathon.
  *
  * One ensemble per machine (zookeeperd has one configuration): a second ZooKeeperEnsemble on a host
- * that is already a member is refused. MesosCluster makes its own ensemble of the hosts with role
- * `zookeeper` unless it is given one: with an ensemble of your own, pass `zookeeper: ensemble.endpoint`.
+ * that is already a member is refused. The stack makes it a layer of its own (stack/zookeeper.ts) and
+ * hands MesosCluster `zookeeper: ensemble.endpoint`; a MesosCluster given none makes its own.
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKeeperEndpoint {
     /** `ip1:2181,ip2:2181,...` in myid order. */
@@ -91,6 +92,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
      * (and, on a running ensemble, serves). What changes that embed the members wait for.
      */
     readonly rolled: pulumi.Resource[];
+    /** Each member's host answered (its Host's `ready`), in the order the hosts were given. */
+    readonly answered: pulumi.Resource[];
     readonly settings: ZooSettings;
     /** A Pulumi secret (undefined: no authentication). */
     private readonly password?: pulumi.Output<string>;
@@ -133,6 +136,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
         // any member is touched. The quorum waits come last: a member alone never reaches it.
         const chains = hosts.map((h) => new HostSteps(this, name, h));
         chains.forEach((steps) => steps.add("zookeeper-install", installOps(this.settings)));
+        this.answered = args.hosts.map((h) => h.ready);
         const answered = hosts.map((h) => h.ready);
         const configured: pulumi.Resource[] = [];
         chains.forEach((steps, i) => {
@@ -160,6 +164,6 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
 
     /** The endpoint other layers take (ZooKeeperEndpoint). */
     get endpoint(): ZooKeeperEndpoint {
-        return { servers: this.servers, zkUrl: (p: string) => this.zkUrl(p), ready: this.ready, rolled: this.rolled };
+        return { servers: this.servers, zkUrl: (p: string) => this.zkUrl(p), ready: this.ready, rolled: this.rolled, answered: this.answered };
     }
 }

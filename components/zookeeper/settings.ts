@@ -38,13 +38,14 @@ export const zookeeperSettingsSchema = z
         if (adminClash) ctx.addIssue({ code: "custom", path: ["adminServerPort"], message: `expected a port other than ${adminClash[1]}` });
     });
 
-/** ZooKeeperEnsemble's fixed ports and defaults (components/zookeeper/ensemble.ts). */
+/** ZooKeeperEnsemble's fixed ports and defaults: its args schema (ensemble.ts) defaults to these, and the section's checks above compare with them. */
 export const ZOOKEEPER_DEFAULT_CLIENT_PORT = 2181;
 export const ZOOKEEPER_PEER_PORT = 2888;
 export const ZOOKEEPER_ELECTION_PORT = 3888;
 export const ZOOKEEPER_DEFAULT_ADMIN_PORT = 8181;
 
 export type ZookeeperSettings = z.output<typeof zookeeperSettingsSchema>;
+export type ZookeeperSettingsInput = z.input<typeof zookeeperSettingsSchema>;
 
 /**
  * The ZooKeeper digest password (top-level secret `microservice:zookeeperPassword`). It travels

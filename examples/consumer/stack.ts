@@ -37,8 +37,9 @@ export function consumerStack(s: ConsumerSettings) {
     // Marathon serves HTTPS with a certificate from the CA, and MarathonApp trusts that CA.
     const mesh = new OverlayMesh("mesh", { hosts, dockerReady });
     const logging = new RsyslogAggregator("logging", { hosts, ca, after: dockerReady });
+    // `settings` is the stack's `mesos` config section; images run from where they are pinned (no mirror).
     const mesos = new MesosCluster("mesos", {
-        hosts, images: s.mesosImages, ca, marathonPassword: s.marathonPassword, zookeeperPassword: s.zookeeperPassword, registry: registry.endpoint, dockerReady, networkReady: mesh.ready,
+        hosts, images: s.mesosImages, settings: { mirrorToRegistry: false }, ca, marathonPassword: s.marathonPassword, zookeeperPassword: s.zookeeperPassword, registry: registry.endpoint, dockerReady, networkReady: mesh.ready,
     });
 
     const app = new MarathonApp("hello", {

@@ -86,7 +86,7 @@ describe("MesosCluster", () => {
     });
 
     it("marathon.tls false: plain HTTP on httpPort, no certificate, no keystore, no CA needed; tls without a CA is refused naming the way out", async () => {
-        const c = new MesosCluster("mesos", args(layout(), { marathon: { tls: false } }));
+        const c = new MesosCluster("mesos", args(layout(), { settings: { marathon: { tls: false } } }));
         await settle();
         expect(await valueOf(c.marathonUrl)).to.equal("http://10.0.15.11:8080");
         expect(await valueOf(c.marathonCaCert)).to.equal("");
@@ -96,7 +96,7 @@ describe("MesosCluster", () => {
         expect(marathon).to.contain("ensure_absent '/etc/marathon/tls/keystore.p12'");
         expect(stdin("mesos-node1-marathon-ready")).to.contain("http://10.0.15.11:8080/ping").and.not.contain("--cacert");
         const { ca: _ca, ...withoutCa } = args(layout());
-        expect(() => new MesosCluster("bad", withoutCa)).to.throw(/MesosCluster "bad": invalid input\n\s+ca: required while marathon.tls is true \(the default\)[^\n]*or set marathon: \{ tls: false \} to serve plain HTTP/);
+        expect(() => new MesosCluster("bad", withoutCa)).to.throw(/MesosCluster "bad": invalid input\n\s+ca: required while marathon.tls is true \(the default\)[^\n]*or set settings: \{ marathon: \{ tls: false \} \} to serve plain HTTP/);
     });
 
     it("three masters: quorum 2 on each, Marathon on each, one zk string", async () => {
@@ -174,7 +174,7 @@ describe("MesosCluster", () => {
     });
 
     it("mirrors each image once from mgmt into the registry and runs it from there by the same digest", async () => {
-        const c = new MesosCluster("mesos", args(layout(), { mirrorToRegistry: true, registry: registry() }));
+        const c = new MesosCluster("mesos", args(layout(), { settings: { mirrorToRegistry: true }, registry: registry() }));
         await settle();
         const mirror = stdin("mesos-mgmt-mesos-mirror");
         expectGolden(__dirname, "step-mirror-mgmt.sh", stepBody(mirror));
@@ -194,7 +194,7 @@ describe("MesosCluster", () => {
     });
 
     it("task launch timeout follows the executor registration timeout; attributes from config", async () => {
-        new MesosCluster("mesos", args(layout(), { executorRegistrationTimeout: "20mins", agentAttributes: { rack: "r1" } }));
+        new MesosCluster("mesos", args(layout(), { settings: { executorRegistrationTimeout: "20mins", agentAttributes: { rack: "r1" } } }));
         await settle();
         expect(stdin("mesos-node1-marathon")).to.contain("MARATHON_TASK_LAUNCH_TIMEOUT=1260000\n");
         expect(stdin("mesos-node2-mesos-agent")).to.contain("MESOS_EXECUTOR_REGISTRATION_TIMEOUT=20mins\n").and.contain("MESOS_ATTRIBUTES=rack:r1;slavetype:app\n");
@@ -287,10 +287,10 @@ describe("MesosCluster", () => {
         });
 
         it("rejects a launch timeout below the registration timeout, mirroring without a registry, unknown keys", () => {
-            fails(args(layout(), { marathon: { taskLaunchTimeoutSeconds: 300 } }), /marathon.taskLaunchTimeoutSeconds: expected at least the executor registration timeout \(10mins = 600 s\)/);
-            fails(args(layout(), { mirrorToRegistry: true }), /registry: required when mirrorToRegistry is true/);
-            fails(args(layout(), { executorRegistrationTimeout: "10m" }), /executorRegistrationTimeout: expected a Mesos duration like 90secs, 10mins or 1hrs, got "10m"/);
-            fails(args(layout(), { cgroups: "v3" as any }), /cgroups: expected one of v1, v2, auto, got "v3"/);
+            fails(args(layout(), { settings: { marathon: { taskLaunchTimeoutSeconds: 300 } } }), /settings.marathon.taskLaunchTimeoutSeconds: expected at least mesos.executorRegistrationTimeout \(10mins = 600 s\)/);
+            fails(args(layout(), { settings: { mirrorToRegistry: true } }), /registry: required when mirrorToRegistry is true/);
+            fails(args(layout(), { settings: { executorRegistrationTimeout: "10m" } }), /settings.executorRegistrationTimeout: expected a Mesos duration like 90secs, 10mins or 1hrs, got "10m"/);
+            fails(args(layout(), { settings: { cgroups: "v3" as any } }), /settings.cgroups: expected one of v1, v2, auto, got "v3"/);
             fails({ ...args(layout()), quorum: 2 }, /quorum: unknown key/);
             fails(args(layout().filter((h) => h.name !== "node2" && h.name !== "node3").map((h) => ({ ...h, roles: h.roles.filter((r) => r !== "agent") }))), /hosts: expected at least one host with role agent/);
         });

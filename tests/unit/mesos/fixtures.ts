@@ -3,6 +3,9 @@ import { RegistryEndpoint } from "../../../components/contracts";
 import { Host, Role } from "../../../components/hosts/host";
 import { MesosClusterArgs, MesosImages } from "../../../components/mesos";
 import { StackCa } from "../../../components/pki";
+import { StackConfig } from "../../../config/schema";
+import { MesosPlatform } from "../../../stack/mesos";
+import { deployZooKeeper } from "../../../stack/zookeeper";
 import { fakeHost } from "../provision/fake-host";
 
 /** Test pins (not real digests: the real ones could not be verified here, see docs/mesos.md). */
@@ -58,10 +61,14 @@ export function stackCa(hosts: Host[]): StackCa {
     return cas.get(hosts[0])!;
 }
 
-/** MesosCluster's args as the stack gives them: Marathon over HTTPS with the stack CA, unless `marathon.tls` is false. */
+/**
+ * MesosCluster's args as the stack gives them: Marathon over HTTPS with the stack CA, unless
+ * `settings.marathon.tls` is false; images run from where they are pinned unless a test's settings
+ * turn mirroring on (`extra.settings` is merged over that).
+ */
 export const args = (hosts: Host[], extra: Partial<MesosClusterArgs> = {}): MesosClusterArgs => ({
     hosts,
-    ...(extra.marathon?.tls === false ? {} : { ca: stackCa(hosts) }),
+    ...(extra.settings?.marathon?.tls === false ? {} : { ca: stackCa(hosts) }),
     images: IMAGES,
     marathonPassword: pulumi.secret(PASSWORD),
     zookeeperPassword: pulumi.secret(ZK_PASSWORD),
@@ -70,4 +77,14 @@ export const args = (hosts: Host[], extra: Partial<MesosClusterArgs> = {}): Meso
     mesosOperatorSecret: pulumi.secret(SECRETS.operator),
     marathonKeystorePassword: pulumi.secret(KEYSTORE_PASSWORD),
     ...extra,
+    settings: { mirrorToRegistry: false, ...extra.settings },
 });
+
+/**
+ * What the stack's deployMesos takes from the layers below it: the platform's registry and CA, and
+ * the ZooKeeper layer (stack/zookeeper.ts) from `cfg`, or with the fixtures' password.
+ */
+export function layers(hosts: Host[], cfg?: StackConfig): MesosPlatform {
+    const zk = cfg ?? ({ zookeeper: {}, zookeeperPassword: pulumi.secret(ZK_PASSWORD) } as unknown as StackConfig);
+    return { registry: registry(), ca: stackCa(hosts), zookeeper: deployZooKeeper(zk, hosts).endpoint };
+}

@@ -10,7 +10,7 @@ import { pinOnFirstUseScript } from "../../../stack/mesos-images";
 import { deployMesos } from "../../../stack/mesos";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
-import { layout, registry, stackCa } from "./fixtures";
+import { layers, layout } from "./fixtures";
 
 /** A `docker` on PATH that pulls what `pullable` lists and reports a digest for each. */
 function fakeDocker(pullable: string[]): string {
@@ -47,7 +47,7 @@ describe("mesos images pinned on first use (local target without mesos.images)",
     it("the stack runs it as one local step whose output the Mesos units use", async () => {
         const cfg = validate(stackConfigSchema, { mesh: { implementation: "overlay" }, mesos: { mirrorToRegistry: false } }, "stack config") as StackConfig;
         const hosts = layout();
-        deployMesos(cfg, hosts, { registry: registry(), ca: stackCa(hosts) });
+        deployMesos(cfg, hosts, layers(hosts));
         await settle();
         const pin = mocks.named("mesos-images-pinned");
         expect(pin.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");

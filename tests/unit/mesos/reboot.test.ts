@@ -67,7 +67,7 @@ describe("MesosCluster after a reboot (/run is a tmpfs)", () => {
         afterEach(() => h.cleanup());
 
         it("the agent step as the component renders it: changed, unchanged, and unchanged after a reboot", async () => {
-            new MesosCluster("mesos", args(layout(), { cgroups: "auto" }));
+            new MesosCluster("mesos", args(layout(), { settings: { cgroups: "auto" } }));
             await settle();
             const script = h.rooted(mocks.named("mesos-node2-mesos-agent").inputs.stdin as string);
             const result = () => {

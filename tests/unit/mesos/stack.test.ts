@@ -6,7 +6,7 @@ import { deployMesos, mesosImages } from "../../../stack/mesos";
 import { mocks } from "../../support/setup";
 import { settle, valueOf, isSecret } from "../../support/outputs";
 import { Host } from "../../../components/hosts/host";
-import { IMAGES, layout, PASSWORD, registry, SECRETS, stackCa } from "./fixtures";
+import { IMAGES, layers, layout, PASSWORD, SECRETS } from "./fixtures";
 
 /**
  * The original topology (config default hosts) with the given extras. Per-key rules only: the
@@ -68,7 +68,7 @@ describe("mesos stack config and deployMesos", () => {
             msg = (e as Error).message;
         }
         expect(msg).to.contain("mesosOperatorSecret: expected at least 16 characters").and.contain("(hidden)").and.not.contain("too short");
-        deployMesos(platform({ mesos: { images: IMAGES, mirrorToRegistry: false } }), hosts = layout(), { registry: registry(), ca: stackCa(hosts) });
+        deployMesos(platform({ mesos: { images: IMAGES, mirrorToRegistry: false } }), hosts = layout(), layers(hosts));
         await settle();
         for (const n of ["mesos-framework-secret", "mesos-agent-secret", "mesos-operator-secret"]) expect(mocks.named(n).inputs.create).to.equal("openssl rand -hex 24");
         mocks.reset();
@@ -76,7 +76,7 @@ describe("mesos stack config and deployMesos", () => {
         cfg.mesosFrameworkSecret = pulumi.secret(SECRETS.framework) as any;
         cfg.mesosAgentSecret = pulumi.secret(SECRETS.agent) as any;
         cfg.mesosOperatorSecret = pulumi.secret(SECRETS.operator) as any;
-        deployMesos(cfg, hosts = layout(), { registry: registry(), ca: stackCa(hosts) });
+        deployMesos(cfg, hosts = layout(), layers(hosts));
         await settle();
         expect(mocks.resources.map((r) => r.name).filter((n) => n.endsWith("-secret"))).to.deep.equal([]);
         expect(mocks.named("mesos-node1-mesos-master").inputs.stdin).to.contain(JSON.stringify(SECRETS.agent)).and.contain(JSON.stringify(SECRETS.operator));
@@ -89,7 +89,7 @@ describe("mesos stack config and deployMesos", () => {
 
     it("generates the Marathon password once, as a secret, when none is configured; outputs name the endpoints", async () => {
         const cfg = platform({ mesos: { images: IMAGES, mirrorToRegistry: false } });
-        const m = deployMesos(cfg, hosts = layout(), { registry: registry(), ca: stackCa(hosts) }, { agentDockerSocket: "/var/run/weave/weave.sock", ready: [] });
+        const m = deployMesos(cfg, hosts = layout(), layers(hosts), { agentDockerSocket: "/var/run/weave/weave.sock", ready: [] });
         await settle();
         const gen = mocks.named("marathon-password");
         expect(gen.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
@@ -106,7 +106,7 @@ describe("mesos stack config and deployMesos", () => {
     it("uses the configured password (a secret) and mirrors by default", async () => {
         const cfg = platform({ mesos: { images: IMAGES }, marathonPassword: PASSWORD });
         cfg.marathonPassword = pulumi.secret(PASSWORD) as any;
-        deployMesos(cfg, hosts = layout(), { registry: registry(), ca: stackCa(hosts) });
+        deployMesos(cfg, hosts = layout(), layers(hosts));
         await settle();
         expect(mocks.resources.map((r) => r.name)).not.to.include("marathon-password");
         expect(mocks.named("mesos-mgmt-mesos-mirror").inputs.stdin).to.contain("skopeo copy");

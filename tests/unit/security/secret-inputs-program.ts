@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     const ca = new lib.StackCa("ca", { host: mgmt });
     new lib.DockerRegistry("registry", { host: node1, ca, username: "microservice", password: pulumi.secret("abc") });
     new lib.ServerCertificate("cert", { ca, host: node1, commonName: pulumi.output("x".repeat(65)), ips: [node1.privateIp] });
-    new MesosCluster("mesos", { hosts: [mgmt, node1], images: IMAGES, ca, marathonPassword: pulumi.secret("short"), zookeeperPassword: pulumi.secret("zookeeper-password-0123456789") });
+    new MesosCluster("mesos", { hosts: [mgmt, node1], images: IMAGES, settings: { mirrorToRegistry: false }, ca, marathonPassword: pulumi.secret("short"), zookeeperPassword: pulumi.secret("zookeeper-password-0123456789") });
     const { WeaveMesh } = await import("../../../components/mesh");
     const { weaveSettings } = await import("../mesh/fixtures");
     new WeaveMesh("weave", { hosts: [mgmt, node1], password: pulumi.secret("short"), settings: weaveSettings() });

@@ -12,7 +12,7 @@ import { directDeps } from "../provision/deps";
 import { stepBody } from "../provision/golden";
 import { mocks } from "../../support/setup";
 import { isSecret, settle, valueOf } from "../../support/outputs";
-import { args, IMAGES, layout, registry, stackCa, ZK_PASSWORD } from "../mesos/fixtures";
+import { args, IMAGES, layers, layout, ZK_PASSWORD } from "../mesos/fixtures";
 import { Host } from "../../../components/hosts/host";
 
 let hosts: Host[];
@@ -130,19 +130,20 @@ describe("stack config zookeeperPassword", () => {
     });
 
     it("unset: generated once per stack (openssl, a secret in state); set: used as given; outputs carry no credentials", async () => {
-        const m = deployMesos(cfg({ mesos: { images: IMAGES, mirrorToRegistry: false } }), (hosts = layout()), { registry: registry(), ca: stackCa(hosts) });
+        const unset = cfg({ mesos: { images: IMAGES, mirrorToRegistry: false } });
+        const m = deployMesos(unset, (hosts = layout()), layers(hosts, unset));
         await settle();
         const gen = mocks.named("zookeeper-password");
         expect(gen.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
         expect(gen.inputs.create).to.equal("openssl rand -hex 24");
         expect(gen.inputs.logging).to.equal("none");
-        expect(mocks.named("mesos-zookeeper-node1-zookeeper-acl").secretInputs).to.include("stdin");
+        expect(mocks.named("zookeeper-node1-zookeeper-acl").secretInputs).to.include("stdin");
         expect(await valueOf(m.outputs.zkMesos as pulumi.Output<string>)).to.equal("zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos");
 
         mocks.reset();
         const set = cfg({ mesos: { images: IMAGES, mirrorToRegistry: false }, zookeeperPassword: "configured-password-0123" });
         set.zookeeperPassword = pulumi.secret("configured-password-0123") as any;
-        deployMesos(set, (hosts = layout()), { registry: registry(), ca: stackCa(hosts) });
+        deployMesos(set, (hosts = layout()), layers(hosts, set));
         await settle();
         expect(mocks.resources.map((r) => r.name)).not.to.include("zookeeper-password");
         expect(stdin("mesos-node1-mesos-master")).to.contain("MESOS_ZK=zk://microservice:configured-password-0123@10.0.15.11:2181");

@@ -229,7 +229,7 @@ describe("rolling changes: the whole stack program with one host's address chang
         const after = await scripts("10.0.15.23");
         const changedElsewhere = Object.keys(after).filter((n) => before[n] !== after[n] && !n.includes("node3"));
         const quorum = changedElsewhere.filter((n) => /zookeeper$|mesos-master$|logging-server$/.test(n));
-        expect(quorum, "quorum steps changed by the move").to.include.members(["mesos-zookeeper-node1-zookeeper", "mesos-zookeeper-node2-zookeeper", "logging-node1-logging-server", "mesos-node1-mesos-master"]);
+        expect(quorum, "quorum steps changed by the move").to.include.members(["zookeeper-node1-zookeeper", "zookeeper-node2-zookeeper", "logging-node1-logging-server", "mesos-node1-mesos-master"]);
         for (const n of quorum) expect(runsAfter(n, "hosts-node3-ready"), `${n} runs after hosts-node3-ready`).to.equal(true);
     });
 });
