@@ -2,6 +2,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { hostProgram } from "../../../components/provision/host-program";
+import { STEP_RUNTIMES } from "../../../components/provision/script";
 
 /**
  * Runs a rendered step script on this machine with fake `systemctl`, `dpkg-query` and `apt-get`,
@@ -65,6 +67,7 @@ for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch
      * (where /var/run is a symlink to /run, as on Debian), and root ownership becomes this user's.
      */
     rooted(script: string): string {
+        script = inlineRuntime(script);
         fs.mkdirSync(this.p("run"), { recursive: true });
         fs.mkdirSync(this.p("var"), { recursive: true });
         if (!fs.existsSync(this.p("var/run"))) fs.symlinkSync("../run", this.p("var/run"));
@@ -144,3 +147,16 @@ for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch
         fs.rmSync(this.root, { recursive: true, force: true });
     }
 }
+
+/**
+ * A step as a host runs it sources the runtime its ready step installed (renderStep); a fake host
+ * has none, so the runtime's text takes the `source` line's place, as in renderScript's form.
+ */
+export function inlineRuntime(script: string): string {
+    for (const r of Object.values(STEP_RUNTIMES)) {
+        const line = new RegExp(`^source ${r.path.replace(/[./]/g, "\\$&")} .*\n`, "m");
+        if (line.test(script)) return script.replace(/^#!\/bin\/bash\n/, "").replace(line, () => hostProgram(r.program));
+    }
+    return script;
+}
+
