@@ -228,7 +228,7 @@ export function dataDirectory(example: string) {
  */
 export function httpsUrl(what: string, example: string) {
     return z.string().superRefine((s, ctx) => {
-        const m = /^https:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)(:\d{1,5})?(\/[A-Za-z0-9._~%+\/-]*)?$/.exec(s);
+        const m = /^https:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)(:\d{1,5})?(\/[A-Za-z0-9._~%+/-]*)?$/.exec(s);
         if (!m) return void ctx.addIssue({ code: "custom", message: `expected an https URL of ${what} like ${example} (host and path of letters, digits and . _ ~ % + - /)` });
         if ((m[6] ?? "").split("/").some((seg) => seg === "." || seg === "..")) ctx.addIssue({ code: "custom", message: `expected an https URL of ${what} without . or .. path segments` });
     });
@@ -270,7 +270,7 @@ export const systemdCalendar = z.string().superRefine((s, ctx) => {
 });
 
 /** An image reference pinned by digest: name[:tag]@sha256:<64 hex>. */
-export const pinnedImage = z.string().regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/, "expected an image reference pinned by digest, like repo/name:tag@sha256:<64 hex>");
+export const pinnedImage = z.string().regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/, "expected an image reference pinned by digest, like repo/name:tag@sha256:<64 hex>");
 export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected a sha256 checksum (64 lowercase hex digits)");
 export const hostName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "expected a host name of lowercase letters, digits and dashes, starting with a letter");
 

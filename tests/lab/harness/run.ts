@@ -69,7 +69,7 @@ export async function runProgram(
     const t0 = Date.now();
     const outputs: Record<string, unknown> = {};
     const unresolved: string[] = [];
-    let stalled = false;
+    let stalled: boolean;
     try {
         const out = program() ?? {};
         await Promise.all(
