@@ -46,10 +46,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-    let v: any = root;
+    let v: unknown = root;
     for (const p of path) {
         if (v === null || typeof v !== "object") return undefined;
-        v = v[p as any];
+        v = (v as Record<PropertyKey, unknown>)[p];
     }
     return v;
 }
@@ -72,7 +72,7 @@ export function input<S extends z.ZodType>(schema: S) {
             nestedInputs++;
             try {
                 const r = schema.safeParse(v);
-                if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...(issue as any), path: issue.path });
+                if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
             } finally {
                 nestedInputs--;
             }
@@ -108,7 +108,7 @@ function checkedWhenKnown<T>(value: pulumi.Output<T>, schema: z.ZodType): pulumi
 /** Gives every checked Output in a validated value its component (context) and key; collects them. */
 function claimDeferredChecks(v: unknown, context: string, path: PropertyKey[], checks: pulumi.Output<unknown>[], seen: Set<object>): void {
     if (pulumi.Output.isInstance(v)) {
-        const site: Site | undefined = (v as any)[SITE];
+        const site = (v as unknown as { [SITE]?: Site })[SITE];
         if (site && site.context === undefined) {
             site.context = context;
             site.path = path;

@@ -198,12 +198,12 @@ export function originalTopology(target: Target, subnets: { cluster?: string; pu
 /** Fills in `hosts` with the original topology when it is not given (never for target `hosts`). */
 export function withDefaultHosts(raw: unknown): unknown {
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
-    const r = raw as Record<string, any>;
+    const r = raw as Record<string, unknown> & { network?: { subnet?: unknown }; aws?: { mgmtSubnet?: unknown; nodeSubnet?: unknown } };
     const target = r.target ?? "local";
-    if (r.hosts !== undefined || target === "hosts" || !TARGETS.includes(target)) return raw;
+    if (r.hosts !== undefined || target === "hosts" || !(TARGETS as readonly unknown[]).includes(target)) return raw;
     const valid = (v: unknown) => (cidr.safeParse(v).success ? (v as string) : undefined);
     try {
-        return { ...r, hosts: originalTopology(target, { cluster: valid(r.network?.subnet), public: valid(r.aws?.mgmtSubnet), private: valid(r.aws?.nodeSubnet) }) };
+        return { ...r, hosts: originalTopology(target as Target, { cluster: valid(r.network?.subnet), public: valid(r.aws?.mgmtSubnet), private: valid(r.aws?.nodeSubnet) }) };
     } catch {
         return raw; // a subnet too small for .10-.13: the address rules report it on the given hosts
     }
