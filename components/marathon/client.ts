@@ -1,3 +1,8 @@
+import * as http from "http";
+import * as https from "https";
+import * as net from "net";
+import * as tls from "tls";
+
 /**
  * A small Marathon REST client: exactly the calls MarathonApp needs, with Marathon's traps handled
  * (PUT replaces with partialUpdate=false and never carries `version`; 409 "locked by a deployment"
@@ -7,11 +12,6 @@
  * never appears in an error message. Each request is bounded by `requestTimeoutMs` (the resource's
  * `requestTimeoutSeconds`, default 30 s).
  */
-import * as http from "http";
-import * as https from "https";
-import * as net from "net";
-import * as tls from "tls";
-
 export interface MarathonAccess {
     /** e.g. https://10.0.15.11:8443 (MesosCluster with marathon.tls) or http://10.0.15.11:8080 */
     url: string;

@@ -27,7 +27,7 @@ const UNREACHABLE_DEFAULT = { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
 type Obj = Record<string, unknown>;
 
 /** The canonical form: server fields gone, defaults and unset values dropped, legacy networking converted. */
-export function normalize(definition: Obj): Obj {
+export function normalize(definition: Record<string, unknown>): Record<string, unknown> {
     // Not an object (e.g. a value not known yet at preview): nothing to canonicalize.
     if (!definition || typeof definition !== "object" || Array.isArray(definition)) return definition ?? {};
     const d: Obj = JSON.parse(JSON.stringify(definition));
@@ -172,7 +172,7 @@ export interface DefinitionDiff {
 }
 
 /** Differences between two definitions after normalization. */
-export function diffDefinitions(before: Obj, after: Obj): DefinitionDiff {
+export function diffDefinitions(before: Record<string, unknown>, after: Record<string, unknown>): DefinitionDiff {
     const a = normalize(before);
     const b = normalize(after);
     if (!isObject(a) || !isObject(b)) return { changed: sameJson(a, b) ? [] : ["definition"], replaces: [] };
@@ -224,6 +224,6 @@ function matchAssignedPorts(a: Obj, b: Obj): void {
  * The definition as we would have written it, from Marathon's answer (for refresh and import):
  * normalized, so that a later diff against our own definition shows only real drift.
  */
-export function fromServer(app: Obj): Obj {
+export function fromServer(app: Record<string, unknown>): Record<string, unknown> {
     return normalize(app);
 }
