@@ -15,7 +15,7 @@ export const DEFAULT_MONGO_IMAGE = "mongo:7.0@sha256:9854f7139445d766a9523571d6f
 const cpus = z.number().positive("expected a positive number of CPUs (fractions allowed, e.g. 0.1)").max(64, "expected at most 64 CPUs");
 const mem = (min: number) => z.number().int("expected whole MiB").min(min, `expected at least ${min} MiB`).max(262144);
 /** A Docker image reference for `--build-arg BASE_IMAGE` (offline labs: a local Debian image). */
-const baseImage = z.string().regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, "expected a Docker image reference like debian:bookworm-slim@sha256:<64 hex>");
+const baseImage = z.string().regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, "expected a Docker image reference like debian:bookworm-slim@sha256:<64 hex>");
 
 export const nodeappSettingsSchema = z
     .object({

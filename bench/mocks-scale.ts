@@ -12,6 +12,8 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
+import type { CustomResourceOptions, Inputs } from "@pulumi/pulumi";
 import * as path from "path";
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -50,10 +52,11 @@ async function evaluate(mode: string): Promise<Sample> {
     );
     const { MarathonApp } = await import("../components/marathon");
     const { toDefinition } = await import("../components/marathon/definition");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
     const settings = require("@pulumi/pulumi/runtime/settings");
     class Bare extends pulumi.CustomResource {
         constructor(name: string, props: Record<string, unknown>, opts: { dependsOn?: unknown[] }) {
-            super("microservice:bench:Bare", name, props as any, opts as any);
+            super("microservice:bench:Bare", name, props as Inputs, opts as CustomResourceOptions);
         }
     }
     const t0 = process.hrtime.bigint();
@@ -90,7 +93,7 @@ function median(xs: number[]): number {
 }
 
 function main(): void {
-    const load = require("os").loadavg().map((x: number) => x.toFixed(1)).join(" / ");
+    const load = os.loadavg().map((x: number) => x.toFixed(1)).join(" / ");
     const samples: Record<string, Sample[]> = { bare: [], marathon: [] };
     for (let r = 0; r < RUNS; r++) {
         for (const mode of ["bare", "marathon"]) {

@@ -44,9 +44,9 @@ export const MOCK_PEM = {
 
 export interface PlatformMocksOptions {
     /** Asked first for every resource: its state (merged over its inputs), or undefined for these mocks' answer. */
-    newResource?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+    newResource?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
     /** Asked first for every invoke: its result, or undefined for these mocks' answer. */
-    call?: (args: pulumi.runtime.MockCallArgs) => Record<string, any> | undefined;
+    call?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
 }
 
 const REMOTE = ["pulumi-nodejs:dynamic/exec:RemoteCommand", "command:remote:Command"];
@@ -59,12 +59,12 @@ const LOCAL = ["pulumi-nodejs:dynamic/exec:LocalCommand", "command:local:Command
 export class PlatformMocks implements pulumi.runtime.Mocks {
     constructor(private readonly options: PlatformMocksOptions = {}) {}
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         const state = this.options.newResource?.(args) ?? mockState(args);
         return { id: args.id || `${args.name}_id`, state: { ...args.inputs, ...state } };
     }
 
-    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         return this.options.call?.(args) ?? mockCall(args);
     }
 }
@@ -75,7 +75,7 @@ export function setPlatformMocks(project = "project", stack = "stack", preview =
 }
 
 /** What a command resource of this package prints, as the real command would (undefined: not a command). */
-export function mockStdout(type: string, name: string, inputs: Record<string, any>): string | undefined {
+export function mockStdout(type: string, name: string, inputs: Record<string, unknown>): string | undefined {
     const create = String(unsecret(inputs.create) ?? "");
     if (REMOTE.includes(type)) {
         // A provisioning step prints what its `emit` ops print, then its result line.
@@ -84,17 +84,18 @@ export function mockStdout(type: string, name: string, inputs: Record<string, an
             : name.endsWith("-tls-sign") ? MOCK_PEM.cert
             : name.endsWith("-swarm-token") ? "SWMTKN-1-mock0000000000000000000000000000000000000000000000-mock00000000000000000000000"
             : name.endsWith("-replication") ? `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1vY2staG9zdC1rZXk= root@${name}`
-            : name.endsWith("-host-key-scan") ? `${unsecret(unsecret(inputs.environment)?.HOST) ?? "host"} ${MOCK_HOST_KEY}`
+            : name.endsWith("-host-key-scan") ? `${scannedHost(inputs)} ${MOCK_HOST_KEY}`
             : "";
         return `${payload ? `${payload}\n` : ""}STEP ${name}: changed (mock)`;
     }
     if (LOCAL.includes(type)) {
         if (create.includes("ssh-keygen")) return `${MOCK_KEY_PAIR.privateKey}${MOCK_KEY_PAIR.publicKey}\n`;
         // ExistingHosts' trust-on-first-use scan: what ssh-keyscan prints for the host it reached.
-        if (create.includes("ssh-keyscan")) return `${unsecret(unsecret(inputs.environment)?.HOST) ?? "host"} ${MOCK_HOST_KEY}\n`;
+        if (create.includes("ssh-keyscan")) return `${scannedHost(inputs)} ${MOCK_HOST_KEY}\n`;
         if (create.includes("vagrant ssh-config")) {
             const machine = /vagrant ssh-config ([a-z][a-z0-9-]*)/.exec(create)?.[1] ?? "default";
             // The shim's own marker (its ssh-config parser has no dependencies); loaded only here.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use: this module loads only @pulumi/pulumi (see above)
             const { IDENTITY_MARK } = require("@pulumi/vagrant-shim/dist/ssh-config") as { IDENTITY_MARK: string };
             return [
                 `Host ${machine}`, "  HostName 127.0.0.1", "  User vagrant", "  Port 2222",
@@ -110,7 +111,7 @@ export function mockStdout(type: string, name: string, inputs: Record<string, an
     return undefined;
 }
 
-function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     const stdout = mockStdout(args.type, args.name, args.inputs ?? {});
     if (stdout !== undefined) return { stdout, stderr: "" };
     if (args.type === "aws:ec2/instance:Instance") {
@@ -119,7 +120,7 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     return {};
 }
 
-function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     switch (args.token) {
         case "aws:ec2/getAmi:getAmi":
             return { id: "ami-0123456789abcdef0", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-mock" };
@@ -131,6 +132,11 @@ function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
 }
 
 /** A value as the mock monitor hands it over (a secret arrives wrapped). */
-function unsecret(v: any): any {
-    return v && typeof v === "object" && v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? v.value : v;
+function unsecret(v: unknown): unknown {
+    return v && typeof v === "object" && (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? (v as { value: unknown }).value : v;
+}
+
+/** The host a key scan reached: its environment's HOST. */
+function scannedHost(inputs: Record<string, unknown>): unknown {
+    return unsecret((unsecret(inputs.environment) as Record<string, unknown> | undefined)?.HOST) ?? "host";
 }

@@ -46,10 +46,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-    let v: any = root;
+    let v: unknown = root;
     for (const p of path) {
         if (v === null || typeof v !== "object") return undefined;
-        v = v[p as any];
+        v = (v as Record<PropertyKey, unknown>)[p];
     }
     return v;
 }
@@ -72,7 +72,7 @@ export function input<S extends z.ZodType>(schema: S) {
             nestedInputs++;
             try {
                 const r = schema.safeParse(v);
-                if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...(issue as any), path: issue.path });
+                if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
             } finally {
                 nestedInputs--;
             }
@@ -108,7 +108,7 @@ function checkedWhenKnown<T>(value: pulumi.Output<T>, schema: z.ZodType): pulumi
 /** Gives every checked Output in a validated value its component (context) and key; collects them. */
 function claimDeferredChecks(v: unknown, context: string, path: PropertyKey[], checks: pulumi.Output<unknown>[], seen: Set<object>): void {
     if (pulumi.Output.isInstance(v)) {
-        const site: Site | undefined = (v as any)[SITE];
+        const site = (v as unknown as { [SITE]?: Site })[SITE];
         if (site && site.context === undefined) {
             site.context = context;
             site.path = path;
@@ -228,7 +228,7 @@ export function dataDirectory(example: string) {
  */
 export function httpsUrl(what: string, example: string) {
     return z.string().superRefine((s, ctx) => {
-        const m = /^https:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)(:\d{1,5})?(\/[A-Za-z0-9._~%+\/-]*)?$/.exec(s);
+        const m = /^https:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)(:\d{1,5})?(\/[A-Za-z0-9._~%+/-]*)?$/.exec(s);
         if (!m) return void ctx.addIssue({ code: "custom", message: `expected an https URL of ${what} like ${example} (host and path of letters, digits and . _ ~ % + - /)` });
         if ((m[6] ?? "").split("/").some((seg) => seg === "." || seg === "..")) ctx.addIssue({ code: "custom", message: `expected an https URL of ${what} without . or .. path segments` });
     });
@@ -270,7 +270,7 @@ export const systemdCalendar = z.string().superRefine((s, ctx) => {
 });
 
 /** An image reference pinned by digest: name[:tag]@sha256:<64 hex>. */
-export const pinnedImage = z.string().regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/, "expected an image reference pinned by digest, like repo/name:tag@sha256:<64 hex>");
+export const pinnedImage = z.string().regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/, "expected an image reference pinned by digest, like repo/name:tag@sha256:<64 hex>");
 export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected a sha256 checksum (64 lowercase hex digits)");
 export const hostName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "expected a host name of lowercase letters, digits and dashes, starting with a letter");
 

@@ -5,6 +5,7 @@ import { SECRET_KEYS, StackConfig, platformConfigSchema, stackConfigWarnings } f
 export const PROJECT = "microservice";
 
 // Exported by the SDK's runtime but missing from its typings.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- typed by hand here: an import would not know the function
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
 /** Raw stack config of this project: `{ key: parsed value }` (JSON values parsed). */

@@ -27,7 +27,7 @@ export interface RemoteCommandArgs {
     /** Exported for the command (sent over stdin, never on a command line). */
     environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Any change replaces the resource (runs delete, then create). */
-    triggers?: pulumi.Input<any[]>;
+    triggers?: pulumi.Input<unknown[]>;
     /** "none" hides the output from error messages (default "stdoutAndStderr"). */
     logging?: pulumi.Input<Logging>;
     /** Pass the previous stdout/stderr as PULUMI_COMMAND_STDOUT/STDERR to update and delete (default true). */
@@ -53,7 +53,7 @@ export interface LocalCommandArgs {
     dir?: pulumi.Input<string>;
     /** The program and its leading arguments; the command is appended (default ["/bin/sh", "-c"]). */
     interpreter?: pulumi.Input<pulumi.Input<string>[]>;
-    triggers?: pulumi.Input<any[]>;
+    triggers?: pulumi.Input<unknown[]>;
     logging?: pulumi.Input<Logging>;
     addPreviousOutputInEnv?: pulumi.Input<boolean>;
 }
@@ -67,7 +67,7 @@ export interface CopyToRemoteArgs {
     source: pulumi.Input<pulumi.asset.Asset | pulumi.asset.Archive>;
     /** A file: the destination file (or an existing directory to copy into). An archive: the directory its contents land in. */
     remotePath: pulumi.Input<string>;
-    triggers?: pulumi.Input<any[]>;
+    triggers?: pulumi.Input<unknown[]>;
 }
 
 // One provider object per kind: the SDK caches its serialization per object.
@@ -88,7 +88,7 @@ export class RemoteCommand extends pulumi.dynamic.Resource {
     declare readonly delete: pulumi.Output<string | undefined>;
     declare readonly stdin: pulumi.Output<string | undefined>;
     declare readonly environment: pulumi.Output<Record<string, string> | undefined>;
-    declare readonly triggers: pulumi.Output<any[] | undefined>;
+    declare readonly triggers: pulumi.Output<unknown[] | undefined>;
     declare readonly logging: pulumi.Output<Logging | undefined>;
     declare readonly addPreviousOutputInEnv: pulumi.Output<boolean | undefined>;
     declare readonly check: pulumi.Output<string | undefined>;
@@ -134,7 +134,7 @@ export class LocalCommand extends pulumi.dynamic.Resource {
     declare readonly environment: pulumi.Output<Record<string, string> | undefined>;
     declare readonly dir: pulumi.Output<string | undefined>;
     declare readonly interpreter: pulumi.Output<string[] | undefined>;
-    declare readonly triggers: pulumi.Output<any[] | undefined>;
+    declare readonly triggers: pulumi.Output<unknown[] | undefined>;
     declare readonly logging: pulumi.Output<Logging | undefined>;
     declare readonly addPreviousOutputInEnv: pulumi.Output<boolean | undefined>;
     declare readonly stdout: pulumi.Output<string>;
@@ -170,7 +170,7 @@ export class CopyToRemote extends pulumi.dynamic.Resource {
     declare readonly connection: pulumi.Output<Connection>;
     declare readonly source: pulumi.Output<pulumi.asset.Asset | pulumi.asset.Archive>;
     declare readonly remotePath: pulumi.Output<string>;
-    declare readonly triggers: pulumi.Output<any[] | undefined>;
+    declare readonly triggers: pulumi.Output<unknown[] | undefined>;
 
     constructor(name: string, args: CopyToRemoteArgs, opts?: pulumi.CustomResourceOptions) {
         super(

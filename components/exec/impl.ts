@@ -36,7 +36,26 @@ export const INPUT_KEYS: Record<Kind, readonly string[]> = {
 
 const TYPE_NAME: Record<Kind, string> = { remote: "RemoteCommand", local: "LocalCommand", copy: "CopyToRemote" };
 
-type Props = Record<string, any>;
+/** Property values as the provider host hands them over (checked by `check`, not by this type). */
+type Props = Record<string, unknown>;
+
+/** The inputs of a step as `check` lets them through (secrets unwrapped); any may be absent. */
+interface Inputs {
+    connection?: Connection;
+    create?: string;
+    update?: string;
+    delete?: string;
+    stdin?: string;
+    check?: string;
+    checkStdin?: string;
+    environment?: Record<string, unknown>;
+    dir?: string;
+    interpreter?: string[];
+    logging?: string;
+    addPreviousOutputInEnv?: boolean;
+    source?: Props;
+    remotePath?: string;
+}
 
 export interface CheckFailure {
     property: string;
@@ -72,13 +91,13 @@ export function containsUnknown(v: unknown): boolean {
 }
 
 function isSecretWrapper(v: unknown): v is { value: unknown } {
-    return !!v && typeof v === "object" && (v as any)[SIG] === SECRET_SIG;
+    return !!v && typeof v === "object" && (v as Props)[SIG] === SECRET_SIG;
 }
 
 /** `v` without secret wrappers, and whether there were any. */
-export function unwrapSecrets(v: unknown): { value: any; secret: boolean } {
+export function unwrapSecrets(v: unknown): { value: unknown; secret: boolean } {
     let secret = false;
-    const walk = (x: any): any => {
+    const walk = (x: unknown): unknown => {
         if (isSecretWrapper(x)) {
             secret = true;
             return walk(x.value);
@@ -96,13 +115,14 @@ export function unwrapSecrets(v: unknown): { value: any; secret: boolean } {
  * engine sends old assets with their hash only).
  */
 export function canonical(v: unknown): string {
-    const norm = (x: any): any => {
+    const norm = (x: unknown): unknown => {
         if (isSecretWrapper(x)) return norm(x.value);
         if (Array.isArray(x)) return x.map((y) => (y === undefined ? null : norm(y)));
         if (x && typeof x === "object") {
-            if ((x[SIG] === ASSET_SIG || x[SIG] === ARCHIVE_SIG) && typeof x.hash === "string" && x.hash !== "") return { [SIG]: x[SIG], hash: x.hash };
-            const out: Record<string, any> = {};
-            for (const k of Object.keys(x).sort()) if (x[k] !== undefined && x[k] !== null) out[k] = norm(x[k]);
+            const o = x as Props;
+            if ((o[SIG] === ASSET_SIG || o[SIG] === ARCHIVE_SIG) && typeof o.hash === "string" && o.hash !== "") return { [SIG]: o[SIG], hash: o.hash };
+            const out: Props = {};
+            for (const k of Object.keys(o).sort()) if (o[k] !== undefined && o[k] !== null) out[k] = norm(o[k]);
             return out;
         }
         return x;
@@ -113,31 +133,38 @@ export function canonical(v: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // check
 
-const isString = (v: unknown) => typeof v === "string";
+const isString = (v: unknown): v is string => typeof v === "string";
 
-function checkConnection(prop: string, c: any, failures: CheckFailure[]): void {
-    if (isUnknown(c)) return;
-    if (!c || typeof c !== "object" || Array.isArray(c)) {
+function checkConnection(prop: string, value: unknown, failures: CheckFailure[]): void {
+    if (isUnknown(value)) return;
+    if (!value || typeof value !== "object" || Array.isArray(value)) {
         failures.push({ property: prop, reason: "expected a connection object with at least `host`" });
         return;
     }
+    const c = value as Props;
     const bad = (field: string, reason: string) => failures.push({ property: `${prop}.${field}`, reason });
     const known = (v: unknown) => v !== undefined && v !== null && !isUnknown(v);
     if (c.host === undefined || c.host === null || c.host === "") bad("host", "required: the address of the host");
     else if (known(c.host) && (!isString(c.host) || !/^[^\s-][^\s]*$/.test(c.host))) bad("host", "expected a host name or address (no spaces, not starting with -)");
-    if (known(c.port) && !(Number.isInteger(c.port) && c.port >= 1 && c.port <= 65535)) bad("port", "expected an integer from 1 to 65535");
+    const port = c.port as number;
+    if (known(port) && !(Number.isInteger(port) && port >= 1 && port <= 65535)) bad("port", "expected an integer from 1 to 65535");
     if (known(c.user) && (!isString(c.user) || !/^[^\s@-][^\s@]*$/.test(c.user))) bad("user", "expected a user name (no spaces or @, not starting with -)");
     for (const f of ["privateKey", "privateKeyPassword", "password", "agentSocketPath"]) if (known(c[f]) && !isString(c[f])) bad(f, "expected a string");
-    if (known(c.dialErrorLimit) && !(Number.isInteger(c.dialErrorLimit) && c.dialErrorLimit >= -1)) bad("dialErrorLimit", "expected an integer >= 1, or -1 (dial until dialTimeout)");
-    for (const f of ["perDialTimeout", "dialTimeout"]) if (known(c[f]) && !(typeof c[f] === "number" && c[f] > 0)) bad(f, "expected a number of seconds > 0");
+    const dialErrorLimit = c.dialErrorLimit as number;
+    if (known(dialErrorLimit) && !(Number.isInteger(dialErrorLimit) && dialErrorLimit >= -1)) bad("dialErrorLimit", "expected an integer >= 1, or -1 (dial until dialTimeout)");
+    for (const f of ["perDialTimeout", "dialTimeout"]) {
+        const v = c[f];
+        if (known(v) && !(typeof v === "number" && v > 0)) bad(f, "expected a number of seconds > 0");
+    }
     if (known(c.hostKey) && (!isString(c.hostKey) || !/^[\w@.+-]+ [A-Za-z0-9+/=]+( .*)?$/.test(c.hostKey.trim()))) bad("hostKey", 'expected a public key line like "ssh-ed25519 AAAA..."');
     if (known(c.proxy)) checkConnection(`${prop}.proxy`, c.proxy, failures);
 }
 
-function checkSource(s: any, failures: CheckFailure[]): void {
-    if (isUnknown(s)) return;
+function checkSource(value: unknown, failures: CheckFailure[]): void {
+    if (isUnknown(value)) return;
     const fail = (reason: string) => failures.push({ property: "source", reason });
-    if (!s || typeof s !== "object" || (s[SIG] !== ASSET_SIG && s[SIG] !== ARCHIVE_SIG)) {
+    const s = value && typeof value === "object" ? (value as Props) : undefined;
+    if (!s || (s[SIG] !== ASSET_SIG && s[SIG] !== ARCHIVE_SIG)) {
         fail("required: a FileAsset, StringAsset or FileArchive");
         return;
     }
@@ -166,12 +193,12 @@ export async function check(kind: Kind, _olds: Props, news: Props): Promise<{ in
         if (known(n.environment)) {
             if (typeof n.environment !== "object" || Array.isArray(n.environment)) failures.push({ property: "environment", reason: "expected a map of variable names to strings" });
             else
-                for (const [k, v] of Object.entries(n.environment)) {
+                for (const [k, v] of Object.entries(n.environment as Props)) {
                     if (!ENV_NAME.test(k)) failures.push({ property: "environment", reason: `invalid variable name ${JSON.stringify(k)}` });
                     else if (known(v) && !isString(v)) failures.push({ property: `environment.${k}`, reason: "expected a string" });
                 }
         }
-        if (known(n.logging) && !(LOGGING as readonly string[]).includes(n.logging)) failures.push({ property: "logging", reason: `expected one of ${LOGGING.join(", ")}` });
+        if (known(n.logging) && !(LOGGING as readonly string[]).includes(n.logging as string)) failures.push({ property: "logging", reason: `expected one of ${LOGGING.join(", ")}` });
         if (known(n.addPreviousOutputInEnv) && typeof n.addPreviousOutputInEnv !== "boolean") failures.push({ property: "addPreviousOutputInEnv", reason: "expected a boolean" });
     }
     if (kind === "local") {
@@ -233,7 +260,7 @@ interface Step {
     kind: Kind;
     /** "create", "update" or "delete". */
     phase: string;
-    inputs: Props;
+    inputs: Inputs;
     command: string;
     /** Extra environment (PULUMI_COMMAND_STDOUT/STDERR). */
     previous?: Props;
@@ -283,10 +310,10 @@ function echo(kind: Kind, inputs: Props, extra: Props = {}): Props {
  * environment) was secret: its output is then hidden from errors. (A secret connection, which
  * every RemoteCommand has, does not count.)
  */
-function plain(p: Props): { inputs: Props; secret: boolean } {
+function plain(p: Props): { inputs: Inputs; secret: boolean } {
     const { value } = unwrapSecrets(p ?? {});
     const secret = ["create", "update", "delete", "stdin", "environment"].some((k) => unwrapSecrets(p?.[k]).secret);
-    return { inputs: value, secret };
+    return { inputs: value as Inputs, secret };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +322,7 @@ function plain(p: Props): { inputs: Props; secret: boolean } {
 type Source = { kind: "bytes"; data: Buffer; name?: string; mode?: number } | { kind: "tar"; data: Buffer; gzip: boolean };
 
 /** The source's bytes: a file or text, or a tar stream of a directory (or of a .tar/.tgz file). */
-export async function readSource(source: Props): Promise<Source> {
+export async function readSource(source: Props | undefined): Promise<Source> {
     if (source?.[SIG] === ASSET_SIG) {
         if (isString(source.text) && !isString(source.path)) return { kind: "bytes", data: Buffer.from(source.text) };
         if (!isString(source.path)) throw new Error("CopyToRemote: only FileAsset and StringAsset sources are supported");
@@ -340,10 +367,10 @@ export function copyCommand(source: Source, remotePath: string): string {
     ].join("\n");
 }
 
-async function copy(inputs: Props, phase: string, opts: ExecOptions): Promise<void> {
+async function copy(inputs: Inputs, phase: string, opts: ExecOptions): Promise<void> {
     const source = await readSource(inputs.source);
     const c = inputs.connection as Connection;
-    const r = await runSsh(c, { command: copyCommand(source, inputs.remotePath), stdin: source.data, sshProgram: opts.sshProgram, pauseMs: opts.pauseMs });
+    const r = await runSsh(c, { command: copyCommand(source, inputs.remotePath as string), stdin: source.data, sshProgram: opts.sshProgram, pauseMs: opts.pauseMs });
     if (r.code !== 0) throw new Error(failureMessage(`CopyToRemote ${phase} to ${describeTarget(c)}:${inputs.remotePath}`, r, false));
 }
 
@@ -358,7 +385,7 @@ export async function create(kind: Kind, news: Props, opts: ExecOptions = {}): P
         await copy(inputs, "create", opts);
         return { id, outs: echo(kind, news) };
     }
-    const out = await runStep({ kind, phase: "create", inputs, command: inputs.create, secret }, opts);
+    const out = await runStep({ kind, phase: "create", inputs, command: inputs.create as string, secret }, opts);
     return { id, outs: echo(kind, news, out) };
 }
 
@@ -369,8 +396,8 @@ export async function update(kind: Kind, _id: string, olds: Props, news: Props, 
         await copy(inputs, "update", opts);
         return { outs: echo(kind, news) };
     }
-    const command = inputs.update !== undefined && inputs.update !== null && inputs.update !== "" ? inputs.update : inputs.create;
-    const out = await runStep({ kind, phase: "update", inputs, command, previous: plain(olds).inputs, secret }, opts);
+    const command = (inputs.update !== undefined && inputs.update !== null && inputs.update !== "" ? inputs.update : inputs.create) as string;
+    const out = await runStep({ kind, phase: "update", inputs, command, previous: plain(olds).inputs as Props, secret }, opts);
     return { outs: echo(kind, news, out) };
 }
 
@@ -379,7 +406,7 @@ async function del(kind: Kind, _id: string, props: Props, opts: ExecOptions = {}
     if (kind === "copy") return;
     const { inputs, secret } = plain(props);
     if (inputs.delete === undefined || inputs.delete === null || inputs.delete === "") return;
-    await runStep({ kind, phase: "delete", inputs, command: inputs.delete, previous: inputs, secret }, opts);
+    await runStep({ kind, phase: "delete", inputs, command: inputs.delete, previous: inputs as Props, secret }, opts);
 }
 export { del as delete };
 

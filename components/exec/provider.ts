@@ -34,8 +34,10 @@ export function providerFor(kind: Kind): pulumi.dynamic.ResourceProvider {
     };
     // `require.extensions[".ts"]` is set once ts-node (or another TS loader) is registered.
     // (No comments inside the functions: their text is what gets stored.)
+    /* eslint-disable @typescript-eslint/no-require-imports -- the serialized methods capture no module: the logic is required by path at run time */
     function load(): typeof import("./impl") {
         if (TS_NODE && !require.extensions[".ts"]) require(TS_NODE).register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
         return require(process.env.PULUMI_EXEC_IMPL || IMPL);
     }
+    /* eslint-enable @typescript-eslint/no-require-imports */
 }

@@ -1,3 +1,8 @@
+import * as http from "http";
+import * as https from "https";
+import * as net from "net";
+import * as tls from "tls";
+
 /**
  * A small Marathon REST client: exactly the calls MarathonApp needs, with Marathon's traps handled
  * (PUT replaces with partialUpdate=false and never carries `version`; 409 "locked by a deployment"
@@ -7,7 +12,6 @@
  * never appears in an error message. Each request is bounded by `requestTimeoutMs` (the resource's
  * `requestTimeoutSeconds`, default 30 s).
  */
-
 export interface MarathonAccess {
     /** e.g. https://10.0.15.11:8443 (MesosCluster with marathon.tls) or http://10.0.15.11:8080 */
     url: string;
@@ -47,16 +51,16 @@ export const DEFAULT_TIMING: Timing = { pollMs: 2000, deployTimeoutSeconds: 600,
 
 export interface Response {
     status: number;
-    body: any;
+    /** Parsed JSON, the text when it is not JSON, undefined when empty. */
+    body: unknown;
     headers: Record<string, string | string[] | undefined>;
 }
 
 /** One HTTP call; JSON in and out. */
 export function request(access: MarathonAccess, method: string, path: string, body: unknown, timeoutMs: number): Promise<Response> {
-    const { URL } = require("url");
     const base = new URL(access.url);
     const target = new URL(path, base);
-    const lib = target.protocol === "https:" ? require("https") : require("http");
+    const lib = target.protocol === "https:" ? https : http;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { Accept: "application/json" };
     if (payload) {
@@ -73,13 +77,11 @@ export function request(access: MarathonAccess, method: string, path: string, bo
         // Through the tunnel the socket is 127.0.0.1's: the certificate must name Marathon's own
         // address. SNI carries a DNS name only (RFC 6066), never an IP.
         const name = access.hostHeader.replace(/^\[(.*)\](:\d+)?$/, "$1").replace(/^([^:\]]+):\d+$/, "$1");
-        const tls = require("tls");
-        const net = require("net");
         if (!net.isIP(name)) options.servername = name;
-        options.checkServerIdentity = (_host: string, cert: unknown) => tls.checkServerIdentity(name, cert);
+        options.checkServerIdentity = (_host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(name, cert);
     }
     return new Promise((resolve, reject) => {
-        const req = lib.request(target, options, (res: any) => {
+        const req = lib.request(target, options, (res: http.IncomingMessage) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
             res.on("end", () => {
@@ -90,7 +92,7 @@ export function request(access: MarathonAccess, method: string, path: string, bo
                 } catch {
                     /* not JSON: keep the text */
                 }
-                resolve({ status: res.statusCode, body: parsed, headers: res.headers });
+                resolve({ status: res.statusCode as number, body: parsed, headers: res.headers });
             });
         });
         req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -111,18 +113,29 @@ function appPath(id: string): string {
 /** An error for a status we did not expect, with Marathon's own message (never credentials). */
 function failure(what: string, r: Response): Error {
     if (r.status === 401 || r.status === 403) return new Error(`${what}: Marathon refused the credentials (HTTP ${r.status}); check the scheduler's username and password`);
-    const b = r.body && typeof r.body === "object" ? r.body : {};
-    const details = Array.isArray(b.details) ? b.details.map((d: any) => `\n  ${d.path ?? ""}: ${(d.errors ?? []).join("; ")}`).join("") : "";
+    const b: Record<string, unknown> = r.body && typeof r.body === "object" ? (r.body as Record<string, unknown>) : {};
+    const details = Array.isArray(b.details) ? b.details.map((d: { path?: string; errors?: string[] }) => `\n  ${d.path ?? ""}: ${(d.errors ?? []).join("; ")}`).join("") : "";
     const msg = typeof b.message === "string" ? b.message : typeof r.body === "string" ? r.body.slice(0, 300) : "";
     return new Error(`${what}: HTTP ${r.status} ${msg}${details}`.trim());
 }
 
+/** Marathon's answer for an app: the fields read here typed, the rest as Marathon wrote it. */
+export interface ServerApp extends Record<string, unknown> {
+    id?: string;
+    version?: string;
+    instances?: number;
+    tasksRunning?: number;
+    tasksHealthy?: number;
+    deployments?: { id?: string }[];
+    lastTaskFailure?: { state?: string; host?: string; timestamp?: string; message?: string };
+}
+
 /** The app as Marathon has it (with its last task failure), or undefined when there is no such app. */
-export async function getApp(access: MarathonAccess, id: string, timing: Timing = DEFAULT_TIMING): Promise<Record<string, any> | undefined> {
+export async function getApp(access: MarathonAccess, id: string, timing: Timing = DEFAULT_TIMING): Promise<ServerApp | undefined> {
     const r = await request(access, "GET", `${appPath(id)}?embed=app.lastTaskFailure`, undefined, timing.requestTimeoutMs);
     if (r.status === 404) return undefined;
     if (r.status !== 200) throw failure(`reading app ${id}`, r);
-    return r.body.app;
+    return (r.body as { app: ServerApp }).app;
 }
 
 export interface PutResult {
@@ -136,19 +149,23 @@ export interface PutResult {
  * deployment) is retried with a growing pause until `lockTimeoutSeconds`; then it fails and says
  * which deployments hold the lock, or, with `force`, overrides them.
  */
-export async function putApp(access: MarathonAccess, definition: Record<string, any>, force: boolean, timing: Timing = DEFAULT_TIMING): Promise<PutResult> {
+export async function putApp(access: MarathonAccess, definition: Record<string, unknown>, force: boolean, timing: Timing = DEFAULT_TIMING): Promise<PutResult> {
     // A `version` in the body makes Marathon roll back to that version instead of applying the body.
     const { version: _ignored, ...body } = definition;
-    const id: string = body.id;
+    const id = body.id as string;
     const deadline = Date.now() + timing.lockTimeoutSeconds * 1000;
     let pause = timing.pollMs;
     for (;;) {
         const forceNow = force && Date.now() >= deadline;
         const r = await request(access, "PUT", `${appPath(id)}?partialUpdate=false${forceNow ? "&force=true" : ""}`, body, timing.requestTimeoutMs);
-        if (r.status === 200 || r.status === 201) return { deploymentId: r.body.deploymentId, version: r.body.version, created: r.status === 201 };
+        if (r.status === 200 || r.status === 201) {
+            const done = r.body as { deploymentId: string; version: string };
+            return { deploymentId: done.deploymentId, version: done.version, created: r.status === 201 };
+        }
         if (r.status !== 409) throw failure(`deploying app ${id}`, r);
         if (Date.now() >= deadline && !force) {
-            const held = Array.isArray(r.body?.deployments) ? r.body.deployments.map((d: any) => d.id).join(", ") : "unknown";
+            const locked = (r.body as { deployments?: unknown } | undefined)?.deployments;
+            const held = Array.isArray(locked) ? locked.map((d: { id: string }) => d.id).join(", ") : "unknown";
             throw new Error(
                 `deploying app ${id}: still locked by deployment(s) ${held} after ${timing.lockTimeoutSeconds} s. ` +
                     `See GET /v2/deployments; set force: true on this app to override a stuck deployment (it may leave old and new tasks mixed).`,
@@ -164,7 +181,7 @@ export async function deleteApp(access: MarathonAccess, id: string, timing: Timi
     const r = await request(access, "DELETE", appPath(id), undefined, timing.requestTimeoutMs);
     if (r.status === 404) return undefined;
     if (r.status !== 200 && r.status !== 202) throw failure(`deleting app ${id}`, r);
-    return r.body?.deploymentId;
+    return (r.body as { deploymentId?: string } | undefined)?.deploymentId;
 }
 
 /**
@@ -176,7 +193,7 @@ export async function waitForDeployment(access: MarathonAccess, deploymentId: st
     for (;;) {
         const r = await request(access, "GET", "/v2/deployments", undefined, timing.requestTimeoutMs);
         if (r.status !== 200) throw failure("listing deployments", r);
-        if (!(r.body as any[]).some((d) => d.id === deploymentId)) return;
+        if (!(r.body as { id: string }[]).some((d) => d.id === deploymentId)) return;
         if (Date.now() >= deadline) {
             const why = await diagnose(access, appId, timing);
             throw new Error(`app ${appId}: deployment ${deploymentId} did not finish within ${timing.deployTimeoutSeconds} s. ${why}`);
@@ -190,9 +207,10 @@ export async function diagnose(access: MarathonAccess, appId: string, timing: Ti
     const parts: string[] = [];
     try {
         const q = await request(access, "GET", "/v2/queue", undefined, timing.requestTimeoutMs);
-        const entry = q.status === 200 ? (q.body?.queue ?? []).find((e: any) => e.app?.id === appId) : undefined;
+        const queue = q.status === 200 ? ((q.body as { queue?: QueueEntry[] } | undefined)?.queue ?? []) : [];
+        const entry = queue.find((e) => e.app?.id === appId);
         if (entry) {
-            const declined = (entry.processedOffersSummary?.rejectSummaryLastOffers ?? []).filter((s: any) => s.declined > 0).map((s: any) => `${s.reason} (${s.declined} of ${s.processed})`);
+            const declined = (entry.processedOffersSummary?.rejectSummaryLastOffers ?? []).filter((s) => s.declined > 0).map((s) => `${s.reason} (${s.declined} of ${s.processed})`);
             parts.push(`Launch queue: ${entry.count} instance(s) waiting${entry.delay?.overdue === false ? `, backed off for ${entry.delay.timeLeftSeconds} s` : ""}${declined.length ? `; offers declined for ${declined.join(", ")}` : ""}.`);
         }
     } catch {
@@ -207,6 +225,14 @@ export async function diagnose(access: MarathonAccess, appId: string, timing: Ti
         /* idem */
     }
     return parts.length > 0 ? parts.join(" ") : "Marathon gave no reason (see the Mesos agent logs).";
+}
+
+/** The fields of a /v2/queue entry that `diagnose` reads. */
+interface QueueEntry {
+    app?: { id?: string };
+    count?: number;
+    delay?: { overdue?: boolean; timeLeftSeconds?: number };
+    processedOffersSummary?: { rejectSummaryLastOffers?: { reason: string; declined: number; processed: number }[] };
 }
 
 /** Waits until GET answers 404 (Marathon removes the app when its deletion deployment is done). */

@@ -69,6 +69,7 @@ export interface AppSpec {
 }
 
 /** A Marathon app definition (the JSON body of `PUT /v2/apps/{id}`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- open JSON checked by Marathon's schema (definitionErrors), not by this type; callers read nested fields (`def.container.docker.image`), and a Pulumi Output of `unknown` fields would not lift
 export type MarathonDefinition = Record<string, any> & { id: string };
 
 // Marathon's pathType, absolute, without "..": segments of [a-z0-9-.] that neither start nor end with a dash.

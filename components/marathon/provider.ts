@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { DEFAULT_TIMING, MarathonAccess, Timing, deleteApp, getApp, putApp, waitForAppGone, waitForDeployment } from "./client";
+import { DEFAULT_TIMING, MarathonAccess, ServerApp, Timing, deleteApp, getApp, putApp, waitForAppGone, waitForDeployment } from "./client";
 import { MarathonDefinition } from "./definition";
 import { diffDefinitions, fromServer } from "./normalize";
 import { definitionErrors } from "./schema";
@@ -84,7 +84,7 @@ export function checkInputs(news: Partial<AppInputs>): { property: string; reaso
         /* known at `up` */
     } else if (!def || typeof def !== "object" || Array.isArray(def)) failures.push({ property: "definition", reason: "expected a Marathon app definition" });
     else {
-        const d = def as Record<string, any>;
+        const d = def as Record<string, unknown>;
         if (!isUnknown(d.id) && (typeof d.id !== "string" || !d.id.startsWith("/"))) failures.push({ property: "definition", reason: "expected an absolute app id (definition.id)" });
         if ("version" in d) failures.push({ property: "definition", reason: "must not carry `version` (Marathon would roll back to it)" });
         const unknowns = unknownPaths(d);
@@ -216,11 +216,11 @@ async function awaitCurrent(id: string, inputs: AppInputs): Promise<AppOutputs> 
     return current ?? deployAndDescribe(inputs);
 }
 
-function outputs(inputs: AppInputs, version: string, app: Record<string, any>): AppOutputs {
-    const out: AppOutputs = { ...inputs, appId: inputs.definition.id, version, tasksRunning: app.tasksRunning ?? 0, tasksHealthy: app.tasksHealthy ?? 0 };
+function outputs(inputs: AppInputs, version: string | undefined, app: ServerApp): AppOutputs {
+    const out: Omit<AppOutputs, "version"> & { version?: string } = { ...inputs, appId: inputs.definition.id, version, tasksRunning: app.tasksRunning ?? 0, tasksHealthy: app.tasksHealthy ?? 0 };
     // The engine cannot store undefined (a Struct has no such value).
-    if (out.version === undefined) delete (out as Partial<AppOutputs>).version;
-    return out;
+    if (out.version === undefined) delete out.version;
+    return out as AppOutputs;
 }
 
 /** `create`: PUT the app (Marathon's upsert: an app left by an earlier failed run is taken over) and wait for its deployment. */
@@ -256,7 +256,7 @@ export async function readApp(id: string, props: AppOutputs): Promise<{ id: stri
 
 function pick(p: AppOutputs): AppInputs {
     const out: AppInputs = { definition: p.definition, marathon: p.marathon };
-    for (const k of ["force", "deployTimeoutSeconds", "lockTimeoutSeconds", "requestTimeoutSeconds", "pollMs"] as const) if (p[k] !== undefined) (out as any)[k] = p[k];
+    for (const k of ["force", "deployTimeoutSeconds", "lockTimeoutSeconds", "requestTimeoutSeconds", "pollMs"] as const) if (p[k] !== undefined) Object.assign(out, { [k]: p[k] });
     return out;
 }
 
@@ -271,29 +271,29 @@ export async function deleteAppAndWait(id: string, props: AppOutputs): Promise<v
 }
 
 /** Whether two definitions are the same app after normalization (used by tests and the lab). */
-export function sameDefinition(a: Record<string, any>, b: Record<string, any>): boolean {
+export function sameDefinition(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
     return diffDefinitions(a, b).changed.length === 0;
 }
 
-/** The dynamic provider's methods, as the serialized `marathonProvider` calls them. */
+/** The dynamic provider's methods, as the serialized `marathonProvider` calls them (the engine hands over our own inputs and outputs). */
 export const providerImpl = {
-    async check(_olds: any, news: any) {
+    async check(_olds: AppInputs, news: Partial<AppInputs>) {
         return { inputs: news, failures: checkInputs(news) };
     },
-    async diff(_id: string, olds: any, news: any) {
+    async diff(_id: string, olds: AppOutputs, news: AppInputs) {
         const d = diffInputs(olds, news);
         return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
     },
-    async create(inputs: any) {
+    async create(inputs: AppInputs) {
         return createApp(inputs);
     },
-    async read(id: string, props: any) {
-        return readApp(id, props) as any;
+    async read(id: string, props: AppOutputs) {
+        return readApp(id, props);
     },
-    async update(id: string, olds: any, news: any) {
+    async update(id: string, olds: AppOutputs, news: AppInputs) {
         return updateApp(id, olds, news);
     },
-    async delete(id: string, props: any) {
+    async delete(id: string, props: AppOutputs) {
         await deleteAppAndWait(id, props);
     },
 };
@@ -312,6 +312,8 @@ export const providerImpl = {
  */
 const IMPL: string = __filename;
 
+// `configure` runs in the provider host on the deserialized copy, which captures nothing but IMPL: it requires by path.
+/* eslint-disable @typescript-eslint/no-require-imports -- (comments stay outside: the function's text is serialized) */
 /**
  * The object Pulumi serializes into each MarathonApp's state. Its CRUD methods appear once the
  * dynamic provider host has called `configure` on the deserialized copy (never call it on this
@@ -327,3 +329,4 @@ export const marathonProvider: pulumi.dynamic.ResourceProvider = {
         Object.assign(this, require(IMPL).providerImpl);
     },
 } as unknown as pulumi.dynamic.ResourceProvider; // create, read, ... are installed by configure
+/* eslint-enable @typescript-eslint/no-require-imports */

@@ -6,23 +6,27 @@
  * The compiled validator is cached (on globalThis: one per process, whichever copy of this module
  * asks first); ajv is loaded on first use.
  */
+import appDefinitionSchema from "./schema/AppDefinition.json";
+
 // Descriptions (strings) are dropped: they are most of the text and never change a verdict.
-const SCHEMA_TEXT: string = JSON.stringify(require("./schema/AppDefinition.json"), (k, v) => (k === "description" && typeof v === "string" ? undefined : v));
+const SCHEMA_TEXT: string = JSON.stringify(appDefinitionSchema, (k, v) => (k === "description" && typeof v === "string" ? undefined : v));
 
 type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] | null };
 
 
 function compiled(): Validator {
     const CACHE = "__microserviceMarathonAppDefinitionValidator";
-    const g = globalThis as any;
-    if (!g[CACHE]) {
+    const g = globalThis as unknown as Record<string, Validator | undefined>;
+    let validator = g[CACHE];
+    if (!validator) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- ajv is loaded on first use (see above), not with the module
         const Ajv = require("ajv-draft-04");
         // The file declares the unversioned meta-schema URI: drop it, the draft is fixed by ajv-draft-04.
-        const { $schema, ...schema } = JSON.parse(SCHEMA_TEXT) as Record<string, unknown>;
+        const { $schema: _metaSchema, ...schema } = JSON.parse(SCHEMA_TEXT) as Record<string, unknown>;
         const ajv = new (Ajv.default ?? Ajv)({ allErrors: true, strict: false, formats: { "date-time": true } });
-        g[CACHE] = ajv.compile(schema);
+        validator = g[CACHE] = ajv.compile(schema) as Validator;
     }
-    return g[CACHE];
+    return validator;
 }
 
 export interface ErrorFilter {
@@ -45,7 +49,7 @@ export function definitionErrors(definition: unknown, filter: ErrorFilter = {}):
 export function validateDefinition(definition: unknown, context = "Marathon app definition"): void {
     const errors = definitionErrors(definition);
     if (errors.length > 0) {
-        const id = definition && typeof definition === "object" && typeof (definition as any).id === "string" ? ` ${(definition as any).id}` : "";
+        const id = definition && typeof definition === "object" && typeof (definition as { id?: unknown }).id === "string" ? ` ${(definition as { id: string }).id}` : "";
         throw new Error(`${context}${id} fails Marathon's AppDefinition schema:\n  ${errors.join("\n  ")}`);
     }
 }

@@ -3,8 +3,13 @@
  * (HTTPS inside it when Marathon serves it: mgmt never sees the password or the app definitions)
  * with the system's `ssh` client, pinned to the jump host's key (`jump.hostKey`, required). The private key (a Pulumi secret) is written to a 0600 file in a
  * private temporary directory for the life of the tunnel and removed afterwards; it never appears
- * on a command line. Captured by the provider's closure: built-ins are required inside.
+ * on a command line.
  */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
 import type { JumpHost, MarathonAccess } from "./client";
 
 export interface Tunnel {
@@ -46,12 +51,6 @@ export function knownHostsText(jump: JumpHost): string {
 
 /** Opens the tunnel and waits (bounded) until the forwarded port accepts connections. */
 export async function openTunnel(access: MarathonAccess, timeoutMs = 30000): Promise<Tunnel> {
-    const { URL } = require("url");
-    const fs = require("fs");
-    const os = require("os");
-    const path = require("path");
-    const net = require("net");
-    const { spawn } = require("child_process");
     const jump = access.jump!;
     const known = knownHostsText(jump); // before anything is written or started
     const target = new URL(access.url);
@@ -68,14 +67,14 @@ export async function openTunnel(access: MarathonAccess, timeoutMs = 30000): Pro
         const s = net.createServer();
         s.on("error", reject);
         s.listen(0, "127.0.0.1", () => {
-            const p = s.address().port;
+            const p = (s.address() as net.AddressInfo).port;
             s.close(() => resolve(p));
         });
     });
     const child = spawn("ssh", sshArgs(jump, keyFile, path.join(dir, "known_hosts"), localPort, target.hostname, targetPort), { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     let exited: number | null = null;
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("exit", (code: number | null) => (exited = code ?? -1));
     child.on("error", (e: Error) => {
         stderr += e.message;

@@ -96,7 +96,7 @@ export const meshSettingsSchema = meshSettingsObject.superRefine((m, ctx) => {
 export const weavePasswordSchema = z
     .string()
     .min(16, "expected at least 16 characters (Weave needs at least 50 bits of entropy)")
-    .regex(/^[A-Za-z0-9+\/=._~!@#%^&*()\[\]{},:;?<>|-]+$/, "expected printable characters without spaces, quotes, backslashes, $ or `");
+    .regex(/^[A-Za-z0-9+/=._~!@#%^&*()[\]{},:;?<>|-]+$/, "expected printable characters without spaces, quotes, backslashes, $ or `");
 
 export type WeaveSettings = z.output<typeof weaveSettingsSchema>;
 export type WeaveSettingsInput = z.input<typeof weaveSettingsSchema>;

@@ -132,7 +132,7 @@ export function mesosTimeoutIssues(m: { executorRegistrationTimeout?: string; ma
 export const marathonPasswordSchema = z
     .string()
     .min(16, "expected at least 16 characters")
-    .regex(/^[A-Za-z0-9+\/=._~!@#%^&*()\[\]{},:;?<>|-]+$/, "expected printable characters without spaces, quotes, backslashes, $ or `");
+    .regex(/^[A-Za-z0-9+/=._~!@#%^&*()[\]{},:;?<>|-]+$/, "expected printable characters without spaces, quotes, backslashes, $ or `");
 
 /**
  * A Mesos principal's secret (top-level secrets `microservice:mesosFrameworkSecret`,

@@ -105,7 +105,7 @@ export const ebsSchema = z
         volumeType: z.enum(EBS_TYPES, { message: `expected one of ${EBS_TYPES.join(", ")}` }).default("gp3"),
         encrypted: z.boolean().default(true),
         /** KMS key ARN (default: the account's EBS key). */
-        kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9\/_-]+$/, "expected a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/<id>").optional(),
+        kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/, "expected a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/<id>").optional(),
         iops: z.number().int().positive().optional(),
         throughput: z.number().int().positive().optional(),
         fsType: z.enum(["ext4", "xfs"], { message: "expected ext4 or xfs" }).default("ext4"),

@@ -32,7 +32,7 @@ export function hostTarget(target: Target): HostTarget {
 
 const port = z.number().int().min(1, "expected a TCP port from 1 to 65535").max(65535, "expected a TCP port from 1 to 65535");
 /** A Docker image reference (name[:tag][@digest]); the local node image need not be pinned: it is built here. */
-const imageRef = z.string().regex(/^[a-z0-9]+([._\/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, "expected an image reference like microservice/node:bookworm");
+const imageRef = z.string().regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, "expected an image reference like microservice/node:bookworm");
 const dnsOrIp = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/, "expected a host name or IPv4 address");
 const sshUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name like root or ubuntu");
 
@@ -71,7 +71,7 @@ export const localSchema = z
         dockerHost: z
             .string()
             .regex(
-                /^(unix:\/\/\/[A-Za-z0-9._\/-]+|npipe:\/\/[A-Za-z0-9._\/-]+|(tcp|ssh):\/\/([a-z_][a-z0-9_-]{0,31}@)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?)$/,
+                /^(unix:\/\/\/[A-Za-z0-9._/-]+|npipe:\/\/[A-Za-z0-9._/-]+|(tcp|ssh):\/\/([a-z_][a-z0-9_-]{0,31}@)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?)$/,
                 "expected a Docker host URL like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host (a host name, no options or shell characters)",
             )
             .optional(),
@@ -106,7 +106,7 @@ export const vagrantSchema = z
         /** Where the Vagrantfile and .vagrant/ live; default `.vagrant-stacks/<stack>`. */
         dir: z
             .string()
-            .regex(/^[A-Za-z0-9_.\/-]+$/, "expected a directory path of letters, digits and . _ - / (no spaces, quotes or shell characters: it reaches shell commands)")
+            .regex(/^[A-Za-z0-9_./-]+$/, "expected a directory path of letters, digits and . _ - / (no spaces, quotes or shell characters: it reaches shell commands)")
             .optional(),
     })
     .strict()
@@ -148,7 +148,7 @@ export const awsSchema = z
                 /** An AMI name with wildcards (* ?): AWS's name characters only. */
                 namePattern: z
                     .string()
-                    .regex(/^[A-Za-z0-9()\[\] .\/@_*?-]{1,128}$/, "expected an AMI name pattern of letters, digits, ( ) [ ] . / @ _ - and the wildcards * ?")
+                    .regex(/^[A-Za-z0-9()[\] ./@_*?-]{1,128}$/, "expected an AMI name pattern of letters, digits, ( ) [ ] . / @ _ - and the wildcards * ?")
                     .default("ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*"),
             })
             .strict()
@@ -214,12 +214,12 @@ export function originalTopology(target: Target, subnets: { cluster?: string; pu
 /** Fills in `hosts` with the original topology when it is not given (never for target `hosts`). */
 export function withDefaultHosts(raw: unknown): unknown {
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
-    const r = raw as Record<string, any>;
+    const r = raw as Record<string, unknown> & { network?: { subnet?: unknown }; aws?: { mgmtSubnet?: unknown; nodeSubnet?: unknown } };
     const target = r.target ?? "local";
-    if (r.hosts !== undefined || target === "hosts" || !TARGETS.includes(target)) return raw;
+    if (r.hosts !== undefined || target === "hosts" || !(TARGETS as readonly unknown[]).includes(target)) return raw;
     const valid = (v: unknown) => (cidr.safeParse(v).success ? (v as string) : undefined);
     try {
-        return { ...r, hosts: originalTopology(target, { cluster: valid(r.network?.subnet), public: valid(r.aws?.mgmtSubnet), private: valid(r.aws?.nodeSubnet) }) };
+        return { ...r, hosts: originalTopology(target as Target, { cluster: valid(r.network?.subnet), public: valid(r.aws?.mgmtSubnet), private: valid(r.aws?.nodeSubnet) }) };
     } catch {
         return raw; // a subnet too small for .10-.13: the address rules report it on the given hosts
     }

@@ -8,6 +8,7 @@ import { DoublesRegistry } from "./engine/doubles";
 import { programCopy } from "./engine/apps";
 import { engineHosts, enginePrefix, engineStackConfig } from "./engine/config";
 import { journaldDriverParameters, dockerTag } from "../../components/logging/render";
+import * as impl from "../../components/exec/impl";
 import { activeAgents, anonymousRegistryStatus, hostShell, logLineReaches, poll, pullTiny, pushTiny, quorumServes, swarmNodes, unitState, zkCliAuthenticated, zkCliUnauthenticated } from "./engine/checks";
 
 /**
@@ -337,7 +338,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         try {
             const file = path.join(copy, "stack/mesos.ts");
             const text = fs.readFileSync(file, "utf8");
-            const call = /new MesosCluster\("mesos", \{([\s\S]*?)\n    \}\);/;
+            const call = /new MesosCluster\("mesos", \{([\s\S]*?)\n {4}\}\);/;
             expect(call.test(text), "stack/mesos.ts: one MesosCluster call").to.equal(true);
             fs.writeFileSync(file, text.replace(call, 'new MesosCluster("platform-mesos", {$1\n    }, { aliases: [{ name: "mesos" }] });'));
             const p = await s.previewOf(copy);
@@ -489,7 +490,6 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         }
         expect(new Set(Object.values(served)).size, "each host its own key").to.equal(HOSTS.length);
         // A step whose connection pins another host's key is refused before anything runs.
-        const impl = require("../../components/exec/impl");
         const node1 = connections.find((x) => x.c.host === HOSTS[1].ip)!.c;
         const step = (hostKey: string) => impl.create("remote", { connection: { ...node1, hostKey, dialErrorLimit: 1 }, create: "touch /root/wrong-key-ran; hostname" });
         expect((await step(served[HOSTS[1].ip])).outs.stdout).to.equal("node1");

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 // waitForRPCs is internal to the SDK but exported; it drains pending registrations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
 const settings = require("@pulumi/pulumi/runtime/settings");
 
 /** The value of an Output (only for known outputs: never use in preview-mode tests). */

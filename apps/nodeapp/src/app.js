@@ -60,8 +60,8 @@ function createApp(db, log = (line) => console.log(line)) {
     });
 
     app.use((req, res) => res.status(404).type("html").send(views.error(404, "Not Found")));
-    // eslint-disable-next-line no-unused-vars
-    app.use((err, req, res, next) => {
+    // Express knows an error handler by its four parameters: `_next` stays though unused.
+    app.use((err, req, res, _next) => {
         if (isUnavailable(err)) {
             res.set("Retry-After", "5");
             return res.status(503).type("html").send(views.error(503, "Service Unavailable", "The user database (mongo) cannot be reached right now. Please try again in a few seconds."));

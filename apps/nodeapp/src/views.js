@@ -2,14 +2,14 @@
 // functions: no template engine to install, every value escaped.
 "use strict";
 
-function escape(s) {
+function escapeHtml(s) {
     return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
 function layout(title, body) {
     return `<!DOCTYPE html>
 <html>
-<head><title>${escape(title)}</title><link rel="stylesheet" href="/stylesheets/style.css"></head>
+<head><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/stylesheets/style.css"></head>
 <body>
 ${body}
 </body>
@@ -17,16 +17,16 @@ ${body}
 `;
 }
 
-exports.escape = escape;
+exports.escape = escapeHtml;
 
-exports.index = (title) => layout(title, `<h1>${escape(title)}</h1>\n<p>Welcome to ${escape(title)}</p>`);
+exports.index = (title) => layout(title, `<h1>${escapeHtml(title)}</h1>\n<p>Welcome to ${escapeHtml(title)}</p>`);
 
-exports.helloworld = (title) => layout(title, `<h1>${escape(title)}</h1>\n<p>Welcome to ${escape(title)}</p>`);
+exports.helloworld = (title) => layout(title, `<h1>${escapeHtml(title)}</h1>\n<p>Welcome to ${escapeHtml(title)}</p>`);
 
 exports.userlist = (users) =>
     layout(
         "User List",
-        `<h1>User List</h1>\n<ul>\n${users.map((u) => `<li><a href="mailto:${escape(u.email ?? "")}">${escape(u.username ?? "")}</a></li>`).join("\n")}\n</ul>`,
+        `<h1>User List</h1>\n<ul>\n${users.map((u) => `<li><a href="mailto:${escapeHtml(u.email ?? "")}">${escapeHtml(u.username ?? "")}</a></li>`).join("\n")}\n</ul>`,
     );
 
 exports.newuser = () =>
@@ -40,4 +40,4 @@ exports.newuser = () =>
 </form>`,
     );
 
-exports.error = (status, message, detail) => layout(message, `<h1>${escape(message)}</h1>\n<h2>${escape(String(status))}</h2>${detail ? `\n<p>${escape(detail)}</p>` : ""}`);
+exports.error = (status, message, detail) => layout(message, `<h1>${escapeHtml(message)}</h1>\n<h2>${escapeHtml(String(status))}</h2>${detail ? `\n<p>${escapeHtml(detail)}</p>` : ""}`);

@@ -7,7 +7,9 @@ import { MongoStub } from "./mongo-stub";
 
 // The app is plain JavaScript (it runs as is in its image); its dependencies are apps/nodeapp's own
 // (CI: `npm ci --prefix apps/nodeapp`).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript without typings, typed by hand
 const { createApp } = require("../src/app") as { createApp(db: unknown, log?: (l: string) => void): any };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript without typings, typed by hand
 const { createDatabase } = require("../src/db") as { createDatabase(url: string, o?: object): any };
 
 async function freePort(): Promise<number> {

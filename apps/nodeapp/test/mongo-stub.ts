@@ -1,6 +1,7 @@
 import * as net from "net";
 
 // The BSON codec the driver itself uses (apps/nodeapp's own dependency).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- apps/nodeapp's own dependency: the root typecheck must pass without it installed
 const { BSON } = require("bson") as { BSON: { serialize(d: object): Buffer; deserialize(b: Buffer): any } };
 
 /**

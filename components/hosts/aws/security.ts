@@ -16,7 +16,7 @@ const PURPOSE: Record<Reach, string> = {
 };
 
 /** AWS takes these characters in a rule's description (no apostrophes). */
-const description = (p: PortUse) => `${p.service} ${portLabel(p)}`.replace(/[^A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]/g, "");
+const description = (p: PortUse) => `${p.service} ${portLabel(p)}`.replace(/[^A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g, "");
 
 /**
  * One group per host and kind of reach, holding exactly the ports that host serves to it (the

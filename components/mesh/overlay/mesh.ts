@@ -61,7 +61,7 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
         try {
             manager = chooseManager(a.hosts, s);
         } catch (e) {
-            throw new Error(`OverlayMesh "${name}": ${(e as Error).message}`);
+            throw new Error(`OverlayMesh "${name}": ${(e as Error).message}`, { cause: e });
         }
         this.manager = manager.name;
         const after = (h: Host) => a.dockerReady?.[h.name] ?? [];

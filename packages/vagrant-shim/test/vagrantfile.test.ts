@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { execFileSync } from "child_process";
 import { checkSpec, renderVagrantfile, rubyString, VagrantfileSpec } from "../index";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKE microservice-dev";
@@ -104,7 +105,7 @@ describe("renderVagrantfile (golden)", () => {
         expect(vm).to.contain("rm -f /etc/ssh/ssh_host_rsa_key");
         // The provisioner's shell script is valid and never holds the key itself.
         const script = vm.slice(vm.indexOf("<<~'SHELL'", install) + 11, vm.indexOf("  SHELL", install + 1));
-        require("child_process").execFileSync("bash", ["-n"], { input: script });
+        execFileSync("bash", ["-n"], { input: script });
         expect(() => checkSpec({ ...original, hostKeyFile: "../key" })).to.throw(/hostKeyFile: expected a plain file name beside the Vagrantfile, got "..\/key"/);
     });
 

@@ -340,11 +340,11 @@ function marathon() {
             try {
                 return await call(a.ip, a.port, "POST", "/double/launch", { task: name, definition: next }, 900_000);
             } catch (e) {
-                if (generation.get(appId) !== gen) throw new Error(`${appId}: superseded by a newer deployment`);
+                if (generation.get(appId) !== gen) throw new Error(`${appId}: superseded by a newer deployment`, { cause: e });
                 log(`${name} on ${a.ip}: launch ${attempt} failed, retrying: ${String(e.message).slice(-300)}`);
                 standin.fail(appId, String(e.message).slice(-800), a.ip);
                 await sleep(1000 * Math.min(Number(env.MARATHON_DOUBLE_MAX_LAUNCH_DELAY || 30), 2 * attempt));
-                if (generation.get(appId) !== gen) throw new Error(`${appId}: superseded by a newer deployment`);
+                if (generation.get(appId) !== gen) throw new Error(`${appId}: superseded by a newer deployment`, { cause: e });
             }
         }
     }

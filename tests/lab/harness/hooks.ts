@@ -5,6 +5,7 @@ import { releaseLab } from "../shared";
 // file of the config's spec (mocha concatenates them): when lab files are named, only they run.
 const named = process.argv.slice(2).filter((a) => a.endsWith(".lab.ts")).map((a) => path.resolve(a));
 if (named.length) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- mocha's runtime class, patched through its prototype (the typings describe the globals only)
     const { Mocha } = require("mocha");
     const load = Mocha.prototype.loadFilesAsync;
     Mocha.prototype.loadFilesAsync = function (this: { files: string[] }, ...args: unknown[]) {
@@ -21,6 +22,7 @@ export const mochaHooks = {
         await releaseLab();
         // Resources behind a failed step wait forever under mocks (each run lists them in notRun):
         // not the promise leak the SDK would report at exit.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
         require("@pulumi/pulumi/runtime/state").getStore().leakCandidates?.clear();
     },
 };

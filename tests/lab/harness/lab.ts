@@ -93,6 +93,7 @@ export class Lab {
     async runStack(config: Record<string, string>, label = "stack"): Promise<LabRun> {
         const secretKeys = Object.keys(config).filter((k) => LAB_SECRET_KEYS.includes(k.slice(PROJECT.length + 1)));
         return runProgram(this.executor, config, secretKeys, () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the run starts, after the lab's config is set
             const { program } = require("../../../stack/program") as { program(): Record<string, unknown> };
             return program();
         }, label);

@@ -83,6 +83,6 @@ export async function waitForSsh(ip: string, privateKey: string, timeoutMs = 120
             return r.code !== 255 && /^(running|degraded)$/m.test(r.stdout);
         });
     } catch (e) {
-        throw new Error(`${(e as Error).message} (last answer: ${last || "none"})`);
+        throw new Error(`${(e as Error).message} (last answer: ${last || "none"})`, { cause: e });
     }
 }

@@ -2,9 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { LabExecutor, LabFailure, LabStep } from "./executor";
 
 // Internal to the SDK but exported: drains pending resource registrations (see tests/support/outputs.ts).
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings) */
 const settings = require("@pulumi/pulumi/runtime/settings");
 const state = require("@pulumi/pulumi/runtime/state");
 const runtimeResource = require("@pulumi/pulumi/runtime/resource");
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** How long nothing may be carried out before the run counts as finished with blocked resources. */
 const IDLE_MS = 3000;
@@ -69,7 +71,7 @@ export async function runProgram(
     const t0 = Date.now();
     const outputs: Record<string, unknown> = {};
     const unresolved: string[] = [];
-    let stalled = false;
+    let stalled: boolean;
     try {
         const out = program() ?? {};
         await Promise.all(

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import * as pulumi from "@pulumi/pulumi";
 import { MARATHON_APP_TYPE } from "../../../components/marathon";
 import { changed, evaluate, stackConfig } from "../../support/program";
 

@@ -5,6 +5,7 @@ import { platformConfigSchema } from "../../../config/schema";
 import { validate } from "../../../components/validate";
 
 // js-yaml: a pinned dev dependency (the Pulumi CLI parses these files the same way).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- js-yaml has no typings here (no @types/js-yaml)
 const yaml = require("js-yaml") as { load(text: string): any };
 const ROOT = path.resolve(__dirname, "../../..");
 const MINE = ["target", "hosts", "network", "local", "vagrant", "aws", "existing", "sshUser", "sshPrivateKey"];

@@ -9,6 +9,7 @@ import { COPY_TO_REMOTE, CopyToRemote, LOCAL_COMMAND, LocalCommand, REMOTE_COMMA
 import { mocks } from "../../support/setup";
 import { isSecret, settle } from "../../support/outputs";
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require-from-string has no typings here
 const requireFromString = require("require-from-string");
 
 describe("exec/provider: the serialized provider", () => {

@@ -12,6 +12,7 @@ import { validate } from "../../../components/validate";
  */
 
 // js-yaml: a pinned dev dependency (the Pulumi CLI parses stack files the same way).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- js-yaml has no typings here (no @types/js-yaml)
 const yaml = require("js-yaml") as { load(text: string): any };
 const ROOT = path.resolve(__dirname, "../../..");
 const SG = "aws:ec2/securityGroup:SecurityGroup";

@@ -17,6 +17,7 @@ import { mocks } from "../../support/setup";
 import { settle, valueOf } from "../../support/outputs";
 import { hostKeyPair, hostMocks, OptionsRecorder, PRIVATE_KEY, topology } from "./support";
 import * as pulumi from "@pulumi/pulumi";
+import { mockStdout, MOCK_HOST_KEY } from "../../../components/testing";
 
 /** Every connection registered so far (RemoteCommand, CopyToRemote), by resource name. */
 export function registeredConnections(): { name: string; connection: any }[] {
@@ -244,7 +245,6 @@ describe("host keys: hosts target (machines that exist)", () => {
     });
 
     it("microservice-platform/testing's PlatformMocks answer the scans as ssh-keyscan would", () => {
-        const { mockStdout, MOCK_HOST_KEY } = require("../../../components/testing");
         const local = mockStdout("pulumi-nodejs:dynamic/exec:LocalCommand", "m-node1-host-key-scan", { create: keyscanScript(), environment: { HOST: "192.0.2.21", PORT: "22" } });
         expect(parseKeyscan(local, "192.0.2.21:22")).to.equal(MOCK_HOST_KEY);
         const remote = mockStdout("pulumi-nodejs:dynamic/exec:RemoteCommand", "m-node1-host-key-scan", { create: keyscanScript(), environment: { HOST: "192.0.2.21", PORT: "22" } });

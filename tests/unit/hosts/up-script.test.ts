@@ -3,6 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SUGGESTED_IMAGES } from "../../../components/mesos/settings";
+import { pinOnFirstUseScript } from "../../../stack/mesos-images";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
@@ -87,8 +89,6 @@ describe("npm run up (scripts/up.sh)", () => {
 
 describe("npm run up leaves pinning the Mesos images to the stack (one list, not two)", () => {
     it("up.sh names no image; the stack's pin-on-first-use step pins exactly the images docs/mesos.md suggests", () => {
-        const { SUGGESTED_IMAGES } = require("../../../components/mesos/settings");
-        const { pinOnFirstUseScript } = require("../../../stack/mesos-images");
         const script = fs.readFileSync(path.join(ROOT, "scripts/up.sh"), "utf8");
         const docs = fs.readFileSync(path.join(ROOT, "docs/mesos.md"), "utf8");
         for (const tag of Object.values(SUGGESTED_IMAGES) as string[]) {

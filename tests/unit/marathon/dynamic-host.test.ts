@@ -16,11 +16,13 @@ import { inputs, PASSWORD, USER } from "./fixtures";
  */
 
 const SDK = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK's own copies (resolved from its directory) of untyped generated modules */
 const grpc = require(require.resolve("@grpc/grpc-js", { paths: [SDK] }));
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
 const statusproto = require("@pulumi/pulumi/proto/status_pb");
 const structproto = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [SDK] }));
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const ID = "/application/app/nodeapp";
 const URN = "urn:pulumi:test::microservice::pulumi-nodejs:dynamic/microservice:MarathonApp::nodeapp";

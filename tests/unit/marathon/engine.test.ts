@@ -5,7 +5,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { MarathonStandin } from "../../support/marathon-standin";
 import { AppOutputs, checkInputs, createApp, deleteAppAndWait, diffInputs, marathonProvider, readApp, updateApp } from "../../../components/marathon/provider";
-import { toDefinition } from "../../../components/marathon/definition";
 import { MarathonApp, MARATHON_APP_TYPE } from "../../../components/marathon";
 import { mocks } from "../../support/setup";
 import { settle } from "../../support/outputs";
@@ -203,6 +202,7 @@ describe("MarathonApp provider as the engine drives it", () => {
             expect(err.reasons).to.be.an("array").with.length(1);
             expect(err.reasons[0]).to.contain("pull access denied");
             // What the dynamic provider host does with it (grpcResponseFromError): the properties must convert.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the call the dynamic provider host makes, untyped as there (its typings want JavaScriptValue)
             const structproto = require("google-protobuf/google/protobuf/struct_pb");
             expect(() => structproto.Struct.fromJavaScript(err.properties)).not.to.throw();
             // The engine keeps the resource: `pulumi destroy` deletes it with those properties.
@@ -271,6 +271,7 @@ describe("MarathonApp provider as the engine drives it", () => {
             expect(sf.text).not.to.contain("diffDefinitions");
             expect(sf.text).not.to.contain(PASSWORD);
             // As the dynamic provider host does: deserialize, configure once, then call the methods.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- require-from-string has no typings here
             const p = require("require-from-string")(sf.text).handler();
             await p.configure({ config: {} });
             expect(Object.keys(p).sort()).to.deep.equal(["check", "configure", "create", "delete", "diff", "read", "update"]);

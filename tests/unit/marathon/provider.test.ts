@@ -170,11 +170,13 @@ describe("MarathonApp provider against the Marathon stand-in", () => {
     });
 
     it("works the same through the provider object Pulumi serializes into state", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
         const sc = require("@pulumi/pulumi/runtime/closure/serializeClosure");
         const sf = await sc.serializeFunction(() => marathonProvider, { allowSecrets: true });
         expect(sf.text.length).to.be.lessThan(2000);
         expect(sf.text).not.to.contain(PASSWORD);
         // As the dynamic provider host (cmd/dynamic-provider getProvider): deserialize, configure once.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- require-from-string has no typings here
         const p = require("require-from-string")(sf.text).handler();
         await p.configure({ config: {} });
         const created = await p.create(inputs(url));

@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -58,7 +58,6 @@ export function tempDir(prefix: string): string {
 
 /** Runs `node -e <code>` in `cwd` (Node's own warnings off: Pulumi's closure serializer loads deprecated built-ins); returns status and output (never throws). */
 export function nodeEval(code: string, cwd: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-    const { spawnSync } = require("child_process") as typeof import("child_process");
     const r = spawnSync(process.execPath, ["-e", code], { cwd, encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: "1", ...env } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -16,9 +16,11 @@ async function main(): Promise<void> {
     if (mode === "plain") {
         await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "_id", state: a.inputs }), call: (a) => a.inputs }, "consumer", "test", false);
     } else {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package under test is found at run time (checkout or installed tarball)
         const testing = require(entry.replace(/index(\.ts)?$/, "testing"));
         await testing.setPlatformMocks("consumer", "test");
     }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package under test is found at run time (checkout or installed tarball)
     const lib = require(entry);
     const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
     const machines = new lib.ExistingHosts("m", {

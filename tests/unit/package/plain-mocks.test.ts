@@ -17,7 +17,8 @@ function consumerTest(mode: "plain" | "platform"): Promise<Result> {
         // (Its exit status is not the point: Pulumi's runtime fails a program whose outputs never resolved.)
         child.on("close", () => {
             const line = out.split("\n").find((l) => l.startsWith("{"));
-            line ? resolve(JSON.parse(line)) : reject(new Error(`no result from the consumer test (${mode}):\n${out}\n${err}`));
+            if (line) resolve(JSON.parse(line));
+            else reject(new Error(`no result from the consumer test (${mode}):\n${out}\n${err}`));
         });
     });
 }

@@ -3,6 +3,7 @@
  * SDK sends but the mock monitor drops, so tests can assert the order steps run in.
  * Keyed by resource name; a name registered again (next test) replaces the entry.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 
 const deps = new Map<string, Set<string>>();

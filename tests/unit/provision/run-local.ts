@@ -76,7 +76,7 @@ for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch
         if (start < 0 || end < 0) throw new Error("not a rendered step script");
         const body = script
             .slice(start, end)
-            .replace(/(?<![\w.\/~-])\/(etc|var|run|usr\/local|opt)(?=\/)/g, `${this.root}/$1`)
+            .replace(/(?<![\w./~-])\/(etc|var|run|usr\/local|opt)(?=\/)/g, `${this.root}/$1`)
             .replace(/'root' 'root'/g, `'${this.user}' '${this.group}'`)
             .replace(/\broot root\b/g, `${this.user} ${this.group}`);
         return script.slice(0, start) + body + script.slice(end);

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import { registryApiScript } from "../../../components/images/scripts";
 import { LOGIN_DIR } from "../../../components/docker/scripts";
 import { marathonCurlrc, mesosProbeCurlrc } from "../../../components/mesos/render";
@@ -34,7 +34,7 @@ async function withServer(f: (port: number, seen: string[]) => Promise<void>): P
 const run = (file: string, args: string[]) =>
     new Promise<string>((resolve, reject) => {
         // Async: the server answers from this same process.
-        const p = require("child_process").execFile(file, args, { encoding: "utf8" }, (e: Error | null, out: string, err: string) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out)));
+        const p = execFile(file, args, { encoding: "utf8" }, (e: Error | null, out: string, err: string) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out)));
         void p;
     });
 

@@ -16,7 +16,8 @@ function run(): Promise<Result> {
         child.stderr.on("data", (d) => (err += d));
         child.on("close", () => {
             const line = out.split("\n").find((l) => l.startsWith("{"));
-            line ? resolve(JSON.parse(line)) : reject(new Error(`no result\n${out}\n${err}`));
+            if (line) resolve(JSON.parse(line));
+            else reject(new Error(`no result\n${out}\n${err}`));
         });
     });
 }

@@ -557,7 +557,10 @@ export function checkFile(path: string, content: string, m: Marker, where: strin
         const walk = (v: unknown): void => {
             if (typeof v === "string") leaves.push(v);
             else if (Array.isArray(v)) v.forEach(walk);
-            else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) (leaves.push(k), walk(x));
+            else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
+                leaves.push(k);
+                walk(x);
+            }
         };
         walk(parsed);
         const inLeaves = leaves.reduce((n, l) => n + occurrences(l, m.start).length, 0);

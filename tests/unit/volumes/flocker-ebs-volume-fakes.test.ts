@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import * as path from "path";
 import { execFileSync } from "child_process";
 import { q } from "../../../components/provision";
 import { hostProgram } from "../../../components/provision/host-program";

@@ -2,6 +2,7 @@
  * Records resource options that the SDK sends but the mock monitor drops (deleteBeforeReplace,
  * retainOnDelete), so tests can assert how a move replaces resources. Keyed by resource name.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 
 export interface RecordedOptions {
