@@ -6,8 +6,24 @@ import tseslint from "typescript-eslint";
 // Node's globals for the plain .js files (the `globals` package is not installed; these are the ones the code uses).
 const NODE_GLOBALS = Object.fromEntries(
     [
-        "console", "process", "Buffer", "__dirname", "__filename", "setTimeout", "clearTimeout", "setInterval", "clearInterval",
-        "setImmediate", "clearImmediate", "queueMicrotask", "URL", "URLSearchParams", "fetch", "AbortController", "TextEncoder", "TextDecoder",
+        "console",
+        "process",
+        "Buffer",
+        "__dirname",
+        "__filename",
+        "setTimeout",
+        "clearTimeout",
+        "setInterval",
+        "clearInterval",
+        "setImmediate",
+        "clearImmediate",
+        "queueMicrotask",
+        "URL",
+        "URLSearchParams",
+        "fetch",
+        "AbortController",
+        "TextEncoder",
+        "TextDecoder",
     ].map((name) => [name, "readonly"]),
 );
 

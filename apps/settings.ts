@@ -15,7 +15,12 @@ export const DEFAULT_MONGO_IMAGE = "mongo:7.0@sha256:9854f7139445d766a9523571d6f
 const cpus = z.number().positive("expected a positive number of CPUs (fractions allowed, e.g. 0.1)").max(64, "expected at most 64 CPUs");
 const mem = (min: number) => z.number().int("expected whole MiB").min(min, `expected at least ${min} MiB`).max(262144);
 /** A Docker image reference for `--build-arg BASE_IMAGE` (offline labs: a local Debian image). */
-const baseImage = z.string().regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, "expected a Docker image reference like debian:bookworm-slim@sha256:<64 hex>");
+const baseImage = z
+    .string()
+    .regex(
+        /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+        "expected a Docker image reference like debian:bookworm-slim@sha256:<64 hex>",
+    );
 
 export const nodeappSettingsSchema = z
     .object({
@@ -98,7 +103,9 @@ interface LayoutForApps {
 
 /** Agents whose Mesos attribute slavetype is "system" (from their roles, unless config overrides it), in config order. */
 export function systemAgents(c: Pick<LayoutForApps, "hosts" | "mesos">): string[] {
-    return c.hosts.filter((h) => h.roles.includes("agent") && agentAttributes(h.roles, c.mesos.agentAttributes ?? {}, h.agentAttributes ?? {}).slavetype === "system").map((h) => h.name);
+    return c.hosts
+        .filter((h) => h.roles.includes("agent") && agentAttributes(h.roles, c.mesos.agentAttributes ?? {}, h.agentAttributes ?? {}).slavetype === "system")
+        .map((h) => h.name);
 }
 
 /** The host nginx runs on: apps.nginx.host, else the first system agent. */
@@ -121,7 +128,10 @@ export function appsIssues(c: LayoutForApps): [PropertyKey[], string][] {
     if (a.nginx.host !== undefined && !system.includes(a.nginx.host)) {
         issues.push([["apps", "nginx", "host"], `expected an agent with slavetype "system" (${system.join(", ") || "none"}), got "${a.nginx.host}"`]);
     } else if (a.nginx.host === undefined && system.length === 0) {
-        issues.push([["apps", "nginx", "host"], "no agent has slavetype \"system\" (an agent with role master, marathon, registry, logServer or mgmt): nginx has nowhere to run"]);
+        issues.push([
+            ["apps", "nginx", "host"],
+            'no agent has slavetype "system" (an agent with role master, marathon, registry, logServer or mgmt): nginx has nowhere to run',
+        ]);
     }
     return issues;
 }

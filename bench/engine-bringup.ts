@@ -38,14 +38,27 @@ const lines = (s: string) => s.split("\n").filter(Boolean);
 /** The host with the most packages the stack installed (apt's manual marks, less the node image's). */
 function busiestHost(prefix: string, hosts: string[]): { host: string; packages: string[] } {
     const inImage = new Set(lines(docker("run", "--rm", "--entrypoint", "apt-mark", NODE_IMAGE, "showmanual")));
-    const per = hosts.map((host) => ({ host, packages: lines(docker("exec", `${prefix}-${host}`, "apt-mark", "showmanual")).filter((p) => !inImage.has(p)).sort() }));
+    const per = hosts.map((host) => ({
+        host,
+        packages: lines(docker("exec", `${prefix}-${host}`, "apt-mark", "showmanual"))
+            .filter((p) => !inImage.has(p))
+            .sort(),
+    }));
     return per.sort((a, b) => b.packages.length - a.packages.length)[0];
 }
 
 /** Seconds for `apt-get update && apt-get install` of `packages` in a fresh container of the node image. */
 function timeInstallOnly(packages: string[]): number {
     const t0 = Date.now();
-    docker("run", "--rm", "--entrypoint", "bash", NODE_IMAGE, "-c", `export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq ${packages.join(" ")} >/dev/null`);
+    docker(
+        "run",
+        "--rm",
+        "--entrypoint",
+        "bash",
+        NODE_IMAGE,
+        "-c",
+        `export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq ${packages.join(" ")} >/dev/null`,
+    );
     return (Date.now() - t0) / 1000;
 }
 
@@ -76,15 +89,24 @@ async function main(): Promise<void> {
         const preview = await s.preview();
         const cold = await s.up();
         const noop = await s.up();
-        const busiest = busiestHost(enginePrefix(ID), engineHosts(ID).map((h) => h.name));
+        const busiest = busiestHost(
+            enginePrefix(ID),
+            engineHosts(ID).map((h) => h.name),
+        );
         const install = timeInstallOnly(busiest.packages);
         const destroy = await s.destroy();
         const rows = [
             ["CLI build from Go modules", cli === undefined ? "skipped" : `${cli.toFixed(0)} s`],
             ["preview of the new stack", `${preview.seconds.toFixed(1)} s (${preview.created} resources)`],
             ["cold up", `${cold.seconds.toFixed(1)} s (${cold.created} created)`],
-            ["no-op up", `${noop.seconds.toFixed(1)} s (${noop.unchanged} unchanged), ${((100 * noop.seconds) / cold.seconds).toFixed(1)}% of cold (goal <= 10%)`],
-            ["install only", `${install.toFixed(1)} s (${busiest.host}'s ${busiest.packages.length} packages: ${busiest.packages.join(" ")}); cold is ${(cold.seconds / install).toFixed(2)}x (goal <= 1.5x)`],
+            [
+                "no-op up",
+                `${noop.seconds.toFixed(1)} s (${noop.unchanged} unchanged), ${((100 * noop.seconds) / cold.seconds).toFixed(1)}% of cold (goal <= 10%)`,
+            ],
+            [
+                "install only",
+                `${install.toFixed(1)} s (${busiest.host}'s ${busiest.packages.length} packages: ${busiest.packages.join(" ")}); cold is ${(cold.seconds / install).toFixed(2)}x (goal <= 1.5x)`,
+            ],
             ["destroy", `${destroy.seconds.toFixed(1)} s (${destroy.deleted} deleted)`],
         ];
         const text = [

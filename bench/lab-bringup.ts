@@ -55,7 +55,10 @@ async function installOnly(packages: string[]): Promise<PhaseResult> {
     const lab = await Lab.up({ id: ID, hosts: ["node1"] });
     try {
         const t0 = Date.now();
-        const r = await lab.hosts.node1.sh(`export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq ${packages.join(" ")} >/dev/null`, { timeoutMs: 30 * 60_000 });
+        const r = await lab.hosts.node1.sh(
+            `export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq ${packages.join(" ")} >/dev/null`,
+            { timeoutMs: 30 * 60_000 },
+        );
         const seconds = (Date.now() - t0) / 1000;
         if (r.code !== 0) throw new Error(`apt-get install failed: ${r.stderr.slice(-2000)}`);
         console.log(`install: ${seconds.toFixed(1)} s`);
@@ -91,7 +94,10 @@ async function machine(): Promise<string> {
     return [
         `- date: ${new Date().toISOString()}`,
         `- machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${os.release()}, Docker ${docker}, Node ${process.version}`,
-        `- load when started: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} (1/5/15 min), ${others} other containers running`,
+        `- load when started: ${os
+            .loadavg()
+            .map((l) => l.toFixed(2))
+            .join(" ")} (1/5/15 min), ${others} other containers running`,
     ].join("\n");
 }
 

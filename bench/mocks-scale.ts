@@ -61,7 +61,10 @@ async function evaluate(mode: string): Promise<Sample> {
     }
     const t0 = process.hrtime.bigint();
     // 100 agents, as a target would give them: each a `ready` step other resources depend on.
-    const agents = Array.from({ length: AGENTS }, (_, i) => new command.remote.Command(`agent${i}-ready`, { connection: { host: `10.1.${i >> 8}.${i & 255}` }, create: "true" }));
+    const agents = Array.from(
+        { length: AGENTS },
+        (_, i) => new command.remote.Command(`agent${i}-ready`, { connection: { host: `10.1.${i >> 8}.${i & 255}` }, create: "true" }),
+    );
     const access = { url: "http://10.0.15.11:8080", username: "marathon", password: pulumi.secret("bench-password-123") };
     for (let i = 0; i < APPS; i++) {
         const spec = {
@@ -93,7 +96,10 @@ function median(xs: number[]): number {
 }
 
 function main(): void {
-    const load = os.loadavg().map((x: number) => x.toFixed(1)).join(" / ");
+    const load = os
+        .loadavg()
+        .map((x: number) => x.toFixed(1))
+        .join(" / ");
     const samples: Record<string, Sample[]> = { bare: [], marathon: [] };
     for (let r = 0; r < RUNS; r++) {
         for (const mode of ["bare", "marathon"]) {
@@ -135,7 +141,9 @@ function main(): void {
         END,
     ].join("\n");
     const old = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, "utf8") : "# Benchmarks\n";
-    const next = old.includes(BEGIN) ? old.slice(0, old.indexOf(BEGIN)) + section + old.slice(old.indexOf(END) + END.length) : `${old.trimEnd()}\n\n${section}\n`;
+    const next = old.includes(BEGIN)
+        ? old.slice(0, old.indexOf(BEGIN)) + section + old.slice(old.indexOf(END) + END.length)
+        : `${old.trimEnd()}\n\n${section}\n`;
     fs.writeFileSync(RESULTS, next);
     console.log(section);
 }

@@ -61,7 +61,10 @@ export async function startApp(host: Shell, volumePath = "/flocker/mongo"): Prom
 
 /** 20 MB of random data and 40 small files, written through a container into the volume. */
 export async function writeData(host: Shell, volumePath = "/flocker/mongo"): Promise<void> {
-    await must(host, `docker run --rm -v ${volumePath}:/data ${IMAGE} bash -c 'rm -rf /data/db /data/heartbeat && mkdir -p /data/db && head -c 20971520 /dev/urandom > /data/db/blob && for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > /data/db/small-$i; done'`);
+    await must(
+        host,
+        `docker run --rm -v ${volumePath}:/data ${IMAGE} bash -c 'rm -rf /data/db /data/heartbeat && mkdir -p /data/db && head -c 20971520 /dev/urandom > /data/db/blob && for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > /data/db/small-$i; done'`,
+    );
 }
 
 /** sha256 of every file the data container wrote (the heartbeat is the app's, not compared). */
@@ -82,7 +85,10 @@ export async function waitForHeartbeats(host: Shell, n: number, volumePath = "/f
 
 /** Largest gap between consecutive heartbeats within [from, to] (ms since the epoch). */
 export async function maxHeartbeatGapMs(host: Shell, from: number, to: number, volumePath = "/flocker/mongo"): Promise<number> {
-    const beats = (await must(host, `cat ${volumePath}/heartbeat`)).split("\n").map(Number).filter((t) => t >= from && t <= to);
+    const beats = (await must(host, `cat ${volumePath}/heartbeat`))
+        .split("\n")
+        .map(Number)
+        .filter((t) => t >= from && t <= to);
     let gap = 0;
     for (let i = 1; i < beats.length; i++) gap = Math.max(gap, beats[i] - beats[i - 1]);
     return gap;

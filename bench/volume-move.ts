@@ -31,7 +31,11 @@ async function main(): Promise<void> {
         const dataset = (primary: string) => [{ name: "mongo", sizeGb: 1, primary, app: appHooks() }];
         const setup = await lab.run((hosts) => {
             const docker = new DockerEngine("docker", { hosts });
-            new FlockerZfsCluster("volumes", { hosts, datasets: dataset("node2"), dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])) });
+            new FlockerZfsCluster("volumes", {
+                hosts,
+                datasets: dataset("node2"),
+                dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])),
+            });
         }, "bench set-up");
         if (!setup.ok) throw new Error(`set-up failed: ${setup.failures.map((f) => `${f.resource}: ${f.message}`).join("; ")}`);
         // Wherever an earlier run left it, start from node2 with fresh data and the app running.
@@ -45,9 +49,12 @@ async function main(): Promise<void> {
         let at = "node2";
         for (let i = 0; i < moves; i++) {
             const to = at === "node2" ? "node3" : "node2";
-            const run = await lab.run((hosts) => {
-                new FlockerZfsCluster("volumes", { hosts, datasets: dataset(to) });
-            }, `move ${i + 1}: ${at} -> ${to}`);
+            const run = await lab.run(
+                (hosts) => {
+                    new FlockerZfsCluster("volumes", { hosts, datasets: dataset(to) });
+                },
+                `move ${i + 1}: ${at} -> ${to}`,
+            );
             const step = run.steps.find((s) => s.resource.endsWith(`volumes-${to}-dataset-mongo`));
             if (!run.ok || step?.result !== "changed") throw new Error(`move ${i + 1} failed: ${run.failures.map((f) => f.message).join("; ")}`);
             const report = JSON.parse(stepPayload(step.stdout)) as MoveReport;
@@ -75,7 +82,10 @@ function section(rows: { from: string; to: string; report: MoveReport; gapMs: nu
         HEADING,
         "",
         `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}; ` +
-            `load average ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} at the end (other labs shared the machine: timings grow with load).`,
+            `load average ${os
+                .loadavg()
+                .map((l) => l.toFixed(1))
+                .join(" / ")} at the end (other labs shared the machine: timings grow with load).`,
         "Command: `LAB_ID=5 npx ts-node bench/volume-move.ts " + rows.length + "`. Hosts are containers (tests/lab harness), ZFS is zfs-fuse 0.7 (pool v23)",
         "on a 10 GB sparse file; the volume holds 20 MB of random data + 40 small files; the app is a container appending a",
         "timestamp every 50 ms, stopped and started by the move's hooks. Downtime = app stop requested -> app started on the",
@@ -83,7 +93,10 @@ function section(rows: { from: string; to: string; report: MoveReport; gapMs: nu
         "",
         "| # | move | full copy (app running) | stop | final increment | verify | start | downtime | heartbeat gap | checksums |",
         "|---|---|---|---|---|---|---|---|---|---|",
-        ...rows.map((r, i) => `| ${i + 1} | ${r.from} -> ${r.to} | ${r.report.copyMs} ms | ${r.report.stopMs} ms | ${r.report.finalSendMs} ms | ${r.report.verifyMs} ms | ${r.report.startMs} ms | ${r.report.downtimeMs} ms | ${r.gapMs} ms | ${r.identical ? "identical" : "DIFFERENT"} |`),
+        ...rows.map(
+            (r, i) =>
+                `| ${i + 1} | ${r.from} -> ${r.to} | ${r.report.copyMs} ms | ${r.report.stopMs} ms | ${r.report.finalSendMs} ms | ${r.report.verifyMs} ms | ${r.report.startMs} ms | ${r.report.downtimeMs} ms | ${r.gapMs} ms | ${r.identical ? "identical" : "DIFFERENT"} |`,
+        ),
         "",
         `Downtime: ${ms(rows.map((r) => r.report.downtimeMs))}. Heartbeat gap: ${ms(rows.map((r) => r.gapMs))}.`,
         END,

@@ -9,9 +9,25 @@
 export * from "./contracts";
 export * from "./hosts/host";
 export {
-    LocalHosts, LocalHostsArgs, ExistingHosts, ExistingHostsArgs,
-    StackSshKey, StackSshKeyArgs, waitForSsh, hostSpecSchema, hostListSchema, HostSpec, HostSpecInput, toHost, sshCommand,
-    HostTarget, appsEntryEnabled, LOCAL_TARGET, VAGRANT_TARGET, AWS_TARGET, EXISTING_TARGET,
+    LocalHosts,
+    LocalHostsArgs,
+    ExistingHosts,
+    ExistingHostsArgs,
+    StackSshKey,
+    StackSshKeyArgs,
+    waitForSsh,
+    hostSpecSchema,
+    hostListSchema,
+    HostSpec,
+    HostSpecInput,
+    toHost,
+    sshCommand,
+    HostTarget,
+    appsEntryEnabled,
+    LOCAL_TARGET,
+    VAGRANT_TARGET,
+    AWS_TARGET,
+    EXISTING_TARGET,
 } from "./hosts";
 // Types that public signatures use (a Host's connection, the commands hosts and steps are made of).
 export { WaitForSshOptions } from "./hosts/ready";
@@ -23,24 +39,61 @@ export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs, doc
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs, ZOOKEEPER_PACKAGES } from "./zookeeper";
 export { ZooSettings } from "./zookeeper/scripts";
 export {
-    WeaveMesh, WeaveMeshArgs, OverlayMesh, OverlayMeshArgs, createContainerNetwork, ContainerNetworkArgs,
-    meshSettingsSchema, MeshSettings, MeshSettingsInput, WeaveSettingsInput, OverlaySettingsInput,
-    MeshComponent, meshSettingsObject, weaveSettingsSchema, overlaySettingsSchema, containerNetworkPackages,
+    WeaveMesh,
+    WeaveMeshArgs,
+    OverlayMesh,
+    OverlayMeshArgs,
+    createContainerNetwork,
+    ContainerNetworkArgs,
+    meshSettingsSchema,
+    MeshSettings,
+    MeshSettingsInput,
+    WeaveSettingsInput,
+    OverlaySettingsInput,
+    MeshComponent,
+    meshSettingsObject,
+    weaveSettingsSchema,
+    overlaySettingsSchema,
+    containerNetworkPackages,
 } from "./mesh";
 export {
-    FlockerZfsCluster, FlockerZfsClusterArgs, volumeAppSettings, VolumeAppSettings,
-    volumeSettingsSchema, VolumeSettings, VolumeSettingsInput, flockerZfsPackages,
+    FlockerZfsCluster,
+    FlockerZfsClusterArgs,
+    volumeAppSettings,
+    VolumeAppSettings,
+    volumeSettingsSchema,
+    VolumeSettings,
+    VolumeSettingsInput,
+    flockerZfsPackages,
 } from "./volumes";
+export { RsyslogAggregator, RsyslogAggregatorArgs, loggingSettingsSchema, LoggingSettings, LoggingSettingsInput, rsyslogAggregatorPackages } from "./logging";
 export {
-    RsyslogAggregator, RsyslogAggregatorArgs, loggingSettingsSchema, LoggingSettings, LoggingSettingsInput, rsyslogAggregatorPackages,
-} from "./logging";
-export { MesosCluster, MesosClusterArgs, mesosSettingsSchema, MesosSettings, MesosSettingsInput, quorum, mesosClusterPackages, MesosPackageSettings } from "./mesos";
+    MesosCluster,
+    MesosClusterArgs,
+    mesosSettingsSchema,
+    MesosSettings,
+    MesosSettingsInput,
+    quorum,
+    mesosClusterPackages,
+    MesosPackageSettings,
+} from "./mesos";
 export { validate, ValidationError } from "./validate";
 // Every port the platform uses and who must reach it (the AWS security groups and the port-conflict rule).
 export { platformPorts, hostAccessPorts, portUseSchema, PortUse, PortsView, Reach, REACH, MESOS_TASK_PORTS, portLabel } from "./ports";
 export {
-    MarathonApp, MarathonAppArgs, MarathonAccessArgs, MARATHON_APP_TYPE, marathonAccess, marathonProvider, toDefinition, validateDefinition,
-    definitionErrors, normalize, diffDefinitions, AppSpec, MarathonDefinition,
+    MarathonApp,
+    MarathonAppArgs,
+    MarathonAccessArgs,
+    MARATHON_APP_TYPE,
+    marathonAccess,
+    marathonProvider,
+    toDefinition,
+    validateDefinition,
+    definitionErrors,
+    normalize,
+    diffDefinitions,
+    AppSpec,
+    MarathonDefinition,
 } from "./marathon";
 export * as marathon from "./marathon";
 export { AppImage, AppImageArgs, contextTag } from "./images";

@@ -58,7 +58,13 @@ const CLUSTER: Reach[] = ["cluster"];
 const CLUSTER_AND_ADMIN: Reach[] = ["cluster", "admin"];
 const LOOPBACK: Reach[] = [];
 
-type Add = (port: number, service: string, on: string, reach: Reach[], opts?: { key?: (string | number)[]; protocol?: PortUse["protocol"]; to?: number }) => void;
+type Add = (
+    port: number,
+    service: string,
+    on: string,
+    reach: Reach[],
+    opts?: { key?: (string | number)[]; protocol?: PortUse["protocol"]; to?: number },
+) => void;
 
 function collector(host: string, out: PortUse[]): Add {
     return (port, service, on, reach, o = {}) =>
@@ -70,7 +76,10 @@ function collector(host: string, out: PortUse[]): Add {
  * each other (volume replication over SSH); mgmt, the bastion, also from the admin network. ICMP
  * between hosts: ping and path MTU discovery (the mesh's encapsulation lowers the MTU).
  */
-export function hostAccessPorts(hosts: readonly { name: string; roles: readonly Role[] }[], ssh: { port: number; key?: (string | number)[] } = { port: 22 }): PortUse[] {
+export function hostAccessPorts(
+    hosts: readonly { name: string; roles: readonly Role[] }[],
+    ssh: { port: number; key?: (string | number)[] } = { port: 22 },
+): PortUse[] {
     const out: PortUse[] = [];
     for (const h of hosts) {
         const add = collector(h.name, out);
@@ -113,9 +122,13 @@ export function platformPorts(c: PortsView, nginxHost: string | undefined, targe
             add(6784, "Weave's HTTP API", "every host (mesh weave)", LOOPBACK);
             add(6783, "Weave's data ports", "every host (mesh weave)", CLUSTER, { protocol: "udp", to: 6784 });
             // Each host runs a Scope app and a probe that reports to every app; the UI is for admins.
-            if (c.mesh.weave?.scope.enabled) add(c.mesh.weave.scope.port, "Weave Scope", "every host (mesh weave, scope enabled)", CLUSTER_AND_ADMIN, { key: ["mesh", "weave", "scope", "port"] });
+            if (c.mesh.weave?.scope.enabled)
+                add(c.mesh.weave.scope.port, "Weave Scope", "every host (mesh weave, scope enabled)", CLUSTER_AND_ADMIN, {
+                    key: ["mesh", "weave", "scope", "port"],
+                });
         } else {
-            if (host.name === manager) add(SWARM_PORT, "the swarm manager port", "the swarm manager (mesh overlay: overlay.manager, else the first master)", CLUSTER);
+            if (host.name === manager)
+                add(SWARM_PORT, "the swarm manager port", "the swarm manager (mesh overlay: overlay.manager, else the first master)", CLUSTER);
             add(7946, "swarm gossip", "every host (mesh overlay)", CLUSTER);
             add(7946, "swarm gossip", "every host (mesh overlay)", CLUSTER, { protocol: "udp" });
             add(4789, "the overlay's VXLAN port", "every host (mesh overlay)", CLUSTER, { protocol: "udp" });
@@ -123,7 +136,9 @@ export function platformPorts(c: PortsView, nginxHost: string | undefined, targe
         if (has("zookeeper")) {
             add(ZOOKEEPER_PEER_PORT, "ZooKeeper's peer port", role("zookeeper"), CLUSTER);
             add(ZOOKEEPER_ELECTION_PORT, "ZooKeeper's election port", role("zookeeper"), CLUSTER);
-            add(c.zookeeper.clientPort ?? ZOOKEEPER_DEFAULT_CLIENT_PORT, "ZooKeeper's client port", role("zookeeper"), CLUSTER, { key: ["zookeeper", "clientPort"] });
+            add(c.zookeeper.clientPort ?? ZOOKEEPER_DEFAULT_CLIENT_PORT, "ZooKeeper's client port", role("zookeeper"), CLUSTER, {
+                key: ["zookeeper", "clientPort"],
+            });
             const admin = c.zookeeper.adminServerPort ?? ZOOKEEPER_DEFAULT_ADMIN_PORT;
             if (admin !== false) add(admin, "ZooKeeper's AdminServer", role("zookeeper"), LOOPBACK, { key: ["zookeeper", "adminServerPort"] });
         }
@@ -136,7 +151,10 @@ export function platformPorts(c: PortsView, nginxHost: string | undefined, targe
         if (has("registry")) add(c.registry.port, "the Docker registry", role("registry"), CLUSTER, { key: ["registry", "port"] });
         if (has("logServer")) {
             add(c.logging.port, "the log server", role("logServer"), CLUSTER, { key: ["logging", "port"] });
-            if (c.logging.protocol === "relp") add(c.logging.relpPort, "the log server's RELP input", `${role("logServer")} (logging.protocol relp)`, CLUSTER, { key: ["logging", "relpPort"] });
+            if (c.logging.protocol === "relp")
+                add(c.logging.relpPort, "the log server's RELP input", `${role("logServer")} (logging.protocol relp)`, CLUSTER, {
+                    key: ["logging", "relpPort"],
+                });
         }
         add(c.logging.localPort, "rsyslog's local Docker input", "every host", LOOPBACK, { key: ["logging", "localPort"] });
         // The agents' volume hook and `pulumi up` (through mgmt on aws) call Marathon; admins use its UI.
@@ -144,12 +162,20 @@ export function platformPorts(c: PortsView, nginxHost: string | undefined, targe
         if (has("marathon")) {
             const m = c.mesos.marathon;
             if (m.tls ?? true) add(m.httpsPort ?? 8443, "Marathon (HTTPS)", role("marathon"), CLUSTER_AND_ADMIN, { key: ["mesos", "marathon", "httpsPort"] });
-            else add(m.httpPort, "Marathon (plain HTTP, mesos.marathon.tls false)", role("marathon"), CLUSTER_AND_ADMIN, { key: ["mesos", "marathon", "httpPort"] });
+            else
+                add(m.httpPort, "Marathon (plain HTTP, mesos.marathon.tls false)", role("marathon"), CLUSTER_AND_ADMIN, {
+                    key: ["mesos", "marathon", "httpPort"],
+                });
         }
         // The entry on mgmt forwards to nginx; admins reach it directly (the `direct` apps output).
-        if (c.apps.enabled && host.name === nginxHost) add(c.apps.nginx.hostPort, "nginx", "the nginx host (apps.nginx.host, else the first system agent)", CLUSTER_AND_ADMIN, { key: ["apps", "nginx", "hostPort"] });
+        if (c.apps.enabled && host.name === nginxHost)
+            add(c.apps.nginx.hostPort, "nginx", "the nginx host (apps.nginx.host, else the first system agent)", CLUSTER_AND_ADMIN, {
+                key: ["apps", "nginx", "hostPort"],
+            });
         if (c.apps.enabled && has("mgmt") && appsEntryEnabled(c.apps.entry.enabled, target)) {
-            add(c.apps.entry.port, "the apps' public entry (HAProxy)", "mgmt (apps.entry.enabled, default on aws)", ["entry"], { key: ["apps", "entry", "port"] });
+            add(c.apps.entry.port, "the apps' public entry (HAProxy)", "mgmt (apps.entry.enabled, default on aws)", ["entry"], {
+                key: ["apps", "entry", "port"],
+            });
         }
         out.push(...access.filter((p) => p.host === host.name && p.protocol === "icmp"));
     }

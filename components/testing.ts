@@ -79,13 +79,19 @@ export function mockStdout(type: string, name: string, inputs: Record<string, un
     const create = String(unsecret(inputs.create) ?? "");
     if (REMOTE.includes(type)) {
         // A provisioning step prints what its `emit` ops print, then its result line.
-        const payload = name.endsWith("-ca") ? MOCK_PEM.ca
-            : name.endsWith("-tls-key") ? MOCK_PEM.csr
-            : name.endsWith("-tls-sign") ? MOCK_PEM.cert
-            : name.endsWith("-swarm-token") ? "SWMTKN-1-mock0000000000000000000000000000000000000000000000-mock00000000000000000000000"
-            : name.endsWith("-replication") ? `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1vY2staG9zdC1rZXk= root@${name}`
-            : name.endsWith("-host-key-scan") ? `${scannedHost(inputs)} ${MOCK_HOST_KEY}`
-            : "";
+        const payload = name.endsWith("-ca")
+            ? MOCK_PEM.ca
+            : name.endsWith("-tls-key")
+              ? MOCK_PEM.csr
+              : name.endsWith("-tls-sign")
+                ? MOCK_PEM.cert
+                : name.endsWith("-swarm-token")
+                  ? "SWMTKN-1-mock0000000000000000000000000000000000000000000000-mock00000000000000000000000"
+                  : name.endsWith("-replication")
+                    ? `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1vY2staG9zdC1rZXk= root@${name}`
+                    : name.endsWith("-host-key-scan")
+                      ? `${scannedHost(inputs)} ${MOCK_HOST_KEY}`
+                      : "";
         return `${payload ? `${payload}\n` : ""}STEP ${name}: changed (mock)`;
     }
     if (LOCAL.includes(type)) {
@@ -98,9 +104,14 @@ export function mockStdout(type: string, name: string, inputs: Record<string, un
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use: this module loads only @pulumi/pulumi (see above)
             const { IDENTITY_MARK } = require("@pulumi/vagrant-shim/dist/ssh-config") as { IDENTITY_MARK: string };
             return [
-                `Host ${machine}`, "  HostName 127.0.0.1", "  User vagrant", "  Port 2222",
-                `  IdentityFile "/mock/.vagrant/machines/${machine}/virtualbox/private_key"`, "  IdentitiesOnly yes",
-                IDENTITY_MARK, MOCK_KEY_PAIR.privateKey,
+                `Host ${machine}`,
+                "  HostName 127.0.0.1",
+                "  User vagrant",
+                "  Port 2222",
+                `  IdentityFile "/mock/.vagrant/machines/${machine}/virtualbox/private_key"`,
+                "  IdentitiesOnly yes",
+                IDENTITY_MARK,
+                MOCK_KEY_PAIR.privateKey,
             ].join("\n");
         }
         if (/openssl rand/.test(create)) return `mock-generated-secret-${name}`;
@@ -115,7 +126,11 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
     const stdout = mockStdout(args.type, args.name, args.inputs ?? {});
     if (stdout !== undefined) return { stdout, stderr: "" };
     if (args.type === "aws:ec2/instance:Instance") {
-        return { privateIp: unsecret(args.inputs.privateIp) ?? "10.0.17.99", publicIp: "203.0.113.10", arn: `arn:aws:ec2:us-east-1:123456789012:instance/${args.name}` };
+        return {
+            privateIp: unsecret(args.inputs.privateIp) ?? "10.0.17.99",
+            publicIp: "203.0.113.10",
+            arn: `arn:aws:ec2:us-east-1:123456789012:instance/${args.name}`,
+        };
     }
     return {};
 }
@@ -133,7 +148,9 @@ function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
 
 /** A value as the mock monitor hands it over (a secret arrives wrapped). */
 function unsecret(v: unknown): unknown {
-    return v && typeof v === "object" && (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? (v as { value: unknown }).value : v;
+    return v && typeof v === "object" && (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+        ? (v as { value: unknown }).value
+        : v;
 }
 
 /** The host a key scan reached: its environment's HOST. */

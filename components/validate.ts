@@ -21,7 +21,10 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, context
 }
 
 export class ValidationError extends Error {
-    constructor(message: string, readonly issues: readonly z.core.$ZodIssue[]) {
+    constructor(
+        message: string,
+        readonly issues: readonly z.core.$ZodIssue[],
+    ) {
         super(message);
         this.name = "ValidationError";
     }
@@ -40,9 +43,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown, hideValue = false
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
-    return path
-        .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-        .join("");
+    return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -138,7 +139,8 @@ export function whenValid<T>(validated: unknown, value: pulumi.Output<T>): pulum
 function ipv4Problem(s: string): string | undefined {
     if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(s) || s.split(".").some((o) => Number(o) > 255)) return "expected an IPv4 address like 10.0.15.11";
     // 10.00.15.12 would be a second spelling of 10.0.15.12 (and 010 is octal to some tools).
-    if (s.split(".").some((o) => o.length > 1 && o.startsWith("0"))) return `expected an IPv4 address without leading zeros, like ${s.split(".").map(Number).join(".")}`;
+    if (s.split(".").some((o) => o.length > 1 && o.startsWith("0")))
+        return `expected an IPv4 address without leading zeros, like ${s.split(".").map(Number).join(".")}`;
     return undefined;
 }
 
@@ -180,7 +182,8 @@ export function networkCidr(bounds?: { min: number; max: number; why: string }) 
         if (why) return void ctx.addIssue({ code: "custom", message: why });
         if (networkOf(s) !== s) return void ctx.addIssue({ code: "custom", message: `expected a network address with no host bits set, like ${networkOf(s)}` });
         const p = Number(s.split("/")[1]);
-        if (bounds && (p < bounds.min || p > bounds.max)) ctx.addIssue({ code: "custom", message: `expected a network from /${bounds.min} to /${bounds.max} (${bounds.why})` });
+        if (bounds && (p < bounds.min || p > bounds.max))
+            ctx.addIssue({ code: "custom", message: `expected a network from /${bounds.min} to /${bounds.max} (${bounds.why})` });
     });
 }
 
@@ -189,7 +192,8 @@ const PATH_CHARS = /^\/[A-Za-z0-9._/-]*$/;
 /** Why `s` is not a plain, normalised absolute path (undefined when it is one). */
 function pathProblem(s: string, example: string): string | undefined {
     if (!PATH_CHARS.test(s) || s === "/" || s.endsWith("/")) return `expected an absolute path like ${example} (letters, digits, . _ - /; no trailing slash)`;
-    if (s.split("/").some((seg, i) => i > 0 && (seg === "" || seg === "." || seg === ".."))) return "expected a normalised path (no //, . or .. segments: a path must name the directory it means)";
+    if (s.split("/").some((seg, i) => i > 0 && (seg === "" || seg === "." || seg === "..")))
+        return "expected a normalised path (no //, . or .. segments: a path must name the directory it means)";
     return undefined;
 }
 
@@ -202,15 +206,47 @@ export function absolutePath(example: string) {
 }
 
 /** System directories a data directory may neither be nor lie under (whole trees), and ones it may only lie under. */
-const SYSTEM_TREES = ["/etc", "/proc", "/sys", "/dev", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/run", "/var/run", "/var/lock"];
-const SYSTEM_DIRS = ["/var", "/var/lib", "/var/log", "/var/cache", "/var/spool", "/var/tmp", "/tmp", "/home", "/root", "/opt", "/srv", "/mnt", "/media", "/data"];
+const SYSTEM_TREES = [
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/usr",
+    "/run",
+    "/var/run",
+    "/var/lock",
+];
+const SYSTEM_DIRS = [
+    "/var",
+    "/var/lib",
+    "/var/log",
+    "/var/cache",
+    "/var/spool",
+    "/var/tmp",
+    "/tmp",
+    "/home",
+    "/root",
+    "/opt",
+    "/srv",
+    "/mnt",
+    "/media",
+    "/data",
+];
 
 /** Why `dir` cannot be a directory the stack owns (chowns, chmods, fills, deletes in). */
 export function systemDirectoryProblem(dir: string): string | undefined {
     if (dir === "/") return "expected a directory of its own, not / (the stack sets its owner and mode)";
     const tree = SYSTEM_TREES.find((t) => dir === t || dir.startsWith(`${t}/`));
     if (tree) return `expected a directory of its own, not in the system tree ${tree} (the stack sets its owner and mode)`;
-    if (SYSTEM_DIRS.includes(dir)) return `expected a directory of its own, like ${dir}/<name>, not the shared directory ${dir} itself (the stack sets its owner and mode)`;
+    if (SYSTEM_DIRS.includes(dir))
+        return `expected a directory of its own, like ${dir}/<name>, not the shared directory ${dir} itself (the stack sets its owner and mode)`;
     return undefined;
 }
 
@@ -229,8 +265,13 @@ export function dataDirectory(example: string) {
 export function httpsUrl(what: string, example: string) {
     return z.string().superRefine((s, ctx) => {
         const m = /^https:\/\/([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)(:\d{1,5})?(\/[A-Za-z0-9._~%+/-]*)?$/.exec(s);
-        if (!m) return void ctx.addIssue({ code: "custom", message: `expected an https URL of ${what} like ${example} (host and path of letters, digits and . _ ~ % + - /)` });
-        if ((m[6] ?? "").split("/").some((seg) => seg === "." || seg === "..")) ctx.addIssue({ code: "custom", message: `expected an https URL of ${what} without . or .. path segments` });
+        if (!m)
+            return void ctx.addIssue({
+                code: "custom",
+                message: `expected an https URL of ${what} like ${example} (host and path of letters, digits and . _ ~ % + - /)`,
+            });
+        if ((m[6] ?? "").split("/").some((seg) => seg === "." || seg === ".."))
+            ctx.addIssue({ code: "custom", message: `expected an https URL of ${what} without . or .. path segments` });
     });
 }
 
@@ -270,7 +311,12 @@ export const systemdCalendar = z.string().superRefine((s, ctx) => {
 });
 
 /** An image reference pinned by digest: name[:tag]@sha256:<64 hex>. */
-export const pinnedImage = z.string().regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/, "expected an image reference pinned by digest, like repo/name:tag@sha256:<64 hex>");
+export const pinnedImage = z
+    .string()
+    .regex(
+        /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/,
+        "expected an image reference pinned by digest, like repo/name:tag@sha256:<64 hex>",
+    );
 export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected a sha256 checksum (64 lowercase hex digits)");
 export const hostName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "expected a host name of lowercase letters, digits and dashes, starting with a letter");
 

@@ -51,7 +51,15 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
     const target = layers.target;
     const viaMgmt = (a.marathonAccess ?? (target.nodesBehindJumpHost ? "mgmt" : "direct")) === "mgmt";
     const jump = viaMgmt
-        ? pulumi.secret(mgmt.connection.apply((c) => ({ host: String(c.host), port: Number(c.port ?? 22), user: String(c.user ?? "root"), privateKey: String(c.privateKey ?? ""), hostKey: String(c.hostKey ?? "") })))
+        ? pulumi.secret(
+              mgmt.connection.apply((c) => ({
+                  host: String(c.host),
+                  port: Number(c.port ?? 22),
+                  user: String(c.user ?? "root"),
+                  privateKey: String(c.privateKey ?? ""),
+                  hostKey: String(c.hostKey ?? ""),
+              })),
+          )
         : undefined;
     const marathon = marathonAccess(layers.scheduler, jump);
 
@@ -80,12 +88,16 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
         ...(layers.logging?.ready ?? []),
         ...extra,
     ];
-    const deploy = (name: string, args: Omit<MarathonAppArgs, "marathon">, dependsOn: pulumi.Resource[]) => new MarathonApp(name, { ...common, ...args }, { dependsOn });
+    const deploy = (name: string, args: Omit<MarathonAppArgs, "marathon">, dependsOn: pulumi.Resource[]) =>
+        new MarathonApp(name, { ...common, ...args }, { dependsOn });
 
     const apps: Record<string, MarathonApp> = {};
     if (a.mongo.enabled) {
         const volume = layers.volumes[a.mongo.volume];
-        if (!volume) throw new Error(`stack config apps.mongo.volume: no volume "${a.mongo.volume}" was built (volumes.datasets has ${Object.keys(layers.volumes).join(", ") || "none"})`);
+        if (!volume)
+            throw new Error(
+                `stack config apps.mongo.volume: no volume "${a.mongo.volume}" was built (volumes.datasets has ${Object.keys(layers.volumes).join(", ") || "none"})`,
+            );
         const m = mongoApp({ cpus: a.mongo.cpus, mem: a.mongo.mem }, images.mongo.imageRef, volume, appLayers);
         apps.mongo = deploy("mongo", m.args, after(images.mongo, m.dependsOn));
     }
@@ -102,7 +114,14 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
     if (entryEnabled) {
         const backend = nginxHost.privateIp.apply((ip) => `${ip}:${a.nginx.hostPort}`);
         const entry = new AppsEntry("apps-entry");
-        hostStep(entry, "apps-entry", mgmt, "haproxy", backend.apply((b) => entryOps(a.entry.port, b)), { dependsOn: layers.platform.dockerReady?.[mgmt.name] ?? [] });
+        hostStep(
+            entry,
+            "apps-entry",
+            mgmt,
+            "haproxy",
+            backend.apply((b) => entryOps(a.entry.port, b)),
+            { dependsOn: layers.platform.dockerReady?.[mgmt.name] ?? [] },
+        );
         // With a public address mgmt's SSH connection uses it (aws); elsewhere its private address is reachable.
         const address = target.publicEntry ? mgmt.connection.apply((c) => String(c.host)) : mgmt.privateIp;
         url = address.apply((h) => `http://${h}${a.entry.port === 80 ? "" : `:${a.entry.port}`}/`);

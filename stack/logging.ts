@@ -39,7 +39,10 @@ export function deployLogging(cfg: StackConfig, hosts: Host[], platform: Logging
             tls: cfg.logging.tls,
             localPath: `${CLIENT_LOG_DIR}/<app>/docker.log`,
             remotePath: `${SERVER_LOG_DIR}/<host>/<YYYY>/<MM>/<DD>/docker/<app>/docker.log`,
-            example: component.parametersForTag(`${TAG_PREFIX}<app>`).map((p) => `--${p.key}=${p.value}`).join(" "),
+            example: component
+                .parametersForTag(`${TAG_PREFIX}<app>`)
+                .map((p) => `--${p.key}=${p.value}`)
+                .join(" "),
         },
     };
 }

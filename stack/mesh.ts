@@ -22,8 +22,7 @@ export interface StackMesh {
  * key `weavePassword`, or is generated once and kept in state as a secret.
  */
 export function deployMesh(cfg: StackConfig, hosts: Host[], platform: MeshPlatform = {}): StackMesh {
-    const weavePassword =
-        cfg.mesh.implementation === "weave" ? (cfg.weavePassword as pulumi.Input<string> | undefined) ?? generatedPassword() : undefined;
+    const weavePassword = cfg.mesh.implementation === "weave" ? ((cfg.weavePassword as pulumi.Input<string> | undefined) ?? generatedPassword()) : undefined;
     const component = createContainerNetwork("mesh", { hosts, settings: cfg.mesh, weavePassword, dockerReady: platform.dockerReady });
     const outputs: Record<string, pulumi.Input<unknown>> = {
         implementation: component.kind,
@@ -31,17 +30,16 @@ export function deployMesh(cfg: StackConfig, hosts: Host[], platform: MeshPlatfo
         agentDockerSocket: component.agentDockerSocket ?? "(default Docker socket)",
         range: component.kind === "weave" ? component.settings.ipRange : component.settings.subnet,
         dockerNetwork: component.dockerNetwork ?? "(default bridge)",
-        example: [...(component.dockerNetwork ? [`--network=${component.dockerNetwork}`] : []), ...component.dockerParameters("<app>").map((p) => `--${p.key}=${p.value}`)].join(" "),
+        example: [
+            ...(component.dockerNetwork ? [`--network=${component.dockerNetwork}`] : []),
+            ...component.dockerParameters("<app>").map((p) => `--${p.key}=${p.value}`),
+        ].join(" "),
     };
     return { network: component, component, outputs };
 }
 
 /** 264 random bits, base64 (characters a systemd EnvironmentFile keeps literally). Runs once, on create. */
 function generatedPassword(): pulumi.Output<string> {
-    const gen = new LocalCommand(
-        "weave-password",
-        { create: "openssl rand -base64 33", logging: "none" },
-        { additionalSecretOutputs: ["stdout"] },
-    );
+    const gen = new LocalCommand("weave-password", { create: "openssl rand -base64 33", logging: "none" }, { additionalSecretOutputs: ["stdout"] });
     return pulumi.secret(gen.stdout.apply((s) => s.trim()));
 }

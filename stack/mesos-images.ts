@@ -30,7 +30,9 @@ export function pinOnFirstUseScript(tags: Record<keyof MesosImages, string>): st
  * needs its output, is skipped; the rest of the stack still converges (`npm run up` names it).
  */
 export function imagesPinnedOnFirstUse(dockerHost?: string): pulumi.Output<MesosImages> {
-    pulumi.log.warn(`mesos.images is not set: pinning ${Object.values(SUGGESTED_IMAGES).join(", ")} to the digests this machine pulls on first use (kept in state; set mesos.images to choose, docs/mesos.md)`);
+    pulumi.log.warn(
+        `mesos.images is not set: pinning ${Object.values(SUGGESTED_IMAGES).join(", ")} to the digests this machine pulls on first use (kept in state; set mesos.images to choose, docs/mesos.md)`,
+    );
     const pin = new LocalCommand("mesos-images-pinned", {
         create: pinOnFirstUseScript(SUGGESTED_IMAGES),
         environment: dockerHost ? { DOCKER_HOST: dockerHost } : {},

@@ -44,7 +44,12 @@ export function mesosImages(cfg: StackConfig): pulumi.Input<MesosImages> {
  * secret; so are the Mesos principals' secrets (`mesosFrameworkSecret`, `mesosAgentSecret`,
  * `mesosOperatorSecret`: MesosCluster generates each one left unset).
  */
-export function deployMesos(cfg: StackConfig, hosts: Host[], platform: MesosPlatform, network?: Pick<ContainerNetwork, "agentDockerSocket" | "ready">): StackMesos {
+export function deployMesos(
+    cfg: StackConfig,
+    hosts: Host[],
+    platform: MesosPlatform,
+    network?: Pick<ContainerNetwork, "agentDockerSocket" | "ready">,
+): StackMesos {
     const images = mesosImages(cfg);
     const m = cfg.mesos;
     // "mesos" is also in stack/zookeeper.ts (MESOS_CLUSTER_NAME): the ensemble's alias names its old parent.

@@ -28,7 +28,12 @@ export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
     const registryHost = singleHostWithRole(hosts, "registry", `DockerRegistry "registry"`);
     const password = (cfg.registryPassword as pulumi.Input<string> | undefined) ?? generatedPassword();
 
-    const ca = cfg.registry.insecure ? undefined : new StackCa("stack-ca", { host: singleHostWithRole(hosts, "mgmt", `StackCa "stack-ca"`), commonName: `microservice ${pulumi.getStack()} stack CA`.slice(0, 64) });
+    const ca = cfg.registry.insecure
+        ? undefined
+        : new StackCa("stack-ca", {
+              host: singleHostWithRole(hosts, "mgmt", `StackCa "stack-ca"`),
+              commonName: `microservice ${pulumi.getStack()} stack CA`.slice(0, 64),
+          });
     const registry = new DockerRegistry("registry", {
         host: registryHost,
         port: cfg.registry.port,

@@ -31,7 +31,15 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     // Its hook calls Marathon over HTTPS, trusting the CA Marathon's certificate comes from.
     const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: mesos.cluster.marathonCaCert, scheduler: mesos.scheduler });
     // The sample apps on Marathon: images built on mgmt, nginx -> nodeapp -> mongo (docs/apps.md).
-    const apps = deployApps(cfg, { hosts: hosts.hosts, target: hosts.target, platform, scheduler: mesos.scheduler, network: mesh.network, logging: logging.shipping, volumes: volumes.volumes });
+    const apps = deployApps(cfg, {
+        hosts: hosts.hosts,
+        target: hosts.target,
+        platform,
+        scheduler: mesos.scheduler,
+        network: mesh.network,
+        logging: logging.shipping,
+        volumes: volumes.volumes,
+    });
     return {
         target: cfg.target,
         hosts: hosts.outputs,

@@ -28,10 +28,23 @@ export interface StackVolumes {
 export function deployVolumes(cfg: StackConfig, hosts: Host[], platform: VolumesPlatform = {}): StackVolumes {
     const v = cfg.volumes;
     if (v.datasets.length === 0) return { volumes: {}, outputs: { backend: v.backend, volumes: {} } };
-    const common = { hosts, datasets: v.datasets, zfs: v.zfs, mountRoot: v.mountRoot, scheduler: platform.scheduler, marathonCaCert: platform.caCert, dockerReady: platform.dockerReady };
+    const common = {
+        hosts,
+        datasets: v.datasets,
+        zfs: v.zfs,
+        mountRoot: v.mountRoot,
+        scheduler: platform.scheduler,
+        marathonCaCert: platform.caCert,
+        dockerReady: platform.dockerReady,
+    };
     const component =
         v.backend === "ebs"
-            ? new FlockerEbsVolumes("volumes", { ...common, ebs: v.ebs, availabilityZone: agentsZone(hosts), tags: { "microservice:stack": pulumi.getStack() } })
+            ? new FlockerEbsVolumes("volumes", {
+                  ...common,
+                  ebs: v.ebs,
+                  availabilityZone: agentsZone(hosts),
+                  tags: { "microservice:stack": pulumi.getStack() },
+              })
             : new FlockerZfsCluster("volumes", { ...common, pool: v.pool });
     const volumes = component.volumes;
     return {
@@ -39,9 +52,7 @@ export function deployVolumes(cfg: StackConfig, hosts: Host[], platform: Volumes
         component,
         outputs: {
             backend: v.backend,
-            volumes: Object.fromEntries(
-                Object.values(volumes).map((r) => [r.name, { primary: r.primary, hostPath: r.hostPath, constraint: r.constraint }]),
-            ),
+            volumes: Object.fromEntries(Object.values(volumes).map((r) => [r.name, { primary: r.primary, hostPath: r.hostPath, constraint: r.constraint }])),
         },
     };
 }
@@ -53,7 +64,10 @@ function agentsZone(hosts: Host[]): pulumi.Output<string> {
     if (missing.length > 0) throw new Error(`volumes.backend "ebs": agents ${missing.join(", ")} have no availability zone (EBS needs target aws)`);
     return pulumi.all(agents.map((h) => h.availabilityZone!)).apply((zones) => {
         const distinct = [...new Set(zones)];
-        if (distinct.length !== 1) throw new Error(`volumes.backend "ebs": the agents are in several availability zones (${distinct.join(", ")}); an EBS volume can only move within one`);
+        if (distinct.length !== 1)
+            throw new Error(
+                `volumes.backend "ebs": the agents are in several availability zones (${distinct.join(", ")}); an EBS volume can only move within one`,
+            );
         return distinct[0];
     });
 }

@@ -19,7 +19,12 @@ export interface MongoSettings {
  * (never two mongod on one dataset). Moving the volume (config) changes only the pin; the volumes
  * layer suspends the app while the data moves.
  */
-export function mongoApp(s: MongoSettings, image: pulumi.Input<string>, volume: VolumeRef, layers: AppLayers): { args: Omit<MarathonAppArgs, "marathon">; dependsOn: pulumi.Resource[] } {
+export function mongoApp(
+    s: MongoSettings,
+    image: pulumi.Input<string>,
+    volume: VolumeRef,
+    layers: AppLayers,
+): { args: Omit<MarathonAppArgs, "marathon">; dependsOn: pulumi.Resource[] } {
     const v = volumeAppSettings(volume, MONGO_DATA);
     return {
         args: {
@@ -33,7 +38,16 @@ export function mongoApp(s: MongoSettings, image: pulumi.Input<string>, volume: 
             labels: { "microservice.app": "mongo", "microservice.volume": volume.name },
             volumes: [v.containerVolume],
             dockerParameters: appDockerParameters(layers, "mongo"),
-            healthChecks: [{ protocol: "COMMAND", command: `mongosh --quiet --eval "quit(db.adminCommand('ping').ok ? 0 : 1)"`, gracePeriodSeconds: 120, intervalSeconds: 15, timeoutSeconds: 10, maxConsecutiveFailures: 3 }],
+            healthChecks: [
+                {
+                    protocol: "COMMAND",
+                    command: `mongosh --quiet --eval "quit(db.adminCommand('ping').ok ? 0 : 1)"`,
+                    gracePeriodSeconds: 120,
+                    intervalSeconds: 15,
+                    timeoutSeconds: 10,
+                    maxConsecutiveFailures: 3,
+                },
+            ],
             upgradeStrategy: v.upgradeStrategy,
         },
         dependsOn: v.dependsOn,

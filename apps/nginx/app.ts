@@ -30,7 +30,16 @@ export function nginxApp(s: NginxSettings, image: pulumi.Input<string>, hostIp: 
         env: { UPSTREAM: `${meshHost(layers.network, "nodeapp")}:${NODEAPP_PORT}` },
         labels: { "microservice.app": "nginx" },
         dockerParameters: appDockerParameters(layers, "nginx", [{ key: "publish", value: `${s.hostPort}:80` }]),
-        healthChecks: [{ protocol: "COMMAND", command: "curl -fsS -o /dev/null http://127.0.0.1/nginx-health", gracePeriodSeconds: 30, intervalSeconds: 10, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],
+        healthChecks: [
+            {
+                protocol: "COMMAND",
+                command: "curl -fsS -o /dev/null http://127.0.0.1/nginx-health",
+                gracePeriodSeconds: 30,
+                intervalSeconds: 10,
+                timeoutSeconds: 5,
+                maxConsecutiveFailures: 3,
+            },
+        ],
         upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
     };
 }

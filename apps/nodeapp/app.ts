@@ -28,7 +28,16 @@ export function nodeappApp(s: NodeappSettings, image: pulumi.Input<string>, laye
         env: { PORT: String(NODEAPP_PORT), MONGO_URL: `mongodb://${meshHost(layers.network, "mongo")}:27017/node` },
         labels: { "microservice.app": "nodeapp" },
         dockerParameters: appDockerParameters(layers, "nodeapp"),
-        healthChecks: [{ protocol: "COMMAND", command: "node /app/src/healthcheck.js", gracePeriodSeconds: 60, intervalSeconds: 10, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],
+        healthChecks: [
+            {
+                protocol: "COMMAND",
+                command: "node /app/src/healthcheck.js",
+                gracePeriodSeconds: 60,
+                intervalSeconds: 10,
+                timeoutSeconds: 5,
+                maxConsecutiveFailures: 3,
+            },
+        ],
         upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 },
     };
 }

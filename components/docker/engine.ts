@@ -33,13 +33,19 @@ const hostList = z
 
 const argsSchema = z.object({
     hosts: hostList,
-    logDriver: z.string().regex(/^[a-z0-9_-]+$/, "expected a Docker log driver name like json-file, local, journald, syslog").default("json-file"),
+    logDriver: z
+        .string()
+        .regex(/^[a-z0-9_-]+$/, "expected a Docker log driver name like json-file, local, journald, syslog")
+        .default("json-file"),
     logOpts: z.record(z.string().regex(/^[a-z0-9_.-]+$/, "expected a log option name"), z.string()).default({ "max-size": "10m", "max-file": "3" }),
     bip: cidr.optional(),
     daemonConfig: z
         .record(z.string(), z.unknown())
         .default({})
-        .refine((c) => !["log-driver", "log-opts", "bip", "insecure-registries"].some((k) => k in c), "expected no key that DockerEngine sets itself (log-driver, log-opts, bip, insecure-registries)"),
+        .refine(
+            (c) => !["log-driver", "log-opts", "bip", "insecure-registries"].some((k) => k in c),
+            "expected no key that DockerEngine sets itself (log-driver, log-opts, bip, insecure-registries)",
+        ),
     registryInsecure: z.boolean().default(false),
     insecureRegistries: z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "expected a registry as host:port")).default([]),
     readySeconds: z.number().int().min(5).max(600).default(90),
@@ -78,13 +84,18 @@ export class DockerEngine extends pulumi.ComponentResource {
 
         for (const host of a.hosts) {
             const steps = new HostSteps(this, name, host);
-            const daemon = steps.add("docker", spec.apply((s) => engineOps(s, a.readySeconds)));
+            const daemon = steps.add(
+                "docker",
+                spec.apply((s) => engineOps(s, a.readySeconds)),
+            );
             this.daemonReady[host.name] = daemon;
             this.hostReady[host.name] = daemon;
             if (registry) {
                 const ops = pulumi
                     .all([registry.address, registry.username, registry.password, registry.caCert])
-                    .apply(([address, username, password, caCert]) => registryLoginOps({ address, username, password, caCert: a.registryInsecure ? "" : caCert }));
+                    .apply(([address, username, password, caCert]) =>
+                        registryLoginOps({ address, username, password, caCert: a.registryInsecure ? "" : caCert }),
+                    );
                 this.hostReady[host.name] = steps.add("registry", ops, { secret: true, dependsOn: registry.ready });
             }
         }

@@ -35,12 +35,23 @@ const argsSchema = z
         insecure: z.boolean().default(false),
         ca: z.custom<StackCa>((c) => c === undefined || c instanceof StackCa, "expected a StackCa").optional(),
         dnsNames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected a DNS name")).default([]),
-        gcSchedule: z.string().regex(/^[A-Za-z0-9*:,./~ -]{1,64}$/, "expected a systemd OnCalendar expression like \"Sun *-*-* 03:00:00\" or \"weekly\"").default("Sun *-*-* 03:00:00"),
-        storageDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path").default("/var/lib/docker-registry"),
+        gcSchedule: z
+            .string()
+            .regex(/^[A-Za-z0-9*:,./~ -]{1,64}$/, 'expected a systemd OnCalendar expression like "Sun *-*-* 03:00:00" or "weekly"')
+            .default("Sun *-*-* 03:00:00"),
+        storageDir: z
+            .string()
+            .regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path")
+            .default("/var/lib/docker-registry"),
         logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
         readySeconds: z.number().int().min(5).max(600).default(90),
         username: input(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "expected a user name of lowercase letters, digits, . _ -")),
-        password: input(z.string().min(12, "expected at least 12 characters").regex(/^[^\s:]+$/, "expected no whitespace and no colon")),
+        password: input(
+            z
+                .string()
+                .min(12, "expected at least 12 characters")
+                .regex(/^[^\s:]+$/, "expected no whitespace and no colon"),
+        ),
     })
     .refine((a) => a.insecure || a.ca, { message: "expected a ca (StackCa) unless insecure is true", path: ["ca"] });
 
@@ -87,9 +98,21 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         }
         this.caCert = a.insecure ? pulumi.output("") : a.ca!.caCert;
 
-        const ops = pulumi.all([this.address, this.username, this.password, tls]).apply(([address, username, password, t]) =>
-            registryOps({ port: a.port, address, username, password, storageDir: a.storageDir, logLevel: a.logLevel, tls: t, gcSchedule: a.gcSchedule, readySeconds: a.readySeconds }),
-        );
+        const ops = pulumi
+            .all([this.address, this.username, this.password, tls])
+            .apply(([address, username, password, t]) =>
+                registryOps({
+                    port: a.port,
+                    address,
+                    username,
+                    password,
+                    storageDir: a.storageDir,
+                    logLevel: a.logLevel,
+                    tls: t,
+                    gcSchedule: a.gcSchedule,
+                    readySeconds: a.readySeconds,
+                }),
+            );
         const serving = steps.add("registry", ops, { secret: true });
         steps.add("registry-gc", gcOps(a.gcSchedule));
         this.ready = [serving];

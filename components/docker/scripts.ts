@@ -23,7 +23,12 @@ export function daemonJson(d: DaemonSpec): string {
 
 function sortKeys(v: unknown): unknown {
     if (Array.isArray(v)) return v.map(sortKeys);
-    if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === "object")
+        return Object.fromEntries(
+            Object.keys(v)
+                .sort()
+                .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+        );
     return v;
 }
 
@@ -191,7 +196,12 @@ export function registryOps(r: RegistrySpec): Op[] {
 /** Garbage collection: a timer runs a oneshot that stops the registry, collects, and starts it again. */
 export function gcOps(schedule: string): Op[] {
     return [
-        waitFor("gcSchedule is a systemd calendar expression", `systemd-analyze calendar ${q(schedule)}`, 0, `registry gcSchedule ${JSON.stringify(schedule)} is not a systemd OnCalendar expression`),
+        waitFor(
+            "gcSchedule is a systemd calendar expression",
+            `systemd-analyze calendar ${q(schedule)}`,
+            0,
+            `registry gcSchedule ${JSON.stringify(schedule)} is not a systemd OnCalendar expression`,
+        ),
         unit("docker-registry-gc.service", gcServiceUnit()),
         unit("docker-registry-gc.timer", gcTimerUnit(schedule)),
         service("docker-registry-gc.timer"),
@@ -215,7 +225,16 @@ export function gcServiceUnit(): string {
 }
 
 export function gcTimerUnit(schedule: string): string {
-    return ["[Unit]", "Description=Scheduled garbage collection of the Docker registry", "[Timer]", `OnCalendar=${schedule}`, "Persistent=true", "[Install]", "WantedBy=timers.target", ""].join("\n");
+    return [
+        "[Unit]",
+        "Description=Scheduled garbage collection of the Docker registry",
+        "[Timer]",
+        `OnCalendar=${schedule}`,
+        "Persistent=true",
+        "[Install]",
+        "WantedBy=timers.target",
+        "",
+    ].join("\n");
 }
 
 function withNewline(s: string): string {

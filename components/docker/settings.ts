@@ -9,7 +9,10 @@ import { cidr, dataDirectory, networkOf, systemdCalendar } from "../validate";
 export const dockerSettingsSchema = z
     .object({
         /** Default log driver of every daemon (Marathon apps set syslog per container). Default json-file. */
-        logDriver: z.string().regex(/^[a-z0-9_-]+$/, "expected a Docker log driver name like json-file, local, journald").optional(),
+        logDriver: z
+            .string()
+            .regex(/^[a-z0-9_-]+$/, "expected a Docker log driver name like json-file, local, journald")
+            .optional(),
         /** Default { "max-size": "10m", "max-file": "3" }. */
         logOpts: z.record(z.string().regex(/^[a-z0-9_.-]+$/, "expected a log option name"), z.string()).optional(),
         /**
@@ -22,7 +25,10 @@ export const dockerSettingsSchema = z
                 const r = cidr.safeParse(b);
                 if (!r.success) return void ctx.addIssue({ code: "custom", message: r.error.issues[0].message });
                 if (/\/3[12]$/.test(b) || networkOf(b).split("/")[0] === b.split("/")[0] || isBroadcast(b)) {
-                    ctx.addIssue({ code: "custom", message: "expected docker0's own address with its prefix, like 172.31.0.1/24 (not the network or broadcast address)" });
+                    ctx.addIssue({
+                        code: "custom",
+                        message: "expected docker0's own address with its prefix, like 172.31.0.1/24 (not the network or broadcast address)",
+                    });
                 }
             })
             .optional(),
@@ -39,7 +45,10 @@ export const registrySettingsSchema = z
         port: z.number().int().min(1).max(65535).default(5000),
         /** Plain HTTP and `insecure-registries` on every daemon: only where explicitly wanted. */
         insecure: z.boolean().default(false),
-        username: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "expected a user name of lowercase letters, digits, . _ -").default("microservice"),
+        username: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "expected a user name of lowercase letters, digits, . _ -")
+            .default("microservice"),
         /** systemd OnCalendar expression; the registry is stopped while it collects. Default "Sun *-*-* 03:00:00". */
         gcSchedule: systemdCalendar.optional(),
         /** Extra DNS names in the registry's certificate (its IP and host name are always in it). */

@@ -145,18 +145,21 @@ function checkConnection(prop: string, value: unknown, failures: CheckFailure[])
     const bad = (field: string, reason: string) => failures.push({ property: `${prop}.${field}`, reason });
     const known = (v: unknown) => v !== undefined && v !== null && !isUnknown(v);
     if (c.host === undefined || c.host === null || c.host === "") bad("host", "required: the address of the host");
-    else if (known(c.host) && (!isString(c.host) || !/^[^\s-][^\s]*$/.test(c.host))) bad("host", "expected a host name or address (no spaces, not starting with -)");
+    else if (known(c.host) && (!isString(c.host) || !/^[^\s-][^\s]*$/.test(c.host)))
+        bad("host", "expected a host name or address (no spaces, not starting with -)");
     const port = c.port as number;
     if (known(port) && !(Number.isInteger(port) && port >= 1 && port <= 65535)) bad("port", "expected an integer from 1 to 65535");
     if (known(c.user) && (!isString(c.user) || !/^[^\s@-][^\s@]*$/.test(c.user))) bad("user", "expected a user name (no spaces or @, not starting with -)");
     for (const f of ["privateKey", "privateKeyPassword", "password", "agentSocketPath"]) if (known(c[f]) && !isString(c[f])) bad(f, "expected a string");
     const dialErrorLimit = c.dialErrorLimit as number;
-    if (known(dialErrorLimit) && !(Number.isInteger(dialErrorLimit) && dialErrorLimit >= -1)) bad("dialErrorLimit", "expected an integer >= 1, or -1 (dial until dialTimeout)");
+    if (known(dialErrorLimit) && !(Number.isInteger(dialErrorLimit) && dialErrorLimit >= -1))
+        bad("dialErrorLimit", "expected an integer >= 1, or -1 (dial until dialTimeout)");
     for (const f of ["perDialTimeout", "dialTimeout"]) {
         const v = c[f];
         if (known(v) && !(typeof v === "number" && v > 0)) bad(f, "expected a number of seconds > 0");
     }
-    if (known(c.hostKey) && (!isString(c.hostKey) || !/^[\w@.+-]+ [A-Za-z0-9+/=]+( .*)?$/.test(c.hostKey.trim()))) bad("hostKey", 'expected a public key line like "ssh-ed25519 AAAA..."');
+    if (known(c.hostKey) && (!isString(c.hostKey) || !/^[\w@.+-]+ [A-Za-z0-9+/=]+( .*)?$/.test(c.hostKey.trim())))
+        bad("hostKey", 'expected a public key line like "ssh-ed25519 AAAA..."');
     if (known(c.proxy)) checkConnection(`${prop}.proxy`, c.proxy, failures);
 }
 
@@ -184,30 +187,40 @@ export async function check(kind: Kind, _olds: Props, news: Props): Promise<{ in
     const failures: CheckFailure[] = [];
     const known = (v: unknown) => v !== undefined && v !== null && !isUnknown(v);
     if (kind === "remote" || kind === "copy") {
-        if (n.connection === undefined || n.connection === null) failures.push({ property: "connection", reason: "required: how to reach the host (at least `host`)" });
+        if (n.connection === undefined || n.connection === null)
+            failures.push({ property: "connection", reason: "required: how to reach the host (at least `host`)" });
         else checkConnection("connection", n.connection, failures);
     }
     if (kind === "remote" || kind === "local") {
-        if (n.create === undefined || n.create === null || n.create === "") failures.push({ property: "create", reason: "required: the command to run on create" });
-        for (const f of ["create", "update", "delete", "stdin", "check", "checkStdin"]) if (known(n[f]) && !isString(n[f])) failures.push({ property: f, reason: "expected a string" });
+        if (n.create === undefined || n.create === null || n.create === "")
+            failures.push({ property: "create", reason: "required: the command to run on create" });
+        for (const f of ["create", "update", "delete", "stdin", "check", "checkStdin"])
+            if (known(n[f]) && !isString(n[f])) failures.push({ property: f, reason: "expected a string" });
         if (known(n.environment)) {
-            if (typeof n.environment !== "object" || Array.isArray(n.environment)) failures.push({ property: "environment", reason: "expected a map of variable names to strings" });
+            if (typeof n.environment !== "object" || Array.isArray(n.environment))
+                failures.push({ property: "environment", reason: "expected a map of variable names to strings" });
             else
                 for (const [k, v] of Object.entries(n.environment as Props)) {
                     if (!ENV_NAME.test(k)) failures.push({ property: "environment", reason: `invalid variable name ${JSON.stringify(k)}` });
                     else if (known(v) && !isString(v)) failures.push({ property: `environment.${k}`, reason: "expected a string" });
                 }
         }
-        if (known(n.logging) && !(LOGGING as readonly string[]).includes(n.logging as string)) failures.push({ property: "logging", reason: `expected one of ${LOGGING.join(", ")}` });
-        if (known(n.addPreviousOutputInEnv) && typeof n.addPreviousOutputInEnv !== "boolean") failures.push({ property: "addPreviousOutputInEnv", reason: "expected a boolean" });
+        if (known(n.logging) && !(LOGGING as readonly string[]).includes(n.logging as string))
+            failures.push({ property: "logging", reason: `expected one of ${LOGGING.join(", ")}` });
+        if (known(n.addPreviousOutputInEnv) && typeof n.addPreviousOutputInEnv !== "boolean")
+            failures.push({ property: "addPreviousOutputInEnv", reason: "expected a boolean" });
     }
     if (kind === "local") {
         if (known(n.dir) && !isString(n.dir)) failures.push({ property: "dir", reason: "expected a directory path" });
-        if (known(n.interpreter) && !(Array.isArray(n.interpreter) && n.interpreter.length > 0 && n.interpreter.every((w: unknown) => isString(w) || isUnknown(w))))
+        if (
+            known(n.interpreter) &&
+            !(Array.isArray(n.interpreter) && n.interpreter.length > 0 && n.interpreter.every((w: unknown) => isString(w) || isUnknown(w)))
+        )
             failures.push({ property: "interpreter", reason: 'expected a non-empty list of strings, like ["/bin/sh", "-c"]' });
     }
     if (kind === "copy") {
-        if (n.remotePath === undefined || n.remotePath === null || n.remotePath === "") failures.push({ property: "remotePath", reason: "required: the destination on the remote host" });
+        if (n.remotePath === undefined || n.remotePath === null || n.remotePath === "")
+            failures.push({ property: "remotePath", reason: "required: the destination on the remote host" });
         else if (known(n.remotePath) && !isString(n.remotePath)) failures.push({ property: "remotePath", reason: "expected a path" });
         checkSource(n.source, failures);
     }
@@ -358,7 +371,9 @@ export function copyCommand(source: Source, remotePath: string): string {
     return [
         "set -e",
         `d=${dest}`,
-        source.name ? `if [ -d "$d" ]; then d="$d"/${shellQuote(source.name)}; fi` : `if [ -d "$d" ]; then echo "CopyToRemote: $d is a directory" >&2; exit 1; fi`,
+        source.name
+            ? `if [ -d "$d" ]; then d="$d"/${shellQuote(source.name)}; fi`
+            : `if [ -d "$d" ]; then echo "CopyToRemote: $d is a directory" >&2; exit 1; fi`,
         't="$d.exec-tmp.$$"',
         `trap 'rm -f "$t"' EXIT`,
         'cat > "$t"',
@@ -370,7 +385,12 @@ export function copyCommand(source: Source, remotePath: string): string {
 async function copy(inputs: Inputs, phase: string, opts: ExecOptions): Promise<void> {
     const source = await readSource(inputs.source);
     const c = inputs.connection as Connection;
-    const r = await runSsh(c, { command: copyCommand(source, inputs.remotePath as string), stdin: source.data, sshProgram: opts.sshProgram, pauseMs: opts.pauseMs });
+    const r = await runSsh(c, {
+        command: copyCommand(source, inputs.remotePath as string),
+        stdin: source.data,
+        sshProgram: opts.sshProgram,
+        pauseMs: opts.pauseMs,
+    });
     if (r.code !== 0) throw new Error(failureMessage(`CopyToRemote ${phase} to ${describeTarget(c)}:${inputs.remotePath}`, r, false));
 }
 
@@ -412,7 +432,10 @@ export { del as delete };
 
 /** The `DRIFT ...` lines of a check's stdout, without the prefix. */
 export function driftLines(stdout: string): string[] {
-    return stdout.split("\n").filter((l) => l.startsWith("DRIFT ")).map((l) => l.slice("DRIFT ".length));
+    return stdout
+        .split("\n")
+        .filter((l) => l.startsWith("DRIFT "))
+        .map((l) => l.slice("DRIFT ".length));
 }
 
 /**

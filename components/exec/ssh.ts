@@ -2,14 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-    Connection,
-    DEFAULT_DIAL_ERROR_LIMIT,
-    DEFAULT_DIAL_TIMEOUT,
-    DEFAULT_PER_DIAL_TIMEOUT,
-    DEFAULT_PORT,
-    DEFAULT_USER,
-} from "./connection";
+import { Connection, DEFAULT_DIAL_ERROR_LIMIT, DEFAULT_DIAL_TIMEOUT, DEFAULT_PER_DIAL_TIMEOUT, DEFAULT_PORT, DEFAULT_USER } from "./connection";
 
 /**
  * Running commands over the OpenSSH client. Node built-ins only: this module is loaded inside the
@@ -61,7 +54,7 @@ export function runProcess(file: string, args: string[], opts: ProcOptions = {})
                 resolve({ code: 127, stdout: "", stderr: `cannot run ${file}: ${spawnError.message}`, stdoutBytes });
                 return;
             }
-            const sig = signal ? (os.constants.signals as Record<string, number>)[signal] ?? 0 : 0;
+            const sig = signal ? ((os.constants.signals as Record<string, number>)[signal] ?? 0) : 0;
             resolve({
                 code: code ?? 128 + sig,
                 stdout: stdoutBytes.toString(),
@@ -160,11 +153,7 @@ function connectionOptions(c: Connection, dir: string, tag: string, env: Record<
         const pw = `EXEC_SSH_PASSWORD_${tag.toUpperCase()}`;
         const kp = `EXEC_SSH_KEY_PASSPHRASE_${tag.toUpperCase()}`;
         askpass = path.join(dir, `${tag}-askpass`);
-        fs.writeFileSync(
-            askpass,
-            `#!/bin/sh\ncase "$1" in *assphrase*) printf '%s\\n' "$${kp}" ;; *) printf '%s\\n' "$${pw}" ;; esac\n`,
-            { mode: 0o700 },
-        );
+        fs.writeFileSync(askpass, `#!/bin/sh\ncase "$1" in *assphrase*) printf '%s\\n' "$${kp}" ;; *) printf '%s\\n' "$${pw}" ;; esac\n`, { mode: 0o700 });
         if (c.password !== undefined) env[pw] = c.password;
         if (c.privateKeyPassword !== undefined) env[kp] = c.privateKeyPassword;
         options.push("-o", "BatchMode=no", "-o", "NumberOfPasswordPrompts=1");
@@ -180,10 +169,14 @@ function connectionOptions(c: Connection, dir: string, tag: string, env: Record<
         options.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
     }
     options.push(
-        "-o", "LogLevel=ERROR",
-        "-o", `ConnectTimeout=${Math.max(1, Math.round(c.perDialTimeout ?? DEFAULT_PER_DIAL_TIMEOUT))}`,
-        "-o", "ServerAliveInterval=15",
-        "-p", String(port),
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        `ConnectTimeout=${Math.max(1, Math.round(c.perDialTimeout ?? DEFAULT_PER_DIAL_TIMEOUT))}`,
+        "-o",
+        "ServerAliveInterval=15",
+        "-p",
+        String(port),
     );
     if (c.proxy) options.push("-o", `ProxyCommand=${proxyCommand(c.proxy, dir, `${tag}p`, env)}`);
     return { options, askpass };

@@ -20,7 +20,11 @@ export class SshHostKey extends pulumi.ComponentResource {
         const comment = `root@${args.host}`;
         if (!/^[A-Za-z0-9@._-]{1,64}$/.test(comment)) throw new Error(`SshHostKey "${name}": host: expected a host name, got ${JSON.stringify(args.host)}`);
         super("microservice:index:SshHostKey", name, {}, opts);
-        const gen = new LocalCommand(`${name}-keygen`, { create: keygenScript(comment), logging: "none" }, { parent: this, additionalSecretOutputs: ["stdout"] });
+        const gen = new LocalCommand(
+            `${name}-keygen`,
+            { create: keygenScript(comment), logging: "none" },
+            { parent: this, additionalSecretOutputs: ["stdout"] },
+        );
         const pair = gen.stdout.apply((out) => parseKeyPair(out, "SshHostKey"));
         // Secret in code too: the engine applies additionalSecretOutputs, the mock monitor does not.
         this.privateKey = pulumi.secret(pair.apply((p) => p.privateKey));
@@ -46,7 +50,11 @@ export function hostKeys(prefix: string, hosts: readonly { name: string }[], par
  */
 export function hostKeyCloudConfig(privateKey: string, publicKey: string): string {
     const pem = privateKey.trim().split("\n");
-    if (!/^-----BEGIN OPENSSH PRIVATE KEY-----$/.test(pem[0]) || !/^-----END OPENSSH PRIVATE KEY-----$/.test(pem[pem.length - 1]) || pem.some((l) => !/^[A-Za-z0-9+/= -]*$/.test(l))) {
+    if (
+        !/^-----BEGIN OPENSSH PRIVATE KEY-----$/.test(pem[0]) ||
+        !/^-----END OPENSSH PRIVATE KEY-----$/.test(pem[pem.length - 1]) ||
+        pem.some((l) => !/^[A-Za-z0-9+/= -]*$/.test(l))
+    ) {
         throw new Error("hostKeyCloudConfig: expected an OpenSSH private key");
     }
     if (!/^ssh-ed25519 [A-Za-z0-9+/=]+$/.test(hostKeyOf(publicKey))) throw new Error("hostKeyCloudConfig: expected an ssh-ed25519 public key");

@@ -44,12 +44,7 @@ export function runtimeInstallScript(host: string): string {
 }
 
 /** The resource every step on the host depends on (Host.ready). */
-export function waitForSsh(
-    name: string,
-    connection: pulumi.Input<Connection>,
-    parent: pulumi.Resource,
-    opts: WaitForSshOptions = {},
-): RemoteCommand {
+export function waitForSsh(name: string, connection: pulumi.Input<Connection>, parent: pulumi.Resource, opts: WaitForSshOptions = {}): RemoteCommand {
     // Dial until the bound: a booting machine refuses connections for a while.
     const dialTimeout = durationSeconds(opts.timeout ?? "3m");
     const conn = pulumi.output(connection).apply((c) => ({
@@ -61,7 +56,12 @@ export function waitForSsh(
     }));
     return new RemoteCommand(
         name,
-        { connection: pulumi.secret(conn), create: `${readyScript()}\n${RUN_STDIN_AS_ROOT}`, stdin: runtimeInstallScript(opts.host ?? name), triggers: opts.triggers },
+        {
+            connection: pulumi.secret(conn),
+            create: `${readyScript()}\n${RUN_STDIN_AS_ROOT}`,
+            stdin: runtimeInstallScript(opts.host ?? name),
+            triggers: opts.triggers,
+        },
         { parent, dependsOn: opts.dependsOn },
     );
 }

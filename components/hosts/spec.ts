@@ -11,7 +11,12 @@ export const hostSpecSchema = z
         /** Private address (local, vagrant, aws: fixed address in the cluster network; hosts: the machine's address). */
         ip: ipv4,
         zookeeperId: z.number().int().min(1).max(255, "expected a ZooKeeper myid from 1 to 255").optional(),
-        agentAttributes: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, "expected an attribute name"), z.string().regex(/^[A-Za-z0-9._-]+$/, "expected an attribute value of letters, digits, . _ -")).optional(),
+        agentAttributes: z
+            .record(
+                z.string().regex(/^[a-z][a-z0-9_]*$/, "expected an attribute name"),
+                z.string().regex(/^[A-Za-z0-9._-]+$/, "expected an attribute value of letters, digits, . _ -"),
+            )
+            .optional(),
     })
     .strict();
 
@@ -40,7 +45,8 @@ export function hostListIssues(hosts: readonly HostSpec[]): Issue[] {
         if (!h.roles.includes("agent") && h.agentAttributes !== undefined) issues.push([[i, "agentAttributes"], "expected only on a host with role agent"]);
     });
     const ids = hosts.map((h) => h.zookeeperId);
-    for (const [i, j] of duplicates(ids)) if (ids[i] !== undefined) issues.push([[i, "zookeeperId"], `expected a unique ZooKeeper myid (hosts[${j}] has it too)`]);
+    for (const [i, j] of duplicates(ids))
+        if (ids[i] !== undefined) issues.push([[i, "zookeeperId"], `expected a unique ZooKeeper myid (hosts[${j}] has it too)`]);
     return issues;
 }
 
@@ -55,7 +61,13 @@ export const hostListSchema = z
 /** The Host shape from a spec and what the target made for it. */
 export function toHost(
     spec: HostSpec,
-    made: { privateIp: pulumi.Input<string>; connection: pulumi.Input<Connection>; ready: pulumi.Resource; instanceId?: pulumi.Output<string>; availabilityZone?: pulumi.Output<string> },
+    made: {
+        privateIp: pulumi.Input<string>;
+        connection: pulumi.Input<Connection>;
+        ready: pulumi.Resource;
+        instanceId?: pulumi.Output<string>;
+        availabilityZone?: pulumi.Output<string>;
+    },
 ): Host {
     return {
         name: spec.name,

@@ -17,7 +17,8 @@ export class StackSshKey extends pulumi.ComponentResource {
 
     constructor(name: string, args: StackSshKeyArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         const comment = args.comment ?? `microservice-${pulumi.getStack()}`;
-        if (!/^[A-Za-z0-9@._-]{1,64}$/.test(comment)) throw new Error(`StackSshKey "${name}": comment: expected letters, digits, @ . _ -, got ${JSON.stringify(comment)}`);
+        if (!/^[A-Za-z0-9@._-]{1,64}$/.test(comment))
+            throw new Error(`StackSshKey "${name}": comment: expected letters, digits, @ . _ -, got ${JSON.stringify(comment)}`);
         super("microservice:index:StackSshKey", name, {}, opts);
         const gen = new LocalCommand(
             `${name}-keygen`,
@@ -44,8 +45,8 @@ export const PRINTED_NOTHING =
 export function keygenScript(comment: string): string {
     return [
         "set -eu",
-        'd=$(mktemp -d)',
-        'trap \'rm -rf "$d"\' EXIT',
+        "d=$(mktemp -d)",
+        "trap 'rm -rf \"$d\"' EXIT",
         `ssh-keygen -q -t ed25519 -N '' -C '${comment}' -f "$d/id" </dev/null >/dev/null`,
         'cat "$d/id" "$d/id.pub"',
     ].join("\n");

@@ -53,7 +53,17 @@ function ignorePatterns(dir: string): RegExp[] {
         .split("\n")
         .map((l) => l.trim())
         .filter((l) => l && !l.startsWith("#") && !l.startsWith("!"))
-        .map((l) => new RegExp("^" + l.replace(/^\/+|\/+$/g, "").replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*") + "$"));
+        .map(
+            (l) =>
+                new RegExp(
+                    "^" +
+                        l
+                            .replace(/^\/+|\/+$/g, "")
+                            .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+                            .replace(/\*/g, "[^/]*") +
+                        "$",
+                ),
+        );
 }
 
 function ignored(rel: string, patterns: RegExp[]): boolean {

@@ -29,7 +29,9 @@ export interface AppImageArgs {
 const argsSchema = z
     .object({
         host: z.custom<Host>((h) => !!h && typeof (h as Host).name === "string", "expected a Host"),
-        context: z.string().refine((p) => path.isAbsolute(p) && fs.existsSync(path.join(p, "Dockerfile")), "expected an absolute path to a folder with a Dockerfile"),
+        context: z
+            .string()
+            .refine((p) => path.isAbsolute(p) && fs.existsSync(path.join(p, "Dockerfile")), "expected an absolute path to a folder with a Dockerfile"),
         repository: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, "expected a repository path like application/app/nodeapp"),
         registry: z.custom<RegistryEndpoint>((r) => !!r && pulumi.Output.isInstance((r as RegistryEndpoint).address), "expected a RegistryEndpoint"),
         buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a build arg name"), z.string()).default({}),
@@ -61,15 +63,28 @@ export class AppImage extends pulumi.ComponentResource {
         const host = args.host;
 
         // The copy needs its parent directory (CopyToRemote creates only the last element).
-        const dirs = hostStep(this, name, host, "image-dirs", [...helperOps(), { kind: "directory", path: parent, mode: "0700" }], { dependsOn: a.dockerReady });
+        const dirs = hostStep(this, name, host, "image-dirs", [...helperOps(), { kind: "directory", path: parent, mode: "0700" }], {
+            dependsOn: a.dockerReady,
+        });
         const copy = new CopyToRemote(
             `${name}-context`,
             { connection: host.connection, source: new pulumi.asset.FileArchive(a.context), remotePath: contextDir, triggers: [this.tag] },
             { parent: this, dependsOn: [host.ready, dirs] },
         );
-        const ops = pulumi.all([args.registry.address, args.registry.username, args.registry.caCert]).apply(([address, username, caCert]) =>
-            buildOps({ address, username, secure: caCert !== "", repository: a.repository, tag: this.tag, contextDir, buildArgs: a.buildArgs, keep: a.keep }),
-        );
+        const ops = pulumi
+            .all([args.registry.address, args.registry.username, args.registry.caCert])
+            .apply(([address, username, caCert]) =>
+                buildOps({
+                    address,
+                    username,
+                    secure: caCert !== "",
+                    repository: a.repository,
+                    tag: this.tag,
+                    contextDir,
+                    buildArgs: a.buildArgs,
+                    keep: a.keep,
+                }),
+            );
         const build = new HostSteps(this, name, host, [copy, ...args.registry.ready]).add("image", ops);
         this.imageRef = args.registry.address.apply((address) => imageRef({ address, repository: a.repository, tag: this.tag }));
         this.ready = [build];

@@ -59,7 +59,12 @@ const argsSchema = z
         ca: z.custom<StackCa>((c) => c === undefined || c instanceof StackCa, "expected a StackCa").optional(),
     })
     .superRefine((a, ctx) => {
-        if (a.settings.tls !== "off" && !a.ca) ctx.addIssue({ code: "custom", path: ["ca"], message: `required when settings.tls is "${a.settings.tls}": the stack CA (StackCa) that signs the certificates` });
+        if (a.settings.tls !== "off" && !a.ca)
+            ctx.addIssue({
+                code: "custom",
+                path: ["ca"],
+                message: `required when settings.tls is "${a.settings.tls}": the stack CA (StackCa) that signs the certificates`,
+            });
         if (a.server && !a.hosts.some((h) => h.name === a.server!.name)) {
             ctx.addIssue({ code: "custom", path: ["server"], message: `expected one of the hosts (${a.hosts.map((h) => h.name).join(", ")})` });
         }
@@ -127,7 +132,14 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
         if (tls) {
             this.certificate = a.ca!.issue(
                 `${name}-tls`,
-                { host: server, commonName: server.name, ips: [server.privateIp], dnsNames: [server.name], keyGroup: RSYSLOG_KEY_GROUP, after: [this.hostReady[server.name]] },
+                {
+                    host: server,
+                    commonName: server.name,
+                    ips: [server.privateIp],
+                    dnsNames: [server.name],
+                    keyGroup: RSYSLOG_KEY_GROUP,
+                    after: [this.hostReady[server.name]],
+                },
                 { parent: this },
             );
             const c = this.certificate;
@@ -154,8 +166,9 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
             { dependsOn: args.hosts.map((h) => h.ready) },
         );
         for (const host of args.hosts) {
-            const ops = pulumi.all([host.privateIp, server.privateIp]).apply(([ip, address]) =>
-                senderCheckOps({ host: host.name, ip, server: server.name, address, port: s.port }));
+            const ops = pulumi
+                .all([host.privateIp, server.privateIp])
+                .apply(([ip, address]) => senderCheckOps({ host: host.name, ip, server: server.name, address, port: s.port }));
             this.senderAccepted[host.name] = steps[host.name].add("logging-sender", ops, { dependsOn: [serverStep] });
         }
         this.ready = [...Object.values(this.hostReady), serverStep, ...Object.values(this.senderAccepted)];

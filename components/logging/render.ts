@@ -238,7 +238,7 @@ export interface ServerSpec {
 /** The central server: TCP <port> into ruleset microservice_remote, one tree per host and day. */
 export function serverConf(s: ServerSpec): string {
     if (s.tls === "server" && s.relpPort !== undefined) throw new Error(RELP_TLS);
-    const peers = s.tls === "mutual" ? s.permittedPeers ?? [] : [];
+    const peers = s.tls === "mutual" ? (s.permittedPeers ?? []) : [];
     if (s.tls === "mutual" && peers.length === 0) throw new Error(`logging server: tls "mutual" needs the forwarders' names (permittedPeers)`);
     const peerList = `[${peers.map((p) => `"${p}"`).join(", ")}]`;
     const senders = ["127.0.0.1", ...s.allowedSenders.filter((a) => a !== "127.0.0.1")];

@@ -1,7 +1,23 @@
 import { directory, exec, file, Op, packages, q, service, unit, waitFor } from "../provision";
 import {
-    baseConf, CA_PATH, CLIENT_CERT_PATH, CLIENT_LOG_DIR, ClientSpec, dockerConf, FILES, journalConf, logrotateConf, RETENTION_UNIT,
-    retentionService, retentionTimer, SERVER_CERT_PATH, SERVER_LOG_DIR, SERVER_RETENTION_UNIT, serverConf, ServerSpec, TLS_DIR,
+    baseConf,
+    CA_PATH,
+    CLIENT_CERT_PATH,
+    CLIENT_LOG_DIR,
+    ClientSpec,
+    dockerConf,
+    FILES,
+    journalConf,
+    logrotateConf,
+    RETENTION_UNIT,
+    retentionService,
+    retentionTimer,
+    SERVER_CERT_PATH,
+    SERVER_LOG_DIR,
+    SERVER_RETENTION_UNIT,
+    serverConf,
+    ServerSpec,
+    TLS_DIR,
 } from "./render";
 
 /** Pure generators of the logging steps (golden-tested). Tags: rsyslog restarts only on `rsyslog-config`. */
@@ -60,7 +76,12 @@ export function clientOps(c: ClientStep): Op[] {
         file(FILES.journal, journalConf(c), { tag: CONFIG }),
         waitFor("the rsyslog configuration parses", VALID, 0, `rsyslog rejects its configuration: run \`${VALID}\` on the host`),
         service("rsyslog", [CONFIG]),
-        waitFor(`rsyslog takes Docker's lines on 127.0.0.1:${c.localPort}`, listening(c.localPort, "127.0.0.1"), 60, `rsyslog does not listen on 127.0.0.1:${c.localPort}: see journalctl -u rsyslog`),
+        waitFor(
+            `rsyslog takes Docker's lines on 127.0.0.1:${c.localPort}`,
+            listening(c.localPort, "127.0.0.1"),
+            60,
+            `rsyslog does not listen on 127.0.0.1:${c.localPort}: see journalctl -u rsyslog`,
+        ),
         file(FILES.logrotate, logrotateConf(c.retentionDays)),
         service("logrotate.timer"),
         unit(`${RETENTION_UNIT}.service`, retentionService(CLIENT_LOG_DIR, c.retentionDays, [`${CLIENT_LOG_DIR}/combined.log`])),

@@ -8,7 +8,12 @@ import { networkCidr } from "../validate";
  */
 export const JOURNAL_DEFAULTS = ["mesos-master", "mesos-slave", "mesos-agent", "marathon", "zookeeper"] as const;
 
-const port = (what: string) => z.number({ error: `expected a port number for ${what}` }).int().min(1, "expected a port from 1 to 65535").max(65535, "expected a port from 1 to 65535");
+const port = (what: string) =>
+    z
+        .number({ error: `expected a port number for ${what}` })
+        .int()
+        .min(1, "expected a port from 1 to 65535")
+        .max(65535, "expected a port from 1 to 65535");
 
 /** rsyslog program names (journald SyslogIdentifier), used verbatim in the rules: no quotes, no spaces. */
 const programName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "expected a program name (SyslogIdentifier) of letters, digits, _ . -");
@@ -53,9 +58,15 @@ export const loggingSettingsSchema = z
             .strict()
             .prefault({}),
         /** Programs (journald identifiers) whose lines are also forwarded; they stay in journald and out of /var/log/syslog. */
-        forwardJournal: z.array(programName).default([...JOURNAL_DEFAULTS]).refine((l) => new Set(l).size === l.length, "expected no duplicates"),
+        forwardJournal: z
+            .array(programName)
+            .default([...JOURNAL_DEFAULTS])
+            .refine((l) => new Set(l).size === l.length, "expected no duplicates"),
         /** Disk limit of each host's forwarding queue (rsyslog size: 512m, 1g, ...). */
-        queueMaxDiskSpace: z.string().regex(/^[1-9][0-9]*[kmg]$/, "expected a size like 512m or 1g").default("1g"),
+        queueMaxDiskSpace: z
+            .string()
+            .regex(/^[1-9][0-9]*[kmg]$/, "expected a size like 512m or 1g")
+            .default("1g"),
         /** Extra networks allowed to send to the server (every stack host and 127.0.0.1 always are). */
         allowedSenders: z.array(networkCidr()).default([]),
     })
@@ -63,13 +74,25 @@ export const loggingSettingsSchema = z
     .superRefine((l, ctx) => {
         // The log server host runs every listener at once.
         if (l.localPort === l.port || (l.protocol === "relp" && l.localPort === l.relpPort)) {
-            ctx.addIssue({ code: "custom", path: ["localPort"], message: `expected a port other than the server's (${l.port}${l.protocol === "relp" ? `, ${l.relpPort}` : ""}): the log server host listens on all of them` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["localPort"],
+                message: `expected a port other than the server's (${l.port}${l.protocol === "relp" ? `, ${l.relpPort}` : ""}): the log server host listens on all of them`,
+            });
         }
         if (l.protocol === "relp" && l.tls === "server") {
-            ctx.addIssue({ code: "custom", path: ["tls"], message: `expected "mutual" or "off" with protocol relp (librelp's TLS authenticates both ends: every host needs its client certificate)` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["tls"],
+                message: `expected "mutual" or "off" with protocol relp (librelp's TLS authenticates both ends: every host needs its client certificate)`,
+            });
         }
         if (l.tls === "mutual" && l.allowedSenders.length > 0) {
-            ctx.addIssue({ code: "custom", path: ["allowedSenders"], message: `expected none with tls "mutual": the server takes only the stack's hosts, by their certificates (a sender outside the stack has none)` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["allowedSenders"],
+                message: `expected none with tls "mutual": the server takes only the stack's hosts, by their certificates (a sender outside the stack has none)`,
+            });
         }
         if (l.protocol === "relp" && l.relpPort === l.port) {
             ctx.addIssue({ code: "custom", path: ["relpPort"], message: `expected a port other than port (${l.port}): the server listens on both` });

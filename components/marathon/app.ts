@@ -4,8 +4,23 @@ import { DockerParameter, SchedulerEndpoint } from "../contracts";
 import { input, validate } from "../validate";
 import type { JumpHost, MarathonAccess } from "./client";
 import {
-    AppSpec, Constraint, HealthCheckSpec, MarathonDefinition, NetworkSpec, PortMappingSpec, UpgradeStrategySpec, VolumeSpec,
-    appId, constraintSchema, dockerParameterSchema, healthCheckSchema, networkSchema, portMappingSchema, toDefinition, upgradeStrategySchema, volumeSchema,
+    AppSpec,
+    Constraint,
+    HealthCheckSpec,
+    MarathonDefinition,
+    NetworkSpec,
+    PortMappingSpec,
+    UpgradeStrategySpec,
+    VolumeSpec,
+    appId,
+    constraintSchema,
+    dockerParameterSchema,
+    healthCheckSchema,
+    networkSchema,
+    portMappingSchema,
+    toDefinition,
+    upgradeStrategySchema,
+    volumeSchema,
 } from "./definition";
 import { marathonProvider } from "./provider";
 import { validateDefinition } from "./schema";
@@ -18,7 +33,13 @@ export interface MarathonAccessArgs {
     password?: pulumi.Input<string>;
     /** PEM of the CA of Marathon's certificate (https, e.g. `SchedulerEndpoint.marathonCaCert`): the only CA trusted. */
     caCert?: pulumi.Input<string>;
-    jump?: pulumi.Input<{ host: pulumi.Input<string>; port?: pulumi.Input<number>; user?: pulumi.Input<string>; privateKey: pulumi.Input<string>; hostKey: pulumi.Input<string> }>;
+    jump?: pulumi.Input<{
+        host: pulumi.Input<string>;
+        port?: pulumi.Input<number>;
+        user?: pulumi.Input<string>;
+        privateKey: pulumi.Input<string>;
+        hostKey: pulumi.Input<string>;
+    }>;
 }
 
 export interface MarathonAppArgs {
@@ -60,7 +81,10 @@ export interface MarathonAppArgs {
 
 const argsSchema = z
     .object({
-        marathon: z.custom<pulumi.Input<MarathonAccessArgs>>((m) => pulumi.Output.isInstance(m) || (!!m && typeof m === "object" && "url" in (m as object)), "expected { url, username?, password?, caCert?, jump? }"),
+        marathon: z.custom<pulumi.Input<MarathonAccessArgs>>(
+            (m) => pulumi.Output.isInstance(m) || (!!m && typeof m === "object" && "url" in (m as object)),
+            "expected { url, username?, password?, caCert?, jump? }",
+        ),
         id: appId,
         image: input(z.string().min(1, "expected a Docker image reference")),
         instances: input(z.number().int().min(0, "expected a whole number of instances, 0 or more")),
@@ -73,11 +97,15 @@ const argsSchema = z
         constraints: input(z.array(z.union([constraintSchema, z.custom((c) => pulumi.Output.isInstance(c))]))).optional(),
         network: input(networkSchema).optional(),
         portMappings: input(z.array(portMappingSchema)).optional(),
-        dockerParameters: input(z.array(z.union([dockerParameterSchema.extend({ value: input(z.string()) }), z.custom((p) => pulumi.Output.isInstance(p))]))).optional(),
+        dockerParameters: input(
+            z.array(z.union([dockerParameterSchema.extend({ value: input(z.string()) }), z.custom((p) => pulumi.Output.isInstance(p))])),
+        ).optional(),
         forcePullImage: input(z.boolean()).optional(),
         healthChecks: input(z.array(healthCheckSchema)).optional(),
         upgradeStrategy: input(upgradeStrategySchema).optional(),
-        volumes: input(z.array(z.union([volumeSchema.extend({ hostPath: input(volumeSchema.shape.hostPath) }), z.custom((v) => pulumi.Output.isInstance(v))]))).optional(),
+        volumes: input(
+            z.array(z.union([volumeSchema.extend({ hostPath: input(volumeSchema.shape.hostPath) }), z.custom((v) => pulumi.Output.isInstance(v))])),
+        ).optional(),
         force: z.boolean().optional(),
         deployTimeoutSeconds: z.number().int().min(10).max(7200).optional(),
         lockTimeoutSeconds: z.number().int().min(0).max(7200).optional(),
@@ -86,7 +114,25 @@ const argsSchema = z
     })
     .strict();
 
-const SPEC_KEYS = ["id", "image", "instances", "cpus", "mem", "cmd", "args", "env", "labels", "constraints", "network", "portMappings", "dockerParameters", "forcePullImage", "healthChecks", "upgradeStrategy", "volumes"] as const;
+const SPEC_KEYS = [
+    "id",
+    "image",
+    "instances",
+    "cpus",
+    "mem",
+    "cmd",
+    "args",
+    "env",
+    "labels",
+    "constraints",
+    "network",
+    "portMappings",
+    "dockerParameters",
+    "forcePullImage",
+    "healthChecks",
+    "upgradeStrategy",
+    "volumes",
+] as const;
 
 /**
  * A Marathon app, managed through Marathon's REST API by a Pulumi dynamic provider: created and
@@ -163,14 +209,19 @@ function isPlain(v: unknown): boolean {
 }
 
 /** Marathon access from the scheduler layer's endpoint (its CA with https), optionally through a jump host (mgmt). */
-export function marathonAccess(scheduler: Pick<SchedulerEndpoint, "marathonUrl" | "marathonUsername" | "marathonPassword" | "marathonCaCert">, jump?: pulumi.Input<JumpHost>): pulumi.Output<MarathonAccessArgs> {
+export function marathonAccess(
+    scheduler: Pick<SchedulerEndpoint, "marathonUrl" | "marathonUsername" | "marathonPassword" | "marathonCaCert">,
+    jump?: pulumi.Input<JumpHost>,
+): pulumi.Output<MarathonAccessArgs> {
     return pulumi.secret(
-        pulumi.all([scheduler.marathonUrl, scheduler.marathonUsername, scheduler.marathonPassword, scheduler.marathonCaCert ?? "", jump]).apply(([url, username, password, caCert, j]) => {
-            const access: MarathonAccessArgs = { url, username, password };
-            // https: trust the scheduler's CA (the stack CA) rather than the system's.
-            if (caCert) access.caCert = caCert;
-            if (j) access.jump = j;
-            return access;
-        }),
+        pulumi
+            .all([scheduler.marathonUrl, scheduler.marathonUsername, scheduler.marathonPassword, scheduler.marathonCaCert ?? "", jump])
+            .apply(([url, username, password, caCert, j]) => {
+                const access: MarathonAccessArgs = { url, username, password };
+                // https: trust the scheduler's CA (the stack CA) rather than the system's.
+                if (caCert) access.caCert = caCert;
+                if (j) access.jump = j;
+                return access;
+            }),
     );
 }

@@ -112,9 +112,12 @@ function appPath(id: string): string {
 
 /** An error for a status we did not expect, with Marathon's own message (never credentials). */
 function failure(what: string, r: Response): Error {
-    if (r.status === 401 || r.status === 403) return new Error(`${what}: Marathon refused the credentials (HTTP ${r.status}); check the scheduler's username and password`);
+    if (r.status === 401 || r.status === 403)
+        return new Error(`${what}: Marathon refused the credentials (HTTP ${r.status}); check the scheduler's username and password`);
     const b: Record<string, unknown> = r.body && typeof r.body === "object" ? (r.body as Record<string, unknown>) : {};
-    const details = Array.isArray(b.details) ? b.details.map((d: { path?: string; errors?: string[] }) => `\n  ${d.path ?? ""}: ${(d.errors ?? []).join("; ")}`).join("") : "";
+    const details = Array.isArray(b.details)
+        ? b.details.map((d: { path?: string; errors?: string[] }) => `\n  ${d.path ?? ""}: ${(d.errors ?? []).join("; ")}`).join("")
+        : "";
     const msg = typeof b.message === "string" ? b.message : typeof r.body === "string" ? r.body.slice(0, 300) : "";
     return new Error(`${what}: HTTP ${r.status} ${msg}${details}`.trim());
 }
@@ -210,8 +213,12 @@ export async function diagnose(access: MarathonAccess, appId: string, timing: Ti
         const queue = q.status === 200 ? ((q.body as { queue?: QueueEntry[] } | undefined)?.queue ?? []) : [];
         const entry = queue.find((e) => e.app?.id === appId);
         if (entry) {
-            const declined = (entry.processedOffersSummary?.rejectSummaryLastOffers ?? []).filter((s) => s.declined > 0).map((s) => `${s.reason} (${s.declined} of ${s.processed})`);
-            parts.push(`Launch queue: ${entry.count} instance(s) waiting${entry.delay?.overdue === false ? `, backed off for ${entry.delay.timeLeftSeconds} s` : ""}${declined.length ? `; offers declined for ${declined.join(", ")}` : ""}.`);
+            const declined = (entry.processedOffersSummary?.rejectSummaryLastOffers ?? [])
+                .filter((s) => s.declined > 0)
+                .map((s) => `${s.reason} (${s.declined} of ${s.processed})`);
+            parts.push(
+                `Launch queue: ${entry.count} instance(s) waiting${entry.delay?.overdue === false ? `, backed off for ${entry.delay.timeLeftSeconds} s` : ""}${declined.length ? `; offers declined for ${declined.join(", ")}` : ""}.`,
+            );
         }
     } catch {
         /* the queue is only a hint */
@@ -239,7 +246,8 @@ interface QueueEntry {
 export async function waitForAppGone(access: MarathonAccess, appId: string, timing: Timing = DEFAULT_TIMING): Promise<void> {
     const deadline = Date.now() + timing.deployTimeoutSeconds * 1000;
     while ((await getApp(access, appId, timing)) !== undefined) {
-        if (Date.now() >= deadline) throw new Error(`app ${appId}: still present ${timing.deployTimeoutSeconds} s after its deletion. ${await diagnose(access, appId, timing)}`);
+        if (Date.now() >= deadline)
+            throw new Error(`app ${appId}: still present ${timing.deployTimeoutSeconds} s after its deletion. ${await diagnose(access, appId, timing)}`);
         await sleep(timing.pollMs);
     }
 }

@@ -74,15 +74,27 @@ export type MarathonDefinition = Record<string, any> & { id: string };
 
 // Marathon's pathType, absolute, without "..": segments of [a-z0-9-.] that neither start nor end with a dash.
 const SEGMENT = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
-export const appId = z.string().refine((s) => s.startsWith("/") && s.length > 1 && s.slice(1).split("/").every((p) => SEGMENT.test(p) && p !== ".."), {
-    message: "expected an absolute Marathon app id like /application/app/nodeapp (segments of lowercase letters, digits, '-' and '.', not starting or ending with '-')",
-});
+export const appId = z.string().refine(
+    (s) =>
+        s.startsWith("/") &&
+        s.length > 1 &&
+        s
+            .slice(1)
+            .split("/")
+            .every((p) => SEGMENT.test(p) && p !== ".."),
+    {
+        message:
+            "expected an absolute Marathon app id like /application/app/nodeapp (segments of lowercase letters, digits, '-' and '.', not starting or ending with '-')",
+    },
+);
 
 const constraintOps = ["UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS"] as const;
-export const constraintSchema = z
-    .union([z.tuple([z.string().min(1), z.enum(constraintOps)]), z.tuple([z.string().min(1), z.enum(constraintOps), z.string()])], {
+export const constraintSchema = z.union(
+    [z.tuple([z.string().min(1), z.enum(constraintOps)]), z.tuple([z.string().min(1), z.enum(constraintOps), z.string()])],
+    {
         message: `expected [field, operator] or [field, operator, value] with an operator of ${constraintOps.join(", ")}`,
-    });
+    },
+);
 
 const fraction = z.number().min(0, "expected a number from 0 to 1").max(1, "expected a number from 0 to 1");
 const seconds = z.number().int().min(0);
@@ -100,7 +112,10 @@ export const healthCheckSchema = z
         maxConsecutiveFailures: seconds.optional(),
     })
     .strict()
-    .refine((h) => (h.protocol === "COMMAND") === (h.command !== undefined), { message: "expected `command` exactly when protocol is COMMAND", path: ["command"] });
+    .refine((h) => (h.protocol === "COMMAND") === (h.command !== undefined), {
+        message: "expected `command` exactly when protocol is COMMAND",
+        path: ["command"],
+    });
 
 export const upgradeStrategySchema = z.object({ minimumHealthCapacity: fraction, maximumOverCapacity: fraction }).strict();
 
@@ -123,11 +138,16 @@ export const portMappingSchema = z
         containerPort: z.number().int().min(0).max(65535),
         hostPort: z.number().int().min(0).max(65535).optional(),
         protocol: z.enum(["tcp", "udp"]).optional(),
-        name: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+        name: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]*$/)
+            .optional(),
     })
     .strict();
 
-export const dockerParameterSchema = z.object({ key: z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a docker run flag name like log-opt"), value: z.string() }).strict();
+export const dockerParameterSchema = z
+    .object({ key: z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a docker run flag name like log-opt"), value: z.string() })
+    .strict();
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
 const labelName = z.string().min(1);
@@ -167,9 +187,12 @@ export function toDefinition(spec: AppSpec): MarathonDefinition {
     if (spec.dockerParameters && spec.dockerParameters.length > 0) docker.parameters = spec.dockerParameters.map((p) => ({ key: p.key, value: p.value }));
     const container: Record<string, unknown> = { type: "DOCKER", docker };
     if (spec.portMappings && spec.portMappings.length > 0) {
-        container.portMappings = spec.portMappings.map((m) => stripUndefined({ containerPort: m.containerPort, hostPort: m.hostPort, protocol: m.protocol, name: m.name }));
+        container.portMappings = spec.portMappings.map((m) =>
+            stripUndefined({ containerPort: m.containerPort, hostPort: m.hostPort, protocol: m.protocol, name: m.name }),
+        );
     }
-    if (spec.volumes && spec.volumes.length > 0) container.volumes = spec.volumes.map((v) => ({ containerPath: v.containerPath, hostPath: v.hostPath, mode: v.mode }));
+    if (spec.volumes && spec.volumes.length > 0)
+        container.volumes = spec.volumes.map((v) => ({ containerPath: v.containerPath, hostPath: v.hostPath, mode: v.mode }));
 
     const def: MarathonDefinition = {
         id: spec.id,
@@ -177,7 +200,9 @@ export function toDefinition(spec: AppSpec): MarathonDefinition {
         cpus: spec.cpus,
         mem: spec.mem,
         container,
-        networks: [network.mode === "bridge" ? { mode: "container/bridge" } : network.mode === "host" ? { mode: "host" } : { mode: "container", name: network.name }],
+        networks: [
+            network.mode === "bridge" ? { mode: "container/bridge" } : network.mode === "host" ? { mode: "host" } : { mode: "container", name: network.name },
+        ],
     };
     if (spec.cmd !== undefined) def.cmd = spec.cmd;
     if (spec.args !== undefined) def.args = [...spec.args];
@@ -185,7 +210,11 @@ export function toDefinition(spec: AppSpec): MarathonDefinition {
     if (spec.labels && Object.keys(spec.labels).length > 0) def.labels = sortedRecord(spec.labels);
     if (spec.constraints && spec.constraints.length > 0) def.constraints = spec.constraints.map((c) => [...c]);
     if (spec.healthChecks && spec.healthChecks.length > 0) def.healthChecks = spec.healthChecks.map(healthCheck);
-    if (spec.upgradeStrategy) def.upgradeStrategy = { minimumHealthCapacity: spec.upgradeStrategy.minimumHealthCapacity, maximumOverCapacity: spec.upgradeStrategy.maximumOverCapacity };
+    if (spec.upgradeStrategy)
+        def.upgradeStrategy = {
+            minimumHealthCapacity: spec.upgradeStrategy.minimumHealthCapacity,
+            maximumOverCapacity: spec.upgradeStrategy.maximumOverCapacity,
+        };
     return def;
 }
 
@@ -195,7 +224,11 @@ function healthCheck(h: HealthCheckSpec): Record<string, unknown> {
 }
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+    return Object.fromEntries(
+        Object.keys(r)
+            .sort()
+            .map((k) => [k, r[k]]),
+    );
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): T {

@@ -8,18 +8,49 @@
 
 /** Filled in by Marathon; never part of what we manage. */
 const SERVER_FIELDS = [
-    "version", "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy", "tasksUnhealthy", "deployments", "tasks",
-    "lastTaskFailure", "readinessCheckResults", "taskStats", "counts", "ports", "uris", "role",
+    "version",
+    "versionInfo",
+    "tasksStaged",
+    "tasksRunning",
+    "tasksHealthy",
+    "tasksUnhealthy",
+    "deployments",
+    "tasks",
+    "lastTaskFailure",
+    "readinessCheckResults",
+    "taskStats",
+    "counts",
+    "ports",
+    "uris",
+    "role",
 ];
 
 /** Marathon's defaults (RAML app.raml, healthCheck.raml): a field at its default equals an absent one. */
 const APP_DEFAULTS: Record<string, unknown> = {
-    instances: 1, cpus: 1, mem: 128, disk: 0, gpus: 0, backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 300,
-    requirePorts: false, killSelection: "YOUNGEST_FIRST", executor: "", taskKillGracePeriodSeconds: 0,
+    instances: 1,
+    cpus: 1,
+    mem: 128,
+    disk: 0,
+    gpus: 0,
+    backoffSeconds: 1,
+    backoffFactor: 1.15,
+    maxLaunchDelaySeconds: 300,
+    requirePorts: false,
+    killSelection: "YOUNGEST_FIRST",
+    executor: "",
+    taskKillGracePeriodSeconds: 0,
 };
 const HEALTH_DEFAULTS: Record<string, unknown> = {
-    gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15,
-    ignoreHttp1xx: false, ipProtocol: "IPv4", portIndex: 0, path: "/", protocol: "HTTP",
+    gracePeriodSeconds: 300,
+    intervalSeconds: 60,
+    timeoutSeconds: 20,
+    maxConsecutiveFailures: 3,
+    delaySeconds: 15,
+    ignoreHttp1xx: false,
+    ipProtocol: "IPv4",
+    portIndex: 0,
+    path: "/",
+    protocol: "HTTP",
 };
 const UNREACHABLE_DEFAULT = { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 };
 
@@ -43,7 +74,9 @@ export function normalize(definition: Record<string, unknown>): Record<string, u
         if (docker.network && !d.networks) {
             const networkName = (d.ipAddress as Obj | undefined)?.networkName;
             const named = typeof networkName === "string" ? { name: networkName } : {};
-            d.networks = [docker.network === "HOST" ? { mode: "host" } : docker.network === "USER" ? { mode: "container", ...named } : { mode: "container/bridge" }];
+            d.networks = [
+                docker.network === "HOST" ? { mode: "host" } : docker.network === "USER" ? { mode: "container", ...named } : { mode: "container/bridge" },
+            ];
         }
         delete docker.network;
         if (docker.portMappings && !c.portMappings) c.portMappings = docker.portMappings;
@@ -54,7 +87,8 @@ export function normalize(definition: Record<string, unknown>): Record<string, u
     }
     // Marathon <= 1.4 form without a Docker network: ipAddress means one container network.
     const ipAddress = d.ipAddress;
-    if (isObject(ipAddress) && !d.networks) d.networks = [{ mode: "container", ...(typeof ipAddress.networkName === "string" ? { name: ipAddress.networkName } : {}) }];
+    if (isObject(ipAddress) && !d.networks)
+        d.networks = [{ mode: "container", ...(typeof ipAddress.networkName === "string" ? { name: ipAddress.networkName } : {}) }];
     delete d.ipAddress;
     // Networking (Marathon's AppNormalization): no networks is host networking; a network's mode defaults to container.
     const networks = d.networks === undefined || (Array.isArray(d.networks) && d.networks.length === 0) ? [{ mode: "host" }] : d.networks;
@@ -148,7 +182,13 @@ function dropUnset(v: unknown): unknown {
         const out: Obj = {};
         for (const k of Object.keys(v).sort()) {
             const x = dropUnset((v as Obj)[k]);
-            if (x === null || x === undefined || (Array.isArray(x) && x.length === 0) || (typeof x === "object" && !Array.isArray(x) && Object.keys(x).length === 0)) continue;
+            if (
+                x === null ||
+                x === undefined ||
+                (Array.isArray(x) && x.length === 0) ||
+                (typeof x === "object" && !Array.isArray(x) && Object.keys(x).length === 0)
+            )
+                continue;
             out[k] = x;
         }
         return out;

@@ -85,10 +85,12 @@ export function checkInputs(news: Partial<AppInputs>): { property: string; reaso
     } else if (!def || typeof def !== "object" || Array.isArray(def)) failures.push({ property: "definition", reason: "expected a Marathon app definition" });
     else {
         const d = def as Record<string, unknown>;
-        if (!isUnknown(d.id) && (typeof d.id !== "string" || !d.id.startsWith("/"))) failures.push({ property: "definition", reason: "expected an absolute app id (definition.id)" });
+        if (!isUnknown(d.id) && (typeof d.id !== "string" || !d.id.startsWith("/")))
+            failures.push({ property: "definition", reason: "expected an absolute app id (definition.id)" });
         if ("version" in d) failures.push({ property: "definition", reason: "must not carry `version` (Marathon would roll back to it)" });
         const unknowns = unknownPaths(d);
-        for (const e of definitionErrors(d, { skip: (path, keyword) => dependsOnUnknown(path, keyword, unknowns) })) failures.push({ property: "definition", reason: `Marathon schema: ${e}` });
+        for (const e of definitionErrors(d, { skip: (path, keyword) => dependsOnUnknown(path, keyword, unknowns) }))
+            failures.push({ property: "definition", reason: `Marathon schema: ${e}` });
         if (typeof news.appId === "string" && !isUnknown(news.appId) && typeof d.id === "string" && !isUnknown(d.id) && news.appId !== d.id) {
             failures.push({ property: "appId", reason: `expected the definition's id ${d.id}, got ${news.appId}` });
         }
@@ -96,7 +98,8 @@ export function checkInputs(news: Partial<AppInputs>): { property: string; reaso
     const m = news.marathon as unknown;
     if (!isUnknown(m)) {
         const url = m && typeof m === "object" ? (m as Record<string, unknown>).url : undefined;
-        if (!isUnknown(url) && (typeof url !== "string" || !/^https?:\/\//.test(url))) failures.push({ property: "marathon", reason: "expected marathon.url like http://10.0.15.11:8080" });
+        if (!isUnknown(url) && (typeof url !== "string" || !/^https?:\/\//.test(url)))
+            failures.push({ property: "marathon", reason: "expected marathon.url like http://10.0.15.11:8080" });
     }
     const bounds: [keyof AppInputs, number, string][] = [
         ["deployTimeoutSeconds", 0, "a positive number of seconds"],
@@ -109,7 +112,8 @@ export function checkInputs(news: Partial<AppInputs>): { property: string; reaso
         if (v === undefined || v === null || isUnknown(v)) continue;
         if (typeof v !== "number" || !Number.isFinite(v) || v <= above) failures.push({ property: k, reason: `expected ${what}, got ${JSON.stringify(v)}` });
     }
-    if (news.force !== undefined && news.force !== null && !isUnknown(news.force) && typeof news.force !== "boolean") failures.push({ property: "force", reason: "expected true or false" });
+    if (news.force !== undefined && news.force !== null && !isUnknown(news.force) && typeof news.force !== "boolean")
+        failures.push({ property: "force", reason: "expected true or false" });
     return failures;
 }
 
@@ -217,7 +221,13 @@ async function awaitCurrent(id: string, inputs: AppInputs): Promise<AppOutputs> 
 }
 
 function outputs(inputs: AppInputs, version: string | undefined, app: ServerApp): AppOutputs {
-    const out: Omit<AppOutputs, "version"> & { version?: string } = { ...inputs, appId: inputs.definition.id, version, tasksRunning: app.tasksRunning ?? 0, tasksHealthy: app.tasksHealthy ?? 0 };
+    const out: Omit<AppOutputs, "version"> & { version?: string } = {
+        ...inputs,
+        appId: inputs.definition.id,
+        version,
+        tasksRunning: app.tasksRunning ?? 0,
+        tasksHealthy: app.tasksHealthy ?? 0,
+    };
     // The engine cannot store undefined (a Struct has no such value).
     if (out.version === undefined) delete out.version;
     return out as AppOutputs;
@@ -256,7 +266,8 @@ export async function readApp(id: string, props: AppOutputs): Promise<{ id: stri
 
 function pick(p: AppOutputs): AppInputs {
     const out: AppInputs = { definition: p.definition, marathon: p.marathon };
-    for (const k of ["force", "deployTimeoutSeconds", "lockTimeoutSeconds", "requestTimeoutSeconds", "pollMs"] as const) if (p[k] !== undefined) Object.assign(out, { [k]: p[k] });
+    for (const k of ["force", "deployTimeoutSeconds", "lockTimeoutSeconds", "requestTimeoutSeconds", "pollMs"] as const)
+        if (p[k] !== undefined) Object.assign(out, { [k]: p[k] });
     return out;
 }
 

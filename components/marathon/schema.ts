@@ -13,7 +13,6 @@ const SCHEMA_TEXT: string = JSON.stringify(appDefinitionSchema, (k, v) => (k ===
 
 type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] | null };
 
-
 function compiled(): Validator {
     const CACHE = "__microserviceMarathonAppDefinitionValidator";
     const g = globalThis as unknown as Record<string, Validator | undefined>;
@@ -39,17 +38,27 @@ export function definitionErrors(definition: unknown, filter: ErrorFilter = {}):
     const validate = compiled();
     if (validate(definition)) return [];
     const errors = (validate.errors ?? []) as { instancePath: string; keyword: string; message?: string; params?: Record<string, unknown> }[];
-    return errors.filter((e) => !filter.skip?.(e.instancePath, e.keyword)).map((e) => {
-        const extra = e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : e.params && "additionalProperty" in e.params ? ` ("${e.params.additionalProperty}")` : "";
-        return `${e.instancePath || "/"}: ${e.message ?? "invalid"}${extra}`;
-    });
+    return errors
+        .filter((e) => !filter.skip?.(e.instancePath, e.keyword))
+        .map((e) => {
+            const extra =
+                e.params && "allowedValues" in e.params
+                    ? ` (${(e.params.allowedValues as unknown[]).join(", ")})`
+                    : e.params && "additionalProperty" in e.params
+                      ? ` ("${e.params.additionalProperty}")`
+                      : "";
+            return `${e.instancePath || "/"}: ${e.message ?? "invalid"}${extra}`;
+        });
 }
 
 /** Throws when the definition fails Marathon's schema; the message names the app and every violation. */
 export function validateDefinition(definition: unknown, context = "Marathon app definition"): void {
     const errors = definitionErrors(definition);
     if (errors.length > 0) {
-        const id = definition && typeof definition === "object" && typeof (definition as { id?: unknown }).id === "string" ? ` ${(definition as { id: string }).id}` : "";
+        const id =
+            definition && typeof definition === "object" && typeof (definition as { id?: unknown }).id === "string"
+                ? ` ${(definition as { id: string }).id}`
+                : "";
         throw new Error(`${context}${id} fails Marathon's AppDefinition schema:\n  ${errors.join("\n  ")}`);
     }
 }

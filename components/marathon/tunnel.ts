@@ -22,19 +22,31 @@ export interface Tunnel {
 export function sshArgs(jump: JumpHost, keyFile: string, knownHosts: string, localPort: number, targetHost: string, targetPort: number): string[] {
     return [
         "-N",
-        "-i", keyFile,
-        "-p", String(jump.port ?? 22),
-        "-L", `127.0.0.1:${localPort}:${targetHost}:${targetPort}`,
-        "-o", "ExitOnForwardFailure=yes",
-        "-o", "BatchMode=yes",
-        "-o", "IdentitiesOnly=yes",
+        "-i",
+        keyFile,
+        "-p",
+        String(jump.port ?? 22),
+        "-L",
+        `127.0.0.1:${localPort}:${targetHost}:${targetPort}`,
+        "-o",
+        "ExitOnForwardFailure=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
         // Only the jump host's pinned key (knownHostsText) is accepted.
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", `UserKnownHostsFile=${knownHosts}`,
-        "-o", "GlobalKnownHostsFile=/dev/null",
-        "-o", "CheckHostIP=no",
-        "-o", "ServerAliveInterval=15",
-        "-o", "ConnectTimeout=15",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        `UserKnownHostsFile=${knownHosts}`,
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "CheckHostIP=no",
+        "-o",
+        "ServerAliveInterval=15",
+        "-o",
+        "ConnectTimeout=15",
         `${jump.user ?? "root"}@${jump.host}`,
     ];
 }
@@ -43,7 +55,9 @@ export function sshArgs(jump: JumpHost, keyFile: string, knownHosts: string, loc
 export function knownHostsText(jump: JumpHost): string {
     const key = typeof jump.hostKey === "string" ? jump.hostKey.trim().split(/\s+/).slice(0, 2).join(" ") : "";
     if (!/^[\w@.+-]+ [A-Za-z0-9+/=]+$/.test(key)) {
-        throw new Error(`Marathon through the jump host ${jump.host}: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): the tunnel never trusts an unknown host`);
+        throw new Error(
+            `Marathon through the jump host ${jump.host}: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): the tunnel never trusts an unknown host`,
+        );
     }
     const port = jump.port ?? 22;
     return `${port === 22 ? jump.host : `[${jump.host}]:${port}`} ${key}\n`;
@@ -71,7 +85,9 @@ export async function openTunnel(access: MarathonAccess, timeoutMs = 30000): Pro
             s.close(() => resolve(p));
         });
     });
-    const child = spawn("ssh", sshArgs(jump, keyFile, path.join(dir, "known_hosts"), localPort, target.hostname, targetPort), { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("ssh", sshArgs(jump, keyFile, path.join(dir, "known_hosts"), localPort, target.hostname, targetPort), {
+        stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     let exited: number | null = null;
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));

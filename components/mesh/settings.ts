@@ -46,12 +46,18 @@ export const scopeSettingsSchema = z
 
 export const weaveSettingsSchema = z
     .object({
-        version: z.string().regex(/^\d+\.\d+\.\d+$/, "expected a release version like 2.8.1").default(WEAVE_DEFAULT_VERSION),
+        version: z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, "expected a release version like 2.8.1")
+            .default(WEAVE_DEFAULT_VERSION),
         /** Where the script is downloaded from (https, a host and a plain path: it reaches a root shell on every host, quoted). */
         scriptUrl: httpsUrl("the weave script", WEAVE_DEFAULT_SCRIPT_URL).default(WEAVE_DEFAULT_SCRIPT_URL),
         scriptSha256: requiredPin("the sha256 of the weave script at scriptUrl (`curl -fsSL <url> | sha256sum`)").pipe(sha256Hex),
         /** The image namespace the script composes names from (`<user>/weave:<version>`); mirrors keep it. */
-        dockerhubUser: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, "expected an image namespace like weaveworks").default("weaveworks"),
+        dockerhubUser: z
+            .string()
+            .regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, "expected an image namespace like weaveworks")
+            .default("weaveworks"),
         images: weaveImagesSchema,
         ipRange: networkCidr({ min: 8, max: 28, why: "the containers' address space" }).default("10.2.0.0/16"),
         dnsDomain: dnsDomain.default("weave.local"),
@@ -62,7 +68,10 @@ export const weaveSettingsSchema = z
 export const overlaySettingsSchema = z
     .object({
         /** Docker network name; containers are also found as `<app>.<name>`. */
-        name: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "expected a Docker network name of lowercase letters, digits, _ and -").default("mesh"),
+        name: z
+            .string()
+            .regex(/^[a-z][a-z0-9_-]{0,62}$/, "expected a Docker network name of lowercase letters, digits, _ and -")
+            .default("mesh"),
         /** The original's Weave range, so apps keep their addresses' shape. */
         subnet: networkCidr({ min: 8, max: 28, why: "the containers' address space" }).default("10.2.0.0/16"),
         /** Host that runs `docker swarm init` (default: the first master, else the first host). */

@@ -5,7 +5,15 @@ import { Host, ROLES } from "../hosts/host";
 import type { StackCa } from "../pki";
 import { input } from "../validate";
 import { ZookeeperSettingsInput, zookeeperPasswordSchema, zookeeperSettingsSchema } from "../zookeeper/settings";
-import { MesosImages, MesosSettingsInput, marathonPasswordSchema, mesosSecretSchema, mesosImagesSchema, mesosSettingsSchema, SUGGESTED_IMAGES } from "./settings";
+import {
+    MesosImages,
+    MesosSettingsInput,
+    marathonPasswordSchema,
+    mesosSecretSchema,
+    mesosImagesSchema,
+    mesosSettingsSchema,
+    SUGGESTED_IMAGES,
+} from "./settings";
 import { MASTER_COUNTS } from "./topology";
 
 /**
@@ -75,21 +83,22 @@ export interface MesosClusterArgs {
 const hostRef = z.object({ name: z.string(), roles: z.array(z.enum(ROLES)) });
 const names = (hosts: { name: string; roles: string[] }[], role: string) => hosts.filter((h) => h.roles.includes(role)).map((h) => h.name);
 
-const hostsSchema = z
-    .array(hostRef, { message: "expected a list of hosts" })
-    .superRefine((hosts, ctx) => {
-        const masters = names(hosts, "master");
-        if (!(MASTER_COUNTS as readonly number[]).includes(masters.length)) {
-            ctx.addIssue({ code: "custom", message: `expected an odd count of hosts with role master (1, 3 or 5), got ${masters.length} (${masters.join(", ") || "none"})` });
-        }
-        if (names(hosts, "agent").length === 0) ctx.addIssue({ code: "custom", message: "expected at least one host with role agent" });
-        if (names(hosts, "marathon").length === 0) ctx.addIssue({ code: "custom", message: "expected at least one host with role marathon" });
-        const seen = new Set<string>();
-        hosts.forEach((h, i) => {
-            if (seen.has(h.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `host name "${h.name}" appears twice` });
-            seen.add(h.name);
+const hostsSchema = z.array(hostRef, { message: "expected a list of hosts" }).superRefine((hosts, ctx) => {
+    const masters = names(hosts, "master");
+    if (!(MASTER_COUNTS as readonly number[]).includes(masters.length)) {
+        ctx.addIssue({
+            code: "custom",
+            message: `expected an odd count of hosts with role master (1, 3 or 5), got ${masters.length} (${masters.join(", ") || "none"})`,
         });
+    }
+    if (names(hosts, "agent").length === 0) ctx.addIssue({ code: "custom", message: "expected at least one host with role agent" });
+    if (names(hosts, "marathon").length === 0) ctx.addIssue({ code: "custom", message: "expected at least one host with role marathon" });
+    const seen = new Set<string>();
+    hosts.forEach((h, i) => {
+        if (seen.has(h.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `host name "${h.name}" appears twice` });
+        seen.add(h.name);
     });
+});
 
 export const argsSchema = z
     .object({
@@ -103,7 +112,10 @@ export const argsSchema = z
         mesosOperatorSecret: input(mesosSecretSchema).optional(),
         ca: z.custom<StackCa>((c) => !!c && typeof (c as StackCa).issue === "function", "expected a StackCa").optional(),
         marathonKeystorePassword: input(mesosSecretSchema).optional(),
-        agentDockerSocket: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected the absolute path of a Docker socket").optional(),
+        agentDockerSocket: z
+            .string()
+            .regex(/^\/[A-Za-z0-9._/-]+$/, "expected the absolute path of a Docker socket")
+            .optional(),
         registry: z.custom<RegistryEndpoint>().optional(),
         zookeeper: z.custom<ZooKeeperEndpoint>().optional(),
         zookeeperSettings: zookeeperSettingsSchema.optional(),
@@ -116,24 +128,50 @@ export const argsSchema = z
         // Refinements run even when a field failed its own check: `settings` may be undefined then.
         const s = a.settings ?? {};
         if (a.images === undefined && s.images === undefined) {
-            ctx.addIssue({ code: "custom", path: ["images"], message: `required (or settings.images): { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["images"],
+                message: `required (or settings.images): { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`,
+            });
         }
         if (s.mirrorToRegistry && !a.registry) {
-            ctx.addIssue({ code: "custom", path: ["registry"], message: "required when mirrorToRegistry is true (the default): the registry to copy the images into; or set settings: { mirrorToRegistry: false } to run the images from where they are pinned" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry"],
+                message:
+                    "required when mirrorToRegistry is true (the default): the registry to copy the images into; or set settings: { mirrorToRegistry: false } to run the images from where they are pinned",
+            });
         }
         if (s.mirrorToRegistry && names(a.hosts ?? [], "mgmt").length !== 1) {
-            ctx.addIssue({ code: "custom", path: ["settings", "mirrorToRegistry"], message: "expected exactly one host with role mgmt to copy the images from (or false)" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["settings", "mirrorToRegistry"],
+                message: "expected exactly one host with role mgmt to copy the images from (or false)",
+            });
         }
         if (s.marathon?.tls && !a.ca) {
-            ctx.addIssue({ code: "custom", path: ["ca"], message: "required while marathon.tls is true (the default): the StackCa that issues Marathon's HTTPS certificate; or set settings: { marathon: { tls: false } } to serve plain HTTP" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["ca"],
+                message:
+                    "required while marathon.tls is true (the default): the StackCa that issues Marathon's HTTPS certificate; or set settings: { marathon: { tls: false } } to serve plain HTTP",
+            });
         }
         if (a.zookeeper && a.zookeeperSettings !== undefined) {
-            ctx.addIssue({ code: "custom", path: ["zookeeperSettings"], message: "expected none with `zookeeper:` given (they configure only the ensemble MesosCluster makes itself)" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["zookeeperSettings"],
+                message: "expected none with `zookeeper:` given (they configure only the ensemble MesosCluster makes itself)",
+            });
         }
         if (!a.zookeeper && names(a.hosts ?? [], "zookeeper").length === 0) {
             ctx.addIssue({ code: "custom", path: ["zookeeper"], message: "required when no host has role zookeeper: an existing ZooKeeperEndpoint" });
         }
         if (!a.zookeeper && a.zookeeperPassword === undefined) {
-            ctx.addIssue({ code: "custom", path: ["zookeeperPassword"], message: "required when MesosCluster makes its own ZooKeeper ensemble (no `zookeeper:` given): a Pulumi secret for its digest ACLs" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["zookeeperPassword"],
+                message: "required when MesosCluster makes its own ZooKeeper ensemble (no `zookeeper:` given): a Pulumi secret for its digest ACLs",
+            });
         }
     });

@@ -40,7 +40,14 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
     /** Masters healthy with a leader, agents registered, Marathon answering. */
     readonly ready: pulumi.Resource[];
     /** Per step kind and host name, for other layers and tests. */
-    readonly hostSteps: Record<string, Record<string, pulumi.Resource>> = { master: {}, agent: {}, marathon: {}, masterReady: {}, agentReady: {}, marathonReady: {} };
+    readonly hostSteps: Record<string, Record<string, pulumi.Resource>> = {
+        master: {},
+        agent: {},
+        marathon: {},
+        masterReady: {},
+        agentReady: {},
+        marathonReady: {},
+    };
 
     constructor(name: string, args: MesosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const a = validate(argsSchema, { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h?.name, roles: h?.roles })) }, `MesosCluster "${name}"`);
@@ -57,7 +64,11 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
 
         this.zookeeper =
             args.zookeeper ??
-            new ZooKeeperEnsemble(`${name}-zookeeper`, { ...(a.zookeeperSettings ?? {}), hosts: hostsWithRole(hosts, "zookeeper"), password: a.zookeeperPassword }, { parent: this }).endpoint;
+            new ZooKeeperEnsemble(
+                `${name}-zookeeper`,
+                { ...(a.zookeeperSettings ?? {}), hosts: hostsWithRole(hosts, "zookeeper"), password: a.zookeeperPassword },
+                { parent: this },
+            ).endpoint;
         // zk:// URLs carry the ZooKeeper credentials: every step that writes one is secret.
         const zkMesos = this.zookeeper.zkUrl("/mesos");
         const zkMarathon = this.zookeeper.zkUrl("/marathon");
@@ -68,10 +79,16 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             const registry = args.registry as RegistryEndpoint;
             const mgmt = singleHostWithRole(hosts, "mgmt");
             const plan = pulumi.all([images, registry.address]).apply(([images, addr]) => mirrored(images, addr));
-            const step = hostStep(this, name, mgmt, "mesos-mirror",
-                pulumi.all([plan, registry.address, registry.caCert]).apply(([p, address, ca]) =>
-                    steps.mirrorOps(p.copies, { address, insecure: ca === "", authfile: "/root/.docker/config.json" })),
-                { dependsOn: [...registry.ready, ...ready(mgmt)] });
+            const step = hostStep(
+                this,
+                name,
+                mgmt,
+                "mesos-mirror",
+                pulumi
+                    .all([plan, registry.address, registry.caCert])
+                    .apply(([p, address, ca]) => steps.mirrorOps(p.copies, { address, insecure: ca === "", authfile: "/root/.docker/config.json" })),
+                { dependsOn: [...registry.ready, ...ready(mgmt)] },
+            );
             mirror = [step];
             this.images = plan.apply((p) => p.images);
         } else {
@@ -88,16 +105,34 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         // The principals' secrets: given, or generated once; only secret steps hold them.
         const secret = (given: pulumi.Input<string> | undefined, what: string) => pulumi.secret(given ?? generatedSecret(this, `${name}-${what}`));
         const secrets = pulumi
-            .all([secret(a.mesosFrameworkSecret, "framework-secret"), secret(a.mesosAgentSecret, "agent-secret"), secret(a.mesosOperatorSecret, "operator-secret")])
+            .all([
+                secret(a.mesosFrameworkSecret, "framework-secret"),
+                secret(a.mesosAgentSecret, "agent-secret"),
+                secret(a.mesosOperatorSecret, "operator-secret"),
+            ])
             .apply(([framework, agent, operator]): r.MesosSecrets => ({ framework, agent, operator }));
 
         let previousMaster: pulumi.Resource[] = [];
         for (const h of masters) {
-            const spec = pulumi.all([h.privateIp, zkMesos, this.images, masterIps, secrets]).apply(([ip, zk, img, ips, sec]) =>
-                steps.masterOps({ ip, port, clusterName: s.clusterName, quorum: this.quorum, zk }, img.master, sec, { host: h.name, masterIps: ips, timeoutSeconds: s.readinessTimeoutSeconds }));
-            this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, { dependsOn: [...ready(h), ...mirror, ...masters.map((m) => m.ready), ...zkRolled, ...previousMaster], secret: true });
+            const spec = pulumi
+                .all([h.privateIp, zkMesos, this.images, masterIps, secrets])
+                .apply(([ip, zk, img, ips, sec]) =>
+                    steps.masterOps({ ip, port, clusterName: s.clusterName, quorum: this.quorum, zk }, img.master, sec, {
+                        host: h.name,
+                        masterIps: ips,
+                        timeoutSeconds: s.readinessTimeoutSeconds,
+                    }),
+                );
+            this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, {
+                dependsOn: [...ready(h), ...mirror, ...masters.map((m) => m.ready), ...zkRolled, ...previousMaster],
+                secret: true,
+            });
             previousMaster = [this.hostSteps.master[h.name]];
-            onRemoval(this, `${name}-${h.name}-mesos-master-removal`, { connection: h.connection, delete: steps.removalScript(r.MASTER_UNIT, "mesos-master"), dependsOn: [this.hostSteps.master[h.name]] });
+            onRemoval(this, `${name}-${h.name}-mesos-master-removal`, {
+                connection: h.connection,
+                delete: steps.removalScript(r.MASTER_UNIT, "mesos-master"),
+                dependsOn: [this.hostSteps.master[h.name]],
+            });
         }
 
         const socket = args.agentDockerSocket ?? "/var/run/docker.sock";
@@ -105,11 +140,28 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         for (const h of agents) {
             const attrs = attributesFlag(agentAttributes(h.roles, s.agentAttributes, h.agentAttributes));
             const ops = pulumi.all([h.privateIp, zkMesos, this.images, secrets]).apply(([ip, zk, img, sec]) =>
-                steps.agentOps(h.name, {
-                    ip, port: s.agentPort, zk, attributes: attrs, executorRegistrationTimeout: s.executorRegistrationTimeout,
-                    dockerSocket: socket, dockerCli: s.agentDockerCli, dockerConfig, image: img.agent, privileges: s.agentPrivileges,
-                }, sec, s.cgroups));
-            this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, { dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? []), ...zkHostsAnswered], secret: true });
+                steps.agentOps(
+                    h.name,
+                    {
+                        ip,
+                        port: s.agentPort,
+                        zk,
+                        attributes: attrs,
+                        executorRegistrationTimeout: s.executorRegistrationTimeout,
+                        dockerSocket: socket,
+                        dockerCli: s.agentDockerCli,
+                        dockerConfig,
+                        image: img.agent,
+                        privileges: s.agentPrivileges,
+                    },
+                    sec,
+                    s.cgroups,
+                ),
+            );
+            this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, {
+                dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? []), ...zkHostsAnswered],
+                secret: true,
+            });
             onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, {
                 connection: h.connection,
                 delete: steps.removalScript(r.AGENT_UNIT, "mesos-agent", [`rm -f ${r.AGENT_WORK_DIR}/meta/slaves/latest ${r.AGENT_IDENTITY}`]),
@@ -129,15 +181,38 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         for (const h of marathons) {
             const cert = tls
                 ? // A fixed id (like Marathon's own paths): renaming the cluster re-signs nothing.
-                  ca!.issue(`${name}-marathon-${h.name}`, { id: `marathon-${h.name}`, host: h, commonName: h.privateIp, ips: [h.privateIp], dnsNames: [h.name], after: ready(h) }, { parent: this })
+                  ca!.issue(
+                      `${name}-marathon-${h.name}`,
+                      { id: `marathon-${h.name}`, host: h, commonName: h.privateIp, ips: [h.privateIp], dnsNames: [h.name], after: ready(h) },
+                      { parent: this },
+                  )
                 : undefined;
             const certTls = cert
-                ? pulumi.all([cert.certPem, ca!.caCert, keystorePassword]).apply(([certPem, caPem, kp]): steps.MarathonTls => ({ certPem, caPem, keyPath: cert.keyPath, keystorePassword: kp as string }))
+                ? pulumi
+                      .all([cert.certPem, ca!.caCert, keystorePassword])
+                      .apply(([certPem, caPem, kp]): steps.MarathonTls => ({ certPem, caPem, keyPath: cert.keyPath, keystorePassword: kp as string }))
                 : pulumi.output(undefined);
-            const ops = pulumi.all([h.privateIp, zkMesos, zkMarathon, this.images, password, secrets, certTls]).apply(([ip, masterZk, zk, img, pw, sec, t]) =>
-                steps.marathonOps({ ip, httpPort: s.marathon.httpPort, httpsPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: s.marathon.features }, img.marathon, username, pw, sec.framework, t));
-            this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, { dependsOn: [...ready(h), ...mirror, ...zkHostsAnswered, ...(cert?.ready ?? [])], secret: true });
-            onRemoval(this, `${name}-${h.name}-marathon-removal`, { connection: h.connection, delete: steps.removalScript(r.MARATHON_UNIT, "marathon"), dependsOn: [this.hostSteps.marathon[h.name]] });
+            const ops = pulumi
+                .all([h.privateIp, zkMesos, zkMarathon, this.images, password, secrets, certTls])
+                .apply(([ip, masterZk, zk, img, pw, sec, t]) =>
+                    steps.marathonOps(
+                        { ip, httpPort: s.marathon.httpPort, httpsPort, masterZk, zk, taskLaunchTimeoutMs: launchMs, features: s.marathon.features },
+                        img.marathon,
+                        username,
+                        pw,
+                        sec.framework,
+                        t,
+                    ),
+                );
+            this.hostSteps.marathon[h.name] = chains[h.name].add("marathon", ops, {
+                dependsOn: [...ready(h), ...mirror, ...zkHostsAnswered, ...(cert?.ready ?? [])],
+                secret: true,
+            });
+            onRemoval(this, `${name}-${h.name}-marathon-removal`, {
+                connection: h.connection,
+                delete: steps.removalScript(r.MARATHON_UNIT, "marathon"),
+                dependsOn: [this.hostSteps.marathon[h.name]],
+            });
         }
 
         // Readiness: bounded waits that name the host and what is missing. Each runs on its own
@@ -146,7 +221,9 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         const mastersConfigured = Object.values(this.hostSteps.master);
         for (const h of masters) {
             const ops = pulumi.all([h.privateIp, masterIps, this.images]).apply(([ip, ips, img]) => steps.masterReadyOps(h.name, ip, port, ips, img.master, t));
-            this.hostSteps.masterReady[h.name] = hostStep(this, name, h, "mesos-master-ready", ops, { dependsOn: [...mastersConfigured, ...this.zookeeper.ready] });
+            this.hostSteps.masterReady[h.name] = hostStep(this, name, h, "mesos-master-ready", ops, {
+                dependsOn: [...mastersConfigured, ...this.zookeeper.ready],
+            });
         }
         const leader = Object.values(this.hostSteps.masterReady);
         for (const h of agents) {

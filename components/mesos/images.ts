@@ -11,7 +11,6 @@ export interface MirroredImage {
     pinned: string;
 }
 
-
 /** `name[:tag]@sha256:<hex>` split into its parts (the reference is already validated as pinned). */
 export function splitPinned(ref: string): { name: string; tag?: string; digest: string } {
     const at = ref.indexOf("@");

@@ -114,10 +114,13 @@ export function masterCredentials(s: MesosSecrets): string {
 
 /** An ACL that lets `principal` do it and every other principal nothing (ACLs match in order). */
 function only(action: string, object: string, principal: string): [string, object[]] {
-    return [action, [
-        { principals: { values: [principal] }, [object]: { type: "ANY" } },
-        { principals: { type: "ANY" }, [object]: { type: "NONE" } },
-    ]];
+    return [
+        action,
+        [
+            { principals: { values: [principal] }, [object]: { type: "ANY" } },
+            { principals: { type: "ANY" }, [object]: { type: "NONE" } },
+        ],
+    ];
 }
 
 /**
@@ -214,17 +217,23 @@ export function agentEnv(a: AgentSpec): string {
 /** The flags that depend on the host's cgroup hierarchy (see settings.ts CGROUP_MODES). */
 export function agentCgroupsEnv(mode: Exclude<CgroupMode, "auto">): string {
     return mode === "v1"
-        ? env([
-              ["MESOS_CONTAINERIZERS", "docker,mesos"],
-              ["MESOS_LAUNCHER", "linux"],
-              ["MESOS_ISOLATION", "cgroups/cpu,cgroups/mem"],
-              ["MESOS_CGROUPS_HIERARCHY", "/sys/fs/cgroup"],
-          ], "cgroup v1: Docker and Mesos containerizers, cgroups isolation")
-        : env([
-              ["MESOS_CONTAINERIZERS", "docker"],
-              ["MESOS_LAUNCHER", "posix"],
-              ["MESOS_ISOLATION", "posix/cpu,posix/mem"],
-          ], "cgroup v2: Docker containerizer only (Docker applies the limits), posix launcher; needs an agent built with cgroup v2 support");
+        ? env(
+              [
+                  ["MESOS_CONTAINERIZERS", "docker,mesos"],
+                  ["MESOS_LAUNCHER", "linux"],
+                  ["MESOS_ISOLATION", "cgroups/cpu,cgroups/mem"],
+                  ["MESOS_CGROUPS_HIERARCHY", "/sys/fs/cgroup"],
+              ],
+              "cgroup v1: Docker and Mesos containerizers, cgroups isolation",
+          )
+        : env(
+              [
+                  ["MESOS_CONTAINERIZERS", "docker"],
+                  ["MESOS_LAUNCHER", "posix"],
+                  ["MESOS_ISOLATION", "posix/cpu,posix/mem"],
+              ],
+              "cgroup v2: Docker containerizer only (Docker applies the limits), posix launcher; needs an agent built with cgroup v2 support",
+          );
 }
 
 /** `hostname=` and `attributes=` lines: compared with the next run's to decide whether the agent may keep its id. */
@@ -380,7 +389,8 @@ export interface AgentUnitSpec {
 }
 
 /** The flags that stand for --privileged where it cannot work (the local target's own run flags, less the host's mounts). */
-const AGENT_CAPABILITIES = "--cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined";
+const AGENT_CAPABILITIES =
+    "--cap-add=ALL --cap-drop=SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined";
 
 export function agentUnit(a: AgentUnitSpec): string {
     const configDir = a.dockerConfig ? a.dockerConfig.slice(0, a.dockerConfig.lastIndexOf("/")) : undefined;

@@ -31,9 +31,7 @@ const requiredImage = (what: keyof typeof SUGGESTED_IMAGES) =>
         })
         .pipe(pinnedImage);
 
-export const mesosImagesSchema = z
-    .object({ master: requiredImage("master"), agent: requiredImage("agent"), marathon: requiredImage("marathon") })
-    .strict();
+export const mesosImagesSchema = z.object({ master: requiredImage("master"), agent: requiredImage("agent"), marathon: requiredImage("marathon") }).strict();
 
 /**
  * How agents use cgroups. Released Mesos (<= 1.11) only knows cgroup v1, and its Docker
@@ -62,7 +60,10 @@ const port = z.number().int().min(1).max(65535);
 
 export const marathonSettingsSchema = z
     .object({
-        username: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "expected a user name of lowercase letters, digits, _ and - (no colon)").default("marathon"),
+        username: z
+            .string()
+            .regex(/^[a-z][a-z0-9_-]{0,31}$/, "expected a user name of lowercase letters, digits, _ and - (no colon)")
+            .default("marathon"),
         /** Marathon's plain HTTP port: used only with `tls: false`. */
         httpPort: port.default(8080),
         /**
@@ -83,7 +84,10 @@ export const marathonSettingsSchema = z
 export const mesosSettingsSchema = z
     .object({
         /** Web UI label (the original's mesos_cluster_name). */
-        clusterName: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a cluster name of letters, digits, . _ -").default("MesosCluster"),
+        clusterName: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a cluster name of letters, digits, . _ -")
+            .default("MesosCluster"),
         /** Optional here so that stacks without Mesos hosts validate; required as soon as a host has role master, agent or marathon. */
         images: mesosImagesSchema.optional(),
         /** Copy each pinned image once into the stack's registry (digest preserved) and run it from there (needs MesosCluster's `registry` and one host with role mgmt). */
@@ -116,13 +120,21 @@ export const mesosSettingsSchema = z
     });
 
 /** Marathon must wait for a task at least as long as the agent waits for its executor to register. */
-export function mesosTimeoutIssues(m: { executorRegistrationTimeout?: string; marathon?: { taskLaunchTimeoutSeconds?: number } }): [(string | number)[], string][] {
+export function mesosTimeoutIssues(m: {
+    executorRegistrationTimeout?: string;
+    marathon?: { taskLaunchTimeoutSeconds?: number };
+}): [(string | number)[], string][] {
     const launch = m.marathon?.taskLaunchTimeoutSeconds;
     const reg = m.executorRegistrationTimeout ?? "10mins";
     if (launch === undefined || !mesosDuration.safeParse(reg).success) return [];
     const registration = durationSeconds(reg);
     if (launch >= registration) return [];
-    return [[["marathon", "taskLaunchTimeoutSeconds"], `expected at least mesos.executorRegistrationTimeout (${reg} = ${registration} s): Marathon would give up on tasks the agent still waits for`]];
+    return [
+        [
+            ["marathon", "taskLaunchTimeoutSeconds"],
+            `expected at least mesos.executorRegistrationTimeout (${reg} = ${registration} s): Marathon would give up on tasks the agent still waits for`,
+        ],
+    ];
 }
 
 /**
@@ -155,7 +167,9 @@ const MESOS_ROLES = ["master", "agent", "marathon"];
 export function mesosHostsIssues(hosts: readonly { name: string; roles: readonly string[] }[]): [(string | number)[], string][] {
     const masters = hosts.filter((h) => h.roles.includes("master")).map((h) => h.name);
     if (masters.length === 0 || (MASTER_COUNTS as readonly number[]).includes(masters.length)) return [];
-    return [[[], `expected an odd count of hosts with role master (1, 3 or 5; a majority must outlive a failure), found ${masters.length}: ${masters.join(", ")}`]];
+    return [
+        [[], `expected an odd count of hosts with role master (1, 3 or 5; a majority must outlive a failure), found ${masters.length}: ${masters.join(", ")}`],
+    ];
 }
 
 /**
@@ -164,8 +178,17 @@ export function mesosHostsIssues(hosts: readonly { name: string; roles: readonly
  * hosts run on the Docker engine `pulumi up` drives (HostTarget.imagesPinnedOnFirstUse: local) may
  * leave them out: its stack pins the suggested tags on first use.
  */
-export function mesosImagesIssues(m: Pick<MesosSettings, "images">, hosts: readonly { name: string; roles: readonly string[] }[], target?: Pick<HostTarget, "imagesPinnedOnFirstUse">): [(string | number)[], string][] {
+export function mesosImagesIssues(
+    m: Pick<MesosSettings, "images">,
+    hosts: readonly { name: string; roles: readonly string[] }[],
+    target?: Pick<HostTarget, "imagesPinnedOnFirstUse">,
+): [(string | number)[], string][] {
     const users = hosts.filter((h) => h.roles.some((r) => MESOS_ROLES.includes(r))).map((h) => h.name);
     if (users.length === 0 || m.images !== undefined || target?.imagesPinnedOnFirstUse) return [];
-    return [[["images"], `required because hosts ${users.join(", ")} have role master, agent or marathon: { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`]];
+    return [
+        [
+            ["images"],
+            `required because hosts ${users.join(", ")} have role master, agent or marathon: { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`,
+        ],
+    ];
 }

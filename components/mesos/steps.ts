@@ -147,7 +147,10 @@ export function agentOps(host: string, a: r.AgentSpec, secrets: Pick<r.MesosSecr
             AGENT_TAG,
         ),
         file(r.AGENT_IDENTITY, r.agentIdentity(a.ip, a.attributes), { mode: "0644" }),
-        unit(r.AGENT_UNIT, r.agentUnit({ image: a.image, dockerSocket: a.dockerSocket, dockerCli: a.dockerCli, dockerConfig: a.dockerConfig, privileges: a.privileges })),
+        unit(
+            r.AGENT_UNIT,
+            r.agentUnit({ image: a.image, dockerSocket: a.dockerSocket, dockerCli: a.dockerCli, dockerConfig: a.dockerConfig, privileges: a.privileges }),
+        ),
         service(r.AGENT_UNIT, [AGENT_TAG]),
     ];
 }
@@ -162,7 +165,8 @@ export interface MarathonTls {
 
 /** Holds the password, the framework secret and the keystore's password: run only in a secret step. */
 export function marathonOps(m: r.MarathonSpec, image: string, username: string, password: string, frameworkSecret: string, tls?: MarathonTls): Op[] {
-    if ((m.httpsPort === undefined) !== (tls === undefined)) throw new Error("marathonOps: httpsPort and tls go together (HTTPS needs the certificate, the key and the keystore's password)");
+    if ((m.httpsPort === undefined) !== (tls === undefined))
+        throw new Error("marathonOps: httpsPort and tls go together (HTTPS needs the certificate, the key and the keystore's password)");
     const pem = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
     return [
         packages(...marathonPackages(tls !== undefined)),
@@ -177,7 +181,10 @@ export function marathonOps(m: r.MarathonSpec, image: string, username: string, 
                   directory(r.MARATHON_TLS_DIR, { mode: "0755" }),
                   file(r.MARATHON_CERT, pem(tls.certPem), { mode: "0644" }),
                   file(r.MARATHON_CA, pem(tls.caPem), { mode: "0644" }),
-                  ...keystoreOps({ cert: r.MARATHON_CERT, key: tls.keyPath, ca: r.MARATHON_CA, keystore: r.MARATHON_KEYSTORE, passwordEnv: r.MARATHON_CREDENTIALS_ENV }, MARATHON_TAG),
+                  ...keystoreOps(
+                      { cert: r.MARATHON_CERT, key: tls.keyPath, ca: r.MARATHON_CA, keystore: r.MARATHON_KEYSTORE, passwordEnv: r.MARATHON_CREDENTIALS_ENV },
+                      MARATHON_TAG,
+                  ),
               ]
             : // Back to plain HTTP: the keystore (it holds the key) and its certificates go.
               [absent(r.MARATHON_KEYSTORE), absent(r.MARATHON_CERT), absent(r.MARATHON_CA)]),
@@ -215,7 +222,10 @@ export function keystoreOps(k: KeystorePaths, tag?: string): Op[] {
             [
                 `test -s ${q(k.keystore)}`,
                 `[ "$(stat -c '%a %U' ${q(k.keystore)})" = '600 root' ]`,
-                same(`${fromKeystore("-nokeys -clcerts")} | openssl x509 -noout -fingerprint -sha256`, `openssl x509 -in ${q(k.cert)} -noout -fingerprint -sha256`),
+                same(
+                    `${fromKeystore("-nokeys -clcerts")} | openssl x509 -noout -fingerprint -sha256`,
+                    `openssl x509 -in ${q(k.cert)} -noout -fingerprint -sha256`,
+                ),
                 same(`${fromKeystore("-nocerts -nodes")} | openssl pkey -pubout`, `openssl pkey -in ${q(k.key)} -pubout`),
             ].join(" && "),
             [

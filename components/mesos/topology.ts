@@ -33,7 +33,11 @@ export function agentAttributes(
     host: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
     const merged: Record<string, string> = { slavetype: slavetype(roles), ...cluster, ...host };
-    return Object.fromEntries(Object.keys(merged).sort().map((k) => [k, merged[k]]));
+    return Object.fromEntries(
+        Object.keys(merged)
+            .sort()
+            .map((k) => [k, merged[k]]),
+    );
 }
 
 /** Mesos' --attributes form: `name:value;name:value`. */
@@ -49,10 +53,7 @@ export function attributesFlag(attrs: Readonly<Record<string, string>>): string 
  * `--reconfiguration_policy=additive`: every old attribute must still be there with its value and
  * the hostname must not change (the master rejects a new hostname for a known agent).
  */
-export function isAdditiveChange(
-    before: { hostname: string; attributes: string },
-    after: { hostname: string; attributes: string },
-): boolean {
+export function isAdditiveChange(before: { hostname: string; attributes: string }, after: { hostname: string; attributes: string }): boolean {
     if (before.hostname !== after.hostname) return false;
     const now = new Set(after.attributes.split(";").filter(Boolean));
     return before.attributes

@@ -20,8 +20,14 @@ export interface StackCaArgs {
 
 const argsSchema = z.object({
     host: z.custom<Host>((h) => !!h && typeof (h as Host).name === "string", "expected a Host"),
-    commonName: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, "expected a CN of letters, digits, spaces, . _ -").default("microservice stack CA"),
-    dir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path").default("/etc/microservice/pki"),
+    commonName: z
+        .string()
+        .regex(/^[A-Za-z0-9 ._-]{1,64}$/, "expected a CN of letters, digits, spaces, . _ -")
+        .default("microservice stack CA"),
+    dir: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path")
+        .default("/etc/microservice/pki"),
     validityDays: z.number().int().min(30).max(36500).default(3650),
     certificateValidityDays: z.number().int().min(31, "expected at least 31 days (certificates are renewed 30 days before expiry)").max(3650).default(825),
 });

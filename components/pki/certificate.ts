@@ -41,8 +41,14 @@ const argsSchema = z.object({
     ips: z.array(input(z.string().min(1))).min(1, "expected at least one IP address"),
     dnsNames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected a DNS name")).default([]),
     id: certName.optional(),
-    keyGroup: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a group name").default("root"),
-    dir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path").optional(),
+    keyGroup: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]*$/, "expected a group name")
+        .default("root"),
+    dir: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path")
+        .optional(),
     usage: z.enum(["server", "client"], { message: 'expected "server" or "client"' }).default("server"),
 });
 
@@ -68,15 +74,20 @@ export class ServerCertificate extends pulumi.ComponentResource {
         const subject = pulumi.all([a.commonName, pulumi.all(a.ips)]).apply(([commonName, ips]) => ({ commonName, ips, dnsNames: a.dnsNames }));
 
         const server = new HostSteps(this, name, args.host, args.after ?? []);
-        const key = server.add("tls-key", subject.apply((s) => keyOps({ ...s, dir, keyGroup: a.keyGroup })));
+        const key = server.add(
+            "tls-key",
+            subject.apply((s) => keyOps({ ...s, dir, keyGroup: a.keyGroup })),
+        );
 
         const signer = new HostSteps(this, name, args.ca.host, args.ca.ready);
         const csrPem = key.stdout.apply(stepPayload);
         const sign = signer.add(
             "tls-sign",
-            pulumi.all([subject, csrPem, args.ca.caCert]).apply(([s, csr, caPem]) =>
-                signOps({ ...s, caDir: args.ca.dir, name: id, csrPem: csr, caPem, validityDays: args.ca.certificateValidityDays, usage: a.usage }),
-            ),
+            pulumi
+                .all([subject, csrPem, args.ca.caCert])
+                .apply(([s, csr, caPem]) =>
+                    signOps({ ...s, caDir: args.ca.dir, name: id, csrPem: csr, caPem, validityDays: args.ca.certificateValidityDays, usage: a.usage }),
+                ),
         );
         this.certPem = sign.stdout.apply(stepPayload);
         this.ready = [sign];

@@ -83,7 +83,17 @@ export function subjectAltName(s: SubjectSpec): string {
 }
 
 export function csrConfig(s: SubjectSpec): string {
-    return ["[req]", "prompt = no", "distinguished_name = dn", "req_extensions = ext", "[dn]", `CN = ${s.commonName}`, "[ext]", `subjectAltName = ${subjectAltName(s)}`, ""].join("\n");
+    return [
+        "[req]",
+        "prompt = no",
+        "distinguished_name = dn",
+        "req_extensions = ext",
+        "[dn]",
+        `CN = ${s.commonName}`,
+        "[ext]",
+        `subjectAltName = ${subjectAltName(s)}`,
+        "",
+    ].join("\n");
 }
 
 export interface KeySpec extends SubjectSpec {
@@ -109,7 +119,12 @@ export function keyOps(k: KeySpec): Op[] {
             `umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${q(key + ".new")} && chown root:${q(k.keyGroup)} ${q(key + ".new")} && chmod 0640 ${q(key + ".new")} && mv -f ${q(key + ".new")} ${q(key)}`,
             "key",
         ),
-        exec("key owner and mode", `[ "$(stat -c '%U %G %a' ${q(key)})" = ${q(perm)} ]`, `chown root:${q(k.keyGroup)} ${q(key)} && chmod 0640 ${q(key)}`, "key"),
+        exec(
+            "key owner and mode",
+            `[ "$(stat -c '%U %G %a' ${q(key)})" = ${q(perm)} ]`,
+            `chown root:${q(k.keyGroup)} ${q(key)} && chmod 0640 ${q(key)}`,
+            "key",
+        ),
         exec(
             "make the certificate request",
             `test -s ${q(csr)} && cmp -s ${q(cnf)} ${q(cnf + ".used")} && ${samePublicKey(csrPub(csr), keyPub(key))}`,

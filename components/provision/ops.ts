@@ -47,18 +47,24 @@ export function packageUnion(...from: readonly (readonly string[] | readonly Op[
     const names = from.flatMap((l) => (l as readonly (string | Op)[]).flatMap((x) => (typeof x === "string" ? [x] : x.kind === "packages" ? x.names : [])));
     return [...new Set(names)].sort();
 }
-export const file = (path: string, content: string, o: Omit<Extract<Op, { kind: "file" }>, "kind" | "path" | "content"> = {}): Op =>
-    ({ kind: "file", path, content, ...o });
-export const directory = (path: string, o: Omit<Extract<Op, { kind: "directory" }>, "kind" | "path"> = {}): Op =>
-    ({ kind: "directory", path, ...o });
+export const file = (path: string, content: string, o: Omit<Extract<Op, { kind: "file" }>, "kind" | "path" | "content"> = {}): Op => ({
+    kind: "file",
+    path,
+    content,
+    ...o,
+});
+export const directory = (path: string, o: Omit<Extract<Op, { kind: "directory" }>, "kind" | "path"> = {}): Op => ({ kind: "directory", path, ...o });
 export const absent = (path: string, tag?: string): Op => ({ kind: "absent", path, tag });
 export const unit = (name: string, content: string): Op => ({ kind: "unit", name, content });
-export const service = (name: string, restartOn: readonly string[] = [], enable = true): Op =>
-    ({ kind: "service", name, restartOn, enable });
-export const exec = (description: string, unless: string, run: string, tag?: string): Op =>
-    ({ kind: "exec", description, unless, run, tag });
-export const waitFor = (description: string, check: string, timeoutSeconds: number, message: string): Op =>
-    ({ kind: "waitFor", description, check, timeoutSeconds, message });
+export const service = (name: string, restartOn: readonly string[] = [], enable = true): Op => ({ kind: "service", name, restartOn, enable });
+export const exec = (description: string, unless: string, run: string, tag?: string): Op => ({ kind: "exec", description, unless, run, tag });
+export const waitFor = (description: string, check: string, timeoutSeconds: number, message: string): Op => ({
+    kind: "waitFor",
+    description,
+    check,
+    timeoutSeconds,
+    message,
+});
 export const emit = (command: string): Op => ({ kind: "emit", command });
 export const remember = (name: string, description: string, check: string): Op => ({ kind: "remember", name, description, check });
 
@@ -85,7 +91,9 @@ export function tmpfilesDirectoryLine(path: string, mode = "0755", owner = "root
     }
     if (path === "/var/run" || path.startsWith("/var/run/")) {
         // /var/run is a symlink to /run; systemd-tmpfiles warns about the legacy path and rewrites it.
-        throw new Error(`runtime directory: expected the canonical path under /run, got ${JSON.stringify(path)} (use ${JSON.stringify(path.replace(/^\/var\/run/, "/run"))})`);
+        throw new Error(
+            `runtime directory: expected the canonical path under /run, got ${JSON.stringify(path)} (use ${JSON.stringify(path.replace(/^\/var\/run/, "/run"))})`,
+        );
     }
     if (!/^[0-7]{3,4}$/.test(mode)) throw new Error(`runtime directory ${path}: expected an octal mode like 0755, got ${JSON.stringify(mode)}`);
     for (const a of [owner, group]) if (!ACCOUNT.test(a)) throw new Error(`runtime directory ${path}: expected a user or group name, got ${JSON.stringify(a)}`);
@@ -105,7 +113,11 @@ export function runtimeDirectory(path: string, o: RuntimeDirectoryOptions = {}):
     const group = o.group ?? owner;
     const line = tmpfilesDirectoryLine(path, mode, owner, group);
     const conf = o.conf ?? `${TMPFILES_DIR}/microservice-${path.slice(path.lastIndexOf("/") + 1)}.conf`;
-    const comment = (o.comment ?? "").split("\n").filter(Boolean).map((l) => `# ${l}\n`).join("");
+    const comment = (o.comment ?? "")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => `# ${l}\n`)
+        .join("");
     const expected = `${parseInt(mode, 8).toString(8)} ${owner} ${group}`;
     return [
         file(conf, `${comment}${line}\n`, { mode: "0644" }),

@@ -40,7 +40,10 @@ export function renderStep(host: string, step: string, ops: readonly Op[]): stri
  * functions as reports of what differs.
  */
 export function renderMain(host: string, step: string, ops: readonly Op[], forCheck: boolean): string {
-    const body = ops.filter((op) => !(forCheck && op.kind === "emit")).map(renderOp).join("\n");
+    const body = ops
+        .filter((op) => !(forCheck && op.kind === "emit"))
+        .map(renderOp)
+        .join("\n");
     return `__step=${q(`${host}/${step}`)}\n__main() {\n${body}\n__finish\n}\n__main </dev/null 3>&1 1>&2; exit $?\n`;
 }
 
@@ -70,7 +73,10 @@ function renderOp(op: Op): string {
         case "packages":
             return `ensure_packages ${op.names.map(q).join(" ")}`;
         case "file":
-            return pipeInto(op.content, `ensure_file ${q(op.path)} ${q(op.mode ?? "0644")} ${q(op.owner ?? "root")} ${q(op.group ?? op.owner ?? "root")} ${q(op.tag ?? op.path)}`);
+            return pipeInto(
+                op.content,
+                `ensure_file ${q(op.path)} ${q(op.mode ?? "0644")} ${q(op.owner ?? "root")} ${q(op.group ?? op.owner ?? "root")} ${q(op.tag ?? op.path)}`,
+            );
         case "directory":
             return `ensure_dir ${q(op.path)} ${q(op.mode ?? "0755")} ${q(op.owner ?? "root")} ${q(op.group ?? op.owner ?? "root")}`;
         case "absent":
@@ -82,12 +88,14 @@ function renderOp(op: Op): string {
         case "exec":
             return `ensure_exec ${q(op.description)} ${q(op.unless)} ${q(op.run)} ${q(op.tag ?? op.description)}`;
         case "waitFor":
-            if (!Number.isFinite(op.timeoutSeconds)) throw new Error(`waitFor ${JSON.stringify(op.description)}: expected a finite timeout, got ${op.timeoutSeconds}`);
+            if (!Number.isFinite(op.timeoutSeconds))
+                throw new Error(`waitFor ${JSON.stringify(op.description)}: expected a finite timeout, got ${op.timeoutSeconds}`);
             return `wait_for ${q(op.description)} ${Math.max(0, Math.floor(op.timeoutSeconds))} ${q(op.check)} ${q(op.message)}`;
         case "emit":
             return `{\n${op.command}\n} >&3`;
         case "remember":
-            if (!/^[A-Z][A-Z0-9_]*$/.test(op.name)) throw new Error(`remember ${JSON.stringify(op.description)}: expected a variable name like MS_SERVED, got ${JSON.stringify(op.name)}`);
+            if (!/^[A-Z][A-Z0-9_]*$/.test(op.name))
+                throw new Error(`remember ${JSON.stringify(op.description)}: expected a variable name like MS_SERVED, got ${JSON.stringify(op.name)}`);
             return `remember ${op.name} ${q(op.description)} ${q(op.check)}`;
     }
 }

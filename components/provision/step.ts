@@ -6,7 +6,6 @@ import { Op } from "./ops";
 import { RUN_STDIN_AS_ROOT } from "./removal";
 import { renderStep, sha256, STEP_RESULT } from "./script";
 
-
 export interface StepOptions {
     /** Resources (on any host) that must be in place before this step runs. */
     dependsOn?: pulumi.Resource[];
@@ -21,14 +20,7 @@ export interface StepOptions {
  * behind the host was replaced, and updated (run again) when `pulumi refresh` found the host
  * drifted from what the ops declare (see check.ts).
  */
-export function hostStep(
-    parent: pulumi.Resource,
-    prefix: string,
-    host: Host,
-    step: string,
-    ops: pulumi.Input<Op[]>,
-    opts: StepOptions = {},
-): RemoteCommand {
+export function hostStep(parent: pulumi.Resource, prefix: string, host: Host, step: string, ops: pulumi.Input<Op[]>, opts: StepOptions = {}): RemoteCommand {
     const rendered = pulumi.output(ops).apply((o) => renderStep(host.name, step, o as Op[]));
     const checked = pulumi.output(ops).apply((o) => renderStepCheck(host.name, step, o as Op[]));
     // A step declared secret stays secret in state even when none of its ops was a Pulumi secret.

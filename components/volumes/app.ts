@@ -21,7 +21,8 @@ export interface VolumeAppSettings {
 }
 
 export function volumeAppSettings(ref: VolumeRef, containerPath = "/data"): VolumeAppSettings {
-    if (!/^\/[A-Za-z0-9._/-]*$/.test(containerPath)) throw new Error(`volumeAppSettings(${ref.name}): containerPath: expected an absolute path, got ${JSON.stringify(containerPath)}`);
+    if (!/^\/[A-Za-z0-9._/-]*$/.test(containerPath))
+        throw new Error(`volumeAppSettings(${ref.name}): containerPath: expected an absolute path, got ${JSON.stringify(containerPath)}`);
     return {
         constraints: [ref.constraint],
         upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },

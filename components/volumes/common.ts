@@ -4,7 +4,10 @@ import { VolumeRef } from "../contracts";
 import { Host } from "../hosts/host";
 import type { DatasetSettings } from "./settings";
 
-export const mountRootSchema = z.string().regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, "expected an absolute path like /flocker (no trailing slash)").default("/flocker");
+export const mountRootSchema = z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, "expected an absolute path like /flocker (no trailing slash)")
+    .default("/flocker");
 
 /** Volume names must be unique: they name datasets, mount points and resources. [index, message] per repeat. */
 export function repeatedNames(datasets: readonly { name: string }[]): [number, string][] {

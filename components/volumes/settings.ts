@@ -19,7 +19,8 @@ export const EBS_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1", "standard"] 
 const vdevFile = absolutePath("/var/lib/flocker/pool.img").superRefine((p, ctx) => {
     const dir = p.slice(0, p.lastIndexOf("/")) || "/";
     const why = systemDirectoryProblem(dir);
-    if (why && /^\/[A-Za-z0-9._/-]*$/.test(p)) ctx.addIssue({ code: "custom", message: why.replace("expected a directory of its own", "expected a file in a directory of its own") });
+    if (why && /^\/[A-Za-z0-9._/-]*$/.test(p))
+        ctx.addIssue({ code: "custom", message: why.replace("expected a directory of its own", "expected a file in a directory of its own") });
 });
 
 /** Sizes are GiB rendered as whole MiB (quota bytes, EBS GiB): finite, from 128 MiB to 16 TiB (EBS gp3's largest). */
@@ -32,7 +33,8 @@ const sizeGb = z
         if (n <= 0) return;
         if (!Number.isFinite(n) || n > MAX_VOLUME_GB) ctx.addIssue({ code: "custom", message: `expected a size in GB of at most ${MAX_VOLUME_GB}` });
         else if (n < MIN_VOLUME_GB) ctx.addIssue({ code: "custom", message: `expected a size in GB of at least ${MIN_VOLUME_GB} (128 MiB)` });
-        else if (!Number.isInteger(n * 1024)) ctx.addIssue({ code: "custom", message: "expected a whole number of MiB (sizeGb × 1024 a whole number, like 1.5)" });
+        else if (!Number.isInteger(n * 1024))
+            ctx.addIssue({ code: "custom", message: "expected a whole number of MiB (sizeGb × 1024 a whole number, like 1.5)" });
     });
 
 /** A dataset name: also a ZFS dataset component, a path segment and part of resource names. */
@@ -59,7 +61,7 @@ export const appHooksSchema = z.discriminatedUnion(
             })
             .strict(),
     ],
-    { message: "expected { kind: \"marathon\", appId } or { kind: \"command\", stop, start }" },
+    { message: 'expected { kind: "marathon", appId } or { kind: "command", stop, start }' },
 );
 
 export const datasetSchema = z
@@ -75,7 +77,10 @@ export const datasetSchema = z
 
 export const poolSchema = z
     .object({
-        name: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, "expected a pool name like flocker").default("flocker"),
+        name: z
+            .string()
+            .regex(/^[a-z][a-z0-9_-]{0,30}$/, "expected a pool name like flocker")
+            .default("flocker"),
         /** Size of the sparse file vdev (the original: a 10 GB file). */
         vdevSizeGb: z
             .number({ message: "expected a size in GB" })
@@ -92,7 +97,10 @@ export const zfsSchema = z
         /** auto: OpenZFS where the kernel has the module (/sys/module/zfs, `modprobe -n zfs`), zfs-fuse elsewhere. */
         implementation: z.enum(ZFS_IMPLEMENTATIONS, { message: `expected one of ${ZFS_IMPLEMENTATIONS.join(", ")}` }).default("auto"),
         /** The user peers connect as to send snapshots; its key only runs the volume tool's read/send verbs. */
-        replicationUser: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "expected a user name of lowercase letters, digits and dashes").default("flocker-repl"),
+        replicationUser: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,30}$/, "expected a user name of lowercase letters, digits and dashes")
+            .default("flocker-repl"),
         /** Bound on stopping (and on starting) the app during a move. */
         appTimeoutSeconds: z.number().int().min(5).max(3600).default(120),
         /** Bound on each snapshot transfer of a move. */
@@ -105,12 +113,21 @@ export const ebsSchema = z
         volumeType: z.enum(EBS_TYPES, { message: `expected one of ${EBS_TYPES.join(", ")}` }).default("gp3"),
         encrypted: z.boolean().default(true),
         /** KMS key ARN (default: the account's EBS key). */
-        kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/, "expected a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/<id>").optional(),
+        kmsKeyId: z
+            .string()
+            .regex(
+                /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/,
+                "expected a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/<id>",
+            )
+            .optional(),
         iops: z.number().int().positive().optional(),
         throughput: z.number().int().positive().optional(),
         fsType: z.enum(["ext4", "xfs"], { message: "expected ext4 or xfs" }).default("ext4"),
         /** Device name the attachment asks for; the host finds the disk by the volume id anyway (NVMe). */
-        deviceName: z.string().regex(/^\/dev\/(sd|xvd)[f-p]$/, "expected a device name from /dev/sdf to /dev/sdp").default("/dev/sdf"),
+        deviceName: z
+            .string()
+            .regex(/^\/dev\/(sd|xvd)[f-p]$/, "expected a device name from /dev/sdf to /dev/sdp")
+            .default("/dev/sdf"),
     })
     .strict();
 

@@ -58,7 +58,10 @@ const argsSchema = z
         tickTime: z.number().int().min(100).max(60000).default(2000),
         initLimit: z.number().int().min(1).max(1000).default(5),
         syncLimit: z.number().int().min(1).max(1000).default(2),
-        dataDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path").default("/var/lib/zookeeper"),
+        dataDir: z
+            .string()
+            .regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path")
+            .default("/var/lib/zookeeper"),
         autopurgeIntervalHours: z.number().int().min(0).max(8760).default(24),
         autopurgeSnapRetainCount: z.number().int().min(3, "expected at least 3 (ZooKeeper's minimum)").default(3),
         fourLetterWords: z.array(z.enum(["srvr", "ruok", "mntr", "stat", "conf", "isro", "envi", "cons", "wchs", "dirs"])).default([]),
@@ -67,7 +70,10 @@ const argsSchema = z
         readySeconds: z.number().int().min(10).max(1800).default(240),
         password: input(zookeeperPasswordSchema).optional(),
     })
-    .refine((a) => new Set([a.clientPort, a.peerPort, a.electionPort, a.adminServerPort]).size === 4, { message: "expected clientPort, peerPort, electionPort and adminServerPort to differ", path: ["clientPort"] })
+    .refine((a) => new Set([a.clientPort, a.peerPort, a.electionPort, a.adminServerPort]).size === 4, {
+        message: "expected clientPort, peerPort, electionPort and adminServerPort to differ",
+        path: ["clientPort"],
+    })
     .refine((a) => a.adminServerPort !== 8080, { message: "expected adminServerPort other than 8080 (Marathon's port)", path: ["adminServerPort"] });
 
 /** Per machine (its Host's `ready` resource): the ensemble whose member runs there. */
@@ -99,7 +105,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
     private readonly password?: pulumi.Output<string>;
 
     constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
-        const a = validate(argsSchema, { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h.name, zookeeperId: h.zookeeperId })) }, `ZooKeeperEnsemble "${name}"`);
+        const a = validate(
+            argsSchema,
+            { ...args, hosts: (args.hosts ?? []).map((h) => ({ name: h.name, zookeeperId: h.zookeeperId })) },
+            `ZooKeeperEnsemble "${name}"`,
+        );
         for (const h of args.hosts) {
             const other = h.ready && typeof h.ready === "object" ? MEMBER_OF.get(h.ready) : undefined;
             if (other !== undefined) {
@@ -145,11 +155,22 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
         });
         this.rolled = configured.slice(-1);
         const serving = chains.map((steps, i) =>
-            steps.add("zookeeper-ready", hosts[i].privateIp.apply((ip) => readyOps(this.settings, hosts.length, a.readySeconds, ip)), { dependsOn: configured }));
+            steps.add(
+                "zookeeper-ready",
+                hosts[i].privateIp.apply((ip) => readyOps(this.settings, hosts.length, a.readySeconds, ip)),
+                { dependsOn: configured },
+            ),
+        );
         // ACLs once the quorum serves, from the first member (any serving member answers the client).
         if (a.password !== undefined) this.password = pulumi.secret(a.password);
         const acl = this.password
-            ? [chains[0].add("zookeeper-acl", pulumi.all([this.servers, this.password]).apply(([servers, pw]) => aclOps(pw, { servers })), { dependsOn: serving, secret: true })]
+            ? [
+                  chains[0].add(
+                      "zookeeper-acl",
+                      pulumi.all([this.servers, this.password]).apply(([servers, pw]) => aclOps(pw, { servers })),
+                      { dependsOn: serving, secret: true },
+                  ),
+              ]
             : [];
         this.ready = [...serving, ...acl];
         this.registerOutputs({ servers: this.servers });

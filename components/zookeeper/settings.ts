@@ -33,7 +33,12 @@ export const zookeeperSettingsSchema = z
         if (clash) ctx.addIssue({ code: "custom", path: ["clientPort"], message: `expected a port other than ${clash[1]} (every member listens on it)` });
         const admin = s.adminServerPort ?? ZOOKEEPER_DEFAULT_ADMIN_PORT;
         if (admin === false) return;
-        if (admin === 8080) ctx.addIssue({ code: "custom", path: ["adminServerPort"], message: "expected a port other than 8080 (Marathon's port; ZooKeeper's AdminServer is moved off it), or false to disable it" });
+        if (admin === 8080)
+            ctx.addIssue({
+                code: "custom",
+                path: ["adminServerPort"],
+                message: "expected a port other than 8080 (Marathon's port; ZooKeeper's AdminServer is moved off it), or false to disable it",
+            });
         const adminClash = [...others, [client, `zookeeper.clientPort ${client}`] as [number, string]].find(([p]) => p === admin);
         if (adminClash) ctx.addIssue({ code: "custom", path: ["adminServerPort"], message: `expected a port other than ${adminClash[1]}` });
     });

@@ -32,7 +32,9 @@ export function hostTarget(target: Target): HostTarget {
 
 const port = z.number().int().min(1, "expected a TCP port from 1 to 65535").max(65535, "expected a TCP port from 1 to 65535");
 /** A Docker image reference (name[:tag][@digest]); the local node image need not be pinned: it is built here. */
-const imageRef = z.string().regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, "expected an image reference like microservice/node:bookworm");
+const imageRef = z
+    .string()
+    .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, "expected an image reference like microservice/node:bookworm");
 const dnsOrIp = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/, "expected a host name or IPv4 address");
 const sshUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name like root or ubuntu");
 
@@ -44,7 +46,10 @@ export const networkSchema = z
     .object({
         subnet: networkCidr({ min: 8, max: 28, why: "it holds the hosts' addresses" }).default("10.0.15.0/24"),
         /** Docker network name (local target); default `microservice-<stack>`. */
-        name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "expected a Docker network name").optional(),
+        name: z
+            .string()
+            .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "expected a Docker network name")
+            .optional(),
     })
     .strict();
 
@@ -60,12 +65,18 @@ export const localSchema = z
                  * Pins baseImage: the build pulls `<baseImage>@<digest>` (Docker checks the content against it).
                  * npm run up also hands it to scripts/docker-host.sh as BASE_IMAGE_DIGEST (scripts/base-pins.sh).
                  */
-                baseImageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected an image digest sha256:<64 hex digits>").optional(),
+                baseImageDigest: z
+                    .string()
+                    .regex(/^sha256:[0-9a-f]{64}$/, "expected an image digest sha256:<64 hex digits>")
+                    .optional(),
                 /** BuildKit needs buildx; the legacy builder works with a bare Docker engine. */
                 builder: z.enum(["legacy", "buildkit"], { message: "expected legacy or buildkit" }).default("legacy"),
             })
             .strict()
-            .refine((b) => !(b.baseImageDigest && b.baseImage.includes("@")), { path: ["baseImage"], message: "expected no @digest here when baseImageDigest is set (one pin, in baseImageDigest)" })
+            .refine((b) => !(b.baseImageDigest && b.baseImage.includes("@")), {
+                path: ["baseImage"],
+                message: "expected no @digest here when baseImageDigest is set (one pin, in baseImageDigest)",
+            })
             .optional(),
         /** The Docker engine that runs the hosts (default: the local one, DOCKER_HOST). */
         dockerHost: z
@@ -76,7 +87,10 @@ export const localSchema = z
             )
             .optional(),
         /** Container names are `<prefix>-<host>`; default `microservice-<stack>`. */
-        namePrefix: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, "expected a container name prefix of lowercase letters, digits, _ . -").optional(),
+        namePrefix: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, "expected a container name prefix of lowercase letters, digits, _ . -")
+            .optional(),
     })
     .strict();
 
@@ -92,13 +106,25 @@ export const VAGRANT_PROVIDERS = ["virtualbox", "libvirt", "docker"] as const;
 
 export const vagrantSchema = z
     .object({
-        box: z.string().regex(/^[a-z0-9_.-]+\/[a-z0-9_.-]+$/i, "expected a box name like bento/ubuntu-24.04").default("bento/ubuntu-24.04"),
+        box: z
+            .string()
+            .regex(/^[a-z0-9_.-]+\/[a-z0-9_.-]+$/i, "expected a box name like bento/ubuntu-24.04")
+            .default("bento/ubuntu-24.04"),
         /** Pinned: a box update is a deliberate config change (it replaces the machines). */
-        boxVersion: z.string().regex(/^\d+(\.\d+){0,3}$/, "expected a box version like 202510.26.0").default("202510.26.0"),
+        boxVersion: z
+            .string()
+            .regex(/^\d+(\.\d+){0,3}$/, "expected a box version like 202510.26.0")
+            .default("202510.26.0"),
         /** A .box file to download instead of the catalog's box (box is then its local name, boxVersion unused). */
-        boxUrl: z.string().regex(/^(https|file):\/\/[^\s'"\\$`]+$/, "expected an https:// or file:// URL of a .box file").optional(),
+        boxUrl: z
+            .string()
+            .regex(/^(https|file):\/\/[^\s'"\\$`]+$/, "expected an https:// or file:// URL of a .box file")
+            .optional(),
         /** sha256 of the box file (required with boxUrl): Vagrant refuses a download that does not match. */
-        boxChecksum: z.string().regex(/^[0-9a-f]{64}$/, "expected the box file's sha256 (64 lowercase hex digits)").optional(),
+        boxChecksum: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/, "expected the box file's sha256 (64 lowercase hex digits)")
+            .optional(),
         provider: z.enum(VAGRANT_PROVIDERS, { message: `expected one of ${VAGRANT_PROVIDERS.join(", ")}` }).default("virtualbox"),
         /** The original's sizes: mgmt 1024 MB, nodes 2560 MB. */
         mgmt: machineSize(1024, 1).prefault({}),
@@ -106,18 +132,24 @@ export const vagrantSchema = z
         /** Where the Vagrantfile and .vagrant/ live; default `.vagrant-stacks/<stack>`. */
         dir: z
             .string()
-            .regex(/^[A-Za-z0-9_./-]+$/, "expected a directory path of letters, digits and . _ - / (no spaces, quotes or shell characters: it reaches shell commands)")
+            .regex(
+                /^[A-Za-z0-9_./-]+$/,
+                "expected a directory path of letters, digits and . _ - / (no spaces, quotes or shell characters: it reaches shell commands)",
+            )
             .optional(),
     })
     .strict()
     .superRefine((v, ctx) => {
-        if (v.boxUrl && !v.boxChecksum) ctx.addIssue({ code: "custom", path: ["boxChecksum"], message: "required when boxUrl is given: the box file's sha256 (sha256sum <file>.box)" });
+        if (v.boxUrl && !v.boxChecksum)
+            ctx.addIssue({ code: "custom", path: ["boxChecksum"], message: "required when boxUrl is given: the box file's sha256 (sha256sum <file>.box)" });
     });
 
 /** Keys that no longer exist: the security groups open what the services use (components/ports.ts). */
 const derivedPorts = (key: string) =>
     z
-        .never({ error: `no longer a setting: the security groups open exactly the ports the services use, derived from their settings (components/ports.ts, docs/hosts.md "Ports"); remove aws.${key} (the apps' entry: apps.entry.allowFrom)` })
+        .never({
+            error: `no longer a setting: the security groups open exactly the ports the services use, derived from their settings (components/ports.ts, docs/hosts.md "Ports"); remove aws.${key} (the apps' entry: apps.entry.allowFrom)`,
+        })
         .optional();
 
 /** AWS takes VPCs and subnets from /16 to /28. */
@@ -131,20 +163,38 @@ export const awsSchema = z
         /** The nodes live here, with no public address; they reach out through a NAT gateway. */
         nodeSubnet: awsNetwork.default("10.0.17.0/24"),
         /** Default: the first available zone of the provider's region. */
-        availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "expected an availability zone like us-east-1b").optional(),
+        availabilityZone: z
+            .string()
+            .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "expected an availability zone like us-east-1b")
+            .optional(),
         /** Required: where SSH and the admin UIs may be reached from (no default: never the whole internet; at most a /8, a warning above a /24). */
         adminCidr: networkCidr().optional(),
         adminPorts: derivedPorts("adminPorts"),
         clusterPorts: derivedPorts("clusterPorts"),
         instanceTypes: z
-            .object({ mgmt: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "expected an instance type like t3.small").default("t3.small"), node: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "expected an instance type like t3.large").default("t3.large") })
+            .object({
+                mgmt: z
+                    .string()
+                    .regex(/^[a-z0-9]+\.[a-z0-9]+$/, "expected an instance type like t3.small")
+                    .default("t3.small"),
+                node: z
+                    .string()
+                    .regex(/^[a-z0-9]+\.[a-z0-9]+$/, "expected an instance type like t3.large")
+                    .default("t3.large"),
+            })
             .strict()
             .prefault({}),
-        rootVolumeGb: z.object({ mgmt: z.number().int().min(8).max(16384).default(20), node: z.number().int().min(8).max(16384).default(40) }).strict().prefault({}),
+        rootVolumeGb: z
+            .object({ mgmt: z.number().int().min(8).max(16384).default(20), node: z.number().int().min(8).max(16384).default(40) })
+            .strict()
+            .prefault({}),
         /** The Ubuntu LTS image is looked up (newest match), never hard-coded. */
         ami: z
             .object({
-                owner: z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id").default("099720109477"),
+                owner: z
+                    .string()
+                    .regex(/^\d{12}$/, "expected a 12-digit AWS account id")
+                    .default("099720109477"),
                 /** An AMI name with wildcards (* ?): AWS's name characters only. */
                 namePattern: z
                     .string()
@@ -163,7 +213,10 @@ export const existingSchema = z
     .object({
         port: port.default(22),
         /** A bastion in front of the hosts (same key). */
-        jumpHost: z.object({ host: dnsOrIp, user: sshUserName.optional(), port: port.default(22) }).strict().optional(),
+        jumpHost: z
+            .object({ host: dnsOrIp, user: sshUserName.optional(), port: port.default(22) })
+            .strict()
+            .optional(),
         /** known_hosts lines, one per host and for the jump host ("192.0.2.10 ssh-ed25519 AAAA...", `[ip]:port` off 22): every connection pins them. */
         knownHosts: z.array(z.string().regex(KNOWN_HOSTS_LINE, KNOWN_HOSTS_EXPECTED)).default([]),
         /** Opt-in, off by default: a machine without a line gets the key it shows at the first up (ssh-keyscan), pinned from then on. */
@@ -175,7 +228,11 @@ export const existingSchema = z
 export const hostsSections = {
     target: z.enum(TARGETS, { message: `expected one of ${TARGETS.join(", ")}` }).default("local"),
     /** Default: the original topology for the target (originalTopology). Required for target `hosts`. */
-    hosts: z.array(hostSchema, { error: (i) => (i.input === undefined ? 'required for target "hosts" (other targets default to mgmt, node1..node3)' : "expected a list of hosts") }).min(1, "expected at least one host"),
+    hosts: z
+        .array(hostSchema, {
+            error: (i) => (i.input === undefined ? 'required for target "hosts" (other targets default to mgmt, node1..node3)' : "expected a list of hosts"),
+        })
+        .min(1, "expected at least one host"),
     network: networkSchema.prefault({}),
     local: localSchema.prefault({}),
     vagrant: vagrantSchema.prefault({}),
@@ -219,7 +276,14 @@ export function withDefaultHosts(raw: unknown): unknown {
     if (r.hosts !== undefined || target === "hosts" || !(TARGETS as readonly unknown[]).includes(target)) return raw;
     const valid = (v: unknown) => (cidr.safeParse(v).success ? (v as string) : undefined);
     try {
-        return { ...r, hosts: originalTopology(target as Target, { cluster: valid(r.network?.subnet), public: valid(r.aws?.mgmtSubnet), private: valid(r.aws?.nodeSubnet) }) };
+        return {
+            ...r,
+            hosts: originalTopology(target as Target, {
+                cluster: valid(r.network?.subnet),
+                public: valid(r.aws?.mgmtSubnet),
+                private: valid(r.aws?.nodeSubnet),
+            }),
+        };
     } catch {
         return raw; // a subnet too small for .10-.13: the address rules report it on the given hosts
     }
@@ -244,7 +308,8 @@ export function hostsIssues(c: HostsConfigView): Issue[] {
     if (c.target === "aws") issues.push(...awsIssues(c.aws));
     if (c.target === "hosts" && !c.existing.trustOnFirstUse) {
         // Hosts the stack did not make: their keys come from config (or the explicit opt-in), never from the network unasked.
-        for (const m of missingHostKeys(c.existing.knownHosts, pinTargets(c.hosts, c.existing.port, c.existing.jumpHost), "existing.trustOnFirstUse")) issues.push([["existing", "knownHosts"], m]);
+        for (const m of missingHostKeys(c.existing.knownHosts, pinTargets(c.hosts, c.existing.port, c.existing.jumpHost), "existing.trustOnFirstUse"))
+            issues.push([["existing", "knownHosts"], m]);
     }
     return issues;
 }
@@ -256,7 +321,9 @@ function addressRange(c: HostsConfigView, mgmt: boolean): { key: string; range: 
             return { key: "network.subnet", range: c.network.subnet, firstUsable: 2 }; // .1 is the gateway
         case "aws":
             // AWS reserves the first four addresses and the last one of every subnet.
-            return mgmt ? { key: "aws.mgmtSubnet", range: c.aws.mgmtSubnet, firstUsable: 4 } : { key: "aws.nodeSubnet", range: c.aws.nodeSubnet, firstUsable: 4 };
+            return mgmt
+                ? { key: "aws.mgmtSubnet", range: c.aws.mgmtSubnet, firstUsable: 4 }
+                : { key: "aws.nodeSubnet", range: c.aws.nodeSubnet, firstUsable: 4 };
         default:
             return undefined;
     }
@@ -264,7 +331,8 @@ function addressRange(c: HostsConfigView, mgmt: boolean): { key: string; range: 
 
 function awsIssues(a: z.output<typeof awsSchema>): Issue[] {
     const issues: Issue[] = [];
-    if (a.adminCidr === undefined) issues.push([["aws", "adminCidr"], "required for target aws: the network SSH and the admin UIs may be reached from, like 203.0.113.0/24"]);
+    if (a.adminCidr === undefined)
+        issues.push([["aws", "adminCidr"], "required for target aws: the network SSH and the admin UIs may be reached from, like 203.0.113.0/24"]);
     else if (a.adminCidr.endsWith("/0")) issues.push([["aws", "adminCidr"], "expected your admin network, not the whole internet"]);
     else if (adminPrefix(a.adminCidr) < 8) {
         issues.push([["aws", "adminCidr"], `expected your admin network, at most a /8, not ${2 ** (32 - adminPrefix(a.adminCidr))} addresses of the internet`]);
@@ -309,14 +377,21 @@ export function layoutIssues(c: { hosts: { name: string; roles: readonly Role[] 
         const have = c.hosts.map((h, i) => [h, i] as const).filter(([h]) => h.roles.includes(rule.role));
         const names = have.map(([h]) => h.name).join(", ");
         if (rule.exactly !== undefined && have.length > rule.exactly) {
-            for (const [, i] of have.slice(rule.exactly)) issues.push([["hosts", i, "roles"], `expected no second host with role ${rule.role} (${rule.why}; ${have[0][0].name} has it)`]);
+            for (const [, i] of have.slice(rule.exactly))
+                issues.push([["hosts", i, "roles"], `expected no second host with role ${rule.role} (${rule.why}; ${have[0][0].name} has it)`]);
         } else if (have.length < (rule.exactly ?? rule.atLeast ?? 0)) {
-            issues.push([["hosts"], `expected ${rule.exactly !== undefined ? "exactly" : "at least"} one host with role ${rule.role} (${rule.why}), found ${names || "none"}`]);
+            issues.push([
+                ["hosts"],
+                `expected ${rule.exactly !== undefined ? "exactly" : "at least"} one host with role ${rule.role} (${rule.why}), found ${names || "none"}`,
+            ]);
         }
     }
     const zk = c.hosts.filter((h) => h.roles.includes("zookeeper"));
     if (zk.length > 0 && ![1, 3, 5].includes(zk.length)) {
-        issues.push([["hosts"], `expected 1, 3 or 5 hosts with role zookeeper (a majority must outlive a failure), found ${zk.length}: ${zk.map((h) => h.name).join(", ")}`]);
+        issues.push([
+            ["hosts"],
+            `expected 1, 3 or 5 hosts with role zookeeper (a majority must outlive a failure), found ${zk.length}: ${zk.map((h) => h.name).join(", ")}`,
+        ]);
     }
     return issues;
 }

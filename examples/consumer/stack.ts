@@ -2,8 +2,17 @@
 // config, the tests pass fixed values under mocks. Only the package's main entry and @pulumi/pulumi.
 import * as pulumi from "@pulumi/pulumi";
 import {
-    DockerEngine, DockerRegistry, ExistingHosts, HostSpec, MarathonApp, MesosCluster, OverlayMesh, RsyslogAggregator, StackCa,
-    marathonAccess, singleHostWithRole,
+    DockerEngine,
+    DockerRegistry,
+    ExistingHosts,
+    HostSpec,
+    MarathonApp,
+    MesosCluster,
+    OverlayMesh,
+    RsyslogAggregator,
+    StackCa,
+    marathonAccess,
+    singleHostWithRole,
 } from "microservice-platform";
 
 export interface ConsumerSettings {
@@ -39,19 +48,31 @@ export function consumerStack(s: ConsumerSettings) {
     const logging = new RsyslogAggregator("logging", { hosts, ca, after: dockerReady });
     // `settings` is the stack's `mesos` config section; images run from where they are pinned (no mirror).
     const mesos = new MesosCluster("mesos", {
-        hosts, images: s.mesosImages, settings: { mirrorToRegistry: false }, ca, marathonPassword: s.marathonPassword, zookeeperPassword: s.zookeeperPassword, registry: registry.endpoint, dockerReady, networkReady: mesh.ready,
+        hosts,
+        images: s.mesosImages,
+        settings: { mirrorToRegistry: false },
+        ca,
+        marathonPassword: s.marathonPassword,
+        zookeeperPassword: s.zookeeperPassword,
+        registry: registry.endpoint,
+        dockerReady,
+        networkReady: mesh.ready,
     });
 
-    const app = new MarathonApp("hello", {
-        marathon: marathonAccess(mesos.endpoint),
-        id: "/team/hello",
-        image: s.appImage,
-        instances: 2,
-        cpus: 0.1,
-        mem: 64,
-        network: { mode: "container", name: mesh.dockerNetwork },
-        dockerParameters: [...mesh.dockerParameters("hello"), ...logging.dockerParameters("hello")],
-    }, { dependsOn: [...mesos.ready, ...logging.ready] });
+    const app = new MarathonApp(
+        "hello",
+        {
+            marathon: marathonAccess(mesos.endpoint),
+            id: "/team/hello",
+            image: s.appImage,
+            instances: 2,
+            cpus: 0.1,
+            mem: 64,
+            network: { mode: "container", name: mesh.dockerNetwork },
+            dockerParameters: [...mesh.dockerParameters("hello"), ...logging.dockerParameters("hello")],
+        },
+        { dependsOn: [...mesos.ready, ...logging.ready] },
+    );
 
     return { hosts: machines.outputs, registry: registry.address, marathonUrl: mesos.marathonUrl, app: app.urn };
 }

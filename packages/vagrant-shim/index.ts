@@ -2,4 +2,13 @@
 // Vagrantfile, `vagrant up`/`reload`/`destroy` through @pulumi/command, `vagrant ssh-config` parsed.
 export { renderVagrantfile, checkSpec, rubyString, VagrantfileSpec, VagrantMachineSpec, VagrantProvider } from "./vagrantfile";
 export { parseSshConfig, parseSshConfigOutput, sshConfigScript, SshConfig, IDENTITY_MARK } from "./ssh-config";
-export { VagrantMachines, VagrantMachinesArgs, VagrantMachinesSpec, VagrantMachineOutputs, VagrantFile, filesPayload, writeFilesScript, removeFilesScript } from "./machines";
+export {
+    VagrantMachines,
+    VagrantMachinesArgs,
+    VagrantMachinesSpec,
+    VagrantMachineOutputs,
+    VagrantFile,
+    filesPayload,
+    writeFilesScript,
+    removeFilesScript,
+} from "./machines";

@@ -60,11 +60,15 @@ export class VagrantMachines extends pulumi.ComponentResource {
 
     constructor(name: string, args: VagrantMachinesArgs, opts: pulumi.ComponentResourceOptions = {}) {
         // Args are checked before the component registers: bad args leave nothing in the stack.
-        if (!args.dir || /[\s'"$`\\]/.test(args.dir)) throw new Error(`VagrantMachines "${name}": dir: expected a path without spaces, quotes, $, \` or \\, got ${JSON.stringify(args.dir)}`);
+        if (!args.dir || /[\s'"$`\\]/.test(args.dir))
+            throw new Error(`VagrantMachines "${name}": dir: expected a path without spaces, quotes, $, \` or \\, got ${JSON.stringify(args.dir)}`);
         for (const f of args.files ?? []) {
-            if (!FILE_NAME.test(f.name) || f.name === "Vagrantfile") throw new Error(`VagrantMachines "${name}": files: expected a plain file name other than Vagrantfile, got ${JSON.stringify(f.name)}`);
-            if (f.mode !== undefined && !/^0?[0-7]{3}$/.test(f.mode)) throw new Error(`VagrantMachines "${name}": files[${f.name}].mode: expected an octal mode like 0600, got ${JSON.stringify(f.mode)}`);
-            if (f.machine !== undefined && !args.spec.machines.some((m) => m.name === f.machine)) throw new Error(`VagrantMachines "${name}": files[${f.name}].machine: expected one of the machines, got ${JSON.stringify(f.machine)}`);
+            if (!FILE_NAME.test(f.name) || f.name === "Vagrantfile")
+                throw new Error(`VagrantMachines "${name}": files: expected a plain file name other than Vagrantfile, got ${JSON.stringify(f.name)}`);
+            if (f.mode !== undefined && !/^0?[0-7]{3}$/.test(f.mode))
+                throw new Error(`VagrantMachines "${name}": files[${f.name}].mode: expected an octal mode like 0600, got ${JSON.stringify(f.mode)}`);
+            if (f.machine !== undefined && !args.spec.machines.some((m) => m.name === f.machine))
+                throw new Error(`VagrantMachines "${name}": files[${f.name}].machine: expected one of the machines, got ${JSON.stringify(f.machine)}`);
         }
         renderVagrantfile({ ...args.spec, authorizedKeys: [] }); // checks the spec now, with its own messages (keys when known)
         super("vagrant-shim:index:VagrantMachines", name, {}, opts);
@@ -85,8 +89,13 @@ export class VagrantMachines extends pulumi.ComponentResource {
                 `${name}-${machine.name}-files`,
                 {
                     create: writeFilesScript(dir),
-                    stdin: pulumi.all(files.map((f) => pulumi.output(f.content))).apply((contents) => filesPayload(files.map((f, i) => ({ name: f.name, mode: f.mode ?? "0600", content: contents[i] })))),
-                    delete: removeFilesScript(dir, files.map((f) => f.name)),
+                    stdin: pulumi
+                        .all(files.map((f) => pulumi.output(f.content)))
+                        .apply((contents) => filesPayload(files.map((f, i) => ({ name: f.name, mode: f.mode ?? "0600", content: contents[i] })))),
+                    delete: removeFilesScript(
+                        dir,
+                        files.map((f) => f.name),
+                    ),
                     logging: "none",
                 },
                 { parent: this },
@@ -113,7 +122,14 @@ export class VagrantMachines extends pulumi.ComponentResource {
             previous = up;
             const ssh = new command.local.Command(
                 `${name}-${machine.name}-ssh-config`,
-                { dir, create: sshConfigScript(machine.name), environment: env, logging: "none", triggers: [up.id, vagrantfile.apply(sha)], addPreviousOutputInEnv: false },
+                {
+                    dir,
+                    create: sshConfigScript(machine.name),
+                    environment: env,
+                    logging: "none",
+                    triggers: [up.id, vagrantfile.apply(sha)],
+                    addPreviousOutputInEnv: false,
+                },
                 { parent: this, dependsOn: [up], additionalSecretOutputs: ["stdout"] },
             );
             // Secret in code too: the engine applies additionalSecretOutputs, the mock monitor does not.

@@ -17,7 +17,13 @@ export function parseSshConfig(text: string): SshConfig[] {
     const finish = () => {
         if (!cur) return;
         if (!cur.hostName || !cur.user) throw new Error(`vagrant ssh-config: Host ${cur.host} has no HostName or User`);
-        blocks.push({ host: cur.host!, hostName: cur.hostName, port: cur.port ?? 22, user: cur.user, ...(cur.identityFile ? { identityFile: cur.identityFile } : {}) });
+        blocks.push({
+            host: cur.host!,
+            hostName: cur.hostName,
+            port: cur.port ?? 22,
+            user: cur.user,
+            ...(cur.identityFile ? { identityFile: cur.identityFile } : {}),
+        });
     };
     for (const raw of text.split(/\r?\n/)) {
         const line = raw.trim();
@@ -34,7 +40,8 @@ export function parseSshConfig(text: string): SshConfig[] {
             else if (key === "user") cur.user = value;
             else if (key === "port") {
                 const port = Number(value);
-                if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`vagrant ssh-config: Host ${cur.host}: bad Port ${JSON.stringify(value)}`);
+                if (!Number.isInteger(port) || port < 1 || port > 65535)
+                    throw new Error(`vagrant ssh-config: Host ${cur.host}: bad Port ${JSON.stringify(value)}`);
                 cur.port = port;
             } else if (key === "identityfile" && cur.identityFile === undefined) cur.identityFile = value;
         }
@@ -60,7 +67,7 @@ export function sshConfigScript(machine: string): string {
     return [
         "set -eu",
         `cfg=$(vagrant ssh-config ${machine})`,
-        'printf \'%s\\n\' "$cfg"',
+        "printf '%s\\n' \"$cfg\"",
         `printf '%s\\n' '${IDENTITY_MARK}'`,
         // The first IdentityFile line; quotes around it are Vagrant's when the path has spaces.
         'key=$(printf \'%s\\n\' "$cfg" | awk \'tolower($1)=="identityfile" {sub(/^[ \\t]*[A-Za-z]+[ \\t]+/, ""); gsub(/^"|"$/, ""); print; exit}\')',

@@ -75,11 +75,17 @@ export function checkSpec(spec: VagrantfileSpec): void {
     };
     if (!["virtualbox", "libvirt", "docker"].includes(spec.provider)) fail("provider", spec.provider, "virtualbox, libvirt or docker");
     if (spec.provider === "docker" ? !spec.docker?.image : !spec.box) {
-        fail(spec.provider === "docker" ? "docker.image" : "box", spec.provider === "docker" ? spec.docker?.image : spec.box, spec.provider === "docker" ? "an image for the docker provider" : "a box name");
+        fail(
+            spec.provider === "docker" ? "docker.image" : "box",
+            spec.provider === "docker" ? spec.docker?.image : spec.box,
+            spec.provider === "docker" ? "an image for the docker provider" : "a box name",
+        );
     }
-    if (spec.boxUrl !== undefined && !/^(https|file):\/\/[^\s'"\\]+$/.test(spec.boxUrl)) fail("boxUrl", spec.boxUrl, "an https:// or file:// URL of a .box file");
+    if (spec.boxUrl !== undefined && !/^(https|file):\/\/[^\s'"\\]+$/.test(spec.boxUrl))
+        fail("boxUrl", spec.boxUrl, "an https:// or file:// URL of a .box file");
     if (spec.boxUrl !== undefined && spec.boxChecksum === undefined) fail("boxChecksum", spec.boxChecksum, "the box file's sha256 when boxUrl is given");
-    if (spec.boxChecksum !== undefined && !/^[0-9a-f]{64}$/.test(spec.boxChecksum)) fail("boxChecksum", spec.boxChecksum, "a sha256 of 64 lowercase hex digits");
+    if (spec.boxChecksum !== undefined && !/^[0-9a-f]{64}$/.test(spec.boxChecksum))
+        fail("boxChecksum", spec.boxChecksum, "a sha256 of 64 lowercase hex digits");
     if (spec.machines.length === 0) fail("machines", spec.machines, "at least one machine");
     const seen = new Set<string>();
     spec.machines.forEach((m, i) => {
@@ -87,13 +93,15 @@ export function checkSpec(spec: VagrantfileSpec): void {
         if (seen.has(m.name)) fail(`machines[${i}].name`, m.name, "a unique name");
         seen.add(m.name);
         if (!IPV4.test(m.ip)) fail(`machines[${i}].ip`, m.ip, "an IPv4 address");
-        if (m.memory !== undefined && !(Number.isInteger(m.memory) && m.memory >= 256)) fail(`machines[${i}].memory`, m.memory, "MB, an integer of at least 256");
+        if (m.memory !== undefined && !(Number.isInteger(m.memory) && m.memory >= 256))
+            fail(`machines[${i}].memory`, m.memory, "MB, an integer of at least 256");
         if (m.cpus !== undefined && !(Number.isInteger(m.cpus) && m.cpus >= 1)) fail(`machines[${i}].cpus`, m.cpus, "an integer of at least 1");
     });
     (spec.authorizedKeys ?? []).forEach((k, i) => {
         if (!PUBLIC_KEY.test(k.trim())) fail(`authorizedKeys[${i}]`, k, "one OpenSSH public key line");
     });
-    if (spec.hostKeyFile !== undefined && !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(spec.hostKeyFile)) fail("hostKeyFile", spec.hostKeyFile, "a plain file name beside the Vagrantfile");
+    if (spec.hostKeyFile !== undefined && !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(spec.hostKeyFile))
+        fail("hostKeyFile", spec.hostKeyFile, "a plain file name beside the Vagrantfile");
 }
 
 /** VMs: the host key goes through a drop directory only the ssh user can read, then into place as root. */

@@ -34,7 +34,11 @@ describe("lab harness", () => {
     it("carries out a HostSteps step for real, and a second run changes nothing", async () => {
         const program = (hosts: Host[]) => {
             const parent = new pulumi.ComponentResource("microservice:index:LabProbe", "probe");
-            const steps = new HostSteps(parent, "probe", hosts.find((h) => h.name === "node1")!);
+            const steps = new HostSteps(
+                parent,
+                "probe",
+                hosts.find((h) => h.name === "node1")!,
+            );
             const cmd = steps.add("marker", [file(marker, "hello from the lab\n")]);
             return { stdout: cmd.stdout };
         };
@@ -55,7 +59,11 @@ describe("lab harness", () => {
     it("reports a failing step with its host and step name, and never runs what depends on it", async () => {
         const run = await l.run((hosts) => {
             const parent = new pulumi.ComponentResource("microservice:index:LabProbe", "probe-fail");
-            const steps = new HostSteps(parent, "probe", hosts.find((h) => h.name === "node2")!);
+            const steps = new HostSteps(
+                parent,
+                "probe",
+                hosts.find((h) => h.name === "node2")!,
+            );
             steps.add("broken", [exec("a command that fails", "false", "echo about to fail >&2; exit 3")]);
             steps.add("after", [file(marker, "never\n")]);
             // Two levels down: under mocks these would wait forever; the run still ends.
@@ -75,11 +83,11 @@ describe("lab harness", () => {
     it("hides a secret step's output from its failure message", async () => {
         const run = await l.run((hosts) => {
             const parent = new pulumi.ComponentResource("microservice:index:LabProbe", "probe-secret");
-            new HostSteps(parent, "probe", hosts.find((h) => h.name === "node2")!).add(
-                "secret",
-                pulumi.secret([exec("uses a password", "false", "echo hunter2-password >&2; exit 4")]),
-                { secret: true },
-            );
+            new HostSteps(
+                parent,
+                "probe",
+                hosts.find((h) => h.name === "node2")!,
+            ).add("secret", pulumi.secret([exec("uses a password", "false", "echo hunter2-password >&2; exit 4")]), { secret: true });
         }, "probe with a failing secret step");
         expect(run.failures).to.have.length(1);
         expect(run.failures[0].message).to.contain("step probe-node2-secret on node2: exit 4");

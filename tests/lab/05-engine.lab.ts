@@ -9,7 +9,20 @@ import { programCopy } from "./engine/apps";
 import { engineHosts, enginePrefix, engineStackConfig } from "./engine/config";
 import { journaldDriverParameters, dockerTag } from "../../components/logging/render";
 import * as impl from "../../components/exec/impl";
-import { activeAgents, anonymousRegistryStatus, hostShell, logLineReaches, poll, pullTiny, pushTiny, quorumServes, swarmNodes, unitState, zkCliAuthenticated, zkCliUnauthenticated } from "./engine/checks";
+import {
+    activeAgents,
+    anonymousRegistryStatus,
+    hostShell,
+    logLineReaches,
+    poll,
+    pullTiny,
+    pushTiny,
+    quorumServes,
+    swarmNodes,
+    unitState,
+    zkCliAuthenticated,
+    zkCliUnauthenticated,
+} from "./engine/checks";
 
 /**
  * The local target (the default of `npm run up`) brought up, changed, refreshed and destroyed by the
@@ -27,7 +40,9 @@ const ZK_MEMBERS = ["node1", "node2", "node3"];
 const ZK = HOSTS.filter((h) => ZK_MEMBERS.includes(h.name));
 
 function docker(...args: string[]): string {
-    return execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
+    return execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"] })
+        .toString()
+        .trim();
 }
 /** What of this stack exists on this machine's Docker engine. */
 function leftovers(): string[] {
@@ -50,7 +65,10 @@ function unitStarts(host: string, unit: string): number {
 const dockerStarts = (host: string) => unitStarts(host, "docker");
 const changed = changedSteps;
 /** The `docker run` flags the logging layer hands to Marathon for an app. */
-const dockerFlags = (app: string) => journaldDriverParameters(dockerTag(app)).map((p) => `--${p.key}=${p.value}`).join(" ");
+const dockerFlags = (app: string) =>
+    journaldDriverParameters(dockerTag(app))
+        .map((p) => `--${p.key}=${p.value}`)
+        .join(" ");
 /** Lines in the file `find` names on a host (0 while there is none). */
 async function lineCount(host: string, find: string): Promise<number> {
     return Number((await sh(host, `f=$(${find}); [ -n "$f" ] && cat $f | wc -l || echo 0`)).trim());
@@ -85,7 +103,10 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         this.timeout(1_200_000);
         await doubles.start();
         // One movable volume (zfs-fuse on the agents: the kernel here has no ZFS), moved below.
-        const config = { ...engineStackConfig(ID, doubles.address, doubles.pushDouble()), volumes: { datasets: [{ name: "vol", sizeGb: 1, primary: "node2" }] } };
+        const config = {
+            ...engineStackConfig(ID, doubles.address, doubles.pushDouble()),
+            volumes: { datasets: [{ name: "vol", sizeGb: 1, primary: "node2" }] },
+        };
         s = await EngineStack.create(`engine${ID}`, config);
     });
 
@@ -150,7 +171,9 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         const x = `/mesos/engine-lab-${Date.now()}`;
         const refused = await zkCliUnauthenticated(sh, "node2", `${node1.ip}:2181`, `create ${x}`);
         expect(refused, "unauthenticated create from node2").to.contain(`Insufficient permission : ${x}`).and.not.contain(`Created ${x}`);
-        expect(await zkCliUnauthenticated(sh, "node2", `${node1.ip}:2181`, "create /engine-lab-root"), "unauthenticated create at /").to.contain("Insufficient permission : /engine-lab-root");
+        expect(await zkCliUnauthenticated(sh, "node2", `${node1.ip}:2181`, "create /engine-lab-root"), "unauthenticated create at /").to.contain(
+            "Insufficient permission : /engine-lab-root",
+        );
         // The ACL step's own addauth file (node1, the first member): Mesos' and Marathon's credentials.
         const allowed = await zkCliAuthenticated(sh, "node1", `${node2.ip}:2181`, [`create ${x}`, `delete ${x}`]);
         expect(allowed, "authenticated create").to.contain(`Created ${x}`).and.not.contain("Insufficient permission");
@@ -176,7 +199,9 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         });
         // A stack host's line sent after it arrives: the server was taking lines meanwhile.
         await logLineReaches(sh, "node3", "node1", `engine-lab-after-stranger-${Date.now()}`);
-        expect((await sh("node1", `grep -rl ${marker} /var/log/remote /var/log/syslog 2>/dev/null || true`)).trim(), "the stranger's line on node1").to.equal("");
+        expect((await sh("node1", `grep -rl ${marker} /var/log/remote /var/log/syslog 2>/dev/null || true`)).trim(), "the stranger's line on node1").to.equal(
+            "",
+        );
     });
 
     it("loses no log line while the log server is down 20 s (at most the one in flight twice): 3,000 numbered lines from node2", async function () {
@@ -187,7 +212,10 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         loadBaseImage("node2");
         const t0 = Date.now();
         await sh("node1", "systemctl stop syslog.socket rsyslog.service");
-        await sh("node2", `docker run --rm ${flags} microservice/debian-minbase:bookworm sh -c 'i=1; while [ $i -le ${LINES} ]; do echo "${app} seq=$i"; i=$((i+1)); done' >/dev/null`);
+        await sh(
+            "node2",
+            `docker run --rm ${flags} microservice/debian-minbase:bookworm sh -c 'i=1; while [ $i -le ${LINES} ]; do echo "${app} seq=$i"; i=$((i+1)); done' >/dev/null`,
+        );
         await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - t0))));
         await sh("node1", "systemctl start syslog.socket rsyslog.service");
         const remote = `find /var/log/remote/node2 -path '*/docker/${app}/docker.log'`;
@@ -224,7 +252,10 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         const written = () => lineCount("node2", local);
         loadBaseImage("node2");
         // 30 bursts of 1,000 numbered lines, 1 s apart: the container writes through all three outages.
-        await sh("node2", `docker run -d --name ${app} ${dockerFlags(app)} microservice/debian-minbase:bookworm sh -c 'c=0; while [ $c -lt 30 ]; do seq $((c*1000+1)) $((c*1000+1000)) | sed "s/^/${app} seq=/"; c=$((c+1)); sleep 1; done' >/dev/null`);
+        await sh(
+            "node2",
+            `docker run -d --name ${app} ${dockerFlags(app)} microservice/debian-minbase:bookworm sh -c 'c=0; while [ $c -lt 30 ]; do seq $((c*1000+1)) $((c*1000+1000)) | sed "s/^/${app} seq=/"; c=$((c+1)); sleep 1; done' >/dev/null`,
+        );
         try {
             await poll("the first lines in node2's file", 60, async () => ((await written()) > 0 ? true : undefined));
             await outage(5);
@@ -236,7 +267,9 @@ describe("engine: the local stack through the real Pulumi engine", function () {
             });
             await poll("15,000 lines in node2's file", 120, async () => ((await written()) >= 15_000 ? true : undefined));
             await outage(5);
-            await poll(`${app} done`, 180, async () => ((await sh("node2", `docker inspect -f '{{.State.Running}}' ${app}`)).trim() === "false" ? true : undefined));
+            await poll(`${app} done`, 180, async () =>
+                (await sh("node2", `docker inspect -f '{{.State.Running}}' ${app}`)).trim() === "false" ? true : undefined,
+            );
             await poll(`${LINES} lines in node2's file`, 120, async () => ((await written()) >= LINES ? true : undefined));
             // Every line on node1, or none more for 30 s (a lost line never comes): then count.
             let last = -1;
@@ -248,7 +281,10 @@ describe("engine: the local stack through the real Pulumi engine", function () {
             });
             await new Promise((r) => setTimeout(r, 6000)); // a late duplicate would land within the retry interval
             const counts = { node2: await seqCounts("node2", local, LINES), node1: await seqCounts("node1", remote, LINES) };
-            for (const [host, c] of Object.entries(counts)) console.log(`      ${host}: ${c.total} lines, ${c.missing.length} lost [${c.missing.slice(0, 20).join(" ")}], ${c.twice.length} duplicated [${c.twice.slice(0, 20).join(" ")}]`);
+            for (const [host, c] of Object.entries(counts))
+                console.log(
+                    `      ${host}: ${c.total} lines, ${c.missing.length} lost [${c.missing.slice(0, 20).join(" ")}], ${c.twice.length} duplicated [${c.twice.slice(0, 20).join(" ")}]`,
+                );
             const suppressed = (await sh("node2", "journalctl -u systemd-journald --no-pager -o cat | grep -c 'Suppressed' || true")).trim();
             const summary = (c: { missing: number[]; twice: number[] }) => ({ lost: c.missing.length, duplicated: c.twice.length });
             // The host's own file is exact: the journal holds every line while its rsyslog restarts.
@@ -275,7 +311,9 @@ describe("engine: the local stack through the real Pulumi engine", function () {
                 return { n, offset: (t - stops[i].begin) / 1000, inFlight: t >= stops[i].begin - 10_000 && t <= noticed[i] };
             });
             const outside = offsets.filter((o) => !o.inFlight);
-            console.log(`      node1's lost lines, seconds from the nearest stop: ${[...new Set(offsets.map((o) => o.offset.toFixed(1)))].slice(0, 20).join(" ") || "none"}`);
+            console.log(
+                `      node1's lost lines, seconds from the nearest stop: ${[...new Set(offsets.map((o) => o.offset.toFixed(1)))].slice(0, 20).join(" ") || "none"}`,
+            );
             expect(outside.slice(0, 10), "lines lost on node1 that were not in flight when a stop began").to.deep.equal([]);
             expect(counts.node1.twice.length, "lines duplicated on node1").to.be.at.most(10);
         } finally {
@@ -353,12 +391,16 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         const before = await unitState(sh, "node3", "zookeeper");
         docker("restart", "-t", "30", `${PREFIX}-node3`);
         // Back when systemd says so and ZooKeeper serves the quorum again (no fixed wait).
-        await poll("node3 booted", 180, async () => ((await sh("node3", "systemctl is-system-running --wait || true")).trim() === "running" ? true : undefined));
+        await poll("node3 booted", 180, async () =>
+            (await sh("node3", "systemctl is-system-running --wait || true")).trim() === "running" ? true : undefined,
+        );
         await quorumServes(sh, ZK, 180);
         // (A PID says nothing here: the container's PID namespace starts again from 1, in the same order.)
         expect((await unitState(sh, "node3", "zookeeper")).invocation, "ZooKeeper started again after the reboot").to.not.equal(before.invocation);
         // The volume moved to node3 above is served there again (pool imported, dataset mounted).
-        await poll("flocker/vol mounted on node3", 120, async () => ((await sh("node3", "zfs get -H -o value mounted flocker/vol")).trim() === "yes" ? true : undefined));
+        await poll("flocker/vol mounted on node3", 120, async () =>
+            (await sh("node3", "zfs get -H -o value mounted flocker/vol")).trim() === "yes" ? true : undefined,
+        );
         expect(await sh("node3", "test -s /flocker/vol/data && echo ok")).to.equal("ok\n");
         const u = await s.up();
         expect(changed(u), "engine steps after a reboot").to.deep.equal([]);
@@ -414,33 +456,43 @@ describe("engine: the local stack through the real Pulumi engine", function () {
     // (2026-12-01) the preview held exactly the expected changes, but on up the log server's new step
     // failed: rsyslogd -N1 aborts (SIGABRT) on node1, every try, while the same five-sender config parses
     // in a fresh host. docs/lab.md.
-    (process.env.LAB_ALL === "1" ? it : it.skip)("a fifth host: the preview creates only its resources and updates only what lists every host (log server, volume peers); up applies it", async function () {
-        this.timeout(1_500_000);
-        const node4 = { name: "node4", roles: ["agent"], ip: `10.1.${ID}.14`, agentAttributes: { slavetype: "app" } };
-        await s.setConfig("hosts", [...HOSTS, node4]);
-        const p = await s.preview();
-        // A preview reports a replacement as three steps (replace, create-replacement, delete-replaced).
-        const ops = changed(p);
-        const created = ops.filter((o) => o.startsWith("create ")).map((o) => o.slice(7));
-        const others = [...new Set(ops.filter((o) => !o.startsWith("create ")).map((o) => o.split(" ")[1]))];
-        expect(created.length, "node4's resources").to.be.greaterThan(5);
-        for (const c of created) expect(c, "only node4's resources are created").to.match(/node4/);
-        // What lists every host changes too: the log server's senders, the volume peers (as under mocks).
-        // (Replaced, not updated: a step whose content hash changes runs again as a new step.)
-        expect(others.sort(), "what else changes").to.deep.equal(["logging-node1-logging-server", "volumes-node1-peers", "volumes-node2-peers", "volumes-node3-peers"]);
-        const rsyslog = unitStarts("node1", "rsyslog");
-        const zk = await Promise.all(ZK_MEMBERS.map((h) => unitState(sh, h, "zookeeper")));
-        const u = await s.up();
-        expect(u.created).to.equal(created.length);
-        expect(u.updated + u.replaced).to.equal(others.length);
-        expect(u.deleted).to.equal(0);
-        expect(changed(await s.preview()), "left to do").to.deep.equal([]);
-        expect(await activeAgents(sh, "node1", HOSTS[1].ip).then((a) => a.length)).to.equal(4);
-        // The log server restarted (at most) once for the new sender; no ZooKeeper member restarted.
-        expect(unitStarts("node1", "rsyslog") - rsyslog).to.be.at.most(1);
-        expect((await Promise.all(ZK_MEMBERS.map((h) => unitState(sh, h, "zookeeper")))).map((z) => z.invocation)).to.deep.equal(zk.map((z) => z.invocation));
-        await logLineReaches(sh, "node4", "node1", `engine-lab-node4-${Date.now()}`);
-    });
+    (process.env.LAB_ALL === "1" ? it : it.skip)(
+        "a fifth host: the preview creates only its resources and updates only what lists every host (log server, volume peers); up applies it",
+        async function () {
+            this.timeout(1_500_000);
+            const node4 = { name: "node4", roles: ["agent"], ip: `10.1.${ID}.14`, agentAttributes: { slavetype: "app" } };
+            await s.setConfig("hosts", [...HOSTS, node4]);
+            const p = await s.preview();
+            // A preview reports a replacement as three steps (replace, create-replacement, delete-replaced).
+            const ops = changed(p);
+            const created = ops.filter((o) => o.startsWith("create ")).map((o) => o.slice(7));
+            const others = [...new Set(ops.filter((o) => !o.startsWith("create ")).map((o) => o.split(" ")[1]))];
+            expect(created.length, "node4's resources").to.be.greaterThan(5);
+            for (const c of created) expect(c, "only node4's resources are created").to.match(/node4/);
+            // What lists every host changes too: the log server's senders, the volume peers (as under mocks).
+            // (Replaced, not updated: a step whose content hash changes runs again as a new step.)
+            expect(others.sort(), "what else changes").to.deep.equal([
+                "logging-node1-logging-server",
+                "volumes-node1-peers",
+                "volumes-node2-peers",
+                "volumes-node3-peers",
+            ]);
+            const rsyslog = unitStarts("node1", "rsyslog");
+            const zk = await Promise.all(ZK_MEMBERS.map((h) => unitState(sh, h, "zookeeper")));
+            const u = await s.up();
+            expect(u.created).to.equal(created.length);
+            expect(u.updated + u.replaced).to.equal(others.length);
+            expect(u.deleted).to.equal(0);
+            expect(changed(await s.preview()), "left to do").to.deep.equal([]);
+            expect(await activeAgents(sh, "node1", HOSTS[1].ip).then((a) => a.length)).to.equal(4);
+            // The log server restarted (at most) once for the new sender; no ZooKeeper member restarted.
+            expect(unitStarts("node1", "rsyslog") - rsyslog).to.be.at.most(1);
+            expect((await Promise.all(ZK_MEMBERS.map((h) => unitState(sh, h, "zookeeper")))).map((z) => z.invocation)).to.deep.equal(
+                zk.map((z) => z.invocation),
+            );
+            await logLineReaches(sh, "node4", "node1", `engine-lab-node4-${Date.now()}`);
+        },
+    );
 
     it("the state and the export hold no secret in plain text", async function () {
         this.timeout(300_000);
@@ -448,13 +500,21 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         // A secret may hold a value that is no secret on its own (a trigger list with a resource's id).
         const ids = new Set(full.deployment.resources.map((r) => r.id).filter(Boolean));
         const leaves = secretLeaves(full).filter((v) => v.length >= 16 && !ids.has(v));
-        expect(leaves.some((v) => v.includes("PRIVATE KEY")), "the SSH private key is among the secrets").to.equal(true);
+        expect(
+            leaves.some((v) => v.includes("PRIVATE KEY")),
+            "the SSH private key is among the secrets",
+        ).to.equal(true);
         const state = s.stateFile();
         const plain = await s.exportText();
         const plainJson = JSON.parse(plain);
         for (const v of leaves) {
-            expect(state.includes(v), `state file holds a secret in plain text: ${v.slice(0, 12)}... at ${pathsOf(JSON.parse(state), v).slice(0, 5).join(", ")}`).to.equal(false);
-            expect(plain.includes(v), `export holds a secret in plain text: ${v.slice(0, 12)}... at ${pathsOf(plainJson, v).slice(0, 5).join(", ")}`).to.equal(false);
+            expect(
+                state.includes(v),
+                `state file holds a secret in plain text: ${v.slice(0, 12)}... at ${pathsOf(JSON.parse(state), v).slice(0, 5).join(", ")}`,
+            ).to.equal(false);
+            expect(plain.includes(v), `export holds a secret in plain text: ${v.slice(0, 12)}... at ${pathsOf(plainJson, v).slice(0, 5).join(", ")}`).to.equal(
+                false,
+            );
         }
     });
 
@@ -486,15 +546,21 @@ describe("engine: the local stack through the real Pulumi engine", function () {
             const pinned = [...new Set(connections.filter((x) => x.c.host === h.ip).map((x) => x.c.hostKey))];
             expect(pinned, `${h.name}: the pinned key is the one its sshd serves`).to.deep.equal([served[h.ip]]);
             // No key of the image's making: the host has exactly the identity the stack gave it.
-            expect(docker("exec", `${PREFIX}-${h.name}`, "sh", "-c", "ls /etc/ssh/ssh_host_*"), h.name).to.equal("/etc/ssh/ssh_host_ed25519_key\n/etc/ssh/ssh_host_ed25519_key.pub");
+            expect(docker("exec", `${PREFIX}-${h.name}`, "sh", "-c", "ls /etc/ssh/ssh_host_*"), h.name).to.equal(
+                "/etc/ssh/ssh_host_ed25519_key\n/etc/ssh/ssh_host_ed25519_key.pub",
+            );
         }
         expect(new Set(Object.values(served)).size, "each host its own key").to.equal(HOSTS.length);
         // A step whose connection pins another host's key is refused before anything runs.
         const node1 = connections.find((x) => x.c.host === HOSTS[1].ip)!.c;
-        const step = (hostKey: string) => impl.create("remote", { connection: { ...node1, hostKey, dialErrorLimit: 1 }, create: "touch /root/wrong-key-ran; hostname" });
+        const step = (hostKey: string) =>
+            impl.create("remote", { connection: { ...node1, hostKey, dialErrorLimit: 1 }, create: "touch /root/wrong-key-ran; hostname" });
         expect((await step(served[HOSTS[1].ip])).outs.stdout).to.equal("node1");
         docker("exec", `${PREFIX}-node1`, "rm", "-f", "/root/wrong-key-ran");
-        const err = await step(served[HOSTS[2].ip]).then(() => undefined, (e: Error) => e);
+        const err = await step(served[HOSTS[2].ip]).then(
+            () => undefined,
+            (e: Error) => e,
+        );
         expect(err?.name).to.equal("HostKeyError");
         expect(err!.message).to.contain(`root@${HOSTS[1].ip}:22 did not present the pinned host key`);
         expect(docker("exec", `${PREFIX}-node1`, "sh", "-c", "test -e /root/wrong-key-ran && echo ran || echo not run")).to.equal("not run");

@@ -28,14 +28,18 @@ const NGINX = "/application/app/nginx";
 const doubles = new DoublesRegistry(`10.1.${ID}.1`, 15000 + ID);
 
 function docker(...args: string[]): string {
-    return execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 24 }).toString().trim();
+    return execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 24 })
+        .toString()
+        .trim();
 }
 function onHost(host: string, script: string): string {
     return docker("exec", `${PREFIX}-${host}`, "sh", "-c", script);
 }
 /** The same without blocking the event loop (for watchers that run while the engine works). */
 function onHostAsync(host: string, script: string): Promise<string> {
-    return new Promise((resolve, reject) => execFile("docker", ["exec", `${PREFIX}-${host}`, "sh", "-c", script], (e, out) => (e ? reject(e) : resolve(out.trim()))));
+    return new Promise((resolve, reject) =>
+        execFile("docker", ["exec", `${PREFIX}-${host}`, "sh", "-c", script], (e, out) => (e ? reject(e) : resolve(out.trim()))),
+    );
 }
 function leftovers(): string[] {
     const label = `label=microservice.stack=${STACK}`;
@@ -64,7 +68,12 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
     async function taskContainers(): Promise<string[]> {
         const hosts = ["node1", "node2", "node3"];
         const out = await Promise.all(hosts.map((h) => onHostAsync(h, "docker ps --filter label=marathon.app --format '{{.Names}}'")));
-        return hosts.flatMap((h, i) => out[i].split("\n").filter(Boolean).map((t) => `${h} ${t}`));
+        return hosts.flatMap((h, i) =>
+            out[i]
+                .split("\n")
+                .filter(Boolean)
+                .map((t) => `${h} ${t}`),
+        );
     }
     const page = () => fetch(`http://${ip("node1")}:9080/`).then(async (r) => ({ status: r.status, text: await r.text() }));
 
@@ -108,12 +117,29 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         expect(out.appUrl).to.equal(`http://${ip("node1")}:9080/`);
         expect(out.apps.apps.nodeapp.id).to.equal(NODEAPP);
         expect(out.apps.images.nodeapp).to.match(new RegExp(`^${ip("node1")}:\\d+/application/app/nodeapp:[0-9a-f]{12}$`));
-        console.log(`    outputs: appUrl ${out.appUrl}, mesos ${out.mesos.mesosUrls}, marathon ${out.mesos.marathonUrl}, images ${JSON.stringify(out.apps.images)}`);
+        console.log(
+            `    outputs: appUrl ${out.appUrl}, mesos ${out.mesos.mesosUrls}, marathon ${out.mesos.marathonUrl}, images ${JSON.stringify(out.apps.images)}`,
+        );
         const creds = onHost("node1", "sed -n 's/^MESOSPHERE_HTTP_CREDENTIALS=//p' /etc/marathon/credentials.env");
-        access = { url: out.mesos.marathonUrl, username: creds.slice(0, creds.indexOf(":")), password: creds.slice(creds.indexOf(":") + 1), caCert: out.mesos.marathonCaCert };
+        access = {
+            url: out.mesos.marathonUrl,
+            username: creds.slice(0, creds.indexOf(":")),
+            password: creds.slice(creds.indexOf(":") + 1),
+            caCert: out.mesos.marathonCaCert,
+        };
         // HTTPS only: plain HTTP is refused, and a client that does not trust the stack CA fails.
-        expect(await fetch(`http://${ip("node1")}:8080/ping`).then(() => "answered", () => "refused")).to.equal("refused");
-        expect(await request({ ...access, caCert: undefined }, "GET", "/ping", undefined, 10_000).then(() => "trusted", (e: Error) => e.message)).to.contain("certificate");
+        expect(
+            await fetch(`http://${ip("node1")}:8080/ping`).then(
+                () => "answered",
+                () => "refused",
+            ),
+        ).to.equal("refused");
+        expect(
+            await request({ ...access, caCert: undefined }, "GET", "/ping", undefined, 10_000).then(
+                () => "trusted",
+                (e: Error) => e.message,
+            ),
+        ).to.contain("certificate");
 
         const p = await poll("the Express page through nginx", 120, async () => ((await page()).status === 200 ? page() : undefined));
         expect(p.text).to.contain("<title>Express</title>").and.contain("Welcome to Express");
@@ -177,7 +203,12 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         expect(names).to.include("nodeapp");
         for (const n of names) expect(n, "only nodeapp's image and app change").to.match(/^nodeapp(-image.*)?$/);
         const u = await s.up();
-        expect(changed(u).map((c) => c.split(" ")[1]).every((n) => /^nodeapp(-image.*)?$/.test(n)), changed(u).join(", ")).to.equal(true);
+        expect(
+            changed(u)
+                .map((c) => c.split(" ")[1])
+                .every((n) => /^nodeapp(-image.*)?$/.test(n)),
+            changed(u).join(", "),
+        ).to.equal(true);
         const after = (await s.outputs()) as any;
         expect(after.apps.images.nodeapp).to.not.equal(before.apps.images.nodeapp);
         expect(after.apps.images.nginx, "unchanged app: same tag").to.equal(before.apps.images.nginx);
@@ -194,13 +225,23 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         this.timeout(600_000);
         for (let i = 0; i < 10; i++) await fetch(`http://${ip("node1")}:9080/helloworld`);
         const found = await poll("nginx and nodeapp lines on node1", 90, async () => {
-            const out = onHost("node1", "for app in nginx nodeapp; do for f in /var/log/remote/*/*/*/*/docker/$app/docker.log; do [ -f \"$f\" ] && grep -q 'GET /helloworld' \"$f\" && echo \"$app $f\"; done; done; true");
+            const out = onHost(
+                "node1",
+                'for app in nginx nodeapp; do for f in /var/log/remote/*/*/*/*/docker/$app/docker.log; do [ -f "$f" ] && grep -q \'GET /helloworld\' "$f" && echo "$app $f"; done; done; true',
+            );
             const lines = out.split("\n").filter(Boolean);
             return lines.some((l) => l.startsWith("nginx ")) && lines.some((l) => l.startsWith("nodeapp ")) ? lines : undefined;
         });
         console.log(`    logs on node1:\n      ${found.join("\n      ")}`);
         expect(found.find((l) => l.startsWith("nginx "))).to.match(/^nginx \/var\/log\/remote\/node1\/\d{4}\/\d\d\/\d\d\/docker\/nginx\/docker\.log$/);
-        const units: [string, string][] = [["node1", "mesos-master"], ["node1", "marathon"], ["node1", "mesos-agent"], ["node2", "mesos-agent"], ["node1", "rsyslog"], ["node2", "docker"]];
+        const units: [string, string][] = [
+            ["node1", "mesos-master"],
+            ["node1", "marathon"],
+            ["node1", "mesos-agent"],
+            ["node2", "mesos-agent"],
+            ["node1", "rsyslog"],
+            ["node2", "docker"],
+        ];
         for (const [h, unit] of units) {
             const j = onHost(h, `journalctl -u ${unit} --no-pager -o cat -n 200`);
             expect(j, `journalctl -u ${unit} on ${h}`).to.not.match(/^-- No entries --$/m);
@@ -214,21 +255,29 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         this.timeout(1_800_000);
         const task = "mesos-application-db-mongo-0";
         const files = "cd /data/db && sha256sum collection-0.wt WiredTiger";
-        onHost("node2", `docker exec ${task} sh -c 'head -c 8388608 /dev/urandom > /data/db/collection-0.wt && echo lab-${Date.now()} > /data/db/WiredTiger && sync'`);
+        onHost(
+            "node2",
+            `docker exec ${task} sh -c 'head -c 8388608 /dev/urandom > /data/db/collection-0.wt && echo lab-${Date.now()} > /data/db/WiredTiger && sync'`,
+        );
         const sum = onHost("node2", `docker exec ${task} sh -c '${files}'`);
         await s.setConfig("volumes", { datasets: [{ ...cfg.volumes.datasets[0], primary: "node3" }] });
         const p = await s.preview();
         const names = [...new Set(changed(p).map((c) => c.split(" ")[1]))];
         console.log(`    preview of the move: ${changed(p).join(", ")}`);
         expect(names).to.include("mongo");
-        expect(names.some((n) => /volume/.test(n) && /mongo/.test(n)), "the volume's step").to.equal(true);
+        expect(
+            names.some((n) => /volume/.test(n) && /mongo/.test(n)),
+            "the volume's step",
+        ).to.equal(true);
         for (const n of names) expect(n, "nothing of nodeapp, nginx or the images").to.not.match(/nodeapp|nginx|image/);
         // Where mongo runs, sampled on the hosts while the engine moves it.
         const samples: { t: number; on: string }[] = [];
         let watching = true;
         const watch = (async () => {
             while (watching) {
-                const up = await Promise.all(["node2", "node3"].map((h) => onHostAsync(h, `docker exec ${task} mongosh --quiet --eval ping >/dev/null 2>&1 && echo up`).catch(() => "")));
+                const up = await Promise.all(
+                    ["node2", "node3"].map((h) => onHostAsync(h, `docker exec ${task} mongosh --quiet --eval ping >/dev/null 2>&1 && echo up`).catch(() => "")),
+                );
                 samples.push({ t: Date.now(), on: ["node2", "node3"].filter((_, i) => up[i] === "up").join(",") });
                 await new Promise((r) => setTimeout(r, 300));
             }
@@ -241,7 +290,10 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         const lastOld = samples.filter((x) => x.on.includes("node2")).pop();
         const firstNew = samples.find((x) => x.on === "node3");
         expect(lastOld, "mongo was seen on node2 during the up").to.not.equal(undefined);
-        expect(samples.some((x) => x.on === "node2,node3"), "never two mongod on the dataset").to.equal(false);
+        expect(
+            samples.some((x) => x.on === "node2,node3"),
+            "never two mongod on the dataset",
+        ).to.equal(false);
         const downtime = (firstNew!.t - lastOld!.t) / 1000;
         console.log(`    mongo downtime during the move: ${downtime.toFixed(1)} s (last healthy on node2 -> first healthy on node3)`);
         expect((await marathon(`/v2/apps${MONGO_ID}/tasks`)).tasks.map((t: any) => t.host)).to.deep.equal([ip("node3")]);

@@ -42,7 +42,8 @@ function unit(host: string, name: string): Unit {
 }
 const zkUnits = () => Object.fromEntries(ZK.map((h) => [h.name, unit(h.name, "zookeeper")]));
 const zooCfgs = () => Object.fromEntries(ZK.map((h) => [h.name, machines.sh(h.name, "md5sum /etc/zookeeper/conf/zoo.cfg")]));
-const changed = (s: EngineSummary) => s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`);
+const changed = (s: EngineSummary) =>
+    s.steps.filter((x) => x.op !== "same" && !x.type.startsWith("pulumi:providers:")).map((x) => `${x.op} ${x.urn.split("::").pop()}`);
 
 describe("engine: changes never take a quorum down (issue 16.1)", function () {
     let s: EngineStack;
@@ -75,7 +76,10 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         this.timeout(3_600_000);
         const u = await s.up();
         expect(u.created).to.be.greaterThan(40);
-        for (const h of ZK) expect(machines.sh(h.name, `timeout 5 bash -c 'exec 5<>/dev/tcp/${h.ip}/2181; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`)).to.match(/^(leader|follower)$/);
+        for (const h of ZK)
+            expect(machines.sh(h.name, `timeout 5 bash -c 'exec 5<>/dev/tcp/${h.ip}/2181; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`)).to.match(
+                /^(leader|follower)$/,
+            );
     });
 
     it("node3 moved to an address where no host answers: the run fails on node3 before any member, master or allow-list changed; the quorum holds", async function () {
@@ -85,7 +89,10 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         const rsyslogBefore = unit("node1", "rsyslog");
         const masterBefore = unit("node1", "mesos-master");
         const allowBefore = machines.sh("node1", "grep AllowedSender /etc/rsyslog.d/20-microservice-server.conf");
-        await s.setConfig("hosts", HOSTS.map((h) => (h.name === "node3" ? { ...h, ip: NOWHERE } : h)));
+        await s.setConfig(
+            "hosts",
+            HOSTS.map((h) => (h.name === "node3" ? { ...h, ip: NOWHERE } : h)),
+        );
         const w = watch();
         w.start();
         const t0 = Date.now();
@@ -138,7 +145,9 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         // From the watch: each member is back to leader/follower before the next one goes down; a
         // majority answers at every sample, and a leader's restart costs one election, not an outage.
         const seen = w.restarts();
-        console.log(`    restarts seen from outside: ${ZK.map((h) => `${h.name} ${seen[h.name].map(([a, b]) => `${((b - a) / 1000).toFixed(1)} s`).join("+")}`).join(", ")}; longest without a serving majority ${(w.longestWithoutQuorum() / 1000).toFixed(1)} s`);
+        console.log(
+            `    restarts seen from outside: ${ZK.map((h) => `${h.name} ${seen[h.name].map(([a, b]) => `${((b - a) / 1000).toFixed(1)} s`).join("+")}`).join(", ")}; longest without a serving majority ${(w.longestWithoutQuorum() / 1000).toFixed(1)} s`,
+        );
         for (const h of ZK) expect(seen[h.name], `${h.name} seen restarting once`).to.have.length(1);
         for (let i = 1; i < ZK.length; i++) {
             expect(seen[ZK[i].name][0][0], `${ZK[i].name} goes down only after ${ZK[i - 1].name} serves again`).to.be.at.least(seen[ZK[i - 1].name][0][1]);
@@ -154,8 +163,15 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         const zkBefore = zkUnits();
         const cfgBefore = zooCfgs();
         // Both addresses answer SSH (extra addresses on the same machines), so only the quorum check can stop it.
-        for (const [h, ip] of [["node2", `10.1.${ID}.32`], ["node3", `10.1.${ID}.33`]]) machines.sh(h, `ip addr replace ${ip}/24 dev eth0`);
-        await s.setConfig("hosts", HOSTS.map((h) => (h.name === "node2" ? { ...h, ip: `10.1.${ID}.32` } : h.name === "node3" ? { ...h, ip: `10.1.${ID}.33` } : h)));
+        for (const [h, ip] of [
+            ["node2", `10.1.${ID}.32`],
+            ["node3", `10.1.${ID}.33`],
+        ])
+            machines.sh(h, `ip addr replace ${ip}/24 dev eth0`);
+        await s.setConfig(
+            "hosts",
+            HOSTS.map((h) => (h.name === "node2" ? { ...h, ip: `10.1.${ID}.32` } : h.name === "node3" ? { ...h, ip: `10.1.${ID}.33` } : h)),
+        );
         const err = await s.up().then(
             () => "",
             (e: Error) => e.message,

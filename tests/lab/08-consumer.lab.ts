@@ -47,7 +47,11 @@ describe("engine: examples/consumer's pulumi preview (the packed library install
         const digest = (c: string) => `sha256:${c.repeat(64)}`;
         await stack.setAllConfig({
             "platform-consumer:sshPrivateKey": { value: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", secret: true },
-            "platform-consumer:knownHosts": { value: JSON.stringify(["10.0.25.10", "10.0.25.11", "10.0.25.12", "10.0.25.13"].map((ip, i) => `${ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`)) },
+            "platform-consumer:knownHosts": {
+                value: JSON.stringify(
+                    ["10.0.25.10", "10.0.25.11", "10.0.25.12", "10.0.25.13"].map((ip, i) => `${ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`),
+                ),
+            },
             "platform-consumer:registryPassword": { value: "correct-horse-battery", secret: true },
             "platform-consumer:marathonPassword": { value: "correct-horse-battery-staple", secret: true },
             "platform-consumer:zookeeperPassword": { value: "correct-horse-battery-zookeeper", secret: true },
@@ -73,7 +77,16 @@ describe("engine: examples/consumer's pulumi preview (the packed library install
         expect(errors).to.deep.equal([]);
         const planned = events.map((e) => e.resourcePreEvent?.metadata).filter((m) => m !== undefined);
         const types = new Set(planned.map((m) => m.type));
-        for (const t of ["ExistingHosts", "StackCa", "DockerRegistry", "DockerEngine", "OverlayMesh", "RsyslogAggregator", "MesosCluster", "ZooKeeperEnsemble"]) {
+        for (const t of [
+            "ExistingHosts",
+            "StackCa",
+            "DockerRegistry",
+            "DockerEngine",
+            "OverlayMesh",
+            "RsyslogAggregator",
+            "MesosCluster",
+            "ZooKeeperEnsemble",
+        ]) {
             expect(types, t).to.include(`microservice:index:${t}`);
         }
         expect(types).to.include(MARATHON_APP);

@@ -17,7 +17,6 @@ import { poll } from "./engine/checks";
 
 type Sh = (cmd: string, opts?: { input?: string; timeoutMs?: number }) => Promise<{ code: number; stdout: string; stderr: string }>;
 
-
 const PLATFORM_STEP = /^(stack-ca|registry|docker)-/;
 const ZK_CLI = "/usr/share/zookeeper/bin/zkCli.sh";
 const ZK_AUTH = aclFiles().auth;
@@ -26,7 +25,10 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
     this.timeout(15 * 60 * 1000);
     let ctx: Awaited<ReturnType<typeof firstRun>>;
     let platform: Record<string, any>;
-    const sh = (host: string): Sh => (cmd, opts) => ctx.lab.hosts[host].sh(cmd, opts);
+    const sh =
+        (host: string): Sh =>
+        (cmd, opts) =>
+            ctx.lab.hosts[host].sh(cmd, opts);
     const registry = () => String(platform.registry);
 
     // The platform's part of the lab's stack config, for runs of the platform alone.
@@ -85,7 +87,9 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
         const digest = push.stdout.trim().split("@")[1];
         expect(digest).to.match(/^sha256:[0-9a-f]{64}$/);
         for (const host of ["node2", "node3"]) {
-            const pull = await sh(host)(`docker pull ${image} >/dev/null && docker image inspect --format '{{index .RepoDigests 0}}' ${image} && docker rmi ${image} >/dev/null`);
+            const pull = await sh(host)(
+                `docker pull ${image} >/dev/null && docker image inspect --format '{{index .RepoDigests 0}}' ${image} && docker rmi ${image} >/dev/null`,
+            );
             expect(pull.code, `${host}: ${pull.stderr}`).to.equal(0);
             expect(pull.stdout.trim(), host).to.equal(`${registry()}/lab/tiny@${digest}`);
         }
@@ -112,14 +116,18 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
         const members = ["node1", "node2", "node3"];
         const srvrMode = async (host: string) => {
             // Each member's client port listens on its private address only (clientPortAddress).
-            const r = await sh(host)(`timeout 5 bash -c 'exec 5<>/dev/tcp/${ctx.lab.hosts[host].ip}/2181 || exit 1; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`);
+            const r = await sh(host)(
+                `timeout 5 bash -c 'exec 5<>/dev/tcp/${ctx.lab.hosts[host].ip}/2181 || exit 1; printf srvr >&5; cat <&5' | sed -n 's/^Mode: //p'`,
+            );
             return r.stdout.trim();
         };
         const zkServers = (hosts: string[]) => hosts.map((h) => `${ctx.lab.hosts[h].ip}:2181`).join(",");
         // With the full stack, / is guarded by digest ACLs: the client authenticates first with the ACL
         // step's addauth file (node1, the first member; node1's host stays up while its member is stopped).
         const zk = (servers: string[], command: string) =>
-            sh("node1")(`{ cat ${ZK_AUTH} 2>/dev/null; echo ${JSON.stringify(command)}; } | ${ZK_CLI} -server ${zkServers(servers)} 2>&1`, { timeoutMs: 60000 });
+            sh("node1")(`{ cat ${ZK_AUTH} 2>/dev/null; echo ${JSON.stringify(command)}; } | ${ZK_CLI} -server ${zkServers(servers)} 2>&1`, {
+                timeoutMs: 60000,
+            });
 
         before(async () => {
             // MesosCluster creates the ensemble in the full stack; while a stack has none, build it here.
@@ -137,7 +145,9 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
                 return m.filter((x) => x === "leader").length === 1 && m.filter((x) => x === "follower").length === 2 ? m : undefined;
             });
             expect(modes.sort()).to.deep.equal(["follower", "follower", "leader"]);
-            const cfg = await sh("node2")("cat /etc/zookeeper/conf/myid; grep -E '^(4lw|admin|server)' /etc/zookeeper/conf/zoo.cfg; ss -ltn | grep -c ':8080 ' || true");
+            const cfg = await sh("node2")(
+                "cat /etc/zookeeper/conf/myid; grep -E '^(4lw|admin|server)' /etc/zookeeper/conf/zoo.cfg; ss -ltn | grep -c ':8080 ' || true",
+            );
             expect(cfg.stdout).to.contain("2\n4lw.commands.whitelist=srvr,ruok,mntr");
             expect(cfg.stdout).to.contain("admin.serverPort=8181");
             expect(cfg.stdout.trim().endsWith("\n0")).to.equal(true); // nothing on Marathon's port

@@ -82,7 +82,10 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
             .sort();
         expect(mine).to.deep.equal(["mgmt client", "node1 client", "node1 server", "node2 client", "node3 client"]);
         for (const host of Object.keys(lab.hosts)) {
-            const out = await sh(host, `rsyslogd -N1 >/dev/null 2>&1 && echo valid; ss -Hltn 'src 127.0.0.1:${settings.localPort}' | wc -l; grep -c '^module(load="imklog")' /etc/rsyslog.conf || true`);
+            const out = await sh(
+                host,
+                `rsyslogd -N1 >/dev/null 2>&1 && echo valid; ss -Hltn 'src 127.0.0.1:${settings.localPort}' | wc -l; grep -c '^module(load="imklog")' /etc/rsyslog.conf || true`,
+            );
             // Valid config, the loopback Docker input, and no kernel input (a lab host is a container).
             expect(out.trim().split("\n"), host).to.deep.equal(["valid", "1", "0"]);
         }
@@ -130,13 +133,17 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
         // This machine (the lab network's gateway) is not one of the stack's hosts.
         const app = `lab-intruder-${stamp}`;
         await new Promise<void>((resolve) => {
-            const s = net.connect({ host: lab.hosts.node1.ip, port: settings.port }, () => s.end(`<14>Jan  1 00:00:00 intruder docker/${app}[1]: not allowed\n`));
+            const s = net.connect({ host: lab.hosts.node1.ip, port: settings.port }, () =>
+                s.end(`<14>Jan  1 00:00:00 intruder docker/${app}[1]: not allowed\n`),
+            );
             s.on("error", () => resolve());
             s.on("close", () => resolve());
             s.setTimeout(10_000, () => s.destroy());
         });
         await poll("rsyslog's refusal in node1's journal", 30, async () =>
-            (await lab.hosts.node1.sh(`journalctl -u rsyslog --since '-2min' --no-pager | grep -c 'disallowed sender'`)).stdout.trim() !== "0" ? true : undefined,
+            (await lab.hosts.node1.sh(`journalctl -u rsyslog --since '-2min' --no-pager | grep -c 'disallowed sender'`)).stdout.trim() !== "0"
+                ? true
+                : undefined,
         );
         expect(await sh("node1", `find /var/log/remote -path '*${app}*' | wc -l`)).to.equal("0\n");
     });
@@ -172,22 +179,34 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
             `      outage ${OUTAGE_SECONDS} s: ${LINES} lines written locally ${written.toFixed(1)} s after the stop; ` +
                 `all on node1 ${caughtUp.toFixed(1)} s after the restart; spool during the outage: [${queued.trim().split("\n").join(" ")}]`,
         );
-        expect({ lines: seen.length, missing: missing.slice(0, 20), duplicated: twice.slice(0, 20) }).to.deep.equal({ lines: LINES, missing: [], duplicated: [] });
+        expect({ lines: seen.length, missing: missing.slice(0, 20), duplicated: twice.slice(0, 20) }).to.deep.equal({
+            lines: LINES,
+            missing: [],
+            duplicated: [],
+        });
         expect(file).to.match(/^\/var\/log\/remote\/node2\/\d{4}\/\d{2}\/\d{2}\/docker\/lab-outage-[a-z0-9]+\/docker\.log$/);
     });
 
     it("retention deletes what is older than the limit, only there (client 7 days, server 30 days)", async () => {
-        await sh("node2", `set -e; mkdir -p /var/log/docker/lab-old-${stamp} /var/log/docker/lab-new-${stamp}
+        await sh(
+            "node2",
+            `set -e; mkdir -p /var/log/docker/lab-old-${stamp} /var/log/docker/lab-new-${stamp}
             echo old >/var/log/docker/lab-old-${stamp}/docker.log; touch -d '8 days ago' /var/log/docker/lab-old-${stamp}/docker.log
             echo new >/var/log/docker/lab-new-${stamp}/docker.log; touch -d '6 days ago' /var/log/docker/lab-new-${stamp}/docker.log
-            systemctl start microservice-log-retention.service`);
-        expect(await sh("node2", `ls -d /var/log/docker/lab-old-${stamp} /var/log/docker/lab-new-${stamp} 2>/dev/null | xargs -n1 basename`)).to.equal(`lab-new-${stamp}\n`);
+            systemctl start microservice-log-retention.service`,
+        );
+        expect(await sh("node2", `ls -d /var/log/docker/lab-old-${stamp} /var/log/docker/lab-new-${stamp} 2>/dev/null | xargs -n1 basename`)).to.equal(
+            `lab-new-${stamp}\n`,
+        );
         expect(await sh("node2", "test -f /var/log/docker/combined.log && echo kept")).to.equal("kept\n");
         const base = `/var/log/remote/lab-${stamp}/2000/01`;
-        await sh("node1", `set -e; mkdir -p ${base}/01/docker/a ${base}/02/docker/a
+        await sh(
+            "node1",
+            `set -e; mkdir -p ${base}/01/docker/a ${base}/02/docker/a
             echo old >${base}/01/docker/a/docker.log; touch -d '31 days ago' ${base}/01/docker/a/docker.log
             echo new >${base}/02/docker/a/docker.log; touch -d '29 days ago' ${base}/02/docker/a/docker.log
-            systemctl start microservice-log-retention-remote.service`);
+            systemctl start microservice-log-retention-remote.service`,
+        );
         expect(await sh("node1", `find /var/log/remote/lab-${stamp} -type f`)).to.equal(`${base}/02/docker/a/docker.log\n`);
         await sh("node1", `rm -rf /var/log/remote/lab-${stamp}`);
         await sh("node2", `rm -rf /var/log/docker/lab-new-${stamp}`);
@@ -206,23 +225,34 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
     it("with tls: forwarders reach the server over TLS (stack CA, server name checked), then back to the default", async () => {
         // Its own CA directory: the stack's CA (and the registry's certificate) stay untouched.
         const tlsProgram = (tls: "server" | "off") => (hosts: Parameters<Parameters<Lab["run"]>[0]>[0]) => {
-            const ca = tls === "server" ? new StackCa("logging-lab-ca", { host: hosts.find((h) => h.name === "mgmt")!, dir: "/etc/microservice/pki-logging-lab" }) : undefined;
+            const ca =
+                tls === "server"
+                    ? new StackCa("logging-lab-ca", { host: hosts.find((h) => h.name === "mgmt")!, dir: "/etc/microservice/pki-logging-lab" })
+                    : undefined;
             new RsyslogAggregator("logging", { hosts, ca, settings: { tls } });
         };
         const app = `lab-tls-${stamp}`;
         try {
             const on = await lab.run(tlsProgram("server"), "logging with TLS");
             expect(on.failures, describeFailures(on)).to.deep.equal([]);
-            const hello = await sh("node1", "echo | openssl s_client -connect 127.0.0.1:514 -CAfile /etc/microservice/logging/ca.pem -verify_return_error 2>&1 | grep -E '^subject=|Verify return code'");
+            const hello = await sh(
+                "node1",
+                "echo | openssl s_client -connect 127.0.0.1:514 -CAfile /etc/microservice/logging/ca.pem -verify_return_error 2>&1 | grep -E '^subject=|Verify return code'",
+            );
             expect(hello).to.match(/subject=CN ?= ?node1\n\s*Verify return code: 0 \(ok\)/);
             await sh("node2", `docker run --rm ${dockerFlags(app)} ${IMAGE} echo 'over tls ${stamp}'`);
             const file = await remoteFile("node2", app);
-            await poll(`the TLS line in ${file}`, 60, async () => ((await lab.hosts.node1.sh(`cat ${file} 2>/dev/null`)).stdout.includes(`over tls ${stamp}`) ? true : undefined));
+            await poll(`the TLS line in ${file}`, 60, async () =>
+                (await lab.hosts.node1.sh(`cat ${file} 2>/dev/null`)).stdout.includes(`over tls ${stamp}`) ? true : undefined,
+            );
         } finally {
             const off = await lab.run(tlsProgram("off"), "logging back without TLS");
             expect(off.failures, describeFailures(off)).to.deep.equal([]);
         }
-        const plain = await sh("node1", `ss -Hltn 'sport = :${settings.port}' | grep -c '0.0.0.0:${settings.port}'; grep -c gtls /etc/rsyslog.d/20-microservice-server.conf || true`);
+        const plain = await sh(
+            "node1",
+            `ss -Hltn 'sport = :${settings.port}' | grep -c '0.0.0.0:${settings.port}'; grep -c gtls /etc/rsyslog.d/20-microservice-server.conf || true`,
+        );
         expect(plain).to.equal("1\n0\n");
     });
 });

@@ -58,7 +58,10 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
         }
         const out = run.outputs.mesh as { dockerNetwork?: string } | undefined;
         network = out?.dockerNetwork ?? "";
-        if (network !== "mesh") throw new Error(`the run did not build the mesh (output mesh.dockerNetwork ${JSON.stringify(out?.dockerNetwork)}); its failures:\n${describeFailures(run)}`);
+        if (network !== "mesh")
+            throw new Error(
+                `the run did not build the mesh (output mesh.dockerNetwork ${JSON.stringify(out?.dockerNetwork)}); its failures:\n${describeFailures(run)}`,
+            );
         // The component's own choice (the first master), from the lab's host list.
         manager = chooseManager(lab.specs as unknown as Parameters<typeof chooseManager>[0], overlaySettingsSchema.parse({})).name;
     });
@@ -72,19 +75,33 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
         expect(meshFailures, describeFailures(run)).to.deep.equal([]);
         const meshSteps = run.steps.filter((s) => /mesh-[a-z0-9]+-(swarm-init|swarm-token|overlay-network|swarm-join)$/.test(s.resource));
         expect(meshSteps.map((s) => s.resource.replace(/^.*?(mesh-)/, "$1")).sort()).to.deep.equal(
-            ["mesh-mgmt-swarm-join", `mesh-${manager}-overlay-network`, `mesh-${manager}-swarm-init`, `mesh-${manager}-swarm-token`, "mesh-node2-swarm-join", "mesh-node3-swarm-join"].sort(),
+            [
+                "mesh-mgmt-swarm-join",
+                `mesh-${manager}-overlay-network`,
+                `mesh-${manager}-swarm-init`,
+                `mesh-${manager}-swarm-token`,
+                "mesh-node2-swarm-join",
+                "mesh-node3-swarm-join",
+            ].sort(),
         );
         for (const s of meshSteps) expect(s.result, `${s.resource}: ${s.stderr}`).to.not.equal("other");
-        console.log(`    mesh steps: ${meshSteps.map((s) => `${s.resource.replace(/^.*?(mesh-)/, "$1")} ${s.result} ${(s as { ms?: number }).ms ?? "?"} ms`).join(", ")}`);
+        console.log(
+            `    mesh steps: ${meshSteps.map((s) => `${s.resource.replace(/^.*?(mesh-)/, "$1")} ${s.result} ${(s as { ms?: number }).ms ?? "?"} ms`).join(", ")}`,
+        );
         const changed = run.steps.filter((x) => x.result === "changed" && !/mesh-/.test(x.resource)).map((x) => x.resource);
         if (changed.length) console.log(`    other changed steps in this run: ${changed.join(", ")}`);
 
         const nodes = await lab.hosts[manager].sh(`docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' | sort`);
         expect(nodes.code, nodes.stderr).to.equal(0);
-        const lines = nodes.stdout.trim().split("\n").map((l) => l.trim());
+        const lines = nodes.stdout
+            .trim()
+            .split("\n")
+            .map((l) => l.trim());
         expect(lines).to.have.length(Object.keys(lab.hosts).length);
         for (const l of lines) expect(l).to.match(/ Ready( Leader)?$/);
-        const shape = await lab.hosts[manager].sh(`docker network inspect -f '{{.Driver}} {{.Attachable}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' ${network}`);
+        const shape = await lab.hosts[manager].sh(
+            `docker network inspect -f '{{.Driver}} {{.Attachable}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' ${network}`,
+        );
         expect(shape.stdout.trim()).to.equal("overlay true 10.2.0.0/16");
     });
 
@@ -93,7 +110,10 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
         await Promise.all(["node1", "node2", "node3"].map((h) => lab.loadImage(h, IMAGE)));
         const loadMs = Date.now() - t0;
 
-        const params = overlayRender.dockerParameters(APP).map((p) => `--${p.key}=${p.value}`).join(" ");
+        const params = overlayRender
+            .dockerParameters(APP)
+            .map((p) => `--${p.key}=${p.value}`)
+            .join(" ");
         const ips: Record<string, string> = {};
         for (const host of ["node2", "node3"]) {
             const r = await lab.hosts[host].sh(
@@ -153,7 +173,9 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
         expect((await node3.sh(`bash -s`, { input: overlayRender.leaveScript() })).stdout).to.contain("swarm: not a member");
 
         // Back in with the steps as the component renders them: join changes, a second run does not.
-        const token = stepPayload((await lab.hosts[manager].sh(`bash -s`, { input: renderScript(manager, "swarm-token", overlayRender.joinTokenOps()) })).stdout);
+        const token = stepPayload(
+            (await lab.hosts[manager].sh(`bash -s`, { input: renderScript(manager, "swarm-token", overlayRender.joinTokenOps()) })).stdout,
+        );
         const managerIp = lab.hosts[manager].ip;
         const join = renderScript("node3", "swarm-join", overlayRender.workerJoinOps(ip, managerIp, token));
         const again = [await node3.sh(`bash -s`, { input: join }), await node3.sh(`bash -s`, { input: join })];

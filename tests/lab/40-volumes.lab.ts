@@ -6,7 +6,18 @@ import { stepPayload } from "../../components/provision";
 import { DockerEngine } from "../../components/docker";
 import { FlockerZfsCluster } from "../../components/volumes";
 import { DatasetSettings } from "../../components/volumes/settings";
-import { APP, appHooks, appListing, dataListing, IMAGE, maxHeartbeatGapMs, MoveReport, startApp, waitForHeartbeats, writeData } from "../../bench/volume-move.scenario";
+import {
+    APP,
+    appHooks,
+    appListing,
+    dataListing,
+    IMAGE,
+    maxHeartbeatGapMs,
+    MoveReport,
+    startApp,
+    waitForHeartbeats,
+    writeData,
+} from "../../bench/volume-move.scenario";
 
 /**
  * FlockerZfsCluster for real on the lab (zfs-fuse: the kernel here has no ZFS and no modules):
@@ -22,7 +33,8 @@ import { APP, appHooks, appListing, dataListing, IMAGE, maxHeartbeatGapMs, MoveR
  * VOLUMES_LAB_ISOLATED=1 runs DockerEngine + FlockerZfsCluster instead of the full stack first.
  */
 const base = (labStackExtras.volumes as { datasets: DatasetSettings[] }).datasets;
-const withMongo = (primary: string, app?: DatasetSettings["app"]): DatasetSettings[] => base.map((d) => (d.name === "mongo" ? { ...d, primary, ...(app ? { app } : {}) } : d));
+const withMongo = (primary: string, app?: DatasetSettings["app"]): DatasetSettings[] =>
+    base.map((d) => (d.name === "mongo" ? { ...d, primary, ...(app ? { app } : {}) } : d));
 
 const isolated = process.env.VOLUMES_LAB_ISOLATED === "1";
 
@@ -42,7 +54,11 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
     /** flocker/mongo on a host: "<mounted> <primary> <epoch>", or "absent"; any other dataset is listed too. */
     const zfsState = async (host: string) => {
         const r = await lab.hosts[host].sh("zfs list -H -o name,mounted,microservice:primary,microservice:epoch -t filesystem -r flocker");
-        const lines = r.stdout.trim().split("\n").map((l) => l.split("\t")).filter((f) => f[0] !== "flocker");
+        const lines = r.stdout
+            .trim()
+            .split("\n")
+            .map((l) => l.split("\t"))
+            .filter((f) => f[0] !== "flocker");
         const others = lines.filter((f) => f[0] !== "flocker/mongo").map((f) => f[0]);
         const mongo = lines.find((f) => f[0] === "flocker/mongo");
         return (mongo ? mongo.slice(1).join(" ") : "absent") + (others.length ? ` + ${others.join(" ")}` : "");
@@ -59,7 +75,11 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
             lab = await theLab();
             first = await lab.run((hosts) => {
                 const docker = new DockerEngine("docker", { hosts });
-                new FlockerZfsCluster("volumes", { hosts, datasets: base, dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])) });
+                new FlockerZfsCluster("volumes", {
+                    hosts,
+                    datasets: base,
+                    dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])),
+                });
             }, "volumes (isolated)");
         } else {
             ({ lab, run: first } = await firstRun());
@@ -69,8 +89,12 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
 
     after(async function () {
         if (!lab) return;
-        for (const h of ["node2", "node3"]) await lab.hosts[h].sh(`docker rm -f ${APP} >/dev/null 2>&1 || true; zfs set quota=none flocker 2>/dev/null || true`);
-        if (moves.length) console.log(`    [volumes] ${moves.map((m) => `${m.label}: downtime ${m.report.downtimeMs} ms (step clock), heartbeat gap ${m.gapMs} ms`).join("; ")}`);
+        for (const h of ["node2", "node3"])
+            await lab.hosts[h].sh(`docker rm -f ${APP} >/dev/null 2>&1 || true; zfs set quota=none flocker 2>/dev/null || true`);
+        if (moves.length)
+            console.log(
+                `    [volumes] ${moves.map((m) => `${m.label}: downtime ${m.report.downtimeMs} ms (step clock), heartbeat gap ${m.gapMs} ms`).join("; ")}`,
+            );
     });
 
     it("the first run puts the pool on every agent (zfs-fuse under its own unit) and mongo on node2 only", async () => {
@@ -100,7 +124,10 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
         const node3Before = await zfsState("node3");
         const failed = await volumesOnly(withMongo("node3", appHooks({ lateWriter: true })), "move to node3 (late writer)");
         const f = volumeFailures(failed);
-        expect(f.map((x) => x.resource.replace(/^.*?volumes-/, "volumes-")), describeFailures(failed)).to.deep.equal(["volumes-node3-dataset-mongo"]);
+        expect(
+            f.map((x) => x.resource.replace(/^.*?volumes-/, "volumes-")),
+            describeFailures(failed),
+        ).to.deep.equal(["volumes-node3-dataset-mongo"]);
         expect(f[0].message).to.match(/the copy of mongo on node3 differs from node2: not moved[\s\S]*the source stays primary/);
         expect(await zfsState("node2")).to.equal(`yes true ${e0}`);
         expect(await zfsState("node3"), "nothing changed on node3, no partial receive left").to.equal(node3Before);
@@ -136,7 +163,9 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
         moves.push({ label: "node2 -> node3", report, gapMs });
         // The app was surely down while the final increment was sent and verified; it was up again
         // right after the step started it.
-        expect(gapMs, "the app's own heartbeat gap").to.be.at.least(report.finalSendMs + report.verifyMs).and.at.most(report.downtimeMs + 2000);
+        expect(gapMs, "the app's own heartbeat gap")
+            .to.be.at.least(report.finalSendMs + report.verifyMs)
+            .and.at.most(report.downtimeMs + 2000);
         expect(report.downtimeMs).to.be.below(60_000);
         expect(report.copyMs, "the 20 MB full copy happened before the app stopped").to.be.greaterThan(0);
     });
@@ -144,7 +173,10 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
     it("re-running with the same primary changes nothing", async () => {
         const again = await volumesOnly(withMongo("node3", appHooks()), "same primary again");
         expect(volumeFailures(again), describeFailures(again)).to.deep.equal([]);
-        expect(again.changedSteps().filter((s) => s.includes("volumes-")), "changed volume steps").to.deep.equal([]);
+        expect(
+            again.changedSteps().filter((s) => s.includes("volumes-")),
+            "changed volume steps",
+        ).to.deep.equal([]);
         expect((await lab.hosts.node3.sh(`docker inspect -f '{{.State.Running}}' ${APP}`)).stdout.trim()).to.equal("true");
     });
 
@@ -155,10 +187,16 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
         const created = await volumesOnly([...withMongo("node3", appHooks()), cache], "cache on node1");
         expect(volumeFailures(created), describeFailures(created)).to.deep.equal([]);
         const orphan = await lab.run((hosts) => {
-            new FlockerZfsCluster("volumes", { hosts: hosts.filter((h) => h.name !== "node1"), datasets: [...withMongo("node3", appHooks()), { ...cache, primary: "node3" }] });
+            new FlockerZfsCluster("volumes", {
+                hosts: hosts.filter((h) => h.name !== "node1"),
+                datasets: [...withMongo("node3", appHooks()), { ...cache, primary: "node3" }],
+            });
         }, "cache asked on node3 without node1");
         const f = volumeFailures(orphan);
-        expect(f.map((x) => x.resource.replace(/^.*?volumes-/, "volumes-")), describeFailures(orphan)).to.deep.equal(["volumes-node3-dataset-cache"]);
+        expect(
+            f.map((x) => x.resource.replace(/^.*?volumes-/, "volumes-")),
+            describeFailures(orphan),
+        ).to.deep.equal(["volumes-node3-dataset-cache"]);
         expect(f[0].message).to.match(/cache was last placed on node1, which does not hold it now .*refusing to create an empty one/);
         expect(await must("node3", "zfs list -H -o name flocker/cache 2>/dev/null || echo none")).to.equal("none");
         // Clean up: back to the mongo-only config with every agent, then drop cache and its records.

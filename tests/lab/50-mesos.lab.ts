@@ -54,31 +54,53 @@ describe("50 mesos: units, files and readiness on lab hosts (Mesos itself: mocks
         if (step) expect(step.ms, "readiness step duration").to.be.below((T + 15) * 1000);
         // Every configuration step before it ran and succeeded.
         for (const s of ["mesos-node1-mesos-master", "mesos-node1-mesos-agent", "mesos-node2-mesos-agent", "mesos-node3-mesos-agent", "mesos-node1-marathon"]) {
-            expect(run.steps.map((x) => x.resource), s).to.include(s);
+            expect(
+                run.steps.map((x) => x.resource),
+                s,
+            ).to.include(s);
         }
-        expect(run.failures.filter((f) => /zookeeper/.test(f.resource)), "ZooKeeper").to.deep.equal([]);
+        expect(
+            run.failures.filter((f) => /zookeeper/.test(f.resource)),
+            "ZooKeeper",
+        ).to.deep.equal([]);
     });
 
     it("writes the master unit and env on node1 only: image by digest, quorum 1, zk /mesos, advertised IP", async () => {
         const unit = await out("node1", "systemctl cat mesos-master.service");
-        expect(unit).to.contain(`${mesosRender.CONTAINER_RUN} ${byDigest(IMAGES.master)} --rm --name mesos-master --net=host`).and.contain("--registry=replicated_log");
+        expect(unit)
+            .to.contain(`${mesosRender.CONTAINER_RUN} ${byDigest(IMAGES.master)} --rm --name mesos-master --net=host`)
+            .and.contain("--registry=replicated_log");
         const env = await out("node1", `cat ${mesosRender.MASTER_ENV}`);
         // The ZooKeeper credentials (the generated zookeeperPassword, 48 hex digits) in a 0600 file only.
         const zk = `zk://microservice:[0-9a-f]{48}@${ip.node1}:2181,${ip.node2}:2181,${ip.node3}:2181`.replace(/\./g, "\\.");
         expect(env).to.match(new RegExp(`^MESOS_ZK=${zk}/mesos$`, "m"));
-        expect(await out("node1", `stat -c '%a %U' ${mesosRender.MASTER_ENV} ${mesosRender.AGENT_ENV} ${mesosRender.MARATHON_ENV}`)).to.equal("600 root\n600 root\n600 root\n");
+        expect(await out("node1", `stat -c '%a %U' ${mesosRender.MASTER_ENV} ${mesosRender.AGENT_ENV} ${mesosRender.MARATHON_ENV}`)).to.equal(
+            "600 root\n600 root\n600 root\n",
+        );
         expect(env).to.contain("MESOS_QUORUM=1\n").and.contain(`MESOS_HOSTNAME=${ip.node1}\n`).and.contain(`MESOS_ADVERTISE_IP=${ip.node1}\n`);
         expect(await out("node1", "systemctl is-enabled mesos-master.service")).to.contain("enabled");
         for (const h of ["mgmt", "node2", "node3"]) expect((await sh(h, "test -e /etc/systemd/system/mesos-master.service")).code, h).to.equal(1);
     });
 
     it("writes an agent on node1..3 with role attributes, the registry login, and the cgroup flags the host supports", async () => {
-        for (const [h, type] of [["node1", "system"], ["node2", "app"], ["node3", "app"]]) {
+        for (const [h, type] of [
+            ["node1", "system"],
+            ["node2", "app"],
+            ["node3", "app"],
+        ]) {
             const env = await out(h, `cat ${mesosRender.AGENT_ENV}`);
-            expect(env, h).to.contain(`MESOS_ATTRIBUTES=slavetype:${type}\n`).and.contain(`MESOS_HOSTNAME=${ip[h]}\n`).and.contain("MESOS_EXECUTOR_REGISTRATION_TIMEOUT=10mins\n");
-            expect(env, h).to.contain(`MESOS_DOCKER_MESOS_IMAGE=${byDigest(IMAGES.agent)}\n`).and.contain("MESOS_DOCKER_SOCKET=/var/run/docker.sock\n");
+            expect(env, h)
+                .to.contain(`MESOS_ATTRIBUTES=slavetype:${type}\n`)
+                .and.contain(`MESOS_HOSTNAME=${ip[h]}\n`)
+                .and.contain("MESOS_EXECUTOR_REGISTRATION_TIMEOUT=10mins\n");
+            expect(env, h)
+                .to.contain(`MESOS_DOCKER_MESOS_IMAGE=${byDigest(IMAGES.agent)}\n`)
+                .and.contain("MESOS_DOCKER_SOCKET=/var/run/docker.sock\n");
             const unit = await out(h, "systemctl cat mesos-agent.service");
-            expect(unit, h).to.contain("--pid=host --privileged --cgroupns=host").and.contain("-v /var/run/docker.sock:/var/run/docker.sock").and.contain(byDigest(IMAGES.agent));
+            expect(unit, h)
+                .to.contain("--pid=host --privileged --cgroupns=host")
+                .and.contain("-v /var/run/docker.sock:/var/run/docker.sock")
+                .and.contain(byDigest(IMAGES.agent));
             // The lab's hosts share this machine's kernel: cgroup v1 here, so the v1 flags.
             const cg = await out(h, `cat ${mesosRender.AGENT_CGROUPS_ENV}`);
             expect(cg, h).to.contain("MESOS_CONTAINERIZERS=docker,mesos\n");
@@ -89,16 +111,32 @@ describe("50 mesos: units, files and readiness on lab hosts (Mesos itself: mocks
 
     it("writes Marathon on node1: zk paths, hostname and LIBPROCESS_IP, credentials in a 0600 file only", async () => {
         const env = await out("node1", `cat ${mesosRender.MARATHON_ENV}`);
-        expect(env).to.match(new RegExp(`^MARATHON_MASTER=zk://microservice:[0-9a-f]{48}@${ip.node1}:2181,${ip.node2}:2181,${ip.node3}:2181/mesos$`.replace(/\./g, "\\."), "m")).and.contain("/marathon\n");
-        expect(env).to.contain(`MARATHON_HOSTNAME=${ip.node1}\n`).and.contain(`LIBPROCESS_IP=${ip.node1}\n`).and.contain("MARATHON_TASK_LAUNCH_TIMEOUT=660000\n");
+        expect(env)
+            .to.match(
+                new RegExp(
+                    `^MARATHON_MASTER=zk://microservice:[0-9a-f]{48}@${ip.node1}:2181,${ip.node2}:2181,${ip.node3}:2181/mesos$`.replace(/\./g, "\\."),
+                    "m",
+                ),
+            )
+            .and.contain("/marathon\n");
+        expect(env)
+            .to.contain(`MARATHON_HOSTNAME=${ip.node1}\n`)
+            .and.contain(`LIBPROCESS_IP=${ip.node1}\n`)
+            .and.contain("MARATHON_TASK_LAUNCH_TIMEOUT=660000\n");
         expect(await out("node1", `stat -c '%a %U' ${mesosRender.MARATHON_CREDENTIALS_ENV} ${mesosRender.MARATHON_CURLRC}`)).to.equal("600 root\n600 root\n");
         expect(await out("node1", `grep -c '^MESOSPHERE_HTTP_CREDENTIALS=marathon:.\\{48\\}$' ${mesosRender.MARATHON_CREDENTIALS_ENV}`)).to.equal("1\n");
-        expect(await out("node1", "systemctl cat marathon.service")).to.contain(byDigest(IMAGES.marathon)).and.not.contain("MESOSPHERE_HTTP_CREDENTIALS");
+        expect(await out("node1", "systemctl cat marathon.service"))
+            .to.contain(byDigest(IMAGES.marathon))
+            .and.not.contain("MESOSPHERE_HTTP_CREDENTIALS");
         for (const h of ["node2", "node3"]) expect((await sh(h, "test -e /etc/systemd/system/marathon.service")).code, h).to.equal(1);
     });
 
     it("keeps the units active while their image cannot be pulled, saying so in the journal (no crash loop)", async () => {
-        for (const [h, u] of [["node1", "mesos-master"], ["node1", "marathon"], ["node2", "mesos-agent"]]) {
+        for (const [h, u] of [
+            ["node1", "mesos-master"],
+            ["node1", "marathon"],
+            ["node2", "mesos-agent"],
+        ]) {
             expect((await out(h, `systemctl is-active ${u}.service`)).trim(), `${h} ${u}`).to.equal("active");
         }
         const journal = await out("node1", "journalctl -u mesos-master.service --no-pager -n 50");
@@ -113,12 +151,34 @@ describe("50 mesos: units, files and readiness on lab hosts (Mesos itself: mocks
         // Only the identity part of the agent step: no unit or env change, so nothing restarts.
         const identityOps = (attributes: string): Op[] =>
             mesosSteps
-                .agentOps("node2", { ip: ip.node2, port: 5051, zk: value("MESOS_MASTER"), attributes, executorRegistrationTimeout: "10mins", dockerSocket: "/var/run/docker.sock", image: IMAGES.agent }, { agent: "unused-here-identity-ops-only", operator: "unused-here-identity-ops-only" }, "v1")
-                .filter((op) => (op.kind === "exec" && op.description.startsWith("agent forgets")) || (op.kind === "file" && op.path === mesosRender.AGENT_IDENTITY));
+                .agentOps(
+                    "node2",
+                    {
+                        ip: ip.node2,
+                        port: 5051,
+                        zk: value("MESOS_MASTER"),
+                        attributes,
+                        executorRegistrationTimeout: "10mins",
+                        dockerSocket: "/var/run/docker.sock",
+                        image: IMAGES.agent,
+                    },
+                    { agent: "unused-here-identity-ops-only", operator: "unused-here-identity-ops-only" },
+                    "v1",
+                )
+                .filter(
+                    (op) =>
+                        (op.kind === "exec" && op.description.startsWith("agent forgets")) || (op.kind === "file" && op.path === mesosRender.AGENT_IDENTITY),
+                );
         const step = async (n: number, attributes: string) => {
             const r = await lab.run((hosts) => {
                 const parent = new LabParent(`mesos-identity-${n}`);
-                hostStep(parent, `mesos-identity-${n}`, hosts.find((h) => h.name === "node2")!, "agent-identity", identityOps(attributes));
+                hostStep(
+                    parent,
+                    `mesos-identity-${n}`,
+                    hosts.find((h) => h.name === "node2")!,
+                    "agent-identity",
+                    identityOps(attributes),
+                );
             }, `agent identity ${n}`);
             expect(r.failures, describeFailures(r)).to.deep.equal([]);
             return r.steps.find((x) => x.resource === `mesos-identity-${n}-node2-agent-identity`)!;
@@ -152,14 +212,22 @@ describe("50 mesos: units, files and readiness on lab hosts (Mesos itself: mocks
         const mirror = (n: number) =>
             lab.run((hosts) => {
                 const parent = new LabParent(`mesos-mirror-${n}`);
-                hostStep(parent, `mesos-mirror-${n}`, hosts.find((h) => h.name === "mgmt")!, "mesos-mirror",
-                    mesosSteps.mirrorOps(plan.copies, { address: registry, insecure: false, authfile: "/root/.docker/config.json" }));
+                hostStep(
+                    parent,
+                    `mesos-mirror-${n}`,
+                    hosts.find((h) => h.name === "mgmt")!,
+                    "mesos-mirror",
+                    mesosSteps.mirrorOps(plan.copies, { address: registry, insecure: false, authfile: "/root/.docker/config.json" }),
+                );
             }, `mirror ${n}`);
         const first = await mirror(1);
         expect(first.failures, describeFailures(first)).to.deep.equal([]);
         expect(first.changedSteps().join(" ")).to.contain("mirror");
         // The copy answers by the upstream digest (skopeo --preserve-digests), and an agent host pulls it by that digest.
-        await out("mgmt", `skopeo inspect --raw --authfile /root/.docker/config.json --cert-dir /etc/docker/certs.d/${registry} docker://${plan.images.master} >/dev/null`);
+        await out(
+            "mgmt",
+            `skopeo inspect --raw --authfile /root/.docker/config.json --cert-dir /etc/docker/certs.d/${registry} docker://${plan.images.master} >/dev/null`,
+        );
         await out("node2", `docker pull -q ${plan.images.master} >/dev/null && docker image inspect -f '{{.Id}}' ${plan.images.master}`);
         const second = await mirror(2);
         expect(second.failures, describeFailures(second)).to.deep.equal([]);

@@ -37,7 +37,6 @@ const IMAGE = "microservice/debian-minbase:bookworm";
 const APPS_DIR = path.join(__dirname, "..", "..", "apps");
 const PASSWORD = "lab-marathon-password";
 
-
 const known = <T>(o: pulumi.Output<T>): Promise<T> => (o as any).promise();
 
 describe("60 apps: images built on mgmt, run on lab hosts with their Marathon definitions' flags (Marathon, Mesos: stand-ins; mongo not run)", function () {
@@ -73,11 +72,18 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
         ({ lab, run } = await firstRun());
         const platform = (run.outputs as any).platform;
         const mesh = (run.outputs as any).mesh;
-        if (!platform?.registry || !mesh?.dockerNetwork) throw new Error(`the full stack did not build the platform and mesh this test runs on:\n${describeFailures(run)}`);
+        if (!platform?.registry || !mesh?.dockerNetwork)
+            throw new Error(`the full stack did not build the platform and mesh this test runs on:\n${describeFailures(run)}`);
         const raw = Object.fromEntries(Object.entries(lab.stackConfig(labStackExtras)).map(([k, v]) => [k.slice("microservice:".length), JSON.parse(v)]));
         cfg = validate(platformConfigSchema, raw, "lab stack config");
         // AppImage needs the address, the user and whether TLS is on; the password stays on mgmt (DockerEngine's login file).
-        registry = { address: pulumi.output(String(platform.registry)), username: pulumi.output(String(platform.registryUsername)), password: pulumi.secret("unused"), caCert: pulumi.output(String(platform.caCert ?? "")), ready: [] };
+        registry = {
+            address: pulumi.output(String(platform.registry)),
+            username: pulumi.output(String(platform.registryUsername)),
+            password: pulumi.secret("unused"),
+            caCert: pulumi.output(String(platform.caCert ?? "")),
+            ready: [],
+        };
         layers = {
             network: { kind: "overlay", domain: mesh.domain, dockerNetwork: mesh.dockerNetwork, dockerParameters: overlayRender.dockerParameters },
             logging: { dockerParameters: (app: string) => journaldDriverParameters(dockerTag(app)) },
@@ -85,7 +91,11 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
         const agents: Agent[] = lab
             .labHosts()
             .filter((h) => h.roles.includes("agent"))
-            .map((h) => ({ name: h.name, ip: lab.hosts[h.name].ip, attributes: agentAttributes(h.roles, cfg.mesos.agentAttributes ?? {}, h.agentAttributes ?? {}) }));
+            .map((h) => ({
+                name: h.name,
+                ip: lab.hosts[h.name].ip,
+                attributes: agentAttributes(h.roles, cfg.mesos.agentAttributes ?? {}, h.agentAttributes ?? {}),
+            }));
         node1 = lab.hosts.node1.ip;
         containerizer = new ContainerizerStandin(lab.hosts, agents);
         marathon = new MarathonStandin({ username: "marathon", password: PASSWORD, onDeploy: (id, next) => containerizer.deploy(id, next) });
@@ -109,7 +119,9 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
         expect(built).to.have.length(2);
         for (const s of built) expect(s.result, s.stderr).to.be.oneOf(["changed", "unchanged"]);
         const tag = images.nodeapp.split(":").pop()!;
-        const tags = await lab.hosts.mgmt.sh(`${REGISTRY_API} ${registryAddress()} ${await known(registry.username)} https GET /v2/application/app/nodeapp/tags/list`);
+        const tags = await lab.hosts.mgmt.sh(
+            `${REGISTRY_API} ${registryAddress()} ${await known(registry.username)} https GET /v2/application/app/nodeapp/tags/list`,
+        );
         expect(tags.stdout).to.contain(`"${tag}"`);
     });
 
@@ -135,7 +147,9 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
         expect(Object.values(await containerizer.running(NGINX_ID))).to.deep.equal(["node1"]);
         const task = `${taskPrefix(NODEAPP_ID)}0`;
         const host = Object.entries(await containerizer.running(NODEAPP_ID)).find(([n]) => n === task)![1];
-        const inspect = await lab.hosts[host].sh(`docker inspect -f '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "tag"}} {{.HostConfig.NetworkMode}} {{.Config.Hostname}} {{.Config.User}}' ${task}`);
+        const inspect = await lab.hosts[host].sh(
+            `docker inspect -f '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "tag"}} {{.HostConfig.NetworkMode}} {{.Config.Hostname}} {{.Config.User}}' ${task}`,
+        );
         expect(inspect.stdout.trim()).to.equal(`syslog ${dockerTag("nodeapp")} ${layers.network.dockerNetwork} nodeapp 65534:65534`);
     });
 
@@ -167,19 +181,26 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
 
     it("scales nodeapp 2 -> 3 with one PUT: a third task, and the page is still served", async () => {
         const c = created.find((x) => x.id === NODEAPP_ID)!;
-        const definition = await known(definitionOf({ marathon: { url: "unused" }, ...nodeappApp({ ...cfg.apps.nodeapp, instances: 3 }, images.nodeapp, layers) }, "nodeapp"));
+        const definition = await known(
+            definitionOf({ marathon: { url: "unused" }, ...nodeappApp({ ...cfg.apps.nodeapp, instances: 3 }, images.nodeapp, layers) }, "nodeapp"),
+        );
         const puts = marathon.writes().length;
         const { outs } = await updateApp(NODEAPP_ID, c.outs, inputs(definition));
         c.outs = outs;
         expect(marathon.writes().length - puts).to.equal(1);
         expect(Object.keys(await containerizer.running(NODEAPP_ID))).to.have.length(3);
-        const r = await poll("the page after scaling", 60, async () => ((await fetch(`http://${node1}:${cfg.apps.nginx.hostPort}/`)).status === 200 ? true : undefined));
+        const r = await poll("the page after scaling", 60, async () =>
+            (await fetch(`http://${node1}:${cfg.apps.nginx.hostPort}/`)).status === 200 ? true : undefined,
+        );
         expect(r).to.equal(true);
     });
 
     it("reaches a node through mgmt as an SSH jump host (the AWS path), with the stack's key", async () => {
         const key = JSON.parse(lab.stackConfig()["microservice:sshPrivateKey"]);
-        const t = await openTunnel({ url: `http://${node1}:${cfg.apps.nginx.hostPort}`, jump: { host: lab.hosts.mgmt.ip, user: "root", privateKey: key, hostKey: lab.hostKey("mgmt") } });
+        const t = await openTunnel({
+            url: `http://${node1}:${cfg.apps.nginx.hostPort}`,
+            jump: { host: lab.hosts.mgmt.ip, user: "root", privateKey: key, hostKey: lab.hostKey("mgmt") },
+        });
         try {
             const page = await (await fetch(`${t.access.url}/`)).text();
             expect(page).to.contain("Welcome to Express");
@@ -198,7 +219,18 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
             return d;
         };
         const build = (dir: string, label: string) =>
-            lab.run((hosts) => ({ ref: new AppImage("prune-image", { host: hosts.find((h) => h.name === "mgmt")!, registry, context: dir, repository: "lab/prune-test", keep: 1 }).imageRef }), label);
+            lab.run(
+                (hosts) => ({
+                    ref: new AppImage("prune-image", {
+                        host: hosts.find((h) => h.name === "mgmt")!,
+                        registry,
+                        context: dir,
+                        repository: "lab/prune-test",
+                        keep: 1,
+                    }).imageRef,
+                }),
+                label,
+            );
         const first = await build(ctx(1), "prune: first");
         const second = await build(ctx(2), "prune: second");
         expect(first.ok && second.ok, describeFailures(second)).to.equal(true);

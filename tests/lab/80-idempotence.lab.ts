@@ -29,7 +29,11 @@ describe("idempotence (whole stack, second run)", () => {
         expect(second.failures.map((f) => f.resource).sort(), describeFailures(second)).to.deep.equal(first.failures.map((f) => f.resource).sort());
         // Every host step that ran the first time ran again (and reported unchanged). Local commands
         // (generated passwords and keys) keep their first result, as with Pulumi state.
-        const remote = (r: LabRun) => r.steps.filter((s) => s.host !== "localhost").map((s) => s.resource).sort();
+        const remote = (r: LabRun) =>
+            r.steps
+                .filter((s) => s.host !== "localhost")
+                .map((s) => s.resource)
+                .sort();
         expect(remote(second)).to.deep.equal(remote(first));
     });
 

@@ -24,7 +24,8 @@ export function taskPrefix(appId: string): string {
 
 /** Agents that satisfy every constraint (hostname matches the agent's IP or name). */
 export function candidates(def: Record<string, any>, agents: Agent[]): Agent[] {
-    const value = (a: Agent, field: string) => (field === "hostname" || field === "@hostname" ? [a.ip, a.name] : [a.attributes[field]].filter((v) => v !== undefined));
+    const value = (a: Agent, field: string) =>
+        field === "hostname" || field === "@hostname" ? [a.ip, a.name] : [a.attributes[field]].filter((v) => v !== undefined);
     return agents.filter((a) =>
         (def.constraints ?? []).every(([field, op, arg]: [string, string, string?]) => {
             const vs = value(a, field);
@@ -106,7 +107,13 @@ export class ContainerizerStandin {
     /** Removes every task of the app on every agent. */
     async stop(appId: string): Promise<void> {
         await Promise.all(
-            this.agents.map((a) => this.must(a.name, `ids=$(docker ps -aq --filter label=marathon.app=${q(appId)}); [ -z "$ids" ] || docker rm -f $ids >/dev/null`, `stopping ${appId}`)),
+            this.agents.map((a) =>
+                this.must(
+                    a.name,
+                    `ids=$(docker ps -aq --filter label=marathon.app=${q(appId)}); [ -z "$ids" ] || docker rm -f $ids >/dev/null`,
+                    `stopping ${appId}`,
+                ),
+            ),
         );
     }
 

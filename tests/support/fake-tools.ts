@@ -50,7 +50,15 @@ export class FakeWorld {
             encoding: "utf8",
             timeout: 60_000,
             cwd: this.root,
-            env: { PATH: `${this.bin}:${process.env.PATH}`, HOME: this.root, TMPDIR: path.join(this.root, "tmp"), LC_ALL: "C", FAKE_ROOT: this.root, FAKE_HOST: host, ...env },
+            env: {
+                PATH: `${this.bin}:${process.env.PATH}`,
+                HOME: this.root,
+                TMPDIR: path.join(this.root, "tmp"),
+                LC_ALL: "C",
+                FAKE_ROOT: this.root,
+                FAKE_HOST: host,
+                ...env,
+            },
         });
         if (r.error) throw r.error;
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -58,7 +66,10 @@ export class FakeWorld {
 
     /** Every fake call so far, as "<host> <tool> <args, shell-quoted>". */
     calls(): string[] {
-        return fs.readFileSync(this.log, "utf8").split("\n").filter((l) => l !== "");
+        return fs
+            .readFileSync(this.log, "utf8")
+            .split("\n")
+            .filter((l) => l !== "");
     }
 
     clearCalls(): void {

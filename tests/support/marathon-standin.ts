@@ -153,7 +153,8 @@ export class MarathonStandin {
             };
             if (this.options.username !== undefined) {
                 const expected = "Basic " + Buffer.from(`${this.options.username}:${this.options.password ?? ""}`).toString("base64");
-                if (req.headers.authorization !== expected) return send(401, { message: "Invalid username or password." }, { "WWW-Authenticate": 'Basic realm="Mesosphere"' });
+                if (req.headers.authorization !== expected)
+                    return send(401, { message: "Invalid username or password." }, { "WWW-Authenticate": 'Basic realm="Mesosphere"' });
             }
             if (badJson) return send(400, { message: "Invalid JSON" });
             try {
@@ -164,10 +165,20 @@ export class MarathonStandin {
         });
     }
 
-    private route(method: string, path: string, query: Record<string, string>, body: any, send: (s: number, p?: unknown, h?: Record<string, string>) => void): void {
+    private route(
+        method: string,
+        path: string,
+        query: Record<string, string>,
+        body: any,
+        send: (s: number, p?: unknown, h?: Record<string, string>) => void,
+    ): void {
         if (path === "/ping") return send(200, "pong");
         if (path === "/v2/info") return send(200, { name: "marathon", version: "1.11.24-standin", elected: true, leader: this.url.replace(/^http:\/\//, "") });
-        if (path === "/v2/deployments" && method === "GET") return send(200, [...this.deployments.values()].map((d) => this.deploymentJson(d)));
+        if (path === "/v2/deployments" && method === "GET")
+            return send(
+                200,
+                [...this.deployments.values()].map((d) => this.deploymentJson(d)),
+            );
         if (path.startsWith("/v2/deployments/") && method === "DELETE") {
             const d = this.deployments.get(path.slice("/v2/deployments/".length));
             if (!d) return send(404, { message: `DeploymentPlan ${path} does not exist` });
@@ -207,7 +218,13 @@ export class MarathonStandin {
         return send(405, { message: `method ${method} not allowed` });
     }
 
-    private put(id: string, query: Record<string, string>, body: any, locks: StandinDeployment[], send: (s: number, p?: unknown, h?: Record<string, string>) => void): void {
+    private put(
+        id: string,
+        query: Record<string, string>,
+        body: any,
+        locks: StandinDeployment[],
+        send: (s: number, p?: unknown, h?: Record<string, string>) => void,
+    ): void {
         const existing = this.apps.get(id);
         if (body && typeof body === "object" && "version" in body) {
             // Marathon: a body with `version` rolls the app back to that version; the rest is ignored.
@@ -220,10 +237,16 @@ export class MarathonStandin {
         const next = partial && existing ? { ...existing.definition, ...body } : body;
         const errors = definitionErrors(next);
         if (errors.length > 0) {
-            return send(422, { message: "Object is not valid", details: errors.map((e) => ({ path: e.split(":")[0], errors: [e.slice(e.indexOf(":") + 2)] })) });
+            return send(422, {
+                message: "Object is not valid",
+                details: errors.map((e) => ({ path: e.split(":")[0], errors: [e.slice(e.indexOf(":") + 2)] })),
+            });
         }
         if (next.id !== undefined && next.id !== id && `/${next.id}` !== id) {
-            return send(422, { message: "Object is not valid", details: [{ path: "/id", errors: [`the id in the body (${next.id}) is not the path's id (${id})`] }] });
+            return send(422, {
+                message: "Object is not valid",
+                details: [{ path: "/id", errors: [`the id in the body (${next.id}) is not the path's id (${id})`] }],
+            });
         }
         return this.apply(id, this.normalizeApp({ ...next, id }, existing), existing, locks, send);
     }
@@ -250,7 +273,8 @@ export class MarathonStandin {
             }
             delete docker.network;
         }
-        if (d.ipAddress && (!Array.isArray(d.networks) || d.networks.length === 0)) d.networks = [{ mode: "container", ...(d.ipAddress.networkName ? { name: d.ipAddress.networkName } : {}) }];
+        if (d.ipAddress && (!Array.isArray(d.networks) || d.networks.length === 0))
+            d.networks = [{ mode: "container", ...(d.ipAddress.networkName ? { name: d.ipAddress.networkName } : {}) }];
         delete d.ipAddress; // translated into networks
         // Empty networks are host networking; a network's mode defaults to container.
         d.networks = (Array.isArray(d.networks) && d.networks.length > 0 ? d.networks : [{ mode: "host" }]).map((n: any) => ({ mode: "container", ...n }));
@@ -260,7 +284,8 @@ export class MarathonStandin {
         const previous = existing?.definition;
         if (d.container) {
             const c = d.container;
-            if (host) delete c.portMappings; // maybeDropPortMappings
+            if (host)
+                delete c.portMappings; // maybeDropPortMappings
             else if (c.portMappings === undefined) c.portMappings = [{ containerPort: 0, name: "default" }]; // applyDefaultPortMappings
             if (Array.isArray(c.portMappings)) {
                 c.portMappings = c.portMappings.map((m: any, i: number) => {
@@ -274,7 +299,11 @@ export class MarathonStandin {
         if (host) {
             // applyDefaultPortDefinitions
             const defs = d.portDefinitions ?? [{ port: 0, name: "default" }];
-            d.portDefinitions = defs.map((p: any, i: number) => ({ protocol: "tcp", ...p, port: this.servicePort(p.port, previous?.portDefinitions?.[i]?.port) }));
+            d.portDefinitions = defs.map((p: any, i: number) => ({
+                protocol: "tcp",
+                ...p,
+                port: this.servicePort(p.port, previous?.portDefinitions?.[i]?.port),
+            }));
         } else delete d.portDefinitions;
         return d;
     }
@@ -295,7 +324,13 @@ export class MarathonStandin {
         return port;
     }
 
-    private apply(id: string, definition: Record<string, any>, existing: StandinApp | undefined, locks: StandinDeployment[], send: (s: number, p?: unknown, h?: Record<string, string>) => void): void {
+    private apply(
+        id: string,
+        definition: Record<string, any>,
+        existing: StandinApp | undefined,
+        locks: StandinDeployment[],
+        send: (s: number, p?: unknown, h?: Record<string, string>) => void,
+    ): void {
         for (const d of locks) this.cancelDeployment(d);
         const action = !existing ? "StartApplication" : onlyScaled(existing.definition, definition) ? "ScaleApplication" : "RestartApplication";
         const d = this.deploy(id, action, definition, existing?.definition);
@@ -304,7 +339,11 @@ export class MarathonStandin {
         app.version = d.version;
         app.versions[d.version] = definition;
         this.apps.set(id, app);
-        send(existing ? 200 : 201, { deploymentId: d.id, version: d.version }, { "Marathon-Deployment-Id": d.id, ...(existing ? {} : { Location: `${this.url}/v2/apps${id}` }) });
+        send(
+            existing ? 200 : 201,
+            { deploymentId: d.id, version: d.version },
+            { "Marathon-Deployment-Id": d.id, ...(existing ? {} : { Location: `${this.url}/v2/apps${id}` }) },
+        );
     }
 
     private newId(): string {
@@ -312,10 +351,24 @@ export class MarathonStandin {
         return `5ed4c0c5-9ff8-4a6f-a0cd-${String(this.counter).padStart(12, "0")}`;
     }
 
-    private deploy(appId: string, action: StandinDeployment["action"], next: Record<string, any> | undefined, previous: Record<string, any> | undefined): StandinDeployment {
+    private deploy(
+        appId: string,
+        action: StandinDeployment["action"],
+        next: Record<string, any> | undefined,
+        previous: Record<string, any> | undefined,
+    ): StandinDeployment {
         let timer: NodeJS.Timeout | undefined;
         let cancelled = false;
-        const d: StandinDeployment = { id: this.newId(), version: this.nextVersion(), appId, action, cancel: () => { cancelled = true; if (timer) clearTimeout(timer); } };
+        const d: StandinDeployment = {
+            id: this.newId(),
+            version: this.nextVersion(),
+            appId,
+            action,
+            cancel: () => {
+                cancelled = true;
+                if (timer) clearTimeout(timer);
+            },
+        };
         this.deployments.set(d.id, d);
         const stuck = this.stuckApps.get(appId);
         if (stuck && next) {
@@ -338,7 +391,16 @@ export class MarathonStandin {
     /** A task of the app failed: its lastTaskFailure (the lab's Marathon double reports failed launches here). */
     fail(appId: string, message: string, host = "10.0.15.12"): void {
         const app = this.apps.get(appId);
-        if (app) app.lastTaskFailure = { appId, host, message, state: "TASK_FAILED", taskId: `${appId.slice(1).replace(/\//g, "_")}.standin`, timestamp: new Date(this.clock).toISOString(), version: app.version };
+        if (app)
+            app.lastTaskFailure = {
+                appId,
+                host,
+                message,
+                state: "TASK_FAILED",
+                taskId: `${appId.slice(1).replace(/\//g, "_")}.standin`,
+                timestamp: new Date(this.clock).toISOString(),
+                version: app.version,
+            };
     }
 
     private finish(d: StandinDeployment, tasks?: Record<string, unknown>[]): void {
@@ -398,14 +460,37 @@ export class MarathonStandin {
         container.portMappings = (container.portMappings ?? []).map((m: any) => ({ labels: {}, ...m }));
         d.portDefinitions = (d.portDefinitions ?? []).map((p: any) => ({ labels: {}, ...p }));
         const health = (d.healthChecks ?? []).map((h: any) => ({
-            gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3, delaySeconds: 15, ...(h.protocol === "COMMAND" ? {} : { path: "/", portIndex: 0, ipProtocol: "IPv4", ignoreHttp1xx: false }), ...h,
+            gracePeriodSeconds: 300,
+            intervalSeconds: 60,
+            timeoutSeconds: 20,
+            maxConsecutiveFailures: 3,
+            delaySeconds: 15,
+            ...(h.protocol === "COMMAND" ? {} : { path: "/", portIndex: 0, ipProtocol: "IPv4", ignoreHttp1xx: false }),
+            ...h,
         }));
         const deploying = [...this.deployments.values()].filter((x) => x.appId === id);
         const out: Record<string, unknown> = {
             id,
-            backoffFactor: 1.15, backoffSeconds: 1, cmd: null, args: [], constraints: [], cpus: 1, disk: 0, env: {}, executor: "", fetch: [], gpus: 0,
-            instances: 1, labels: {}, maxLaunchDelaySeconds: 300, mem: 128, networks: [{ mode: "host" }],
-            requirePorts: false, role: "*", secrets: {}, killSelection: "YOUNGEST_FIRST",
+            backoffFactor: 1.15,
+            backoffSeconds: 1,
+            cmd: null,
+            args: [],
+            constraints: [],
+            cpus: 1,
+            disk: 0,
+            env: {},
+            executor: "",
+            fetch: [],
+            gpus: 0,
+            instances: 1,
+            labels: {},
+            maxLaunchDelaySeconds: 300,
+            mem: 128,
+            networks: [{ mode: "host" }],
+            requirePorts: false,
+            role: "*",
+            secrets: {},
+            killSelection: "YOUNGEST_FIRST",
             unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
             upgradeStrategy: { maximumOverCapacity: 1, minimumHealthCapacity: 1 },
             user: null,

@@ -121,7 +121,10 @@ function generatedSecret(create: string, name: string): string {
 /** What the local target's pin-on-first-use step prints (stack/mesos-images.ts): each tag at a made-up digest. */
 function pinnedImages(create: string): string | undefined {
     if (!create.includes("to pin it on first use")) return undefined;
-    const pins = [...create.matchAll(/cannot pull (\S+) to pin it on first use: set mesos\.images\.(\w+)/g)].map(([, tag, key], i) => [key, `${tag}@sha256:${String(i + 7).repeat(64)}`]);
+    const pins = [...create.matchAll(/cannot pull (\S+) to pin it on first use: set mesos\.images\.(\w+)/g)].map(([, tag, key], i) => [
+        key,
+        `${tag}@sha256:${String(i + 7).repeat(64)}`,
+    ]);
     return JSON.stringify(Object.fromEntries(pins));
 }
 

@@ -6,7 +6,12 @@ const settings = require("@pulumi/pulumi/runtime/settings");
 
 /** The value of an Output (only for known outputs: never use in preview-mode tests). */
 export function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(o).apply((v) => { resolve(v as T); return v; }));
+    return new Promise((resolve) =>
+        pulumi.output(o).apply((v) => {
+            resolve(v as T);
+            return v;
+        }),
+    );
 }
 
 /** Whether an Output is secret. */

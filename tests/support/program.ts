@@ -21,7 +21,11 @@ export function stackConfig(apps: object = {}, volumesPrimary = "node2", extra: 
             { name: "node3", roles: ["zookeeper", "agent"], ip: "10.0.15.13", zookeeperId: 3 },
         ],
         sshUser: "root",
-        existing: { knownHosts: ["10.0.15.10", "10.0.15.11", "10.0.15.12", "10.0.15.13", "10.0.15.14"].map((ip, i) => `${ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`) },
+        existing: {
+            knownHosts: ["10.0.15.10", "10.0.15.11", "10.0.15.12", "10.0.15.13", "10.0.15.14"].map(
+                (ip, i) => `${ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`,
+            ),
+        },
         sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\ndGVzdA==\n-----END OPENSSH PRIVATE KEY-----\n",
         mesh: { implementation: "overlay" },
         volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: volumesPrimary }] },
@@ -67,4 +71,3 @@ export function changed(a: Map<string, Registered>, b: Map<string, Registered>):
     const names = new Set([...a.keys(), ...b.keys()]);
     return [...names].filter((n) => JSON.stringify(a.get(n)?.inputs) !== JSON.stringify(b.get(n)?.inputs)).sort();
 }
-

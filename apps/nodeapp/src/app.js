@@ -14,7 +14,9 @@ function createApp(db, log = (line) => console.log(line)) {
     // One line per request on stdout (the container's log goes to syslog), like morgan's "dev".
     app.use((req, res, next) => {
         const started = process.hrtime.bigint();
-        res.on("finish", () => log(`${req.method} ${req.originalUrl} ${res.statusCode} ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)} ms - ${req.ip}`));
+        res.on("finish", () =>
+            log(`${req.method} ${req.originalUrl} ${res.statusCode} ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)} ms - ${req.ip}`),
+        );
         next();
     });
     app.use(express.static(path.join(__dirname, "..", "public")));
@@ -39,7 +41,10 @@ function createApp(db, log = (line) => console.log(line)) {
         const username = String(req.body?.username ?? "").trim();
         const email = String(req.body?.useremail ?? "").trim();
         if (!username || !email) {
-            return res.status(400).type("html").send(views.error(400, "Bad Request", "username and useremail are both required."));
+            return res
+                .status(400)
+                .type("html")
+                .send(views.error(400, "Bad Request", "username and useremail are both required."));
         }
         try {
             await db.users().insertOne({ username, email });
@@ -64,7 +69,10 @@ function createApp(db, log = (line) => console.log(line)) {
     app.use((err, req, res, _next) => {
         if (isUnavailable(err)) {
             res.set("Retry-After", "5");
-            return res.status(503).type("html").send(views.error(503, "Service Unavailable", "The user database (mongo) cannot be reached right now. Please try again in a few seconds."));
+            return res
+                .status(503)
+                .type("html")
+                .send(views.error(503, "Service Unavailable", "The user database (mongo) cannot be reached right now. Please try again in a few seconds."));
         }
         log(`error: ${err && err.stack ? err.stack : err}`);
         res.status(500).type("html").send(views.error(500, "Internal Server Error"));

@@ -7,8 +7,13 @@ const { MongoClient } = require("mongodb");
 
 /** Errors that mean "the database cannot be reached now", not "the request is wrong". */
 const UNAVAILABLE = new Set([
-    "MongoServerSelectionError", "MongoNetworkError", "MongoNetworkTimeoutError", "MongoNotConnectedError",
-    "MongoTopologyClosedError", "PoolClearedError", "PoolClosedError",
+    "MongoServerSelectionError",
+    "MongoNetworkError",
+    "MongoNetworkTimeoutError",
+    "MongoNotConnectedError",
+    "MongoTopologyClosedError",
+    "PoolClearedError",
+    "PoolClosedError",
 ]);
 
 function isUnavailable(err) {

@@ -40,4 +40,5 @@ exports.newuser = () =>
 </form>`,
     );
 
-exports.error = (status, message, detail) => layout(message, `<h1>${escapeHtml(message)}</h1>\n<h2>${escapeHtml(String(status))}</h2>${detail ? `\n<p>${escapeHtml(detail)}</p>` : ""}`);
+exports.error = (status, message, detail) =>
+    layout(message, `<h1>${escapeHtml(message)}</h1>\n<h2>${escapeHtml(String(status))}</h2>${detail ? `\n<p>${escapeHtml(detail)}</p>` : ""}`);

@@ -41,7 +41,11 @@ describe("nodeapp (Express + one pooled MongoDB client, against a MongoDB wire-p
     beforeEach(async () => {
         mongoPort = await freePort();
         stub = new MongoStub(mongoPort);
-        db = createDatabase(`mongodb://127.0.0.1:${mongoPort}/node?directConnection=true`, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500, heartbeatFrequencyMS: 500 });
+        db = createDatabase(`mongodb://127.0.0.1:${mongoPort}/node?directConnection=true`, {
+            serverSelectionTimeoutMS: 500,
+            connectTimeoutMS: 500,
+            heartbeatFrequencyMS: 500,
+        });
         server = createApp(db, (l: string) => log.push(l)).listen(0, "127.0.0.1");
         await new Promise((r) => server.once("listening", r));
         base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
@@ -73,14 +77,22 @@ describe("nodeapp (Express + one pooled MongoDB client, against a MongoDB wire-p
         expect(down.headers.get("retry-after")).to.equal("5");
         expect(await down.text()).to.contain("The user database (mongo) cannot be reached right now");
         expect(Date.now() - started).to.be.lessThan(3000);
-        const add = await fetch(`${base}/adduser`, { method: "POST", body: new URLSearchParams({ username: "ann", useremail: "ann@example.org" }), redirect: "manual" });
+        const add = await fetch(`${base}/adduser`, {
+            method: "POST",
+            body: new URLSearchParams({ username: "ann", useremail: "ann@example.org" }),
+            redirect: "manual",
+        });
         expect(add.status).to.equal(503);
         expect((await (await fetch(`${base}/health`)).json()) as any).to.deep.equal({ status: "ok", mongo: "down" });
         expect((await fetch(`${base}/ready`)).status).to.equal(503);
 
         await stub.start();
         await eventually(async () => (await fetch(`${base}/userlist`)).status === 200, 5000);
-        const added = await fetch(`${base}/adduser`, { method: "POST", body: new URLSearchParams({ username: "ann <b>", useremail: "ann@example.org" }), redirect: "manual" });
+        const added = await fetch(`${base}/adduser`, {
+            method: "POST",
+            body: new URLSearchParams({ username: "ann <b>", useremail: "ann@example.org" }),
+            redirect: "manual",
+        });
         expect(added.status).to.equal(303);
         expect(added.headers.get("location")).to.equal("userlist");
         expect(stub.users).to.deep.include({ username: "ann <b>", email: "ann@example.org", _id: (stub.users[0] as any)._id });
@@ -115,7 +127,9 @@ describe("nodeapp (Express + one pooled MongoDB client, against a MongoDB wire-p
     it("health check command: exit 0 when /health answers, 1 when nothing listens", async () => {
         const script = path.join(__dirname, "../src/healthcheck.js");
         const run = (port: number) =>
-            new Promise<number | null>((resolve) => spawn(process.execPath, [script], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" }).on("exit", resolve));
+            new Promise<number | null>((resolve) =>
+                spawn(process.execPath, [script], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" }).on("exit", resolve),
+            );
         expect(await run((server.address() as net.AddressInfo).port)).to.equal(0);
         expect(await run(mongoPort)).to.equal(1);
     });

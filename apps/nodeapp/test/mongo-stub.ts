@@ -103,9 +103,19 @@ export class MongoStub {
             case "isMaster":
             case "ismaster":
                 return {
-                    helloOk: true, ismaster: true, isWritablePrimary: true, maxBsonObjectSize: 16777216, maxMessageSizeBytes: 48000000,
-                    maxWriteBatchSize: 100000, localTime: new Date(), logicalSessionTimeoutMinutes: 30, connectionId: ++this.ids,
-                    minWireVersion: 0, maxWireVersion: 17, readOnly: false, ok: 1,
+                    helloOk: true,
+                    ismaster: true,
+                    isWritablePrimary: true,
+                    maxBsonObjectSize: 16777216,
+                    maxMessageSizeBytes: 48000000,
+                    maxWriteBatchSize: 100000,
+                    localTime: new Date(),
+                    logicalSessionTimeoutMinutes: 30,
+                    connectionId: ++this.ids,
+                    minWireVersion: 0,
+                    maxWireVersion: 17,
+                    readOnly: false,
+                    ok: 1,
                 };
             case "find":
                 return { cursor: { firstBatch: this.users, id: BigInt(0) as any, ns: `${cmd.$db}.${cmd.find}` }, ok: 1 };

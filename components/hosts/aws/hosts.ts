@@ -51,27 +51,49 @@ const argsSchema = z
         ports: z.array(portUseSchema).optional(),
         entryFrom: z.array(cidr).min(1, "expected at least one network").optional(),
         instanceTypes: z.object({ mgmt: z.string(), node: z.string() }).strict().default({ mgmt: "t3.small", node: "t3.large" }),
-        rootVolumeGb: z.object({ mgmt: z.number().int().min(8), node: z.number().int().min(8) }).strict().default({ mgmt: 20, node: 40 }),
-        ami: z.object({ owner: z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id"), namePattern: z.string().min(1) }).strict().default({ owner: "099720109477", namePattern: "ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*" }),
-        user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name").default("ubuntu"),
-        sshKey: z.object({ privateKey: input(z.string()), publicKey: input(z.string()) }).strict().optional(),
+        rootVolumeGb: z
+            .object({ mgmt: z.number().int().min(8), node: z.number().int().min(8) })
+            .strict()
+            .default({ mgmt: 20, node: 40 }),
+        ami: z
+            .object({ owner: z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id"), namePattern: z.string().min(1) })
+            .strict()
+            .default({ owner: "099720109477", namePattern: "ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*" }),
+        user: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name")
+            .default("ubuntu"),
+        sshKey: z
+            .object({ privateKey: input(z.string()), publicKey: input(z.string()) })
+            .strict()
+            .optional(),
         tags: z.record(z.string(), z.string()).default({}),
-        readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 15m").default("15m"),
+        readyTimeout: z
+            .string()
+            .regex(/^\d+[smh]$/, "expected a duration like 15m")
+            .default("15m"),
     })
     .strict()
     .superRefine((a, ctx) => {
         const mgmt = a.hosts.filter((h) => h.roles.includes("mgmt"));
-        if (mgmt.length !== 1) ctx.addIssue({ code: "custom", path: ["hosts"], message: `expected exactly one host with role mgmt (the bastion in the public subnet), found ${mgmt.length}` });
+        if (mgmt.length !== 1)
+            ctx.addIssue({
+                code: "custom",
+                path: ["hosts"],
+                message: `expected exactly one host with role mgmt (the bastion in the public subnet), found ${mgmt.length}`,
+            });
         for (const key of ["mgmtSubnet", "nodeSubnet"] as const) {
             if (!cidrWithin(a.vpcCidr, a[key])) ctx.addIssue({ code: "custom", path: [key], message: `expected a subnet inside vpcCidr ${a.vpcCidr}` });
         }
         a.hosts.forEach((h, i) => {
             const [key, range] = h.roles.includes("mgmt") ? ["mgmtSubnet", a.mgmtSubnet] : ["nodeSubnet", a.nodeSubnet];
             // AWS reserves the first four addresses and the last one of a subnet.
-            if (!cidrContains(range, h.ip) || reservedIn(range, h.ip, 4)) ctx.addIssue({ code: "custom", path: ["hosts", i, "ip"], message: `expected an address inside ${key} ${range} (not a reserved one)` });
+            if (!cidrContains(range, h.ip) || reservedIn(range, h.ip, 4))
+                ctx.addIssue({ code: "custom", path: ["hosts", i, "ip"], message: `expected an address inside ${key} ${range} (not a reserved one)` });
         });
         (a.ports ?? []).forEach((p, i) => {
-            if (!a.hosts.some((h) => h.name === p.host)) ctx.addIssue({ code: "custom", path: ["ports", i, "host"], message: `expected one of the hosts (${a.hosts.map((h) => h.name).join(", ")})` });
+            if (!a.hosts.some((h) => h.name === p.host))
+                ctx.addIssue({ code: "custom", path: ["ports", i, "host"], message: `expected one of the hosts (${a.hosts.map((h) => h.name).join(", ")})` });
         });
     });
 
@@ -141,7 +163,13 @@ export class AwsHosts extends pulumi.ComponentResource {
                     // Each instance opens what it serves, to whom must reach it (components/ports.ts).
                     vpcSecurityGroupIds: hostSecurityGroups(this, name, h.name, ports, { vpcId: this.network.vpc.id, sources, tags }).map((g) => g.id),
                     keyName: keyPair.keyName,
-                    rootBlockDevice: { volumeSize: isMgmt ? a.rootVolumeGb.mgmt : a.rootVolumeGb.node, volumeType: "gp3", encrypted: true, deleteOnTermination: true, tags: tags(`${name}-${h.name}-root`, role) },
+                    rootBlockDevice: {
+                        volumeSize: isMgmt ? a.rootVolumeGb.mgmt : a.rootVolumeGb.node,
+                        volumeType: "gp3",
+                        encrypted: true,
+                        deleteOnTermination: true,
+                        tags: tags(`${name}-${h.name}-root`, role),
+                    },
                     // IMDSv2 only: a container on the host cannot replay instance credentials with a plain GET.
                     metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
                     // Holds the private host key: secret in state; readable on the instance through IMDSv2 only (docs/hosts.md).
@@ -157,25 +185,46 @@ export class AwsHosts extends pulumi.ComponentResource {
 
         const mgmtInstance = instance(mgmtSpec);
         const mgmtConnection: pulumi.Output<Connection> = pulumi.secret(
-            pulumi.all([mgmtInstance.publicIp, this.privateKey, identities[mgmtSpec.name].publicKey]).apply(([ip, k, hostKey]) => ({ host: ip, port: 22, user: a.user, privateKey: k, hostKey })),
+            pulumi
+                .all([mgmtInstance.publicIp, this.privateKey, identities[mgmtSpec.name].publicKey])
+                .apply(([ip, k, hostKey]) => ({ host: ip, port: 22, user: a.user, privateKey: k, hostKey })),
         );
-        const mgmtReady = waitForSsh(`${name}-${mgmtSpec.name}-ready`, mgmtConnection, this, { host: mgmtSpec.name, dependsOn: [mgmtInstance], triggers: [mgmtInstance.id], timeout: a.readyTimeout });
+        const mgmtReady = waitForSsh(`${name}-${mgmtSpec.name}-ready`, mgmtConnection, this, {
+            host: mgmtSpec.name,
+            dependsOn: [mgmtInstance],
+            triggers: [mgmtInstance.id],
+            timeout: a.readyTimeout,
+        });
 
         this.hosts = a.hosts.map((h) => {
-            if (h === mgmtSpec) return toHost(h, { privateIp: mgmtInstance.privateIp, connection: mgmtConnection, ready: mgmtReady, instanceId: mgmtInstance.id, availabilityZone: mgmtInstance.availabilityZone });
+            if (h === mgmtSpec)
+                return toHost(h, {
+                    privateIp: mgmtInstance.privateIp,
+                    connection: mgmtConnection,
+                    ready: mgmtReady,
+                    instanceId: mgmtInstance.id,
+                    availabilityZone: mgmtInstance.availabilityZone,
+                });
             const inst = instance(h);
             // Nodes have no public address: SSH goes through mgmt.
             const connection: pulumi.Output<Connection> = pulumi.secret(
-                pulumi.all([inst.privateIp, mgmtInstance.publicIp, this.privateKey, identities[h.name].publicKey, identities[mgmtSpec.name].publicKey]).apply(([ip, bastion, k, hostKey, bastionKey]) => ({
-                    host: ip,
-                    port: 22,
-                    user: a.user,
-                    privateKey: k,
-                    hostKey,
-                    proxy: { host: bastion, port: 22, user: a.user, privateKey: k, hostKey: bastionKey },
-                })),
+                pulumi
+                    .all([inst.privateIp, mgmtInstance.publicIp, this.privateKey, identities[h.name].publicKey, identities[mgmtSpec.name].publicKey])
+                    .apply(([ip, bastion, k, hostKey, bastionKey]) => ({
+                        host: ip,
+                        port: 22,
+                        user: a.user,
+                        privateKey: k,
+                        hostKey,
+                        proxy: { host: bastion, port: 22, user: a.user, privateKey: k, hostKey: bastionKey },
+                    })),
             );
-            const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, { host: h.name, dependsOn: [inst, mgmtReady, this.network.privateRoutes], triggers: [inst.id], timeout: a.readyTimeout });
+            const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, {
+                host: h.name,
+                dependsOn: [inst, mgmtReady, this.network.privateRoutes],
+                triggers: [inst.id],
+                timeout: a.readyTimeout,
+            });
             return toHost(h, { privateIp: inst.privateIp, connection, ready, instanceId: inst.id, availabilityZone: inst.availabilityZone });
         });
 

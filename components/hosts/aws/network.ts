@@ -34,15 +34,33 @@ export function awsNetwork(parent: pulumi.Resource, name: string, a: AwsNetworkA
     );
     const nodeSubnet = new aws.ec2.Subnet(
         `${name}-private`,
-        { vpcId: vpc.id, cidrBlock: a.nodeSubnet, availabilityZone: a.availabilityZone, mapPublicIpOnLaunch: false, tags: a.tags(`${name}-private`, "private") },
+        {
+            vpcId: vpc.id,
+            cidrBlock: a.nodeSubnet,
+            availabilityZone: a.availabilityZone,
+            mapPublicIpOnLaunch: false,
+            tags: a.tags(`${name}-private`, "private"),
+        },
         opts,
     );
-    const publicRoutes = new aws.ec2.RouteTable(`${name}-public-routes`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: a.tags(`${name}-public-routes`) }, opts);
+    const publicRoutes = new aws.ec2.RouteTable(
+        `${name}-public-routes`,
+        { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: a.tags(`${name}-public-routes`) },
+        opts,
+    );
     new aws.ec2.RouteTableAssociation(`${name}-public-routes`, { subnetId: mgmtSubnet.id, routeTableId: publicRoutes.id }, opts);
 
     const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: a.tags(`${name}-nat`) }, { parent, dependsOn: [igw] });
-    const natGateway = new aws.ec2.NatGateway(`${name}-nat`, { allocationId: eip.id, subnetId: mgmtSubnet.id, tags: a.tags(`${name}-nat`) }, { parent, dependsOn: [igw] });
-    const privateRoutes = new aws.ec2.RouteTable(`${name}-private-routes`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }], tags: a.tags(`${name}-private-routes`) }, opts);
+    const natGateway = new aws.ec2.NatGateway(
+        `${name}-nat`,
+        { allocationId: eip.id, subnetId: mgmtSubnet.id, tags: a.tags(`${name}-nat`) },
+        { parent, dependsOn: [igw] },
+    );
+    const privateRoutes = new aws.ec2.RouteTable(
+        `${name}-private-routes`,
+        { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }], tags: a.tags(`${name}-private-routes`) },
+        opts,
+    );
     new aws.ec2.RouteTableAssociation(`${name}-private-routes`, { subnetId: nodeSubnet.id, routeTableId: privateRoutes.id }, opts);
     return { vpc, mgmtSubnet, nodeSubnet, natGateway, privateRoutes };
 }

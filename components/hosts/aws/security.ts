@@ -23,7 +23,13 @@ const description = (p: PortUse) => `${p.service} ${portLabel(p)}`.replace(/[^A-
  * original opened everything to 0.0.0.0/0, and a shared group opened every host's ports on every
  * host). A host that serves nothing to the admin network has no admin group. Egress open (apt, images).
  */
-export function hostSecurityGroups(parent: pulumi.Resource, name: string, host: string, ports: readonly PortUse[], a: AwsSecurityArgs): aws.ec2.SecurityGroup[] {
+export function hostSecurityGroups(
+    parent: pulumi.Resource,
+    name: string,
+    host: string,
+    ports: readonly PortUse[],
+    a: AwsSecurityArgs,
+): aws.ec2.SecurityGroup[] {
     const egress = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "all outbound" }];
     return REACH.flatMap((reach) => {
         const rules = ports.filter((p) => p.host === host && p.reach.includes(reach));

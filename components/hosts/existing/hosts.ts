@@ -35,18 +35,28 @@ const port = z.number().int().min(1).max(65535, "expected a TCP port from 1 to 6
 const argsSchema = z
     .object({
         hosts: hostListSchema,
-        user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name").default("root"),
+        user: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name")
+            .default("root"),
         privateKey: input(z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "expected a PEM/OpenSSH private key")),
         port: port.default(22),
-        jumpHost: z.object({ host: z.string().min(1), user: z.string().optional(), port: port.default(22) }).strict().optional(),
-        readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 3m").default("3m"),
+        jumpHost: z
+            .object({ host: z.string().min(1), user: z.string().optional(), port: port.default(22) })
+            .strict()
+            .optional(),
+        readyTimeout: z
+            .string()
+            .regex(/^\d+[smh]$/, "expected a duration like 3m")
+            .default("3m"),
         knownHosts: z.array(z.string().regex(KNOWN_HOSTS_LINE, KNOWN_HOSTS_EXPECTED)).default([]),
         trustOnFirstUse: z.boolean().default(false),
     })
     .strict()
     .superRefine((a, ctx) => {
         if (a.trustOnFirstUse) return;
-        for (const message of missingHostKeys(a.knownHosts, pinTargets(a.hosts, a.port, a.jumpHost), "trustOnFirstUse")) ctx.addIssue({ code: "custom", path: ["knownHosts"], message });
+        for (const message of missingHostKeys(a.knownHosts, pinTargets(a.hosts, a.port, a.jumpHost), "trustOnFirstUse"))
+            ctx.addIssue({ code: "custom", path: ["knownHosts"], message });
     });
 
 /** The machines whose keys must be known: every host, and the jump host. */
@@ -71,7 +81,10 @@ export class ExistingHosts extends pulumi.ComponentResource {
         const privateKey = pulumi.secret(pulumi.output(a.privateKey));
         const jump = a.jumpHost ? { host: a.jumpHost.host, user: a.jumpHost.user ?? a.user, port: a.jumpHost.port } : undefined;
         const jumpKey = jump ? this.hostKey(`${name}-jump`, a.knownHosts, jump.host, jump.port) : undefined;
-        const jumpConnection = jump && jumpKey ? pulumi.all([privateKey, jumpKey]).apply(([key, hostKey]) => ({ host: jump.host, port: jump.port, user: jump.user, privateKey: key, hostKey })) : undefined;
+        const jumpConnection =
+            jump && jumpKey
+                ? pulumi.all([privateKey, jumpKey]).apply(([key, hostKey]) => ({ host: jump.host, port: jump.port, user: jump.user, privateKey: key, hostKey }))
+                : undefined;
         this.hosts = a.hosts.map((spec) => {
             const hostKey = this.hostKey(`${name}-${spec.name}`, a.knownHosts, spec.ip, a.port, jumpConnection);
             const connection: pulumi.Output<Connection> = pulumi.secret(
@@ -89,7 +102,10 @@ export class ExistingHosts extends pulumi.ComponentResource {
         });
         this.outputs = pulumi.output(
             Object.fromEntries(
-                a.hosts.map((h) => [h.name, { ip: h.ip, roles: [...h.roles], ssh: sshCommand({ user: a.user, host: h.ip, port: a.port, keyFile: "<your key>", jump }) }]),
+                a.hosts.map((h) => [
+                    h.name,
+                    { ip: h.ip, roles: [...h.roles], ssh: sshCommand({ user: a.user, host: h.ip, port: a.port, keyFile: "<your key>", jump }) },
+                ]),
             ),
         );
         this.registerOutputs({ outputs: this.outputs });

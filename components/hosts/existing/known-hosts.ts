@@ -12,8 +12,10 @@ const PREFERENCE = (type: string) => {
 };
 
 /** `names type key [comment]`: names in clear (host, [host]:port, comma-separated), no hashes, wildcards or @markers. */
-export const KNOWN_HOSTS_LINE = /^([A-Za-z0-9.:[\]-]+(,[A-Za-z0-9.:[\]-]+)*) (ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) ([A-Za-z0-9+/]+={0,3})( [^\n]*)?$/;
-export const KNOWN_HOSTS_EXPECTED = 'expected a known_hosts line like "192.0.2.10 ssh-ed25519 AAAA..." (host names in clear, no hashed names, wildcards or @markers)';
+export const KNOWN_HOSTS_LINE =
+    /^([A-Za-z0-9.:[\]-]+(,[A-Za-z0-9.:[\]-]+)*) (ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) ([A-Za-z0-9+/]+={0,3})( [^\n]*)?$/;
+export const KNOWN_HOSTS_EXPECTED =
+    'expected a known_hosts line like "192.0.2.10 ssh-ed25519 AAAA..." (host names in clear, no hashed names, wildcards or @markers)';
 
 /** How known_hosts names a host: `host` on port 22, `[host]:port` otherwise. */
 export function knownHostsName(host: string, port: number): string {

@@ -56,7 +56,7 @@ export function container(): { create: string; delete: string } {
             'docker create --name "$NAME" --hostname "$HOSTNAME" --network "$NET" --ip "$IP" --network-alias "$HOSTNAME" \\',
             '  --restart unless-stopped --label "microservice.stack=$STACK" --label "microservice.host=$HOSTNAME" \\',
             `  ${flags} --volume "$VOLUME:/var/lib/docker" "$IMAGE" >/dev/null`,
-            'd=$(mktemp -d); trap \'rm -rf "$d"\' EXIT',
+            "d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT",
             'printf "%s\\n" "$PUBLIC_KEY" >"$d/keys"; chmod 644 "$d/keys"',
             'docker cp "$d/keys" "$NAME:$KEY_PATH"',
             // docker cp keeps the mode and makes root the owner: sshd accepts the key.

@@ -38,19 +38,41 @@ const argsSchema = z
     .object({
         hosts: hostListSchema,
         subnet: cidr.default("10.0.15.0/24"),
-        networkName: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "expected a Docker network name").optional(),
-        namePrefix: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, "expected a container name prefix").optional(),
+        networkName: z
+            .string()
+            .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "expected a Docker network name")
+            .optional(),
+        namePrefix: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, "expected a container name prefix")
+            .optional(),
         nodeImage: z.string().min(1).default("microservice/node:bookworm"),
-        build: z.object({ baseImage: z.string().min(1), builder: z.enum(["legacy", "buildkit"]).default("legacy"), context: z.string().optional() }).strict().optional(),
-        sshKey: z.object({ privateKey: input(z.string()), publicKey: input(z.string()) }).strict().optional(),
-        readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 3m").default("3m"),
-        dockerHost: z.string().regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "expected a Docker host URL like unix:///var/run/docker.sock or ssh://user@host").optional(),
+        build: z
+            .object({ baseImage: z.string().min(1), builder: z.enum(["legacy", "buildkit"]).default("legacy"), context: z.string().optional() })
+            .strict()
+            .optional(),
+        sshKey: z
+            .object({ privateKey: input(z.string()), publicKey: input(z.string()) })
+            .strict()
+            .optional(),
+        readyTimeout: z
+            .string()
+            .regex(/^\d+[smh]$/, "expected a duration like 3m")
+            .default("3m"),
+        dockerHost: z
+            .string()
+            .regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "expected a Docker host URL like unix:///var/run/docker.sock or ssh://user@host")
+            .optional(),
     })
     .strict()
     .superRefine((a, ctx) => {
         a.hosts.forEach((h, i) => {
             if (!cidrContains(a.subnet, h.ip) || reservedIn(a.subnet, h.ip, 2)) {
-                ctx.addIssue({ code: "custom", path: ["hosts", i, "ip"], message: `expected an address inside subnet ${a.subnet} (not .0, the .1 gateway or broadcast)` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["hosts", i, "ip"],
+                    message: `expected an address inside subnet ${a.subnet} (not .0, the .1 gateway or broadcast)`,
+                });
             }
         });
     });
@@ -106,7 +128,12 @@ export class LocalHosts extends pulumi.ComponentResource {
             const volumeName = `${prefix}-${spec.name}-docker`;
             const volume = new LocalCommand(
                 `${name}-${spec.name}-docker`,
-                { create: cli.volume.create, delete: cli.volume.delete, environment: { ...dockerEnv(a), VOLUME: volumeName, STACK: stack }, triggers: [volumeName] },
+                {
+                    create: cli.volume.create,
+                    delete: cli.volume.delete,
+                    environment: { ...dockerEnv(a), VOLUME: volumeName, STACK: stack },
+                    triggers: [volumeName],
+                },
                 { parent: this, deleteBeforeReplace: true },
             );
             const env = {
@@ -127,14 +154,24 @@ export class LocalHosts extends pulumi.ComponentResource {
             const hostKey = identities[spec.name].publicKey;
             const container = new LocalCommand(
                 `${name}-${spec.name}`,
-                { create: run.create, delete: run.delete, environment: env, triggers: [imageId, spec.ip, this.network.stdout, flagsHash, this.publicKey, hostKey] },
+                {
+                    create: run.create,
+                    delete: run.delete,
+                    environment: env,
+                    triggers: [imageId, spec.ip, this.network.stdout, flagsHash, this.publicKey, hostKey],
+                },
                 // Fixed name and address: the old container must go before the new one can start.
                 // HOST_KEY is a secret Output: the engine keeps it secret in the state's inputs and outputs.
                 { parent: this, dependsOn: [volume], deleteBeforeReplace: true },
             );
             this.containers[spec.name] = container;
             const connection = pulumi.secret({ host: spec.ip, port: 22, user: "root", privateKey: this.privateKey, hostKey });
-            const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, { host: spec.name, dependsOn: [container], triggers: [container.stdout], timeout: a.readyTimeout });
+            const ready = waitForSsh(`${name}-${spec.name}-ready`, connection, this, {
+                host: spec.name,
+                dependsOn: [container],
+                triggers: [container.stdout],
+                timeout: a.readyTimeout,
+            });
             return toHost(spec, { privateIp: spec.ip, connection, ready });
         });
 
@@ -153,10 +190,18 @@ export class LocalHosts extends pulumi.ComponentResource {
         const image = a.build
             ? new LocalCommand(
                   `${name}-node-image`,
-                  { create: cli.buildImage(a.build.builder), environment: { ...dockerEnv(a), IMAGE: a.nodeImage, BASE_IMAGE: a.build.baseImage, CONTEXT: context }, triggers: [a.nodeImage, a.build.baseImage, sources] },
+                  {
+                      create: cli.buildImage(a.build.builder),
+                      environment: { ...dockerEnv(a), IMAGE: a.nodeImage, BASE_IMAGE: a.build.baseImage, CONTEXT: context },
+                      triggers: [a.nodeImage, a.build.baseImage, sources],
+                  },
                   { parent: this },
               )
-            : new LocalCommand(`${name}-node-image`, { create: cli.existingImage, environment: { ...dockerEnv(a), IMAGE: a.nodeImage }, triggers: [a.nodeImage, sources] }, { parent: this });
+            : new LocalCommand(
+                  `${name}-node-image`,
+                  { create: cli.existingImage, environment: { ...dockerEnv(a), IMAGE: a.nodeImage }, triggers: [a.nodeImage, sources] },
+                  { parent: this },
+              );
         return image.stdout;
     }
 }

@@ -10,7 +10,9 @@ import { hostKeys } from "../host-key";
 import { AUTHORIZED_KEYS_PATH, MACHINE_RUN, dockerRunFlags } from "../local/machine";
 import { cidr, input, validate } from "../../validate";
 
-const size = z.object({ memory: z.number().int().min(512, "expected memory in MB, at least 512"), cpus: z.number().int().min(1, "expected at least 1 CPU") }).strict();
+const size = z
+    .object({ memory: z.number().int().min(512, "expected memory in MB, at least 512"), cpus: z.number().int().min(1, "expected at least 1 CPU") })
+    .strict();
 
 export interface VagrantHostsArgs {
     hosts: HostSpec[];
@@ -41,21 +43,35 @@ const argsSchema = z
         dir: z.string().regex(/^[^\s'"$`\\]+$/, "expected a directory path without spaces, quotes, $, ` or \\"),
         box: z.string().default("bento/ubuntu-24.04"),
         boxVersion: z.string().default("202510.26.0"),
-        boxUrl: z.string().regex(/^(https|file):\/\/[^\s'"\\]+$/, "expected an https:// or file:// URL of a .box file").optional(),
-        boxChecksum: z.string().regex(/^[0-9a-f]{64}$/, "expected the box file's sha256 (64 lowercase hex digits)").optional(),
+        boxUrl: z
+            .string()
+            .regex(/^(https|file):\/\/[^\s'"\\]+$/, "expected an https:// or file:// URL of a .box file")
+            .optional(),
+        boxChecksum: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/, "expected the box file's sha256 (64 lowercase hex digits)")
+            .optional(),
         provider: z.enum(["virtualbox", "libvirt", "docker"], { message: "expected virtualbox, libvirt or docker" }).default("virtualbox"),
         mgmt: size.default({ memory: 1024, cpus: 1 }),
         node: size.default({ memory: 2560, cpus: 2 }),
         subnet: cidr.default("10.0.15.0/24"),
         nodeImage: z.string().default("microservice/node:bookworm"),
-        sshKey: z.object({ privateKey: input(z.string()), publicKey: input(z.string()) }).strict().optional(),
-        readyTimeout: z.string().regex(/^\d+[smh]$/, "expected a duration like 3m").default("3m"),
+        sshKey: z
+            .object({ privateKey: input(z.string()), publicKey: input(z.string()) })
+            .strict()
+            .optional(),
+        readyTimeout: z
+            .string()
+            .regex(/^\d+[smh]$/, "expected a duration like 3m")
+            .default("3m"),
     })
     .strict()
     .superRefine((a, ctx) => {
-        if (a.boxUrl && !a.boxChecksum) ctx.addIssue({ code: "custom", path: ["boxChecksum"], message: "required when boxUrl is given: the box file's sha256" });
+        if (a.boxUrl && !a.boxChecksum)
+            ctx.addIssue({ code: "custom", path: ["boxChecksum"], message: "required when boxUrl is given: the box file's sha256" });
         a.hosts.forEach((h, i) => {
-            if (!cidrContains(a.subnet, h.ip)) ctx.addIssue({ code: "custom", path: ["hosts", i, "ip"], message: `expected an address inside subnet ${a.subnet}` });
+            if (!cidrContains(a.subnet, h.ip))
+                ctx.addIssue({ code: "custom", path: ["hosts", i, "ip"], message: `expected an address inside subnet ${a.subnet}` });
         });
     });
 
@@ -91,7 +107,11 @@ export class VagrantHosts extends pulumi.ComponentResource {
         const machines = a.hosts.map((h) => ({ name: h.name, ip: h.ip, netmask, ...(h.roles.includes("mgmt") ? a.mgmt : a.node) }));
         const docker = a.provider === "docker";
         // A box from a URL is pinned by its checksum (the shim renders box_url and box_download_checksum).
-        const boxPin: Pick<VagrantMachinesSpec, "box"> & Record<"boxUrl" | "boxChecksum", string | undefined> = { box: a.box, boxUrl: a.boxUrl, boxChecksum: a.boxChecksum };
+        const boxPin: Pick<VagrantMachinesSpec, "box"> & Record<"boxUrl" | "boxChecksum", string | undefined> = {
+            box: a.box,
+            boxUrl: a.boxUrl,
+            boxChecksum: a.boxChecksum,
+        };
         const spec: VagrantMachinesSpec = {
             ...boxPin,
             boxVersion: a.boxVersion,
@@ -102,7 +122,11 @@ export class VagrantHosts extends pulumi.ComponentResource {
                 ? {
                       // The node image lets root in with the key at AUTHORIZED_KEYS_PATH; Vagrant logs in with the stack key too.
                       ssh: { username: "root", privateKeyPath: "./stack_key", insertKey: false },
-                      docker: { image: a.nodeImage, createArgs: [...dockerRunFlags(), `--volume=${MACHINE_RUN.dockerVolumePath}`], volumes: [`./authorized_keys:${AUTHORIZED_KEYS_PATH}:ro`] },
+                      docker: {
+                          image: a.nodeImage,
+                          createArgs: [...dockerRunFlags(), `--volume=${MACHINE_RUN.dockerVolumePath}`],
+                          volumes: [`./authorized_keys:${AUTHORIZED_KEYS_PATH}:ro`],
+                      },
                   }
                 : { authorizedKeys: [this.publicKey] }),
         };
@@ -127,9 +151,16 @@ export class VagrantHosts extends pulumi.ComponentResource {
         this.hosts = a.hosts.map((h) => {
             const m = this.machines.machines[h.name];
             const connection: pulumi.Output<Connection> = pulumi.secret(
-                pulumi.all([m.sshConfig, this.privateKey, identities[h.name].publicKey]).apply(([c, k, hostKey]) => ({ host: c.hostName, port: c.port, user: "root", privateKey: k, hostKey })),
+                pulumi
+                    .all([m.sshConfig, this.privateKey, identities[h.name].publicKey])
+                    .apply(([c, k, hostKey]) => ({ host: c.hostName, port: c.port, user: "root", privateKey: k, hostKey })),
             );
-            const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, { host: h.name, dependsOn: [m.up], triggers: [m.up.id], timeout: a.readyTimeout });
+            const ready = waitForSsh(`${name}-${h.name}-ready`, connection, this, {
+                host: h.name,
+                dependsOn: [m.up],
+                triggers: [m.up.id],
+                timeout: a.readyTimeout,
+            });
             return toHost(h, { privateIp: h.ip, connection, ready });
         });
 
@@ -138,7 +169,11 @@ export class VagrantHosts extends pulumi.ComponentResource {
             Object.fromEntries(
                 a.hosts.map((h) => [
                     h.name,
-                    this.machines.machines[h.name].sshConfig.apply((c) => ({ ip: h.ip, roles: [...h.roles], ssh: sshCommand({ user: "root", host: c.hostName, port: c.port, keyFile }) })),
+                    this.machines.machines[h.name].sshConfig.apply((c) => ({
+                        ip: h.ip,
+                        roles: [...h.roles],
+                        ssh: sshCommand({ user: "root", host: c.hostName, port: c.port, keyFile }),
+                    })),
                 ]),
             ),
         );

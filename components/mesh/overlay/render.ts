@@ -40,7 +40,12 @@ export function managerInitOps(ip: string): Op[] {
                 `docker swarm init --advertise-addr ${q(ip)} --listen-addr ${q(`${ip}:${SWARM_PORT}`)} >/dev/null`,
             "swarm",
         ),
-        waitFor("swarm control plane", `[ "$(docker info -f '{{.Swarm.ControlAvailable}}')" = true ]`, 60, "docker swarm init did not make this host a manager"),
+        waitFor(
+            "swarm control plane",
+            `[ "$(docker info -f '{{.Swarm.ControlAvailable}}')" = true ]`,
+            60,
+            "docker swarm init did not make this host a manager",
+        ),
     ];
 }
 
@@ -74,8 +79,7 @@ export function joinRequest(ip: string, managerIp: string, token: string): strin
 /** Holds the join token: run only in a secret step. */
 export function workerJoinOps(ip: string, managerIp: string, token: string): Op[] {
     const joined =
-        `[ "$(${STATE})" = active ] && ` +
-        `docker info -f '{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}' | grep -qwF ${q(`${managerIp}:${SWARM_PORT}`)}`;
+        `[ "$(${STATE})" = active ] && ` + `docker info -f '{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}' | grep -qwF ${q(`${managerIp}:${SWARM_PORT}`)}`;
     return [
         directory(JOIN_DIR, { mode: "0700" }),
         file(JOIN_FILE, joinRequest(ip, managerIp, token), { mode: "0600" }),

@@ -57,11 +57,27 @@ export class WeaveMesh extends pulumi.ComponentResource implements ContainerNetw
         a.hosts.forEach((host, i) => {
             const steps = new HostSteps(this, name, host, a.dockerReady?.[host.name] ?? []);
             steps.add("weave-install", render.installOps(s));
-            steps.add("weave-peers", members.apply((all) => render.peersOps(render.peersOf(host.name, all), consensus)));
-            const svc = steps.add("weave-service", password.apply((pw) => render.serviceOps(host.name, s, pw)), { secret: true });
+            steps.add(
+                "weave-peers",
+                members.apply((all) => render.peersOps(render.peersOf(host.name, all), consensus)),
+            );
+            const svc = steps.add(
+                "weave-service",
+                password.apply((pw) => render.serviceOps(host.name, s, pw)),
+                { secret: true },
+            );
             if (s.scope.enabled) {
-                steps.add("weave-scope", pulumi.all([host.privateIp, members]).apply(([ip, all]) =>
-                    render.scopeOps(ip, all.map((m) => m.ip), s.scope.image!, s.scope.port)));
+                steps.add(
+                    "weave-scope",
+                    pulumi.all([host.privateIp, members]).apply(([ip, all]) =>
+                        render.scopeOps(
+                            ip,
+                            all.map((m) => m.ip),
+                            s.scope.image!,
+                            s.scope.port,
+                        ),
+                    ),
+                );
             }
             this.ready.push(...steps.commands.slice(-1));
 

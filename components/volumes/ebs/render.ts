@@ -27,7 +27,9 @@ export function ebsConf(s: EbsHostSpec): string {
         MARATHON_HOOK: PATHS.marathonHook,
         DEVICE_TIMEOUT: s.deviceTimeoutSeconds,
     };
-    return Object.entries(v).map(([k, x]) => `${k}=${q(String(x))}\n`).join("");
+    return Object.entries(v)
+        .map(([k, x]) => `${k}=${q(String(x))}\n`)
+        .join("");
 }
 
 /** What the tools step of an agent installs: the filesystem's tools, and python3 for the Marathon hook. */
@@ -51,7 +53,6 @@ export function ebsHostOps(s: EbsHostSpec): Op[] {
         directory(PATHS.apps, { mode: "0700" }),
     ];
 }
-
 
 /** On the primary, after the attachment: find the disk, format once, mount, start the app. */
 export function attachMountCommand(name: string, volumeId: string, fsType: string, deviceName: string): string {

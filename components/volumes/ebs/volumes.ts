@@ -47,10 +47,12 @@ const argsSchema = z
     .superRefine((a, ctx) => {
         for (const [path, message] of volumeHostIssues({ backend: "ebs", datasets: a.datasets }, a.hosts)) ctx.addIssue({ code: "custom", path, message });
         for (const h of hostsWithRole(a.hosts, "agent")) {
-            if (!h.instanceId) ctx.addIssue({ code: "custom", path: ["hosts"], message: `agent "${h.name}" has no instanceId (EBS needs the aws target's hosts)` });
+            if (!h.instanceId)
+                ctx.addIssue({ code: "custom", path: ["hosts"], message: `agent "${h.name}" has no instanceId (EBS needs the aws target's hosts)` });
         }
         a.datasets.forEach((d, i) => {
-            if (d.app?.kind === "marathon" && !a.scheduler) ctx.addIssue({ code: "custom", path: ["datasets", i, "app"], message: "a Marathon app needs args.scheduler (the MesosCluster's endpoint)" });
+            if (d.app?.kind === "marathon" && !a.scheduler)
+                ctx.addIssue({ code: "custom", path: ["datasets", i, "app"], message: "a Marathon app needs args.scheduler (the MesosCluster's endpoint)" });
         });
     });
 
@@ -74,18 +76,38 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
         const usesMarathon = a.datasets.some((d) => d.app?.kind === "marathon");
         // Only what the hooks need (URL and credentials), not Marathon's readiness: volumes are
         // placed whether or not Marathon runs yet; a move calls it only when it has an app there.
-        const marathon: pulumi.Output<MarathonAccess | undefined> = usesMarathon && a.scheduler
-            ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? a.scheduler.marathonCaCert ?? ""])
-                  .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
-            : pulumi.output(undefined as MarathonAccess | undefined);
+        const marathon: pulumi.Output<MarathonAccess | undefined> =
+            usesMarathon && a.scheduler
+                ? pulumi
+                      .all([
+                          a.scheduler.marathonUrl,
+                          a.scheduler.marathonUsername,
+                          a.scheduler.marathonPassword,
+                          args.marathonCaCert ?? a.scheduler.marathonCaCert ?? "",
+                      ])
+                      .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
+                : pulumi.output(undefined as MarathonAccess | undefined);
 
         const hostReady: Record<string, pulumi.Resource[]> = {};
         for (const h of agents) {
             const steps = new HostSteps(this, name, h, a.dockerReady?.[h.name] ?? []);
-            steps.add("ebs-tools", h.privateIp.apply((ip) => render.ebsHostOps({
-                hostIp: ip, mountRoot: a.mountRoot, fsType: a.ebs.fsType, appTimeoutSeconds: a.zfs.appTimeoutSeconds, deviceTimeoutSeconds: 120,
-            })));
-            steps.add("hooks", marathon.apply((m) => hookOps(a.datasets, m, a.zfs.appTimeoutSeconds)), { secret: usesMarathon });
+            steps.add(
+                "ebs-tools",
+                h.privateIp.apply((ip) =>
+                    render.ebsHostOps({
+                        hostIp: ip,
+                        mountRoot: a.mountRoot,
+                        fsType: a.ebs.fsType,
+                        appTimeoutSeconds: a.zfs.appTimeoutSeconds,
+                        deviceTimeoutSeconds: 120,
+                    }),
+                ),
+            );
+            steps.add(
+                "hooks",
+                marathon.apply((m) => hookOps(a.datasets, m, a.zfs.appTimeoutSeconds)),
+                { secret: usesMarathon },
+            );
             hostReady[h.name] = steps.commands.slice(-1);
         }
 
@@ -93,31 +115,47 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
         this.volumeIds = {};
         for (const d of a.datasets) {
             const primary = agents.find((h) => h.name === d.primary)!;
-            const volume = new aws.ebs.Volume(`${name}-${d.name}`, {
-                availabilityZone: a.availabilityZone,
-                size: render.ebsSizeGb(d.sizeGb),
-                type: a.ebs.volumeType,
-                encrypted: a.ebs.encrypted,
-                kmsKeyId: a.ebs.kmsKeyId,
-                iops: a.ebs.iops,
-                throughput: a.ebs.throughput,
-                tags: { ...a.tags, Name: `${pulumi.getStack()}-${d.name}`, "microservice:volume": d.name },
-            }, { parent: this, retainOnDelete: true });
+            const volume = new aws.ebs.Volume(
+                `${name}-${d.name}`,
+                {
+                    availabilityZone: a.availabilityZone,
+                    size: render.ebsSizeGb(d.sizeGb),
+                    type: a.ebs.volumeType,
+                    encrypted: a.ebs.encrypted,
+                    kmsKeyId: a.ebs.kmsKeyId,
+                    iops: a.ebs.iops,
+                    throughput: a.ebs.throughput,
+                    tags: { ...a.tags, Name: `${pulumi.getStack()}-${d.name}`, "microservice:volume": d.name },
+                },
+                { parent: this, retainOnDelete: true },
+            );
             // Replaced (never updated in place) when the primary changes: detach first, EBS is single-attach.
-            const attachment = new aws.ec2.VolumeAttachment(`${name}-${d.name}-attachment`, {
-                volumeId: volume.id,
-                instanceId: primary.instanceId!,
-                deviceName: a.ebs.deviceName,
-            }, { parent: this, deleteBeforeReplace: true });
+            const attachment = new aws.ec2.VolumeAttachment(
+                `${name}-${d.name}-attachment`,
+                {
+                    volumeId: volume.id,
+                    instanceId: primary.instanceId!,
+                    deviceName: a.ebs.deviceName,
+                },
+                { parent: this, deleteBeforeReplace: true },
+            );
             // Its triggers follow the instance: a move deletes it on the old host (release) before the
             // attachment is replaced, then creates it on the new one.
-            const mount = new RemoteCommand(`${name}-${d.name}-mount`, {
-                connection: primary.connection,
-                create: volume.id.apply((id) => render.attachMountCommand(d.name, id, a.ebs.fsType, a.ebs.deviceName)),
-                delete: render.releaseCommand(d.name),
-                triggers: [primary.instanceId!, volume.id],
-                addPreviousOutputInEnv: false,
-            }, { parent: this, dependsOn: [attachment, ...hostReady[primary.name], ...(d.app?.kind === "marathon" ? (a.scheduler?.ready ?? []) : [])], deleteBeforeReplace: true });
+            const mount = new RemoteCommand(
+                `${name}-${d.name}-mount`,
+                {
+                    connection: primary.connection,
+                    create: volume.id.apply((id) => render.attachMountCommand(d.name, id, a.ebs.fsType, a.ebs.deviceName)),
+                    delete: render.releaseCommand(d.name),
+                    triggers: [primary.instanceId!, volume.id],
+                    addPreviousOutputInEnv: false,
+                },
+                {
+                    parent: this,
+                    dependsOn: [attachment, ...hostReady[primary.name], ...(d.app?.kind === "marathon" ? (a.scheduler?.ready ?? []) : [])],
+                    deleteBeforeReplace: true,
+                },
+            );
             this.volumes[d.name] = volumeRef(d, primary, a.mountRoot, [mount]);
             this.volumeIds[d.name] = volume.id;
         }

@@ -80,24 +80,54 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
         const steps = agents.map((h) => new HostSteps(this, name, h, a.dockerReady?.[h.name] ?? []));
         steps.forEach((s) => s.add("zfs", render.zfsOps({ implementation: a.zfs.implementation, ...a.pool })));
         const hostKeys = steps.map((s) =>
-            s.add("replication", pulumi.all([s.host.privateIp, key.publicKey]).apply(([ip, publicKey]) => render.replicationOps({
-                hostName: s.host.name, hostIp: ip, pool: a.pool.name, mountRoot: a.mountRoot, user: a.zfs.replicationUser,
-                publicKey, appTimeoutSeconds: a.zfs.appTimeoutSeconds, transferTimeoutSeconds: a.zfs.transferTimeoutSeconds,
-            }))).stdout.apply(stepPayload),
+            s
+                .add(
+                    "replication",
+                    pulumi.all([s.host.privateIp, key.publicKey]).apply(([ip, publicKey]) =>
+                        render.replicationOps({
+                            hostName: s.host.name,
+                            hostIp: ip,
+                            pool: a.pool.name,
+                            mountRoot: a.mountRoot,
+                            user: a.zfs.replicationUser,
+                            publicKey,
+                            appTimeoutSeconds: a.zfs.appTimeoutSeconds,
+                            transferTimeoutSeconds: a.zfs.transferTimeoutSeconds,
+                        }),
+                    ),
+                )
+                .stdout.apply(stepPayload),
         );
-        const peers = pulumi.all(agents.map((h, i) => pulumi.all([h.privateIp, hostKeys[i]]).apply(([ip, hostKey]): render.Peer => ({ name: h.name, ip, hostKey }))));
+        const peers = pulumi.all(
+            agents.map((h, i) => pulumi.all([h.privateIp, hostKeys[i]]).apply(([ip, hostKey]): render.Peer => ({ name: h.name, ip, hostKey }))),
+        );
         const usesMarathon = a.datasets.some((d) => d.app?.kind === "marathon");
         // The hooks step needs only the URL and credentials; a dataset with a Marathon app is placed
         // once Marathon is ready, since placing it starts (or moving it stops) that app there.
-        const marathon: pulumi.Output<render.MarathonAccess | undefined> = usesMarathon && a.scheduler
-            ? pulumi.all([a.scheduler.marathonUrl, a.scheduler.marathonUsername, a.scheduler.marathonPassword, args.marathonCaCert ?? a.scheduler.marathonCaCert ?? ""])
-                  .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
-            : pulumi.output(undefined as render.MarathonAccess | undefined);
+        const marathon: pulumi.Output<render.MarathonAccess | undefined> =
+            usesMarathon && a.scheduler
+                ? pulumi
+                      .all([
+                          a.scheduler.marathonUrl,
+                          a.scheduler.marathonUsername,
+                          a.scheduler.marathonPassword,
+                          args.marathonCaCert ?? a.scheduler.marathonCaCert ?? "",
+                      ])
+                      .apply(([url, username, password, caCert]) => ({ url, username, password, caCert }))
+                : pulumi.output(undefined as render.MarathonAccess | undefined);
         steps.forEach((s) => {
-            s.add("peers", pulumi.all([key.privateKey, peers]).apply(([k, p]) => render.peersOps(k, p)), { secret: true });
-            s.add("hooks", marathon.apply((m) => render.hookOps(a.datasets, m, a.zfs.appTimeoutSeconds)), {
-                secret: usesMarathon,
-            });
+            s.add(
+                "peers",
+                pulumi.all([key.privateKey, peers]).apply(([k, p]) => render.peersOps(k, p)),
+                { secret: true },
+            );
+            s.add(
+                "hooks",
+                marathon.apply((m) => render.hookOps(a.datasets, m, a.zfs.appTimeoutSeconds)),
+                {
+                    secret: usesMarathon,
+                },
+            );
         });
 
         // A dataset's placement talks to every agent: it runs after all of them are set up.
@@ -106,7 +136,9 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
         for (const d of a.datasets) {
             const primary = agents.find((h) => h.name === d.primary)!;
             const marathonReady = d.app?.kind === "marathon" ? (a.scheduler?.ready ?? []) : [];
-            const placed = hostStep(this, name, primary, `dataset-${d.name}`, render.datasetOps(d.name, d.sizeGb), { dependsOn: [...agentsReady, ...marathonReady] });
+            const placed = hostStep(this, name, primary, `dataset-${d.name}`, render.datasetOps(d.name, d.sizeGb), {
+                dependsOn: [...agentsReady, ...marathonReady],
+            });
             this.volumes[d.name] = volumeRef(d as DatasetSettings, primary, a.mountRoot, [placed]);
         }
         this.ready = [...agentsReady, ...Object.values(this.volumes).flatMap((v) => v.ready)];

@@ -19,7 +19,7 @@ export const KEYGEN_SCRIPT = [
     "d=$(mktemp -d)",
     "trap 'rm -rf \"$d\"' EXIT",
     "ssh-keygen -q -t ed25519 -N '' -C microservice-volumes-replication -f \"$d/key\" >/dev/null",
-    "cat \"$d/key\" \"$d/key.pub\"",
+    'cat "$d/key" "$d/key.pub"',
 ].join("\n");
 
 export function generateReplicationKey(name: string, parent: pulumi.Resource): ReplicationKey {

@@ -69,7 +69,11 @@ WantedBy=multi-user.target
 function fuseOps(): Op[] {
     return [
         exec("zfs-fuse installed", installed("zfs-fuse"), INSTALL_FUSE),
-        exec("zfs-fuse's packaged service masked", `[ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]`, "systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service"),
+        exec(
+            "zfs-fuse's packaged service masked",
+            `[ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]`,
+            "systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service",
+        ),
         unit(FUSE_UNIT, fuseUnit()),
     ];
 }
@@ -100,13 +104,23 @@ export function zfsOps(p: PoolSpec): Op[] {
         ops.push(...fuseOps(), service(FUSE_UNIT));
     } else {
         ops.push(
-            exec("ZFS userland (OpenZFS if the kernel has ZFS, else zfs-fuse)", "command -v zpool && command -v zfs",
-                `if ${KERNEL_HAS_ZFS}; then apt_install zfsutils-linux; else\n${INSTALL_FUSE}\nfi`),
-            exec("zfs-fuse's packaged service masked", `! ${installed("zfs-fuse")} || [ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]`,
-                "systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service"),
+            exec(
+                "ZFS userland (OpenZFS if the kernel has ZFS, else zfs-fuse)",
+                "command -v zpool && command -v zfs",
+                `if ${KERNEL_HAS_ZFS}; then apt_install zfsutils-linux; else\n${INSTALL_FUSE}\nfi`,
+            ),
+            exec(
+                "zfs-fuse's packaged service masked",
+                `! ${installed("zfs-fuse")} || [ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]`,
+                "systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service",
+            ),
             unit(FUSE_UNIT, fuseUnit()),
             // Kernel ZFS needs no daemon: the unit runs only where zfs-fuse is the implementation.
-            exec(`${FUSE_UNIT} running where the kernel has no ZFS`, `${KERNEL_HAS_ZFS} || systemctl is-active --quiet ${FUSE_UNIT}`, `systemctl enable --quiet ${FUSE_UNIT} && systemctl start ${FUSE_UNIT}`),
+            exec(
+                `${FUSE_UNIT} running where the kernel has no ZFS`,
+                `${KERNEL_HAS_ZFS} || systemctl is-active --quiet ${FUSE_UNIT}`,
+                `systemctl enable --quiet ${FUSE_UNIT} && systemctl start ${FUSE_UNIT}`,
+            ),
         );
     }
     const dir = path.posix.dirname(p.vdevPath);
@@ -155,7 +169,9 @@ export function toolConf(r: ReplicationSpec): string {
         TRANSFER_TIMEOUT: r.transferTimeoutSeconds,
         MARATHON_HOOK: PATHS.marathonHook,
     };
-    return Object.entries(v).map(([k, x]) => `${k}=${q(String(x))}\n`).join("");
+    return Object.entries(v)
+        .map(([k, x]) => `${k}=${q(String(x))}\n`)
+        .join("");
 }
 
 /** The one line peers' keys may run: the tool's `serve` verb, no shell, no forwarding. */
@@ -182,8 +198,11 @@ export function replicationOps(r: ReplicationSpec): Op[] {
         file(PATHS.conf, toolConf(r), { mode: "0644" }),
         directory(PATHS.apps, { mode: "0700" }),
         directory(PATHS.state, { mode: "0700" }),
-        exec(`replication user ${r.user}`, `id -u ${q(r.user)}`,
-            `useradd --system --home-dir ${q(home)} --shell /bin/sh ${q(r.user)} && usermod -p '*' ${q(r.user)}`),
+        exec(
+            `replication user ${r.user}`,
+            `id -u ${q(r.user)}`,
+            `useradd --system --home-dir ${q(home)} --shell /bin/sh ${q(r.user)} && usermod -p '*' ${q(r.user)}`,
+        ),
         // Root owns the user's .ssh: the user cannot add keys of its own.
         directory(home, { mode: "0755" }),
         directory(`${home}/.ssh`, { mode: "0755" }),
@@ -242,18 +261,32 @@ export function hookOps(datasets: readonly AppHookSpec[], marathon: MarathonAcce
     const ops: Op[] = [];
     const usesMarathon = datasets.some((d) => d.app?.kind === "marathon");
     if (usesMarathon && !marathon) throw new Error("a volume's app is a Marathon app, but no Marathon endpoint was given");
-    if (usesMarathon && marathon!.caCert) ops.push(file(MARATHON_CA, marathon!.caCert.endsWith("\n") ? marathon!.caCert : `${marathon!.caCert}\n`, { mode: "0644" }));
+    if (usesMarathon && marathon!.caCert)
+        ops.push(file(MARATHON_CA, marathon!.caCert.endsWith("\n") ? marathon!.caCert : `${marathon!.caCert}\n`, { mode: "0644" }));
     else ops.push(absent(MARATHON_CA));
     for (const d of datasets) {
         const base = `${PATHS.apps}/${d.name}`;
         if (d.app?.kind === "marathon") {
-            const conf = { url: marathon!.url, username: marathon!.username, password: marathon!.password, appId: d.app.appId, timeoutSeconds: appTimeoutSeconds, caFile: marathon!.caCert ? MARATHON_CA : "" };
+            const conf = {
+                url: marathon!.url,
+                username: marathon!.username,
+                password: marathon!.password,
+                appId: d.app.appId,
+                timeoutSeconds: appTimeoutSeconds,
+                caFile: marathon!.caCert ? MARATHON_CA : "",
+            };
             ops.push(file(`${base}.marathon`, JSON.stringify(conf, null, 2) + "\n", { mode: "0600" }), absent(`${base}.stop`), absent(`${base}.start`));
         } else if (d.app?.kind === "command") {
             ops.push(
                 absent(`${base}.marathon`),
-                file(`${base}.stop`, `#!/bin/bash\n# Stops the app of volume ${d.name} (runs on the source of a move).\nset -euo pipefail\n${d.app.stop}\n`, { mode: "0700" }),
-                file(`${base}.start`, `#!/bin/bash\n# Starts the app of volume ${d.name} on its primary ($VOLUME_PATH is mounted).\nset -euo pipefail\n${d.app.start}\n`, { mode: "0700" }),
+                file(`${base}.stop`, `#!/bin/bash\n# Stops the app of volume ${d.name} (runs on the source of a move).\nset -euo pipefail\n${d.app.stop}\n`, {
+                    mode: "0700",
+                }),
+                file(
+                    `${base}.start`,
+                    `#!/bin/bash\n# Starts the app of volume ${d.name} on its primary ($VOLUME_PATH is mounted).\nset -euo pipefail\n${d.app.start}\n`,
+                    { mode: "0700" },
+                ),
             );
         } else {
             ops.push(absent(`${base}.marathon`), absent(`${base}.stop`), absent(`${base}.start`));

@@ -5,12 +5,18 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformMocks } from "microservice-platform/testing";
 
-interface Registered { type: string; name: string; inputs: Record<string, any> }
+interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+}
 const registered: Registered[] = [];
 
 pulumi.runtime.setMocks(
     new PlatformMocks({ newResource: (a) => void registered.push({ type: a.type, name: a.name, inputs: a.inputs }) }),
-    "platform-consumer", "test", false,
+    "platform-consumer",
+    "test",
+    false,
 );
 
 function value<T>(o: pulumi.Output<T>): Promise<T> {
@@ -44,7 +50,16 @@ describe("the consumer's stack under microservice-platform/testing's mocks", () 
 
     it("builds every layer: hosts, CA, registry, Docker, mesh, logging, Mesos and the app", () => {
         const types = new Set(registered.map((r) => r.type));
-        for (const t of ["ExistingHosts", "StackCa", "DockerRegistry", "DockerEngine", "OverlayMesh", "RsyslogAggregator", "MesosCluster", "ZooKeeperEnsemble"]) {
+        for (const t of [
+            "ExistingHosts",
+            "StackCa",
+            "DockerRegistry",
+            "DockerEngine",
+            "OverlayMesh",
+            "RsyslogAggregator",
+            "MesosCluster",
+            "ZooKeeperEnsemble",
+        ]) {
             assert.ok(types.has(`microservice:index:${t}`), `no ${t} among ${[...types].join(", ")}`);
         }
         assert.equal(outputs.registry, "10.0.25.11:5000");

@@ -34,9 +34,22 @@ describe("VagrantMachines (under mocks)", () => {
         const seen = new Map<string, pulumi.ResourceOptions>();
         const vm = new VagrantMachines("lab", { dir: "/srv/vagrant", spec }, { transformations: [(a) => (seen.set(a.name, a.opts), undefined)] });
         await settle();
-        expect(mocks.byType("command:local:Command").map((r) => r.name)).to.have.members(["lab-a-files", "lab-a", "lab-a-ssh-config", "lab-b-files", "lab-b", "lab-b-ssh-config"]);
+        expect(mocks.byType("command:local:Command").map((r) => r.name)).to.have.members([
+            "lab-a-files",
+            "lab-a",
+            "lab-a-ssh-config",
+            "lab-b-files",
+            "lab-b",
+            "lab-b-ssh-config",
+        ]);
         const b = mocks.named("lab-b").inputs;
-        expect(b).to.deep.include({ dir: "/srv/vagrant/b", create: "vagrant up --provider=virtualbox b", update: "vagrant reload --provision b", delete: "vagrant destroy -f b", addPreviousOutputInEnv: false });
+        expect(b).to.deep.include({
+            dir: "/srv/vagrant/b",
+            create: "vagrant up --provider=virtualbox b",
+            update: "vagrant reload --provision b",
+            delete: "vagrant destroy -f b",
+            addPreviousOutputInEnv: false,
+        });
         expect(b.environment.VAGRANT_SHIM_MACHINE_SHA256).to.match(/^[0-9a-f]{64}$/);
         const deps = seen.get("lab-b")!.dependsOn as pulumi.Resource[];
         expect(deps).to.have.length(2); // its files, and the machine before it
@@ -61,7 +74,11 @@ describe("VagrantMachines (under mocks)", () => {
         };
         const before = await run(spec);
         const bigger = await run({ ...spec, machines: [spec.machines[0], { ...spec.machines[1], memory: 4096 }] });
-        expect(Object.keys(before).filter((n) => before[n] !== bigger[n]).sort()).to.deep.equal(["lab-b", "lab-b-files", "lab-b-ssh-config"]);
+        expect(
+            Object.keys(before)
+                .filter((n) => before[n] !== bigger[n])
+                .sort(),
+        ).to.deep.equal(["lab-b", "lab-b-files", "lab-b-ssh-config"]);
         expect(JSON.parse(bigger["lab-b"]).triggers).to.deep.equal(JSON.parse(before["lab-b"]).triggers);
         const newBox = await run({ ...spec, boxVersion: "202602.01.0" });
         for (const m of ["lab-a", "lab-b"]) expect(JSON.parse(newBox[m]).triggers).to.not.deep.equal(JSON.parse(before[m]).triggers);
@@ -69,18 +86,43 @@ describe("VagrantMachines (under mocks)", () => {
 
     it("a file for one machine lands in that machine's directory only", async () => {
         sshMocks();
-        new VagrantMachines("lab", { dir: "/srv/vagrant", spec, files: [{ name: "shared", content: "S" }, { name: "own", content: "A", machine: "a" }, { name: "own", content: "B", machine: "b" }] });
+        new VagrantMachines("lab", {
+            dir: "/srv/vagrant",
+            spec,
+            files: [
+                { name: "shared", content: "S" },
+                { name: "own", content: "A", machine: "a" },
+                { name: "own", content: "B", machine: "b" },
+            ],
+        });
         await settle();
-        const written = (m: string) => String(mocks.named(`lab-${m}-files`).inputs.stdin).trim().split("\n").slice(1).map((l) => [l.split(" ")[0], Buffer.from(l.split(" ")[2], "base64").toString()]);
-        expect(written("a")).to.deep.equal([["shared", "S"], ["own", "A"]]);
-        expect(written("b")).to.deep.equal([["shared", "S"], ["own", "B"]]);
-        expect(() => new VagrantMachines("x", { dir: "/tmp/ab", spec, files: [{ name: "own", content: "k", machine: "c" }] })).to.throw(/files\[own\]\.machine: expected one of the machines, got "c"/);
+        const written = (m: string) =>
+            String(mocks.named(`lab-${m}-files`).inputs.stdin)
+                .trim()
+                .split("\n")
+                .slice(1)
+                .map((l) => [l.split(" ")[0], Buffer.from(l.split(" ")[2], "base64").toString()]);
+        expect(written("a")).to.deep.equal([
+            ["shared", "S"],
+            ["own", "A"],
+        ]);
+        expect(written("b")).to.deep.equal([
+            ["shared", "S"],
+            ["own", "B"],
+        ]);
+        expect(() => new VagrantMachines("x", { dir: "/tmp/ab", spec, files: [{ name: "own", content: "k", machine: "c" }] })).to.throw(
+            /files\[own\]\.machine: expected one of the machines, got "c"/,
+        );
     });
 
     it("refuses unsafe directories and file names before creating anything", () => {
         expect(() => new VagrantMachines("x", { dir: "/tmp/a b", spec })).to.throw(/dir: expected a path without spaces/);
-        expect(() => new VagrantMachines("x", { dir: "/tmp/ab", spec, files: [{ name: "../key", content: "k" }] })).to.throw(/files: expected a plain file name/);
-        expect(() => new VagrantMachines("x", { dir: "/tmp/ab", spec, files: [{ name: "key", content: "k", mode: "777x" }] })).to.throw(/files\[key\]\.mode: expected an octal mode/);
+        expect(() => new VagrantMachines("x", { dir: "/tmp/ab", spec, files: [{ name: "../key", content: "k" }] })).to.throw(
+            /files: expected a plain file name/,
+        );
+        expect(() => new VagrantMachines("x", { dir: "/tmp/ab", spec, files: [{ name: "key", content: "k", mode: "777x" }] })).to.throw(
+            /files\[key\]\.mode: expected an octal mode/,
+        );
         expect(mocks.resources).to.have.length(0);
     });
 });
@@ -91,7 +133,7 @@ describe("VagrantMachines file scripts (run here)", () => {
         try {
             const dir = path.join(root, "node1");
             const payload = filesPayload([
-                { name: "Vagrantfile", mode: "0644", content: "Vagrant.configure(\"2\") do |c|\nend\n" },
+                { name: "Vagrantfile", mode: "0644", content: 'Vagrant.configure("2") do |c|\nend\n' },
                 { name: "stack_key", mode: "0600", content: "line one\n  'quoted' $HOME `x`\n" },
             ]);
             execFileSync("bash", ["-c", writeFilesScript(dir)], { input: payload });

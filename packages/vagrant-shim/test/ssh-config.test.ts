@@ -26,7 +26,13 @@ Host node2
 describe("vagrant ssh-config parsing", () => {
     it("reads host, address, port, user and the first identity file of every block", () => {
         expect(parseSshConfig(SAMPLE)).to.deep.equal([
-            { host: "node1", hostName: "127.0.0.1", port: 2200, user: "vagrant", identityFile: "/home/me/my stack/.vagrant/machines/node1/virtualbox/private_key" },
+            {
+                host: "node1",
+                hostName: "127.0.0.1",
+                port: 2200,
+                user: "vagrant",
+                identityFile: "/home/me/my stack/.vagrant/machines/node1/virtualbox/private_key",
+            },
             { host: "node2", hostName: "10.0.15.12", port: 22, user: "root" },
         ]);
     });
@@ -50,7 +56,10 @@ describe("vagrant ssh-config parsing", () => {
                 `#!/bin/sh\necho "$@" >> "${dir}/args"\n[ "$1" = ssh-config ] || exit 3\nprintf 'Host %s\\n  HostName 127.0.0.1\\n  User vagrant\\n  Port 2222\\n  IdentityFile "%s"\\n  IdentitiesOnly yes\\n' "$2" "${key}"\n`,
                 { mode: 0o755 },
             );
-            const out = execFileSync("bash", ["-c", sshConfigScript("node3")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: "utf8" });
+            const out = execFileSync("bash", ["-c", sshConfigScript("node3")], {
+                env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+                encoding: "utf8",
+            });
             expect(out).to.contain(IDENTITY_MARK);
             const parsed = parseSshConfigOutput(out);
             expect(parsed.config).to.deep.equal({ host: "node3", hostName: "127.0.0.1", port: 2222, user: "vagrant", identityFile: key });
@@ -66,7 +75,9 @@ describe("vagrant ssh-config parsing", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vagrant-shim-"));
         try {
             fs.writeFileSync(path.join(dir, "vagrant"), "#!/bin/sh\necho 'The machine is not created' >&2\nexit 1\n", { mode: 0o755 });
-            expect(() => execFileSync("bash", ["-c", sshConfigScript("node1")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: "pipe" })).to.throw();
+            expect(() =>
+                execFileSync("bash", ["-c", sshConfigScript("node1")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: "pipe" }),
+            ).to.throw();
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

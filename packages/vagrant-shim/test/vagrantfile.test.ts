@@ -19,11 +19,25 @@ describe("renderVagrantfile (golden)", () => {
     it("a box from a URL is pinned by its sha256 (Vagrant checks the download); no catalog version then", () => {
         const sum = "0123456789abcdef".repeat(4);
         const text = renderVagrantfile({ ...original, boxUrl: "https://boxes.example.org/ubuntu-24.04.box", boxChecksum: sum });
-        expect(text).to.contain(["  config.vm.box = 'bento/ubuntu-24.04'", "  config.vm.box_url = 'https://boxes.example.org/ubuntu-24.04.box'", `  config.vm.box_download_checksum = '${sum}'`, '  config.vm.box_download_checksum_type = "sha256"', "  config.vm.box_check_update = false"].join("\n"));
+        expect(text).to.contain(
+            [
+                "  config.vm.box = 'bento/ubuntu-24.04'",
+                "  config.vm.box_url = 'https://boxes.example.org/ubuntu-24.04.box'",
+                `  config.vm.box_download_checksum = '${sum}'`,
+                '  config.vm.box_download_checksum_type = "sha256"',
+                "  config.vm.box_check_update = false",
+            ].join("\n"),
+        );
         expect(text).not.to.contain("box_version");
-        expect(() => checkSpec({ ...original, boxUrl: "https://boxes.example.org/u.box" })).to.throw('Vagrantfile spec: boxChecksum: expected the box file\'s sha256 when boxUrl is given, got undefined');
-        expect(() => checkSpec({ ...original, boxUrl: "https://x/u.box", boxChecksum: "ABC" })).to.throw(/boxChecksum: expected a sha256 of 64 lowercase hex digits, got "ABC"/);
-        expect(() => checkSpec({ ...original, boxUrl: "https://x/u'.box", boxChecksum: sum })).to.throw(/boxUrl: expected an https:\/\/ or file:\/\/ URL of a .box file/);
+        expect(() => checkSpec({ ...original, boxUrl: "https://boxes.example.org/u.box" })).to.throw(
+            "Vagrantfile spec: boxChecksum: expected the box file's sha256 when boxUrl is given, got undefined",
+        );
+        expect(() => checkSpec({ ...original, boxUrl: "https://x/u.box", boxChecksum: "ABC" })).to.throw(
+            /boxChecksum: expected a sha256 of 64 lowercase hex digits, got "ABC"/,
+        );
+        expect(() => checkSpec({ ...original, boxUrl: "https://x/u'.box", boxChecksum: sum })).to.throw(
+            /boxUrl: expected an https:\/\/ or file:\/\/ URL of a .box file/,
+        );
     });
 
     it("renders the original's machines on VirtualBox with a pinned box, no synced folder, keys through the environment", () => {
@@ -72,10 +86,16 @@ describe("renderVagrantfile (golden)", () => {
             provider: "docker",
             machines: [{ name: "node1", ip: "10.0.15.11" }],
             ssh: { username: "root", privateKeyPath: "./stack_key", insertKey: false },
-            docker: { image: "microservice/node:bookworm", createArgs: ["--cap-add=ALL", "--cgroupns=host"], volumes: ["./authorized_keys:/etc/ssh/k:ro", "/sys/fs/cgroup:/sys/fs/cgroup"] },
+            docker: {
+                image: "microservice/node:bookworm",
+                createArgs: ["--cap-add=ALL", "--cgroupns=host"],
+                volumes: ["./authorized_keys:/etc/ssh/k:ro", "/sys/fs/cgroup:/sys/fs/cgroup"],
+            },
         });
         expect(d).to.not.contain("config.vm.box");
-        expect(d).to.contain("  config.ssh.username = 'root'\n  config.ssh.private_key_path = File.join(__dir__, 'stack_key')\n  config.ssh.insert_key = false");
+        expect(d).to.contain(
+            "  config.ssh.username = 'root'\n  config.ssh.private_key_path = File.join(__dir__, 'stack_key')\n  config.ssh.insert_key = false",
+        );
         expect(d).to.contain(
             [
                 '    m.vm.provider "docker" do |d|',
@@ -90,14 +110,21 @@ describe("renderVagrantfile (golden)", () => {
     });
 
     it("a host key file: the docker provider mounts it before sshd starts; VMs get it from provisioners, through a private drop directory", () => {
-        const d = renderVagrantfile({ provider: "docker", machines: [{ name: "node1", ip: "10.0.15.11" }], docker: { image: "microservice/node:bookworm", volumes: ["./authorized_keys:/etc/ssh/k:ro"] }, hostKeyFile: "ssh_host_ed25519_key" });
+        const d = renderVagrantfile({
+            provider: "docker",
+            machines: [{ name: "node1", ip: "10.0.15.11" }],
+            docker: { image: "microservice/node:bookworm", volumes: ["./authorized_keys:/etc/ssh/k:ro"] },
+            hostKeyFile: "ssh_host_ed25519_key",
+        });
         expect(d).to.contain(
             "      d.volumes = [File.join(__dir__, 'authorized_keys:/etc/ssh/k:ro'), File.join(__dir__, 'ssh_host_ed25519_key:/etc/ssh/ssh_host_ed25519_key:ro'), File.join(__dir__, 'ssh_host_ed25519_key.pub:/etc/ssh/ssh_host_ed25519_key.pub:ro')]",
         );
         expect(d).to.not.contain("provision");
         const vm = renderVagrantfile({ ...original, hostKeyFile: "ssh_host_ed25519_key" });
         const drop = vm.indexOf('name: "host-key-drop", privileged: false');
-        const upload = vm.indexOf("config.vm.provision \"file\", source: File.join(__dir__, 'ssh_host_ed25519_key'), destination: '/tmp/vagrant-shim-host-key/key'");
+        const upload = vm.indexOf(
+            "config.vm.provision \"file\", source: File.join(__dir__, 'ssh_host_ed25519_key'), destination: '/tmp/vagrant-shim-host-key/key'",
+        );
         const install = vm.indexOf('name: "host-key", inline:');
         expect([drop > vm.indexOf("authorized-keys"), upload > drop, install > upload], vm).to.deep.equal([true, true, true]);
         expect(vm).to.contain("mkdir -m 0700 /tmp/vagrant-shim-host-key");
@@ -106,7 +133,9 @@ describe("renderVagrantfile (golden)", () => {
         // The provisioner's shell script is valid and never holds the key itself.
         const script = vm.slice(vm.indexOf("<<~'SHELL'", install) + 11, vm.indexOf("  SHELL", install + 1));
         execFileSync("bash", ["-n"], { input: script });
-        expect(() => checkSpec({ ...original, hostKeyFile: "../key" })).to.throw(/hostKeyFile: expected a plain file name beside the Vagrantfile, got "..\/key"/);
+        expect(() => checkSpec({ ...original, hostKeyFile: "../key" })).to.throw(
+            /hostKeyFile: expected a plain file name beside the Vagrantfile, got "..\/key"/,
+        );
     });
 
     it("escapes Ruby strings so no value can end the literal", () => {
@@ -120,7 +149,15 @@ describe("renderVagrantfile (golden)", () => {
             [{ provider: "docker" }, /docker\.image: expected an image for the docker provider/],
             [{ machines: [] }, /machines: expected at least one machine, got \[\]/],
             [{ machines: [{ name: "Node_1", ip: "10.0.15.11" }] }, /machines\[0\]\.name: expected a lowercase host name, got "Node_1"/],
-            [{ machines: [{ name: "a", ip: "10.0.15.11" }, { name: "a", ip: "10.0.15.12" }] }, /machines\[1\]\.name: expected a unique name, got "a"/],
+            [
+                {
+                    machines: [
+                        { name: "a", ip: "10.0.15.11" },
+                        { name: "a", ip: "10.0.15.12" },
+                    ],
+                },
+                /machines\[1\]\.name: expected a unique name, got "a"/,
+            ],
             [{ machines: [{ name: "a", ip: "10.0.15.300" }] }, /machines\[0\]\.ip: expected an IPv4 address, got "10.0.15.300"/],
             [{ machines: [{ name: "a", ip: "10.0.15.11", memory: 100 }] }, /machines\[0\]\.memory: expected MB, an integer of at least 256, got 100/],
             [{ authorizedKeys: ["not a key'; rm -rf /"] }, /authorizedKeys\[0\]: expected one OpenSSH public key line/],

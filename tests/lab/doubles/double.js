@@ -35,7 +35,12 @@ const json = (res, code, body) => {
     res.writeHead(code, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
 };
-const readBody = (req) => new Promise((r) => { let b = ""; req.on("data", (c) => (b += c)); req.on("end", () => r(b)); });
+const readBody = (req) =>
+    new Promise((r) => {
+        let b = "";
+        req.on("data", (c) => (b += c));
+        req.on("end", () => r(b));
+    });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -50,8 +55,17 @@ function call(host, port, method, path, body, timeoutMs = 10_000, auth) {
             let text = "";
             res.on("data", (c) => (text += c));
             res.on("end", () => {
-                if (res.statusCode >= 300) return reject(Object.assign(new Error(`${method} http://${host}:${port}${path}: ${res.statusCode} ${text.slice(0, 500)}`), { status: res.statusCode }));
-                try { resolve(text ? JSON.parse(text) : undefined); } catch { resolve(text); }
+                if (res.statusCode >= 300)
+                    return reject(
+                        Object.assign(new Error(`${method} http://${host}:${port}${path}: ${res.statusCode} ${text.slice(0, 500)}`), {
+                            status: res.statusCode,
+                        }),
+                    );
+                try {
+                    resolve(text ? JSON.parse(text) : undefined);
+                } catch {
+                    resolve(text);
+                }
             });
         });
         req.on("error", reject);
@@ -95,7 +109,12 @@ function permitted(acls, action, principal) {
 }
 
 /** Hosts of zk://[auth@]h1:2181,h2:2181/path. */
-const zkHosts = (zk) => zk.replace(/^zk:\/\/([^@]*@)?/, "").replace(/\/.*$/, "").split(",").map((h) => h.split(":")[0]);
+const zkHosts = (zk) =>
+    zk
+        .replace(/^zk:\/\/([^@]*@)?/, "")
+        .replace(/\/.*$/, "")
+        .split(",")
+        .map((h) => h.split(":")[0]);
 
 function master() {
     const agents = new Map(); // hostname -> { hostname, port, attributes, seen, principal }
@@ -129,7 +148,8 @@ function master() {
         if (READONLY.includes(url.pathname) && enabled("MESOS_AUTHENTICATE_HTTP_READONLY") && !principal) return unauthorized(res, "mesos-master-readonly");
         if (READWRITE.includes(url.pathname)) {
             if (enabled("MESOS_AUTHENTICATE_HTTP_READWRITE") && !principal) return unauthorized(res, "mesos-master-readwrite");
-            if (!permitted(acls, "teardown_frameworks", principal)) return json(res, 403, { message: `principal ${principal} is not authorized to tear down frameworks` });
+            if (!permitted(acls, "teardown_frameworks", principal))
+                return json(res, 403, { message: `principal ${principal} is not authorized to tear down frameworks` });
             const id = new URLSearchParams(await readBody(req)).get("frameworkId");
             if (!frameworks.delete(id)) return json(res, 400, { message: `no framework ${id}` });
             log(`framework ${id} torn down by ${principal}`);
@@ -140,10 +160,17 @@ function master() {
         if (url.pathname === "/metrics/snapshot") return json(res, 200, { "master/elected": 1 });
         if (url.pathname === "/master/slaves" || url.pathname === "/slaves") {
             const now = Date.now();
-            const slaves = [...agents.values()].map((a) => ({ id: a.hostname, hostname: a.hostname, port: a.port, attributes: a.attributes, active: now - a.seen < 30000 }));
+            const slaves = [...agents.values()].map((a) => ({
+                id: a.hostname,
+                hostname: a.hostname,
+                port: a.port,
+                attributes: a.attributes,
+                active: now - a.seen < 30000,
+            }));
             return json(res, 200, { slaves });
         }
-        if (url.pathname === "/master/state" || url.pathname === "/state") return json(res, 200, { hostname: env.MESOS_HOSTNAME, leader: `master@${ip}:${port}`, slaves: [...agents.keys()] });
+        if (url.pathname === "/master/state" || url.pathname === "/state")
+            return json(res, 200, { hostname: env.MESOS_HOSTNAME, leader: `master@${ip}:${port}`, slaves: [...agents.keys()] });
         if (url.pathname === "/double/register" && req.method === "POST") {
             const a = JSON.parse(await readBody(req));
             const who = admit(req, res, "MESOS_AUTHENTICATE_AGENTS", "register_agents", `agent ${a.hostname}`);
@@ -171,13 +198,22 @@ function agent() {
     const ip = env.MESOS_IP || "0.0.0.0";
     const port = Number(env.MESOS_PORT || 5051);
     const hostname = env.MESOS_HOSTNAME || ip;
-    const attributes = Object.fromEntries((env.MESOS_ATTRIBUTES || "").split(";").filter(Boolean).map((kv) => kv.split(":")));
+    const attributes = Object.fromEntries(
+        (env.MESOS_ATTRIBUTES || "")
+            .split(";")
+            .filter(Boolean)
+            .map((kv) => kv.split(":")),
+    );
     // MESOS_DOCKER: the CLI the agent runs (mounted from the host by mesos.agentDockerCli);
     // MESOS_DOCKER_CONFIG: the registry login for pulls of the stack's images.
     const dockerBin = env.MESOS_DOCKER || "docker";
     const dockerConfig = env.MESOS_DOCKER_CONFIG ? ["--config", env.MESOS_DOCKER_CONFIG.replace(/\/[^/]*$/, "")] : [];
     const docker = (args, timeoutMs = 600_000) =>
-        new Promise((resolve) => execFile(dockerBin, [...dockerConfig, ...args], { timeout: timeoutMs, maxBuffer: 1 << 22 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr })));
+        new Promise((resolve) =>
+            execFile(dockerBin, [...dockerConfig, ...args], { timeout: timeoutMs, maxBuffer: 1 << 22 }, (err, stdout, stderr) =>
+                resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+            ),
+        );
     // The master runs on one of the ZooKeeper hosts (the double does not speak ZooKeeper), on
     // MESOS_DOUBLE_MASTER_PORT (default 5050).
     const candidates = zkHosts(env.MESOS_MASTER);
@@ -190,8 +226,19 @@ function agent() {
     const register = () => {
         for (const h of candidates) {
             call(h, masterPort, "POST", "/double/register", { hostname, port, attributes }, 3000, credential).then(
-                () => { if (master !== h) { master = h; refused = ""; log(`registered with the master on ${h}`); } },
-                (e) => { if (e.status && refused !== e.message) { refused = e.message; log(`the master on ${h} refused the registration: ${e.message}`); } },
+                () => {
+                    if (master !== h) {
+                        master = h;
+                        refused = "";
+                        log(`registered with the master on ${h}`);
+                    }
+                },
+                (e) => {
+                    if (e.status && refused !== e.message) {
+                        refused = e.message;
+                        log(`the master on ${h} refused the registration: ${e.message}`);
+                    }
+                },
             );
         }
     };
@@ -221,7 +268,10 @@ function agent() {
             if (!check) return { healthy: false };
             const r = await docker(["exec", task, "sh", "-c", check.command.value], 1000 * (check.timeoutSeconds || 20));
             if (r.code === 0) return { healthy: true };
-            if (Date.now() > deadline) throw new Error(`task ${task} on ${hostname} never passed its health check ${check.command.value}: ${(r.stderr || r.stdout).trim().slice(-300)}`);
+            if (Date.now() > deadline)
+                throw new Error(
+                    `task ${task} on ${hostname} never passed its health check ${check.command.value}: ${(r.stderr || r.stdout).trim().slice(-300)}`,
+                );
             await sleep(1000);
         }
     }
@@ -244,7 +294,12 @@ function agent() {
             if (url.pathname === "/double/tasks") {
                 // Every container a Marathon task runs in (the containerizer labels them marathon.app).
                 const r = await docker(["ps", "--filter", "label=marathon.app", "--format", '{{.Names}} {{.Label "marathon.app"}}'], 30_000);
-                return json(res, 200, { tasks: r.stdout.split("\n").filter(Boolean).map((l) => ({ task: l.split(" ")[0], app: l.split(" ")[1] })) });
+                return json(res, 200, {
+                    tasks: r.stdout
+                        .split("\n")
+                        .filter(Boolean)
+                        .map((l) => ({ task: l.split(" ")[0], app: l.split(" ")[1] })),
+                });
             }
             json(res, 404, { error: "not in the double" });
         } catch (e) {
@@ -262,9 +317,10 @@ function marathon() {
     const masters = zkHosts(env.MARATHON_MASTER);
     const masterPort = Number(env.MESOS_DOUBLE_MASTER_PORT || 5050);
     // --mesos_authentication: the principal and the secret file's bytes as they are (as Mesos compares them).
-    const framework = "MARATHON_MESOS_AUTHENTICATION" in env
-        ? { principal: env.MARATHON_MESOS_AUTHENTICATION_PRINCIPAL, secret: fs.readFileSync(env.MARATHON_MESOS_AUTHENTICATION_SECRET_FILE, "utf8") }
-        : undefined;
+    const framework =
+        "MARATHON_MESOS_AUTHENTICATION" in env
+            ? { principal: env.MARATHON_MESOS_AUTHENTICATION_PRINCIPAL, secret: fs.readFileSync(env.MARATHON_MESOS_AUTHENTICATION_SECRET_FILE, "utf8") }
+            : undefined;
     let registered = false;
 
     /**
@@ -297,8 +353,13 @@ function marathon() {
         for (const m of masters) {
             try {
                 const { slaves } = await call(m, masterPort, "GET", "/master/slaves", undefined, 10_000, framework);
-                return slaves.filter((s) => s.active).map((s) => ({ name: s.hostname, ip: s.hostname, port: s.port, attributes: s.attributes || {} })).sort((a, b) => a.ip.localeCompare(b.ip, "en", { numeric: true }));
-            } catch { /* next master */ }
+                return slaves
+                    .filter((s) => s.active)
+                    .map((s) => ({ name: s.hostname, ip: s.hostname, port: s.port, attributes: s.attributes || {} }))
+                    .sort((a, b) => a.ip.localeCompare(b.ip, "en", { numeric: true }));
+            } catch {
+                /* next master */
+            }
         }
         throw new Error(`no Mesos master answered on ${masters.join(", ")}:${masterPort}`);
     }
@@ -306,10 +367,12 @@ function marathon() {
     /** Where each task of each app runs (the agents' own word). */
     async function running(list) {
         const out = new Map(); // task -> agent
-        await Promise.all(list.map(async (a) => {
-            const { tasks } = await call(a.ip, a.port, "GET", "/double/tasks", undefined, 30_000);
-            for (const t of tasks) out.set(t.task, { agent: a, app: t.app });
-        }));
+        await Promise.all(
+            list.map(async (a) => {
+                const { tasks } = await call(a.ip, a.port, "GET", "/double/tasks", undefined, 30_000);
+                for (const t of tasks) out.set(t.task, { agent: a, app: t.app });
+            }),
+        );
         return out;
     }
 
@@ -370,13 +433,15 @@ function marathon() {
         const keep = scaleOnly ? mine.filter(([n]) => Number(n.slice(prefix.length)) < placed.length) : [];
         await kill(mine.map(([n]) => n).filter((n) => !keep.some(([k]) => k === n)));
         const version = new Date().toISOString();
-        const tasks = await Promise.all(placed.map(async (a, i) => {
-            const name = `${prefix}${i}`;
-            const kept = keep.find(([n]) => n === name);
-            if (kept) return taskJson(appId, name, kept[1].agent, next, version, true);
-            const r = await launchRetrying(appId, gen, a, name, next);
-            return taskJson(appId, name, a, next, version, r.healthy);
-        }));
+        const tasks = await Promise.all(
+            placed.map(async (a, i) => {
+                const name = `${prefix}${i}`;
+                const kept = keep.find(([n]) => n === name);
+                if (kept) return taskJson(appId, name, kept[1].agent, next, version, true);
+                const r = await launchRetrying(appId, gen, a, name, next);
+                return taskJson(appId, name, a, next, version, r.healthy);
+            }),
+        );
         log(`${appId}: ${tasks.map((t) => `${t.container}@${t.host}`).join(", ") || "no task"}`);
         return tasks;
     }
@@ -384,16 +449,21 @@ function marathon() {
     standin = new MarathonStandin({
         username: creds ? creds.slice(0, creds.indexOf(":")) : undefined,
         password: creds ? creds.slice(creds.indexOf(":") + 1) : undefined,
-        onDeploy: (appId, next, previous) => deploy(appId, next, previous).catch((e) => { log(`deployment of ${appId} failed: ${e.message}`); throw e; }),
+        onDeploy: (appId, next, previous) =>
+            deploy(appId, next, previous).catch((e) => {
+                log(`deployment of ${appId} failed: ${e.message}`);
+                throw e;
+            }),
     });
     // HTTPS as Marathon configures it: the keystore and its password from the flags or Marathon's own
     // MESOSPHERE_KEYSTORE_* variables (PKCS12, which node reads as `pfx`), on --https_port;
     // --disable_http (a bare switch: the variable set, empty) leaves plain HTTP off.
     const listening = (url) => log(`listening on ${url}`);
-    for (const server of servers(env)) standin.start(server.port, ip, server.tls).then(listening, (e) => {
-        console.error(`marathon-double: cannot listen on ${ip}:${server.port}: ${e.message}`);
-        process.exit(1);
-    });
+    for (const server of servers(env))
+        standin.start(server.port, ip, server.tls).then(listening, (e) => {
+            console.error(`marathon-double: cannot listen on ${ip}:${server.port}: ${e.message}`);
+            process.exit(1);
+        });
     registerFramework();
 }
 

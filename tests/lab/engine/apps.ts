@@ -28,7 +28,19 @@ export function engineAppsStackConfig(id: number, doublesRegistry: string, doubl
 }
 
 /** What the program needs to run, copied (node_modules linked): a test may change an app's source in the copy, never in the repo. */
-const PROGRAM = ["index.ts", "package.json", "tsconfig.json", "tsconfig.base.json", "config", "components", "host-programs", "stack", "apps", "images", "packages"];
+const PROGRAM = [
+    "index.ts",
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.base.json",
+    "config",
+    "components",
+    "host-programs",
+    "stack",
+    "apps",
+    "images",
+    "packages",
+];
 
 export function programCopy(at?: string): string {
     if (at) fs.rmSync(at, { recursive: true, force: true });

@@ -93,7 +93,10 @@ export async function pushTiny(sh: HostShell, from: string, registry: string, ta
 /** The digest `on` pulls for `<registry>/lab/tiny:<tag>` with the stack's login. */
 export async function pullTiny(sh: HostShell, on: string, registry: string, tag: string): Promise<string> {
     const image = `${registry}/lab/tiny:${tag}`;
-    const out = await sh(on, `docker pull ${image} >/dev/null && docker image inspect --format '{{index .RepoDigests 0}}' ${image} && docker rmi ${image} >/dev/null`);
+    const out = await sh(
+        on,
+        `docker pull ${image} >/dev/null && docker image inspect --format '{{index .RepoDigests 0}}' ${image} && docker rmi ${image} >/dev/null`,
+    );
     return out.trim().split("@")[1];
 }
 
@@ -119,12 +122,20 @@ export async function swarmNodes(sh: HostShell, manager: string): Promise<string
 /** The hosts the Mesos master (the lab's double) has as active agents (asked as the operator, as the probes do). */
 export async function activeAgents(sh: HostShell, master: string, ip: string, port = 5050): Promise<string[]> {
     const out = await sh(master, `curl -fsS -K ${MESOS_PROBE_CURLRC} http://${ip}:${port}/master/slaves`);
-    return (JSON.parse(out).slaves as { hostname: string; active: boolean }[]).filter((s) => s.active).map((s) => s.hostname).sort();
+    return (JSON.parse(out).slaves as { hostname: string; active: boolean }[])
+        .filter((s) => s.active)
+        .map((s) => s.hostname)
+        .sort();
 }
 
 /** systemd's view of a unit on a host: main PID, this run's InvocationID (new on every start), restarts. */
 export async function unitState(sh: HostShell, host: string, unit: string): Promise<{ pid: string; invocation: string; restarts: string; active: string }> {
     const out = await sh(host, `systemctl show -p MainPID -p InvocationID -p NRestarts -p ActiveState ${unit}`);
-    const p = Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const p = Object.fromEntries(
+        out
+            .trim()
+            .split("\n")
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
     return { pid: p.MainPID, invocation: p.InvocationID, restarts: p.NRestarts, active: p.ActiveState };
 }

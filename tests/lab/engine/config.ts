@@ -8,7 +8,13 @@ export function engineHosts(id: number) {
     const net = `10.1.${id}`;
     return [
         { name: "mgmt", roles: ["mgmt"], ip: `${net}.10` },
-        { name: "node1", roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"], ip: `${net}.11`, zookeeperId: 1, agentAttributes: { slavetype: "system" } },
+        {
+            name: "node1",
+            roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"],
+            ip: `${net}.11`,
+            zookeeperId: 1,
+            agentAttributes: { slavetype: "system" },
+        },
         { name: "node2", roles: ["zookeeper", "agent"], ip: `${net}.12`, zookeeperId: 2, agentAttributes: { slavetype: "app" } },
         { name: "node3", roles: ["zookeeper", "agent"], ip: `${net}.13`, zookeeperId: 3, agentAttributes: { slavetype: "app" } },
     ];
@@ -27,7 +33,12 @@ export function engineStackConfig(id: number, doublesRegistry: string, double: s
         mesh: { implementation: "overlay" },
         docker: { ...docker, insecureRegistries: [doublesRegistry] },
         // The hosts are containers: the agent container gets capabilities instead of --privileged.
-        mesos: { images: { master: double, agent: double, marathon: double }, mirrorToRegistry: false, readinessTimeoutSeconds: 180, agentPrivileges: "capabilities" },
+        mesos: {
+            images: { master: double, agent: double, marathon: double },
+            mirrorToRegistry: false,
+            readinessTimeoutSeconds: 180,
+            agentPrivileges: "capabilities",
+        },
         apps: { enabled: false },
     };
 }

@@ -33,11 +33,14 @@ export function doublesContext(mongo = false): string {
         return p;
     };
     for (const rel of STANDINS) {
-        const js = ts.transpileModule(fs.readFileSync(path.join(ROOT, rel), "utf8"), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true } });
+        const js = ts.transpileModule(fs.readFileSync(path.join(ROOT, rel), "utf8"), {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
+        });
         fs.writeFileSync(out(rel.replace(/\.ts$/, ".js")), js.outputText);
     }
     for (const rel of STANDIN_FILES) fs.copyFileSync(path.join(ROOT, rel), out(rel));
-    for (const m of STANDIN_MODULES) fs.cpSync(path.join(ROOT, "node_modules", m), path.join(dir, "standin/node_modules", m), { recursive: true, dereference: true });
+    for (const m of STANDIN_MODULES)
+        fs.cpSync(path.join(ROOT, "node_modules", m), path.join(dir, "standin/node_modules", m), { recursive: true, dereference: true });
     return dir;
 }
 
@@ -64,16 +67,12 @@ export class DoublesRegistry {
      */
     async start(): Promise<void> {
         await prepareMachine();
-        if (!fs.existsSync("/usr/bin/docker-registry")) throw new Error("the lab needs Debian's docker-registry on this machine (apt-get install docker-registry; .ci/run does)");
+        if (!fs.existsSync("/usr/bin/docker-registry"))
+            throw new Error("the lab needs Debian's docker-registry on this machine (apt-get install docker-registry; .ci/run does)");
         fs.mkdirSync(path.join(this.dir, "data"), { recursive: true });
-        const config = [
-            "version: 0.1",
-            "storage:",
-            `  filesystem: { rootdirectory: ${this.dir}/data }`,
-            "http:",
-            `  addr: 0.0.0.0:${this.port}`,
-            "",
-        ].join("\n");
+        const config = ["version: 0.1", "storage:", `  filesystem: { rootdirectory: ${this.dir}/data }`, "http:", `  addr: 0.0.0.0:${this.port}`, ""].join(
+            "\n",
+        );
         fs.writeFileSync(path.join(this.dir, "config.yml"), config);
         const out = fs.openSync(path.join(this.dir, "registry.log"), "a");
         this.proc = spawn("/usr/bin/docker-registry", ["serve", path.join(this.dir, "config.yml")], { stdio: ["ignore", out, out], detached: true });
@@ -103,7 +102,10 @@ export class DoublesRegistry {
         const local = `127.0.0.1:${this.port}/${repository}:lab`;
         const context = doublesContext(dockerfile.startsWith("mongo"));
         try {
-            execFileSync("docker", ["build", "-q", "-f", path.join(context, dockerfile), "--build-arg", `BASE_IMAGE=${BASE}`, "-t", local, context], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+            execFileSync("docker", ["build", "-q", "-f", path.join(context, dockerfile), "--build-arg", `BASE_IMAGE=${BASE}`, "-t", local, context], {
+                stdio: ["ignore", "pipe", "inherit"],
+                env: { ...process.env, DOCKER_BUILDKIT: "0" },
+            });
         } finally {
             fs.rmSync(context, { recursive: true, force: true });
         }

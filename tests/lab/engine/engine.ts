@@ -67,7 +67,13 @@ export class EngineStack {
      * the repo, or of `programRoot`: a copy of the program that a test may change, e.g. an app's source).
      * With `keepDir` (a lab kept with KEEP_LAB=1), the stack lives there and a later run picks it up again.
      */
-    static async create(stackName: string, config: Record<string, unknown>, secrets: Record<string, string> = {}, programRoot = ROOT, keepDir?: string): Promise<EngineStack> {
+    static async create(
+        stackName: string,
+        config: Record<string, unknown>,
+        secrets: Record<string, string> = {},
+        programRoot = ROOT,
+        keepDir?: string,
+    ): Promise<EngineStack> {
         const pulumiCommand = await engineCli();
         const dir = keepDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `mslab-engine-${stackName}-`));
         const kept = path.join(dir, "passphrase");
@@ -173,7 +179,8 @@ export class EngineStack {
         child.stdout.on("data", (d) => (output += d));
         child.stderr.on("data", (d) => (output += d));
         const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-        const started = () => fs.existsSync(events) && /"resourcePreEvent":\{"metadata":\{"op":"(update|replace|create-replacement)"/.test(fs.readFileSync(events, "utf8"));
+        const started = () =>
+            fs.existsSync(events) && /"resourcePreEvent":\{"metadata":\{"op":"(update|replace|create-replacement)"/.test(fs.readFileSync(events, "utf8"));
         for (let i = 0; i < 6000 && !started() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
         if (child.exitCode !== null) throw new Error(`pulumi up ended (exit ${child.exitCode}) before it changed a resource:\n${output}`);
         child.kill(signal);
@@ -184,7 +191,11 @@ export class EngineStack {
     async cli(args: string[]): Promise<string> {
         const ws = this.stack.workspace as LocalWorkspace;
         const cmd = await engineCli();
-        return execFileSync(cmd.command, args, { cwd: this.dir, env: { ...process.env, ...(ws.envVars ?? {}), PULUMI_HOME: ws.pulumiHome ?? "" }, maxBuffer: 1 << 28 }).toString();
+        return execFileSync(cmd.command, args, {
+            cwd: this.dir,
+            env: { ...process.env, ...(ws.envVars ?? {}), PULUMI_HOME: ws.pulumiHome ?? "" },
+            maxBuffer: 1 << 28,
+        }).toString();
     }
 
     async outputs(): Promise<Record<string, unknown>> {
@@ -206,7 +217,8 @@ export class EngineStack {
             const m = e.resOutputsEvent?.metadata ?? (op === "preview" ? e.resourcePreEvent?.metadata : undefined);
             const t = m && started.get(m.urn);
             const now = Date.now();
-            if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ urn: m.urn, type: m.type, op: m.op, ...(t ? { seconds: (now - t) / 1000, begin: (t - t0) / 1000, end: (now - t0) / 1000 } : {}) });
+            if (m && m.type !== "pulumi:pulumi:Stack")
+                steps.push({ urn: m.urn, type: m.type, op: m.op, ...(t ? { seconds: (now - t) / 1000, begin: (t - t0) / 1000, end: (now - t0) / 1000 } : {}) });
         };
         const counts = ((await f(onEvent)) ?? {}) as Record<string, number>;
         const s: EngineSummary = {
@@ -219,7 +231,9 @@ export class EngineStack {
             seconds: (Date.now() - t0) / 1000,
             steps,
         };
-        console.log(`    [engine] ${op} ${this.stackName}: ${s.created} created, ${s.updated} updated, ${s.replaced} replaced, ${s.deleted} deleted, ${s.unchanged} unchanged, ${s.seconds.toFixed(1)} s`);
+        console.log(
+            `    [engine] ${op} ${this.stackName}: ${s.created} created, ${s.updated} updated, ${s.replaced} replaced, ${s.deleted} deleted, ${s.unchanged} unchanged, ${s.seconds.toFixed(1)} s`,
+        );
         if (op !== "preview" && s.created + s.updated + s.replaced > 10) console.log(timings(steps)); // a preview runs no step
         return s;
     }
@@ -238,7 +252,11 @@ function layerOf(urn: string): string {
 }
 
 /** Per key: when its first resource began and its last ended (s from the start), and its command time summed. */
-function spans(timed: EngineSummary["steps"], key: (urn: string) => string, commandsOnly: boolean): { key: string; begin: number; end: number; commands: number }[] {
+function spans(
+    timed: EngineSummary["steps"],
+    key: (urn: string) => string,
+    commandsOnly: boolean,
+): { key: string; begin: number; end: number; commands: number }[] {
     const m = new Map<string, { key: string; begin: number; end: number; commands: number }>();
     for (const x of timed) {
         const k = key(x.urn);

@@ -72,7 +72,10 @@ export class LabMachines {
     /** Network and one container per host, each answering SSH with this lab's key, and its own host key, when it returns. */
     async create(hosts: MachineSpec[]): Promise<void> {
         const base = { ...process.env, NET: this.prefix, STACK: this.label };
-        execFileSync("sh", ["-c", cli.network.create], { env: { ...base, SUBNET: this.subnet, GATEWAY: hostAddress(this.subnet, 1) }, stdio: ["ignore", "ignore", "inherit"] });
+        execFileSync("sh", ["-c", cli.network.create], {
+            env: { ...base, SUBNET: this.subnet, GATEWAY: hostAddress(this.subnet, 1) },
+            stdio: ["ignore", "ignore", "inherit"],
+        });
         const run = cli.container();
         for (const h of hosts) {
             const volume = `${this.container(h.name)}-docker`;
@@ -102,7 +105,11 @@ export class LabMachines {
     running(hosts: MachineSpec[]): boolean {
         return hosts.every((h) => {
             try {
-                return execFileSync("docker", ["inspect", "-f", "{{.State.Running}}", this.container(h.name)], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() === "true";
+                return (
+                    execFileSync("docker", ["inspect", "-f", "{{.State.Running}}", this.container(h.name)], { stdio: ["ignore", "pipe", "ignore"] })
+                        .toString()
+                        .trim() === "true"
+                );
             } catch {
                 return false;
             }
@@ -111,7 +118,9 @@ export class LabMachines {
 
     /** Runs a shell command on a host (as root, through docker exec) and returns its stdout. */
     sh(host: string, command: string): string {
-        return execFileSync("docker", ["exec", this.container(host), "bash", "-c", command], { stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
+        return execFileSync("docker", ["exec", this.container(host), "bash", "-c", command], { stdio: ["ignore", "pipe", "pipe"] })
+            .toString()
+            .trim();
     }
 
     private async booted(host: string): Promise<void> {

@@ -118,7 +118,9 @@ export class QuorumWatch {
         let last = "";
         const t0 = this.samples[0]?.at ?? 0;
         for (const s of this.samples) {
-            const line = Object.entries(s.modes).map(([m, mode]) => `${m}=${mode}`).join(" ");
+            const line = Object.entries(s.modes)
+                .map(([m, mode]) => `${m}=${mode}`)
+                .join(" ");
             if (line !== last) lines.push(`+${((s.at - t0) / 1000).toFixed(1)}s ${line}`);
             last = line;
         }

@@ -159,7 +159,12 @@ export class LabExecutor implements pulumi.runtime.Mocks {
         if (r.code !== 0) {
             const reason = r.code === 255 ? "ssh failed" : r.code === -1 ? "timed out" : `exit ${r.code}`;
             // A secret step's stderr may echo its secrets: only the script's own FAILED lines are shown.
-            const detail = secret ? stderr.split("\n").filter((l) => l.startsWith("FAILED ")).join("\n") || "(output hidden: secret step)" : tail(stderr || stdout);
+            const detail = secret
+                ? stderr
+                      .split("\n")
+                      .filter((l) => l.startsWith("FAILED "))
+                      .join("\n") || "(output hidden: secret step)"
+                : tail(stderr || stdout);
             throw new Error(`step ${name} on ${host}: ${reason}: ${detail}`);
         }
         const m = STEP_RESULT.exec(stdout);
@@ -206,7 +211,14 @@ export class LabExecutor implements pulumi.runtime.Mocks {
             stdout = chomp(r.stdout);
             stderr = chomp(r.stderr);
             if (r.code !== 0) throw new Error(`step ${name} on localhost: exit ${r.code}: ${secret ? "(output hidden: secret step)" : tail(stderr || stdout)}`);
-            this.steps.push({ resource: name, host: "localhost", result: "other", stdout: secret ? "" : stdout, stderr: secret ? "" : stderr, ms: Date.now() - t0 });
+            this.steps.push({
+                resource: name,
+                host: "localhost",
+                result: "other",
+                stdout: secret ? "" : stdout,
+                stderr: secret ? "" : stderr,
+                ms: Date.now() - t0,
+            });
             this.localState[name] = { inputs: key, stdout, stderr };
             this.saveState();
         }
@@ -217,7 +229,12 @@ export class LabExecutor implements pulumi.runtime.Mocks {
         if (!inputs.command) return Promise.resolve({ code: 0, stdout: "", stderr: "" });
         const interpreter: string[] = inputs.interpreter ?? ["/bin/sh", "-c"];
         const [file, ...args] = [...interpreter, inputs.command];
-        return runProc(file, args, { input: inputs.stdin, cwd: inputs.dir, env: { ...process.env, ...(inputs.environment ?? {}) }, timeoutMs: STEP_TIMEOUT_MS });
+        return runProc(file, args, {
+            input: inputs.stdin,
+            cwd: inputs.dir,
+            env: { ...process.env, ...(inputs.environment ?? {}) },
+            timeoutMs: STEP_TIMEOUT_MS,
+        });
     }
 
     private saveState(): void {
@@ -228,6 +245,11 @@ export class LabExecutor implements pulumi.runtime.Mocks {
 
 function sorted(v: any): any {
     if (Array.isArray(v)) return v.map(sorted);
-    if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]));
+    if (v && typeof v === "object")
+        return Object.fromEntries(
+            Object.keys(v)
+                .sort()
+                .map((k) => [k, sorted(v[k])]),
+        );
     return v;
 }

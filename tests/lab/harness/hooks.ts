@@ -3,7 +3,10 @@ import { releaseLab } from "../shared";
 
 // `mocha --config tests/lab/.mocharc.json tests/lab/NN-x.lab.ts` would run the named file AND every
 // file of the config's spec (mocha concatenates them): when lab files are named, only they run.
-const named = process.argv.slice(2).filter((a) => a.endsWith(".lab.ts")).map((a) => path.resolve(a));
+const named = process.argv
+    .slice(2)
+    .filter((a) => a.endsWith(".lab.ts"))
+    .map((a) => path.resolve(a));
 if (named.length) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- mocha's runtime class, patched through its prototype (the typings describe the globals only)
     const { Mocha } = require("mocha");

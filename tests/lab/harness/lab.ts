@@ -58,7 +58,9 @@ export class Lab {
         const key = await ensureKey(names);
         if (!reuse) await createLab(names, image, specs, key.publicKey);
         await Promise.all(specs.map((s) => waitForSsh(s.ip, key.privateKey)));
-        console.log(`    [lab] ${reuse ? "reused" : "created"} lab ${names.id} (${specs.map((s) => `${s.name} ${s.ip}`).join(", ")}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        console.log(
+            `    [lab] ${reuse ? "reused" : "created"} lab ${names.id} (${specs.map((s) => `${s.name} ${s.ip}`).join(", ")}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        );
         return new Lab(names, specs, key.privateKey);
     }
 
@@ -92,11 +94,17 @@ export class Lab {
     /** Evaluates the stack program (stack/program.ts, loaded afresh) with this config, for real on the lab. */
     async runStack(config: Record<string, string>, label = "stack"): Promise<LabRun> {
         const secretKeys = Object.keys(config).filter((k) => LAB_SECRET_KEYS.includes(k.slice(PROJECT.length + 1)));
-        return runProgram(this.executor, config, secretKeys, () => {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the run starts, after the lab's config is set
-            const { program } = require("../../../stack/program") as { program(): Record<string, unknown> };
-            return program();
-        }, label);
+        return runProgram(
+            this.executor,
+            config,
+            secretKeys,
+            () => {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the run starts, after the lab's config is set
+                const { program } = require("../../../stack/program") as { program(): Record<string, unknown> };
+                return program();
+            },
+            label,
+        );
     }
 
     /** Evaluates any program on the lab's hosts (Host shapes from labHosts()). */
@@ -115,7 +123,11 @@ export class Lab {
     /** A host's public host key ("ssh-ed25519 AAAA..."), read through Docker (a channel no network touches). */
     hostKey(name: string): string {
         const h = this.host(name);
-        return (this.hostKeys[name] ??= execFileSync("docker", ["exec", h.container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { encoding: "utf8" }).trim().split(/\s+/).slice(0, 2).join(" "));
+        return (this.hostKeys[name] ??= execFileSync("docker", ["exec", h.container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { encoding: "utf8" })
+            .trim()
+            .split(/\s+/)
+            .slice(0, 2)
+            .join(" "));
     }
 
     /** known_hosts lines for every host: the stack config pins them (existing.knownHosts). */
@@ -133,7 +145,9 @@ export class Lab {
     /** Copies an image of this machine's Docker engine into a lab host's engine. */
     async loadImage(host: string, image: string): Promise<void> {
         const h = this.host(host);
-        const r = await runProc("bash", ["-o", "pipefail", "-c", `docker save "$1" | docker exec -i "$2" docker load`, "load", image, h.container], { timeoutMs: 600_000 });
+        const r = await runProc("bash", ["-o", "pipefail", "-c", `docker save "$1" | docker exec -i "$2" docker load`, "load", image, h.container], {
+            timeoutMs: 600_000,
+        });
         if (r.code !== 0) throw new Error(`loading ${image} into ${host} failed: ${tail(r.stderr)}`);
     }
 
@@ -161,7 +175,8 @@ export class Lab {
             name: s.name,
             ip: s.ip,
             container: this.names.container(s.name),
-            sh: (cmd, opts = {}) => sshExec({ host: s.ip, privateKey: key(), dialErrorLimit: 1 }, cmd, { input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 }),
+            sh: (cmd, opts = {}) =>
+                sshExec({ host: s.ip, privateKey: key(), dialErrorLimit: 1 }, cmd, { input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 }),
         };
     }
 }

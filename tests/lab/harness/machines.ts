@@ -52,7 +52,19 @@ export async function removeLab(names: LabNames): Promise<void> {
  * The public key is copied in before the first boot (nothing on this machine is bind-mounted).
  */
 export async function createLab(names: LabNames, image: string, specs: LabHostSpec[], publicKey: string): Promise<void> {
-    await mustRun("docker", ["network", "create", "--driver", "bridge", "--subnet", names.subnet, "--gateway", names.gateway, "--label", `${LABEL}=${names.id}`, names.network]);
+    await mustRun("docker", [
+        "network",
+        "create",
+        "--driver",
+        "bridge",
+        "--subnet",
+        names.subnet,
+        "--gateway",
+        names.gateway,
+        "--label",
+        `${LABEL}=${names.id}`,
+        names.network,
+    ]);
     const addHosts = specs.map((s) => `--add-host=${s.name}:${s.ip}`);
     const pubFile = path.join(names.dir, "authorized_keys");
     fs.writeFileSync(pubFile, publicKey, { mode: 0o644 });
@@ -61,8 +73,18 @@ export async function createLab(names: LabNames, image: string, specs: LabHostSp
             const c = names.container(s.name);
             await mustRun("docker", ["volume", "create", "--label", `${LABEL}=${names.id}`, names.volume(s.name)]);
             await mustRun("docker", [
-                "create", "--name", c, "--hostname", s.name, "--label", `${LABEL}=${names.id}`,
-                "--network", names.network, "--ip", s.ip, ...addHosts,
+                "create",
+                "--name",
+                c,
+                "--hostname",
+                s.name,
+                "--label",
+                `${LABEL}=${names.id}`,
+                "--network",
+                names.network,
+                "--ip",
+                s.ip,
+                ...addHosts,
                 ...dockerRunFlags(),
                 `--volume=${names.volume(s.name)}:/var/lib/docker`,
                 image,

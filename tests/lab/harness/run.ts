@@ -119,7 +119,9 @@ export async function runProgram(
         changedSteps: () => steps.filter((s) => s.result === "changed").map((s) => `${s.resource} (${/: changed \((.*)\)\s*$/m.exec(s.stdout)?.[1] ?? "?"})`),
     };
     const changed = steps.filter((s) => s.result === "changed").length;
-    console.log(`    [lab] ${label}: ${(ms / 1000).toFixed(1)} s, ${steps.length} steps run (${changed} changed), ${failures.length} failure(s), ${notRun.length} not run`);
+    console.log(
+        `    [lab] ${label}: ${(ms / 1000).toFixed(1)} s, ${steps.length} steps run (${changed} changed), ${failures.length} failure(s), ${notRun.length} not run`,
+    );
     return run;
 }
 

@@ -46,16 +46,24 @@ export function keyFile(privateKey: string): string {
 }
 
 function baseOptions(t: SshTarget, connectTimeoutS: number): string[] {
-    if (t.password !== undefined && t.privateKey === undefined) throw new Error(`the lab connects with keys only: connection to ${t.host} has a password and no privateKey`);
+    if (t.password !== undefined && t.privateKey === undefined)
+        throw new Error(`the lab connects with keys only: connection to ${t.host} has a password and no privateKey`);
     return [
         ...(t.privateKey ? ["-i", keyFile(t.privateKey), "-o", "IdentitiesOnly=yes"] : []),
-        "-o", "StrictHostKeyChecking=no",
-        "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "BatchMode=yes",
-        "-o", "LogLevel=ERROR",
-        "-o", `ConnectTimeout=${connectTimeoutS}`,
-        "-o", "ServerAliveInterval=15",
-        "-p", String(t.port ?? 22),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        `ConnectTimeout=${connectTimeoutS}`,
+        "-o",
+        "ServerAliveInterval=15",
+        "-p",
+        String(t.port ?? 22),
     ];
 }
 
@@ -74,7 +82,12 @@ export function sshArgs(t: SshTarget, remoteCommand: string, env: string[] = [])
 
 /** ssh's own failures to reach the host (exit 255), as opposed to the remote command's. */
 export function isDialError(r: ProcResult): boolean {
-    return r.code === 255 && /ssh: connect to host|Connection (refused|timed out|closed|reset)|No route to host|kex_exchange_identification|Could not resolve hostname|Host is unreachable|Permission denied \(publickey/.test(r.stderr);
+    return (
+        r.code === 255 &&
+        /ssh: connect to host|Connection (refused|timed out|closed|reset)|No route to host|kex_exchange_identification|Could not resolve hostname|Host is unreachable|Permission denied \(publickey/.test(
+            r.stderr,
+        )
+    );
 }
 
 /**

@@ -14,7 +14,18 @@ const images = {
     marathon: `mesosphere/marathon:v1.7.236@sha256:${"2".repeat(64)}`,
 };
 const platform = (apps: object, extra: object = {}) =>
-    validate(platformConfigSchema, { hosts, mesh: { implementation: "overlay" }, mesos: { images }, volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] }, apps, ...extra }, "stack config");
+    validate(
+        platformConfigSchema,
+        {
+            hosts,
+            mesh: { implementation: "overlay" },
+            mesos: { images },
+            volumes: { datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
+            apps,
+            ...extra,
+        },
+        "stack config",
+    );
 const apps = (a: object) => validate(appsSettingsSchema, a, "stack config apps");
 
 describe("apps config section", () => {
@@ -53,8 +64,12 @@ describe("apps config section", () => {
     });
 
     it("across sections: mongo's volume must be a configured dataset; nginx's host a system agent", () => {
-        expect(() => platform({ mongo: { volume: "db" } })).to.throw(/apps.mongo.volume: expected the name of a volume in volumes.datasets \(mongo keeps its data on it\), got "db"/);
-        expect(() => platform({}, { volumes: { datasets: [] } })).to.throw(/apps.mongo.volume: .*add \{ name: "mongo", sizeGb: 1, primary: "node2" \} there, or set apps.mongo.enabled false/);
+        expect(() => platform({ mongo: { volume: "db" } })).to.throw(
+            /apps.mongo.volume: expected the name of a volume in volumes.datasets \(mongo keeps its data on it\), got "db"/,
+        );
+        expect(() => platform({}, { volumes: { datasets: [] } })).to.throw(
+            /apps.mongo.volume: .*add \{ name: "mongo", sizeGb: 1, primary: "node2" \} there, or set apps.mongo.enabled false/,
+        );
         expect(() => platform({ mongo: { enabled: false } }, { volumes: { datasets: [] } })).not.to.throw();
         expect(() => platform({ enabled: false }, { volumes: { datasets: [] } })).not.to.throw();
         expect(() => platform({ nginx: { host: "node2" } })).to.throw(/apps.nginx.host: expected an agent with slavetype "system" \(node1\), got "node2"/);

@@ -20,7 +20,10 @@ describe("the lab's Docker containerizer stand-in (pure parts)", () => {
         constraints: [["hostname", "CLUSTER", "10.0.15.13"]],
         volumes: [{ containerPath: "/data/db", hostPath: "/flocker/mongo", mode: "RW" }],
         portMappings: [{ containerPort: 27017, hostPort: 27017 }],
-        dockerParameters: [{ key: "network-alias", value: "mongo" }, { key: "log-opt", value: "tag=docker/mongo" }],
+        dockerParameters: [
+            { key: "network-alias", value: "mongo" },
+            { key: "log-opt", value: "tag=docker/mongo" },
+        ],
         args: ["--bind_ip_all"],
     });
 
@@ -38,7 +41,19 @@ describe("the lab's Docker containerizer stand-in (pure parts)", () => {
         const app = { id: "/a", instances: 3, constraints: [["slavetype", "CLUSTER", "app"]] };
         expect(place(app, agents).map((a) => a.name)).to.deep.equal(["node2", "node3", "node2"]);
         expect(candidates({ constraints: [["hostname", "LIKE", "node[12]"]] }, agents).map((a) => a.name)).to.deep.equal(["node1", "node2"]);
-        expect(() => place({ id: "/b", instances: 3, constraints: [["slavetype", "CLUSTER", "app"], ["hostname", "UNIQUE"]] }, agents)).to.throw(/3 instances but only 2 agents for UNIQUE/);
+        expect(() =>
+            place(
+                {
+                    id: "/b",
+                    instances: 3,
+                    constraints: [
+                        ["slavetype", "CLUSTER", "app"],
+                        ["hostname", "UNIQUE"],
+                    ],
+                },
+                agents,
+            ),
+        ).to.throw(/3 instances but only 2 agents for UNIQUE/);
         expect(() => place({ id: "/c", instances: 1, constraints: [["slavetype", "CLUSTER", "gpu"]] }, agents)).to.throw(/no agent satisfies/);
     });
 });

@@ -49,7 +49,10 @@ describe("image-prune with a fake registry (curl) and docker", function () {
         const r = prune();
         expect(r.code, r.stderr).to.equal(0);
         expect(r.stdout).to.equal(`pruned ${REPO}:${tag(1)} (${digest(1)})\npruned ${REPO}:${tag(2)} (${digest(2)})\n`);
-        expect(w.calls().filter((l) => / docker /.test(l))).to.deep.equal([`mgmt docker image rm ${ADDR}/${REPO}:${tag(1)}`, `mgmt docker image rm ${ADDR}/${REPO}:${tag(2)}`]);
+        expect(w.calls().filter((l) => / docker /.test(l))).to.deep.equal([
+            `mgmt docker image rm ${ADDR}/${REPO}:${tag(1)}`,
+            `mgmt docker image rm ${ADDR}/${REPO}:${tag(2)}`,
+        ]);
         expect(left()).to.deep.equal([tag(3), tag(4), "latest"]);
         expect(prune("--check").code).to.equal(0);
         // The password reached curl only on its stdin (-K -), never on a command line.
@@ -60,7 +63,12 @@ describe("image-prune with a fake registry (curl) and docker", function () {
     it("never deletes a digest that a kept tag shares (the old tag is only removed from the local engine)", () => {
         registry({ [tag(1)]: digest(1), [tag(2)]: digest(3), [tag(3)]: digest(3) }, [tag(1), tag(2), tag(3)]);
         expect(prune().code).to.equal(0);
-        expect(w.calls().filter((l) => / -X DELETE /.test(l)).map((l) => l.split(" ").pop())).to.deep.equal([`http://${ADDR}/v2/${REPO}/manifests/${digest(1)}`]);
+        expect(
+            w
+                .calls()
+                .filter((l) => / -X DELETE /.test(l))
+                .map((l) => l.split(" ").pop()),
+        ).to.deep.equal([`http://${ADDR}/v2/${REPO}/manifests/${digest(1)}`]);
         expect(left()).to.deep.equal([tag(2), tag(3)]);
     });
 

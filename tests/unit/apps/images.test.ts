@@ -46,16 +46,28 @@ describe("app images: content tags and the build step", () => {
 
     it("renders the step: build+push only when the registry lacks the tag, history, prune; password never on a command line", () => {
         const ops = buildOps({
-            address: "10.0.15.11:5000", username: "microservice", secure: true, repository: "application/app/nodeapp", tag: "0123456789ab",
-            contextDir: "/var/lib/microservice/build/application_app_nodeapp/0123456789ab", buildArgs: { BASE_IMAGE: "microservice/debian-minbase:bookworm" }, keep: 3,
+            address: "10.0.15.11:5000",
+            username: "microservice",
+            secure: true,
+            repository: "application/app/nodeapp",
+            tag: "0123456789ab",
+            contextDir: "/var/lib/microservice/build/application_app_nodeapp/0123456789ab",
+            buildArgs: { BASE_IMAGE: "microservice/debian-minbase:bookworm" },
+            keep: 3,
         });
         const script = renderScript("mgmt", "image", ops);
         expect(script).to.contain(
             "ensure_exec 'image 10.0.15.11:5000/application/app/nodeapp:0123456789ab in the registry' '/usr/local/lib/microservice/registry-api '\\''10.0.15.11:5000'\\'' '\\''microservice'\\'' https HEAD '\\''/v2/application/app/nodeapp/manifests/0123456789ab'\\'' -I",
         );
-        expect(script).to.contain("docker build --build-arg '\\''BASE_IMAGE=microservice/debian-minbase:bookworm'\\'' -t '\\''10.0.15.11:5000/application/app/nodeapp:0123456789ab'\\'' '\\''/var/lib/microservice/build/application_app_nodeapp/0123456789ab'\\'' && docker push");
+        expect(script).to.contain(
+            "docker build --build-arg '\\''BASE_IMAGE=microservice/debian-minbase:bookworm'\\'' -t '\\''10.0.15.11:5000/application/app/nodeapp:0123456789ab'\\'' '\\''/var/lib/microservice/build/application_app_nodeapp/0123456789ab'\\'' && docker push",
+        );
         expect(script).to.contain("ensure_exec 'older tags of application/app/nodeapp pruned (keep 3)'");
-        expect(registryApiScript()).to.contain(`LOGIN_DIR="/etc/microservice/registry-login"`).and.contain(`printf 'user = "%s:%s"\\n' "$(curl_quote "$user")" "$(curl_quote "$(head -n1 "$LOGIN_DIR/$addr.password")")" |\n  curl -sS --fail-with-body --max-time 30 -K -`);
+        expect(registryApiScript())
+            .to.contain(`LOGIN_DIR="/etc/microservice/registry-login"`)
+            .and.contain(
+                `printf 'user = "%s:%s"\\n' "$(curl_quote "$user")" "$(curl_quote "$(head -n1 "$LOGIN_DIR/$addr.password")")" |\n  curl -sS --fail-with-body --max-time 30 -K -`,
+            );
         expect(imagePruneScript()).to.contain(`grep -E '^[0-9a-f]{12}$'`).and.contain(`api DELETE "/v2/$repo/manifests/$d"`);
         // The helper scripts are valid bash.
         for (const s of [registryApiScript(), imagePruneScript()]) execFileSync("bash", ["-n"], { input: s });
@@ -63,8 +75,20 @@ describe("app images: content tags and the build step", () => {
 
     it("AppImage copies the folder to mgmt under its tag, builds after the copy and the registry, and its ref is known at preview", async () => {
         const mgmt = fakeHost("mgmt", "10.0.15.10", ["mgmt"]);
-        const registry = { address: pulumi.output("10.0.15.11:5000"), username: pulumi.output("microservice"), password: pulumi.secret("pw-0123456789"), caCert: pulumi.output("PEM"), ready: [] };
-        const img = new AppImage("nodeapp-image", { host: mgmt, context: path.join(__dirname, "../../../apps/nodeapp"), repository: "application/app/nodeapp", registry, keep: 2 });
+        const registry = {
+            address: pulumi.output("10.0.15.11:5000"),
+            username: pulumi.output("microservice"),
+            password: pulumi.secret("pw-0123456789"),
+            caCert: pulumi.output("PEM"),
+            ready: [],
+        };
+        const img = new AppImage("nodeapp-image", {
+            host: mgmt,
+            context: path.join(__dirname, "../../../apps/nodeapp"),
+            repository: "application/app/nodeapp",
+            registry,
+            keep: 2,
+        });
         await settle();
         const copy = mocks.named("nodeapp-image-context");
         expect(copy.inputs.remotePath).to.equal(`/var/lib/microservice/build/application_app_nodeapp/${img.tag}`);

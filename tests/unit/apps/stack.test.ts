@@ -18,7 +18,10 @@ describe("apps in the whole stack program (mocks)", function () {
         expect(params.some((p: string) => p === "log-driver=journald")).to.equal(true);
         expect(nodeapp.container.docker.image).to.match(/^10\.0\.15\.11:5000\/application\/app\/nodeapp:[0-9a-f]{12}$/);
         const nginx = byName.get(`${MARATHON_APP_TYPE}::nginx`)!.inputs.definition;
-        expect(nginx.constraints).to.deep.equal([["slavetype", "CLUSTER", "system"], ["hostname", "CLUSTER", "10.0.15.11"]]);
+        expect(nginx.constraints).to.deep.equal([
+            ["slavetype", "CLUSTER", "system"],
+            ["hostname", "CLUSTER", "10.0.15.11"],
+        ]);
         expect(nginx.container.docker.parameters).to.deep.include({ key: "publish", value: "9080:80" });
         expect(nginx.env).to.deep.equal({ UPSTREAM: "nodeapp:3000" });
         const mongo = byName.get(`${MARATHON_APP_TYPE}::mongo`)!.inputs.definition;

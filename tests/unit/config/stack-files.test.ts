@@ -21,7 +21,11 @@ function stackConfig(stack: string): Record<string, unknown> {
 }
 
 describe("stack files Pulumi.local/vagrant/aws.yaml", () => {
-    for (const [stack, target] of [["local", "local"], ["vagrant", "vagrant"], ["aws", "aws"]]) {
+    for (const [stack, target] of [
+        ["local", "local"],
+        ["vagrant", "vagrant"],
+        ["aws", "aws"],
+    ]) {
         it(`${stack}: the hosts layer's keys are valid, the target is ${target}, the hosts are the original topology`, () => {
             const raw = stackConfig(stack);
             expect(raw.target).to.equal(target);
@@ -29,7 +33,10 @@ describe("stack files Pulumi.local/vagrant/aws.yaml", () => {
             try {
                 validate(platformConfigSchema, raw, `Pulumi.${stack}.yaml`);
             } catch (e) {
-                lines = (e as Error).message.split("\n").slice(1).map((l) => l.trim());
+                lines = (e as Error).message
+                    .split("\n")
+                    .slice(1)
+                    .map((l) => l.trim());
             }
             expect(lines.filter((l) => MINE.some((k) => l.startsWith(k)) || l.includes("unknown key"))).to.deep.equal([]);
             expect((raw.hosts as { name: string }[]).map((h) => h.name)).to.deep.equal(["mgmt", "node1", "node2", "node3"]);

@@ -20,7 +20,11 @@ describe("Docker scripts (golden)", () => {
     });
 
     it("daemon.json in insecure mode with a bip and an extra key", () => {
-        expectGolden(__dirname, "daemon-insecure.json", daemonJson({ ...daemon, bip: "172.31.0.1/24", insecureRegistries: ["10.0.15.11:5000"], extra: { "max-concurrent-downloads": 5 } }));
+        expectGolden(
+            __dirname,
+            "daemon-insecure.json",
+            daemonJson({ ...daemon, bip: "172.31.0.1/24", insecureRegistries: ["10.0.15.11:5000"], extra: { "max-concurrent-downloads": 5 } }),
+        );
     });
 
     it("engine step: package, daemon.json, docker restarted only on daemon.json, bounded wait", () => {
@@ -36,7 +40,17 @@ describe("Docker scripts (golden)", () => {
     });
 
     it("registry step: the password only in a 0600 file, htpasswd fed from it, restart on config, cert or htpasswd", () => {
-        const ops = registryOps({ port: 5000, address: "10.0.15.11:5000", username: "microservice", password: PASSWORD, storageDir: "/var/lib/docker-registry", logLevel: "info", gcSchedule: "weekly", readySeconds: 60, tls: { certPem: PEM.cert, keyPath: "/k.pem", caPem: PEM.ca } });
+        const ops = registryOps({
+            port: 5000,
+            address: "10.0.15.11:5000",
+            username: "microservice",
+            password: PASSWORD,
+            storageDir: "/var/lib/docker-registry",
+            logLevel: "info",
+            gcSchedule: "weekly",
+            readySeconds: 60,
+            tls: { certPem: PEM.cert, keyPath: "/k.pem", caPem: PEM.ca },
+        });
         const s = renderScript("node1", "registry", ops);
         expect(s).to.contain(`ensure_file '/etc/docker/registry/password' '0600' 'root' 'root'`);
         expect(s.split(PASSWORD).length - 1, "password appears once, as file content").to.equal(1);
@@ -48,13 +62,30 @@ describe("Docker scripts (golden)", () => {
     });
 
     it("refuses a password that htpasswd or docker login would mangle", () => {
-        expect(() => registryOps({ port: 5000, address: "a:5000", username: "u", password: "has space in it", storageDir: "/s", logLevel: "info", gcSchedule: "weekly", readySeconds: 60 })).to.throw(/no whitespace/);
+        expect(() =>
+            registryOps({
+                port: 5000,
+                address: "a:5000",
+                username: "u",
+                password: "has space in it",
+                storageDir: "/s",
+                logLevel: "info",
+                gcSchedule: "weekly",
+                readySeconds: 60,
+            }),
+        ).to.throw(/no whitespace/);
     });
 
     it("login step: CA trusted for exactly this address, password via stdin from a 0600 file", () => {
-        const s = renderScript("node2", "registry", registryLoginOps({ address: "10.0.15.11:5000", username: "microservice", password: PASSWORD, caCert: PEM.ca }));
+        const s = renderScript(
+            "node2",
+            "registry",
+            registryLoginOps({ address: "10.0.15.11:5000", username: "microservice", password: PASSWORD, caCert: PEM.ca }),
+        );
         expect(s).to.contain("ensure_file '/etc/docker/certs.d/10.0.15.11:5000/ca.crt' '0644' 'root' 'root' 'registry-trust'");
-        expect(s).to.contain("docker login --username '\\''microservice'\\'' --password-stdin '\\''10.0.15.11:5000'\\'' <'\\''/etc/microservice/registry-login/10.0.15.11:5000.password'\\''");
+        expect(s).to.contain(
+            "docker login --username '\\''microservice'\\'' --password-stdin '\\''10.0.15.11:5000'\\'' <'\\''/etc/microservice/registry-login/10.0.15.11:5000.password'\\''",
+        );
         expect(s).to.not.match(/ensure_service 'docker'/); // certs.d is read per request: no restart
         expect(renderScript("n", "r", registryLoginOps({ address: "a:1", username: "u", password: PASSWORD, caCert: "" }))).to.not.contain("certs.d");
     });
@@ -80,12 +111,23 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
         expect(await valueOf(registry.address)).to.equal("10.0.15.11:5000");
         expect(await valueOf(registry.caCert)).to.equal(PEM.ca);
         await settle();
-        const names = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").map((r) => r.name).filter((n) => !n.endsWith("-ready"));
+        const names = mocks
+            .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+            .map((r) => r.name)
+            .filter((n) => !n.endsWith("-ready"));
         expect(names).to.have.members([
             "pki-mgmt-ca",
-            "registry-node1-registry-packages", "registry-tls-node1-tls-key", "registry-tls-mgmt-tls-sign", "registry-node1-registry", "registry-node1-registry-gc",
-            "docker-mgmt-docker", "docker-node1-docker", "docker-node2-docker",
-            "docker-mgmt-registry", "docker-node1-registry", "docker-node2-registry",
+            "registry-node1-registry-packages",
+            "registry-tls-node1-tls-key",
+            "registry-tls-mgmt-tls-sign",
+            "registry-node1-registry",
+            "registry-node1-registry-gc",
+            "docker-mgmt-docker",
+            "docker-node1-docker",
+            "docker-node2-docker",
+            "docker-mgmt-registry",
+            "docker-node1-registry",
+            "docker-node2-registry",
         ]);
         for (const host of ["mgmt", "node1", "node2"]) {
             expect(runsAfter(`docker-${host}-registry`, "registry-node1-registry"), host).to.equal(true);
@@ -127,13 +169,23 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
 
     it("rejects bad arguments, naming the key, the value and what is expected", () => {
         const h = layout();
-        expect(() => new DockerRegistry("r1", { host: h.node1, username: "u", password: PASSWORD })).to.throw(/DockerRegistry "r1"[\s\S]*ca: expected a ca \(StackCa\) unless insecure is true/);
+        expect(() => new DockerRegistry("r1", { host: h.node1, username: "u", password: PASSWORD })).to.throw(
+            /DockerRegistry "r1"[\s\S]*ca: expected a ca \(StackCa\) unless insecure is true/,
+        );
         expect(() => new DockerRegistry("r2", { host: h.node1, insecure: true, port: 70000, username: "u", password: PASSWORD })).to.throw(/port: .*got 70000/);
-        expect(() => new DockerRegistry("r3", { host: h.node1, insecure: true, username: "Bad User", password: PASSWORD })).to.throw(/username: expected a user name/);
-        expect(() => new DockerRegistry("r4", { host: h.node1, insecure: true, username: "u", password: "short" })).to.throw(/password: expected at least 12 characters, got \(hidden\)/);
-        expect(() => new DockerRegistry("r5", { host: h.node1, insecure: true, username: "u", password: PASSWORD, gcSchedule: "daily; rm -rf /" })).to.throw(/gcSchedule: expected a systemd OnCalendar expression/);
+        expect(() => new DockerRegistry("r3", { host: h.node1, insecure: true, username: "Bad User", password: PASSWORD })).to.throw(
+            /username: expected a user name/,
+        );
+        expect(() => new DockerRegistry("r4", { host: h.node1, insecure: true, username: "u", password: "short" })).to.throw(
+            /password: expected at least 12 characters, got \(hidden\)/,
+        );
+        expect(() => new DockerRegistry("r5", { host: h.node1, insecure: true, username: "u", password: PASSWORD, gcSchedule: "daily; rm -rf /" })).to.throw(
+            /gcSchedule: expected a systemd OnCalendar expression/,
+        );
         expect(() => new DockerEngine("e1", { hosts: [h.node1], bip: "172.31.0.1" })).to.throw(/DockerEngine "e1"[\s\S]*bip: expected an IPv4 CIDR/);
-        expect(() => new DockerEngine("e2", { hosts: [h.node1], daemonConfig: { "log-driver": "syslog" } })).to.throw(/daemonConfig: expected no key that DockerEngine sets itself/);
+        expect(() => new DockerEngine("e2", { hosts: [h.node1], daemonConfig: { "log-driver": "syslog" } })).to.throw(
+            /daemonConfig: expected no key that DockerEngine sets itself/,
+        );
         expect(() => new DockerEngine("e3", { hosts: [] })).to.throw(/hosts: expected at least one host/);
     });
 });

@@ -10,7 +10,10 @@ const MAIN = path.join(API, "microservice-platform");
 
 function files(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name])).sort();
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]))
+        .sort();
 }
 
 /** A component's Args page (the main entry's, or a subpath entry's). */
@@ -47,8 +50,22 @@ describe("docs/api: the API reference generated from the TSDoc (npm run docs:api
             expect(index).to.contain(`[${entry}](${entry}/README.md)`);
         }
         const components = [
-            "ExistingHosts", "LocalHosts", "StackCa", "DockerRegistry", "DockerEngine", "ZooKeeperEnsemble", "OverlayMesh", "WeaveMesh",
-            "RsyslogAggregator", "MesosCluster", "FlockerZfsCluster", "MarathonApp", "AppImage", "AwsHosts", "FlockerEbsVolumes", "VagrantHosts",
+            "ExistingHosts",
+            "LocalHosts",
+            "StackCa",
+            "DockerRegistry",
+            "DockerEngine",
+            "ZooKeeperEnsemble",
+            "OverlayMesh",
+            "WeaveMesh",
+            "RsyslogAggregator",
+            "MesosCluster",
+            "FlockerZfsCluster",
+            "MarathonApp",
+            "AppImage",
+            "AwsHosts",
+            "FlockerEbsVolumes",
+            "VagrantHosts",
         ];
         for (const c of components) expect(argsPage(`${c}Args`), c).to.match(new RegExp(`^# Interface: ${c}Args$`, "m"));
         const mesos = argsPage("MesosClusterArgs");
@@ -56,7 +73,9 @@ describe("docs/api: the API reference generated from the TSDoc (npm run docs:api
         expect(mesos.indexOf("### hosts")).to.be.lessThan(mesos.indexOf("### images"));
         expect(mesos.indexOf("### images")).to.be.lessThan(mesos.indexOf("### agentAttributes"));
         expect(argsPage("ExistingHostsArgs")).to.contain("Secret: the key that logs in to every host.");
-        expect(fs.readFileSync(path.join(MAIN, "testing/classes/PlatformMocks.md"), "utf8")).to.contain("Mocks (pulumi.runtime.Mocks) for this package's components");
+        expect(fs.readFileSync(path.join(MAIN, "testing/classes/PlatformMocks.md"), "utf8")).to.contain(
+            "Mocks (pulumi.runtime.Mocks) for this package's components",
+        );
     });
 
     it("is linked from the README, as is docs/build-your-own-stack.md", () => {

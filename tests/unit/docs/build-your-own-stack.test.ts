@@ -42,7 +42,17 @@ describe("docs/build-your-own-stack.md: its code is one program that compiles an
         expect(program.length).to.be.greaterThanOrEqual(6);
         expect(test.length).to.equal(1);
         const code = program.join("\n");
-        for (const c of ["ExistingHosts", "StackCa", "DockerRegistry", "DockerEngine", "OverlayMesh", "RsyslogAggregator", "MesosCluster", "FlockerZfsCluster", "MarathonApp"]) {
+        for (const c of [
+            "ExistingHosts",
+            "StackCa",
+            "DockerRegistry",
+            "DockerEngine",
+            "OverlayMesh",
+            "RsyslogAggregator",
+            "MesosCluster",
+            "FlockerZfsCluster",
+            "MarathonApp",
+        ]) {
             expect(code, c).to.contain(`new ${c}(`);
         }
         expect(code).to.match(/from "microservice-platform"/);
@@ -75,7 +85,10 @@ describe("docs/build-your-own-stack.md: its code is one program that compiles an
             ].join("\n"),
         );
         const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(dir, "run.ts")], {
-            cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: "1" }, timeout: 240_000,
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: "1" },
+            timeout: 240_000,
         });
         const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
         expect(line, `${r.stdout}\n${r.stderr}`).to.not.equal(undefined);

@@ -21,7 +21,11 @@ function expectedRows(): string[] {
         implementation: "weave",
         weave: {
             scriptSha256: "7df817a9537d037639533934fe31f466712f638cb074444c28c5ce8ee7b9f5a9",
-            images: { weave: `weaveworks/weave:2.8.1@${pin("1")}`, weaveexec: `weaveworks/weaveexec:2.8.1@${pin("2")}`, weavedb: `weaveworks/weavedb:latest@${pin("3")}` },
+            images: {
+                weave: `weaveworks/weave:2.8.1@${pin("1")}`,
+                weaveexec: `weaveworks/weaveexec:2.8.1@${pin("2")}`,
+                weavedb: `weaveworks/weavedb:latest@${pin("3")}`,
+            },
             scope: { enabled: true, image: `weaveworks/scope:1.13.2@${pin("4")}` },
         },
     };

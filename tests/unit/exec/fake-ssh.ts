@@ -43,7 +43,13 @@ exec /bin/sh -c "\${@: -1}"
         dir,
         calls: () => Number(read("count") || "0"),
         lastArgs: () => read("args").split("\0").slice(0, -1),
-        lastEnv: () => Object.fromEntries(read("env").split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])),
+        lastEnv: () =>
+            Object.fromEntries(
+                read("env")
+                    .split("\n")
+                    .filter(Boolean)
+                    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+            ),
         failNext: (n, message = "ssh: connect to host 10.0.15.11 port 22: Connection refused") => {
             fs.writeFileSync(path.join(dir, "fail"), String(n));
             fs.writeFileSync(path.join(dir, "message"), `${message}\n`);

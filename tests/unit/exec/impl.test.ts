@@ -22,13 +22,27 @@ describe("exec/impl: check", () => {
     });
 
     it("names missing and malformed fields, without echoing connection values", async () => {
-        const r = await check("remote", {}, { connection: { host: "", port: 0, privateKey: 5, password: "pw-s3cret", hostKey: "nonsense" }, environment: { "BAD-NAME": "x" }, logging: "loud" });
+        const r = await check(
+            "remote",
+            {},
+            { connection: { host: "", port: 0, privateKey: 5, password: "pw-s3cret", hostKey: "nonsense" }, environment: { "BAD-NAME": "x" }, logging: "loud" },
+        );
         const props = r.failures.map((f) => f.property);
-        expect(props).to.include.members(["create", "connection.host", "connection.port", "connection.privateKey", "connection.hostKey", "environment", "logging"]);
+        expect(props).to.include.members([
+            "create",
+            "connection.host",
+            "connection.port",
+            "connection.privateKey",
+            "connection.hostKey",
+            "environment",
+            "logging",
+        ]);
         expect(JSON.stringify(r.failures)).to.not.include("pw-s3cret");
         expect((await check("remote", {}, { create: "x" })).failures.map((f) => f.property)).to.deep.equal(["connection"]);
         expect((await check("local", {}, { create: "x", interpreter: [] })).failures.map((f) => f.property)).to.deep.equal(["interpreter"]);
-        expect((await check("remote", {}, { create: "x", connection: { host: "h", proxy: { user: "j" } } })).failures.map((f) => f.property)).to.deep.equal(["connection.proxy.host"]);
+        expect((await check("remote", {}, { create: "x", connection: { host: "h", proxy: { user: "j" } } })).failures.map((f) => f.property)).to.deep.equal([
+            "connection.proxy.host",
+        ]);
     });
 
     it("copy: needs remotePath and a supported source", async () => {
@@ -38,7 +52,9 @@ describe("exec/impl: check", () => {
         const bad = await check("copy", {}, { connection: conn, source: { [SIG]: ASSET, uri: "https://x" } });
         expect(bad.failures.map((f) => f.property)).to.deep.equal(["remotePath", "source"]);
         expect(bad.failures[1].reason).to.match(/RemoteAsset is not supported/);
-        expect((await check("copy", {}, { connection: conn, remotePath: "/x", source: { [SIG]: ARCHIVE, assets: {} } })).failures[0].reason).to.match(/AssetArchive/);
+        expect((await check("copy", {}, { connection: conn, remotePath: "/x", source: { [SIG]: ARCHIVE, assets: {} } })).failures[0].reason).to.match(
+            /AssetArchive/,
+        );
     });
 
     it("never fails on unknown values (preview)", async () => {
@@ -66,14 +82,23 @@ describe("exec/impl: diff", () => {
         stderr: "",
         __provider: "exports.handler = ...",
     };
-    const news = () => ({ connection: { user: "root", host: "10.0.15.11", privateKey: "K" }, create: "run", environment: { B: "2", A: "1" }, triggers: ["sha-1", "machine-1"] });
+    const news = () => ({
+        connection: { user: "root", host: "10.0.15.11", privateKey: "K" },
+        create: "run",
+        environment: { B: "2", A: "1" },
+        triggers: ["sha-1", "machine-1"],
+    });
 
     it("nothing changed (key order, outputs and __provider do not count)", async () => {
         expect(await diff("remote", "id", olds, { ...news(), __provider: "other" })).to.deep.equal({ changes: false, replaces: [], changed: [] });
     });
 
     it("a trigger change replaces", async () => {
-        expect(await diff("remote", "id", olds, { ...news(), triggers: ["sha-2", "machine-1"] })).to.deep.equal({ changes: true, replaces: ["triggers"], changed: ["triggers"] });
+        expect(await diff("remote", "id", olds, { ...news(), triggers: ["sha-2", "machine-1"] })).to.deep.equal({
+            changes: true,
+            replaces: ["triggers"],
+            changed: ["triggers"],
+        });
         expect((await diff("remote", "id", olds, { ...news(), triggers: undefined })).replaces).to.deep.equal(["triggers"]);
     });
 
@@ -98,14 +123,26 @@ describe("exec/impl: diff", () => {
     });
 
     it("unknowns: in triggers a replacement, elsewhere an update; never an error", async () => {
-        expect(await diff("remote", "id", olds, { ...news(), triggers: ["sha-1", UNKNOWN] })).to.deep.equal({ changes: true, replaces: ["triggers"], changed: ["triggers"] });
+        expect(await diff("remote", "id", olds, { ...news(), triggers: ["sha-1", UNKNOWN] })).to.deep.equal({
+            changes: true,
+            replaces: ["triggers"],
+            changed: ["triggers"],
+        });
         expect((await diff("remote", "id", olds, { ...news(), triggers: UNKNOWN })).replaces).to.deep.equal(["triggers"]);
         expect(await diff("remote", "id", olds, { ...news(), stdin: UNKNOWN })).to.deep.equal({ changes: true, replaces: [], changed: ["stdin"] });
-        expect(await diff("remote", "id", olds, { ...news(), connection: UNKNOWN, create: UNKNOWN })).to.deep.equal({ changes: true, replaces: [], changed: ["connection", "create"] });
+        expect(await diff("remote", "id", olds, { ...news(), connection: UNKNOWN, create: UNKNOWN })).to.deep.equal({
+            changes: true,
+            replaces: [],
+            changed: ["connection", "create"],
+        });
     });
 
     it("drift that a refresh found on the host (olds.drift) is an update, never a replacement", async () => {
-        expect(await diff("remote", "id", { ...olds, drift: "node2/logging: /etc/x content differs" }, news())).to.deep.equal({ changes: true, replaces: [], changed: ["drift"] });
+        expect(await diff("remote", "id", { ...olds, drift: "node2/logging: /etc/x content differs" }, news())).to.deep.equal({
+            changes: true,
+            replaces: [],
+            changed: ["drift"],
+        });
         expect((await diff("remote", "id", { ...olds, drift: "" }, news())).changes).to.equal(false);
     });
 
@@ -113,7 +150,11 @@ describe("exec/impl: diff", () => {
         const old = { connection: { host: "h" }, remotePath: "/x", source: { [SIG]: ARCHIVE, hash: "h1" } };
         const same = { ...old, source: { [SIG]: ARCHIVE, hash: "h1", path: "./ctx" } };
         expect((await diff("copy", "id", old, same)).changes).to.equal(false);
-        expect(await diff("copy", "id", old, { ...old, source: { [SIG]: ARCHIVE, hash: "h2", path: "./ctx" } })).to.deep.equal({ changes: true, replaces: [], changed: ["source"] });
+        expect(await diff("copy", "id", old, { ...old, source: { [SIG]: ARCHIVE, hash: "h2", path: "./ctx" } })).to.deep.equal({
+            changes: true,
+            replaces: [],
+            changed: ["source"],
+        });
         expect(canonical({ b: 1, a: [null, undefined, { d: null, c: secret("x") }] })).to.equal('{"a":[null,null,{"c":"x"}],"b":1}');
     });
 });
@@ -124,10 +165,23 @@ describe("exec/impl: local commands", () => {
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("create runs `create` in dir with environment and stdin; outputs echo the inputs and drop one trailing newline", async () => {
-        const inputs = { create: 'echo "$GREETING $(pwd)"; cat; printf "warn\\n\\n" >&2', dir, environment: { GREETING: "hello" }, stdin: "from stdin\n\n", __provider: "p" };
+        const inputs = {
+            create: 'echo "$GREETING $(pwd)"; cat; printf "warn\\n\\n" >&2',
+            dir,
+            environment: { GREETING: "hello" },
+            stdin: "from stdin\n\n",
+            __provider: "p",
+        };
         const r = await impl.create("local", inputs);
         expect(r.id).to.match(/^LocalCommand-[0-9a-f]{16}$/);
-        expect(r.outs).to.deep.equal({ create: inputs.create, dir, environment: inputs.environment, stdin: inputs.stdin, stdout: `hello ${fs.realpathSync(dir)}\nfrom stdin\n`, stderr: "warn\n" });
+        expect(r.outs).to.deep.equal({
+            create: inputs.create,
+            dir,
+            environment: inputs.environment,
+            stdin: inputs.stdin,
+            stdout: `hello ${fs.realpathSync(dir)}\nfrom stdin\n`,
+            stderr: "warn\n",
+        });
         expect(trimOutput("a\n\n")).to.equal("a\n");
     });
 
@@ -140,7 +194,10 @@ describe("exec/impl: local commands", () => {
 
     it("update runs `update`, or `create` when there is none, with the previous output in the environment", async () => {
         const olds = { create: "echo one", stdout: "old-out", stderr: "old-err" };
-        const u = await impl.update("local", "id", olds, { create: "echo create", update: 'echo "update after $PULUMI_COMMAND_STDOUT/$PULUMI_COMMAND_STDERR"' });
+        const u = await impl.update("local", "id", olds, {
+            create: "echo create",
+            update: 'echo "update after $PULUMI_COMMAND_STDOUT/$PULUMI_COMMAND_STDERR"',
+        });
         expect(u.outs.stdout).to.equal("update after old-out/old-err");
         const c = await impl.update("local", "id", olds, { create: 'echo "create again ${PULUMI_COMMAND_STDOUT-unset}"', addPreviousOutputInEnv: false });
         expect(c.outs.stdout).to.equal("create again unset");
@@ -149,7 +206,12 @@ describe("exec/impl: local commands", () => {
 
     it("delete runs the stored `delete` (old inputs), and nothing without one", async () => {
         const marker = path.join(dir, "deleted");
-        await impl.delete("local", "id", { create: "true", delete: `echo "$WHO $PULUMI_COMMAND_STDOUT" > ${marker}`, environment: { WHO: "old" }, stdout: "was" });
+        await impl.delete("local", "id", {
+            create: "true",
+            delete: `echo "$WHO $PULUMI_COMMAND_STDOUT" > ${marker}`,
+            environment: { WHO: "old" },
+            stdout: "was",
+        });
         expect(fs.readFileSync(marker, "utf8")).to.equal("old was\n");
         await impl.delete("local", "id", { create: `touch ${path.join(dir, "never")}` });
         expect(fs.existsSync(path.join(dir, "never"))).to.equal(false);

@@ -57,7 +57,14 @@ describe("exec/provider: the serialized provider", () => {
 describe("exec/command: resources", () => {
     it("registers the three types with their inputs; the connection is secret", async () => {
         const conn = { host: "10.0.15.11", user: "root", privateKey: "KEY" };
-        const remote = new RemoteCommand("r", { connection: conn, create: "exec bash -s", stdin: "echo x", triggers: ["t"], logging: "none", addPreviousOutputInEnv: false });
+        const remote = new RemoteCommand("r", {
+            connection: conn,
+            create: "exec bash -s",
+            stdin: "echo x",
+            triggers: ["t"],
+            logging: "none",
+            addPreviousOutputInEnv: false,
+        });
         new LocalCommand("l", { create: "echo hi", interpreter: ["/bin/bash", "-c"], dir: "/tmp" });
         const copy = new CopyToRemote("c", { connection: conn, source: new pulumi.asset.StringAsset("text"), remotePath: "/etc/x" });
         await settle();

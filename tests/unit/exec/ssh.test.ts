@@ -37,7 +37,10 @@ function option(args: string[], name: string): string | undefined {
 /** Splits a ProxyCommand into words as /bin/sh does, then undoes ssh's %% escaping. */
 function proxyWords(cmd: string): string[] {
     const out = execFileSync("/bin/sh", ["-c", `set -- ${cmd}; printf '%s\\0' "$@"`], { encoding: "utf8" });
-    return out.split("\0").slice(0, -1).map((w) => w.replace(/%%/g, "%"));
+    return out
+        .split("\0")
+        .slice(0, -1)
+        .map((w) => w.replace(/%%/g, "%"));
 }
 
 describe("exec/ssh: argv", () => {
@@ -89,7 +92,11 @@ describe("exec/ssh: argv", () => {
         const odd = privateDir("exec ssh 100%-");
         try {
             const a = sshInvocation(
-                { host: "10.0.17.5", privateKey: KEY, proxy: { host: "203.0.113.10", user: "jump", port: 2200, privateKey: "-----BEGIN PROXY KEY-----\nPROXYSECRET\n", hostKey: HOST_KEY } },
+                {
+                    host: "10.0.17.5",
+                    privateKey: KEY,
+                    proxy: { host: "203.0.113.10", user: "jump", port: 2200, privateKey: "-----BEGIN PROXY KEY-----\nPROXYSECRET\n", hostKey: HOST_KEY },
+                },
                 odd,
             ).args;
             const words = proxyWords(option(a, "ProxyCommand")!);
@@ -111,7 +118,10 @@ describe("exec/ssh: argv", () => {
     });
 
     it("passwords and key passphrases go through SSH_ASKPASS and the environment, never argv", () => {
-        const inv = sshInvocation({ host: "h", password: "pw-s3cret", privateKey: KEY, privateKeyPassword: "kp-s3cret", proxy: { host: "p", password: "proxy-pw" } }, dir);
+        const inv = sshInvocation(
+            { host: "h", password: "pw-s3cret", privateKey: KEY, privateKeyPassword: "kp-s3cret", proxy: { host: "p", password: "proxy-pw" } },
+            dir,
+        );
         const argv = inv.args.join(" ");
         expect(argv).to.not.match(/pw-s3cret|kp-s3cret|proxy-pw/);
         expect(option(inv.args, "BatchMode")).to.equal("no");
@@ -136,12 +146,15 @@ describe("exec/ssh: the remote command travels on stdin", () => {
     });
 
     it("the bootstrap exports the environment, runs the command, and hands it the rest of stdin", async () => {
-        const env = { SECRET_TOKEN: "tok'en \"x\" $(rm -rf /) é\n", EMPTY: "" };
+        const env = { SECRET_TOKEN: 'tok\'en "x" $(rm -rf /) é\n', EMPTY: "" };
         const payload = remotePayload('printf "[%s][%s]\\n" "$SECRET_TOKEN" "$EMPTY"; exec bash -s', env);
         const script = "echo from-stdin-script; cat\n";
         const rest = "line after the script ✓\n";
         // /bin/sh stands for the login shell that sshd runs the remote command line with.
-        const r = await runProcess("/bin/sh", ["-c", REMOTE_BOOTSTRAP], { input: Buffer.from(payload + script + rest), env: { ...process.env, LANG: "C.UTF-8" } });
+        const r = await runProcess("/bin/sh", ["-c", REMOTE_BOOTSTRAP], {
+            input: Buffer.from(payload + script + rest),
+            env: { ...process.env, LANG: "C.UTF-8" },
+        });
         expect(r.code).to.equal(0);
         expect(r.stdout).to.equal(`[${env.SECRET_TOKEN}][]\nfrom-stdin-script\n${rest}`);
         expect(REMOTE_BOOTSTRAP).to.not.include("tok");
@@ -222,7 +235,9 @@ describe("exec/ssh: runSsh (with a stand-in ssh program)", () => {
         ssh.failNext(100);
         const err = await runSsh(conn({ dialErrorLimit: 4 }), { command: "echo up", sshProgram: ssh.program, pauseMs: 1 }).catch((e) => e);
         expect(err).to.be.instanceOf(DialError);
-        expect(err.message).to.match(/could not connect to root@10\.0\.15\.11:22 over SSH: dialed 4 times over \d+ s \(dialErrorLimit 4\); last error: ssh: connect to host 10\.0\.15\.11 port 22: Connection refused/);
+        expect(err.message).to.match(
+            /could not connect to root@10\.0\.15\.11:22 over SSH: dialed 4 times over \d+ s \(dialErrorLimit 4\); last error: ssh: connect to host 10\.0\.15\.11 port 22: Connection refused/,
+        );
         expect(err.message).to.not.include("SECRETKEYMATERIAL");
         expect(ssh.calls()).to.equal(4);
     });
@@ -246,7 +261,11 @@ describe("exec/ssh: runSsh (with a stand-in ssh program)", () => {
 
     it("a host that presents another key than the pinned hostKey fails at once, with an error that says so", async () => {
         ssh.failNext(5, MISMATCH);
-        const err = await runSsh(conn({ hostKey: HOST_KEY, dialErrorLimit: -1, dialTimeout: 30 }), { command: "true", sshProgram: ssh.program, pauseMs: 1 }).catch((e) => e);
+        const err = await runSsh(conn({ hostKey: HOST_KEY, dialErrorLimit: -1, dialTimeout: 30 }), {
+            command: "true",
+            sshProgram: ssh.program,
+            pauseMs: 1,
+        }).catch((e) => e);
         expect(err).to.be.instanceOf(HostKeyError);
         expect(ssh.calls(), "never dialed again: a wrong key is no boot delay").to.equal(1);
         expect(err.message).to.include("root@10.0.15.11:22");
@@ -268,7 +287,11 @@ describe("exec/ssh: runSsh (with a stand-in ssh program)", () => {
     it("dialErrorLimit -1 dials until dialTimeout has passed", async () => {
         ssh.failNext(1000, "kex_exchange_identification: Connection closed by remote host");
         const t0 = Date.now();
-        const err = await runSsh(conn({ dialErrorLimit: -1, dialTimeout: 1, proxy: { host: "203.0.113.10", user: "jump" } }), { command: "true", sshProgram: ssh.program, pauseMs: 100 }).catch((e) => e);
+        const err = await runSsh(conn({ dialErrorLimit: -1, dialTimeout: 1, proxy: { host: "203.0.113.10", user: "jump" } }), {
+            command: "true",
+            sshProgram: ssh.program,
+            pauseMs: 100,
+        }).catch((e) => e);
         const took = Date.now() - t0;
         expect(err).to.be.instanceOf(DialError);
         expect(took).to.be.within(800, 5000);

@@ -67,7 +67,10 @@ describe("addresses and CIDRs (properties)", () => {
                 const ip = intToIp(n);
                 expect(ipv4.safeParse(ip).success, ip).to.equal(true);
                 expect(cidr.safeParse(`${ip}/${p}`).success).to.equal(true);
-                const padded = ip.split(".").map((o, i) => (i === octet ? `0${o}` : o)).join(".");
+                const padded = ip
+                    .split(".")
+                    .map((o, i) => (i === octet ? `0${o}` : o))
+                    .join(".");
                 expect(ipv4.safeParse(padded).success, padded).to.equal(false);
                 expect(cidr.safeParse(`${padded}/${p}`).success, padded).to.equal(false);
             }),

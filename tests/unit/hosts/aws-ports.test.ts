@@ -27,7 +27,14 @@ function shipped(): Record<string, any> {
             .filter(([k]) => k.startsWith("microservice:"))
             .map(([k, v]) => [k.slice("microservice:".length), v]),
     );
-    raw.mesos = { ...raw.mesos, images: { master: `mesosphere/mesos-master:1.7.0@${pin("0")}`, agent: `mesosphere/mesos-slave:1.7.0@${pin("1")}`, marathon: `mesosphere/marathon:v1.7.236@${pin("2")}` } };
+    raw.mesos = {
+        ...raw.mesos,
+        images: {
+            master: `mesosphere/mesos-master:1.7.0@${pin("0")}`,
+            agent: `mesosphere/mesos-slave:1.7.0@${pin("1")}`,
+            marathon: `mesosphere/marathon:v1.7.236@${pin("2")}`,
+        },
+    };
     return raw;
 }
 
@@ -44,7 +51,11 @@ const weave = {
     implementation: "weave",
     weave: {
         scriptSha256: "7df817a9537d037639533934fe31f466712f638cb074444c28c5ce8ee7b9f5a9",
-        images: { weave: `weaveworks/weave:2.8.1@${pin("1")}`, weaveexec: `weaveworks/weaveexec:2.8.1@${pin("2")}`, weavedb: `weaveworks/weavedb:latest@${pin("3")}` },
+        images: {
+            weave: `weaveworks/weave:2.8.1@${pin("1")}`,
+            weaveexec: `weaveworks/weaveexec:2.8.1@${pin("2")}`,
+            weavedb: `weaveworks/weavedb:latest@${pin("3")}`,
+        },
         scope: { enabled: true, image: `weaveworks/scope:1.13.2@${pin("4")}`, port: 4040 },
     },
 };
@@ -98,7 +109,14 @@ describe("aws security groups derived from the ports the services use (issue 13.
         expect(openTo(byName, "mgmt", "tcp", 5051), "no agent on mgmt").to.deep.equal([]);
         for (const p of [2181, 2888, 3888, 5051, 7946]) expect(openTo(byName, "node2", "tcp", p), `node2 ${p}`).to.deep.equal([VPC]);
         expect(openTo(byName, "node2", "udp", 4789)).to.deep.equal([VPC]);
-        for (const [p, h] of [[5050, "node1"], [8443, "node1"], [5000, "node1"], [514, "node1"], [2377, "node1"]] as const) expect(openTo(byName, h, "tcp", p), `${h} ${p}`).to.include(VPC);
+        for (const [p, h] of [
+            [5050, "node1"],
+            [8443, "node1"],
+            [5000, "node1"],
+            [514, "node1"],
+            [2377, "node1"],
+        ] as const)
+            expect(openTo(byName, h, "tcp", p), `${h} ${p}`).to.include(VPC);
 
         // With Weave and Scope on, their ports open on every host (Scope's probes report to every app).
         const withWeave = await evaluate(awsConfig({ mesh: weave }));

@@ -54,13 +54,33 @@ describe("aws target (AwsHosts)", () => {
                 ["icmp", -1, -1, ["10.0.0.0/16"]],
             ]);
         }
-        expect(mocks.byType("aws:ec2/securityGroup:SecurityGroup").map((g) => g.name)).to.have.members(["aws-mgmt-cluster", "aws-mgmt-admin", "aws-node1-cluster", "aws-node2-cluster", "aws-node3-cluster"]);
+        expect(mocks.byType("aws:ec2/securityGroup:SecurityGroup").map((g) => g.name)).to.have.members([
+            "aws-mgmt-cluster",
+            "aws-mgmt-admin",
+            "aws-node1-cluster",
+            "aws-node2-cluster",
+            "aws-node3-cluster",
+        ]);
     });
 
     it("opens exactly the given ports, each to whom must reach it (cluster: the VPC, admin: adminCidr, entry: entryFrom)", async () => {
-        const use = (host: string, from: number, reach: ("cluster" | "admin" | "entry")[], service: string) => ({ host, protocol: "tcp" as const, from, to: from, service, on: host, reach });
+        const use = (host: string, from: number, reach: ("cluster" | "admin" | "entry")[], service: string) => ({
+            host,
+            protocol: "tcp" as const,
+            from,
+            to: from,
+            service,
+            on: host,
+            reach,
+        });
         build({
-            ports: [use("mgmt", 22, ["cluster", "admin"], "SSH"), use("mgmt", 80, ["entry"], "the apps' public entry (HAProxy)"), use("node1", 5050, ["cluster", "admin"], "the Mesos master"), use("node2", 5051, ["cluster"], "the Mesos agent"), use("node3", 8181, [], "ZooKeeper's AdminServer")],
+            ports: [
+                use("mgmt", 22, ["cluster", "admin"], "SSH"),
+                use("mgmt", 80, ["entry"], "the apps' public entry (HAProxy)"),
+                use("node1", 5050, ["cluster", "admin"], "the Mesos master"),
+                use("node2", 5051, ["cluster"], "the Mesos agent"),
+                use("node3", 8181, [], "ZooKeeper's AdminServer"),
+            ],
             entryFrom: ["0.0.0.0/0"],
         });
         await settle();
@@ -88,8 +108,21 @@ describe("aws target (AwsHosts)", () => {
         expect(ami.inputs.filters).to.deep.include({ name: "name", values: ["ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*"] });
         const inst = Object.fromEntries(mocks.byType("aws:ec2/instance:Instance").map((r) => [r.name, r.inputs]));
         expect(Object.keys(inst)).to.have.members(["aws-mgmt", "aws-node1", "aws-node2", "aws-node3"]);
-        expect(inst["aws-mgmt"]).to.deep.include({ ami: "ami-0123456789abcdef0", subnetId: "aws-public-id", privateIp: "10.0.16.10", associatePublicIpAddress: true, instanceType: "t3.small", keyName: "aws-keypair-name" });
-        expect(inst["aws-node2"]).to.deep.include({ ami: "ami-0123456789abcdef0", subnetId: "aws-private-id", privateIp: "10.0.17.12", associatePublicIpAddress: false, instanceType: "t3.large" });
+        expect(inst["aws-mgmt"]).to.deep.include({
+            ami: "ami-0123456789abcdef0",
+            subnetId: "aws-public-id",
+            privateIp: "10.0.16.10",
+            associatePublicIpAddress: true,
+            instanceType: "t3.small",
+            keyName: "aws-keypair-name",
+        });
+        expect(inst["aws-node2"]).to.deep.include({
+            ami: "ami-0123456789abcdef0",
+            subnetId: "aws-private-id",
+            privateIp: "10.0.17.12",
+            associatePublicIpAddress: false,
+            instanceType: "t3.large",
+        });
         expect(inst["aws-node2"].vpcSecurityGroupIds).to.deep.equal(["aws-node2-cluster-id"]);
         expect(inst["aws-node2"].rootBlockDevice).to.deep.include({ volumeSize: 40, volumeType: "gp3", encrypted: true, deleteOnTermination: true });
         expect(inst["aws-node2"].metadataOptions.httpTokens).to.equal("required");
@@ -136,7 +169,9 @@ describe("aws target (AwsHosts)", () => {
     it("outputs addresses and ssh commands that go through mgmt", async () => {
         const out = await valueOf(build().outputs);
         expect(out.mgmt).to.deep.include({ ip: "10.0.16.10", publicIp: "203.0.113.10", ssh: "ssh -i microservice-test.key ubuntu@203.0.113.10" });
-        expect(out.node3.ssh).to.equal('ssh -i microservice-test.key -o ProxyCommand="ssh -i microservice-test.key -W %h:%p ubuntu@203.0.113.10" ubuntu@10.0.17.13');
+        expect(out.node3.ssh).to.equal(
+            'ssh -i microservice-test.key -o ProxyCommand="ssh -i microservice-test.key -W %h:%p ubuntu@203.0.113.10" ubuntu@10.0.17.13',
+        );
     });
 
     it("blast radius: the node instance type changes the node instances only", async () => {
@@ -146,7 +181,11 @@ describe("aws target (AwsHosts)", () => {
         mocks.reset();
         build({ instanceTypes: { mgmt: "t3.small", node: "m6i.xlarge" } });
         await settle();
-        expect(changed(before, snapshot())).to.deep.equal(["aws:ec2/instance:Instance::aws-node1", "aws:ec2/instance:Instance::aws-node2", "aws:ec2/instance:Instance::aws-node3"]);
+        expect(changed(before, snapshot())).to.deep.equal([
+            "aws:ec2/instance:Instance::aws-node1",
+            "aws:ec2/instance:Instance::aws-node2",
+            "aws:ec2/instance:Instance::aws-node3",
+        ]);
     });
 
     it("rejects bad args before creating anything, naming the key, the value and what is expected", () => {
@@ -155,9 +194,15 @@ describe("aws target (AwsHosts)", () => {
             [{ adminCidr: undefined as any }, /adminCidr: .*got nothing/],
             [{ hosts: topology("local") }, /hosts\[0\]\.ip: expected an address inside mgmtSubnet 10.0.16.0\/24 \(not a reserved one\), got "10.0.15.10"/],
             [{ nodeSubnet: "10.1.17.0/24" }, /nodeSubnet: expected a subnet inside vpcCidr 10.0.0.0\/16, got "10.1.17.0\/24"/],
-            [{ hosts: topology("aws").filter((h) => h.name !== "mgmt") }, /hosts: expected exactly one host with role mgmt \(the bastion in the public subnet\), found 0/],
+            [
+                { hosts: topology("aws").filter((h) => h.name !== "mgmt") },
+                /hosts: expected exactly one host with role mgmt \(the bastion in the public subnet\), found 0/,
+            ],
             [{ ami: { owner: "canonical", namePattern: "ubuntu/*" } }, /ami\.owner: expected a 12-digit AWS account id, got "canonical"/],
-            [{ ports: [{ host: "node9", protocol: "tcp", from: 80, to: 80, service: "x", on: "node9", reach: ["cluster"] }] }, /ports\[0\]\.host: expected one of the hosts \(mgmt, node1, node2, node3\), got "node9"/],
+            [
+                { ports: [{ host: "node9", protocol: "tcp", from: 80, to: 80, service: "x", on: "node9", reach: ["cluster"] }] },
+                /ports\[0\]\.host: expected one of the hosts \(mgmt, node1, node2, node3\), got "node9"/,
+            ],
         ];
         for (const [extra, message] of cases) {
             mocks.reset();

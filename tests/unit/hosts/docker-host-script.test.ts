@@ -12,7 +12,10 @@ import { hostMocks } from "./support";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
-const pins = () => Object.fromEntries([...fs.readFileSync(path.join(ROOT, "scripts/base-pins.sh"), "utf8").matchAll(/^([A-Z0-9_]+)=\$\{\1:-([^}]*)\}$/gm)].map((m) => [m[1], m[2]]));
+const pins = () =>
+    Object.fromEntries(
+        [...fs.readFileSync(path.join(ROOT, "scripts/base-pins.sh"), "utf8").matchAll(/^([A-Z0-9_]+)=\$\{\1:-([^}]*)\}$/gm)].map((m) => [m[1], m[2]]),
+    );
 
 /** A Release file as the mirror serves it (ends with a newline); debootstrap keeps it without the last one. */
 const RELEASE = "Origin: Debian\nSuite: oldstable\nCodename: bookworm\nSHA256:\n 0123 42 main/binary-amd64/Packages.xz\n";
@@ -84,7 +87,9 @@ describe("scripts/docker-host.sh: the node image's base is pinned (scripts/base-
     it("refuses a Release other than the pinned one: names both hashes, imports nothing", () => {
         const r = dockerHost({ release: RELEASE.replace("oldstable", "stable"), env: { DEBIAN_RELEASE_SHA256: pin } });
         expect(r.status).to.equal(1);
-        expect(r.stderr).to.contain(`the Debian bookworm Release file has sha256 ${sha256(RELEASE.replace("oldstable", "stable"))}, expected DEBIAN_RELEASE_SHA256=${pin} (scripts/base-pins.sh)`);
+        expect(r.stderr).to.contain(
+            `the Debian bookworm Release file has sha256 ${sha256(RELEASE.replace("oldstable", "stable"))}, expected DEBIAN_RELEASE_SHA256=${pin} (scripts/base-pins.sh)`,
+        );
         expect(r.calls.filter((c) => /^docker (import|build)/.test(c))).to.deep.equal([]);
     });
 
@@ -131,7 +136,11 @@ describe("stack key local.build.baseImageDigest", () => {
             fs.writeFileSync(path.join(tmp, "bin/pulumi"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
             fs.writeFileSync(path.join(tmp, "scripts/docker-host.sh"), `echo "digest=\${BASE_IMAGE_DIGEST:-none}" > ${tmp}/got\n`);
             fs.writeFileSync(path.join(tmp, "Pulumi.dev.yaml"), yaml);
-            const r = spawnSync("bash", [path.join(tmp, "scripts/up.sh"), "dev"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: tmp, PULUMI_CONFIG_PASSPHRASE: "x" }, timeout: 30000 });
+            const r = spawnSync("bash", [path.join(tmp, "scripts/up.sh"), "dev"], {
+                encoding: "utf8",
+                env: { PATH: "/usr/bin:/bin", HOME: tmp, PULUMI_CONFIG_PASSPHRASE: "x" },
+                timeout: 30000,
+            });
             const got = fs.existsSync(path.join(tmp, "got")) ? fs.readFileSync(path.join(tmp, "got"), "utf8").trim() : `not run: ${r.stderr}`;
             fs.rmSync(tmp, { recursive: true, force: true });
             return got;
@@ -148,7 +157,10 @@ describe("stack key local.build.baseImageDigest", () => {
         await settle();
         expect(mocks.named("local-node-image").inputs.environment.BASE_IMAGE).to.equal(`debian:bookworm@${DIGEST}`);
         const parse = (build: object) => stackConfigSchema.safeParse({ mesh: { implementation: "overlay" }, local: { build } });
-        expect(parse({ baseImageDigest: "sha256:abc" }).error?.issues[0]).to.deep.include({ path: ["local", "build", "baseImageDigest"], message: "expected an image digest sha256:<64 hex digits>" });
+        expect(parse({ baseImageDigest: "sha256:abc" }).error?.issues[0]).to.deep.include({
+            path: ["local", "build", "baseImageDigest"],
+            message: "expected an image digest sha256:<64 hex digits>",
+        });
         expect(parse({ baseImage: `debian@${DIGEST}`, baseImageDigest: DIGEST }).error?.issues[0].path).to.deep.equal(["local", "build", "baseImage"]);
     });
 });

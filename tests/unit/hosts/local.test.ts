@@ -52,12 +52,24 @@ describe("local target (LocalHosts)", () => {
         expect(c.create).to.match(/docker create [^\n]*\n[^\n]*--restart unless-stopped/);
         // create, copy the key, then start: sshd never runs without it.
         const order = ["docker create", 'docker cp "$d/keys" "$NAME:$KEY_PATH"', 'docker start "$NAME"'].map((x) => c.create.indexOf(x));
-        expect(order.every((i: number, k: number) => i >= 0 && (k === 0 || i > order[k - 1])), String(order)).to.equal(true);
+        expect(
+            order.every((i: number, k: number) => i >= 0 && (k === 0 || i > order[k - 1])),
+            String(order),
+        ).to.equal(true);
         expect(c.environment).to.deep.include({ VOLUME: "microservice-test-node2-docker", PUBLIC_KEY: PUBLIC_KEY, KEY_PATH: AUTHORIZED_KEYS_PATH });
         expect(mocks.named("local-node2-docker").inputs.environment).to.deep.include({ VOLUME: "microservice-test-node2-docker" });
         // Values reach the scripts through the environment only, never spliced into their text.
         expect(c.create).to.not.contain("10.0.15.12");
-        for (const script of [cli.network.create, cli.network.delete, cli.volume.create, cli.volume.delete, cli.existingImage, cli.buildImage("legacy"), c.create, c.delete]) {
+        for (const script of [
+            cli.network.create,
+            cli.network.delete,
+            cli.volume.create,
+            cli.volume.delete,
+            cli.existingImage,
+            cli.buildImage("legacy"),
+            c.create,
+            c.delete,
+        ]) {
             execFileSync("bash", ["-n"], { input: script });
         }
     });
@@ -68,7 +80,14 @@ describe("local target (LocalHosts)", () => {
         await settle();
         const ready = mocks.named("local-node3-ready");
         expect(ready.type).to.equal("pulumi-nodejs:dynamic/exec:RemoteCommand");
-        expect(ready.inputs.connection).to.deep.include({ host: "10.0.15.13", port: 22, user: "root", privateKey: PRIVATE_KEY, dialErrorLimit: -1, dialTimeout: 180 });
+        expect(ready.inputs.connection).to.deep.include({
+            host: "10.0.15.13",
+            port: 22,
+            user: "root",
+            privateKey: PRIVATE_KEY,
+            dialErrorLimit: -1,
+            dialTimeout: 180,
+        });
         expect(ready.inputs.create).to.contain("systemctl is-system-running --wait");
         expect(ready.inputs.triggers).to.deep.equal(["id-local-node3"]);
         const opts = rec.get("local-node3-ready");
@@ -92,7 +111,8 @@ describe("local target (LocalHosts)", () => {
         for (const h of local.hosts) expect(await isSecret(h.connection)).to.equal(true);
         expect(mocks.named("local-mgmt-ready").secretInputs).to.include("connection");
         // Nothing else carries the private key.
-        for (const r of mocks.resources) if (r.type !== "pulumi-nodejs:dynamic/exec:RemoteCommand") expect(JSON.stringify(r.inputs)).to.not.contain("b3BlbnNzaC1rZXktdjEAAAAA");
+        for (const r of mocks.resources)
+            if (r.type !== "pulumi-nodejs:dynamic/exec:RemoteCommand") expect(JSON.stringify(r.inputs)).to.not.contain("b3BlbnNzaC1rZXktdjEAAAAA");
     });
 
     it("outputs each host's address, roles and an ssh command with the stack key file", async () => {
@@ -143,9 +163,20 @@ describe("local target (LocalHosts)", () => {
     it("rejects bad args before creating anything, naming the key, the value and what is expected", () => {
         const cases: [Partial<LocalHostsArgs>, RegExp][] = [
             [{ subnet: "10.0.15.0/33" }, /subnet: expected an IPv4 CIDR like 10.0.15.0\/24, got "10.0.15.0\/33"/],
-            [{ hosts: [{ name: "mgmt", roles: ["mgmt"], ip: "10.0.16.10" }] }, /hosts\[0\]\.ip: expected an address inside subnet 10.0.15.0\/24 .*got "10.0.16.10"/],
+            [
+                { hosts: [{ name: "mgmt", roles: ["mgmt"], ip: "10.0.16.10" }] },
+                /hosts\[0\]\.ip: expected an address inside subnet 10.0.15.0\/24 .*got "10.0.16.10"/,
+            ],
             [{ hosts: [{ name: "gw", roles: ["mgmt"], ip: "10.0.15.1" }] }, /hosts\[0\]\.ip: expected an address inside subnet .*gateway.*got "10.0.15.1"/],
-            [{ hosts: [{ name: "a", roles: ["mgmt"], ip: "10.0.15.10" }, { name: "a", roles: ["agent"], ip: "10.0.15.11" }] }, /hosts\[1\]\.name: expected a unique host name \(hosts\[0\] has it too\), got "a"/],
+            [
+                {
+                    hosts: [
+                        { name: "a", roles: ["mgmt"], ip: "10.0.15.10" },
+                        { name: "a", roles: ["agent"], ip: "10.0.15.11" },
+                    ],
+                },
+                /hosts\[1\]\.name: expected a unique host name \(hosts\[0\] has it too\), got "a"/,
+            ],
             [{ namePrefix: "Bad Prefix" }, /namePrefix: expected a container name prefix, got "Bad Prefix"/],
             [{ readyTimeout: "soon" } as any, /readyTimeout: expected a duration like 3m, got "soon"/],
         ];

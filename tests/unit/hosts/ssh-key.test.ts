@@ -22,7 +22,12 @@ describe("stack SSH key and readiness", () => {
         try {
             fs.writeFileSync(path.join(dir, "k"), pair.privateKey, { mode: 0o600 });
             // The public half derived from the private one is the one printed.
-            expect(execFileSync("ssh-keygen", ["-y", "-f", path.join(dir, "k")], { encoding: "utf8" }).trim().split(" ").slice(0, 2)).to.deep.equal(pair.publicKey.split(" ").slice(0, 2));
+            expect(
+                execFileSync("ssh-keygen", ["-y", "-f", path.join(dir, "k")], { encoding: "utf8" })
+                    .trim()
+                    .split(" ")
+                    .slice(0, 2),
+            ).to.deep.equal(pair.publicKey.split(" ").slice(0, 2));
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -13,7 +13,19 @@ describe("buildHosts: every target hands back the same Host shape", () => {
         ["local", {}, "microservice:index:LocalHosts"],
         ["vagrant", { target: "vagrant" }, "microservice:index:VagrantHosts"],
         ["aws", { target: "aws", aws: { adminCidr: "198.51.100.0/24" } }, "microservice:index:AwsHosts"],
-        ["hosts", { target: "hosts", sshPrivateKey: PRIVATE_KEY, hosts: [{ name: "mgmt", roles: ["mgmt"], ip: "192.0.2.10" }, { name: "node1", roles: ["agent"], ip: "192.0.2.11" }], existing: { knownHosts: [`192.0.2.10 ${hostKeyPair("mgmt").hostKey}`, `192.0.2.11 ${hostKeyPair("node1").hostKey}`] } }, "microservice:index:ExistingHosts"],
+        [
+            "hosts",
+            {
+                target: "hosts",
+                sshPrivateKey: PRIVATE_KEY,
+                hosts: [
+                    { name: "mgmt", roles: ["mgmt"], ip: "192.0.2.10" },
+                    { name: "node1", roles: ["agent"], ip: "192.0.2.11" },
+                ],
+                existing: { knownHosts: [`192.0.2.10 ${hostKeyPair("mgmt").hostKey}`, `192.0.2.11 ${hostKeyPair("node1").hostKey}`] },
+            },
+            "microservice:index:ExistingHosts",
+        ],
     ];
     for (const [target, raw, type] of targets) {
         it(`${target}: hosts with name, roles, private address, secret connection and a ready resource; outputs per host`, async () => {
@@ -39,7 +51,9 @@ describe("buildHosts: every target hands back the same Host shape", () => {
                 expect(built.sshPrivateKey).to.equal(undefined); // the user's own key is not handed back
             } else {
                 expect(await isSecret(built.sshPrivateKey!)).to.equal(true);
-                expect(built.sshKeyFile).to.equal("pulumi stack output --show-secrets sshPrivateKey > microservice-test.key && chmod 600 microservice-test.key");
+                expect(built.sshKeyFile).to.equal(
+                    "pulumi stack output --show-secrets sshPrivateKey > microservice-test.key && chmod 600 microservice-test.key",
+                );
             }
         });
     }

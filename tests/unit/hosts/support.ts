@@ -22,7 +22,8 @@ export function hostMocks(): void {
     const ports: Record<string, number> = { mgmt: 2222, node1: 2200, node2: 2201, node3: 2202 };
     const local = (args: pulumi.runtime.MockResourceArgs) => {
         // ssh-keyscan prints "<host> <type> <key>" for the host it reached.
-        if (args.name.endsWith("-host-key-scan")) return { stdout: `${args.inputs.environment.HOST} ${hostKeyPair(`scanned-${args.inputs.environment.HOST}`).hostKey}\n`, stderr: "" };
+        if (args.name.endsWith("-host-key-scan"))
+            return { stdout: `${args.inputs.environment.HOST} ${hostKeyPair(`scanned-${args.inputs.environment.HOST}`).hostKey}\n`, stderr: "" };
         const hk = /-(\w+)-host-keygen$/.exec(args.name);
         if (hk) return { stdout: `${hostKeyPair(hk[1]).privateKey}${hostKeyPair(hk[1]).hostKey} root@${hk[1]}\n`, stderr: "" };
         if (args.name.endsWith("-keygen")) return { stdout: PRIVATE_KEY + PUBLIC_KEY + "\n", stderr: "" };

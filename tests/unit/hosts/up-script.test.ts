@@ -59,7 +59,10 @@ describe("npm run up (scripts/up.sh)", () => {
             // Target aws: no Docker preparation on this machine.
             expect(r.stderr).to.not.contain("docker-host.sh");
             const first = fs.readFileSync(pass, "utf8");
-            const again = spawnSync("bash", [path.join(ROOT, "scripts/up.sh"), "aws"], { encoding: "utf8", env: { PATH: `${path.join(r.tmp, "bin")}:/usr/bin:/bin`, HOME: r.tmp, PULUMI_STATE_DIR: state } });
+            const again = spawnSync("bash", [path.join(ROOT, "scripts/up.sh"), "aws"], {
+                encoding: "utf8",
+                env: { PATH: `${path.join(r.tmp, "bin")}:/usr/bin:/bin`, HOME: r.tmp, PULUMI_STATE_DIR: state },
+            });
             expect(again.status).to.equal(0);
             expect(fs.readFileSync(pass, "utf8")).to.equal(first);
             expect(again.stderr).to.not.contain("generated the stack secrets passphrase");

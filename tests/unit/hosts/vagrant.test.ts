@@ -117,7 +117,10 @@ describe("vagrant target (VagrantHosts)", () => {
             [{ dir: "my machines" }, /dir: expected a directory path without spaces.*got "my machines"/],
             [{ subnet: "192.168.56.0/24" }, /hosts\[0\]\.ip: expected an address inside subnet 192.168.56.0\/24, got "10.0.15.10"/],
             [{ boxUrl: "https://boxes.example.org/ubuntu.box" }, /boxChecksum: required when boxUrl is given: the box file's sha256, got nothing/],
-            [{ boxUrl: "https://boxes.example.org/u.box", boxChecksum: "abc" }, /boxChecksum: expected the box file's sha256 \(64 lowercase hex digits\), got "abc"/],
+            [
+                { boxUrl: "https://boxes.example.org/u.box", boxChecksum: "abc" },
+                /boxChecksum: expected the box file's sha256 \(64 lowercase hex digits\), got "abc"/,
+            ],
             [{ boxUrl: "http://boxes.example.org/u.box", boxChecksum: "a".repeat(64) }, /boxUrl: expected an https:\/\/ or file:\/\/ URL of a \.box file/],
         ];
         for (const [extra, message] of cases) {

@@ -7,7 +7,14 @@ const urn = (chain: string, name: string) => `urn:pulumi:dev::microservice::${ch
 const steps = [
     { urn: urn(`microservice:index:DockerEngine$${cmd}`, "docker-node1-engine"), type: cmd, op: "create", seconds: 30, begin: 5, end: 35 },
     { urn: urn(`microservice:index:DockerEngine$${cmd}`, "docker-node2-engine"), type: cmd, op: "create", seconds: 20, begin: 6, end: 26 },
-    { urn: urn(`microservice:index:MesosCluster$microservice:index:ZooKeeperEnsemble$${cmd}`, "zookeeper-node1-install"), type: cmd, op: "create", seconds: 40, begin: 35, end: 75 },
+    {
+        urn: urn(`microservice:index:MesosCluster$microservice:index:ZooKeeperEnsemble$${cmd}`, "zookeeper-node1-install"),
+        type: cmd,
+        op: "create",
+        seconds: 40,
+        begin: 35,
+        end: 75,
+    },
     { urn: urn("microservice:index:MesosCluster", "mesos"), type: "microservice:index:MesosCluster", op: "create", seconds: 80, begin: 30, end: 110 },
     { urn: urn(`microservice:index:DockerEngine$${cmd}`, "docker-node3-engine"), type: cmd, op: "same" },
 ];

@@ -13,9 +13,18 @@ describe("lab harness (no lab needed)", () => {
     it("isolates labs by LAB_ID: network, subnet, names, addresses", () => {
         const n = new LabNames("3");
         expect([n.network, n.subnet, n.gateway, n.container("node2"), n.volume("mgmt"), n.dir]).to.deep.equal([
-            "mslab3", "10.0.118.0/24", "10.0.118.1", "mslab3-node2", "mslab3-mgmt-docker", "/tmp/mslab3",
+            "mslab3",
+            "10.0.118.0/24",
+            "10.0.118.1",
+            "mslab3-node2",
+            "mslab3-mgmt-docker",
+            "/tmp/mslab3",
         ]);
-        expect(hostSpecs(new LabNames(0), ["mgmt", "node1", "node2", "node3"]).map((h) => `${h.name} ${h.ip} ${h.roles.join(",")} ${h.zookeeperId ?? "-"} ${h.agentAttributes?.slavetype ?? "-"}`)).to.deep.equal([
+        expect(
+            hostSpecs(new LabNames(0), ["mgmt", "node1", "node2", "node3"]).map(
+                (h) => `${h.name} ${h.ip} ${h.roles.join(",")} ${h.zookeeperId ?? "-"} ${h.agentAttributes?.slavetype ?? "-"}`,
+            ),
+        ).to.deep.equal([
             "mgmt 10.0.115.10 mgmt - -",
             "node1 10.0.115.11 zookeeper,master,marathon,registry,logServer,agent 1 system",
             "node2 10.0.115.12 zookeeper,agent 2 app",
@@ -27,7 +36,9 @@ describe("lab harness (no lab needed)", () => {
 
     it("builds ssh arguments: key file 0600, no host key prompts, proxy as ProxyCommand, env names only", () => {
         const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-        const args = sshArgs({ host: "10.0.0.5", user: "admin", port: 2222, privateKey: key, proxy: { host: "bastion", privateKey: key } }, "bash -s", ["TOKEN"]);
+        const args = sshArgs({ host: "10.0.0.5", user: "admin", port: 2222, privateKey: key, proxy: { host: "bastion", privateKey: key } }, "bash -s", [
+            "TOKEN",
+        ]);
         const file = keyFile(key);
         expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
         expect(fs.readFileSync(file, "utf8")).to.equal(key);
@@ -49,7 +60,12 @@ describe("lab harness (no lab needed)", () => {
         const counter = `/tmp/lab-harness-test-${process.pid}`;
         after(() => fs.rmSync(counter, { force: true }));
         const local = (name: string, create: string, extra: Record<string, unknown> = {}) =>
-            exec.newResource({ type: "pulumi-nodejs:dynamic/exec:LocalCommand", name, inputs: { create, ...extra }, custom: true } as pulumi.runtime.MockResourceArgs);
+            exec.newResource({
+                type: "pulumi-nodejs:dynamic/exec:LocalCommand",
+                name,
+                inputs: { create, ...extra },
+                custom: true,
+            } as pulumi.runtime.MockResourceArgs);
 
         it("runs a local command once; same inputs keep the first result (as state does), new inputs run again", async () => {
             const first = await local("gen", `echo run >> ${counter}; echo value-$$`);
@@ -75,7 +91,15 @@ describe("lab harness (no lab needed)", () => {
                 .newResource({
                     type: "pulumi-nodejs:dynamic/exec:RemoteCommand",
                     name: "probe-loopback-step",
-                    inputs: { connection: { host: "127.0.0.1", port: 1, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----", dialErrorLimit: 1 }, create: "true" },
+                    inputs: {
+                        connection: {
+                            host: "127.0.0.1",
+                            port: 1,
+                            privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----",
+                            dialErrorLimit: 1,
+                        },
+                        create: "true",
+                    },
                     custom: true,
                 } as pulumi.runtime.MockResourceArgs)
                 .catch((e) => (message = e.message));
@@ -84,8 +108,15 @@ describe("lab harness (no lab needed)", () => {
     });
 
     it("expectedFailuresOnly lists the failures the pattern does not allow", () => {
-        const run = { failures: [{ resource: "mesos-node1-mesos-master-ready", message: "x" }, { resource: "docker-node2-docker", message: "step docker-node2-docker on node2: exit 1" }] } as LabRun;
-        expect(() => expectedFailuresOnly(run, /mesos/)).to.throw("unexpected failures (allowed: /mesos/):\n  - docker-node2-docker: step docker-node2-docker on node2: exit 1");
+        const run = {
+            failures: [
+                { resource: "mesos-node1-mesos-master-ready", message: "x" },
+                { resource: "docker-node2-docker", message: "step docker-node2-docker on node2: exit 1" },
+            ],
+        } as LabRun;
+        expect(() => expectedFailuresOnly(run, /mesos/)).to.throw(
+            "unexpected failures (allowed: /mesos/):\n  - docker-node2-docker: step docker-node2-docker on node2: exit 1",
+        );
         expect(expectedFailuresOnly({ failures: [run.failures[0]] } as LabRun, /mesos/)).to.equal(true);
     });
 

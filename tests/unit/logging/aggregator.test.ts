@@ -16,7 +16,9 @@ describe("RsyslogAggregator", () => {
     it("runs a client step on every host and the server step only on the logServer host, nothing secret", async () => {
         const agg = build("logging");
         await settle();
-        const names = steps().filter((s) => s.name.startsWith("logging-")).map((s) => s.name);
+        const names = steps()
+            .filter((s) => s.name.startsWith("logging-"))
+            .map((s) => s.name);
         expect(names).to.deep.equal([
             "logging-mgmt-logging-client",
             "logging-node1-logging-client",
@@ -129,7 +131,9 @@ describe("RsyslogAggregator", () => {
     it("rejects bad args before creating anything, naming the key", () => {
         const hosts = labLayout();
         const before = mocks.resources.length;
-        expect(() => new RsyslogAggregator("x", { hosts, settings: { tls: "server" } })).to.throw(/RsyslogAggregator "x": invalid input\n {2}ca: required when settings.tls is "server"/);
+        expect(() => new RsyslogAggregator("x", { hosts, settings: { tls: "server" } })).to.throw(
+            /RsyslogAggregator "x": invalid input\n {2}ca: required when settings.tls is "server"/,
+        );
         expect(() => new RsyslogAggregator("x", { hosts: [] })).to.throw(/hosts: expected at least one host/);
         expect(() => new RsyslogAggregator("x", { hosts: [...hosts, hosts[1]] })).to.throw(/hosts: expected unique host names/);
         expect(() => new RsyslogAggregator("x", { hosts: hosts.slice(2), server: hosts[1] })).to.throw(/server: expected one of the hosts \(node2, node3\)/);
@@ -145,7 +149,11 @@ describe("RsyslogAggregator", () => {
         const agg = new RsyslogAggregator("logging", { hosts, server: hosts[2] });
         await settle();
         expect(agg.server.name).to.equal("node2");
-        expect(steps().filter((s) => s.name.endsWith("logging-server")).map((s) => s.name)).to.deep.equal(["logging-node2-logging-server"]);
+        expect(
+            steps()
+                .filter((s) => s.name.endsWith("logging-server"))
+                .map((s) => s.name),
+        ).to.deep.equal(["logging-node2-logging-server"]);
     });
 });
 
@@ -153,7 +161,8 @@ const layout = [
     { name: "mgmt", roles: ["mgmt"], ip: "10.0.15.10" },
     { name: "node1", roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"], ip: "10.0.15.11", zookeeperId: 1 },
 ];
-const config = (extra: object = {}): StackConfig => validate(stackConfigSchema, { hosts: layout, mesh: { implementation: "overlay" }, ...extra }, "stack config");
+const config = (extra: object = {}): StackConfig =>
+    validate(stackConfigSchema, { hosts: layout, mesh: { implementation: "overlay" }, ...extra }, "stack config");
 
 describe("logging stack config and deployLogging", () => {
     it("defaults to the original: TCP 514, 1 GB queue, 7/30 days, scheduler programs forwarded, TLS off", () => {
@@ -180,9 +189,15 @@ describe("logging stack config and deployLogging", () => {
             [{ protocol: "relp", relpPort: 514 }, /logging.relpPort: expected a port other than port \(514\)/],
             [{ protocol: "udp" }, /logging.protocol: expected tcp or relp, got "udp"/],
             [{ protocol: "relp", tls: "server" }, /logging.tls: expected "mutual" or "off" with protocol relp/],
-            [{ tls: true }, /logging.tls: expected "off", "server" or "mutual" \(a boolean is no longer taken: true was "server"; "mutual" adds client certificates\), got true/],
+            [
+                { tls: true },
+                /logging.tls: expected "off", "server" or "mutual" \(a boolean is no longer taken: true was "server"; "mutual" adds client certificates\), got true/,
+            ],
             [{ tls: false }, /logging.tls: expected "off", "server" or "mutual" \(a boolean is no longer taken.*got false/],
-            [{ tls: "mutual", allowedSenders: ["10.9.0.0/16"] }, /logging.allowedSenders: expected none with tls "mutual": the server takes only the stack's hosts, by their certificates.*got \["10.9.0.0\/16"\]/],
+            [
+                { tls: "mutual", allowedSenders: ["10.9.0.0/16"] },
+                /logging.allowedSenders: expected none with tls "mutual": the server takes only the stack's hosts, by their certificates.*got \["10.9.0.0\/16"\]/,
+            ],
             [{ retentionDays: { client: 0 } }, /logging.retentionDays.client: expected at least 1 day, got 0/],
             [{ retentionDays: { weeks: 1 } }, /logging.retentionDays.weeks: unknown key/],
             [{ forwardJournal: ['mesos"; stop'] }, /logging.forwardJournal\[0\]: expected a program name \(SyslogIdentifier\)/],

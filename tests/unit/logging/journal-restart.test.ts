@@ -61,7 +61,13 @@ describe("imjournal on a real journald: a restart of the host's rsyslog loses an
     it("30,000 lines, three server outages, the forwarder restarted during one: every line once in the host's file", async function () {
         this.timeout(300_000);
         const port = 20000 + (process.pid % 20000);
-        const client: ClientSpec = { host: "node2", localPort: port + 1, target: { protocol: "tcp", address: "127.0.0.1", port }, queueMaxDiskSpace: "64m", forwardJournal: [] };
+        const client: ClientSpec = {
+            host: "node2",
+            localPort: port + 1,
+            target: { protocol: "tcp", address: "127.0.0.1", port },
+            queueMaxDiskSpace: "64m",
+            forwardJournal: [],
+        };
         // As Debian's rsyslog.conf: imuxsock on journald's syslog socket, and a catch-all after the drop-ins.
         const imuxsock = `module(load="imuxsock" SysSock.Name="/run/systemd/journal/syslog")\n`;
         const catchAll = `*.* ${path.join(tmp, "client/syslog")}\n`;
@@ -70,8 +76,11 @@ describe("imjournal on a real journald: a restart of the host's rsyslog loses an
         instance(path.join(tmp, "server"), baseConf(own) + serverConf({ port, allowedSenders: [], tls: "off" }));
         const script = path.join(__dirname, "journal-restart.sh");
         const out = await new Promise<string>((resolve, reject) =>
-            execFile("unshare", ["-m", "--propagation", "private", "bash", script, tmp, String(port), String(LINES)], { timeout: 280_000 }, (err, stdout, stderr) =>
-                err ? reject(new Error(`${err.message}\n${stdout}${stderr}`)) : resolve(stdout),
+            execFile(
+                "unshare",
+                ["-m", "--propagation", "private", "bash", script, tmp, String(port), String(LINES)],
+                { timeout: 280_000 },
+                (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stdout}${stderr}`)) : resolve(stdout)),
             ),
         );
         const result = (file: string) => {
@@ -87,7 +96,15 @@ describe("imjournal on a real journald: a restart of the host's rsyslog loses an
         expect({ lines: host.lines, lost: host.lost, duplicated: host.dup }, out).to.deep.equal({ lines: LINES, lost: 0, duplicated: 0 });
         // journald's socket copy of each line was dropped: none in the catch-all (as /var/log/syslog).
         const syslog = path.join(tmp, "client/syslog");
-        expect(fs.existsSync(syslog) ? fs.readFileSync(syslog, "utf8").split("\n").filter((l) => l.includes("jtest seq=")).length : 0, "container lines in the catch-all").to.equal(0);
+        expect(
+            fs.existsSync(syslog)
+                ? fs
+                      .readFileSync(syslog, "utf8")
+                      .split("\n")
+                      .filter((l) => l.includes("jtest seq=")).length
+                : 0,
+            "container lines in the catch-all",
+        ).to.equal(0);
         // The forwarder read the journal: its cursor is saved.
         expect(fs.readFileSync(path.join(tmp, "client/var/spool/rsyslog/microservice-imjournal.state"), "utf8")).to.match(/^s=[0-9a-f]+;i=[0-9a-f]+;/);
     });

@@ -13,14 +13,23 @@ describe("logging renderers (golden)", () => {
         expectGolden(__dirname, "client-30-docker.conf", docker);
         expectGolden(__dirname, "client-40-journal.conf", render.journalConf(client()));
         // The queue settings the original lacked (resumeRetryCount) and the ones it had.
-        for (const key of ['queue.type="LinkedList"', 'queue.filename="microservice_forward"', 'queue.saveOnShutdown="on"', 'action.resumeRetryCount="-1"', 'queue.maxDiskSpace="1g"', 'queue.spoolDirectory="/var/spool/rsyslog"']) {
+        for (const key of [
+            'queue.type="LinkedList"',
+            'queue.filename="microservice_forward"',
+            'queue.saveOnShutdown="on"',
+            'action.resumeRetryCount="-1"',
+            'queue.maxDiskSpace="1g"',
+            'queue.spoolDirectory="/var/spool/rsyslog"',
+        ]) {
             expect(base).to.contain(key);
         }
         expect(base).to.contain('type="omfwd" name="microservice_forward" target="10.0.15.11" port="514" protocol="tcp"');
         // The server files lines under the stack's host name, whatever the machine calls itself.
         expect(base).to.match(/template\(name="MicroserviceForward"[\s\S]*%TIMESTAMP:::date-rfc3339% node2 %syslogtag%/);
         // The journal, read on after a restart from the saved cursor, never from its end, with no rate limit.
-        expect(docker).to.contain('module(load="imjournal" StateFile="/var/spool/rsyslog/microservice-imjournal.state" IgnorePreviousMessages="off"\n       Ratelimit.Interval="0" PersistStateInterval="10")');
+        expect(docker).to.contain(
+            'module(load="imjournal" StateFile="/var/spool/rsyslog/microservice-imjournal.state" IgnorePreviousMessages="off"\n       Ratelimit.Interval="0" PersistStateInterval="10")',
+        );
         // Containers still running with the former syslog-driver flags keep their input.
         expect(docker).to.contain('input(type="imtcp" address="127.0.0.1" port="10514" ruleset="microservice_docker")');
         expect(docker).to.contain('constant(value="/var/log/docker/") property(name="$.app" securepath="replace") constant(value="/docker.log")');
@@ -50,7 +59,9 @@ describe("logging renderers (golden)", () => {
         const conf = render.serverConf(server({ relpPort: 2514 }));
         expect(conf).to.contain('input(type="imtcp" port="514" ruleset="microservice_remote")');
         expect(conf).to.contain('module(load="imrelp")\ninput(type="imrelp" port="2514" ruleset="microservice_remote")');
-        expect(() => render.baseConf(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls: { peerName: "node1" } } }))).to.throw(/not supported: tls "server" with protocol relp/);
+        expect(() => render.baseConf(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls: { peerName: "node1" } } }))).to.throw(
+            /not supported: tls "server" with protocol relp/,
+        );
         expect(() => render.serverConf(server({ relpPort: 2514, tls: "server", keyPath: "/k" }))).to.throw(/not supported: tls "server" with protocol relp/);
     });
 
@@ -61,27 +72,37 @@ describe("logging renderers (golden)", () => {
         const conf = render.serverConf(server({ tls: "server", keyPath: "/etc/microservice/tls/logging-tls/key.pem" }));
         expectGolden(__dirname, "server-20-server-tls.conf", conf);
         expect(conf).to.contain('streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon"');
-        expect(conf).to.contain('streamDriver.CertFile="/etc/microservice/logging/server.pem" streamDriver.KeyFile="/etc/microservice/tls/logging-tls/key.pem"');
+        expect(conf).to.contain(
+            'streamDriver.CertFile="/etc/microservice/logging/server.pem" streamDriver.KeyFile="/etc/microservice/tls/logging-tls/key.pem"',
+        );
         expect(CA_PEM).to.be.a("string");
     });
 
-    it('renders tls "mutual": each forwarder presents its client certificate, the server takes only the stack CA\'s certificates for its hosts\' names (TCP and RELP)', () => {
+    it("renders tls \"mutual\": each forwarder presents its client certificate, the server takes only the stack CA's certificates for its hosts' names (TCP and RELP)", () => {
         const key = "/etc/microservice/tls/logging-client-node2/key.pem";
         const tcp = render.baseConf(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1", clientKeyPath: key } } }));
         expectGolden(__dirname, "client-10-base-mutual.conf", tcp);
-        expect(tcp).to.contain(`streamDriver.CertFile="/etc/microservice/logging/client.pem" streamDriver.KeyFile="${key}" streamDriver.CheckExtendedKeyPurpose="on"`);
-        const relp = render.baseConf(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls: { peerName: "node1", clientKeyPath: key } } }));
+        expect(tcp).to.contain(
+            `streamDriver.CertFile="/etc/microservice/logging/client.pem" streamDriver.KeyFile="${key}" streamDriver.CheckExtendedKeyPurpose="on"`,
+        );
+        const relp = render.baseConf(
+            client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls: { peerName: "node1", clientKeyPath: key } } }),
+        );
         expect(relp).to.contain('tls="on" tls.authMode="name" tls.permittedPeer=["node1"]');
         expect(relp).to.contain(`tls.caCert="/etc/microservice/logging/ca.pem" tls.myCert="/etc/microservice/logging/client.pem" tls.myPrivKey="${key}"`);
         const peers = ["mgmt", "node1", "node2", "node3"];
         const conf = render.serverConf(server({ tls: "mutual", relpPort: 2514, keyPath: "/etc/microservice/tls/logging-tls/key.pem", permittedPeers: peers }));
         expectGolden(__dirname, "server-20-server-mutual.conf", conf);
-        expect(conf).to.contain('streamDriver.authMode="x509/name"\n      permittedPeer=["mgmt", "node1", "node2", "node3"] streamDriver.CheckExtendedKeyPurpose="on"');
+        expect(conf).to.contain(
+            'streamDriver.authMode="x509/name"\n      permittedPeer=["mgmt", "node1", "node2", "node3"] streamDriver.CheckExtendedKeyPurpose="on"',
+        );
         expect(conf).to.contain('tls="on" tls.authMode="name" tls.permittedPeer=["mgmt", "node1", "node2", "node3"]');
         expect(conf).not.to.contain("anon");
         expect(() => render.serverConf(server({ tls: "mutual", keyPath: "/k" }))).to.throw(/tls "mutual" needs the forwarders' names/);
         // "server" stays as it was: no restart for stacks that keep it.
-        expect(render.baseConf(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1" } } }))).not.to.contain("CertFile");
+        expect(render.baseConf(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1" } } }))).not.to.contain(
+            "CertFile",
+        );
     });
 
     it("renders retention: logrotate with rsyslog's HUP (no copytruncate), find by minutes, a daily persistent timer", () => {
@@ -116,7 +137,10 @@ describe("logging rule ordering", () => {
         expect(firstUse(/ruleset\(name="microservice_forward"\)/)).to.equal(0);
         expect(firstUse(/call microservice_forward/)).to.be.greaterThan(0);
         expect(firstUse(/module\(load="imtcp"\)/)).to.equal(0);
-        expect(sorted.slice(1).some((t) => /module\(load="imtcp"\)/.test(t)), "imtcp loaded twice").to.equal(false);
+        expect(
+            sorted.slice(1).some((t) => /module\(load="imtcp"\)/.test(t)),
+            "imtcp loaded twice",
+        ).to.equal(false);
     });
 
     it("never discards a line before it is written or forwarded (the original's 00-ignore bug)", () => {
@@ -133,11 +157,15 @@ describe("logging rule ordering", () => {
         }
         // Each container line is taken once: from the journal (imjournal), not from journald's copy on the syslog socket.
         const docker = render.dockerConf(client());
-        expect(docker).to.contain('if $inputname == "imjournal" then {\n  if re_match($syslogtag, "^docker/") then {\n    call microservice_docker\n  }\n  stop\n}');
+        expect(docker).to.contain(
+            'if $inputname == "imjournal" then {\n  if re_match($syslogtag, "^docker/") then {\n    call microservice_docker\n  }\n  stop\n}',
+        );
         expect(docker).to.contain('if $inputname == "imuxsock" and re_match($syslogtag, "^docker/") then stop\n');
         expect(docker.match(/\bstop\b/g)).to.have.length(2);
         const journal = render.journalConf(client());
-        expect(journal).to.contain('if $programname == ["mesos-master", "mesos-slave", "mesos-agent", "marathon", "zookeeper"] then {\n  call microservice_forward\n  stop\n}');
+        expect(journal).to.contain(
+            'if $programname == ["mesos-master", "mesos-slave", "mesos-agent", "marathon", "zookeeper"] then {\n  call microservice_forward\n  stop\n}',
+        );
         expect(render.journalConf(client({ forwardJournal: [] }))).not.to.match(/stop|call/);
     });
 

@@ -53,7 +53,25 @@ const openssl = (cwd: string, ...args: string[]) => execFileSync("openssl", args
 function makeCa(dir: string, commonName: string): string {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "ca.cnf"), caConfig(commonName));
-    openssl(dir, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-config", "ca.cnf", "-days", "2", "-keyout", "ca.key", "-out", "ca.crt");
+    openssl(
+        dir,
+        "req",
+        "-x509",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-config",
+        "ca.cnf",
+        "-days",
+        "2",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    );
     return dir;
 }
 
@@ -66,7 +84,26 @@ function issue(caDir: string, keyFile: string, name: string, usage: CertificateU
     fs.mkdirSync(path.dirname(keyFile), { recursive: true });
     openssl(dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyFile);
     openssl(dir, "req", "-new", "-key", keyFile, "-config", "csr.cnf", "-out", "csr.pem");
-    openssl(dir, "x509", "-req", "-in", "csr.pem", "-CA", path.join(caDir, "ca.crt"), "-CAkey", path.join(caDir, "ca.key"), "-set_serial", "0x1234", "-days", "2", "-sha256", "-extfile", "ext.cnf", "-out", "cert.pem");
+    openssl(
+        dir,
+        "x509",
+        "-req",
+        "-in",
+        "csr.pem",
+        "-CA",
+        path.join(caDir, "ca.crt"),
+        "-CAkey",
+        path.join(caDir, "ca.key"),
+        "-set_serial",
+        "0x1234",
+        "-days",
+        "2",
+        "-sha256",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "cert.pem",
+    );
     return fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
 }
 
@@ -86,10 +123,7 @@ function writeInstance(tmp: string, name: string, dropIns: string[], files: Reco
     fs.mkdirSync(path.join(root, "rsyslog.d"), { recursive: true });
     fs.mkdirSync(path.join(root, "work"), { recursive: true });
     dropIns.forEach((c, i) => fs.writeFileSync(path.join(root, "rsyslog.d", `${i}.conf`), relocate(c, root)));
-    fs.writeFileSync(
-        path.join(root, "rsyslog.conf"),
-        `global(workDirectory="${root}/work")\n$IncludeConfig ${root}/rsyslog.d/*.conf\n`,
-    );
+    fs.writeFileSync(path.join(root, "rsyslog.conf"), `global(workDirectory="${root}/work")\n$IncludeConfig ${root}/rsyslog.d/*.conf\n`);
     const check = spawnSyncText(RSYSLOGD, ["-N1", "-f", path.join(root, "rsyslog.conf")]);
     if (check.status !== 0) throw new Error(`${name}: rsyslogd -N1 refused the rendered configuration:\n${check.out}`);
     return { name, root };
@@ -149,7 +183,12 @@ const remoteLines = (server: Instance, host: string): string => {
     const base = path.join(server.root, "var/log/remote", host);
     if (!fs.existsSync(base)) return "";
     const found = execFileSync("find", [base, "-name", "docker.log", "-path", "*tlsapp*"], { encoding: "utf8" }).trim();
-    return found ? found.split("\n").map((f) => fs.readFileSync(f, "utf8")).join("") : "";
+    return found
+        ? found
+              .split("\n")
+              .map((f) => fs.readFileSync(f, "utf8"))
+              .join("")
+        : "";
 };
 
 describe("rsyslogd with the rendered TLS configurations (real rsyslogd on loopback)", function () {
@@ -191,7 +230,13 @@ describe("rsyslogd with the rendered TLS configurations (real rsyslogd on loopba
         const serverRoot = path.join(tmp, "server");
         const serverSpec: ServerSpec = { port, relpPort, allowedSenders: ["127.0.0.1"], tls: "mutual", keyPath: serverKey, permittedPeers: permitted };
         const serverPem = issue(ca, serverRoot + serverKey, "server", "server");
-        const own: ClientSpec = { host: "server", localPort: await freePort(), target: { protocol: "tcp", address: "127.0.0.1", port: 9 }, queueMaxDiskSpace: "16m", forwardJournal: [] };
+        const own: ClientSpec = {
+            host: "server",
+            localPort: await freePort(),
+            target: { protocol: "tcp", address: "127.0.0.1", port: 9 },
+            queueMaxDiskSpace: "16m",
+            forwardJournal: [],
+        };
         const server = writeInstance(tmp, "server", [baseConf(own), serverConf(serverSpec)], {
             "/etc/microservice/logging/ca.pem": caPem,
             "/etc/microservice/logging/server.pem": serverPem,
@@ -218,7 +263,12 @@ describe("rsyslogd with the rendered TLS configurations (real rsyslogd on loopba
             const spec: ClientSpec = {
                 host: name,
                 localPort: await freePort(),
-                target: { protocol, address: "127.0.0.1", port: protocol === "relp" ? relpPort : port, tls: { peerName: "server", clientKeyPath: issuer ? keyPath(name) : undefined } },
+                target: {
+                    protocol,
+                    address: "127.0.0.1",
+                    port: protocol === "relp" ? relpPort : port,
+                    tls: { peerName: "server", clientKeyPath: issuer ? keyPath(name) : undefined },
+                },
                 queueMaxDiskSpace: "16m",
                 forwardJournal: [],
             };
@@ -236,7 +286,9 @@ describe("rsyslogd with the rendered TLS configurations (real rsyslogd on loopba
 
         const diagnose = () => [server, ...clients.map((c) => c.inst)].map((i) => `--- ${i.name}:\n${said(i)}`).join("\n");
         for (const c of clients.filter((x) => x.accepted)) {
-            await poll(`${c.name}'s line on the server\n${diagnose()}`, 30, () => (remoteLines(server, c.name).includes(`hello from ${c.name}`) ? true : undefined));
+            await poll(`${c.name}'s line on the server\n${diagnose()}`, 30, () =>
+                remoteLines(server, c.name).includes(`hello from ${c.name}`) ? true : undefined,
+            );
         }
         // The refused ones had as long as the accepted ones and more than one retry (action.resumeInterval 5 s).
         await new Promise((r) => setTimeout(r, 7000));
@@ -249,7 +301,9 @@ describe("rsyslogd with the rendered TLS configurations (real rsyslogd on loopba
         expect(log).to.match(/imrelp.*authentication error 'peer did not provide a certificate'|imrelp.*Error in the certificate/);
         expect(log).to.match(/not permitted to talk to peer, certificate invalid: signer not found/);
         expect(log).to.match(/not permitted to talk to it\. Names: DNSname: unlisted/);
-        expect(log, "a server certificate presented as a client's").to.match(/not permitted to talk to peer, certificate invalid: key purpose OID does not match/);
+        expect(log, "a server certificate presented as a client's").to.match(
+            /not permitted to talk to peer, certificate invalid: key purpose OID does not match/,
+        );
     });
 
     it('control: tls "server" (anon) takes the same forwarder without a certificate that "mutual" refuses', async () => {
@@ -259,20 +313,39 @@ describe("rsyslogd with the rendered TLS configurations (real rsyslogd on loopba
         const serverKey = "/etc/microservice/tls/logging-tls/key.pem";
         const root = path.join(tmp, "anon-server");
         const serverPem = issue(ca, root + serverKey, "server", "server");
-        const own: ClientSpec = { host: "server", localPort: await freePort(), target: { protocol: "tcp", address: "127.0.0.1", port: 9 }, queueMaxDiskSpace: "16m", forwardJournal: [] };
-        const server = writeInstance(tmp, "anon-server", [baseConf(own), serverConf({ port, allowedSenders: ["127.0.0.1"], tls: "server", keyPath: serverKey })], {
-            "/etc/microservice/logging/ca.pem": caPem,
-            "/etc/microservice/logging/server.pem": serverPem,
-        });
+        const own: ClientSpec = {
+            host: "server",
+            localPort: await freePort(),
+            target: { protocol: "tcp", address: "127.0.0.1", port: 9 },
+            queueMaxDiskSpace: "16m",
+            forwardJournal: [],
+        };
+        const server = writeInstance(
+            tmp,
+            "anon-server",
+            [baseConf(own), serverConf({ port, allowedSenders: ["127.0.0.1"], tls: "server", keyPath: serverKey })],
+            {
+                "/etc/microservice/logging/ca.pem": caPem,
+                "/etc/microservice/logging/server.pem": serverPem,
+            },
+        );
         instances.push(server);
         start(server);
-        const spec: ClientSpec = { host: "nocert", localPort: await freePort(), target: { protocol: "tcp", address: "127.0.0.1", port, tls: { peerName: "server" } }, queueMaxDiskSpace: "16m", forwardJournal: [] };
+        const spec: ClientSpec = {
+            host: "nocert",
+            localPort: await freePort(),
+            target: { protocol: "tcp", address: "127.0.0.1", port, tls: { peerName: "server" } },
+            queueMaxDiskSpace: "16m",
+            forwardJournal: [],
+        };
         const client = writeInstance(tmp, "anon-nocert", [baseConf(spec), dockerConf(spec)], { "/etc/microservice/logging/ca.pem": caPem });
         instances.push(client);
         start(client);
         await listening(server, port);
         await listening(client, spec.localPort);
         await send(spec.localPort, "hello from nocert");
-        await poll(`the line without a client certificate on the anon server\n${said(server)}\n${said(client)}`, 30, () => (remoteLines(server, "nocert").includes("hello from nocert") ? true : undefined));
+        await poll(`the line without a client certificate on the anon server\n${said(server)}\n${said(client)}`, 30, () =>
+            remoteLines(server, "nocert").includes("hello from nocert") ? true : undefined,
+        );
     });
 });

@@ -26,7 +26,9 @@ describe("logging steps", () => {
         const ops = clientOps(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1" } }, caPem: CA_PEM }));
         const rsyslog = of(ops, "service").find((s) => s.name === "rsyslog")!;
         expect(rsyslog.restartOn).to.deep.equal(["rsyslog-config"]);
-        const tagged = of(ops, "file").filter((f) => f.tag === "rsyslog-config").map((f) => f.path);
+        const tagged = of(ops, "file")
+            .filter((f) => f.tag === "rsyslog-config")
+            .map((f) => f.path);
         expect(tagged).to.deep.equal(["/etc/microservice/logging/ca.pem", FILES.base, FILES.docker, FILES.journal]);
         // logrotate and the retention units never restart rsyslog.
         expect(of(ops, "file").find((f) => f.path === FILES.logrotate)!.tag).to.equal(undefined);
@@ -35,31 +37,52 @@ describe("logging steps", () => {
     });
 
     it("turns imklog off only in a container host, once", () => {
-        expect(IMKLOG_OFF_IN_CONTAINER.unless).to.equal(`! systemd-detect-virt --container --quiet || ! grep -Eq '^[[:space:]]*module\\(load="imklog"' /etc/rsyslog.conf`);
+        expect(IMKLOG_OFF_IN_CONTAINER.unless).to.equal(
+            `! systemd-detect-virt --container --quiet || ! grep -Eq '^[[:space:]]*module\\(load="imklog"' /etc/rsyslog.conf`,
+        );
         expect(IMKLOG_OFF_IN_CONTAINER.run).to.contain("sed -i -E");
     });
 
     it("adds rsyslog-relp / rsyslog-gnutls only when the settings need them", () => {
-        expect(of(clientOps(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514 } })), "packages")[0].names).to.deep.equal(["rsyslog", "logrotate", "rsyslog-relp"]);
-        expect(of(clientOps(client({ target: { protocol: "tcp", address: "a", port: 514, tls: { peerName: "node1" } }, caPem: CA_PEM })), "packages")[0].names).to.deep.equal(["rsyslog", "logrotate", "rsyslog-gnutls"]);
+        expect(of(clientOps(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514 } })), "packages")[0].names).to.deep.equal([
+            "rsyslog",
+            "logrotate",
+            "rsyslog-relp",
+        ]);
+        expect(
+            of(clientOps(client({ target: { protocol: "tcp", address: "a", port: 514, tls: { peerName: "node1" } }, caPem: CA_PEM })), "packages")[0].names,
+        ).to.deep.equal(["rsyslog", "logrotate", "rsyslog-gnutls"]);
         expect(of(serverOps(server({ relpPort: 2514 })), "packages")[0].names).to.deep.equal(["rsyslog-relp"]);
         expect(of(serverOps(server()), "packages")).to.deep.equal([]);
-        expect(() => clientOps(client({ target: { protocol: "tcp", address: "a", port: 514, tls: { peerName: "node1" } } }))).to.throw(/TLS needs the stack CA certificate/);
+        expect(() => clientOps(client({ target: { protocol: "tcp", address: "a", port: 514, tls: { peerName: "node1" } } }))).to.throw(
+            /TLS needs the stack CA certificate/,
+        );
     });
 
     it('client step with tls "mutual" installs its own certificate beside the CA (its key never travels)', () => {
         const tls = { peerName: "node1", clientKeyPath: "/etc/microservice/tls/logging-client-node2/key.pem" };
         const ops = clientOps(client({ target: { protocol: "relp", address: "10.0.15.11", port: 2514, tls }, caPem: CA_PEM, clientCertPem: CERT_PEM }));
-        expect(of(ops, "file").filter((f) => f.tag === "rsyslog-config").map((f) => f.path).slice(0, 2)).to.deep.equal(["/etc/microservice/logging/ca.pem", "/etc/microservice/logging/client.pem"]);
+        expect(
+            of(ops, "file")
+                .filter((f) => f.tag === "rsyslog-config")
+                .map((f) => f.path)
+                .slice(0, 2),
+        ).to.deep.equal(["/etc/microservice/logging/ca.pem", "/etc/microservice/logging/client.pem"]);
         expect(of(ops, "packages")[0].names).to.deep.equal(["rsyslog", "logrotate", "rsyslog-relp", "rsyslog-gnutls"]);
         expect(JSON.stringify(ops)).not.to.contain("PRIVATE KEY");
-        expect(() => clientOps(client({ target: { protocol: "tcp", address: "a", port: 514, tls }, caPem: CA_PEM }))).to.throw(/tls "mutual" needs this host's client certificate/);
+        expect(() => clientOps(client({ target: { protocol: "tcp", address: "a", port: 514, tls }, caPem: CA_PEM }))).to.throw(
+            /tls "mutual" needs this host's client certificate/,
+        );
     });
 
     it("server step (golden): tree, config check, listener checks, its own retention timer", () => {
         const ops = serverOps(server({ relpPort: 2514 }));
         expectGolden(__dirname, "server-step.sh", stepBody(renderScript("node1", "logging-server", ops)));
-        expect(of(ops, "waitFor").map((w) => w.check)).to.deep.equal(["rsyslogd -N1 -f /etc/rsyslog.conf", "ss -Hltn 'sport = :514' | grep -q .", "ss -Hltn 'sport = :2514' | grep -q ."]);
+        expect(of(ops, "waitFor").map((w) => w.check)).to.deep.equal([
+            "rsyslogd -N1 -f /etc/rsyslog.conf",
+            "ss -Hltn 'sport = :514' | grep -q .",
+            "ss -Hltn 'sport = :2514' | grep -q .",
+        ]);
         expect(of(ops, "unit").map((u) => u.name)).to.deep.equal(["microservice-log-retention-remote.service", "microservice-log-retention-remote.timer"]);
         expect(of(ops, "unit")[0].content).to.contain("-mmin +43200 -delete");
     });

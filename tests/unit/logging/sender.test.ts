@@ -29,11 +29,14 @@ describe("logging: the sender check (run locally against fake log servers)", () 
     const run = (port: number) =>
         new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
             const p = spawn("bash", ["-s"], { env: { ...process.env, MICROSERVICE_STEP_LOCK: h.p("lock") } });
-            let stdout = "", stderr = "";
+            let stdout = "",
+                stderr = "";
             p.stdout.on("data", (d) => (stdout += d));
             p.stderr.on("data", (d) => (stderr += d));
             p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-            p.stdin.end(renderScript("node3", "logging-sender", senderCheckOps({ host: "node3", ip: "10.0.15.13", server: "node1", address: "127.0.0.1", port })));
+            p.stdin.end(
+                renderScript("node3", "logging-sender", senderCheckOps({ host: "node3", ip: "10.0.15.13", server: "node1", address: "127.0.0.1", port })),
+            );
         });
 
     it("a server that keeps the connection open accepts the sender: unchanged", async () => {

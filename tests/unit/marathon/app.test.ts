@@ -28,16 +28,25 @@ describe("MarathonApp resource (mocks)", () => {
             pulumi.secret({ host: "203.0.113.10", user: "admin", privateKey: "KEY", hostKey: "ssh-ed25519 AAAA" }),
         );
         expect(await (a as any).isSecret).to.equal(true);
-        expect(await valueOf(a)).to.deep.equal({ url: "http://10.0.17.11:8080", username: USER, password: PASSWORD, jump: { host: "203.0.113.10", user: "admin", privateKey: "KEY", hostKey: "ssh-ed25519 AAAA" } });
+        expect(await valueOf(a)).to.deep.equal({
+            url: "http://10.0.17.11:8080",
+            username: USER,
+            password: PASSWORD,
+            jump: { host: "203.0.113.10", user: "admin", privateKey: "KEY", hostKey: "ssh-ed25519 AAAA" },
+        });
     });
 
     it("fails in the constructor (so at preview) on bad args, naming the key and the value", () => {
         const make = (extra: object) => () => new MarathonApp("bad", { marathon: access, ...nodeappSpec(), ...extra } as any);
         expect(make({ instances: -2 })).to.throw(/MarathonApp "bad": invalid input\n {2}instances: expected a whole number of instances, 0 or more, got -2/);
-        expect(make({ id: "application/app/Node" })).to.throw(/id: expected an absolute Marathon app id like \/application\/app\/nodeapp.*got "application\/app\/Node"/);
+        expect(make({ id: "application/app/Node" })).to.throw(
+            /id: expected an absolute Marathon app id like \/application\/app\/nodeapp.*got "application\/app\/Node"/,
+        );
         expect(make({ mem: 8 })).to.throw(/mem: expected at least 32 MiB/);
         expect(make({ constraints: [["slavetype", "NEAR", "app"]] })).to.throw(/constraints\[0\]/);
-        expect(make({ upgradeStrategy: { minimumHealthCapacity: 2, maximumOverCapacity: 0 } })).to.throw(/upgradeStrategy.minimumHealthCapacity: expected a number from 0 to 1, got 2/);
+        expect(make({ upgradeStrategy: { minimumHealthCapacity: 2, maximumOverCapacity: 0 } })).to.throw(
+            /upgradeStrategy.minimumHealthCapacity: expected a number from 0 to 1, got 2/,
+        );
         expect(make({ healthChecks: [{ protocol: "COMMAND" }] })).to.throw(/healthChecks\[0\].command: expected `command` exactly when protocol is COMMAND/);
         expect(make({ colour: "blue" })).to.throw(/colour: unknown key/);
     });
@@ -54,7 +63,10 @@ describe("MarathonApp resource (mocks)", () => {
         process.on("unhandledRejection", () => undefined);
         let failed: string;
         try {
-            failed = await (late as any).promise().then(() => "resolved", (e: Error) => e.message);
+            failed = await (late as any).promise().then(
+                () => "resolved",
+                (e: Error) => e.message,
+            );
             await new Promise((r) => setTimeout(r, 20));
         } finally {
             process.removeAllListeners("unhandledRejection");

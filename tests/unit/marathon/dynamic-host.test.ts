@@ -38,7 +38,11 @@ describe("MarathonApp run by Pulumi's dynamic provider host (gRPC, fresh process
     before(async () => {
         provider = (await pulumi.runtime.serializeFunction(() => marathonProvider, { allowSecrets: true })).text;
         // No ts-node preloaded, another working directory: the provider must find its code by itself.
-        host = spawn(process.execPath, [path.join(SDK, "cmd/dynamic-provider/index.js"), "127.0.0.1:1"], { cwd: os.tmpdir(), env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["ignore", "pipe", "pipe"] });
+        host = spawn(process.execPath, [path.join(SDK, "cmd/dynamic-provider/index.js"), "127.0.0.1:1"], {
+            cwd: os.tmpdir(),
+            env: { ...process.env, NODE_OPTIONS: "" },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stderr = "";
         host.stderr!.on("data", (d) => (stderr += d));
         const port = await new Promise<string>((resolve, reject) => {
@@ -94,11 +98,21 @@ describe("MarathonApp run by Pulumi's dynamic provider host (gRPC, fresh process
         expect(await check({ ...inputs(url), definition: unknownValue, marathon: unknownValue })).to.deep.equal([]);
         const bad = inputs(url);
         bad.definition.instances = -1;
-        expect(await check({ ...bad, marathon: unknownValue })).to.deep.equal([{ property: "definition", reason: "Marathon schema: /instances: must be >= 0" }]);
+        expect(await check({ ...bad, marathon: unknownValue })).to.deep.equal([
+            { property: "definition", reason: "Marathon schema: /instances: must be >= 0" },
+        ]);
         const olds = { ...inputs(url), appId: ID, version: "v1", tasksRunning: 2, tasksHealthy: 2 };
         const DIFF_SOME = provproto.DiffResponse.DiffChanges.DIFF_SOME;
-        expect(await diff(olds, { ...inputs(url), appId: ID, definition: unknownValue })).to.deep.equal({ changes: DIFF_SOME, replaces: [], deleteBeforeReplace: false });
-        expect(await diff(olds, { ...inputs(url), appId: "/application/db/mongo", definition: unknownValue })).to.deep.equal({ changes: DIFF_SOME, replaces: ["appId"], deleteBeforeReplace: true });
+        expect(await diff(olds, { ...inputs(url), appId: ID, definition: unknownValue })).to.deep.equal({
+            changes: DIFF_SOME,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
+        expect(await diff(olds, { ...inputs(url), appId: "/application/db/mongo", definition: unknownValue })).to.deep.equal({
+            changes: DIFF_SOME,
+            replaces: ["appId"],
+            deleteBeforeReplace: true,
+        });
     });
 
     it("creates, refreshes to no drift, and deletes the app", async () => {

@@ -93,7 +93,10 @@ describe("MarathonApp provider as the engine drives it", () => {
         }
 
         it("the legacy docker.network BRIDGE / USER form gets the same default and is no change either", async () => {
-            for (const [id, network] of [["/legacy/bridge", "BRIDGE"], ["/legacy/user", "USER"]]) {
+            for (const [id, network] of [
+                ["/legacy/bridge", "BRIDGE"],
+                ["/legacy/user", "USER"],
+            ]) {
                 const program = inputs(url, {}, { id });
                 const def = program.definition;
                 delete def.networks;
@@ -150,7 +153,11 @@ describe("MarathonApp provider as the engine drives it", () => {
 
         it("diff with an unknown definition is an update, not a replacement", () => {
             const olds = { ...inputs(url), appId: ID, version: "v", tasksRunning: 2, tasksHealthy: 2 } as AppOutputs;
-            expect(diffInputs(olds, { ...inputs(url), definition: UNKNOWN as any })).to.deep.include({ changes: true, replaces: [], deleteBeforeReplace: false });
+            expect(diffInputs(olds, { ...inputs(url), definition: UNKNOWN as any })).to.deep.include({
+                changes: true,
+                replaces: [],
+                deleteBeforeReplace: false,
+            });
             const unknownId: any = { ...inputs(url), definition: { ...inputs(url).definition, id: UNKNOWN, instances: UNKNOWN } };
             expect(diffInputs(olds, unknownId)).to.deep.include({ changes: true, replaces: [], deleteBeforeReplace: false });
             expect(diffInputs(olds, { ...inputs(url), marathon: UNKNOWN as any })).to.deep.include({ changes: true, replaces: [], deleteBeforeReplace: false });
@@ -162,8 +169,14 @@ describe("MarathonApp provider as the engine drives it", () => {
             other.definition.container.docker.image = UNKNOWN;
             expect(diffInputs(olds, other)).to.deep.include({ changes: true, replaces: ["definition"], deleteBeforeReplace: true });
             // The resource's id is a plain string: known even while the definition is not.
-            expect(diffInputs(olds, { ...inputs(url), appId: "/application/db/mongo", definition: UNKNOWN as any } as any)).to.deep.include({ replaces: ["appId"], deleteBeforeReplace: true });
-            expect(diffInputs(olds, { ...inputs(url), appId: ID, definition: UNKNOWN as any } as any)).to.deep.include({ replaces: [], deleteBeforeReplace: false });
+            expect(diffInputs(olds, { ...inputs(url), appId: "/application/db/mongo", definition: UNKNOWN as any } as any)).to.deep.include({
+                replaces: ["appId"],
+                deleteBeforeReplace: true,
+            });
+            expect(diffInputs(olds, { ...inputs(url), appId: ID, definition: UNKNOWN as any } as any)).to.deep.include({
+                replaces: [],
+                deleteBeforeReplace: false,
+            });
         });
 
         it("the resource carries its id as a plain input, known at preview", async () => {

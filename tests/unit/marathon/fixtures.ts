@@ -19,7 +19,16 @@ export function nodeappSpec(extra: Partial<AppSpec> = {}): AppSpec {
             { key: "log-driver", value: "journald" },
             { key: "log-opt", value: "tag=docker/nodeapp" },
         ],
-        healthChecks: [{ protocol: "COMMAND", command: "node /app/src/healthcheck.js", gracePeriodSeconds: 60, intervalSeconds: 10, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],
+        healthChecks: [
+            {
+                protocol: "COMMAND",
+                command: "node /app/src/healthcheck.js",
+                gracePeriodSeconds: 60,
+                intervalSeconds: 10,
+                timeoutSeconds: 5,
+                maxConsecutiveFailures: 3,
+            },
+        ],
         upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 },
         ...extra,
     };

@@ -38,7 +38,11 @@ describe("MarathonApp over HTTPS, trusting the stack CA", () => {
         m = new MarathonStandin({ username: USER, password: PASSWORD });
         return m.start(0, host, { cert: fs.readFileSync(server.cert), key: fs.readFileSync(server.key) });
     };
-    const failure = (p: Promise<unknown>) => p.then(() => "(no error)", (e: Error) => e.message);
+    const failure = (p: Promise<unknown>) =>
+        p.then(
+            () => "(no error)",
+            (e: Error) => e.message,
+        );
 
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "marathon-https-"));
@@ -59,9 +63,13 @@ describe("MarathonApp over HTTPS, trusting the stack CA", () => {
         expect(outs.tasksRunning).to.equal(2);
         const seen = m.requests.length;
 
-        expect(await failure(createApp(inputs(url)))).to.match(/^Marathon PUT \/v2\/apps\/application\/app\/nodeapp at https:\/\/127\.0\.0\.1:\d+: unable to verify the first certificate$/);
+        expect(await failure(createApp(inputs(url)))).to.match(
+            /^Marathon PUT \/v2\/apps\/application\/app\/nodeapp at https:\/\/127\.0\.0\.1:\d+: unable to verify the first certificate$/,
+        );
         const other = fs.readFileSync(makeCa(dir, "other-ca").ca, "utf8");
-        expect(await failure(createApp(inputs(url, { marathon: { url, username: USER, password: PASSWORD, caCert: other } })))).to.contain("unable to verify the first certificate");
+        expect(await failure(createApp(inputs(url, { marathon: { url, username: USER, password: PASSWORD, caCert: other } })))).to.contain(
+            "unable to verify the first certificate",
+        );
         expect(m.requests.length, "the stand-in never saw those requests").to.equal(seen);
     });
 
@@ -75,13 +83,33 @@ describe("MarathonApp over HTTPS, trusting the stack CA", () => {
 
         // A certificate of the CA for another address, served at 127.0.0.2: refused.
         const wrong = await serve("127.0.0.2", "127.0.0.3");
-        expect(await failure(createApp(inputs(wrong, { marathon: { url: wrong, username: USER, password: PASSWORD, caCert: caPem, jump } })))).to.contain("IP: 127.0.0.2 is not in the cert's list: 127.0.0.3");
+        expect(await failure(createApp(inputs(wrong, { marathon: { url: wrong, username: USER, password: PASSWORD, caCert: caPem, jump } })))).to.contain(
+            "IP: 127.0.0.2 is not in the cert's list: 127.0.0.3",
+        );
     });
 
     it("marathonAccess carries the scheduler's CA when it has one, and none for plain HTTP", async () => {
-        const endpoint = (url: string, caCert?: string) => ({ marathonUrl: pulumi.output(url), marathonUsername: pulumi.output(USER), marathonPassword: pulumi.secret(PASSWORD), ...(caCert === undefined ? {} : { marathonCaCert: pulumi.output(caCert) }) });
-        expect(await valueOf(marathonAccess(endpoint("https://10.0.15.11:8443", caPem)))).to.deep.equal({ url: "https://10.0.15.11:8443", username: USER, password: PASSWORD, caCert: caPem });
-        expect(await valueOf(marathonAccess(endpoint("http://10.0.15.11:8080", "")))).to.deep.equal({ url: "http://10.0.15.11:8080", username: USER, password: PASSWORD });
-        expect(await valueOf(marathonAccess(endpoint("http://10.0.15.11:8080")))).to.deep.equal({ url: "http://10.0.15.11:8080", username: USER, password: PASSWORD });
+        const endpoint = (url: string, caCert?: string) => ({
+            marathonUrl: pulumi.output(url),
+            marathonUsername: pulumi.output(USER),
+            marathonPassword: pulumi.secret(PASSWORD),
+            ...(caCert === undefined ? {} : { marathonCaCert: pulumi.output(caCert) }),
+        });
+        expect(await valueOf(marathonAccess(endpoint("https://10.0.15.11:8443", caPem)))).to.deep.equal({
+            url: "https://10.0.15.11:8443",
+            username: USER,
+            password: PASSWORD,
+            caCert: caPem,
+        });
+        expect(await valueOf(marathonAccess(endpoint("http://10.0.15.11:8080", "")))).to.deep.equal({
+            url: "http://10.0.15.11:8080",
+            username: USER,
+            password: PASSWORD,
+        });
+        expect(await valueOf(marathonAccess(endpoint("http://10.0.15.11:8080")))).to.deep.equal({
+            url: "http://10.0.15.11:8080",
+            username: USER,
+            password: PASSWORD,
+        });
     });
 });

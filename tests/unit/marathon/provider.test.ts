@@ -157,13 +157,21 @@ describe("MarathonApp provider against the Marathon stand-in", () => {
 
     it("the stand-in itself rejects a body that fails the schema (422) and treats version as a rollback", async () => {
         const auth = { Authorization: "Basic " + Buffer.from(`${USER}:${PASSWORD}`).toString("base64") };
-        const bad = await fetch(`${url}/v2/apps${ID}?partialUpdate=false`, { method: "PUT", headers: auth, body: JSON.stringify({ id: ID, instances: "two" }) });
+        const bad = await fetch(`${url}/v2/apps${ID}?partialUpdate=false`, {
+            method: "PUT",
+            headers: auth,
+            body: JSON.stringify({ id: ID, instances: "two" }),
+        });
         expect(bad.status).to.equal(422);
         expect(((await bad.json()) as any).details[0].path).to.equal("/instances");
         await createApp(inputs(url));
         const v1 = m.apps.get(ID)!.version;
         await updateApp(ID, (await readApp(ID, (await createApp(inputs(url))).outs)).props as any, inputs(url, {}, { instances: 3 }));
-        const rb = await fetch(`${url}/v2/apps${ID}`, { method: "PUT", headers: auth, body: JSON.stringify({ ...toDefinition(nodeappSpec({ instances: 9 })), version: v1 }) });
+        const rb = await fetch(`${url}/v2/apps${ID}`, {
+            method: "PUT",
+            headers: auth,
+            body: JSON.stringify({ ...toDefinition(nodeappSpec({ instances: 9 })), version: v1 }),
+        });
         expect(rb.status).to.equal(200);
         expect(m.rollbacks).to.deep.equal([{ appId: ID, version: v1 }]);
         expect(m.apps.get(ID)!.definition.instances).to.equal(2); // rolled back, the body's 9 ignored

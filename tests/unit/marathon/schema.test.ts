@@ -14,7 +14,9 @@ const sha = (f: string) => crypto.createHash("sha256").update(fs.readFileSync(f)
 describe("Marathon schema copy and validation", () => {
     it("the committed copy is byte-for-byte the shared AppDefinition.json (sha256)", () => {
         expect(sha(COPY)).to.equal(SHA);
-        expect(fs.readFileSync(path.join(path.dirname(COPY), "README.md"), "utf8")).to.contain(SHA).and.contain("de213f34ddcfe7cc13c6cd737aa692d88a6e7dec");
+        expect(fs.readFileSync(path.join(path.dirname(COPY), "README.md"), "utf8"))
+            .to.contain(SHA)
+            .and.contain("de213f34ddcfe7cc13c6cd737aa692d88a6e7dec");
         if (fs.existsSync(SHARED)) expect(sha(SHARED)).to.equal(sha(COPY));
     });
 

@@ -4,7 +4,9 @@ import { MarathonStandin } from "../../support/marathon-standin";
 /** The parts of the Marathon stand-in that the lab's Marathon double serves on top of the provider's calls. */
 describe("Marathon stand-in: apps list and tasks (the lab's Marathon double)", () => {
     let m: MarathonStandin;
-    const tasks = [{ id: "application_app_web.mesos-application-app-web-0", appId: "/application/app/web", host: "10.0.15.12", ports: [], state: "TASK_RUNNING" }];
+    const tasks = [
+        { id: "application_app_web.mesos-application-app-web-0", appId: "/application/app/web", host: "10.0.15.12", ports: [], state: "TASK_RUNNING" },
+    ];
     afterEach(() => m?.stop());
 
     async function put(id: string, body: unknown): Promise<void> {

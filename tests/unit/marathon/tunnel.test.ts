@@ -43,21 +43,53 @@ describe("Marathon through an SSH jump host (mgmt)", () => {
     });
 
     it("builds a local forward to Marathon's host:port through the jump host, key by file, never on the command line, the jump host's key pinned", () => {
-        expect(sshArgs({ host: "203.0.113.10", user: "admin", privateKey: KEY, hostKey: HOST_KEY }, "/tmp/t/key", "/tmp/t/known_hosts", 40123, "10.0.17.11", 8080)).to.deep.equal([
-            "-N", "-i", "/tmp/t/key", "-p", "22", "-L", "127.0.0.1:40123:10.0.17.11:8080",
-            "-o", "ExitOnForwardFailure=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
-            "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/tmp/t/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "CheckHostIP=no",
-            "-o", "ServerAliveInterval=15", "-o", "ConnectTimeout=15", "admin@203.0.113.10",
+        expect(
+            sshArgs({ host: "203.0.113.10", user: "admin", privateKey: KEY, hostKey: HOST_KEY }, "/tmp/t/key", "/tmp/t/known_hosts", 40123, "10.0.17.11", 8080),
+        ).to.deep.equal([
+            "-N",
+            "-i",
+            "/tmp/t/key",
+            "-p",
+            "22",
+            "-L",
+            "127.0.0.1:40123:10.0.17.11:8080",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "UserKnownHostsFile=/tmp/t/known_hosts",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "CheckHostIP=no",
+            "-o",
+            "ServerAliveInterval=15",
+            "-o",
+            "ConnectTimeout=15",
+            "admin@203.0.113.10",
         ]);
     });
 
     it("a jump host without a pinned key is refused before ssh runs; one with the wrong key fails with ssh's reason", async () => {
         let msg = "";
         await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY } as any }, async () => "unreached").catch((e) => (msg = e.message));
-        expect(msg).to.equal("Marathon through the jump host 203.0.113.10: jump.hostKey is required (its public key, e.g. \"ssh-ed25519 AAAA...\"): the tunnel never trusts an unknown host");
+        expect(msg).to.equal(
+            'Marathon through the jump host 203.0.113.10: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): the tunnel never trusts an unknown host',
+        );
         expect(fs.existsSync(process.env.FAKE_SSH_RECORD!), "ssh never started").to.equal(false);
-        fs.writeFileSync(path.join(dir, "ssh"), "#!/bin/sh\necho 'Host key for 203.0.113.10 has changed and you have requested strict checking.' >&2\necho 'Host key verification failed.' >&2\nexit 255\n", { mode: 0o755 });
-        await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY, hostKey: HOST_KEY } }, async () => "unreached").catch((e) => (msg = e.message));
+        fs.writeFileSync(
+            path.join(dir, "ssh"),
+            "#!/bin/sh\necho 'Host key for 203.0.113.10 has changed and you have requested strict checking.' >&2\necho 'Host key verification failed.' >&2\nexit 255\n",
+            { mode: 0o755 },
+        );
+        await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY, hostKey: HOST_KEY } }, async () => "unreached").catch(
+            (e) => (msg = e.message),
+        );
         expect(msg).to.contain("SSH tunnel to Marathon through 203.0.113.10 failed (exit 255)").and.contain("Host key verification failed.");
     });
 
@@ -86,11 +118,18 @@ describe("Marathon through an SSH jump host (mgmt)", () => {
             await t.close();
         }
         const forwarded = Number(new URL(t.access.url).port);
-        const refused = await fetch(`http://127.0.0.1:${forwarded}/ping`).then(() => false, () => true);
+        const refused = await fetch(`http://127.0.0.1:${forwarded}/ping`).then(
+            () => false,
+            () => true,
+        );
         expect(refused).to.equal(true);
-        fs.writeFileSync(path.join(dir, "ssh"), "#!/bin/sh\necho 'ssh: connect to host 203.0.113.10 port 22: Connection refused' >&2\nexit 255\n", { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "ssh"), "#!/bin/sh\necho 'ssh: connect to host 203.0.113.10 port 22: Connection refused' >&2\nexit 255\n", {
+            mode: 0o755,
+        });
         let msg = "";
-        await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY, hostKey: HOST_KEY } }, async () => "unreached").catch((e) => (msg = e.message));
+        await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY, hostKey: HOST_KEY } }, async () => "unreached").catch(
+            (e) => (msg = e.message),
+        );
         expect(msg).to.equal("SSH tunnel to Marathon through 203.0.113.10 failed (exit 255): ssh: connect to host 203.0.113.10 port 22: Connection refused");
     });
 });

@@ -49,7 +49,9 @@ describe("OverlayMesh renderers", () => {
             JoinToken: TOKEN,
         });
         const join = ops.find((o) => o.kind === "exec") as any;
-        expect(join.run).to.contain("--unix-socket /var/run/docker.sock -X POST").and.contain("--data-binary @/var/lib/microservice/mesh/swarm-join.json http://localhost/swarm/join");
+        expect(join.run)
+            .to.contain("--unix-socket /var/run/docker.sock -X POST")
+            .and.contain("--data-binary @/var/lib/microservice/mesh/swarm-join.json http://localhost/swarm/join");
         // Idempotent: skipped when already an active node of this manager; a node of another swarm leaves first.
         expect(join.unless).to.contain(`grep -qwF '10.0.15.11:2377'`);
         expect(join.run.indexOf("docker swarm leave --force")).to.be.lessThan(join.run.indexOf("/swarm/join"));
@@ -74,14 +76,19 @@ describe("OverlayMesh (mocks)", () => {
         expect(chooseManager(hosts, s).name).to.equal("node1");
         expect(chooseManager(hosts, { ...s, manager: "mgmt" }).name).to.equal("mgmt");
         expect(chooseManager([hosts[2], hosts[3]], s).name).to.equal("node2");
-        expect(() => mesh(hosts, { manager: "node9" })).to.throw(/OverlayMesh "mesh": settings.manager: expected one of the hosts \(mgmt, node1, node2, node3\), got "node9"/);
+        expect(() => mesh(hosts, { manager: "node9" })).to.throw(
+            /OverlayMesh "mesh": settings.manager: expected one of the hosts \(mgmt, node1, node2, node3\), got "node9"/,
+        );
     });
 
     it("inits the swarm and the network on the manager; every other host joins with the token, in secret steps", async () => {
         tokenOnStdout();
         const m = mesh(labLayout());
         await settle();
-        const names = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => typeof r.inputs.stdin === "string").map((r) => r.name);
+        const names = mocks
+            .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+            .filter((r) => typeof r.inputs.stdin === "string")
+            .map((r) => r.name);
         expect(names.sort()).to.deep.equal([
             "mesh-mgmt-swarm-join",
             "mesh-node1-overlay-network",
@@ -90,7 +97,9 @@ describe("OverlayMesh (mocks)", () => {
             "mesh-node2-swarm-join",
             "mesh-node3-swarm-join",
         ]);
-        expect(mocks.named("mesh-node1-swarm-init").inputs.stdin).to.contain("docker swarm init --advertise-addr '\\''10.0.15.11'\\'' --listen-addr '\\''10.0.15.11:2377'\\''");
+        expect(mocks.named("mesh-node1-swarm-init").inputs.stdin).to.contain(
+            "docker swarm init --advertise-addr '\\''10.0.15.11'\\'' --listen-addr '\\''10.0.15.11:2377'\\''",
+        );
         expect(mocks.named("mesh-node1-swarm-token").secretInputs).to.include("stdin");
         expect(mocks.named("mesh-node1-swarm-token").inputs.logging).to.equal("none");
         for (const w of ["mgmt", "node2", "node3"]) {
@@ -133,7 +142,11 @@ describe("OverlayMesh (mocks)", () => {
         await settle();
         const after = snapshot();
         expect(Object.keys(after).filter((k) => k in before && before[k] !== after[k])).to.deep.equal([]);
-        expect(Object.keys(after).filter((k) => !(k in before)).sort()).to.deep.equal(["mesh-node3-swarm-join", "mesh-node3-swarm-leave", "mesh-node3-swarm-noderm"]);
+        expect(
+            Object.keys(after)
+                .filter((k) => !(k in before))
+                .sort(),
+        ).to.deep.equal(["mesh-node3-swarm-join", "mesh-node3-swarm-leave", "mesh-node3-swarm-noderm"]);
     });
 
     it("on removal: the host leaves before the manager drops its node entry", async () => {
@@ -206,11 +219,16 @@ describe("OverlayMesh after a reboot (/run is a tmpfs)", () => {
         tokenOnStdout();
         mesh(labLayout());
         await settle();
-        const scripts = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => typeof r.inputs.stdin === "string" && r.name.startsWith("mesh-"));
+        const scripts = mocks
+            .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+            .filter((r) => typeof r.inputs.stdin === "string" && r.name.startsWith("mesh-"));
         expect(scripts).to.have.length(6);
         for (const r of scripts) {
             const paths = (r.inputs.stdin as string).split("__main() {")[1].match(/(?:\/var)?\/run\/[^\s'"]*/g) ?? [];
-            expect(paths.filter((p) => p !== "/var/run/docker.sock"), r.name).to.deep.equal([]);
+            expect(
+                paths.filter((p) => p !== "/var/run/docker.sock"),
+                r.name,
+            ).to.deep.equal([]);
         }
     });
 

@@ -28,7 +28,10 @@ describe("mesh stack config and implementation switch", () => {
     });
 
     it("takes overlay with its defaults", () => {
-        expect(config({ mesh: { implementation: "overlay" } }).mesh).to.deep.equal({ implementation: "overlay", overlay: { name: "mesh", subnet: "10.2.0.0/16" } });
+        expect(config({ mesh: { implementation: "overlay" } }).mesh).to.deep.equal({
+            implementation: "overlay",
+            overlay: { name: "mesh", subnet: "10.2.0.0/16" },
+        });
     });
 
     it("rejects an unknown implementation, a range that contains a host, unknown keys", () => {
@@ -36,7 +39,9 @@ describe("mesh stack config and implementation switch", () => {
         expect(() => config({ mesh: { implementation: "overlay", overlay: { subnet: "10.0.0.0/16" } } })).to.throw(
             /mesh.overlay.subnet: expected a range that contains no host address, got "10.0.0.0\/16", which contains mgmt \(10.0.15.10\)/,
         );
-        expect(() => config({ mesh: { weave: weaveSettings({ ipRange: "10.0.15.0/24" }) } })).to.throw(/mesh.weave.ipRange: expected a range that contains no host address/);
+        expect(() => config({ mesh: { weave: weaveSettings({ ipRange: "10.0.15.0/24" }) } })).to.throw(
+            /mesh.weave.ipRange: expected a range that contains no host address/,
+        );
         expect(() => config({ mesh: { implementation: "overlay", overlay: { encrypted: true } } })).to.throw(/mesh.overlay.encrypted: unknown key/);
     });
 
@@ -57,7 +62,9 @@ describe("mesh stack config and implementation switch", () => {
         expect(w).to.be.instanceOf(WeaveMesh);
         const o = createContainerNetwork("o", { hosts: labLayout(), settings: { implementation: "overlay" } });
         expect(o).to.be.instanceOf(OverlayMesh);
-        expect(() => createContainerNetwork("x", { hosts: labLayout(), settings: { weave: weaveSettings() } })).to.throw(/weavePassword: required when implementation is "weave"/);
+        expect(() => createContainerNetwork("x", { hosts: labLayout(), settings: { weave: weaveSettings() } })).to.throw(
+            /weavePassword: required when implementation is "weave"/,
+        );
     });
 });
 

@@ -114,14 +114,20 @@ describe("WeaveMesh (mocks)", () => {
     describe("rejects bad input before creating anything", () => {
         const bad = (extra: object) => () => mesh(labLayout(), extra as any);
         it("a bad CIDR", () => {
-            expect(bad({ settings: weaveSettings({ ipRange: "10.2.0.0/33" }) })).to.throw(/WeaveMesh "mesh": invalid input\n {2}settings.ipRange: expected an IPv4 CIDR like 10.0.15.0\/24, got "10.2.0.0\/33"/);
+            expect(bad({ settings: weaveSettings({ ipRange: "10.2.0.0/33" }) })).to.throw(
+                /WeaveMesh "mesh": invalid input\n {2}settings.ipRange: expected an IPv4 CIDR like 10.0.15.0\/24, got "10.2.0.0\/33"/,
+            );
         });
         it("an image not pinned by digest", () => {
             const images = { ...weaveSettings().images, weave: "weaveworks/weave:2.8.1" };
-            expect(bad({ settings: weaveSettings({ images }) })).to.throw(/settings.images.weave: expected an image reference pinned by digest.*got "weaveworks\/weave:2.8.1"/);
+            expect(bad({ settings: weaveSettings({ images }) })).to.throw(
+                /settings.images.weave: expected an image reference pinned by digest.*got "weaveworks\/weave:2.8.1"/,
+            );
         });
         it("a bad or missing sha256", () => {
-            expect(bad({ settings: weaveSettings({ scriptSha256: "abc" }) })).to.throw(/settings.scriptSha256: expected a sha256 checksum \(64 lowercase hex digits\), got "abc"/);
+            expect(bad({ settings: weaveSettings({ scriptSha256: "abc" }) })).to.throw(
+                /settings.scriptSha256: expected a sha256 checksum \(64 lowercase hex digits\), got "abc"/,
+            );
             const { scriptSha256: _scriptSha256, ...rest } = weaveSettings();
             expect(bad({ settings: rest })).to.throw(/settings.scriptSha256: required: the sha256 of the weave script/);
         });

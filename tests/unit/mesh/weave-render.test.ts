@@ -73,8 +73,12 @@ describe("WeaveMesh renderers", () => {
         expect(images[0].run).to.contain(`docker pull -q 'weaveworks/weave@sha256:${"1".repeat(64)}'`);
         expect(images[0].run).to.contain(`docker tag 'weaveworks/weave@sha256:${"1".repeat(64)}' 'weaveworks/weave:2.8.1'`);
         // A mirror keeps the script's names: only the pulled reference changes.
-        const mirrored = weaveSettingsSchema.parse(weaveSettings({ images: { ...weaveSettings().images, weave: `registry.example:5000/weave/weave:2.8.1@${"sha256:" + "4".repeat(64)}` } }));
-        expect(execOp(render.installOps(mirrored), "image weaveworks/weave:2.8.1").run).to.contain(`docker pull -q 'registry.example:5000/weave/weave@sha256:${"4".repeat(64)}'`);
+        const mirrored = weaveSettingsSchema.parse(
+            weaveSettings({ images: { ...weaveSettings().images, weave: `registry.example:5000/weave/weave:2.8.1@${"sha256:" + "4".repeat(64)}` } }),
+        );
+        expect(execOp(render.installOps(mirrored), "image weaveworks/weave:2.8.1").run).to.contain(
+            `docker pull -q 'registry.example:5000/weave/weave@sha256:${"4".repeat(64)}'`,
+        );
     });
 
     describe("script download (the exec's commands run here, with a fake curl)", () => {
@@ -83,7 +87,11 @@ describe("WeaveMesh renderers", () => {
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "weave-dl-"));
             fs.mkdirSync(path.join(dir, "bin"));
             // Fake curl: writes $FAKE_BODY to the -o file.
-            fs.writeFileSync(path.join(dir, "bin", "curl"), `#!/bin/bash\nwhile [ $# -gt 0 ]; do if [ "$1" = -o ]; then printf '%s' "$FAKE_BODY" >"$2"; shift; fi; shift; done\n`, { mode: 0o755 });
+            fs.writeFileSync(
+                path.join(dir, "bin", "curl"),
+                `#!/bin/bash\nwhile [ $# -gt 0 ]; do if [ "$1" = -o ]; then printf '%s' "$FAKE_BODY" >"$2"; shift; fi; shift; done\n`,
+                { mode: 0o755 },
+            );
         });
         afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -96,7 +104,13 @@ describe("WeaveMesh renderers", () => {
                 env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, FAKE_BODY: body },
             });
             const check = spawnSync("bash", ["-c", op.unless.split(render.WEAVE_BIN).join(target)]);
-            return { code: r.status, stderr: r.stderr, installed: fs.existsSync(target), mode: fs.existsSync(target) ? fs.statSync(target).mode & 0o777 : 0, satisfied: check.status === 0 };
+            return {
+                code: r.status,
+                stderr: r.stderr,
+                installed: fs.existsSync(target),
+                mode: fs.existsSync(target) ? fs.statSync(target).mode & 0o777 : 0,
+                satisfied: check.status === 0,
+            };
         };
 
         it("installs a script whose sha256 matches, executable, and then counts as in place", () => {
@@ -117,7 +131,9 @@ describe("WeaveMesh renderers", () => {
         const image = `weaveworks/scope:1.13.2@sha256:${"5".repeat(64)}`;
         const unit = render.scopeUnit("10.0.15.11", ["10.0.15.10", "10.0.15.11"], image, 4040);
         expectGolden(__dirname, "weave-scope.service", unit);
-        expect(unit).to.contain(`weaveworks/scope@sha256:${"5".repeat(64)} --probe.docker=true --app.http.address=10.0.15.11:4040 10.0.15.10:4040 10.0.15.11:4040`);
+        expect(unit).to.contain(
+            `weaveworks/scope@sha256:${"5".repeat(64)} --probe.docker=true --app.http.address=10.0.15.11:4040 10.0.15.10:4040 10.0.15.11:4040`,
+        );
     });
 
     it("on removal: the leaving host hands over its space and wipes weave (password included); one peer reclaims the rest", () => {

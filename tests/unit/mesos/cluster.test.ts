@@ -12,7 +12,12 @@ const stdin = (name: string) => mocks.named(name).inputs.stdin as string;
 /** Every remote step's script by resource name. */
 const scripts = async () => {
     await settle();
-    return Object.fromEntries(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => typeof r.inputs.stdin === "string").map((r) => [r.name, r.inputs.stdin as string]));
+    return Object.fromEntries(
+        mocks
+            .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+            .filter((r) => typeof r.inputs.stdin === "string")
+            .map((r) => [r.name, r.inputs.stdin as string]),
+    );
 };
 const names = () => mocks.resources.map((r) => r.name);
 
@@ -20,16 +25,29 @@ describe("MesosCluster", () => {
     it("puts masters, agents and Marathon on the hosts of their roles, with readiness steps per host", async () => {
         new MesosCluster("mesos", args(layout()));
         await settle();
-        const steps = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").map((r) => r.name).filter((n) => n.startsWith("mesos-") && !n.includes("zookeeper"));
+        const steps = mocks
+            .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+            .map((r) => r.name)
+            .filter((n) => n.startsWith("mesos-") && !n.includes("zookeeper"));
         expect(steps).to.have.members([
-            "mesos-node1-mesos-master", "mesos-node1-mesos-agent", "mesos-node1-marathon",
-            "mesos-node2-mesos-agent", "mesos-node3-mesos-agent",
-            "mesos-node1-mesos-master-ready", "mesos-node1-marathon-ready",
-            "mesos-node1-mesos-agent-ready", "mesos-node2-mesos-agent-ready", "mesos-node3-mesos-agent-ready",
-            "mesos-node1-mesos-master-removal", "mesos-node1-mesos-agent-removal", "mesos-node1-marathon-removal",
-            "mesos-node2-mesos-agent-removal", "mesos-node3-mesos-agent-removal",
+            "mesos-node1-mesos-master",
+            "mesos-node1-mesos-agent",
+            "mesos-node1-marathon",
+            "mesos-node2-mesos-agent",
+            "mesos-node3-mesos-agent",
+            "mesos-node1-mesos-master-ready",
+            "mesos-node1-marathon-ready",
+            "mesos-node1-mesos-agent-ready",
+            "mesos-node2-mesos-agent-ready",
+            "mesos-node3-mesos-agent-ready",
+            "mesos-node1-mesos-master-removal",
+            "mesos-node1-mesos-agent-removal",
+            "mesos-node1-marathon-removal",
+            "mesos-node2-mesos-agent-removal",
+            "mesos-node3-mesos-agent-removal",
             // Marathon's HTTPS certificate: key made on node1, signed on the CA's host (mgmt).
-            "mesos-marathon-node1-node1-tls-key", "mesos-marathon-node1-mgmt-tls-sign",
+            "mesos-marathon-node1-node1-tls-key",
+            "mesos-marathon-node1-mgmt-tls-sign",
         ]);
         // ZooKeeper is composed: the hosts with role zookeeper, Debian's package.
         expect(names()).to.include.members(["mesos-zookeeper-node1-zookeeper", "mesos-zookeeper-node2-zookeeper", "mesos-zookeeper-node3-zookeeper"]);
@@ -54,9 +72,15 @@ describe("MesosCluster", () => {
         }
         expect(stdin("mesos-node1-mesos-agent")).to.contain("MESOS_ATTRIBUTES=slavetype:system\n");
         expect(stdin("mesos-node2-mesos-agent")).to.contain("MESOS_ATTRIBUTES=slavetype:app\n");
-        expect(stdin("mesos-node1-mesos-master")).to.contain("MESOS_QUORUM=1\n").and.contain(`MESOS_ZK=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n`);
+        expect(stdin("mesos-node1-mesos-master"))
+            .to.contain("MESOS_QUORUM=1\n")
+            .and.contain(`MESOS_ZK=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n`);
         // The ZooKeeper credentials reach the hosts only in 0600 env files, through secret steps.
-        for (const [step, file] of [["mesos-node1-mesos-master", "master.env"], ["mesos-node2-mesos-agent", "agent.env"], ["mesos-node1-marathon", "marathon.env"]]) {
+        for (const [step, file] of [
+            ["mesos-node1-mesos-master", "master.env"],
+            ["mesos-node2-mesos-agent", "agent.env"],
+            ["mesos-node1-marathon", "marathon.env"],
+        ]) {
             expect(stdin(step), step).to.contain(`ensure_file '/etc/${step.endsWith("marathon") ? "marathon" : "mesos"}/${file}' '0600' 'root' 'root'`);
             expect(mocks.named(step).secretInputs, step).to.include("stdin");
         }
@@ -96,7 +120,9 @@ describe("MesosCluster", () => {
         expect(marathon).to.contain("ensure_absent '/etc/marathon/tls/keystore.p12'");
         expect(stdin("mesos-node1-marathon-ready")).to.contain("http://10.0.15.11:8080/ping").and.not.contain("--cacert");
         const { ca: _ca, ...withoutCa } = args(layout());
-        expect(() => new MesosCluster("bad", withoutCa)).to.throw(/MesosCluster "bad": invalid input\n\s+ca: required while marathon.tls is true \(the default\)[^\n]*or set settings: \{ marathon: \{ tls: false \} \} to serve plain HTTP/);
+        expect(() => new MesosCluster("bad", withoutCa)).to.throw(
+            /MesosCluster "bad": invalid input\n\s+ca: required while marathon.tls is true \(the default\)[^\n]*or set settings: \{ marathon: \{ tls: false \} \} to serve plain HTTP/,
+        );
     });
 
     it("three masters: quorum 2 on each, Marathon on each, one zk string", async () => {
@@ -105,7 +131,9 @@ describe("MesosCluster", () => {
         await settle();
         for (const n of ["node1", "node2", "node3"]) {
             expect(stdin(`mesos-${n}-mesos-master`)).to.contain("MESOS_QUORUM=2\n");
-            expect(stdin(`mesos-${n}-marathon`)).to.contain(`MARATHON_MASTER=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n`);
+            expect(stdin(`mesos-${n}-marathon`)).to.contain(
+                `MARATHON_MASTER=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos\n`,
+            );
         }
         expect(await valueOf(c.mesosUrls)).to.deep.equal(["http://10.0.15.11:5050", "http://10.0.15.12:5050", "http://10.0.15.13:5050"]);
         expect(await valueOf(c.marathonUrls)).to.deep.equal(["https://10.0.15.11:8443", "https://10.0.15.12:8443", "https://10.0.15.13:8443"]);
@@ -140,7 +168,8 @@ describe("MesosCluster", () => {
         new MesosCluster("mesos", args(layout()));
         await settle();
         // As written, or base64 (a file without a final newline travels so: Marathon's secret file).
-        const holders = (secret: string) => mocks.resources.filter((r) => [secret, Buffer.from(secret).toString("base64")].some((f) => JSON.stringify(r.inputs).includes(f)));
+        const holders = (secret: string) =>
+            mocks.resources.filter((r) => [secret, Buffer.from(secret).toString("base64")].some((f) => JSON.stringify(r.inputs).includes(f)));
         const agents = ["mesos-node1-mesos-agent", "mesos-node2-mesos-agent", "mesos-node3-mesos-agent"];
         expect(holders(SECRETS.framework).map((r) => r.name)).to.have.members(["mesos-node1-mesos-master", "mesos-node1-marathon"]);
         expect(holders(SECRETS.agent).map((r) => r.name)).to.have.members(["mesos-node1-mesos-master", ...agents]);
@@ -149,8 +178,12 @@ describe("MesosCluster", () => {
             expect(r.secretInputs, r.name).to.include("stdin");
             expect(r.inputs.logging, r.name).to.equal("none");
         }
-        expect(stdin("mesos-node1-mesos-master")).to.contain("ensure_file '/etc/mesos/credentials.json' '0600'").and.contain("ensure_file '/etc/mesos/probe.curlrc' '0600'");
-        expect(stdin("mesos-node2-mesos-agent")).to.contain("ensure_file '/etc/mesos/agent-credential.json' '0600'").and.contain("ensure_file '/etc/mesos/agent-http-credentials.json' '0600'");
+        expect(stdin("mesos-node1-mesos-master"))
+            .to.contain("ensure_file '/etc/mesos/credentials.json' '0600'")
+            .and.contain("ensure_file '/etc/mesos/probe.curlrc' '0600'");
+        expect(stdin("mesos-node2-mesos-agent"))
+            .to.contain("ensure_file '/etc/mesos/agent-credential.json' '0600'")
+            .and.contain("ensure_file '/etc/mesos/agent-http-credentials.json' '0600'");
         expect(stdin("mesos-node1-marathon")).to.contain("ensure_file '/etc/marathon/mesos-secret' '0600'");
         // The readiness steps (plain) only name the curl config.
         expect(stdin("mesos-node2-mesos-agent-ready")).to.contain("-K /etc/mesos/probe.curlrc").and.not.contain(SECRETS.operator);
@@ -170,7 +203,8 @@ describe("MesosCluster", () => {
         }
         expect(names()).not.to.include("mesos-agent-secret");
         // A generated secret still only reaches secret steps.
-        for (const n of ["mesos-node1-mesos-master", "mesos-node1-marathon", "mesos-node2-mesos-agent"]) expect(mocks.named(n).secretInputs, n).to.include("stdin");
+        for (const n of ["mesos-node1-mesos-master", "mesos-node1-marathon", "mesos-node2-mesos-agent"])
+            expect(mocks.named(n).secretInputs, n).to.include("stdin");
     });
 
     it("mirrors each image once from mgmt into the registry and runs it from there by the same digest", async () => {
@@ -197,7 +231,9 @@ describe("MesosCluster", () => {
         new MesosCluster("mesos", args(layout(), { settings: { executorRegistrationTimeout: "20mins", agentAttributes: { rack: "r1" } } }));
         await settle();
         expect(stdin("mesos-node1-marathon")).to.contain("MARATHON_TASK_LAUNCH_TIMEOUT=1260000\n");
-        expect(stdin("mesos-node2-mesos-agent")).to.contain("MESOS_EXECUTOR_REGISTRATION_TIMEOUT=20mins\n").and.contain("MESOS_ATTRIBUTES=rack:r1;slavetype:app\n");
+        expect(stdin("mesos-node2-mesos-agent"))
+            .to.contain("MESOS_EXECUTOR_REGISTRATION_TIMEOUT=20mins\n")
+            .and.contain("MESOS_ATTRIBUTES=rack:r1;slavetype:app\n");
     });
 
     it("blast radius: adding node4 as an agent creates only node4's resources and changes no step", async () => {
@@ -209,7 +245,13 @@ describe("MesosCluster", () => {
         const after = await scripts();
         expect(Object.keys(before).filter((k) => before[k] !== after[k])).to.deep.equal([]);
         const added = names().filter((n) => !namesBefore.includes(n));
-        expect(added).to.have.members(["node4-fake", "node4-ready", "mesos-node4-mesos-agent", "mesos-node4-mesos-agent-ready", "mesos-node4-mesos-agent-removal"]);
+        expect(added).to.have.members([
+            "node4-fake",
+            "node4-ready",
+            "mesos-node4-mesos-agent",
+            "mesos-node4-mesos-agent-ready",
+            "mesos-node4-mesos-agent-removal",
+        ]);
     });
 
     it("blast radius: going from 3 masters to 1 changes node1's quorum and master list, and the former masters' slavetype", async () => {
@@ -225,10 +267,19 @@ describe("MesosCluster", () => {
         expect(one["mesos-node1-marathon"]).to.equal(three["mesos-node1-marathon"]);
         const gone = Object.keys(three).filter((k) => !(k in one));
         expect(gone).to.have.members([
-            "mesos-node2-mesos-master", "mesos-node3-mesos-master", "mesos-node2-mesos-master-ready", "mesos-node3-mesos-master-ready",
-            "mesos-node2-marathon", "mesos-node3-marathon", "mesos-node2-marathon-ready", "mesos-node3-marathon-ready",
+            "mesos-node2-mesos-master",
+            "mesos-node3-mesos-master",
+            "mesos-node2-mesos-master-ready",
+            "mesos-node3-mesos-master-ready",
+            "mesos-node2-marathon",
+            "mesos-node3-marathon",
+            "mesos-node2-marathon-ready",
+            "mesos-node3-marathon-ready",
             // Their Marathon certificates too (keys made there, signed on the CA's host).
-            "mesos-marathon-node2-node2-tls-key", "mesos-marathon-node3-node3-tls-key", "mesos-marathon-node2-node1-tls-sign", "mesos-marathon-node3-node1-tls-sign",
+            "mesos-marathon-node2-node2-tls-key",
+            "mesos-marathon-node3-node3-tls-key",
+            "mesos-marathon-node2-node1-tls-sign",
+            "mesos-marathon-node3-node1-tls-sign",
         ]);
         // The removed masters' removal resources go too: their delete stops the daemons on those hosts.
         expect(mocks.resources.map((r) => r.name)).not.to.include("mesos-node2-mesos-master-removal");
@@ -257,8 +308,14 @@ describe("MesosCluster", () => {
     });
 
     describe("validation (fails before anything is created, naming the key)", () => {
-        const mastersOn = (n: number) => ["node1", "node2", "node3", "node4", "node5", "node6"].slice(0, 6).map((name, i) =>
-            fakeHost(name, `10.0.15.${11 + i}`, ["zookeeper", "agent", ...(i < n ? (["master", "marathon"] as const) : [])] as any, { zookeeperId: i + 1 }));
+        const mastersOn = (n: number) =>
+            ["node1", "node2", "node3", "node4", "node5", "node6"]
+                .slice(0, 6)
+                .map((name, i) =>
+                    fakeHost(name, `10.0.15.${11 + i}`, ["zookeeper", "agent", ...(i < n ? (["master", "marathon"] as const) : [])] as any, {
+                        zookeeperId: i + 1,
+                    }),
+                );
         const fails = (a: any, re: RegExp) => {
             mocks.reset();
             expect(() => new MesosCluster("bad", a)).to.throw(re);
@@ -266,17 +323,30 @@ describe("MesosCluster", () => {
         };
 
         it("rejects an even or zero master count", () => {
-            for (const n of [0, 2, 4, 6]) fails(args(mastersOn(n)), new RegExp(`MesosCluster "bad"[\\s\\S]*hosts: expected an odd count of hosts with role master \\(1, 3 or 5\\), got ${n}`));
+            for (const n of [0, 2, 4, 6])
+                fails(
+                    args(mastersOn(n)),
+                    new RegExp(`MesosCluster "bad"[\\s\\S]*hosts: expected an odd count of hosts with role master \\(1, 3 or 5\\), got ${n}`),
+                );
         });
 
         it("rejects a short Mesos secret without echoing it", () => {
             fails(args(layout(), { mesosOperatorSecret: "op secret" }), /mesosOperatorSecret: expected at least 16 characters, got \(hidden\)/);
-            fails(args(layout(), { mesosAgentSecret: "with a space in the middle" }), /mesosAgentSecret: expected printable ASCII characters without spaces, got \(hidden\)/);
+            fails(
+                args(layout(), { mesosAgentSecret: "with a space in the middle" }),
+                /mesosAgentSecret: expected printable ASCII characters without spaces, got \(hidden\)/,
+            );
         });
 
         it("rejects images that are not pinned, names missing ones, and a bad password without echoing it", () => {
-            fails(args(layout(), { images: { ...IMAGES, master: "mesosphere/mesos-master:1.7.0" } }), /images.master: expected an image reference pinned by digest[\s\S]*got "mesosphere\/mesos-master:1.7.0"/);
-            fails(args(layout(), { images: { master: IMAGES.master } as any }), /images.agent: required: the agent image pinned by digest, e.g. mesosphere\/mesos-slave:1.7.0@sha256:<digest>/);
+            fails(
+                args(layout(), { images: { ...IMAGES, master: "mesosphere/mesos-master:1.7.0" } }),
+                /images.master: expected an image reference pinned by digest[\s\S]*got "mesosphere\/mesos-master:1.7.0"/,
+            );
+            fails(
+                args(layout(), { images: { master: IMAGES.master } as any }),
+                /images.agent: required: the agent image pinned by digest, e.g. mesosphere\/mesos-slave:1.7.0@sha256:<digest>/,
+            );
             let msg = "";
             try {
                 new MesosCluster("bad", args(layout(), { marathonPassword: "short pw" }));
@@ -287,12 +357,25 @@ describe("MesosCluster", () => {
         });
 
         it("rejects a launch timeout below the registration timeout, mirroring without a registry, unknown keys", () => {
-            fails(args(layout(), { settings: { marathon: { taskLaunchTimeoutSeconds: 300 } } }), /settings.marathon.taskLaunchTimeoutSeconds: expected at least mesos.executorRegistrationTimeout \(10mins = 600 s\)/);
+            fails(
+                args(layout(), { settings: { marathon: { taskLaunchTimeoutSeconds: 300 } } }),
+                /settings.marathon.taskLaunchTimeoutSeconds: expected at least mesos.executorRegistrationTimeout \(10mins = 600 s\)/,
+            );
             fails(args(layout(), { settings: { mirrorToRegistry: true } }), /registry: required when mirrorToRegistry is true/);
-            fails(args(layout(), { settings: { executorRegistrationTimeout: "10m" } }), /settings.executorRegistrationTimeout: expected a Mesos duration like 90secs, 10mins or 1hrs, got "10m"/);
+            fails(
+                args(layout(), { settings: { executorRegistrationTimeout: "10m" } }),
+                /settings.executorRegistrationTimeout: expected a Mesos duration like 90secs, 10mins or 1hrs, got "10m"/,
+            );
             fails(args(layout(), { settings: { cgroups: "v3" as any } }), /settings.cgroups: expected one of v1, v2, auto, got "v3"/);
             fails({ ...args(layout()), quorum: 2 }, /quorum: unknown key/);
-            fails(args(layout().filter((h) => h.name !== "node2" && h.name !== "node3").map((h) => ({ ...h, roles: h.roles.filter((r) => r !== "agent") }))), /hosts: expected at least one host with role agent/);
+            fails(
+                args(
+                    layout()
+                        .filter((h) => h.name !== "node2" && h.name !== "node3")
+                        .map((h) => ({ ...h, roles: h.roles.filter((r) => r !== "agent") })),
+                ),
+                /hosts: expected at least one host with role agent/,
+            );
         });
     });
 });

@@ -26,7 +26,13 @@ const as = (principal: string, secret: string): Auth => ({ principal, secret });
 const operator = as("operator", SECRETS.operator);
 
 /** NAME=value lines of a rendered env file. */
-const envFile = (text: string) => Object.fromEntries(text.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const envFile = (text: string) =>
+    Object.fromEntries(
+        text
+            .split("\n")
+            .filter((l) => /^[A-Z_]+=/.test(l))
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
 
 function freePort(): Promise<number> {
     return new Promise((resolve) => {
@@ -37,7 +43,13 @@ function freePort(): Promise<number> {
     });
 }
 
-function request(port: number, method: string, p: string, auth?: Auth, body?: string): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
+function request(
+    port: number,
+    method: string,
+    p: string,
+    auth?: Auth,
+    body?: string,
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
         const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString("base64")}` } : {};
         const req = http.request({ host: "127.0.0.1", port, method, path: p, headers, timeout: 5000 }, (res) => {
@@ -78,7 +90,10 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
         return p;
     };
     const start = (env: Record<string, string>): ChildProcess => {
-        const child = spawn(process.execPath, [path.join(ctx, "double.js")], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [path.join(ctx, "double.js")], {
+            env: { PATH: process.env.PATH ?? "", ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         output.set(child, "");
         const keep = (d: Buffer) => output.set(child, output.get(child) + d.toString());
         child.stdout!.on("data", keep);
@@ -130,7 +145,8 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
     });
 
     it("master: agents register only authenticated and as agent (ACL register_agents)", async () => {
-        const register = (auth?: Auth) => request(masterPort, "POST", "/double/register", auth, JSON.stringify({ hostname: "10.9.9.9", port: 5051, attributes: {} }));
+        const register = (auth?: Auth) =>
+            request(masterPort, "POST", "/double/register", auth, JSON.stringify({ hostname: "10.9.9.9", port: 5051, attributes: {} }));
         expect((await register()).status).to.equal(401);
         expect((await register(as("agent", "wrong-secret-0123456789"))).status).to.equal(401);
         expect((await register(as("marathon", SECRETS.framework))).status).to.equal(403);
@@ -139,7 +155,17 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
 
     it("agent: registers with its credential; its /state refuses anyone but the operator", async () => {
         const port = await freePort();
-        const env = envFile(r.agentEnv({ ip: "127.0.0.1", port, zk: `${zk}/mesos`, attributes: "slavetype:app", executorRegistrationTimeout: "10mins", dockerSocket: "/var/run/docker.sock", image: "x/agent@sha256:" + "b".repeat(64) }));
+        const env = envFile(
+            r.agentEnv({
+                ip: "127.0.0.1",
+                port,
+                zk: `${zk}/mesos`,
+                attributes: "slavetype:app",
+                executorRegistrationTimeout: "10mins",
+                dockerSocket: "/var/run/docker.sock",
+                image: "x/agent@sha256:" + "b".repeat(64),
+            }),
+        );
         start({
             ...env,
             MESOS_DOUBLE_MASTER_PORT: String(masterPort),
@@ -161,7 +187,9 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
 
     const marathon = async (secret: string) => {
         const port = await freePort();
-        const env = envFile(r.marathonEnv({ ip: "127.0.0.1", httpPort: port, masterZk: `${zk}/mesos`, zk: `${zk}/marathon`, taskLaunchTimeoutMs: 660000, features: [] }));
+        const env = envFile(
+            r.marathonEnv({ ip: "127.0.0.1", httpPort: port, masterZk: `${zk}/mesos`, zk: `${zk}/marathon`, taskLaunchTimeoutMs: 660000, features: [] }),
+        );
         const child = start({
             ...env,
             ...envFile(r.marathonCredentialsEnv("marathon", PASSWORD)),
@@ -191,11 +219,16 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
     /** GET over https, trusting `ca` only (undefined: the system's CAs); the TLS error's code when it fails. */
     const httpsGet = (port: number, p: string, ca: string | undefined, auth?: Auth) =>
         new Promise<number | string>((resolve) => {
-            const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString("base64")}` } : {};
-            const req = https.get({ host: "127.0.0.1", port, path: p, headers, ca: ca ? fs.readFileSync(ca) : undefined, agent: false, timeout: 5000 }, (res) => {
-                res.resume();
-                resolve(res.statusCode ?? 0);
-            });
+            const headers: Record<string, string> = auth
+                ? { authorization: `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString("base64")}` }
+                : {};
+            const req = https.get(
+                { host: "127.0.0.1", port, path: p, headers, ca: ca ? fs.readFileSync(ca) : undefined, agent: false, timeout: 5000 },
+                (res) => {
+                    res.resume();
+                    resolve(res.statusCode ?? 0);
+                },
+            );
             req.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
         });
 
@@ -207,11 +240,23 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
             const server = issue(host.root, ca);
             const credentials = file("marathon-credentials.env", r.marathonCredentialsEnv("marathon", PASSWORD, "keystore-Kq8/x+3Wm5zR7t"));
             const keystore = path.join(host.root, "keystore.p12");
-            const made = host.run(renderScript("t", "keystore", keystoreOps({ cert: server.cert, key: server.key, ca: ca.ca, keystore, passwordEnv: credentials })));
+            const made = host.run(
+                renderScript("t", "keystore", keystoreOps({ cert: server.cert, key: server.key, ca: ca.ca, keystore, passwordEnv: credentials })),
+            );
             expect(made.code, made.stderr).to.equal(0);
 
             const [httpPort, httpsPort] = [await freePort(), await freePort()];
-            const env = envFile(r.marathonEnv({ ip: "127.0.0.1", httpPort, httpsPort, masterZk: `${zk}/mesos`, zk: `${zk}/marathon`, taskLaunchTimeoutMs: 660000, features: [] }));
+            const env = envFile(
+                r.marathonEnv({
+                    ip: "127.0.0.1",
+                    httpPort,
+                    httpsPort,
+                    masterZk: `${zk}/mesos`,
+                    zk: `${zk}/marathon`,
+                    taskLaunchTimeoutMs: 660000,
+                    features: [],
+                }),
+            );
             expect(env).to.include({ MARATHON_HTTPS_PORT: String(httpsPort), MARATHON_SSL_KEYSTORE_PATH: r.MARATHON_KEYSTORE, MARATHON_DISABLE_HTTP: "" });
             // The password comes from the credentials env file, as Marathon reads MESOSPHERE_KEYSTORE_PASS.
             start({
@@ -222,12 +267,17 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
                 MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: file(`mesos-secret-https`, SECRETS.framework),
             });
             const marathon = as("marathon", PASSWORD);
-            expect(await until("Marathon on https", async () => ((await httpsGet(httpsPort, "/ping", ca.ca, marathon)) === 200 ? 200 : undefined))).to.equal(200);
+            expect(await until("Marathon on https", async () => ((await httpsGet(httpsPort, "/ping", ca.ca, marathon)) === 200 ? 200 : undefined))).to.equal(
+                200,
+            );
             expect(await httpsGet(httpsPort, "/v2/apps", ca.ca), "basic auth still applies").to.equal(401);
             expect(await httpsGet(httpsPort, "/ping", undefined, marathon), "a client that trusts only the system's CAs").to.equal("SELF_SIGNED_CERT_IN_CHAIN");
             const other = makeCa(host.root, "other-ca");
             expect(await httpsGet(httpsPort, "/ping", other.ca, marathon), "a client that trusts another CA").to.equal("SELF_SIGNED_CERT_IN_CHAIN");
-            const plain = await request(httpPort, "GET", "/ping", marathon).then((x) => x.status, (e: NodeJS.ErrnoException) => e.code);
+            const plain = await request(httpPort, "GET", "/ping", marathon).then(
+                (x) => x.status,
+                (e: NodeJS.ErrnoException) => e.code,
+            );
             expect(plain, "no plain HTTP").to.equal("ECONNREFUSED");
         } finally {
             host.cleanup();
@@ -235,8 +285,23 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
     });
 
     it("Marathon double: --disable_http without a keystore is refused, as there would be nothing to serve", async () => {
-        const env = envFile(r.marathonEnv({ ip: "127.0.0.1", httpPort: await freePort(), masterZk: `${zk}/mesos`, zk: `${zk}/marathon`, taskLaunchTimeoutMs: 660000, features: [] }));
-        const child = start({ ...env, MARATHON_DISABLE_HTTP: "", ...envFile(r.marathonCredentialsEnv("marathon", PASSWORD)), MESOS_DOUBLE_MASTER_PORT: String(masterPort), MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: file("mesos-secret-nohttp", SECRETS.framework) });
+        const env = envFile(
+            r.marathonEnv({
+                ip: "127.0.0.1",
+                httpPort: await freePort(),
+                masterZk: `${zk}/mesos`,
+                zk: `${zk}/marathon`,
+                taskLaunchTimeoutMs: 660000,
+                features: [],
+            }),
+        );
+        const child = start({
+            ...env,
+            MARATHON_DISABLE_HTTP: "",
+            ...envFile(r.marathonCredentialsEnv("marathon", PASSWORD)),
+            MESOS_DOUBLE_MASTER_PORT: String(masterPort),
+            MARATHON_MESOS_AUTHENTICATION_SECRET_FILE: file("mesos-secret-nohttp", SECRETS.framework),
+        });
         const code = await new Promise<number | null>((res) => (child.exitCode !== null ? res(child.exitCode) : child.on("exit", (c) => res(c))));
         expect(code).to.not.equal(0);
         expect(output.get(child)).to.contain("--disable_http needs HTTPS");

@@ -16,7 +16,12 @@ import { layers, layout } from "./fixtures";
 function fakeDocker(pullable: string[]): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-docker-"));
     const digestOf = (ref: string) => execFileSync("sha256sum", { input: ref }).toString().slice(0, 64);
-    const cases = pullable.map((ref) => `  "pull -q ${ref}") exit 0;;\n  "image inspect -f {{range .RepoDigests}}{{println .}}{{end}} ${ref}") echo "other/name@sha256:${"f".repeat(64)}"; echo "${ref.replace(/:[^:]*$/, "")}@sha256:${digestOf(ref)}";;`).join("\n");
+    const cases = pullable
+        .map(
+            (ref) =>
+                `  "pull -q ${ref}") exit 0;;\n  "image inspect -f {{range .RepoDigests}}{{println .}}{{end}} ${ref}") echo "other/name@sha256:${"f".repeat(64)}"; echo "${ref.replace(/:[^:]*$/, "")}@sha256:${digestOf(ref)}";;`,
+        )
+        .join("\n");
     fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\ncase "$*" in\n${cases}\n  *) echo "fake docker: $*" >&2; exit 1;;\nesac\n`, { mode: 0o755 });
     return dir;
 }

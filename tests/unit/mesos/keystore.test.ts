@@ -40,7 +40,10 @@ describe("Marathon's keystore step (openssl run locally)", function () {
         expect(inside.status, inside.stderr).to.equal(0);
         expect(inside.stdout.match(/BEGIN CERTIFICATE/g), "the certificate and the CA").to.have.length(2);
         // Java 8 reads 3DES-encrypted PKCS12 with a SHA-1 MAC (not OpenSSL 3's AES/PBKDF2 default).
-        const info = spawnSync("openssl", ["pkcs12", "-in", paths.keystore, "-passin", "stdin", "-info", "-noout"], { input: `${PASSWORD}\n`, encoding: "utf8" });
+        const info = spawnSync("openssl", ["pkcs12", "-in", paths.keystore, "-passin", "stdin", "-info", "-noout"], {
+            input: `${PASSWORD}\n`,
+            encoding: "utf8",
+        });
         expect(info.stderr).to.contain("MAC: sha1").and.contain("pbeWithSHA1And3-KeyTripleDES-CBC");
         const wrong = spawnSync("openssl", ["pkcs12", "-in", paths.keystore, "-passin", "stdin", "-nokeys"], { input: "wrong\n", encoding: "utf8" });
         expect(wrong.status).to.not.equal(0);
@@ -54,10 +57,31 @@ describe("Marathon's keystore step (openssl run locally)", function () {
 
         // Re-signed (same key, new serial and dates): the keystore follows.
         const before = fingerprint();
-        openssl(["x509", "-req", "-in", h.p("server.csr"), "-CA", paths.ca, "-CAkey", h.p("ca.key"), "-set_serial", "0x02", "-days", "2", "-sha256", "-extfile", h.p("server.ext"), "-out", paths.cert]);
+        openssl([
+            "x509",
+            "-req",
+            "-in",
+            h.p("server.csr"),
+            "-CA",
+            paths.ca,
+            "-CAkey",
+            h.p("ca.key"),
+            "-set_serial",
+            "0x02",
+            "-days",
+            "2",
+            "-sha256",
+            "-extfile",
+            h.p("server.ext"),
+            "-out",
+            paths.cert,
+        ]);
         expect(fingerprint()).to.not.equal(before);
         expect(run()).to.equal("changed");
-        const inside = spawnSync("openssl", ["pkcs12", "-in", paths.keystore, "-passin", "stdin", "-nokeys", "-clcerts"], { input: `${PASSWORD}\n`, encoding: "utf8" });
+        const inside = spawnSync("openssl", ["pkcs12", "-in", paths.keystore, "-passin", "stdin", "-nokeys", "-clcerts"], {
+            input: `${PASSWORD}\n`,
+            encoding: "utf8",
+        });
         expect(openssl(["x509", "-noout", "-fingerprint", "-sha256"], inside.stdout).trim()).to.equal(fingerprint());
         expect(run()).to.equal("unchanged");
 

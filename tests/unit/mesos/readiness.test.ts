@@ -29,7 +29,8 @@ function serve(state: Fake): Promise<http.Server> {
     const server = http.createServer((req, res) => {
         const json = (v: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(v));
         const operator = req.headers.authorization === basic("operator", SECRETS.operator);
-        if (req.url !== "/health" && req.url !== "/ping" && !operator) return res.writeHead(401, { "WWW-Authenticate": 'Basic realm="mesos-master-readonly"' }).end();
+        if (req.url !== "/health" && req.url !== "/ping" && !operator)
+            return res.writeHead(401, { "WWW-Authenticate": 'Basic realm="mesos-master-readonly"' }).end();
         // The leader is the same server under another name: curl keeps credentials across that only with --location-trusted.
         if (req.url === "/master/slaves" && req.headers.host?.startsWith("127.0.0.1")) {
             return res.writeHead(307, { location: `http://localhost:${(server.address() as AddressInfo).port}/master/slaves` }).end();
@@ -42,7 +43,12 @@ function serve(state: Fake): Promise<http.Server> {
             case "/state":
                 return json(state.registered ? { id: "a1", master_hostname: "127.0.0.1" } : { id: "a1" });
             case "/master/slaves":
-                return json({ slaves: [{ id: "x", hostname: "10.9.9.9", active: true }, { id: "y", hostname: "127.0.0.1", active: state.active, attributes: { slavetype: "app" } }] });
+                return json({
+                    slaves: [
+                        { id: "x", hostname: "10.9.9.9", active: true },
+                        { id: "y", hostname: "127.0.0.1", active: state.active, attributes: { slavetype: "app" } },
+                    ],
+                });
             case "/ping": {
                 const ok = req.headers.authorization === basic("marathon", PASSWORD);
                 return ok ? res.writeHead(200).end("pong") : res.writeHead(401).end();
@@ -101,7 +107,9 @@ describe("Mesos readiness steps (run locally against a fake Mesos and Marathon)"
     const marathon = (t = 3) => {
         const rc = path.join(dir, "probe.curlrc");
         fs.writeFileSync(rc, marathonCurlrc("marathon", PASSWORD), { mode: 0o600 });
-        return marathonReadyOps("node1", "127.0.0.1", port, t).map((op) => (op.kind === "waitFor" ? { ...op, check: op.check.replace(MARATHON_CURLRC, rc) } : op));
+        return marathonReadyOps("node1", "127.0.0.1", port, t).map((op) =>
+            op.kind === "waitFor" ? { ...op, check: op.check.replace(MARATHON_CURLRC, rc) } : op,
+        );
     };
 
     it("pass when the master is healthy and elected, the agent active, Marathon answering with the credentials", async () => {
@@ -112,12 +120,18 @@ describe("Mesos readiness steps (run locally against a fake Mesos and Marathon)"
     });
 
     it("every probe of a Mesos endpoint authenticates as the operator from the 0600 curl config, never on argv", () => {
-        for (const ops of [masterReadyOps("node1", "10.0.15.11", 5050, ["10.0.15.11"], IMAGES.master, 3), agentReadyOps("node2", "10.0.15.12", 5051, 5050, 3)]) {
+        for (const ops of [
+            masterReadyOps("node1", "10.0.15.11", 5050, ["10.0.15.11"], IMAGES.master, 3),
+            agentReadyOps("node2", "10.0.15.12", 5051, 5050, 3),
+        ]) {
             for (const op of ops) {
                 if (op.kind !== "waitFor") continue;
                 const calls = op.check.match(/curl [^|;&]*/g) ?? [];
                 expect(calls.length).to.be.greaterThan(0);
-                for (const c of calls) expect(c, op.description).to.contain(`-K ${MESOS_PROBE_CURLRC}`).and.not.match(/ -u | --user /);
+                for (const c of calls)
+                    expect(c, op.description)
+                        .to.contain(`-K ${MESOS_PROBE_CURLRC}`)
+                        .and.not.match(/ -u | --user /);
             }
         }
     });
@@ -155,7 +169,9 @@ describe("Mesos readiness steps (run locally against a fake Mesos and Marathon)"
 
     it("Marathon with the wrong password is not ready; no master at all fails /health quickly, naming the image", async () => {
         fs.writeFileSync(path.join(dir, "probe.curlrc"), marathonCurlrc("marathon", "wrong-password-123456"));
-        const ops = marathonReadyOps("node1", "127.0.0.1", port, 2).map((op) => (op.kind === "waitFor" ? { ...op, check: op.check.replace(MARATHON_CURLRC, path.join(dir, "probe.curlrc")) } : op));
+        const ops = marathonReadyOps("node1", "127.0.0.1", port, 2).map((op) =>
+            op.kind === "waitFor" ? { ...op, check: op.check.replace(MARATHON_CURLRC, path.join(dir, "probe.curlrc")) } : op,
+        );
         let r = await runStep(ops, dir);
         expect(r.stderr).to.contain("Marathon on node1 (127.0.0.1:").and.contain("did not answer /ping within 2 s");
         server.close();

@@ -14,8 +14,14 @@ import { args, IMAGES, layout, SECRETS } from "./fixtures";
 
 const zk = "zk://10.0.15.11:2181/mesos";
 const agent: r.AgentSpec = {
-    ip: "10.0.15.12", port: 5051, zk, attributes: "slavetype:app", executorRegistrationTimeout: "10mins",
-    dockerSocket: "/var/run/docker.sock", dockerConfig: "/root/.docker/config.json", image: IMAGES.agent,
+    ip: "10.0.15.12",
+    port: 5051,
+    zk,
+    attributes: "slavetype:app",
+    executorRegistrationTimeout: "10mins",
+    dockerSocket: "/var/run/docker.sock",
+    dockerConfig: "/root/.docker/config.json",
+    image: IMAGES.agent,
 };
 
 /** Every step MesosCluster renders, by generator. */
@@ -23,12 +29,27 @@ function everyStep(): [string, Op[]][] {
     return [
         ["master", steps.masterOps({ ip: "10.0.15.11", port: 5050, clusterName: "c", quorum: 1, zk }, IMAGES.master, SECRETS)],
         ...CGROUP_MODES.map((m): [string, Op[]] => [`agent (cgroups ${m})`, steps.agentOps("node2", agent, SECRETS, m)]),
-        ["agent with Weave's socket", steps.agentOps("node2", { ...agent, dockerSocket: "/var/run/weave/weave.sock", dockerCli: "/opt/docker/docker" }, SECRETS, "v2")],
-        ["marathon", steps.marathonOps({ ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk, taskLaunchTimeoutMs: 660000, features: [] }, IMAGES.marathon, "u", "p", SECRETS.framework)],
+        [
+            "agent with Weave's socket",
+            steps.agentOps("node2", { ...agent, dockerSocket: "/var/run/weave/weave.sock", dockerCli: "/opt/docker/docker" }, SECRETS, "v2"),
+        ],
+        [
+            "marathon",
+            steps.marathonOps(
+                { ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk, taskLaunchTimeoutMs: 660000, features: [] },
+                IMAGES.marathon,
+                "u",
+                "p",
+                SECRETS.framework,
+            ),
+        ],
         ["master ready", steps.masterReadyOps("node1", "10.0.15.11", 5050, ["10.0.15.11"], IMAGES.master, 60)],
         ["agent ready", steps.agentReadyOps("node2", "10.0.15.12", 5051, 5050, 60)],
         ["marathon ready", steps.marathonReadyOps("node1", "10.0.15.11", 8080, 60)],
-        ["mirror", steps.mirrorOps(mirrored(IMAGES, "10.0.15.11:5000").copies, { address: "10.0.15.11:5000", insecure: false, authfile: "/root/.docker/config.json" })],
+        [
+            "mirror",
+            steps.mirrorOps(mirrored(IMAGES, "10.0.15.11:5000").copies, { address: "10.0.15.11:5000", insecure: false, authfile: "/root/.docker/config.json" }),
+        ],
     ];
 }
 
@@ -56,7 +77,9 @@ describe("MesosCluster after a reboot (/run is a tmpfs)", () => {
     it("renders no step of the component with a file or directory under /run", async () => {
         new MesosCluster("mesos", args(layout()));
         await settle();
-        const scripts = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((x) => typeof x.inputs.stdin === "string" && x.name.startsWith("mesos-"));
+        const scripts = mocks
+            .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+            .filter((x) => typeof x.inputs.stdin === "string" && x.name.startsWith("mesos-"));
         expect(scripts.length).to.be.greaterThan(5);
         for (const s of scripts) expect(s.inputs.stdin as string, s.name).not.to.match(/^ensure_(file|dir) '(\/var)?\/run\//m);
     });

@@ -14,7 +14,9 @@ async function children(name: string): Promise<Map<string, Record<string, unknow
     new MesosCluster(name, args(layout(), { registry: registry() }));
     await settle();
     // The hosts and the stack CA are given, not the cluster's own.
-    const own = mocks.resources.filter((r) => r.type !== "microservice:index:MesosCluster" && !/^(mgmt|node\d)-(ready|fake)$/.test(r.name) && !r.name.startsWith("stack-ca"));
+    const own = mocks.resources.filter(
+        (r) => r.type !== "microservice:index:MesosCluster" && !/^(mgmt|node\d)-(ready|fake)$/.test(r.name) && !r.name.startsWith("stack-ca"),
+    );
     for (const r of own) expect(r.name.startsWith(`${name}-`), `${r.type} ${r.name}`).to.equal(true);
     return new Map(own.map((r) => [`${r.type} ${r.name.slice(name.length)}`, r.inputs]));
 }

@@ -52,8 +52,15 @@ describe("Mesos topology (pure)", () => {
 describe("Mesos renderers (golden)", () => {
     const zk = "zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos";
     const agent = (ip: string, attributes: string, extra: Partial<r.AgentSpec> = {}): r.AgentSpec => ({
-        ip, port: 5051, zk, attributes, executorRegistrationTimeout: "10mins", dockerSocket: "/var/run/docker.sock",
-        dockerConfig: "/root/.docker/config.json", image: IMAGES.agent, ...extra,
+        ip,
+        port: 5051,
+        zk,
+        attributes,
+        executorRegistrationTimeout: "10mins",
+        dockerSocket: "/var/run/docker.sock",
+        dockerConfig: "/root/.docker/config.json",
+        image: IMAGES.agent,
+        ...extra,
     });
 
     it("master env and unit", () => {
@@ -62,22 +69,29 @@ describe("Mesos renderers (golden)", () => {
         expect(env).to.contain("MESOS_QUORUM=2\n").and.contain("MESOS_HOSTNAME=10.0.15.11\n").and.contain("MESOS_ADVERTISE_IP=10.0.15.11\n");
         const unit = r.masterUnit(IMAGES.master);
         expectGolden(__dirname, "mesos-master.service", unit);
-        expect(unit).to.contain("--registry=replicated_log").and.contain("Restart=always").and.contain("SuccessExitStatus=143").and.contain("-v /var/lib/mesos/master:/var/lib/mesos/master");
+        expect(unit)
+            .to.contain("--registry=replicated_log")
+            .and.contain("Restart=always")
+            .and.contain("SuccessExitStatus=143")
+            .and.contain("-v /var/lib/mesos/master:/var/lib/mesos/master");
     });
 
     it("master authentication: frameworks, agents and both HTTP classes, one credentials file, ACLs by file; the unit mounts both read-only", () => {
         const env = r.masterEnv({ ip: "10.0.15.11", port: 5050, clusterName: "MesosCluster", quorum: 1, zk });
-        for (const flag of ["AUTHENTICATE_FRAMEWORKS", "AUTHENTICATE_AGENTS", "AUTHENTICATE_HTTP_READWRITE", "AUTHENTICATE_HTTP_READONLY"]) expect(env).to.contain(`MESOS_${flag}=true\n`);
+        for (const flag of ["AUTHENTICATE_FRAMEWORKS", "AUTHENTICATE_AGENTS", "AUTHENTICATE_HTTP_READWRITE", "AUTHENTICATE_HTTP_READONLY"])
+            expect(env).to.contain(`MESOS_${flag}=true\n`);
         expect(env).to.contain(`MESOS_CREDENTIALS=${r.MASTER_CREDENTIALS}\n`).and.contain(`MESOS_ACLS=file://${r.MASTER_ACLS}\n`);
         const unit = r.masterUnit(IMAGES.master);
         expect(unit).to.contain(`-v ${r.MASTER_CREDENTIALS}:${r.MASTER_CREDENTIALS}:ro`).and.contain(`-v ${r.MASTER_ACLS}:${r.MASTER_ACLS}:ro`);
         const creds = r.masterCredentials(SECRETS);
         expectGolden(__dirname, "master-credentials.json", creds);
-        expect(JSON.parse(creds)).to.deep.equal({ credentials: [
-            { principal: "marathon", secret: SECRETS.framework },
-            { principal: "agent", secret: SECRETS.agent },
-            { principal: "operator", secret: SECRETS.operator },
-        ] });
+        expect(JSON.parse(creds)).to.deep.equal({
+            credentials: [
+                { principal: "marathon", secret: SECRETS.framework },
+                { principal: "agent", secret: SECRETS.agent },
+                { principal: "operator", secret: SECRETS.operator },
+            ],
+        });
         // Any character a secret may have stays one JSON string.
         expect(JSON.parse(r.masterCredentials({ ...SECRETS, operator: 'a"b\\c$(x)' })).credentials[2].secret).to.equal('a"b\\c$(x)');
     });
@@ -103,13 +117,18 @@ describe("Mesos renderers (golden)", () => {
     it("agent authentication: its own credential to register, operator-only HTTP endpoints; files mounted read-only, secrets only in 0600 files", () => {
         const env = r.agentEnv(agent("10.0.15.12", "slavetype:app"));
         expect(env).to.contain(`MESOS_CREDENTIAL=${r.AGENT_CREDENTIAL}\n`).and.contain(`MESOS_HTTP_CREDENTIALS=${r.AGENT_HTTP_CREDENTIALS}\n`);
-        expect(env).to.contain("MESOS_AUTHENTICATE_HTTP_READWRITE=true\n").and.contain("MESOS_AUTHENTICATE_HTTP_READONLY=true\n").and.contain("MESOS_SWITCH_USER=false\n");
+        expect(env)
+            .to.contain("MESOS_AUTHENTICATE_HTTP_READWRITE=true\n")
+            .and.contain("MESOS_AUTHENTICATE_HTTP_READONLY=true\n")
+            .and.contain("MESOS_SWITCH_USER=false\n");
         for (const s of Object.values(SECRETS)) expect(env).not.to.contain(s);
         expect(JSON.parse(r.agentCredential(SECRETS.agent))).to.deep.equal({ principal: "agent", secret: SECRETS.agent });
         expect(JSON.parse(r.agentHttpCredentials(SECRETS.operator))).to.deep.equal({ credentials: [{ principal: "operator", secret: SECRETS.operator }] });
         expect(r.mesosProbeCurlrc(SECRETS.operator)).to.equal(`user = "operator:${SECRETS.operator}"\n`);
         const unit = r.agentUnit({ image: IMAGES.agent, dockerSocket: "/var/run/docker.sock" });
-        expect(unit).to.contain(`-v ${r.AGENT_CREDENTIAL}:${r.AGENT_CREDENTIAL}:ro`).and.contain(`-v ${r.AGENT_HTTP_CREDENTIALS}:${r.AGENT_HTTP_CREDENTIALS}:ro`);
+        expect(unit)
+            .to.contain(`-v ${r.AGENT_CREDENTIAL}:${r.AGENT_CREDENTIAL}:ro`)
+            .and.contain(`-v ${r.AGENT_HTTP_CREDENTIALS}:${r.AGENT_HTTP_CREDENTIALS}:ro`);
     });
 
     it("agent env per role: system on node1, app on the others", () => {
@@ -119,7 +138,9 @@ describe("Mesos renderers (golden)", () => {
         expectGolden(__dirname, "agent-app.env", app);
         expect(system).to.contain("MESOS_ATTRIBUTES=slavetype:system\n");
         expect(app).to.contain("MESOS_ATTRIBUTES=slavetype:app\n").and.contain("MESOS_EXECUTOR_REGISTRATION_TIMEOUT=10mins\n");
-        expect(app).to.contain(`MESOS_DOCKER_MESOS_IMAGE=mesosphere/mesos-slave@${IMAGES.agent.split("@")[1]}\n`).and.contain("MESOS_RECONFIGURATION_POLICY=additive\n");
+        expect(app)
+            .to.contain(`MESOS_DOCKER_MESOS_IMAGE=mesosphere/mesos-slave@${IMAGES.agent.split("@")[1]}\n`)
+            .and.contain("MESOS_RECONFIGURATION_POLICY=additive\n");
     });
 
     it("cgroup flags: v1 cgroups isolation, v2 Docker containerizer with posix launcher", () => {
@@ -133,54 +154,108 @@ describe("Mesos renderers (golden)", () => {
         expectGolden(__dirname, "mesos-agent.service", plain);
         expect(plain).to.contain("-v /var/run/docker.sock:/var/run/docker.sock").and.contain("-v /root/.docker:/root/.docker:ro");
         const weave = r.agentUnit({ image: IMAGES.agent, dockerSocket: "/var/run/weave/weave.sock", dockerCli: "/opt/docker/docker" });
-        expect(weave).to.contain("-v /var/run/weave:/var/run/weave").and.contain("-v /opt/docker/docker:/usr/local/bin/docker:ro").and.not.contain(".docker:/root");
-        const env = r.agentEnv(agent("10.0.15.12", "slavetype:app", { dockerSocket: "/var/run/weave/weave.sock", dockerCli: "/opt/docker/docker", dockerConfig: undefined }));
+        expect(weave)
+            .to.contain("-v /var/run/weave:/var/run/weave")
+            .and.contain("-v /opt/docker/docker:/usr/local/bin/docker:ro")
+            .and.not.contain(".docker:/root");
+        const env = r.agentEnv(
+            agent("10.0.15.12", "slavetype:app", { dockerSocket: "/var/run/weave/weave.sock", dockerCli: "/opt/docker/docker", dockerConfig: undefined }),
+        );
         expect(env).to.contain("MESOS_DOCKER_SOCKET=/var/run/weave/weave.sock\n").and.contain("MESOS_DOCKER=/usr/local/bin/docker\n");
         // A mounted CLI is not in the image, so executors cannot run in containers of it.
         expect(env).not.to.contain("MESOS_DOCKER_MESOS_IMAGE").and.not.to.contain("MESOS_DOCKER_CONFIG");
     });
 
     it("marathon env, credentials (never argv) and unit", () => {
-        const env = r.marathonEnv({ ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk: zk.replace("/mesos", "/marathon"), taskLaunchTimeoutMs: 660000, features: [] });
+        const env = r.marathonEnv({
+            ip: "10.0.15.11",
+            httpPort: 8080,
+            masterZk: zk,
+            zk: zk.replace("/mesos", "/marathon"),
+            taskLaunchTimeoutMs: 660000,
+            features: [],
+        });
         expectGolden(__dirname, "marathon.env", env);
-        expect(env).to.contain("LIBPROCESS_IP=10.0.15.11\n").and.contain("MARATHON_HOSTNAME=10.0.15.11\n").and.contain("MARATHON_ZK=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/marathon\n");
+        expect(env)
+            .to.contain("LIBPROCESS_IP=10.0.15.11\n")
+            .and.contain("MARATHON_HOSTNAME=10.0.15.11\n")
+            .and.contain("MARATHON_ZK=zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/marathon\n");
         expect(env).not.to.contain(PASSWORD);
         expect(r.marathonCredentialsEnv("marathon", PASSWORD)).to.equal(`MESOSPHERE_HTTP_CREDENTIALS=marathon:${PASSWORD}\n`);
         const unit = r.marathonUnit(IMAGES.marathon);
         expectGolden(__dirname, "marathon.service", unit);
         expect(unit).to.contain("--env-file /etc/marathon/credentials.env").and.not.contain(PASSWORD);
         // Marathon registers with Mesos as principal marathon; its secret only in a mounted file.
-        expect(env).to.contain("MARATHON_MESOS_AUTHENTICATION=\n").and.contain("MARATHON_MESOS_AUTHENTICATION_PRINCIPAL=marathon\n").and.contain(`MARATHON_MESOS_AUTHENTICATION_SECRET_FILE=${r.MARATHON_MESOS_SECRET}\n`);
+        expect(env)
+            .to.contain("MARATHON_MESOS_AUTHENTICATION=\n")
+            .and.contain("MARATHON_MESOS_AUTHENTICATION_PRINCIPAL=marathon\n")
+            .and.contain(`MARATHON_MESOS_AUTHENTICATION_SECRET_FILE=${r.MARATHON_MESOS_SECRET}\n`);
         expect(unit).to.contain(`-v ${r.MARATHON_MESOS_SECRET}:${r.MARATHON_MESOS_SECRET}:ro`);
         // Exactly the secret's bytes, 0600: Mesos compares secrets byte for byte (a newline would be part of it).
-        const ops = marathonOps({ ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk, taskLaunchTimeoutMs: 660000, features: [] }, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework);
+        const ops = marathonOps(
+            { ip: "10.0.15.11", httpPort: 8080, masterZk: zk, zk, taskLaunchTimeoutMs: 660000, features: [] },
+            IMAGES.marathon,
+            "marathon",
+            PASSWORD,
+            SECRETS.framework,
+        );
         expect(ops.find((op) => op.kind === "file" && op.path === r.MARATHON_MESOS_SECRET)).to.deep.include({ content: SECRETS.framework, mode: "0600" });
     });
 
     it("marathon over HTTPS: the keystore and port in the env file, its password only in the 0600 credentials file (golden)", () => {
-        const spec = { ip: "10.0.15.11", httpPort: 8080, httpsPort: 8443, masterZk: zk, zk: zk.replace("/mesos", "/marathon"), taskLaunchTimeoutMs: 660000, features: [] };
+        const spec = {
+            ip: "10.0.15.11",
+            httpPort: 8080,
+            httpsPort: 8443,
+            masterZk: zk,
+            zk: zk.replace("/mesos", "/marathon"),
+            taskLaunchTimeoutMs: 660000,
+            features: [],
+        };
         const env = r.marathonEnv(spec);
         expectGolden(__dirname, "marathon-https.env", env);
         // HTTPS only: no HTTP port, --disable_http as a bare switch.
-        expect(env).to.contain("MARATHON_HTTPS_PORT=8443\n").and.contain(`MARATHON_SSL_KEYSTORE_PATH=${r.MARATHON_KEYSTORE}\n`).and.contain("MARATHON_DISABLE_HTTP=\n").and.not.contain("MARATHON_HTTP_PORT");
+        expect(env)
+            .to.contain("MARATHON_HTTPS_PORT=8443\n")
+            .and.contain(`MARATHON_SSL_KEYSTORE_PATH=${r.MARATHON_KEYSTORE}\n`)
+            .and.contain("MARATHON_DISABLE_HTTP=\n")
+            .and.not.contain("MARATHON_HTTP_PORT");
         // Marathon's start script turns MARATHON_* into flags on the JVM's command line: the password is not one of them.
         expect(env).not.to.contain(KEYSTORE_PASSWORD).and.not.to.contain("KEYSTORE_PASSWORD");
         const credentials = r.marathonCredentialsEnv("marathon", PASSWORD, KEYSTORE_PASSWORD);
-        expectGolden(__dirname, "marathon-https-credentials.env", credentials.replace(PASSWORD, "<password>").replace(KEYSTORE_PASSWORD, "<keystore password>"));
+        expectGolden(
+            __dirname,
+            "marathon-https-credentials.env",
+            credentials.replace(PASSWORD, "<password>").replace(KEYSTORE_PASSWORD, "<keystore password>"),
+        );
         expect(credentials).to.equal(`MESOSPHERE_HTTP_CREDENTIALS=marathon:${PASSWORD}\nMESOSPHERE_KEYSTORE_PASS=${KEYSTORE_PASSWORD}\n`);
         const unit = r.marathonUnit(IMAGES.marathon, true);
         expectGolden(__dirname, "marathon-https.service", unit);
         expect(unit).to.contain(`-v ${r.MARATHON_KEYSTORE}:${r.MARATHON_KEYSTORE}:ro`);
-        const tls = { certPem: "-----BEGIN CERTIFICATE-----\nQ0VSVAo=\n-----END CERTIFICATE-----", caPem: "-----BEGIN CERTIFICATE-----\nQ0EK\n-----END CERTIFICATE-----", keyPath: "/etc/microservice/tls/marathon-node1/key.pem", keystorePassword: KEYSTORE_PASSWORD };
+        const tls = {
+            certPem: "-----BEGIN CERTIFICATE-----\nQ0VSVAo=\n-----END CERTIFICATE-----",
+            caPem: "-----BEGIN CERTIFICATE-----\nQ0EK\n-----END CERTIFICATE-----",
+            keyPath: "/etc/microservice/tls/marathon-node1/key.pem",
+            keystorePassword: KEYSTORE_PASSWORD,
+        };
         const ops = marathonOps(spec, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework, tls);
         const credentialsOp = ops.find((op) => op.kind === "file" && op.path === r.MARATHON_CREDENTIALS_ENV);
         expect(credentialsOp).to.deep.include({ mode: "0600", content: credentials });
         // Every op but that file is free of the password (commands are visible in the process list).
-        expect(ops.filter((op) => op !== credentialsOp).map((op) => JSON.stringify(op)).join("\n")).not.to.contain(KEYSTORE_PASSWORD);
+        expect(
+            ops
+                .filter((op) => op !== credentialsOp)
+                .map((op) => JSON.stringify(op))
+                .join("\n"),
+        ).not.to.contain(KEYSTORE_PASSWORD);
         // HTTPS and its certificate go together; plain HTTP removes what HTTPS left (the keystore holds the key).
         expect(() => marathonOps(spec, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework)).to.throw(/httpsPort and tls go together/);
         const plain = marathonOps({ ...spec, httpsPort: undefined }, IMAGES.marathon, "marathon", PASSWORD, SECRETS.framework);
-        expect(plain.filter((op) => op.kind === "absent").map((op) => (op as { path: string }).path)).to.deep.equal([r.MARATHON_KEYSTORE, r.MARATHON_CERT, r.MARATHON_CA]);
+        expect(plain.filter((op) => op.kind === "absent").map((op) => (op as { path: string }).path)).to.deep.equal([
+            r.MARATHON_KEYSTORE,
+            r.MARATHON_CERT,
+            r.MARATHON_CA,
+        ]);
     });
 
     it("mirrored images keep their digest under <registry>/mesos/", () => {

@@ -26,7 +26,14 @@ describe("MesosCluster settings: one schema with the stack's `mesos` section", (
 
         mocks.reset();
         const own = layout();
-        const alone = new MesosCluster("alone", { hosts: own, images: IMAGES, ca: stackCa(own), registry: registry(), marathonPassword: pulumi.secret(PASSWORD), zookeeperPassword: pulumi.secret(ZK_PASSWORD) });
+        const alone = new MesosCluster("alone", {
+            hosts: own,
+            images: IMAGES,
+            ca: stackCa(own),
+            registry: registry(),
+            marathonPassword: pulumi.secret(PASSWORD),
+            zookeeperPassword: pulumi.secret(ZK_PASSWORD),
+        });
         await settle();
         const { images: _images, ...defaults } = stack.settings;
         expect(alone.settings).to.deep.equal(defaults);
@@ -35,7 +42,9 @@ describe("MesosCluster settings: one schema with the stack's `mesos` section", (
 
     it("the component without a registry names the setting to turn mirroring off", () => {
         const hosts = layout();
-        expect(() => new MesosCluster("bad", { hosts, images: IMAGES, ca: stackCa(hosts), marathonPassword: PASSWORD, zookeeperPassword: ZK_PASSWORD })).to.throw(
+        expect(
+            () => new MesosCluster("bad", { hosts, images: IMAGES, ca: stackCa(hosts), marathonPassword: PASSWORD, zookeeperPassword: ZK_PASSWORD }),
+        ).to.throw(
             /MesosCluster "bad": invalid input\n\s+registry: required when mirrorToRegistry is true \(the default\)[^\n]*settings: \{ mirrorToRegistry: false \}/,
         );
     });
@@ -56,9 +65,22 @@ describe("MesosCluster settings: one schema with the stack's `mesos` section", (
     it("the component refuses the same bad key under `settings`, before any resource is registered", () => {
         const hosts = layout();
         mocks.reset();
-        expect(() => new MesosCluster("bad", { hosts, images: IMAGES, ca: stackCa(hosts), registry: registry(), marathonPassword: PASSWORD, zookeeperPassword: ZK_PASSWORD, settings: { masterPort: 70000 } })).to.throw(
-            /MesosCluster "bad": invalid input\n\s+settings\.masterPort: [^\n]*65535[^\n]*, got 70000/,
-        );
-        expect(mocks.resources.filter((r) => r.type !== "microservice:index:StackCa" && !/^(mgmt|node\d)-(ready|fake)$/.test(r.name) && !r.name.startsWith("stack-ca"))).to.deep.equal([]);
+        expect(
+            () =>
+                new MesosCluster("bad", {
+                    hosts,
+                    images: IMAGES,
+                    ca: stackCa(hosts),
+                    registry: registry(),
+                    marathonPassword: PASSWORD,
+                    zookeeperPassword: ZK_PASSWORD,
+                    settings: { masterPort: 70000 },
+                }),
+        ).to.throw(/MesosCluster "bad": invalid input\n\s+settings\.masterPort: [^\n]*65535[^\n]*, got 70000/);
+        expect(
+            mocks.resources.filter(
+                (r) => r.type !== "microservice:index:StackCa" && !/^(mgmt|node\d)-(ready|fake)$/.test(r.name) && !r.name.startsWith("stack-ca"),
+            ),
+        ).to.deep.equal([]);
     });
 });

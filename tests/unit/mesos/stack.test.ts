@@ -18,7 +18,9 @@ const whole = (extra: object = {}) => validate(platformConfigSchema, { mesh: { i
 describe("mesos stack config and deployMesos", () => {
     let hosts: Host[];
     it("requires pinned images once a host runs Mesos (except on the local target), and names the hosts", () => {
-        expect(() => whole({ target: "vagrant" })).to.throw(/mesos.images: required because hosts node1, node2, node3 have role master, agent or marathon: \{ master, agent, marathon \}, each pinned by digest/);
+        expect(() => whole({ target: "vagrant" })).to.throw(
+            /mesos.images: required because hosts node1, node2, node3 have role master, agent or marathon: \{ master, agent, marathon \}, each pinned by digest/,
+        );
         let local = "";
         try {
             whole();
@@ -34,14 +36,24 @@ describe("mesos stack config and deployMesos", () => {
         }
         expect(msg).not.to.contain("mesos.");
         const c = platform({ mesos: { images: IMAGES } });
-        expect(c.mesos).to.deep.include({ clusterName: "MesosCluster", mirrorToRegistry: true, executorRegistrationTimeout: "10mins", cgroups: "v1", readinessTimeoutSeconds: 300 });
+        expect(c.mesos).to.deep.include({
+            clusterName: "MesosCluster",
+            mirrorToRegistry: true,
+            executorRegistrationTimeout: "10mins",
+            cgroups: "v1",
+            readinessTimeoutSeconds: 300,
+        });
         expect(c.mesos.marathon).to.deep.equal({ username: "marathon", httpPort: 8080, tls: true, httpsPort: 8443, features: [] });
         // A stack without Mesos hosts needs no images (components used alone).
-        expect(() => validate(stackConfigSchema, { hosts: [{ name: "mgmt", roles: ["mgmt"], ip: "10.0.15.10" }], mesh: { implementation: "overlay" } }, "stack config")).not.to.throw();
+        expect(() =>
+            validate(stackConfigSchema, { hosts: [{ name: "mgmt", roles: ["mgmt"], ip: "10.0.15.10" }], mesh: { implementation: "overlay" } }, "stack config"),
+        ).not.to.throw();
     });
 
     it("rejects bad mesos settings naming the key", () => {
-        expect(() => platform({ mesos: { images: { ...IMAGES, marathon: "mesosphere/marathon:latest" } } })).to.throw(/mesos.images.marathon: expected an image reference pinned by digest/);
+        expect(() => platform({ mesos: { images: { ...IMAGES, marathon: "mesosphere/marathon:latest" } } })).to.throw(
+            /mesos.images.marathon: expected an image reference pinned by digest/,
+        );
         expect(() => platform({ mesos: { images: IMAGES, cgroups: "hybrid" } })).to.throw(/mesos.cgroups: expected one of v1, v2, auto, got "hybrid"/);
         expect(() => platform({ mesos: { images: IMAGES, readinessTimeoutSeconds: 1 } })).to.throw(/mesos.readinessTimeoutSeconds/);
         expect(() => platform({ mesos: { images: IMAGES, agentAttributes: { "Bad Name": "x" } } })).to.throw(/mesos.agentAttributes/);
@@ -68,15 +80,21 @@ describe("mesos stack config and deployMesos", () => {
             msg = (e as Error).message;
         }
         expect(msg).to.contain("mesosOperatorSecret: expected at least 16 characters").and.contain("(hidden)").and.not.contain("too short");
-        deployMesos(platform({ mesos: { images: IMAGES, mirrorToRegistry: false } }), hosts = layout(), layers(hosts));
+        deployMesos(platform({ mesos: { images: IMAGES, mirrorToRegistry: false } }), (hosts = layout()), layers(hosts));
         await settle();
-        for (const n of ["mesos-framework-secret", "mesos-agent-secret", "mesos-operator-secret"]) expect(mocks.named(n).inputs.create).to.equal("openssl rand -hex 24");
+        for (const n of ["mesos-framework-secret", "mesos-agent-secret", "mesos-operator-secret"])
+            expect(mocks.named(n).inputs.create).to.equal("openssl rand -hex 24");
         mocks.reset();
-        const cfg = platform({ mesos: { images: IMAGES, mirrorToRegistry: false }, mesosFrameworkSecret: SECRETS.framework, mesosAgentSecret: SECRETS.agent, mesosOperatorSecret: SECRETS.operator });
+        const cfg = platform({
+            mesos: { images: IMAGES, mirrorToRegistry: false },
+            mesosFrameworkSecret: SECRETS.framework,
+            mesosAgentSecret: SECRETS.agent,
+            mesosOperatorSecret: SECRETS.operator,
+        });
         cfg.mesosFrameworkSecret = pulumi.secret(SECRETS.framework) as any;
         cfg.mesosAgentSecret = pulumi.secret(SECRETS.agent) as any;
         cfg.mesosOperatorSecret = pulumi.secret(SECRETS.operator) as any;
-        deployMesos(cfg, hosts = layout(), layers(hosts));
+        deployMesos(cfg, (hosts = layout()), layers(hosts));
         await settle();
         expect(mocks.resources.map((r) => r.name).filter((n) => n.endsWith("-secret"))).to.deep.equal([]);
         expect(mocks.named("mesos-node1-mesos-master").inputs.stdin).to.contain(JSON.stringify(SECRETS.agent)).and.contain(JSON.stringify(SECRETS.operator));
@@ -89,7 +107,7 @@ describe("mesos stack config and deployMesos", () => {
 
     it("generates the Marathon password once, as a secret, when none is configured; outputs name the endpoints", async () => {
         const cfg = platform({ mesos: { images: IMAGES, mirrorToRegistry: false } });
-        const m = deployMesos(cfg, hosts = layout(), layers(hosts), { agentDockerSocket: "/var/run/weave/weave.sock", ready: [] });
+        const m = deployMesos(cfg, (hosts = layout()), layers(hosts), { agentDockerSocket: "/var/run/weave/weave.sock", ready: [] });
         await settle();
         const gen = mocks.named("marathon-password");
         expect(gen.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");
@@ -106,7 +124,7 @@ describe("mesos stack config and deployMesos", () => {
     it("uses the configured password (a secret) and mirrors by default", async () => {
         const cfg = platform({ mesos: { images: IMAGES }, marathonPassword: PASSWORD });
         cfg.marathonPassword = pulumi.secret(PASSWORD) as any;
-        deployMesos(cfg, hosts = layout(), layers(hosts));
+        deployMesos(cfg, (hosts = layout()), layers(hosts));
         await settle();
         expect(mocks.resources.map((r) => r.name)).not.to.include("marathon-password");
         expect(mocks.named("mesos-mgmt-mesos-mirror").inputs.stdin).to.contain("skopeo copy");

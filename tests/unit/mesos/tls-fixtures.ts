@@ -15,8 +15,28 @@ export const openssl = (args: string[], input?: string) => {
 export function makeCa(dir: string, name = "ca"): { ca: string; caKey: string } {
     const ca = `${dir}/${name}.pem`;
     const caKey = `${dir}/${name}.key`;
-    openssl(["req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", `/CN=test ${name}`, "-days", "2", "-keyout", caKey, "-out", ca,
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl([
+        "req",
+        "-x509",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        `/CN=test ${name}`,
+        "-days",
+        "2",
+        "-keyout",
+        caKey,
+        "-out",
+        ca,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
     return { ca, caKey };
 }
 
@@ -25,9 +45,30 @@ export function issue(dir: string, c: { ca: string; caKey: string }, name = "ser
     const cert = `${dir}/${name}.pem`;
     openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
     const csr = openssl(["req", "-new", "-key", key, "-subj", `/CN=${ip}`]);
-    fs.writeFileSync(`${dir}/${name}.ext`, `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${ip}\n`);
+    fs.writeFileSync(
+        `${dir}/${name}.ext`,
+        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${ip}\n`,
+    );
     fs.writeFileSync(`${dir}/${name}.csr`, csr);
-    openssl(["x509", "-req", "-in", `${dir}/${name}.csr`, "-CA", c.ca, "-CAkey", c.caKey, "-set_serial", "0x01", "-days", "2", "-sha256", "-extfile", `${dir}/${name}.ext`, "-out", cert]);
+    openssl([
+        "x509",
+        "-req",
+        "-in",
+        `${dir}/${name}.csr`,
+        "-CA",
+        c.ca,
+        "-CAkey",
+        c.caKey,
+        "-set_serial",
+        "0x01",
+        "-days",
+        "2",
+        "-sha256",
+        "-extfile",
+        `${dir}/${name}.ext`,
+        "-out",
+        cert,
+    ]);
     return { cert, key };
 }
 
@@ -37,10 +78,13 @@ export async function serveWith(pfx: Buffer, passphrase: string, ca: string | un
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
         return await new Promise<number>((resolve, reject) => {
-            const req = https.get({ host: "127.0.0.1", port: (server.address() as AddressInfo).port, path: "/ping", ca: ca ? fs.readFileSync(ca) : undefined, agent: false }, (res) => {
-                res.resume();
-                resolve(res.statusCode ?? 0);
-            });
+            const req = https.get(
+                { host: "127.0.0.1", port: (server.address() as AddressInfo).port, path: "/ping", ca: ca ? fs.readFileSync(ca) : undefined, agent: false },
+                (res) => {
+                    res.resume();
+                    resolve(res.statusCode ?? 0);
+                },
+            );
             req.on("error", reject);
         });
     } finally {

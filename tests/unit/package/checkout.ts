@@ -25,7 +25,8 @@ export function freshCheckout(into: string): string {
         if (entry.startsWith("@")) {
             fs.mkdirSync(path.join(modules, entry));
             for (const pkg of fs.readdirSync(path.join(ROOT, "node_modules", entry))) {
-                const target = `${entry}/${pkg}` === "@pulumi/vagrant-shim" ? path.join(into, "packages/vagrant-shim") : path.join(ROOT, "node_modules", entry, pkg);
+                const target =
+                    `${entry}/${pkg}` === "@pulumi/vagrant-shim" ? path.join(into, "packages/vagrant-shim") : path.join(ROOT, "node_modules", entry, pkg);
                 fs.symlinkSync(target, path.join(modules, entry, pkg));
             }
         } else {
@@ -58,6 +59,10 @@ export function tempDir(prefix: string): string {
 
 /** Runs `node -e <code>` in `cwd` (Node's own warnings off: Pulumi's closure serializer loads deprecated built-ins); returns status and output (never throws). */
 export function nodeEval(code: string, cwd: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, ["-e", code], { cwd, encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: "1", ...env } });
+    const r = spawnSync(process.execPath, ["-e", code], {
+        cwd,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_NO_WARNINGS: "1", ...env },
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -33,7 +33,10 @@ describe("the components under a consumer's mocks (own process)", function () {
 
     it("Pulumi's plain mocks (state = inputs): steps build with an empty payload; the key parser says its stdout must be mocked", () => {
         const r = plain;
-        expect(r.errors.filter((e) => /Cannot read properties of undefined/.test(e)), r.errors.join("\n")).to.deep.equal([]);
+        expect(
+            r.errors.filter((e) => /Cannot read properties of undefined/.test(e)),
+            r.errors.join("\n"),
+        ).to.deep.equal([]);
         expect(r.caCert).to.equal("");
         expect(r.certPem).to.equal("");
         expect(r.daemonJson).to.equal("string");

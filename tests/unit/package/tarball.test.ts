@@ -60,19 +60,31 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
 
     it("builds on prepack: the library's dist/ (every export), the JSON schema it reads, the node image context, postinstall, LICENSE", () => {
         const must = [
-            "package.json", "README.md", "LICENSE", "scripts/postinstall.js", "images/node/Dockerfile", "host-programs/flocker-volume.sh",
-            "dist/components/marathon/schema/AppDefinition.json", "dist/components/exec/impl.js", "dist/components/marathon/provider.js",
+            "package.json",
+            "README.md",
+            "LICENSE",
+            "scripts/postinstall.js",
+            "images/node/Dockerfile",
+            "host-programs/flocker-volume.sh",
+            "dist/components/marathon/schema/AppDefinition.json",
+            "dist/components/exec/impl.js",
+            "dist/components/marathon/provider.js",
         ];
         for (const entry of Object.values(manifest.exports) as (string | { types: string; default: string })[]) {
             for (const target of typeof entry === "string" ? [entry] : [entry.types, entry.default]) must.push(target.replace(/^\.\//, ""));
         }
-        for (const targets of Object.values(manifest.typesVersions?.["*"] ?? { missing: ["typesVersions for the subpath entries"] }) as string[][]) must.push(...targets);
+        for (const targets of Object.values(manifest.typesVersions?.["*"] ?? { missing: ["typesVersions for the subpath entries"] }) as string[][])
+            must.push(...targets);
         expect(files).to.include.members(must);
     });
 
     it("ships nothing else: no tests, no sample apps, no TypeScript sources, no source maps, no node_modules but the bundled shim", () => {
-        const allowed = /^(package\.json|README\.md|LICENSE|scripts\/postinstall\.js|images\/node\/[^/]+|host-programs\/[^/]+\.(sh|py)|dist\/components\/.+\.(js|d\.ts|json)|node_modules\/@pulumi\/vagrant-shim\/(package\.json|dist\/[^/]+\.(js|d\.ts)))$/;
-        expect(files.filter((f) => !allowed.test(f)), "unexpected files").to.deep.equal([]);
+        const allowed =
+            /^(package\.json|README\.md|LICENSE|scripts\/postinstall\.js|images\/node\/[^/]+|host-programs\/[^/]+\.(sh|py)|dist\/components\/.+\.(js|d\.ts|json)|node_modules\/@pulumi\/vagrant-shim\/(package\.json|dist\/[^/]+\.(js|d\.ts)))$/;
+        expect(
+            files.filter((f) => !allowed.test(f)),
+            "unexpected files",
+        ).to.deep.equal([]);
         expect(files.filter((f) => /(^|\/)(tests?|apps)\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)))).to.deep.equal([]);
     });
 
@@ -122,7 +134,11 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
 
     it("its postinstall exits 0 in a consumer (npm's INIT_CWD the consumer, the package itself, or unset)", () => {
         for (const INIT_CWD of [minimal.dir, minimal.pkg, undefined]) {
-            const r = execFileSync(process.execPath, ["scripts/postinstall.js"], { cwd: minimal.pkg, env: { PATH: process.env.PATH, ...(INIT_CWD ? { INIT_CWD } : {}) }, encoding: "utf8" });
+            const r = execFileSync(process.execPath, ["scripts/postinstall.js"], {
+                cwd: minimal.pkg,
+                env: { PATH: process.env.PATH, ...(INIT_CWD ? { INIT_CWD } : {}) },
+                encoding: "utf8",
+            });
             expect(r, String(INIT_CWD)).to.equal("");
         }
     });
@@ -138,7 +154,10 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
         const r = nodeEval(program, minimal.dir);
         expect(r.stderr).to.equal("");
         expect(r.stdout.trim()).to.equal("ok 10.0.15.11");
-        const main = nodeEval(`const m = require("microservice-platform"); console.log(["LocalHosts", "MesosCluster", "AwsHosts", "VagrantHosts", "FlockerEbsVolumes"].map((k) => typeof m[k]).join(" "))`, minimal.dir);
+        const main = nodeEval(
+            `const m = require("microservice-platform"); console.log(["LocalHosts", "MesosCluster", "AwsHosts", "VagrantHosts", "FlockerEbsVolumes"].map((k) => typeof m[k]).join(" "))`,
+            minimal.dir,
+        );
         expect(main.stdout.trim()).to.equal("function function undefined undefined undefined");
         // The test helper needs only @pulumi/pulumi too; the other entries say which optional peer they need.
         expect(nodeEval(`console.log(typeof require("microservice-platform/testing").PlatformMocks)`, minimal.dir).stdout.trim()).to.equal("function");
@@ -167,8 +186,14 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
         );
         const shipped = files.filter((f) => f.endsWith(".d.ts")).map((f) => path.join(full.pkg, f));
         const base: ts.CompilerOptions = {
-            strict: true, skipLibCheck: false, exactOptionalPropertyTypes: true, noEmit: true, esModuleInterop: true,
-            target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, types: ["node"],
+            strict: true,
+            skipLibCheck: false,
+            exactOptionalPropertyTypes: true,
+            noEmit: true,
+            esModuleInterop: true,
+            target: ts.ScriptTarget.ES2022,
+            module: ts.ModuleKind.CommonJS,
+            types: ["node"],
         };
         const check = (options: ts.CompilerOptions, roots: string[]) => {
             const program = ts.createProgram({ rootNames: roots, options });
@@ -180,7 +205,12 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
         check({ ...base, module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }, [path.join(full.dir, "index.ts"), ...shipped]);
         // The classic `node` resolution (Pulumi's templates) finds the subpaths through typesVersions.
         const classic = { ...base, moduleResolution: ts.ModuleResolutionKind.Node10 };
-        for (const [spec, file] of [["microservice-platform", "index"], ["microservice-platform/aws", "aws"], ["microservice-platform/vagrant", "vagrant"], ["microservice-platform/testing", "testing"]]) {
+        for (const [spec, file] of [
+            ["microservice-platform", "index"],
+            ["microservice-platform/aws", "aws"],
+            ["microservice-platform/vagrant", "vagrant"],
+            ["microservice-platform/testing", "testing"],
+        ]) {
             const resolved = ts.resolveModuleName(spec, path.join(full.dir, "index.ts"), classic, ts.sys).resolvedModule;
             expect(resolved?.resolvedFileName, spec).to.equal(path.join(fs.realpathSync(full.pkg), `dist/components/${file}.d.ts`));
         }

@@ -31,7 +31,9 @@ describe("PKI scripts (openssl run locally)", function () {
         const first = run("ca", caOps(spec));
         expect(first.result).to.equal("changed");
         expect(first.payload).to.match(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----$/);
-        expect(openssl(["x509", "-noout", "-subject", "-ext", "basicConstraints"], first.payload).stdout).to.contain("CN = test stack CA").and.contain("CA:TRUE");
+        expect(openssl(["x509", "-noout", "-subject", "-ext", "basicConstraints"], first.payload).stdout)
+            .to.contain("CN = test stack CA")
+            .and.contain("CA:TRUE");
         expect((fs.statSync(h.p("pki/ca.key")).mode & 0o777).toString(8)).to.equal("600");
         expect((fs.statSync(h.p("pki")).mode & 0o777).toString(8)).to.equal("700");
         const again = run("ca", caOps(spec));
@@ -47,13 +49,16 @@ describe("PKI scripts (openssl run locally)", function () {
         const keyPem = fs.readFileSync(h.p("tls/registry/key.pem"), "utf8");
         expect((fs.statSync(h.p("tls/registry/key.pem")).mode & 0o777).toString(8)).to.equal("640");
 
-        const sign = (s: typeof subject, csr: string) => run("sign", signOps({ ...s, caDir: h.p("pki"), name: "registry", csrPem: csr, caPem: ca, validityDays: 825 }));
+        const sign = (s: typeof subject, csr: string) =>
+            run("sign", signOps({ ...s, caDir: h.p("pki"), name: "registry", csrPem: csr, caPem: ca, validityDays: 825 }));
         const cert1 = sign(subject, csr1.payload);
         fs.writeFileSync(h.p("ca.pem"), ca);
         fs.writeFileSync(h.p("cert.pem"), cert1.payload);
         expect(openssl(["verify", "-CAfile", h.p("ca.pem"), h.p("cert.pem")]).stdout).to.contain(": OK");
         expect(openssl(["x509", "-in", h.p("cert.pem"), "-noout", "-ext", "subjectAltName,extendedKeyUsage"]).stdout)
-            .to.contain("IP Address:10.0.15.11").and.contain("DNS:node1").and.contain("TLS Web Server Authentication");
+            .to.contain("IP Address:10.0.15.11")
+            .and.contain("DNS:node1")
+            .and.contain("TLS Web Server Authentication");
 
         // Second run of each step: nothing is regenerated.
         expect(run("key", keyOps(key))).to.deep.equal({ result: "unchanged", payload: csr1.payload });
@@ -66,7 +71,9 @@ describe("PKI scripts (openssl run locally)", function () {
         expect(fs.readFileSync(h.p("tls/registry/key.pem"), "utf8")).to.equal(keyPem);
         const cert2 = sign(moved, csr2.payload);
         expect(cert2.result).to.equal("changed");
-        expect(openssl(["x509", "-noout", "-ext", "subjectAltName"], cert2.payload).stdout).to.contain("IP Address:10.0.15.21").and.not.contain("10.0.15.11");
+        expect(openssl(["x509", "-noout", "-ext", "subjectAltName"], cert2.payload).stdout)
+            .to.contain("IP Address:10.0.15.21")
+            .and.not.contain("10.0.15.11");
     });
 
     it("re-signs when the CA changed", () => {
@@ -106,7 +113,9 @@ describe("PKI components (mocks)", () => {
 
     it("rejects bad arguments with the key, the value and what is expected", () => {
         const mgmt = fakeHost("mgmt", "10.0.15.10", ["mgmt"]);
-        expect(() => new StackCa("bad", { host: mgmt, certificateValidityDays: 7 })).to.throw(/StackCa "bad"[\s\S]*certificateValidityDays: expected at least 31 days[\s\S]*got 7/);
+        expect(() => new StackCa("bad", { host: mgmt, certificateValidityDays: 7 })).to.throw(
+            /StackCa "bad"[\s\S]*certificateValidityDays: expected at least 31 days[\s\S]*got 7/,
+        );
         const ca = new StackCa("ok", { host: mgmt });
         expect(() => ca.issue("Bad_Name", { host: mgmt, commonName: "x", ips: ["10.0.0.1"] })).to.throw(/name: expected a certificate name/);
         expect(() => ca.issue("noips", { host: mgmt, commonName: "x", ips: [] })).to.throw(/ips: expected at least one IP address/);

@@ -18,7 +18,12 @@ describe("blast radius of a fifth host (whole program, mocks)", function () {
         const added = diff.filter((n) => !four.byName.has(n));
         expect(added.length).to.be.greaterThan(5);
         for (const n of added) expect(n, "only node4's resources are new").to.match(/node4/);
-        expect(diff.filter((n) => four.byName.has(n)).map((n) => n.split("::")[1])).to.deep.equal(["logging-node1-logging-server", "volumes-node1-peers", "volumes-node2-peers", "volumes-node3-peers"]);
+        expect(diff.filter((n) => four.byName.has(n)).map((n) => n.split("::")[1])).to.deep.equal([
+            "logging-node1-logging-server",
+            "volumes-node1-peers",
+            "volumes-node2-peers",
+            "volumes-node3-peers",
+        ]);
         // The new sender is allowed on the log server; nothing of ZooKeeper, Mesos or the apps moves.
         expect(five.byName.get("pulumi-nodejs:dynamic/exec:RemoteCommand::logging-node1-logging-server")!.inputs.stdin).to.contain("10.0.15.14");
     });

@@ -45,7 +45,18 @@ describe("one apt transaction per host (stack/packages.ts, whole stack under moc
         }
         // node1: ZooKeeper, master, Marathon (HTTPS by default), registry, log server, agent with a zfs replica.
         expect(ensured(hosts.node1.packages.inputs.stdin)).to.deep.equal([
-            "apache2-utils", "curl", "docker-registry", "docker.io", "jq", "logrotate", "openssh-client", "openssl", "python3", "rsyslog", "sudo", "zookeeperd",
+            "apache2-utils",
+            "curl",
+            "docker-registry",
+            "docker.io",
+            "jq",
+            "logrotate",
+            "openssh-client",
+            "openssl",
+            "python3",
+            "rsyslog",
+            "sudo",
+            "zookeeperd",
         ]);
         // mgmt: the CA, Docker, its forwarder, and skopeo for the images mirrored into the registry.
         expect(ensured(hosts.mgmt.packages.inputs.stdin)).to.deep.equal(["docker.io", "logrotate", "openssl", "rsyslog", "skopeo"]);
@@ -54,19 +65,22 @@ describe("one apt transaction per host (stack/packages.ts, whole stack under moc
     });
 
     it("follows the settings that change packages: RELP with mutual TLS, Weave, kernel ZFS, images not mirrored", async () => {
-        const { byName } = await evaluate(stackConfig({}, "node2", {
-            logging: { protocol: "relp", tls: "mutual" },
-            mesh: { implementation: "weave", weave: weaveSettings() },
-            mesos: {
-                mirrorToRegistry: false,
-                images: {
-                    master: `mesosphere/mesos-master:1.7.0@sha256:${"0".repeat(64)}`,
-                    agent: `mesosphere/mesos-slave:1.7.0@sha256:${"1".repeat(64)}`,
-                    marathon: `mesosphere/marathon:v1.7.236@sha256:${"2".repeat(64)}`,
+        const { byName } = await evaluate(
+            stackConfig({}, "node2", {
+                logging: { protocol: "relp", tls: "mutual" },
+                mesh: { implementation: "weave", weave: weaveSettings() },
+                mesos: {
+                    mirrorToRegistry: false,
+                    images: {
+                        master: `mesosphere/mesos-master:1.7.0@sha256:${"0".repeat(64)}`,
+                        agent: `mesosphere/mesos-slave:1.7.0@sha256:${"1".repeat(64)}`,
+                        marathon: `mesosphere/marathon:v1.7.236@sha256:${"2".repeat(64)}`,
+                    },
                 },
-            },
-            volumes: { zfs: { implementation: "kernel" }, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
-        }), realisticStepOutputs); // TLS steps need the CA's and the certificates' PEM
+                volumes: { zfs: { implementation: "kernel" }, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
+            }),
+            realisticStepOutputs,
+        ); // TLS steps need the CA's and the certificates' PEM
         const hosts = byHost(byName);
         for (const [name, h] of Object.entries(hosts)) expect(ensured(h.packages.inputs.stdin), name).to.deep.equal(union(h.steps));
         expect(ensured(hosts.mgmt.packages.inputs.stdin)).to.include.members(["rsyslog-relp", "rsyslog-gnutls", "curl", "ca-certificates", "openssl"]);
@@ -75,23 +89,35 @@ describe("one apt transaction per host (stack/packages.ts, whole stack under moc
     });
 
     it("an insecure registry, Marathon over HTTP and zfs-fuse: no openssl anywhere, no zfs package (zfs-fuse installs in its own exec)", async () => {
-        const { byName } = await evaluate(stackConfig({}, "node2", {
-            registry: { insecure: true },
-            mesos: {
-                marathon: { tls: false },
-                images: {
-                    master: `mesosphere/mesos-master:1.7.0@sha256:${"0".repeat(64)}`,
-                    agent: `mesosphere/mesos-slave:1.7.0@sha256:${"1".repeat(64)}`,
-                    marathon: `mesosphere/marathon:v1.7.236@sha256:${"2".repeat(64)}`,
+        const { byName } = await evaluate(
+            stackConfig({}, "node2", {
+                registry: { insecure: true },
+                mesos: {
+                    marathon: { tls: false },
+                    images: {
+                        master: `mesosphere/mesos-master:1.7.0@sha256:${"0".repeat(64)}`,
+                        agent: `mesosphere/mesos-slave:1.7.0@sha256:${"1".repeat(64)}`,
+                        marathon: `mesosphere/marathon:v1.7.236@sha256:${"2".repeat(64)}`,
+                    },
                 },
-            },
-            volumes: { zfs: { implementation: "fuse" }, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
-        }));
+                volumes: { zfs: { implementation: "fuse" }, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }] },
+            }),
+        );
         const hosts = byHost(byName);
         for (const [name, h] of Object.entries(hosts)) {
             expect(ensured(h.packages.inputs.stdin), name).to.deep.equal(union(h.steps));
             expect(ensured(h.packages.inputs.stdin), name).to.not.include("openssl");
         }
-        expect(ensured(hosts.node2.packages.inputs.stdin)).to.deep.equal(["curl", "docker.io", "jq", "logrotate", "openssh-client", "python3", "rsyslog", "sudo", "zookeeperd"]);
+        expect(ensured(hosts.node2.packages.inputs.stdin)).to.deep.equal([
+            "curl",
+            "docker.io",
+            "jq",
+            "logrotate",
+            "openssh-client",
+            "python3",
+            "rsyslog",
+            "sudo",
+            "zookeeperd",
+        ]);
     });
 });

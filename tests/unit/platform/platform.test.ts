@@ -21,7 +21,12 @@ async function scripts(cfg: StackConfig): Promise<Record<string, string>> {
     realisticStepOutputs();
     deployPlatform(cfg, labLayout());
     await settle();
-    return Object.fromEntries(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => r.inputs.stdin).map((r) => [r.name, r.inputs.stdin as string]));
+    return Object.fromEntries(
+        mocks
+            .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+            .filter((r) => r.inputs.stdin)
+            .map((r) => [r.name, r.inputs.stdin as string]),
+    );
 }
 
 describe("deployPlatform", () => {
@@ -43,7 +48,10 @@ describe("deployPlatform", () => {
             expect(p.dockerReady[h]).to.have.length(1);
         }
         expect(mocks.resources.filter((r) => r.type.startsWith("microservice:index:")).map((r) => r.type)).to.have.members([
-            "microservice:index:StackCa", "microservice:index:ServerCertificate", "microservice:index:DockerRegistry", "microservice:index:DockerEngine",
+            "microservice:index:StackCa",
+            "microservice:index:ServerCertificate",
+            "microservice:index:DockerRegistry",
+            "microservice:index:DockerEngine",
         ]);
         expect(mocks.resources.some((r) => r.name === "registry-password")).to.equal(false); // configured: nothing generated
     });
@@ -78,13 +86,24 @@ describe("deployPlatform", () => {
         const after = await scripts(config({ registryPassword: PASSWORD, registry: { port: 5443 } }));
         expect(Object.keys(after)).to.have.members(Object.keys(before));
         const changed = Object.keys(before).filter((k) => before[k] !== after[k]);
-        expect(changed).to.have.members(["registry-node1-registry", "docker-mgmt-registry", "docker-node1-registry", "docker-node2-registry", "docker-node3-registry"]);
+        expect(changed).to.have.members([
+            "registry-node1-registry",
+            "docker-mgmt-registry",
+            "docker-node1-registry",
+            "docker-node2-registry",
+            "docker-node3-registry",
+        ]);
     });
 
     it("blast radius: new log options change every daemon.json step and nothing else", async () => {
         const before = await scripts(config({ registryPassword: PASSWORD }));
         const after = await scripts(config({ registryPassword: PASSWORD, docker: { logOpts: { "max-size": "50m" } } }));
-        expect(Object.keys(before).filter((k) => before[k] !== after[k])).to.have.members(["docker-mgmt-docker", "docker-node1-docker", "docker-node2-docker", "docker-node3-docker"]);
+        expect(Object.keys(before).filter((k) => before[k] !== after[k])).to.have.members([
+            "docker-mgmt-docker",
+            "docker-node1-docker",
+            "docker-node2-docker",
+            "docker-node3-docker",
+        ]);
     });
 
     it("insecure mode only when configured: no CA, and every daemon lists the registry as insecure", async () => {

@@ -46,7 +46,10 @@ describe("provision/check: the check-only form of a step (drift)", () => {
         host.setActive("demo", false);
         host.takeCalls();
         const lines = check();
-        expect(lines.every((l) => DRIFT_LINE.test(l) && l.startsWith("DRIFT node2/demo: ")), lines.join("\n")).to.equal(true);
+        expect(
+            lines.every((l) => DRIFT_LINE.test(l) && l.startsWith("DRIFT node2/demo: ")),
+            lines.join("\n"),
+        ).to.equal(true);
         expect(lines.map((l) => DRIFT_LINE.exec(l)![2])).to.deep.equal([
             `directory ${host.p("etc/demo.d")} mode or owner differs`,
             `${host.p("etc/demo.d/app.conf")} content differs`,
@@ -65,6 +68,9 @@ describe("provision/check: the check-only form of a step (drift)", () => {
         apply();
         fs.rmSync(host.p(".fake/pkg-rsyslog"));
         fs.chmodSync(host.p("etc/demo.d/app.conf"), 0o644);
-        expect(check().map((l) => DRIFT_LINE.exec(l)![2])).to.deep.equal(["package rsyslog not installed", `${host.p("etc/demo.d/app.conf")} mode or owner differs`]);
+        expect(check().map((l) => DRIFT_LINE.exec(l)![2])).to.deep.equal([
+            "package rsyslog not installed",
+            `${host.p("etc/demo.d/app.conf")} mode or owner differs`,
+        ]);
     });
 });

@@ -24,7 +24,11 @@ describe("host programs (host-programs/): real files, checked, shipped as they a
 
     it("every program is installed by some component (none is orphaned) and nothing else is in the folder", () => {
         const sources = (dir: string): string[] =>
-            fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [fs.readFileSync(path.join(dir, e.name), "utf8")] : []));
+            fs
+                .readdirSync(dir, { withFileTypes: true })
+                .flatMap((e) =>
+                    e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [fs.readFileSync(path.join(dir, e.name), "utf8")] : [],
+                );
         const code = sources(path.join(packageRoot(), "components")).join("\n");
         for (const f of programs) {
             expect(f).to.match(/\.(sh|py)$/);
@@ -33,9 +37,13 @@ describe("host programs (host-programs/): real files, checked, shipped as they a
     });
 
     it("fills each @NAME@ placeholder from the caller's constant, and refuses a missing or an unused one", () => {
-        expect(hostProgram("registry-api.sh", { LOGIN_DIR: "/x/y" })).to.contain('LOGIN_DIR="/x/y"').and.not.contain("@LOGIN_DIR@");
+        expect(hostProgram("registry-api.sh", { LOGIN_DIR: "/x/y" }))
+            .to.contain('LOGIN_DIR="/x/y"')
+            .and.not.contain("@LOGIN_DIR@");
         expect(() => hostProgram("registry-api.sh")).to.throw("host program registry-api.sh: no value for its placeholder @LOGIN_DIR@");
-        expect(() => hostProgram("flocker-volume.sh", { CONF: "/c", TOOL: "/t", POOL: "p" })).to.throw("host program flocker-volume.sh: has no placeholder @POOL@");
+        expect(() => hostProgram("flocker-volume.sh", { CONF: "/c", TOOL: "/t", POOL: "p" })).to.throw(
+            "host program flocker-volume.sh: has no placeholder @POOL@",
+        );
     });
 
     it("is what the packed library ships (package.json files)", () => {

@@ -1,6 +1,20 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import { absent, directory, emit, exec, file, Op, packages, renderScript, service, stepPayload, unit, waitFor, STEP_RESULT } from "../../../components/provision";
+import {
+    absent,
+    directory,
+    emit,
+    exec,
+    file,
+    Op,
+    packages,
+    renderScript,
+    service,
+    stepPayload,
+    unit,
+    waitFor,
+    STEP_RESULT,
+} from "../../../components/provision";
 import { LocalHost } from "./run-local";
 
 // These tests run generated scripts for real on this machine (in a temp dir, with fake systemctl,
@@ -12,14 +26,20 @@ describe("step prelude (scripts run locally)", () => {
 
     // Unit files go to /etc/systemd/system; point that at the temp dir for these runs.
     const run = (ops: Op[]) => {
-        const script = renderScript("t", "s", ops).split("'/etc/systemd/system/").join(`'${h.p("systemd")}/`);
+        const script = renderScript("t", "s", ops)
+            .split("'/etc/systemd/system/")
+            .join(`'${h.p("systemd")}/`);
         const r = h.run(script);
         const m = STEP_RESULT.exec(r.stdout);
         return { ...r, result: m ? m[2] : "none", changes: m?.[3] ?? "" };
     };
     const mine = () => ({ owner: h.user, group: h.group });
     // apt-get's calls since the last look: "update", or "install <packages>".
-    const apt = () => h.takeCalls().filter((c) => c.startsWith("apt-get ")).map((c) => (c.endsWith(" update -qq") ? "update" : `install ${c.split(" --no-install-recommends ")[1]}`));
+    const apt = () =>
+        h
+            .takeCalls()
+            .filter((c) => c.startsWith("apt-get "))
+            .map((c) => (c.endsWith(" update -qq") ? "update" : `install ${c.split(" --no-install-recommends ")[1]}`));
 
     it("file: writes content, mode and owner once; a second run is unchanged", () => {
         const ops = [file(h.p("etc/a.conf"), "x=1\n", { mode: "0640", ...mine() })];
@@ -114,7 +134,11 @@ describe("step prelude (scripts run locally)", () => {
     });
 
     it("service: restarts only when one of its own tags changed", () => {
-        const ops = (conf: string) => [file(h.p("svc.conf"), conf, { ...mine(), tag: "svc-config" }), file(h.p("other"), "o\n", mine()), service("svc", ["svc-config"])];
+        const ops = (conf: string) => [
+            file(h.p("svc.conf"), conf, { ...mine(), tag: "svc-config" }),
+            file(h.p("other"), "o\n", mine()),
+            service("svc", ["svc-config"]),
+        ];
         const first = run(ops("v1\n"));
         expect(first.changes).to.equal(`${h.p("svc.conf")},${h.p("other")},enabled svc,started svc`);
         h.takeCalls();

@@ -52,8 +52,11 @@ done`,
         );
         fake("dpkg-query", `p=\${@: -1}; if [ -e "$S/pkg-$p" ]; then echo -n 'install ok installed'; else exit 1; fi`);
         // `touch $S/apt-install-fails` makes the next install fail (as on package lists out of date).
-        fake("apt-get", `if [[ " $* " == *" install "* ]] && [ -e "$S/apt-install-fails" ]; then rm -f "$S/apt-install-fails"; echo "E: Unable to fetch some archives" >&2; exit 100; fi
-for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch "$S/pkg-$a" ;; esac; done`);
+        fake(
+            "apt-get",
+            `if [[ " $* " == *" install "* ]] && [ -e "$S/apt-install-fails" ]; then rm -f "$S/apt-install-fails"; echo "E: Unable to fetch some archives" >&2; exit 100; fi
+for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch "$S/pkg-$a" ;; esac; done`,
+        );
     }
 
     /** A fake command on the scripts' PATH (`$S` is the fake state directory; each call is logged). */
@@ -90,7 +93,13 @@ for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch
         fs.rmSync(this.p("run"), { recursive: true, force: true });
         fs.mkdirSync(this.p("run"));
         const dir = this.p("etc/tmpfiles.d");
-        const confs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".conf")).sort().map((f) => path.join(dir, f)) : [];
+        const confs = fs.existsSync(dir)
+            ? fs
+                  .readdirSync(dir)
+                  .filter((f) => f.endsWith(".conf"))
+                  .sort()
+                  .map((f) => path.join(dir, f))
+            : [];
         if (confs.length > 0) {
             const r = spawnSync(path.join(this.bin, "systemd-tmpfiles"), ["--create", ...confs], { encoding: "utf8" });
             if (r.status !== 0) throw new Error(`boot: systemd-tmpfiles failed: ${r.stderr}`);
@@ -113,7 +122,12 @@ for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch
         const r = spawnSync("bash", ["-s"], {
             input: script,
             encoding: "utf8",
-            env: { ...process.env, PATH: `${this.bin}:${process.env.PATH}`, MICROSERVICE_STEP_LOCK: path.join(this.state, "lock"), MICROSERVICE_APT_STAMP: this.aptStamp },
+            env: {
+                ...process.env,
+                PATH: `${this.bin}:${process.env.PATH}`,
+                MICROSERVICE_STEP_LOCK: path.join(this.state, "lock"),
+                MICROSERVICE_APT_STAMP: this.aptStamp,
+            },
             timeout: 20000,
         });
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -159,4 +173,3 @@ export function inlineRuntime(script: string): string {
     }
     return script;
 }
-

@@ -50,7 +50,12 @@ export function createdAtBoot(ops: readonly Op[]): string[] {
     const enabled = new Set(ops.flatMap((o) => (o.kind === "service" && o.enable !== false ? [o.name, `${o.name}.service`] : [])));
     const runtimeDirs = ops.flatMap((o) =>
         o.kind === "unit" && enabled.has(o.name)
-            ? [...o.content.matchAll(/^RuntimeDirectory=(.*)$/gm)].flatMap((m) => m[1].trim().split(/\s+/).map((d) => `/run/${d}`))
+            ? [...o.content.matchAll(/^RuntimeDirectory=(.*)$/gm)].flatMap((m) =>
+                  m[1]
+                      .trim()
+                      .split(/\s+/)
+                      .map((d) => `/run/${d}`),
+              )
             : [],
     );
     const tmpfiles = tmpfilesEntries(ops)

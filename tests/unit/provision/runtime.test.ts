@@ -3,7 +3,19 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { directory, exec, file, absent, renderScript, runtimeDirectory, service, STEP_RESULT, tmpfilesDirectoryLine, unit, waitFor } from "../../../components/provision";
+import {
+    directory,
+    exec,
+    file,
+    absent,
+    renderScript,
+    runtimeDirectory,
+    service,
+    STEP_RESULT,
+    tmpfilesDirectoryLine,
+    unit,
+    waitFor,
+} from "../../../components/provision";
 import { LocalHost } from "./run-local";
 import { createdAtBoot, lostAtReboot, runPathsChecked, tmpfilesEntries } from "./runtime-paths";
 
@@ -12,7 +24,13 @@ const hasSystemdTmpfiles = spawnSync("systemd-tmpfiles", ["--version"]).status =
 
 describe("runtime directories under /run (runtimeDirectory)", () => {
     it("declares the directory in a tmpfiles.d file and applies it only when the directory is missing or differs", () => {
-        const ops = runtimeDirectory("/run/demo", { conf: "/etc/tmpfiles.d/microservice-demo.conf", mode: "0750", owner: "demo", group: "adm", comment: "Managed by a test.\nSecond line." });
+        const ops = runtimeDirectory("/run/demo", {
+            conf: "/etc/tmpfiles.d/microservice-demo.conf",
+            mode: "0750",
+            owner: "demo",
+            group: "adm",
+            comment: "Managed by a test.\nSecond line.",
+        });
         expect(ops).to.have.length(2);
         expect(ops[0]).to.deep.equal({
             kind: "file",
@@ -120,7 +138,9 @@ describe("/run paths that a step's checks read (runtime-paths.ts)", () => {
             unit("svc.service", "[Service]\nRuntimeDirectory=svc\nExecStart=/bin/true\n"),
             service("svc"),
         ];
-        expect(tmpfilesEntries(ops)).to.deep.equal([{ conf: "/etc/tmpfiles.d/microservice-b.conf", type: "d", path: "/run/b", mode: "0755", user: "root", group: "root", age: "-" }]);
+        expect(tmpfilesEntries(ops)).to.deep.equal([
+            { conf: "/etc/tmpfiles.d/microservice-b.conf", type: "d", path: "/run/b", mode: "0755", user: "root", group: "root", age: "-" },
+        ]);
         expect(createdAtBoot(ops)).to.deep.equal(["/run/b", "/run/svc"]);
         expect(lostAtReboot(ops)).to.deep.equal([]);
         // A unit that is not enabled does not start at boot.

@@ -64,7 +64,11 @@ describe("step scripts (renderScript)", () => {
     });
 
     it("parses the result line", () => {
-        expect(STEP_RESULT.exec("x\nSTEP node1/demo: changed (/etc/a,restarted demo)\n")!.slice(1)).to.deep.equal(["node1/demo", "changed", "/etc/a,restarted demo"]);
+        expect(STEP_RESULT.exec("x\nSTEP node1/demo: changed (/etc/a,restarted demo)\n")!.slice(1)).to.deep.equal([
+            "node1/demo",
+            "changed",
+            "/etc/a,restarted demo",
+        ]);
         expect(STEP_RESULT.exec("STEP node1/demo: unchanged")!.slice(1, 3)).to.deep.equal(["node1/demo", "unchanged"]);
     });
 });

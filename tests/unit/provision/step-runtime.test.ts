@@ -15,11 +15,19 @@ describe("provision: the step runtime installed on the host, sourced by every st
     const ops = [file("/etc/demo.d/app.conf", "port = 1\n", { tag: "conf" })];
     /** A host script with its `source` pointing into the fake host's root. */
     const onHost = (script: string) =>
-        host.rooted(script.split(STEP_RUNTIMES.run.path).join(host.p(STEP_RUNTIMES.run.path.slice(1))).split(STEP_RUNTIMES.check.path).join(host.p(STEP_RUNTIMES.check.path.slice(1))));
+        host.rooted(
+            script
+                .split(STEP_RUNTIMES.run.path)
+                .join(host.p(STEP_RUNTIMES.run.path.slice(1)))
+                .split(STEP_RUNTIMES.check.path)
+                .join(host.p(STEP_RUNTIMES.check.path.slice(1))),
+        );
 
     it("renders a step as its ops alone: the runtime's text is not in it", () => {
         const step = renderStep("node2", "demo", ops);
-        expect(step).to.equal(`#!/bin/bash\nsource ${STEP_RUNTIMES.run.path} || { echo 'FAILED node2/demo: ${STEP_RUNTIMES.run.path} is missing (the host'\\''s ready step installs it: run pulumi up)' >&2; exit 1; }\n${renderMain("node2", "demo", ops, false)}`);
+        expect(step).to.equal(
+            `#!/bin/bash\nsource ${STEP_RUNTIMES.run.path} || { echo 'FAILED node2/demo: ${STEP_RUNTIMES.run.path} is missing (the host'\\''s ready step installs it: run pulumi up)' >&2; exit 1; }\n${renderMain("node2", "demo", ops, false)}`,
+        );
         expect(step).to.not.contain("ensure_file() {");
         expect(renderStepCheck("node2", "demo", ops)).to.not.contain("ensure_file() {");
     });

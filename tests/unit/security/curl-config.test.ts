@@ -15,7 +15,7 @@ import { marathonCurlrc, mesosProbeCurlrc } from "../../../components/mesos/rend
  * These run the real curl against a loopback server and compare the Authorization header it sends.
  */
 
-const PASSWORDS = ['plain-password-123', 'quote"inside-123', "back\\slash-123", 'both\\"-and-\\\\"-end\\', "dollar$(id)`id`-123", "percent%s%n-123"];
+const PASSWORDS = ["plain-password-123", 'quote"inside-123', "back\\slash-123", 'both\\"-and-\\\\"-end\\', "dollar$(id)`id`-123", "percent%s%n-123"];
 
 async function withServer(f: (port: number, seen: string[]) => Promise<void>): Promise<void> {
     const seen: string[] = [];
@@ -34,11 +34,13 @@ async function withServer(f: (port: number, seen: string[]) => Promise<void>): P
 const run = (file: string, args: string[]) =>
     new Promise<string>((resolve, reject) => {
         // Async: the server answers from this same process.
-        const p = execFile(file, args, { encoding: "utf8" }, (e: Error | null, out: string, err: string) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out)));
+        const p = execFile(file, args, { encoding: "utf8" }, (e: Error | null, out: string, err: string) =>
+            e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out),
+        );
         void p;
     });
 
-describe("security: passwords with \" and \\ reach curl intact", function () {
+describe('security: passwords with " and \\ reach curl intact', function () {
     this.timeout(30000);
     let dir: string;
 

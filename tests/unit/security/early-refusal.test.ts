@@ -17,21 +17,41 @@ const masters = (n: number) => {
 };
 
 const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
-    ["an even number of Mesos masters", (c) => (c.hosts = masters(2)), /hosts: expected an odd count of hosts with role master \(1, 3 or 5; a majority must outlive a failure\), found 2: node1, node2/],
-    ["too many Mesos masters", (c) => (c.hosts = masters(7)), /hosts: expected an odd count of hosts with role master \(1, 3 or 5; a majority must outlive a failure\), found 7: node1, node2, node3, node4, node5, node6, node7/],
+    [
+        "an even number of Mesos masters",
+        (c) => (c.hosts = masters(2)),
+        /hosts: expected an odd count of hosts with role master \(1, 3 or 5; a majority must outlive a failure\), found 2: node1, node2/,
+    ],
+    [
+        "too many Mesos masters",
+        (c) => (c.hosts = masters(7)),
+        /hosts: expected an odd count of hosts with role master \(1, 3 or 5; a majority must outlive a failure\), found 7: node1, node2, node3, node4, node5, node6, node7/,
+    ],
     [
         "taskLaunchTimeout below the executor registration timeout",
         (c) => (c.mesos.marathon.taskLaunchTimeoutSeconds = 120),
         /mesos\.marathon\.taskLaunchTimeoutSeconds: expected at least mesos\.executorRegistrationTimeout \(10mins = 600 s\)[^\n]*, got 120/,
     ],
-    ["logging.tls with an insecure registry", (c) => (c.registry.insecure = true), /logging\.tls: expected "off" when registry\.insecure is true[^\n]*, got "server"/],
+    [
+        "logging.tls with an insecure registry",
+        (c) => (c.registry.insecure = true),
+        /logging\.tls: expected "off" when registry\.insecure is true[^\n]*, got "server"/,
+    ],
     [
         "Marathon's HTTPS with an insecure registry",
         (c) => ((c.registry.insecure = true), (c.logging.tls = "off")),
         /mesos\.marathon\.tls: expected false when registry\.insecure is true \(Marathon's HTTPS certificate comes from the stack CA[^\n]*, got nothing/,
     ],
-    ["ZooKeeper clientPort equal to its peerPort", (c) => (c.zookeeper.clientPort = 2888), /zookeeper\.clientPort: expected a port other than ZooKeeper's peer port 2888[^\n]*, got 2888/],
-    ["ZooKeeper's admin server on 8080", (c) => (c.zookeeper.adminServerPort = 8080), /zookeeper\.adminServerPort: expected a port other than 8080[^\n]*, got 8080/],
+    [
+        "ZooKeeper clientPort equal to its peerPort",
+        (c) => (c.zookeeper.clientPort = 2888),
+        /zookeeper\.clientPort: expected a port other than ZooKeeper's peer port 2888[^\n]*, got 2888/,
+    ],
+    [
+        "ZooKeeper's admin server on 8080",
+        (c) => (c.zookeeper.adminServerPort = 8080),
+        /zookeeper\.adminServerPort: expected a port other than 8080[^\n]*, got 8080/,
+    ],
     [
         "an overlay manager that is not a host",
         (c) => ((c.mesh.implementation = "overlay"), (c.mesh.overlay.manager = "node9"), delete c.weavePassword),
@@ -63,7 +83,9 @@ describe("security: bad config fails before any resource is registered", functio
             const c = fullConfig();
             change(c);
             const run = await runProgram(c);
-            expect(run.error?.message ?? "(no error)").to.match(/^stack config: invalid input\n/).and.to.match(error, run.error?.message);
+            expect(run.error?.message ?? "(no error)")
+                .to.match(/^stack config: invalid input\n/)
+                .and.to.match(error, run.error?.message);
             expect(run.resources.map((r) => `${r.type} ${r.name}`)).to.deep.equal([]);
         });
     }

@@ -54,7 +54,9 @@ function sites(v: unknown, path: Path = []): Site[] {
     if (typeof v === "string") return [{ path, key: false }];
     if (Array.isArray(v)) return v.flatMap((x, i) => sites(x, [...path, i]));
     if (v && typeof v === "object") {
-        return Object.entries(v).flatMap(([k, x]) => (x === undefined ? [] : [...(path.length ? [{ path: [...path, k], key: true }] : []), ...sites(x, [...path, k])]));
+        return Object.entries(v).flatMap(([k, x]) =>
+            x === undefined ? [] : [...(path.length ? [{ path: [...path, k], key: true }] : []), ...sites(x, [...path, k])],
+        );
     }
     return [];
 }
@@ -99,7 +101,8 @@ describe("security: hostile config values never change a rendered script", funct
             for (const [what, danger] of DANGERS) {
                 const markers = new Map<string, Marker>();
                 let config = variant.config;
-                const inFocus = (s: Site) => !variant.focus || variant.focus.some((f) => `${show(s.path)}.`.startsWith(`${f}.`) || show(s.path).startsWith(`${f}[`));
+                const inFocus = (s: Site) =>
+                    !variant.focus || variant.focus.some((f) => `${show(s.path)}.`.startsWith(`${f}.`) || show(s.path).startsWith(`${f}[`));
                 for (const site of sites(variant.config).filter(inFocus)) {
                     // Appended to a valid value (a URL, a path) or replacing it: the first the schema accepts
                     // (a site holds one value per run; both land in the same places).
@@ -139,16 +142,27 @@ describe("security: hostile config values never change a rendered script", funct
                     for (const s of all) {
                         if (s.script.includes(m.start) || filesOf(s.script).some((f) => f.content.includes(m.start))) reached.add(label.split(" ")[0]);
                         if (!s.script.includes(m.start) && !s.script.includes(m.end) && !/[A-Za-z0-9+/]{16,}/.test(s.script)) continue;
-                        for (const finding of findInjections(s.script, m, s.where)) failures.push(`${label}: ${finding.where}: ${finding.why}\n      ${finding.excerpt}`);
+                        for (const finding of findInjections(s.script, m, s.where))
+                            failures.push(`${label}: ${finding.where}: ${finding.why}\n      ${finding.excerpt}`);
                     }
                 }
                 // Other inputs are data for providers (JSON APIs, AWS filters, environment variables): not scripts.
             }
             // Logged so that a reader sees which hostile values are accepted at all (secrets, free text).
-            console.log(`      ${variant.name}: ${accepted.length} hostile values accepted by the schema${accepted.length ? ":\n        " + [...new Set(accepted.map((a) => a.replace(/ (replace|append) .*/, "")))].join("\n        ") : ""}`);
+            console.log(
+                `      ${variant.name}: ${accepted.length} hostile values accepted by the schema${accepted.length ? ":\n        " + [...new Set(accepted.map((a) => a.replace(/ (replace|append) .*/, "")))].join("\n        ") : ""}`,
+            );
             expect(failures, failures.join("\n")).to.deep.equal([]);
             // The secrets are accepted with any of these characters and land in files on the hosts.
-            if (!variant.focus) expect([...reached]).to.include.members(["registryPassword", "weavePassword", "marathonPassword", "mesosFrameworkSecret", "mesosAgentSecret", "mesosOperatorSecret"]);
+            if (!variant.focus)
+                expect([...reached]).to.include.members([
+                    "registryPassword",
+                    "weavePassword",
+                    "marathonPassword",
+                    "mesosFrameworkSecret",
+                    "mesosAgentSecret",
+                    "mesosOperatorSecret",
+                ]);
         });
     }
 });

@@ -47,17 +47,89 @@ const cases: [string, () => Op[] | string][] = [
     ["overlay nodeRemoveScript: ip", () => overlay.nodeRemoveScript(P)],
     ["zfs datasetOps: name", () => zfs.datasetOps(P, 1)],
     ["zfs zfsOps: pool name", () => zfs.zfsOps({ implementation: "kernel", name: P, vdevSizeGb: 10, vdevPath: "/var/lib/flocker/pool.img" })],
-    ["zfs replicationOps: user", () => zfs.replicationOps({ hostName: "n", hostIp: "10.0.15.12", pool: "flocker", mountRoot: "/flocker", user: P, publicKey: "ssh-ed25519 AAAA", appTimeoutSeconds: 5, transferTimeoutSeconds: 5 }).filter((o) => o.kind === "exec")],
-    ["zfs toolConf (sourced by bash): every value", () => [{ kind: "file", path: zfs.PATHS.conf, content: zfs.toolConf({ hostName: P, hostIp: P, pool: P, mountRoot: P, user: P, publicKey: "k", appTimeoutSeconds: 5, transferTimeoutSeconds: 5 }) } as Op]],
+    [
+        "zfs replicationOps: user",
+        () =>
+            zfs
+                .replicationOps({
+                    hostName: "n",
+                    hostIp: "10.0.15.12",
+                    pool: "flocker",
+                    mountRoot: "/flocker",
+                    user: P,
+                    publicKey: "ssh-ed25519 AAAA",
+                    appTimeoutSeconds: 5,
+                    transferTimeoutSeconds: 5,
+                })
+                .filter((o) => o.kind === "exec"),
+    ],
+    [
+        "zfs toolConf (sourced by bash): every value",
+        () => [
+            {
+                kind: "file",
+                path: zfs.PATHS.conf,
+                content: zfs.toolConf({
+                    hostName: P,
+                    hostIp: P,
+                    pool: P,
+                    mountRoot: P,
+                    user: P,
+                    publicKey: "k",
+                    appTimeoutSeconds: 5,
+                    transferTimeoutSeconds: 5,
+                }),
+            } as Op,
+        ],
+    ],
     ["ebs attachMountCommand: every argument", () => ebs.attachMountCommand(P, P, P, P)],
     ["ebs releaseCommand: name", () => ebs.releaseCommand(P)],
-    ["docker registryLoginOps: username", () => registryLoginOps({ address: "10.0.15.11:5000", username: P, password: "pw-123456789012", caCert: "" }).slice(1)],
-    ["docker registryLoginOps: address", () => registryLoginOps({ address: P, username: "u", password: "pw-123456789012", caCert: "" }).filter((o) => o.kind === "exec")],
-    ["docker registryOps: username", () => registryOps({ port: 5000, address: "10.0.15.11:5000", username: P, password: "pw-123456789012", storageDir: "/var/lib/r", logLevel: "info", gcSchedule: "weekly", readySeconds: 5 }).filter((o) => o.kind === "exec" || o.kind === "waitFor")],
-    ["docker registryOps: address", () => registryOps({ port: 5000, address: P, username: "u", password: "pw-123456789012", storageDir: "/var/lib/r", logLevel: "info", gcSchedule: "weekly", readySeconds: 5, tls: { certPem: "c", keyPath: "/k", caPem: "c" } }).filter((o) => o.kind === "waitFor")],
+    [
+        "docker registryLoginOps: username",
+        () => registryLoginOps({ address: "10.0.15.11:5000", username: P, password: "pw-123456789012", caCert: "" }).slice(1),
+    ],
+    [
+        "docker registryLoginOps: address",
+        () => registryLoginOps({ address: P, username: "u", password: "pw-123456789012", caCert: "" }).filter((o) => o.kind === "exec"),
+    ],
+    [
+        "docker registryOps: username",
+        () =>
+            registryOps({
+                port: 5000,
+                address: "10.0.15.11:5000",
+                username: P,
+                password: "pw-123456789012",
+                storageDir: "/var/lib/r",
+                logLevel: "info",
+                gcSchedule: "weekly",
+                readySeconds: 5,
+            }).filter((o) => o.kind === "exec" || o.kind === "waitFor"),
+    ],
+    [
+        "docker registryOps: address",
+        () =>
+            registryOps({
+                port: 5000,
+                address: P,
+                username: "u",
+                password: "pw-123456789012",
+                storageDir: "/var/lib/r",
+                logLevel: "info",
+                gcSchedule: "weekly",
+                readySeconds: 5,
+                tls: { certPem: "c", keyPath: "/k", caPem: "c" },
+            }).filter((o) => o.kind === "waitFor"),
+    ],
     ["docker gcOps: schedule (the check)", () => gcOps(P).slice(0, 1)],
-    ["images buildOps: every string", () => buildOps({ address: P, username: P, secure: true, repository: P, tag: P, contextDir: P, buildArgs: { BASE_IMAGE: P }, keep: 3 })],
-    ["pki keyOps: key group", () => keyOps({ commonName: "cn", ips: ["10.0.15.11"], dnsNames: [], dir: "/etc/x", keyGroup: P }).filter((o) => o.kind === "exec")],
+    [
+        "images buildOps: every string",
+        () => buildOps({ address: P, username: P, secure: true, repository: P, tag: P, contextDir: P, buildArgs: { BASE_IMAGE: P }, keep: 3 }),
+    ],
+    [
+        "pki keyOps: key group",
+        () => keyOps({ commonName: "cn", ips: ["10.0.15.11"], dnsNames: [], dir: "/etc/x", keyGroup: P }).filter((o) => o.kind === "exec"),
+    ],
 ];
 
 describe("security: renderers single-quote every string that reaches shell code", () => {

@@ -40,14 +40,24 @@ async function main(): Promise<void> {
     const ca = new lib.StackCa("ca", { host: mgmt });
     new lib.DockerRegistry("registry", { host: node1, ca, username: "microservice", password: pulumi.secret("abc") });
     new lib.ServerCertificate("cert", { ca, host: node1, commonName: pulumi.output("x".repeat(65)), ips: [node1.privateIp] });
-    new MesosCluster("mesos", { hosts: [mgmt, node1], images: IMAGES, settings: { mirrorToRegistry: false }, ca, marathonPassword: pulumi.secret("short"), zookeeperPassword: pulumi.secret("zookeeper-password-0123456789") });
+    new MesosCluster("mesos", {
+        hosts: [mgmt, node1],
+        images: IMAGES,
+        settings: { mirrorToRegistry: false },
+        ca,
+        marathonPassword: pulumi.secret("short"),
+        zookeeperPassword: pulumi.secret("zookeeper-password-0123456789"),
+    });
     const { WeaveMesh } = await import("../../../components/mesh");
     const { weaveSettings } = await import("../mesh/fixtures");
     new WeaveMesh("weave", { hosts: [mgmt, node1], password: pulumi.secret("short"), settings: weaveSettings() });
 
     const expected = [`ExistingHosts "bad-hosts"`, `DockerRegistry "registry"`, `ServerCertificate "cert"`, `MesosCluster "mesos"`, `WeaveMesh "weave"`];
-    const done = () => expected.every((c) => errors.some((e) => e.includes(c))) && registered.filter((r) => /^ok-hosts-.*-ready$/.test(r.name)).length === 2 && registered.some((r) => r.name === "ca-mgmt-ca");
-    for (const end = Date.now() + 30000; !done() && Date.now() < end; ) await sleep(50);
+    const done = () =>
+        expected.every((c) => errors.some((e) => e.includes(c))) &&
+        registered.filter((r) => /^ok-hosts-.*-ready$/.test(r.name)).length === 2 &&
+        registered.some((r) => r.name === "ca-mgmt-ca");
+    for (const end = Date.now() + 30000; !done() && Date.now() < end;) await sleep(50);
     await sleep(1000); // anything that was still going to register has done so
     console.log(JSON.stringify({ errors: [...new Set(errors)], registered }));
     process.exit(0);

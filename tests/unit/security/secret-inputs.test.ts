@@ -34,8 +34,10 @@ describe("inputs given as secrets (or other Outputs) are validated too, when the
         r = await run();
     });
 
-    it("ExistingHosts: privateKey: pulumi.secret(\"hunter2\") fails the component by name, never echoed; no host is dialled", () => {
-        expect(errorsOf(r, `ExistingHosts "bad-hosts"`)).to.match(/ExistingHosts "bad-hosts": invalid input\n\s+privateKey: expected a PEM\/OpenSSH private key, got \(hidden\)/);
+    it('ExistingHosts: privateKey: pulumi.secret("hunter2") fails the component by name, never echoed; no host is dialled', () => {
+        expect(errorsOf(r, `ExistingHosts "bad-hosts"`)).to.match(
+            /ExistingHosts "bad-hosts": invalid input\n\s+privateKey: expected a PEM\/OpenSSH private key, got \(hidden\)/,
+        );
         expect(r.errors.join("\n")).to.not.contain("hunter2");
         expect(steps(r, "bad-hosts-")).to.deep.equal([]);
     });
@@ -45,8 +47,10 @@ describe("inputs given as secrets (or other Outputs) are validated too, when the
         expect(steps(r, "ok-hosts-")).to.have.members(["ok-hosts-mgmt-ready", "ok-hosts-node1-ready"]);
     });
 
-    it("DockerRegistry: password: pulumi.secret(\"abc\") fails the component by name before any of its steps (packages, TLS key, registry, GC) exists", () => {
-        expect(errorsOf(r, `DockerRegistry "registry"`)).to.match(/DockerRegistry "registry": invalid input\n\s+password: expected at least 12 characters, got \(hidden\)/);
+    it('DockerRegistry: password: pulumi.secret("abc") fails the component by name before any of its steps (packages, TLS key, registry, GC) exists', () => {
+        expect(errorsOf(r, `DockerRegistry "registry"`)).to.match(
+            /DockerRegistry "registry": invalid input\n\s+password: expected at least 12 characters, got \(hidden\)/,
+        );
         expect(r.errors.join("\n")).to.not.match(/\babc\b/);
         expect(steps(r, "ca-"), "the CA (no child of the registry) is made").to.deep.equal(["ca-mgmt-ca"]);
         expect(steps(r, "registry-")).to.deep.equal([]);
@@ -57,14 +61,14 @@ describe("inputs given as secrets (or other Outputs) are validated too, when the
         expect(steps(r, "cert-")).to.deep.equal([]);
     });
 
-    it("MesosCluster: marathonPassword: pulumi.secret(\"short\") fails the program naming the component and the key", () => {
+    it('MesosCluster: marathonPassword: pulumi.secret("short") fails the program naming the component and the key', () => {
         expect(errorsOf(r, `MesosCluster "mesos"`)).to.match(/MesosCluster "mesos": invalid input\n\s+marathonPassword: .*got \(hidden\)/);
         expect(r.errors.join("\n")).to.not.contain("short");
         // Marathon's step is built from the checked password: it never exists with the bad one.
         expect(steps(r, "mesos-node1-marathon")).to.deep.equal([]);
     });
 
-    it("WeaveMesh: password: pulumi.secret(\"short\") fails by name; no weave-service step (which holds it) exists", () => {
+    it('WeaveMesh: password: pulumi.secret("short") fails by name; no weave-service step (which holds it) exists', () => {
         expect(errorsOf(r, `WeaveMesh "weave"`)).to.match(/WeaveMesh "weave": invalid input\n\s+password: .*got \(hidden\)/);
         expect(steps(r, "weave-").filter((n) => n.endsWith("weave-service"))).to.deep.equal([]);
     });

@@ -411,7 +411,28 @@ export interface Finding {
 }
 
 /** Commands whose arguments are code in a language this detector does not model. */
-const INTERPRETERS = new Set(["eval", "source", ".", "awk", "gawk", "mawk", "sed", "perl", "python", "python3", "ruby", "node", "jq", "ssh", "su", "xargs", "find", "expect", "tclsh", "php"]);
+const INTERPRETERS = new Set([
+    "eval",
+    "source",
+    ".",
+    "awk",
+    "gawk",
+    "mawk",
+    "sed",
+    "perl",
+    "python",
+    "python3",
+    "ruby",
+    "node",
+    "jq",
+    "ssh",
+    "su",
+    "xargs",
+    "find",
+    "expect",
+    "tclsh",
+    "php",
+]);
 /** The runtime's own functions (components/provision/script.ts): which 1-based arguments are bash code. */
 const CODE_ARGS: Record<string, number[]> = { ensure_exec: [2, 3], wait_for: [3] };
 /** Files that bash sources (components/volumes: every value is single-quoted there). */
@@ -481,7 +502,8 @@ export function findInjections(script: string, m: Marker, where: string, level =
     const lexed = lex(script);
     const { kinds } = lexed;
     const wordAt = new Map<number, { cmd: Command; word: Word }>();
-    for (const cmd of lexed.commands) for (const word of [...cmd.words, ...cmd.redirects]) for (let i = word.start; i < word.end; i++) wordAt.set(i, { cmd, word });
+    for (const cmd of lexed.commands)
+        for (const word of [...cmd.words, ...cmd.redirects]) for (let i = word.start; i < word.end; i++) wordAt.set(i, { cmd, word });
     const heredocAt = (i: number) => {
         for (const cmd of lexed.commands) for (const h of cmd.heredocs) if (i >= h.start && i < h.end) return { cmd, h };
         return undefined;
@@ -490,7 +512,11 @@ export function findInjections(script: string, m: Marker, where: string, level =
     const starts = occurrences(script, m.start);
     const ends = occurrences(script, m.end);
     if (ends.length !== starts.length) {
-        findings.push({ where, why: `level ${level}: ${starts.length} start marker(s) but ${ends.length} end marker(s): the value arrived cut or mangled`, excerpt: excerpt(script, starts[0] ?? ends[0] ?? 0) });
+        findings.push({
+            where,
+            why: `level ${level}: ${starts.length} start marker(s) but ${ends.length} end marker(s): the value arrived cut or mangled`,
+            excerpt: excerpt(script, starts[0] ?? ends[0] ?? 0),
+        });
     }
     for (const a of starts) {
         const b = script.indexOf(m.end, a);
@@ -503,14 +529,26 @@ export function findInjections(script: string, m: Marker, where: string, level =
             const shell = /^(ba|da|z|k)?sh$/.test(base(reader));
             if (shell) findings.push(...findInjections(script.slice(doc!.h.start, doc!.h.end), m, `${where} > here-document of ${reader}`, level + 1));
             // ensure_file's content is checked by its file format (checkFile); any other reader is unknown.
-            else if (reader !== "ensure_file") findings.push({ where, why: `level ${level}: the value is a here-document read by ${reader}, whose format is not checked`, excerpt: excerpt(script, a) });
+            else if (reader !== "ensure_file")
+                findings.push({
+                    where,
+                    why: `level ${level}: the value is a here-document read by ${reader}, whose format is not checked`,
+                    excerpt: excerpt(script, a),
+                });
             continue;
         }
         const literal = [...spanKinds].every((k) => k === "sq" || k === "esc" || k === "quote");
-        const syntax = [...Array(stop - a).keys()].map((d) => a + d).filter((i) => kinds[i] === "quote").every((i) => script[i] === "'" || script[i] === "\\");
+        const syntax = [...Array(stop - a).keys()]
+            .map((d) => a + d)
+            .filter((i) => kinds[i] === "quote")
+            .every((i) => script[i] === "'" || script[i] === "\\");
         const at = wordAt.get(a);
         if (!literal || !syntax || !at || at.word.end < stop) {
-            findings.push({ where, why: `level ${level}: the value is read by bash as ${[...spanKinds].join("+")} (only single-quoted data is safe)`, excerpt: excerpt(script, a) });
+            findings.push({
+                where,
+                why: `level ${level}: the value is read by bash as ${[...spanKinds].join("+")} (only single-quoted data is safe)`,
+                excerpt: excerpt(script, a),
+            });
             continue;
         }
         const interp = interpreterOf(at.cmd);
@@ -529,7 +567,11 @@ export function findInjections(script: string, m: Marker, where: string, level =
             if (!/^[A-Za-z0-9+/]{16,}={0,2}$/.test(word.value)) continue;
             const decoded = Buffer.from(word.value, "base64").toString("utf8");
             if ((decoded.includes(m.start) || decoded.includes(m.end)) && !filesOf(script, lexed).some((f) => f.content === decoded)) {
-                findings.push({ where, why: `level ${level}: the value travels base64-encoded to ${cmd.words[0]?.value}`, excerpt: excerpt(script, word.start) });
+                findings.push({
+                    where,
+                    why: `level ${level}: the value travels base64-encoded to ${cmd.words[0]?.value}`,
+                    excerpt: excerpt(script, word.start),
+                });
             }
         }
     }
@@ -557,10 +599,11 @@ export function checkFile(path: string, content: string, m: Marker, where: strin
         const walk = (v: unknown): void => {
             if (typeof v === "string") leaves.push(v);
             else if (Array.isArray(v)) v.forEach(walk);
-            else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
-                leaves.push(k);
-                walk(x);
-            }
+            else if (v && typeof v === "object")
+                for (const [k, x] of Object.entries(v)) {
+                    leaves.push(k);
+                    walk(x);
+                }
         };
         walk(parsed);
         const inLeaves = leaves.reduce((n, l) => n + occurrences(l, m.start).length, 0);

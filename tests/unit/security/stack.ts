@@ -15,7 +15,13 @@ const pin = (c: string) => `sha256:${c.repeat(64)}`;
 /** The hosts of the original layout (addresses from the given /24). */
 export const layoutHosts = (net = "10.0.15", mgmtNet = net) => [
     { name: "mgmt", roles: ["mgmt"], ip: `${mgmtNet}.10` },
-    { name: "node1", roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"], ip: `${net}.11`, zookeeperId: 1, agentAttributes: { slavetype: "system", rack: "r1" } },
+    {
+        name: "node1",
+        roles: ["zookeeper", "master", "marathon", "registry", "logServer", "agent"],
+        ip: `${net}.11`,
+        zookeeperId: 1,
+        agentAttributes: { slavetype: "system", rack: "r1" },
+    },
     { name: "node2", roles: ["zookeeper", "agent"], ip: `${net}.12`, zookeeperId: 2 },
     { name: "node3", roles: ["zookeeper", "agent"], ip: `${net}.13`, zookeeperId: 3 },
 ];
@@ -33,7 +39,10 @@ export function fullConfig(): Record<string, any> {
         existing: {
             port: 22,
             jumpHost: { host: "bastion.example.org", user: "admin", port: 22 },
-            knownHosts: [...layoutHosts().map((h, i) => `${h.ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`), "bastion.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJhc3Rpb24="],
+            knownHosts: [
+                ...layoutHosts().map((h, i) => `${h.ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3Qt${i}`),
+                "bastion.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJhc3Rpb24=",
+            ],
         },
         network: { subnet: "10.0.15.0/24", name: "microservice-net" },
         mesh: {
@@ -43,7 +52,11 @@ export function fullConfig(): Record<string, any> {
                 scriptUrl: "https://github.com/weaveworks/weave/releases/download/v2.8.1/weave",
                 scriptSha256: "7df817a9537d037639533934fe31f466712f638cb074444c28c5ce8ee7b9f5a9",
                 dockerhubUser: "weaveworks",
-                images: { weave: `weaveworks/weave:2.8.1@${pin("1")}`, weaveexec: `weaveworks/weaveexec:2.8.1@${pin("2")}`, weavedb: `weaveworks/weavedb:latest@${pin("3")}` },
+                images: {
+                    weave: `weaveworks/weave:2.8.1@${pin("1")}`,
+                    weaveexec: `weaveworks/weaveexec:2.8.1@${pin("2")}`,
+                    weavedb: `weaveworks/weavedb:latest@${pin("3")}`,
+                },
                 ipRange: "10.2.0.0/16",
                 dnsDomain: "weave.local",
                 scope: { enabled: true, image: `weaveworks/scope:1.13.2@${pin("4")}`, port: 4040 },
@@ -52,7 +65,14 @@ export function fullConfig(): Record<string, any> {
         },
         weavePassword: "weave-Pw7/k+2Lr9zT4vB8nM1cW5",
         docker: { logDriver: "json-file", logOpts: { "max-size": "10m", "max-file": "3" }, bip: "172.31.0.1/24" },
-        registry: { port: 5000, insecure: false, username: "microservice", gcSchedule: "Sun *-*-* 03:00:00", dnsNames: ["registry.example.org"], storageDir: "/var/lib/docker-registry" },
+        registry: {
+            port: 5000,
+            insecure: false,
+            username: "microservice",
+            gcSchedule: "Sun *-*-* 03:00:00",
+            dnsNames: ["registry.example.org"],
+            storageDir: "/var/lib/docker-registry",
+        },
         registryPassword: "registry-Pw7/k+2Lr9zT4",
         zookeeper: { clientPort: 2181, dataDir: "/var/lib/zookeeper", fourLetterWords: ["stat"], adminServerPort: 8181 },
         volumes: {
@@ -69,7 +89,11 @@ export function fullConfig(): Record<string, any> {
         logging: { protocol: "tcp", tls: "server", forwardJournal: ["mesos-master", "marathon"], queueMaxDiskSpace: "1g", allowedSenders: ["192.0.2.0/24"] },
         mesos: {
             clusterName: "MesosCluster",
-            images: { master: `mesosphere/mesos-master:1.7.0@${pin("a")}`, agent: `mesosphere/mesos-slave:1.7.0@${pin("b")}`, marathon: `mesosphere/marathon:v1.7.236@${pin("c")}` },
+            images: {
+                master: `mesosphere/mesos-master:1.7.0@${pin("a")}`,
+                agent: `mesosphere/mesos-slave:1.7.0@${pin("b")}`,
+                marathon: `mesosphere/marathon:v1.7.236@${pin("c")}`,
+            },
             agentAttributes: { zone: "z1" },
             cgroups: "v1",
             agentDockerCli: "/usr/bin/docker",
@@ -104,16 +128,33 @@ export function variants(): { name: string; config: Record<string, any>; focus?:
     };
     return [
         { name: "target hosts, weave, zfs", config: full },
-        { name: "target hosts, overlay", focus: ["mesh"], config: { ...fullConfig(), mesh: { ...fullConfig().mesh, implementation: "overlay" }, weavePassword: undefined } },
+        {
+            name: "target hosts, overlay",
+            focus: ["mesh"],
+            config: { ...fullConfig(), mesh: { ...fullConfig().mesh, implementation: "overlay" }, weavePassword: undefined },
+        },
         {
             name: "target local",
             focus: ["local", "network"],
-            config: notHosts({ ...fullConfig(), target: "local", local: { nodeImage: "microservice/node:bookworm", build: { baseImage: "debian:bookworm", builder: "legacy" }, dockerHost: "ssh://ops@docker-host", namePrefix: "ms" } }),
+            config: notHosts({
+                ...fullConfig(),
+                target: "local",
+                local: {
+                    nodeImage: "microservice/node:bookworm",
+                    build: { baseImage: "debian:bookworm", builder: "legacy" },
+                    dockerHost: "ssh://ops@docker-host",
+                    namePrefix: "ms",
+                },
+            }),
         },
         {
             name: "target vagrant",
             focus: ["vagrant", "network"],
-            config: notHosts({ ...fullConfig(), target: "vagrant", vagrant: { box: "bento/ubuntu-24.04", boxVersion: "202510.26.0", provider: "virtualbox", dir: ".vagrant-stacks/test" } }),
+            config: notHosts({
+                ...fullConfig(),
+                target: "vagrant",
+                vagrant: { box: "bento/ubuntu-24.04", boxVersion: "202510.26.0", provider: "virtualbox", dir: ".vagrant-stacks/test" },
+            }),
         },
         {
             name: "target aws, ebs",
@@ -145,7 +186,10 @@ export function variants(): { name: string; config: Record<string, any>; focus?:
 export function setStackConfig(raw: Record<string, unknown>): void {
     const cfg: Record<string, string> = {};
     for (const [k, v] of Object.entries(raw)) if (v !== undefined) cfg[`microservice:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    pulumi.runtime.setAllConfig(cfg, SECRET_KEYS.filter((k) => raw[k] !== undefined).map((k) => `microservice:${k}`));
+    pulumi.runtime.setAllConfig(
+        cfg,
+        SECRET_KEYS.filter((k) => raw[k] !== undefined).map((k) => `microservice:${k}`),
+    );
 }
 
 /** Both generations of the command resources' type tokens (@pulumi/command's, and components/exec's). */
@@ -158,14 +202,28 @@ function realisticCommands(): void {
         mocks.onResource(t, (args) => {
             if (/ssh-keygen/.test(String(args.inputs.create))) return { stdout: PRIVATE_KEY + PUBLIC_KEY + "\n", stderr: "" };
             const m = /-(\w+)-ssh-config$/.exec(args.name);
-            if (m) return { stdout: `Host ${m[1]}\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n  IdentityFile "/w/key"\n  IdentitiesOnly yes\n${IDENTITY_MARK}\n${VAGRANT_KEY}`, stderr: "" };
+            if (m)
+                return {
+                    stdout: `Host ${m[1]}\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n  IdentityFile "/w/key"\n  IdentitiesOnly yes\n${IDENTITY_MARK}\n${VAGRANT_KEY}`,
+                    stderr: "",
+                };
             return { stdout: `fixed-generated-secret-${args.name}`, stderr: "" };
         });
     }
     for (const t of REMOTE) {
         mocks.onResource(t, (args) => {
             const n = args.name;
-            const payload = n.endsWith("-ca") ? PEM.ca : n.endsWith("-tls-key") ? PEM.csr : n.endsWith("-tls-sign") ? PEM.cert : n.endsWith("-swarm-token") ? "SWMTKN-1-token" : /replication$/.test(n) ? PUBLIC_KEY : "";
+            const payload = n.endsWith("-ca")
+                ? PEM.ca
+                : n.endsWith("-tls-key")
+                  ? PEM.csr
+                  : n.endsWith("-tls-sign")
+                    ? PEM.cert
+                    : n.endsWith("-swarm-token")
+                      ? "SWMTKN-1-token"
+                      : /replication$/.test(n)
+                        ? PUBLIC_KEY
+                        : "";
             return { stdout: `${payload ? payload + "\n" : ""}STEP ${n}: changed (mock)`, stderr: "" };
         });
     }

@@ -28,7 +28,13 @@ describe("components validate their args before they register anything (not even
     it("each refuses bad args, naming itself, and nothing reaches the engine", async () => {
         const [mgmt, node1, node2, node3] = labLayout();
         const ca = new StackCa("ok-ca", { host: mgmt });
-        const registry = { address: pulumi.output("10.0.15.11:5000"), username: pulumi.output("u"), password: pulumi.secret("p"), caCert: pulumi.output(""), ready: [] };
+        const registry = {
+            address: pulumi.output("10.0.15.11:5000"),
+            username: pulumi.output("u"),
+            password: pulumi.secret("p"),
+            caCert: pulumi.output(""),
+            ready: [],
+        };
         await settle();
         const cases: [string, () => unknown][] = [
             ["StackCa", () => new StackCa("bad", { host: mgmt, validityDays: 1 })],
@@ -45,7 +51,10 @@ describe("components validate their args before they register anything (not even
             ["AwsHosts", () => new AwsHosts("bad", { hosts: [], adminCidr: "198.51.100.0/24" })],
             ["StackSshKey", () => new StackSshKey("bad", { comment: "no spaces allowed" })],
             ["VagrantMachines", () => new VagrantMachines("bad", { dir: "/tmp/a b", spec: {} as any })],
-            ["MesosCluster", () => new MesosCluster("bad", { hosts: [node1], images: { master: "m", agent: "a", marathon: "x" }, marathonPassword: "p" } as any)],
+            [
+                "MesosCluster",
+                () => new MesosCluster("bad", { hosts: [node1], images: { master: "m", agent: "a", marathon: "x" }, marathonPassword: "p" } as any),
+            ],
             ["OverlayMesh", () => new OverlayMesh("bad", { hosts: [] } as any)],
             ["WeaveMesh", () => new WeaveMesh("bad", { hosts: [node1], password: "short" } as any)],
             ["RsyslogAggregator", () => new RsyslogAggregator("bad", { hosts: [] } as any)],
@@ -55,7 +64,10 @@ describe("components validate their args before they register anything (not even
             mocks.reset();
             expect(make, component).to.throw(new RegExp(`${component} "bad"`));
             await settle();
-            expect(mocks.resources.map((r) => `${r.type} ${r.name}`), component).to.deep.equal([]);
+            expect(
+                mocks.resources.map((r) => `${r.type} ${r.name}`),
+                component,
+            ).to.deep.equal([]);
         }
     });
 });

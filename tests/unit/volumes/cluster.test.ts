@@ -30,13 +30,20 @@ function cluster(extra: Partial<FlockerZfsClusterArgs> = {}, hosts: Host[] = lab
 }
 
 /** Every command by name with its inputs, to compare two evaluations of the program. */
-const snapshot = () => Object.fromEntries(mocks.resources.filter((r) => /^(command:|pulumi-nodejs:dynamic\/exec:)/.test(r.type)).map((r) => [r.name, JSON.stringify(r.inputs)]));
+const snapshot = () =>
+    Object.fromEntries(mocks.resources.filter((r) => /^(command:|pulumi-nodejs:dynamic\/exec:)/.test(r.type)).map((r) => [r.name, JSON.stringify(r.inputs)]));
 
 function diff(before: Record<string, string>, after: Record<string, string>) {
     return {
-        changed: Object.keys(after).filter((k) => k in before && before[k] !== after[k]).sort(),
-        added: Object.keys(after).filter((k) => !(k in before)).sort(),
-        removed: Object.keys(before).filter((k) => !(k in after)).sort(),
+        changed: Object.keys(after)
+            .filter((k) => k in before && before[k] !== after[k])
+            .sort(),
+        added: Object.keys(after)
+            .filter((k) => !(k in before))
+            .sort(),
+        removed: Object.keys(before)
+            .filter((k) => !(k in after))
+            .sort(),
     };
 }
 
@@ -46,7 +53,10 @@ describe("FlockerZfsCluster (mocks)", () => {
     it("sets up every agent (zfs, replication, peers, hooks, in order) and places each dataset on its primary after all agents", async () => {
         const c = cluster();
         await settle();
-        const names = mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").map((r) => r.name).filter((n) => n.startsWith("volumes-"));
+        const names = mocks
+            .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+            .map((r) => r.name)
+            .filter((n) => n.startsWith("volumes-"));
         for (const h of ["node1", "node2", "node3"]) {
             expect(names).to.include.members(["zfs", "replication", "peers", "hooks"].map((s) => `volumes-${h}-${s}`));
             expect(runsAfter(`volumes-${h}-replication`, `volumes-${h}-zfs`)).to.equal(true);
@@ -63,7 +73,9 @@ describe("FlockerZfsCluster (mocks)", () => {
         cluster();
         await settle();
         const peers = mocks.named("volumes-node3-peers").inputs.stdin as string;
-        expect(peers).to.contain("10.0.15.11 ssh-ed25519 AAAAhostkey-volumes-node1-replication\n10.0.15.12 ssh-ed25519 AAAAhostkey-volumes-node2-replication\n");
+        expect(peers).to.contain(
+            "10.0.15.11 ssh-ed25519 AAAAhostkey-volumes-node1-replication\n10.0.15.12 ssh-ed25519 AAAAhostkey-volumes-node2-replication\n",
+        );
         expect(peers).to.contain("node1 10.0.15.11\nnode2 10.0.15.12\nnode3 10.0.15.13\n");
     });
 
@@ -143,7 +155,13 @@ describe("FlockerZfsCluster (mocks)", () => {
             mesosUrls: pulumi.output(["http://10.0.15.11:5050"]),
             ready: [fakeHost("marathon-up", "10.0.15.11").ready],
         };
-        cluster({ scheduler, datasets: [{ name: "mongo", sizeGb: 1, primary: "node2", app: { kind: "marathon", appId: "/application/db/mongo" } }, { name: "cache", sizeGb: 1, primary: "node3" }] });
+        cluster({
+            scheduler,
+            datasets: [
+                { name: "mongo", sizeGb: 1, primary: "node2", app: { kind: "marathon", appId: "/application/db/mongo" } },
+                { name: "cache", sizeGb: 1, primary: "node3" },
+            ],
+        });
         await settle();
         const holders = mocks.resources.filter((r) => JSON.stringify(r.inputs).includes("marathon-pw-123"));
         expect(holders.map((r) => r.name).sort()).to.deep.equal(["volumes-node1-hooks", "volumes-node2-hooks", "volumes-node3-hooks"]);
@@ -161,16 +179,30 @@ describe("FlockerZfsCluster (mocks)", () => {
             /FlockerZfsCluster "volumes": invalid input\n {2}datasets\[0\].primary: expected the name of a host with role agent \(node1, node2, node3\), got "mgmt" which is not an agent/,
         );
         expect(() => cluster({ datasets: [{ name: "mongo", sizeGb: 1, primary: "node9" }] }, hosts)).to.throw(/got "node9" which is not a configured host/);
-        expect(() => cluster({ datasets: [{ name: "mongo", sizeGb: 1, primary: "node2" }, { name: "mongo", sizeGb: 1, primary: "node3" }] }, hosts)).to.throw(
-            /datasets\[1\].name: expected unique volume names \("mongo" is also \[0\]\)/,
+        expect(() =>
+            cluster(
+                {
+                    datasets: [
+                        { name: "mongo", sizeGb: 1, primary: "node2" },
+                        { name: "mongo", sizeGb: 1, primary: "node3" },
+                    ],
+                },
+                hosts,
+            ),
+        ).to.throw(/datasets\[1\].name: expected unique volume names \("mongo" is also \[0\]\)/);
+        expect(() => cluster({ datasets: [{ name: "mongo", sizeGb: 0, primary: "node2" }] }, hosts)).to.throw(
+            /datasets\[0\].sizeGb: expected a size in GB greater than 0, got 0/,
         );
-        expect(() => cluster({ datasets: [{ name: "mongo", sizeGb: 0, primary: "node2" }] }, hosts)).to.throw(/datasets\[0\].sizeGb: expected a size in GB greater than 0, got 0/);
-        expect(() => cluster({ datasets: [{ name: "Mongo_DB", sizeGb: 1, primary: "node2" }] }, hosts)).to.throw(/datasets\[0\].name: expected a volume name of lowercase letters/);
+        expect(() => cluster({ datasets: [{ name: "Mongo_DB", sizeGb: 1, primary: "node2" }] }, hosts)).to.throw(
+            /datasets\[0\].name: expected a volume name of lowercase letters/,
+        );
         expect(() => cluster({ pool: { vdevSizeGb: -1 } }, hosts)).to.throw(/pool.vdevSizeGb: expected a size in GB greater than 0, got -1/);
         expect(() => cluster({ datasets: [{ name: "mongo", sizeGb: 1, primary: "node2", app: { kind: "marathon", appId: "/db/mongo" } }] }, hosts)).to.throw(
             /datasets\[0\].app: a Marathon app needs args.scheduler/,
         );
-        expect(() => cluster({ zfs: { implementation: "zfs-dkms" as any } }, hosts)).to.throw(/zfs.implementation: expected one of auto, kernel, fuse, got "zfs-dkms"/);
+        expect(() => cluster({ zfs: { implementation: "zfs-dkms" as any } }, hosts)).to.throw(
+            /zfs.implementation: expected one of auto, kernel, fuse, got "zfs-dkms"/,
+        );
         expect(() => cluster({}, [...hosts, fakeHost("node2", "10.0.15.99")])).to.throw(/hosts\[4\].name: host name "node2" appears twice/);
         await settle();
         expect(mocks.resources.filter((r) => /^(command:|pulumi-nodejs:dynamic\/exec:)/.test(r.type) && r.name.startsWith("volumes"))).to.deep.equal([]);

@@ -14,7 +14,12 @@ import { hostMocks, topology } from "../hosts/support";
 // No AWS here: this proves the resource graph and its inputs under mocks only (see docs/volumes.md).
 const awsHost = (name: string, ip: string, roles: Host["roles"] = ["agent"]): Host =>
     fakeHost(name, ip, [...roles], { instanceId: pulumi.output(`i-0${name}`), availabilityZone: pulumi.output("us-east-1b") });
-const awsLayout = () => [awsHost("mgmt", "10.0.17.10", ["mgmt"]), awsHost("node1", "10.0.17.11"), awsHost("node2", "10.0.17.12"), awsHost("node3", "10.0.17.13")];
+const awsLayout = () => [
+    awsHost("mgmt", "10.0.17.10", ["mgmt"]),
+    awsHost("node1", "10.0.17.11"),
+    awsHost("node2", "10.0.17.12"),
+    awsHost("node3", "10.0.17.13"),
+];
 
 function volumes(primary = "node2", extra: Partial<FlockerEbsVolumesArgs> = {}, hosts = awsLayout()): FlockerEbsVolumes {
     return new FlockerEbsVolumes("volumes", {
@@ -26,7 +31,10 @@ function volumes(primary = "node2", extra: Partial<FlockerEbsVolumesArgs> = {}, 
     });
 }
 
-const snapshot = () => Object.fromEntries(mocks.resources.filter((r) => !r.type.startsWith("microservice:") && !r.type.startsWith("test:")).map((r) => [r.name, JSON.stringify(r.inputs)]));
+const snapshot = () =>
+    Object.fromEntries(
+        mocks.resources.filter((r) => !r.type.startsWith("microservice:") && !r.type.startsWith("test:")).map((r) => [r.name, JSON.stringify(r.inputs)]),
+    );
 
 describe("FlockerEbsVolumes (mocks only: no AWS here)", () => {
     it("one encrypted gp3 volume in the nodes' AZ, attached to the primary's instance, mounted there after the attachment", async () => {
@@ -60,7 +68,9 @@ describe("FlockerEbsVolumes (mocks only: no AWS here)", () => {
         volumes("node3");
         await settle();
         const after = snapshot();
-        const changed = Object.keys(after).filter((k) => before[k] !== after[k]).sort();
+        const changed = Object.keys(after)
+            .filter((k) => before[k] !== after[k])
+            .sort();
         expect(changed).to.deep.equal(["volumes-mongo-attachment", "volumes-mongo-mount"]);
         expect(JSON.parse(after["volumes-mongo-attachment"]).instanceId).to.equal("i-0node3");
         // The trigger changes with the instance: the mount is replaced (its delete runs with the old connection).
@@ -68,7 +78,10 @@ describe("FlockerEbsVolumes (mocks only: no AWS here)", () => {
     });
 
     it("rounds sizes up to whole GiB and passes the volume settings", async () => {
-        volumes("node2", { datasets: [{ name: "logs", sizeGb: 2.5, primary: "node3" }], ebs: { volumeType: "io2", iops: 3000, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/abc" } });
+        volumes("node2", {
+            datasets: [{ name: "logs", sizeGb: 2.5, primary: "node3" }],
+            ebs: { volumeType: "io2", iops: 3000, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/abc" },
+        });
         await settle();
         const [vol] = mocks.byType("aws:ebs/volume:Volume");
         expect(vol.inputs).to.deep.include({ size: 3, type: "io2", iops: 3000, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/abc" });

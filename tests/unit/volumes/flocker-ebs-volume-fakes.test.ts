@@ -23,7 +23,10 @@ describe("flocker-ebs-volume with fake disk and systemd tools", function () {
         h = w.host("node2", "10.0.17.12");
         const conf = ebsConf({ hostIp: "10.0.17.12", mountRoot: `${h}/flocker`, fsType: "ext4", appTimeoutSeconds: 20, deviceTimeoutSeconds: 1 });
         // The stack's conf with the apps dir and hook moved into the fake world.
-        fs.writeFileSync(`${h}/ebs.conf`, conf.replace(/^APPS_DIR=.*$/m, `APPS_DIR=${q(`${h}/apps`)}`).replace(/^MARATHON_HOOK=.*$/m, `MARATHON_HOOK=${q(`${h}/marathon-app.py`)}`));
+        fs.writeFileSync(
+            `${h}/ebs.conf`,
+            conf.replace(/^APPS_DIR=.*$/m, `APPS_DIR=${q(`${h}/apps`)}`).replace(/^MARATHON_HOOK=.*$/m, `MARATHON_HOOK=${q(`${h}/marathon-app.py`)}`),
+        );
         fs.writeFileSync(`${h}/flocker-ebs-volume`, hostProgram("flocker-ebs-volume.sh", { CONF: `${h}/ebs.conf`, UNIT_DIR: `${h}/units` }), { mode: 0o755 });
         fs.mkdirSync(`${h}/units`);
         fs.mkdirSync(`${h}/apps`);
@@ -51,7 +54,10 @@ describe("flocker-ebs-volume with fake disk and systemd tools", function () {
             `[Unit]\nDescription=Volume mongo (${VOL})\n\n[Mount]\nWhat=/dev/disk/by-uuid/${uuid}\nWhere=${h}/flocker/mongo\nType=ext4\nOptions=defaults,nofail\n\n[Install]\nWantedBy=multi-user.target\n`,
         );
         expect(w.calls().filter((l) => / (systemctl|docker) /.test(l))).to.deep.equal([
-            "node2 systemctl daemon-reload", `node2 systemctl enable --quiet ${logged()}`, `node2 systemctl start ${logged()}`, `node2 docker start db 10.0.17.12 ${h}/flocker/mongo`,
+            "node2 systemctl daemon-reload",
+            `node2 systemctl enable --quiet ${logged()}`,
+            `node2 systemctl start ${logged()}`,
+            `node2 docker start db 10.0.17.12 ${h}/flocker/mongo`,
         ]);
         expect(fs.readFileSync(`${h}/disks/nvme0n1`, "utf8")).to.contain("UUID=root-uuid"); // the other disk untouched
     });
@@ -68,17 +74,26 @@ describe("flocker-ebs-volume with fake disk and systemd tools", function () {
         w.clearCalls();
         expect(attach("xfs").code).to.equal(0);
         expect(w.calls().filter((l) => l.includes("mkfs"))).to.deep.equal([]);
-        expect(fs.readFileSync(`${h}/units/${unit()}`, "utf8")).to.contain("What=/dev/disk/by-uuid/1111-2222\n").and.contain("Type=xfs\n");
+        expect(fs.readFileSync(`${h}/units/${unit()}`, "utf8"))
+            .to.contain("What=/dev/disk/by-uuid/1111-2222\n")
+            .and.contain("Type=xfs\n");
     });
 
     it("a disk blkid cannot read plainly (ambivalent signatures, a probe error, a partition table without a filesystem) is refused, never formatted", () => {
-        for (const [state, why] of [["BLKID_RC=8", "exit 8"], ["BLKID_RC=4", "exit 4"], ["PTTYPE=gpt", "partition table"]]) {
+        for (const [state, why] of [
+            ["BLKID_RC=8", "exit 8"],
+            ["BLKID_RC=4", "exit 4"],
+            ["PTTYPE=gpt", "partition table"],
+        ]) {
             disk("nvme1n1", `SERIAL=vol0abc123\n${state}\n`);
             w.clearCalls();
             const r = attach();
             expect(r.code, state).to.equal(1);
             expect(r.stderr, state).to.contain("refusing to format").and.contain(why);
-            expect(w.calls().filter((l) => / (mkfs\.ext4|systemctl|docker) /.test(l)), state).to.deep.equal([]);
+            expect(
+                w.calls().filter((l) => / (mkfs\.ext4|systemctl|docker) /.test(l)),
+                state,
+            ).to.deep.equal([]);
         }
     });
 
@@ -97,7 +112,9 @@ describe("flocker-ebs-volume with fake disk and systemd tools", function () {
         const r = tool("release", "mongo");
         expect(r.code, r.stderr).to.equal(0);
         expect(w.calls().filter((l) => / (systemctl|docker|umount) /.test(l))).to.deep.equal([
-            "node2 docker stop db", `node2 systemctl disable --quiet --now ${logged()}`, "node2 systemctl daemon-reload",
+            "node2 docker stop db",
+            `node2 systemctl disable --quiet --now ${logged()}`,
+            "node2 systemctl daemon-reload",
         ]);
         expect(fs.existsSync(`${h}/units/${unit()}`)).to.equal(false);
         expect(fs.readdirSync(`${h}/mounts`)).to.deep.equal([]);
@@ -111,12 +128,18 @@ describe("flocker-ebs-volume with fake disk and systemd tools", function () {
         fs.rmSync(`${h}/apps/mongo.stop`);
         fs.writeFileSync(`${h}/apps/mongo.marathon`, "{}\n");
         // Stands in for marathon-app (tested on its own in marathon-hook.test.ts): records its arguments.
-        fs.writeFileSync(`${h}/marathon-app.py`, "import os, sys\nopen(os.environ['FAKE_ROOT'] + '/calls.log', 'a').write('node2 marathon-app ' + ' '.join(sys.argv[1:]) + '\\n')\n");
+        fs.writeFileSync(
+            `${h}/marathon-app.py`,
+            "import os, sys\nopen(os.environ['FAKE_ROOT'] + '/calls.log', 'a').write('node2 marathon-app ' + ' '.join(sys.argv[1:]) + '\\n')\n",
+        );
         disk("nvme1n1", "SERIAL=vol0abc123\n");
         expect(attach().code).to.equal(0);
         expect(tool("release", "mongo").code).to.equal(0);
         const c = w.calls();
-        expect(c.filter((l) => l.includes("marathon-app"))).to.deep.equal([`node2 marathon-app start ${h}/apps/mongo.marathon 10.0.17.12`, `node2 marathon-app stop ${h}/apps/mongo.marathon`]);
+        expect(c.filter((l) => l.includes("marathon-app"))).to.deep.equal([
+            `node2 marathon-app start ${h}/apps/mongo.marathon 10.0.17.12`,
+            `node2 marathon-app stop ${h}/apps/mongo.marathon`,
+        ]);
         expect(c.findIndex((l) => l.includes("marathon-app start"))).to.be.greaterThan(c.findIndex((l) => / systemctl start /.test(l)));
         expect(c.findIndex((l) => l.includes("marathon-app stop"))).to.be.lessThan(c.findIndex((l) => / systemctl disable /.test(l)));
     });

@@ -28,8 +28,19 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
 
     it("the fake world's conf has exactly the keys the stack writes (toolConf)", () => {
         w = new ZfsWorld();
-        const keys = toolConf({ hostName: "h", hostIp: "1.2.3.4", pool: "p", mountRoot: "/m", user: "u", publicKey: "k", appTimeoutSeconds: 1, transferTimeoutSeconds: 1 })
-            .trim().split("\n").map((l) => l.split("=")[0]);
+        const keys = toolConf({
+            hostName: "h",
+            hostIp: "1.2.3.4",
+            pool: "p",
+            mountRoot: "/m",
+            user: "u",
+            publicKey: "k",
+            appTimeoutSeconds: 1,
+            transferTimeoutSeconds: 1,
+        })
+            .trim()
+            .split("\n")
+            .map((l) => l.split("=")[0]);
         expect(w.confKeys).to.deep.equal(keys);
     });
 
@@ -38,12 +49,16 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         const r = w.tool("node2", "place", "mongo", GIB);
         expect(r.code, r.stderr).to.equal(0);
         const c = w.calls();
-        expect(c.filter((l) => / ssh .* status\\ mongo$/.test(l)).map((l) => l.split(" ")[0] + " " + l.match(/@(\S+)/)![1])).to.deep.equal(["node2 10.0.15.11", "node2 10.0.15.13"]);
+        expect(c.filter((l) => / ssh .* status\\ mongo$/.test(l)).map((l) => l.split(" ")[0] + " " + l.match(/@(\S+)/)![1])).to.deep.equal([
+            "node2 10.0.15.11",
+            "node2 10.0.15.13",
+        ]);
         const mp = path.join(w.dir("node2"), "flocker/mongo");
         expect(c).to.include(`node2 zfs create -o quota=${GIB} -o mountpoint=${mp} -o microservice:primary=true -o microservice:epoch=1 flocker/mongo`);
         expect(w.at(/^node2 docker start db 10\.0\.15\.12 /)).to.be.greaterThan(w.at(/ zfs create /));
         expect(w.tool("node2", "status", "mongo").stdout).to.equal("primary 1\n");
-        for (const h of ["node1", "node2", "node3"] as const) expect(fs.readFileSync(path.join(w.dir(h), "state/mongo.primary-host"), "utf8")).to.equal("node2\n");
+        for (const h of ["node1", "node2", "node3"] as const)
+            expect(fs.readFileSync(path.join(w.dir(h), "state/mongo.primary-host"), "utf8")).to.equal("node2\n");
         expect(fs.existsSync(path.join(w.dir("node2"), "state/mongo.pending-start"))).to.equal(false);
         expect(fs.statSync(path.join(w.dir("node2"), "state")).mode & 0o777).to.equal(0o700);
     });
@@ -52,7 +67,10 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         created();
         const guard = w.tool("node2", "is-placed", "mongo", GIB);
         expect(guard.code).to.equal(0);
-        expect(w.calls().every((l) => / zfs (list|get) /.test(l)), w.calls().join("\n")).to.equal(true);
+        expect(
+            w.calls().every((l) => / zfs (list|get) /.test(l)),
+            w.calls().join("\n"),
+        ).to.equal(true);
         w.clearCalls();
         expect(w.tool("node2", "place", "mongo", GIB).code).to.equal(0);
         // Only the record of where the volume is is written again (the same line on every agent).
@@ -89,7 +107,10 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
             /^node3 docker start db 10\.0\.15\.13 /,
         ];
         const at = steps.map((re) => w.at(re));
-        expect(at.every((i) => i >= 0), String(at)).to.equal(true);
+        expect(
+            at.every((i) => i >= 0),
+            String(at),
+        ).to.equal(true);
         expect(at).to.deep.equal([...at].sort((a, b) => a - b));
         expect(w.calls()).to.include("node2 zfs send -i @move-2-1 flocker/mongo@move-2-2");
         expect(w.calls().filter((l) => / docker /.test(l))).to.have.length(2); // one stop on the source, one start on the target
@@ -161,7 +182,10 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         created();
         w.fault("node3", "zfs recv -F -u *", "cannot receive incremental stream: checksum mismatch");
         expect(move().code).to.equal(1);
-        expect(w.calls().filter((l) => / docker /.test(l))).to.deep.equal(["node2 docker stop db", `node2 docker start db 10.0.15.12 ${w.dir("node2")}/flocker/mongo`]);
+        expect(w.calls().filter((l) => / docker /.test(l))).to.deep.equal([
+            "node2 docker stop db",
+            `node2 docker start db 10.0.15.12 ${w.dir("node2")}/flocker/mongo`,
+        ]);
         expect(w.tool("node2", "status", "mongo").stdout).to.equal("primary 1\n");
     });
 
@@ -196,11 +220,17 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         created("marathon");
         expect(move().code).to.equal(0);
         const conf2 = `${w.dir("node2")}/apps/mongo.marathon`;
-        expect(w.calls().filter((l) => l.includes("marathon-app"))).to.deep.equal([`node2 marathon-app stop ${conf2}`, `node3 marathon-app start ${w.dir("node3")}/apps/mongo.marathon 10.0.15.13`]);
+        expect(w.calls().filter((l) => l.includes("marathon-app"))).to.deep.equal([
+            `node2 marathon-app stop ${conf2}`,
+            `node3 marathon-app start ${w.dir("node3")}/apps/mongo.marathon 10.0.15.13`,
+        ]);
         w.clearCalls();
         w.fault("node2", "zfs recv -F -u *", "cannot receive: out of space");
         expect(w.tool("node2", "place", "mongo", GIB).code).to.equal(1);
-        expect(w.calls().filter((l) => l.includes("marathon-app"))).to.deep.equal([`node3 marathon-app stop ${w.dir("node3")}/apps/mongo.marathon`, `node3 marathon-app resume ${w.dir("node3")}/apps/mongo.marathon`]);
+        expect(w.calls().filter((l) => l.includes("marathon-app"))).to.deep.equal([
+            `node3 marathon-app stop ${w.dir("node3")}/apps/mongo.marathon`,
+            `node3 marathon-app resume ${w.dir("node3")}/apps/mongo.marathon`,
+        ]);
     });
 
     it("refuses to guess: a peer down, two primaries with one epoch, only non-primary copies, a primary host that left", () => {
@@ -208,7 +238,9 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         fs.writeFileSync(path.join(w.dir("node3"), "down"), "");
         let r = w.tool("node2", "place", "mongo", GIB);
         expect(r.code).to.equal(1);
-        expect(r.stderr).to.contain("flocker-volume[node2]: ERROR: cannot ask node3 (10.0.15.13) about mongo: refusing to guess where it is (is the host up?)\n");
+        expect(r.stderr).to.contain(
+            "flocker-volume[node2]: ERROR: cannot ask node3 (10.0.15.13) about mongo: refusing to guess where it is (is the host up?)\n",
+        );
         expect(mutating(w.calls())).to.deep.equal([]);
         fs.rmSync(path.join(w.dir("node3"), "down"));
 
@@ -253,7 +285,10 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         expect(w.tool("node2", "app", "start", "mongo", "10.0.0.1;id").stderr).to.contain("expected an IPv4 address");
         expect(w.calls()).to.deep.equal([]);
         const u = w.tool("node2", "destroy", "mongo");
-        expect([u.code, u.stderr]).to.deep.equal([2, "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]\n"]);
+        expect([u.code, u.stderr]).to.deep.equal([
+            2,
+            "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]\n",
+        ]);
     });
 
     it("serve (the replication key's forced command) passes only the move's verbs to sudo, each argument checked again", () => {
@@ -265,8 +300,14 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
             expect(r.stderr, cmd).to.match(/ERROR: not allowed/);
         }
         expect(w.calls(), "nothing reached sudo").to.deep.equal([]);
-        for (const [cmd, err] of [["status ../x", "bad volume name"], ["status mongo;id", "bad volume name: 'mongo;id'"], ["snapshot mongo @evil", "bad snapshot name"],
-            ["send mongo move-2-1 x", "bad snapshot name: 'x'"], ["demote mongo x", "expected a number"], ["remember mongo Node;id", "bad host name"]]) {
+        for (const [cmd, err] of [
+            ["status ../x", "bad volume name"],
+            ["status mongo;id", "bad volume name: 'mongo;id'"],
+            ["snapshot mongo @evil", "bad snapshot name"],
+            ["send mongo move-2-1 x", "bad snapshot name: 'x'"],
+            ["demote mongo x", "expected a number"],
+            ["remember mongo Node;id", "bad host name"],
+        ]) {
             const r = serve(cmd);
             expect([r.code, r.stderr], cmd).to.satisfy(([c, e]: [number, string]) => c === 1 && e.includes(err));
         }

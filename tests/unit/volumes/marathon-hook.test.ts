@@ -76,7 +76,17 @@ function hookWith(s: Stub, caFile: string, ...args: string[]): Promise<{ code: n
     });
 }
 
-const running = () => ({ id: APP_ID, instances: 1, tasksRunning: 1, tasksStaged: 0, deployments: [], constraints: [["slavetype", "CLUSTER", "app"], ["hostname", "CLUSTER", "10.0.15.12"]] });
+const running = () => ({
+    id: APP_ID,
+    instances: 1,
+    tasksRunning: 1,
+    tasksStaged: 0,
+    deployments: [],
+    constraints: [
+        ["slavetype", "CLUSTER", "app"],
+        ["hostname", "CLUSTER", "10.0.15.12"],
+    ],
+});
 
 describe("Marathon hook of a volume move (against a loopback stand-in of Marathon's API)", () => {
     it("stop: scales to 0 with force, authenticated, and returns only once no task runs", async () => {
@@ -101,7 +111,10 @@ describe("Marathon hook of a volume move (against a loopback stand-in of Maratho
         expect(r.code, r.stderr).to.equal(0);
         expect(s.requests.find((q) => q.method === "PUT")!.body).to.deep.equal({
             instances: 1,
-            constraints: [["slavetype", "CLUSTER", "app"], ["hostname", "CLUSTER", "10.0.15.13"]],
+            constraints: [
+                ["slavetype", "CLUSTER", "app"],
+                ["hostname", "CLUSTER", "10.0.15.13"],
+            ],
         });
     });
 

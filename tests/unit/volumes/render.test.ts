@@ -12,8 +12,14 @@ const HOST_DIR = path.join(__dirname, "../../../host-programs");
 const body = (ops: ReturnType<typeof r.zfsOps>) => stepBody(renderScript("node2", "x", ops));
 const pool = { name: "flocker", vdevSizeGb: 10, vdevPath: "/var/lib/flocker/pool.img" };
 const repl: r.ReplicationSpec = {
-    hostName: "node2", hostIp: "10.0.15.12", pool: "flocker", mountRoot: "/flocker", user: "flocker-repl",
-    publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPUBLIC microservice-volumes-replication", appTimeoutSeconds: 120, transferTimeoutSeconds: 3600,
+    hostName: "node2",
+    hostIp: "10.0.15.12",
+    pool: "flocker",
+    mountRoot: "/flocker",
+    user: "flocker-repl",
+    publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPUBLIC microservice-volumes-replication",
+    appTimeoutSeconds: 120,
+    transferTimeoutSeconds: 3600,
 };
 
 describe("volume renderers (golden)", () => {
@@ -71,12 +77,23 @@ describe("volume renderers (golden)", () => {
     });
 
     it("hooks step: Marathon access in a 0600 file, command hooks as scripts, absent when a volume has no app", () => {
-        const m = { url: "https://10.0.15.11:8080", username: "marathon", password: "s3cret-pw", caCert: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----" };
-        const text = body(r.hookOps([
-            { name: "mongo", app: { kind: "marathon", appId: "/application/db/mongo" } },
-            { name: "cache", app: { kind: "command", stop: "docker stop cache", start: "docker start cache" } },
-            { name: "plain" },
-        ], m, 120));
+        const m = {
+            url: "https://10.0.15.11:8080",
+            username: "marathon",
+            password: "s3cret-pw",
+            caCert: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----",
+        };
+        const text = body(
+            r.hookOps(
+                [
+                    { name: "mongo", app: { kind: "marathon", appId: "/application/db/mongo" } },
+                    { name: "cache", app: { kind: "command", stop: "docker stop cache", start: "docker start cache" } },
+                    { name: "plain" },
+                ],
+                m,
+                120,
+            ),
+        );
         expectGolden(__dirname, "hooks.step.sh", text);
         expect(text).to.match(/ensure_file '\/etc\/microservice\/volumes\/apps\/mongo.marathon' '0600'/);
         expect(text).to.contain('"appId": "/application/db/mongo"');
@@ -95,9 +112,17 @@ describe("volume renderers (golden)", () => {
     });
 
     it("EBS: tools step, mount and release commands, whole GiB sizes", () => {
-        const text = stepBody(renderScript("node2", "ebs-tools", ebs.ebsHostOps({ hostIp: "10.0.17.12", mountRoot: "/flocker", fsType: "ext4", appTimeoutSeconds: 120, deviceTimeoutSeconds: 120 })));
+        const text = stepBody(
+            renderScript(
+                "node2",
+                "ebs-tools",
+                ebs.ebsHostOps({ hostIp: "10.0.17.12", mountRoot: "/flocker", fsType: "ext4", appTimeoutSeconds: 120, deviceTimeoutSeconds: 120 }),
+            ),
+        );
         expectGolden(__dirname, "ebs-tools.step.sh", text);
-        expect(ebs.attachMountCommand("mongo", "vol-0abc", "ext4", "/dev/sdf")).to.equal(asRoot("/usr/local/sbin/flocker-ebs-volume attach-mount 'mongo' 'vol-0abc' 'ext4' '/dev/sdf'"));
+        expect(ebs.attachMountCommand("mongo", "vol-0abc", "ext4", "/dev/sdf")).to.equal(
+            asRoot("/usr/local/sbin/flocker-ebs-volume attach-mount 'mongo' 'vol-0abc' 'ext4' '/dev/sdf'"),
+        );
         expect(ebs.releaseCommand("mongo")).to.equal(asRoot("/usr/local/sbin/flocker-ebs-volume release 'mongo'"));
         expect([ebs.ebsSizeGb(0.2), ebs.ebsSizeGb(1), ebs.ebsSizeGb(1.5)]).to.deep.equal([1, 1, 2]);
         const tool = fs.readFileSync(path.join(HOST_DIR, "flocker-ebs-volume.sh"), "utf8");

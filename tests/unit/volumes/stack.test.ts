@@ -41,15 +41,27 @@ describe("volumes stack config and layer", () => {
 
     it("rejects each bad value, naming the key, the value and what is expected", () => {
         const cases: [object, RegExp][] = [
-            [{ datasets: [mongo({ primary: "mgmt" })] }, /volumes.datasets\[0\].primary: expected the name of a host with role agent \(node1, node2, node3\), got "mgmt" which is not an agent/],
+            [
+                { datasets: [mongo({ primary: "mgmt" })] },
+                /volumes.datasets\[0\].primary: expected the name of a host with role agent \(node1, node2, node3\), got "mgmt" which is not an agent/,
+            ],
             [{ datasets: [mongo({ primary: "node9" })] }, /volumes.datasets\[0\].primary: .*got "node9" which is not a configured host/],
-            [{ datasets: [mongo(), mongo({ primary: "node3" })] }, /volumes.datasets\[1\].name: expected unique volume names \("mongo" is also \[0\]\), got "mongo"/],
+            [
+                { datasets: [mongo(), mongo({ primary: "node3" })] },
+                /volumes.datasets\[1\].name: expected unique volume names \("mongo" is also \[0\]\), got "mongo"/,
+            ],
             [{ datasets: [mongo({ sizeGb: 0 })] }, /volumes.datasets\[0\].sizeGb: expected a size in GB greater than 0, got 0/],
             [{ datasets: [mongo({ sizeGb: -2 })] }, /volumes.datasets\[0\].sizeGb: expected a size in GB greater than 0, got -2/],
             [{ datasets: [mongo({ sizeGb: "1GB" })] }, /volumes.datasets\[0\].sizeGb: expected a size in GB, got "1GB"/],
             [{ datasets: [mongo({ name: "Mongo" })] }, /volumes.datasets\[0\].name: expected a volume name of lowercase letters, digits and dashes/],
-            [{ datasets: [mongo({ app: { kind: "k8s" } })] }, /volumes.datasets\[0\].app.kind: expected \{ kind: "marathon", appId \} or \{ kind: "command", stop, start \}/],
-            [{ datasets: [mongo({ app: { kind: "marathon", appId: "mongo" } })] }, /volumes.datasets\[0\].app.appId: expected a Marathon app id like \/application\/db\/mongo, got "mongo"/],
+            [
+                { datasets: [mongo({ app: { kind: "k8s" } })] },
+                /volumes.datasets\[0\].app.kind: expected \{ kind: "marathon", appId \} or \{ kind: "command", stop, start \}/,
+            ],
+            [
+                { datasets: [mongo({ app: { kind: "marathon", appId: "mongo" } })] },
+                /volumes.datasets\[0\].app.appId: expected a Marathon app id like \/application\/db\/mongo, got "mongo"/,
+            ],
             [{ pool: { vdevSizeGb: 0 } }, /volumes.pool.vdevSizeGb: expected a size in GB greater than 0, got 0/],
             [{ pool: { vdevSizeGb: 2.5 } }, /volumes.pool.vdevSizeGb: expected a whole number of GB, got 2.5/],
             [{ pool: { vdevPath: "pool.img" } }, /volumes.pool.vdevPath: expected an absolute path/],
@@ -64,7 +76,10 @@ describe("volumes stack config and layer", () => {
     });
 
     it("zfs: builds FlockerZfsCluster with the config; outputs say where each volume is and how to pin to it", async () => {
-        mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", () => ({ stdout: "-----BEGIN OPENSSH PRIVATE KEY-----\nX\n-----END OPENSSH PRIVATE KEY-----\nssh-ed25519 AAAAPUB c\n", stderr: "" }));
+        mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", () => ({
+            stdout: "-----BEGIN OPENSSH PRIVATE KEY-----\nX\n-----END OPENSSH PRIVATE KEY-----\nssh-ed25519 AAAAPUB c\n",
+            stderr: "",
+        }));
         const v = deployVolumes(config({ datasets: [mongo()], pool: { vdevSizeGb: 20 } }), labLayout());
         expect(v.component).to.be.instanceOf(FlockerZfsCluster);
         await settle();

@@ -24,23 +24,43 @@ export class ZfsWorld extends FakeWorld {
     constructor(app: "command" | "marathon" | "none" = "command") {
         super();
         const hook = path.join(this.root, "marathon-app.py");
-        fs.writeFileSync(hook, [
-            "import os, sys",
-            "with open(os.path.join(os.environ['FAKE_ROOT'], 'calls.log'), 'a') as f:",
-            "    f.write(os.environ['FAKE_HOST'] + ' marathon-app ' + ' '.join(sys.argv[1:]) + '\\n')",
-            "",
-        ].join("\n"));
+        fs.writeFileSync(
+            hook,
+            [
+                "import os, sys",
+                "with open(os.path.join(os.environ['FAKE_ROOT'], 'calls.log'), 'a') as f:",
+                "    f.write(os.environ['FAKE_HOST'] + ' marathon-app ' + ' '.join(sys.argv[1:]) + '\\n')",
+                "",
+            ].join("\n"),
+        );
         for (const { name, ip } of HOSTS) {
             const h = this.host(name, ip);
             const conf: Record<string, string> = {
-                POOL: "flocker", MOUNT_ROOT: `${h}/flocker`, STATE_DIR: `${h}/state`, APPS_DIR: `${h}/apps`, PEERS: `${h}/peers`,
-                HOST_NAME: name, HOST_IP: ip, REPL_USER: "flocker-repl", SSH_KEY: `${h}/id_replication`, KNOWN_HOSTS: `${h}/known_hosts`,
-                APP_TIMEOUT: "20", TRANSFER_TIMEOUT: "30", MARATHON_HOOK: hook,
+                POOL: "flocker",
+                MOUNT_ROOT: `${h}/flocker`,
+                STATE_DIR: `${h}/state`,
+                APPS_DIR: `${h}/apps`,
+                PEERS: `${h}/peers`,
+                HOST_NAME: name,
+                HOST_IP: ip,
+                REPL_USER: "flocker-repl",
+                SSH_KEY: `${h}/id_replication`,
+                KNOWN_HOSTS: `${h}/known_hosts`,
+                APP_TIMEOUT: "20",
+                TRANSFER_TIMEOUT: "30",
+                MARATHON_HOOK: hook,
             };
             this.confKeys.splice(0, this.confKeys.length, ...Object.keys(conf));
-            fs.writeFileSync(`${h}/volumes.conf`, Object.entries(conf).map(([k, v]) => `${k}=${q(v)}\n`).join(""));
+            fs.writeFileSync(
+                `${h}/volumes.conf`,
+                Object.entries(conf)
+                    .map(([k, v]) => `${k}=${q(v)}\n`)
+                    .join(""),
+            );
             // The tool as the stack installs it, with this host's paths in its two placeholders.
-            fs.writeFileSync(`${h}/flocker-volume`, hostProgram("flocker-volume.sh", { CONF: `${h}/volumes.conf`, TOOL: `${h}/flocker-volume` }), { mode: 0o755 });
+            fs.writeFileSync(`${h}/flocker-volume`, hostProgram("flocker-volume.sh", { CONF: `${h}/volumes.conf`, TOOL: `${h}/flocker-volume` }), {
+                mode: 0o755,
+            });
             fs.writeFileSync(`${h}/peers`, peersFile(HOSTS.map((p) => ({ ...p, hostKey: "ssh-ed25519 AAAA" }))));
             fs.mkdirSync(`${h}/apps`);
             if (app === "command") {
@@ -64,7 +84,12 @@ export class ZfsWorld extends FakeWorld {
     /** What the fake zfs holds on a host: dataset and snapshot names. */
     datasets(host: HostName): string[] {
         const z = path.join(this.dir(host), "zfs");
-        return fs.existsSync(z) ? fs.readdirSync(z).map((d) => d.replace(/%/g, "/")).sort() : [];
+        return fs.existsSync(z)
+            ? fs
+                  .readdirSync(z)
+                  .map((d) => d.replace(/%/g, "/"))
+                  .sort()
+            : [];
     }
 
     prop(host: HostName, dataset: string, p: string): string | undefined {

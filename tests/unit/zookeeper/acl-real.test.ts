@@ -53,7 +53,9 @@ describe("ZooKeeper ACL step against a real ZooKeeper 3.8", function () {
             path.join(dir, "zoo.cfg"),
             `tickTime=2000\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=srvr\n`,
         );
-        server = spawn("java", ["-cp", CLASSPATH, `-Dzookeeper.log.dir=${dir}`, "org.apache.zookeeper.server.ZooKeeperServerMain", path.join(dir, "zoo.cfg")], { stdio: "ignore" });
+        server = spawn("java", ["-cp", CLASSPATH, `-Dzookeeper.log.dir=${dir}`, "org.apache.zookeeper.server.ZooKeeperServerMain", path.join(dir, "zoo.cfg")], {
+            stdio: "ignore",
+        });
         const deadline = Date.now() + 60_000;
         for (;;) {
             const r = spawnSync("bash", ["-c", `timeout 2 bash -c 'exec 5<>/dev/tcp/127.0.0.1/${port}; printf srvr >&5; cat <&5'`], { encoding: "utf8" });
@@ -88,7 +90,10 @@ describe("ZooKeeper ACL step against a real ZooKeeper 3.8", function () {
         expect((fs.statSync(first.files.dir).mode & 0o777).toString(8)).to.equal("700");
 
         const anonymous = zkCli("create /mesos/x\ncreate /marathon/x\ncreate /other\nls /mesos\n");
-        expect(anonymous).to.contain("Insufficient permission : /mesos/x").and.contain("Insufficient permission : /marathon/x").and.contain("Insufficient permission : /other");
+        expect(anonymous)
+            .to.contain("Insufficient permission : /mesos/x")
+            .and.contain("Insufficient permission : /marathon/x")
+            .and.contain("Insufficient permission : /other");
         expect(anonymous).to.not.contain("Created");
         expect(zkCli(`${auth("wrong-password-0123456789")}create /mesos/x\n`)).to.contain("Insufficient permission : /mesos/x");
         expect(zkCli(`${auth(PASSWORD)}create /mesos/x\n`)).to.contain("Created /mesos/x");
@@ -107,7 +112,9 @@ describe("ZooKeeper ACL step against a real ZooKeeper 3.8", function () {
         expect(rotated.result).to.equal("changed");
         expect(zkCli(`${auth(PASSWORD)}create /mesos/old\n`)).to.contain("Insufficient permission : /mesos/old");
         const now = zkCli(`${auth(ROTATED)}get /marathon/state\ncreate /mesos/new\n`);
-        expect(now).to.match(/^data$/m).and.contain("Created /mesos/new");
+        expect(now)
+            .to.match(/^data$/m)
+            .and.contain("Created /mesos/new");
         expect(step(ROTATED).result).to.equal("unchanged");
     });
 
@@ -117,7 +124,11 @@ describe("ZooKeeper ACL step against a real ZooKeeper 3.8", function () {
         const r = step(ROTATED);
         expect(r.code).to.equal(1);
         // A FAILED line: what a secret step's failure still shows (components/exec failureMessage).
-        expect(r.stderr).to.match(/^FAILED ZooKeeper \(127.0.0.1:\d+\): the ACLs of \/, \/mesos, \/marathon are not digest:microservice with cdrwa after setting them/m).and.contain("docs/platform.md");
-        expect(r.stderr + r.stdout).to.not.contain(PASSWORD).and.not.contain(ROTATED);
+        expect(r.stderr)
+            .to.match(/^FAILED ZooKeeper \(127.0.0.1:\d+\): the ACLs of \/, \/mesos, \/marathon are not digest:microservice with cdrwa after setting them/m)
+            .and.contain("docs/platform.md");
+        expect(r.stderr + r.stdout)
+            .to.not.contain(PASSWORD)
+            .and.not.contain(ROTATED);
     });
 });

@@ -47,12 +47,17 @@ describe("ZooKeeper authentication", () => {
         const rest = outside0600Files(script);
         expect(rest).to.not.contain(PASSWORD).and.not.contain(zkDigest("microservice", PASSWORD));
         expect(script).to.contain(PASSWORD); // in the addauth file
-        for (const f of ["auth.zkcli", "set.zkcli", "get.zkcli", "expected"]) expect(script).to.match(new RegExp(`ensure_file '/etc/zookeeper/acl/${f}' '0600' 'root' 'root'`));
+        for (const f of ["auth.zkcli", "set.zkcli", "get.zkcli", "expected"])
+            expect(script).to.match(new RegExp(`ensure_file '/etc/zookeeper/acl/${f}' '0600' 'root' 'root'`));
         expect(script).to.contain("ensure_dir '/etc/zookeeper/acl' '0700' 'root' 'root'");
         // The exec's commands (bash -c arguments, visible in the process list) name only files and servers.
         const [, , , , , exec] = aclOps(PASSWORD, { servers: "10.0.15.11:2181" });
         if (exec.kind !== "exec") throw new Error("expected the exec op");
-        for (const cmd of [exec.unless, exec.run]) expect(cmd).to.contain("| timeout 120 '/usr/share/zookeeper/bin/zkCli.sh' -server '10.0.15.11:2181'").and.not.contain(PASSWORD).and.not.contain("addauth");
+        for (const cmd of [exec.unless, exec.run])
+            expect(cmd)
+                .to.contain("| timeout 120 '/usr/share/zookeeper/bin/zkCli.sh' -server '10.0.15.11:2181'")
+                .and.not.contain(PASSWORD)
+                .and.not.contain("addauth");
     });
 
     it("idempotent check form: nothing is set while this host applied the password and getAcl shows exactly the stack's digest", () => {
@@ -70,7 +75,11 @@ describe("ZooKeeper authentication", () => {
     it("each member's client port listens on its private address, and every probe asks there", async () => {
         new ZooKeeperEnsemble("zk", { hosts: [zk("a", 11, 1), zk("b", 12, 2), zk("c", 13, 3)] });
         await settle();
-        for (const [h, ip] of [["a", "10.0.15.11"], ["b", "10.0.15.12"], ["c", "10.0.15.13"]]) {
+        for (const [h, ip] of [
+            ["a", "10.0.15.11"],
+            ["b", "10.0.15.12"],
+            ["c", "10.0.15.13"],
+        ]) {
             expect(stdin(`zk-${h}-zookeeper`)).to.contain(`clientPort=2181\nclientPortAddress=${ip}\n`);
             expect(stdin(`zk-${h}-zookeeper-ready`)).to.contain(`/dev/tcp/${ip}/2181`);
         }
@@ -95,7 +104,12 @@ describe("ZooKeeper authentication", () => {
         await settle();
         const holders = steps().filter((s) => (s.inputs.stdin as string).includes(ZK_PASSWORD));
         expect(holders.map((s) => s.name).sort()).to.deep.equal([
-            "mesos-node1-marathon", "mesos-node1-mesos-agent", "mesos-node1-mesos-master", "mesos-node2-mesos-agent", "mesos-node3-mesos-agent", "mesos-zookeeper-node1-zookeeper-acl",
+            "mesos-node1-marathon",
+            "mesos-node1-mesos-agent",
+            "mesos-node1-mesos-master",
+            "mesos-node2-mesos-agent",
+            "mesos-node3-mesos-agent",
+            "mesos-zookeeper-node1-zookeeper-acl",
         ]);
         for (const s of holders) {
             expect(s.secretInputs, s.name).to.include("stdin");
@@ -109,9 +123,13 @@ describe("ZooKeeper authentication", () => {
     it("MesosCluster requires zookeeperPassword when it makes its own ensemble, not with an existing one", () => {
         const a = args(layout());
         delete (a as Partial<typeof a>).zookeeperPassword;
-        expect(() => new MesosCluster("bad", a)).to.throw(/MesosCluster "bad"[\s\S]*zookeeperPassword: required when MesosCluster makes its own ZooKeeper ensemble/);
+        expect(() => new MesosCluster("bad", a)).to.throw(
+            /MesosCluster "bad"[\s\S]*zookeeperPassword: required when MesosCluster makes its own ZooKeeper ensemble/,
+        );
         expect(mocks.resources.filter((r) => /exec:/.test(r.type))).to.have.length(0);
-        expect(() => new MesosCluster("bad2", args(layout(), { zookeeperPassword: "has@an-at-sign-0123456" }))).to.throw(/zookeeperPassword: expected letters, digits and \. _ ~ - only/);
+        expect(() => new MesosCluster("bad2", args(layout(), { zookeeperPassword: "has@an-at-sign-0123456" }))).to.throw(
+            /zookeeperPassword: expected letters, digits and \. _ ~ - only/,
+        );
         const endpoint = { servers: pulumi.output("10.9.9.9:2181"), zkUrl: (p: string) => pulumi.output(`zk://10.9.9.9:2181${p}`), ready: [] };
         expect(() => new MesosCluster("ok", { ...a, zookeeper: endpoint })).to.not.throw();
     });

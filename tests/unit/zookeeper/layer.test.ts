@@ -19,13 +19,21 @@ import { args, IMAGES, layers, layout, ZK_PASSWORD } from "../mesos/fixtures";
 const ENSEMBLE = "microservice:index:ZooKeeperEnsemble";
 const OLD_PARENT = "urn:pulumi:test::microservice::microservice:index:MesosCluster";
 const cfg = (extra: object = {}) => {
-    const c = validate(stackConfigSchema, { mesh: { implementation: "overlay" }, mesos: { images: IMAGES }, zookeeper: { tickTime: 3000, fourLetterWords: ["stat"] }, ...extra }, "stack config") as StackConfig;
+    const c = validate(
+        stackConfigSchema,
+        { mesh: { implementation: "overlay" }, mesos: { images: IMAGES }, zookeeper: { tickTime: 3000, fourLetterWords: ["stat"] }, ...extra },
+        "stack config",
+    ) as StackConfig;
     c.zookeeperPassword = pulumi.secret(ZK_PASSWORD) as any;
     return c;
 };
 /** The ensemble and its children as registered: `[type, name]` -> inputs. */
 const registered = (prefix: string) =>
-    new Map(mocks.resources.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`)).map((r) => [`${r.type} ${r.name.slice(prefix.length)}`, JSON.stringify(r.inputs)]));
+    new Map(
+        mocks.resources
+            .filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`))
+            .map((r) => [`${r.type} ${r.name.slice(prefix.length)}`, JSON.stringify(r.inputs)]),
+    );
 
 describe("ZooKeeper, the stack's own layer", () => {
     it("registers the same ensemble, steps and servers as MesosCluster's child did (names aside)", async () => {
@@ -41,12 +49,17 @@ describe("ZooKeeper, the stack's own layer", () => {
         const now = registered("zookeeper");
         expect(old.size, "the ensemble, 3 members x install, member, ready, the ACL step").to.equal(11);
         expect([...now.keys()].sort()).to.deep.equal([...old.keys()].sort());
-        expect([...now.keys()].filter((k) => now.get(k) !== old.get(k)), "steps whose inputs changed").to.deep.equal([]);
-        expect(await valueOf(zk.endpoint.servers)).to.equal(oldServers).and.to.equal("10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181");
+        expect(
+            [...now.keys()].filter((k) => now.get(k) !== old.get(k)),
+            "steps whose inputs changed",
+        ).to.deep.equal([]);
+        expect(await valueOf(zk.endpoint.servers))
+            .to.equal(oldServers)
+            .and.to.equal("10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181");
         expect(await valueOf(zk.endpoint.zkUrl("/mesos"))).to.equal(`zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos`);
     });
 
-    it("aliases the ensemble to its old URN under MesosCluster \"mesos\", and each child to its old URN", async () => {
+    it('aliases the ensemble to its old URN under MesosCluster "mesos", and each child to its old URN', async () => {
         const { ensemble } = deployZooKeeper(cfg(), layout());
         await settle();
         // What the SDK makes of the `aliases` option (Resource.__aliases), as the engine gets it.
@@ -68,8 +81,11 @@ describe("ZooKeeper, the stack's own layer", () => {
         await settle();
         expect(mocks.byType(ENSEMBLE).map((r) => r.name)).to.deep.equal(["zookeeper"]);
         expect(runsAfter("mesos-node1-mesos-master", "zookeeper-node3-zookeeper")).to.equal(true);
-        for (const n of ["mesos-node2-mesos-agent", "mesos-node1-marathon"]) expect(directDeps(n), n).to.include.members(["node1-ready", "node2-ready", "node3-ready"]);
-        expect(mocks.named("mesos-node1-mesos-master").inputs.stdin).to.contain(`MESOS_ZK=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos`);
+        for (const n of ["mesos-node2-mesos-agent", "mesos-node1-marathon"])
+            expect(directDeps(n), n).to.include.members(["node1-ready", "node2-ready", "node3-ready"]);
+        expect(mocks.named("mesos-node1-mesos-master").inputs.stdin).to.contain(
+            `MESOS_ZK=zk://microservice:${ZK_PASSWORD}@10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos`,
+        );
         expect(await valueOf(m.outputs.zookeeper as pulumi.Output<string>)).to.equal("10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181");
         expect(await valueOf(m.outputs.zkMesos as pulumi.Output<string>)).to.equal("zk://10.0.15.11:2181,10.0.15.12:2181,10.0.15.13:2181/mesos");
     });

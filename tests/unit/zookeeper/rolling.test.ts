@@ -24,7 +24,10 @@ describe("rolling changes of quorum services: the resource graph", () => {
     const members = ["a", "b", "c"];
     const build = (cIp = "10.0.15.13") => new ZooKeeperEnsemble("zk", { hosts: [zk("a", "10.0.15.11", 1), zk("b", "10.0.15.12", 2), zk("c", cIp, 3)] });
 
-    for (const [what, cIp] of [["as first configured", "10.0.15.13"], ["after one host's address changed", "10.0.15.23"]]) {
+    for (const [what, cIp] of [
+        ["as first configured", "10.0.15.13"],
+        ["after one host's address changed", "10.0.15.23"],
+    ]) {
         it(`${what}: no member step runs before every member's host answered`, async () => {
             build(cIp);
             await settle();
@@ -43,7 +46,8 @@ describe("rolling changes of quorum services: the resource graph", () => {
         expect(runsAfter("zk-a-zookeeper", "zk-c-zookeeper")).to.equal(false);
         for (const m of members) {
             expect(runsAfter(`zk-${m}-zookeeper`, `zk-${m}-zookeeper-install`)).to.equal(true);
-            for (const o of members) if (o !== m) expect(runsAfter(`zk-${m}-zookeeper-install`, `zk-${o}-zookeeper`), `${m}'s install waits for ${o}`).to.equal(false);
+            for (const o of members)
+                if (o !== m) expect(runsAfter(`zk-${m}-zookeeper-install`, `zk-${o}-zookeeper`), `${m}'s install waits for ${o}`).to.equal(false);
             // The quorum waits come after the last member's change (a member alone never reaches it).
             expect(directDeps(`zk-${m}-zookeeper-ready`)).to.include.members(members.map((h) => `zk-${h}-zookeeper`));
         }
@@ -116,8 +120,17 @@ describe("a member's step on a host (fake systemctl, fake ZooKeeper answering sr
     let port: number;
     let modeFile: string;
     const settings = (p: number): ZooSettings => ({
-        clientPort: p, peerPort: 2888, electionPort: 3888, tickTime: 2000, initLimit: 5, syncLimit: 2, dataDir: "/var/lib/zookeeper",
-        autopurgeIntervalHours: 24, autopurgeSnapRetainCount: 3, fourLetterWords: ["srvr", "ruok", "mntr"], admin: { port: 8181, address: "127.0.0.1" },
+        clientPort: p,
+        peerPort: 2888,
+        electionPort: 3888,
+        tickTime: 2000,
+        initLimit: 5,
+        syncLimit: 2,
+        dataDir: "/var/lib/zookeeper",
+        autopurgeIntervalHours: 24,
+        autopurgeSnapRetainCount: 3,
+        fourLetterWords: ["srvr", "ruok", "mntr"],
+        admin: { port: 8181, address: "127.0.0.1" },
     });
 
     beforeEach(async () => {
@@ -135,7 +148,9 @@ describe("a member's step on a host (fake systemctl, fake ZooKeeper answering sr
 
     /** Restarting the fake ZooKeeper makes it `looking`, then `after` (if any) once `seconds` passed. */
     const restartTurns = (after: string | undefined, seconds: number) =>
-        h.fake("systemctl", `args=(); for a in "$@"; do case $a in --*) ;; *) args+=("$a") ;; esac; done
+        h.fake(
+            "systemctl",
+            `args=(); for a in "$@"; do case $a in --*) ;; *) args+=("$a") ;; esac; done
 set -- "\${args[@]}"
 case $1 in
   is-active) [ -e "$S/active-$2" ] ;;
@@ -143,21 +158,24 @@ case $1 in
   enable) touch "$S/enabled-$2" ;;
   start|restart) touch "$S/active-$2"; echo looking >${modeFile}; ${after ? `( sleep ${seconds}; echo ${after} >${modeFile} ) >/dev/null 2>&1 &` : ""} ;;
   daemon-reload) ;;
-esac`);
+esac`,
+        );
 
     /** Runs the step without blocking this process (the fake server answers from its event loop). */
     const run = (script: string) =>
         new Promise<{ code: number; stdout: string; stderr: string; seconds: number }>((resolve) => {
             const t0 = Date.now();
             const p = spawn("bash", ["-s"], { env: { ...process.env, PATH: `${h.p(".bin")}:${process.env.PATH}`, MICROSERVICE_STEP_LOCK: h.p("lock") } });
-            let stdout = "", stderr = "";
+            let stdout = "",
+                stderr = "";
             p.stdout.on("data", (d) => (stdout += d));
             p.stderr.on("data", (d) => (stderr += d));
             p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - t0) / 1000 }));
             p.stdin.end(h.rooted(script));
         });
     const members = () => [1, 2, 3].map((id) => ({ id, ip: "127.0.0.1" }));
-    const step = (s: ZooSettings, ms = members(), timeout = 10) => renderScript("node1", "zookeeper", memberOps(s, ms, 1, { host: "node1", timeoutSeconds: timeout }));
+    const step = (s: ZooSettings, ms = members(), timeout = 10) =>
+        renderScript("node1", "zookeeper", memberOps(s, ms, 1, { host: "node1", timeoutSeconds: timeout }));
     const calls = () => h.takeCalls().filter((c) => /^systemctl (restart|start)/.test(c));
 
     it("new ensemble (nothing served before): configures and starts without waiting for a quorum", async () => {
@@ -202,7 +220,11 @@ esac`);
         const cfgPath = h.p("etc/zookeeper/conf/zoo.cfg");
         const before = fs.readFileSync(cfgPath, "utf8");
         h.takeCalls();
-        const twoMoved = [{ id: 1, ip: "10.0.15.11" }, { id: 2, ip: "10.0.16.12" }, { id: 3, ip: "10.0.16.13" }];
+        const twoMoved = [
+            { id: 1, ip: "10.0.15.11" },
+            { id: 2, ip: "10.0.16.12" },
+            { id: 3, ip: "10.0.16.13" },
+        ];
         const r = await run(step(settings(port), twoMoved));
         expect(r.code).to.equal(1);
         expect(r.stderr).to.contain("ZooKeeper: change refused before it touched this member: 1 of the 3 current members");
@@ -229,7 +251,12 @@ describe("rolling changes: the whole stack program with one host's address chang
         const after = await scripts("10.0.15.23");
         const changedElsewhere = Object.keys(after).filter((n) => before[n] !== after[n] && !n.includes("node3"));
         const quorum = changedElsewhere.filter((n) => /zookeeper$|mesos-master$|logging-server$/.test(n));
-        expect(quorum, "quorum steps changed by the move").to.include.members(["zookeeper-node1-zookeeper", "zookeeper-node2-zookeeper", "logging-node1-logging-server", "mesos-node1-mesos-master"]);
+        expect(quorum, "quorum steps changed by the move").to.include.members([
+            "zookeeper-node1-zookeeper",
+            "zookeeper-node2-zookeeper",
+            "logging-node1-logging-server",
+            "mesos-node1-mesos-master",
+        ]);
         for (const n of quorum) expect(runsAfter(n, "hosts-node3-ready"), `${n} runs after hosts-node3-ready`).to.equal(true);
     });
 });

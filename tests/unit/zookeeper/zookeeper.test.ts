@@ -16,7 +16,19 @@ describe("ZooKeeperEnsemble", () => {
     it("renders zoo.cfg with the original's values and one server line per myid (golden)", async () => {
         const e = new ZooKeeperEnsemble("zookeeper", { hosts: [zk("node1", 11, 1), zk("node2", 12, 2), zk("node3", 13, 3)] });
         await settle();
-        expectGolden(__dirname, "zoo-3.cfg", zooCfg(e.settings, [{ id: 1, ip: "10.0.15.11" }, { id: 2, ip: "10.0.15.12" }, { id: 3, ip: "10.0.15.13" }], 1));
+        expectGolden(
+            __dirname,
+            "zoo-3.cfg",
+            zooCfg(
+                e.settings,
+                [
+                    { id: 1, ip: "10.0.15.11" },
+                    { id: 2, ip: "10.0.15.12" },
+                    { id: 3, ip: "10.0.15.13" },
+                ],
+                1,
+            ),
+        );
         expectGolden(__dirname, "member-node2.sh", stepBody(mocks.named("zookeeper-node2-zookeeper").inputs.stdin));
     });
 
@@ -55,7 +67,12 @@ describe("ZooKeeperEnsemble", () => {
         };
         const snapshot = async () => {
             await settle();
-            return Object.fromEntries(mocks.byType("pulumi-nodejs:dynamic/exec:RemoteCommand").filter((r) => r.inputs.stdin).map((r) => [r.name, r.inputs.stdin]));
+            return Object.fromEntries(
+                mocks
+                    .byType("pulumi-nodejs:dynamic/exec:RemoteCommand")
+                    .filter((r) => r.inputs.stdin)
+                    .map((r) => [r.name, r.inputs.stdin]),
+            );
         };
         build(3);
         const three = await snapshot();
@@ -64,18 +81,33 @@ describe("ZooKeeperEnsemble", () => {
         const changed = Object.keys(three).filter((k) => three[k] !== five[k]);
         expect(changed).to.have.members(["zk-a-zookeeper", "zk-b-zookeeper", "zk-c-zookeeper"]);
         expect(Object.keys(five).filter((k) => !(k in three))).to.have.members([
-            "zk-d-zookeeper-install", "zk-e-zookeeper-install", "zk-d-zookeeper", "zk-e-zookeeper", "zk-d-zookeeper-ready", "zk-e-zookeeper-ready",
+            "zk-d-zookeeper-install",
+            "zk-e-zookeeper-install",
+            "zk-d-zookeeper",
+            "zk-e-zookeeper",
+            "zk-d-zookeeper-ready",
+            "zk-e-zookeeper-ready",
         ]);
     });
 
     it("rejects ensembles that cannot form a sane quorum, naming what is wrong", () => {
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1), zk("b", 12, 2)] })).to.throw(/ZooKeeperEnsemble "bad"[\s\S]*hosts: expected 1, 3 or 5 members/);
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1), zk("b", 12, 2)] })).to.throw(
+            /ZooKeeperEnsemble "bad"[\s\S]*hosts: expected 1, 3 or 5 members/,
+        );
         expect(() => new ZooKeeperEnsemble("bad", { hosts: [] })).to.throw(/hosts: expected 1, 3 or 5 members/);
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1), zk("b", 12, 1), zk("c", 13, 3)] })).to.throw(/hosts: expected a different zookeeperId on every member/);
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1), zk("b", 12), zk("c", 13, 3)] })).to.throw(/hosts\[1\]\.zookeeperId: expected a zookeeperId \(myid 1-255\) on every member, got nothing/);
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1), zk("b", 12, 1), zk("c", 13, 3)] })).to.throw(
+            /hosts: expected a different zookeeperId on every member/,
+        );
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1), zk("b", 12), zk("c", 13, 3)] })).to.throw(
+            /hosts\[1\]\.zookeeperId: expected a zookeeperId \(myid 1-255\) on every member, got nothing/,
+        );
         expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 256)] })).to.throw(/hosts\[0\]\.zookeeperId: expected a myid from 1 to 255, got 256/);
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], adminServerPort: 8080 })).to.throw(/adminServerPort: expected adminServerPort other than 8080/);
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], clientPort: 2888 })).to.throw(/clientPort: expected clientPort, peerPort, electionPort and adminServerPort to differ/);
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], adminServerPort: 8080 })).to.throw(
+            /adminServerPort: expected adminServerPort other than 8080/,
+        );
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], clientPort: 2888 })).to.throw(
+            /clientPort: expected clientPort, peerPort, electionPort and adminServerPort to differ/,
+        );
         expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], fourLetterWords: ["kill" as any] })).to.throw(/fourLetterWords\[0\]/);
         const ok = new ZooKeeperEnsemble("ok", { hosts: [zk("a", 11, 1)] });
         expect(() => ok.zkUrl("mesos")).to.throw(/expected a path like \/mesos/);
@@ -93,7 +125,9 @@ describe("ZooKeeper readiness probe (run locally against a fake server)", () => 
     });
     const listen = (mode: string) =>
         new Promise<number>((resolve) => {
-            server = net.createServer((sock) => sock.once("data", (d) => sock.end(d.toString() === "srvr" ? `Zookeeper version: 3.8.0\nMode: ${mode}\nNode count: 5\n` : "")));
+            server = net.createServer((sock) =>
+                sock.once("data", (d) => sock.end(d.toString() === "srvr" ? `Zookeeper version: 3.8.0\nMode: ${mode}\nNode count: 5\n` : "")),
+            );
             server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
         });
 
@@ -104,7 +138,8 @@ describe("ZooKeeper readiness probe (run locally against a fake server)", () => 
         const run = (script: string) =>
             new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
                 const p = spawn("bash", ["-s"], { env: { ...process.env, MICROSERVICE_STEP_LOCK: h.p("lock") } });
-                let stdout = "", stderr = "";
+                let stdout = "",
+                    stderr = "";
                 p.stdout.on("data", (d) => (stdout += d));
                 p.stderr.on("data", (d) => (stderr += d));
                 p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
@@ -127,9 +162,23 @@ describe("ZooKeeper readiness probe (run locally against a fake server)", () => 
     });
 
     it("member ops: package and dataDir owned by zookeeper in the install step, config files tagged for the restart", () => {
-        const s: ZooSettings = { clientPort: 2181, peerPort: 2888, electionPort: 3888, tickTime: 2000, initLimit: 5, syncLimit: 2, dataDir: "/srv/zk", autopurgeIntervalHours: 24, autopurgeSnapRetainCount: 3, fourLetterWords: ["srvr", "ruok", "mntr"], admin: { port: 8181, address: "127.0.0.1" } };
+        const s: ZooSettings = {
+            clientPort: 2181,
+            peerPort: 2888,
+            electionPort: 3888,
+            tickTime: 2000,
+            initLimit: 5,
+            syncLimit: 2,
+            dataDir: "/srv/zk",
+            autopurgeIntervalHours: 24,
+            autopurgeSnapRetainCount: 3,
+            fourLetterWords: ["srvr", "ruok", "mntr"],
+            admin: { port: 8181, address: "127.0.0.1" },
+        };
         const body = stepBody(renderScript("n", "zookeeper", memberOps(s, [{ id: 1, ip: "10.0.0.1" }], 1)));
-        expect(stepBody(renderScript("n", "zookeeper-install", installOps(s)))).to.equal("ensure_packages 'zookeeperd'\nensure_dir '/srv/zk' '0750' 'zookeeper' 'zookeeper'\n");
+        expect(stepBody(renderScript("n", "zookeeper-install", installOps(s)))).to.equal(
+            "ensure_packages 'zookeeperd'\nensure_dir '/srv/zk' '0750' 'zookeeper' 'zookeeper'\n",
+        );
         expect(body).to.contain("ensure_file '/srv/zk/myid' '0644' 'root' 'root' 'zookeeper-config'"); // dataDir moved: myid there too
         expect(body).to.contain("ensure_service 'zookeeper' 1 'zookeeper-config'");
     });
