@@ -98,21 +98,19 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         }
         this.caCert = a.insecure ? pulumi.output("") : a.ca!.caCert;
 
-        const ops = pulumi
-            .all([this.address, this.username, this.password, tls])
-            .apply(([address, username, password, t]) =>
-                registryOps({
-                    port: a.port,
-                    address,
-                    username,
-                    password,
-                    storageDir: a.storageDir,
-                    logLevel: a.logLevel,
-                    tls: t,
-                    gcSchedule: a.gcSchedule,
-                    readySeconds: a.readySeconds,
-                }),
-            );
+        const ops = pulumi.all([this.address, this.username, this.password, tls]).apply(([address, username, password, t]) =>
+            registryOps({
+                port: a.port,
+                address,
+                username,
+                password,
+                storageDir: a.storageDir,
+                logLevel: a.logLevel,
+                tls: t,
+                gcSchedule: a.gcSchedule,
+                readySeconds: a.readySeconds,
+            }),
+        );
         const serving = steps.add("registry", ops, { secret: true });
         steps.add("registry-gc", gcOps(a.gcSchedule));
         this.ready = [serving];

@@ -71,20 +71,18 @@ export class AppImage extends pulumi.ComponentResource {
             { connection: host.connection, source: new pulumi.asset.FileArchive(a.context), remotePath: contextDir, triggers: [this.tag] },
             { parent: this, dependsOn: [host.ready, dirs] },
         );
-        const ops = pulumi
-            .all([args.registry.address, args.registry.username, args.registry.caCert])
-            .apply(([address, username, caCert]) =>
-                buildOps({
-                    address,
-                    username,
-                    secure: caCert !== "",
-                    repository: a.repository,
-                    tag: this.tag,
-                    contextDir,
-                    buildArgs: a.buildArgs,
-                    keep: a.keep,
-                }),
-            );
+        const ops = pulumi.all([args.registry.address, args.registry.username, args.registry.caCert]).apply(([address, username, caCert]) =>
+            buildOps({
+                address,
+                username,
+                secure: caCert !== "",
+                repository: a.repository,
+                tag: this.tag,
+                contextDir,
+                buildArgs: a.buildArgs,
+                keep: a.keep,
+            }),
+        );
         const build = new HostSteps(this, name, host, [copy, ...args.registry.ready]).add("image", ops);
         this.imageRef = args.registry.address.apply((address) => imageRef({ address, repository: a.repository, tag: this.tag }));
         this.ready = [build];

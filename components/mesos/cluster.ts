@@ -114,15 +114,13 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
 
         let previousMaster: pulumi.Resource[] = [];
         for (const h of masters) {
-            const spec = pulumi
-                .all([h.privateIp, zkMesos, this.images, masterIps, secrets])
-                .apply(([ip, zk, img, ips, sec]) =>
-                    steps.masterOps({ ip, port, clusterName: s.clusterName, quorum: this.quorum, zk }, img.master, sec, {
-                        host: h.name,
-                        masterIps: ips,
-                        timeoutSeconds: s.readinessTimeoutSeconds,
-                    }),
-                );
+            const spec = pulumi.all([h.privateIp, zkMesos, this.images, masterIps, secrets]).apply(([ip, zk, img, ips, sec]) =>
+                steps.masterOps({ ip, port, clusterName: s.clusterName, quorum: this.quorum, zk }, img.master, sec, {
+                    host: h.name,
+                    masterIps: ips,
+                    timeoutSeconds: s.readinessTimeoutSeconds,
+                }),
+            );
             this.hostSteps.master[h.name] = chains[h.name].add("mesos-master", spec, {
                 dependsOn: [...ready(h), ...mirror, ...masters.map((m) => m.ready), ...zkRolled, ...previousMaster],
                 secret: true,

@@ -309,13 +309,11 @@ describe("MesosCluster", () => {
 
     describe("validation (fails before anything is created, naming the key)", () => {
         const mastersOn = (n: number) =>
-            ["node1", "node2", "node3", "node4", "node5", "node6"]
-                .slice(0, 6)
-                .map((name, i) =>
-                    fakeHost(name, `10.0.15.${11 + i}`, ["zookeeper", "agent", ...(i < n ? (["master", "marathon"] as const) : [])] as any, {
-                        zookeeperId: i + 1,
-                    }),
-                );
+            ["node1", "node2", "node3", "node4", "node5", "node6"].slice(0, 6).map((name, i) =>
+                fakeHost(name, `10.0.15.${11 + i}`, ["zookeeper", "agent", ...(i < n ? (["master", "marathon"] as const) : [])] as any, {
+                    zookeeperId: i + 1,
+                }),
+            );
         const fails = (a: any, re: RegExp) => {
             mocks.reset();
             expect(() => new MesosCluster("bad", a)).to.throw(re);
