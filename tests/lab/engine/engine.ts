@@ -262,7 +262,8 @@ function spans(
         const k = key(x.urn);
         const e = m.get(k) ?? { key: k, begin: Infinity, end: 0, commands: 0 };
         const command = x.type.startsWith("pulumi-nodejs:dynamic/exec:");
-        if (commandsOnly && !command) continue;
+        // Components register at the program's start: their own span says nothing about their work.
+        if (commandsOnly ? !command : x.type.startsWith("microservice:index:")) continue;
         e.begin = Math.min(e.begin, x.begin!);
         e.end = Math.max(e.end, x.end!);
         if (command) e.commands += x.seconds!;

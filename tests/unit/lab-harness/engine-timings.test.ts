@@ -20,10 +20,10 @@ const steps = [
 ];
 
 describe("engine lab timings: where an up's time went", () => {
-    it("gives each layer (outermost component) its first begin, last end and summed command time", () => {
+    it("gives each layer (outermost component) its resources' first begin, last end and summed command time (not the component's own span)", () => {
         expect(breakdown(steps).layers).to.deep.equal([
             { key: "DockerEngine", begin: 5, end: 35, commands: 50 },
-            { key: "MesosCluster", begin: 30, end: 110, commands: 40 },
+            { key: "MesosCluster", begin: 35, end: 75, commands: 40 },
         ]);
     });
 
@@ -37,7 +37,7 @@ describe("engine lab timings: where an up's time went", () => {
     it("prints the slowest resources first, then layers and hosts", () => {
         const lines = timings(steps).split("\n");
         expect(lines[0]).to.match(/slowest: mesos 80\.0 s, zookeeper-node1-install 40\.0 s/);
-        expect(lines[1]).to.contain("layers: DockerEngine 5-35 s (commands 50 s), MesosCluster 30-110 s (commands 40 s)");
+        expect(lines[1]).to.contain("layers: DockerEngine 5-35 s (commands 50 s), MesosCluster 35-75 s (commands 40 s)");
         expect(lines[2]).to.contain("hosts: node1 5-75 s (commands 70 s), node2 6-26 s (commands 20 s)");
     });
 });
