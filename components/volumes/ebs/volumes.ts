@@ -57,7 +57,8 @@ const argsSchema = z
     });
 
 /**
- * Flocker's AWS backend: one EBS volume per dataset in the nodes' availability zone, attached to its
+ * Movable EBS volumes as Flocker's AWS backend gave them, with no Flocker inside (the name is the one
+ * users know): one EBS volume per dataset in the nodes' availability zone, attached to its
  * primary's instance, formatted once and mounted at the stable path by a systemd mount unit.
  * Moving = change the primary: the mount on the old host is deleted first (app stopped,
  * unmounted), the attachment is replaced (detach, then attach to the new instance), and the new

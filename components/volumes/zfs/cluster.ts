@@ -52,7 +52,8 @@ const argsSchema = z
     });
 
 /**
- * Flocker's ZFS backend, rebuilt on maintained tools: a pool on every agent (a sparse file vdev),
+ * Movable ZFS volumes as Flocker's ZFS backend gave them, with no Flocker inside (ClusterHQ's code is
+ * gone; the name is the one users know): a pool on every agent (a sparse file vdev),
  * one dataset per volume with a quota, mounted at a stable path on its primary, and moved to
  * another agent by changing its primary in config (snapshot copy while the app runs, app stopped,
  * final increment, verified, app started there; the source is kept). See docs/volumes.md.
