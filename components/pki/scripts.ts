@@ -116,7 +116,13 @@ export function keyOps(k: KeySpec): Op[] {
         exec(
             "generate the private key",
             `test -s ${q(key)} && openssl pkey -in ${q(key)} -noout`,
-            `umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${q(key + ".new")} && chown root:${q(k.keyGroup)} ${q(key + ".new")} && chmod 0640 ${q(key + ".new")} && mv -f ${q(key + ".new")} ${q(key)}`,
+            [
+                "umask 077",
+                `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${q(key + ".new")}`,
+                `chown root:${q(k.keyGroup)} ${q(key + ".new")}`,
+                `chmod 0640 ${q(key + ".new")}`,
+                `mv -f ${q(key + ".new")} ${q(key)}`,
+            ].join(" && "),
             "key",
         ),
         exec(
@@ -128,7 +134,11 @@ export function keyOps(k: KeySpec): Op[] {
         exec(
             "make the certificate request",
             `test -s ${q(csr)} && cmp -s ${q(cnf)} ${q(cnf + ".used")} && ${samePublicKey(csrPub(csr), keyPub(key))}`,
-            `openssl req -new -key ${q(key)} -config ${q(cnf)} -out ${q(csr + ".new")} && mv -f ${q(csr + ".new")} ${q(csr)} && cp ${q(cnf)} ${q(cnf + ".used")}`,
+            [
+                `openssl req -new -key ${q(key)} -config ${q(cnf)} -out ${q(csr + ".new")}`,
+                `mv -f ${q(csr + ".new")} ${q(csr)}`,
+                `cp ${q(cnf)} ${q(cnf + ".used")}`,
+            ].join(" && "),
             "csr",
         ),
         emit(`cat ${q(csr)}`),

@@ -101,7 +101,8 @@ export function memberOps(s: ZooSettings, members: ZooMember[], myid: number, ro
             `this member serves again (srvr: Mode ${modes}) before the next member changes`,
             `[ "\${MS_ZK_SERVED:-0}" = 0 ] || ${fourLetterWord("srvr", s.clientPort, ip)} | grep -Eq '^Mode: (${modes})$'`,
             roll.timeoutSeconds,
-            `ZooKeeper on ${roll.host} (myid ${myid}) did not serve again within ${roll.timeoutSeconds} s after its change; the next members were left untouched (check: journalctl -u zookeeper, /var/log/zookeeper on ${roll.host})`,
+            `ZooKeeper on ${roll.host} (myid ${myid}) did not serve again within ${roll.timeoutSeconds} s after its change; ` +
+                `the next members were left untouched (check: journalctl -u zookeeper, /var/log/zookeeper on ${roll.host})`,
         ),
     );
     return ops;

@@ -180,7 +180,12 @@ export function authorizedKey(publicKey: string): string {
 }
 
 export function sudoersRule(user: string): string {
-    return `# The replication key's forced command may run the volume tool's peer verbs as root (they check their arguments).\nDefaults:${user} !requiretty\n${user} ALL=(root) NOPASSWD: ${PATHS.tool} peer *\n`;
+    return [
+        "# The replication key's forced command may run the volume tool's peer verbs as root (they check their arguments).",
+        `Defaults:${user} !requiretty`,
+        `${user} ALL=(root) NOPASSWD: ${PATHS.tool} peer *`,
+        "",
+    ].join("\n");
 }
 
 /**
