@@ -231,6 +231,7 @@ export function keystoreOps(k: KeystorePaths, tag?: string): Op[] {
             ].join(" && "),
             [
                 "umask 077",
+                // eslint-disable-next-line max-len -- one rendered command, kept whole as it runs
                 `openssl pkcs12 -export -name marathon -in ${q(k.cert)} -inkey ${q(k.key)} -certfile ${q(k.ca)} -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -passout fd:3 -out ${q(k.keystore + ".new")} ${pw}`,
                 `chown root:root ${q(k.keystore + ".new")}`,
                 `chmod 0600 ${q(k.keystore + ".new")}`,

@@ -106,6 +106,7 @@ WEAVE_CONSENSUS=${consensus}
 }
 
 export function weaveUnit(hostName: string, s: WeaveSettings): string {
+    /* eslint-disable max-len -- a rendered unit line (ExecStartPre launch) is longer; a unit file is kept as written */
     return `[Unit]
 Description=Weave Net ${s.version}: router, weaveDNS (${s.dnsDomain}) and Docker API proxy
 Documentation=https://github.com/weaveworks/weave
@@ -130,6 +131,7 @@ TimeoutStartSec=300
 [Install]
 WantedBy=multi-user.target
 `;
+    /* eslint-enable max-len */
 }
 
 export function peersOps(peers: readonly string[], consensus: number): Op[] {
@@ -166,6 +168,7 @@ export function serviceOps(hostName: string, s: WeaveSettings, password: string)
 /** Scope on every host, its UI bound to the private address only; probes report to every host's app. */
 export function scopeUnit(selfIp: string, allIps: readonly string[], image: string, port: number): string {
     const apps = allIps.map((ip) => `${ip}:${port}`).join(" ");
+    /* eslint-disable max-len -- a rendered unit line (ExecStart) is longer; a unit file is kept as written */
     return `[Unit]
 Description=Weave Scope (UI on ${selfIp}:${port}; it can exec into containers: keep it on the private network)
 After=docker.service ${WEAVE_UNIT}
@@ -181,6 +184,7 @@ RestartSec=5
 [Install]
 WantedBy=multi-user.target
 `;
+    /* eslint-enable max-len */
 }
 
 export function scopeOps(selfIp: string, allIps: readonly string[], image: string, port: number): Op[] {
