@@ -121,7 +121,8 @@ export function appsIssues(c: LayoutForApps): [PropertyKey[], string][] {
     if (a.mongo.enabled && !c.volumes.datasets.some((d) => d.name === a.mongo.volume)) {
         issues.push([
             ["apps", "mongo", "volume"],
-            `expected the name of a volume in volumes.datasets (mongo keeps its data on it), got "${a.mongo.volume}"; add { name: "${a.mongo.volume}", sizeGb: 1, primary: "node2" } there, or set apps.mongo.enabled false`,
+            `expected the name of a volume in volumes.datasets (mongo keeps its data on it), got "${a.mongo.volume}"; ` +
+                `add { name: "${a.mongo.volume}", sizeGb: 1, primary: "node2" } there, or set apps.mongo.enabled false`,
         ]);
     }
     const system = systemAgents(c);

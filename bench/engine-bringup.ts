@@ -105,14 +105,16 @@ async function main(): Promise<void> {
             ],
             [
                 "install only",
-                `${install.toFixed(1)} s (${busiest.host}'s ${busiest.packages.length} packages: ${busiest.packages.join(" ")}); cold is ${(cold.seconds / install).toFixed(2)}x (goal <= 1.5x)`,
+                `${install.toFixed(1)} s (${busiest.host}'s ${busiest.packages.length} packages: ${busiest.packages.join(" ")}); ` +
+                    `cold is ${(cold.seconds / install).toFixed(2)}x (goal <= 1.5x)`,
             ],
             ["destroy", `${destroy.seconds.toFixed(1)} s (${destroy.deleted} deleted)`],
         ];
         const text = [
             "## Engine bring-up (real Pulumi engine, local target, Mesos/Marathon doubles)",
             "",
-            `\`npx ts-node bench/engine-bringup.ts\` on ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load ${load} at the start, ${new Date().toISOString().slice(0, 10)}.`,
+            `\`npx ts-node bench/engine-bringup.ts\` on ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+                `load ${load} at the start, ${new Date().toISOString().slice(0, 10)}.`,
             "",
             "| phase | time |",
             "|---|---|",

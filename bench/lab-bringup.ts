@@ -93,7 +93,8 @@ async function machine(): Promise<string> {
     const others = (await runProc("docker", ["ps", "-q"])).stdout.split("\n").filter(Boolean).length;
     return [
         `- date: ${new Date().toISOString()}`,
-        `- machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${os.release()}, Docker ${docker}, Node ${process.version}`,
+        `- machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
+            `kernel ${os.release()}, Docker ${docker}, Node ${process.version}`,
         `- load when started: ${os
             .loadavg()
             .map((l) => l.toFixed(2))

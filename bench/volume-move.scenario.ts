@@ -59,12 +59,17 @@ export async function startApp(host: Shell, volumePath = "/flocker/mongo"): Prom
     await must(host, `export VOLUME_PATH=${volumePath}\n${START}`);
 }
 
+// The data script, run in a container with the volume at /data.
+const WRITE_DATA = [
+    "rm -rf /data/db /data/heartbeat",
+    "mkdir -p /data/db",
+    "head -c 20971520 /dev/urandom > /data/db/blob",
+    "for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > /data/db/small-$i; done",
+].join(" && ");
+
 /** 20 MB of random data and 40 small files, written through a container into the volume. */
 export async function writeData(host: Shell, volumePath = "/flocker/mongo"): Promise<void> {
-    await must(
-        host,
-        `docker run --rm -v ${volumePath}:/data ${IMAGE} bash -c 'rm -rf /data/db /data/heartbeat && mkdir -p /data/db && head -c 20971520 /dev/urandom > /data/db/blob && for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > /data/db/small-$i; done'`,
-    );
+    await must(host, `docker run --rm -v ${volumePath}:/data ${IMAGE} bash -c '${WRITE_DATA}'`);
 }
 
 /** sha256 of every file the data container wrote (the heartbeat is the app's, not compared). */

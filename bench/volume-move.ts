@@ -81,7 +81,8 @@ function section(rows: { from: string; to: string; report: MoveReport; gapMs: nu
         BEGIN,
         HEADING,
         "",
-        `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}; ` +
+        `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+            `${os.type()} ${os.release()}; ` +
             `load average ${os
                 .loadavg()
                 .map((l) => l.toFixed(1))
@@ -95,7 +96,8 @@ function section(rows: { from: string; to: string; report: MoveReport; gapMs: nu
         "|---|---|---|---|---|---|---|---|---|---|",
         ...rows.map(
             (r, i) =>
-                `| ${i + 1} | ${r.from} -> ${r.to} | ${r.report.copyMs} ms | ${r.report.stopMs} ms | ${r.report.finalSendMs} ms | ${r.report.verifyMs} ms | ${r.report.startMs} ms | ${r.report.downtimeMs} ms | ${r.gapMs} ms | ${r.identical ? "identical" : "DIFFERENT"} |`,
+                `| ${i + 1} | ${r.from} -> ${r.to} | ${r.report.copyMs} ms | ${r.report.stopMs} ms | ${r.report.finalSendMs} ms | ` +
+                `${r.report.verifyMs} ms | ${r.report.startMs} ms | ${r.report.downtimeMs} ms | ${r.gapMs} ms | ${r.identical ? "identical" : "DIFFERENT"} |`,
         ),
         "",
         `Downtime: ${ms(rows.map((r) => r.report.downtimeMs))}. Heartbeat gap: ${ms(rows.map((r) => r.gapMs))}.`,

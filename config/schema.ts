@@ -24,8 +24,11 @@ export { hostSchema, TARGETS, originalTopology, hostTarget } from "./sections/ho
  * One key, nothing around it: `-----BEGIN <type> PRIVATE KEY-----`, base64 (PEM headers allowed),
  * the matching END line, and at most trailing whitespace. Anything before or after it is refused.
  */
-const PRIVATE_KEY =
-    /^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----\r?\n(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\r\n]+|)(?:\r?\n(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\r\n]+|))*\r?\n-----END \1PRIVATE KEY-----\s*$/;
+// One line between them: base64, a PEM header (`Name: value`) or empty.
+const PEM_LINE = String.raw`(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\r\n]+|)`;
+const PRIVATE_KEY = new RegExp(
+    String.raw`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----\r?\n${PEM_LINE}(?:\r?\n${PEM_LINE})*\r?\n-----END \1PRIVATE KEY-----\s*$`,
+);
 
 export const stackConfigSchema = z.preprocess(
     withDefaultHosts,
@@ -36,7 +39,10 @@ export const stackConfigSchema = z.preprocess(
             /** Secret. Target "hosts": the private key that logs in to every host (the lab generates one). */
             sshPrivateKey: z
                 .string()
-                .regex(PRIVATE_KEY, "expected exactly one SSH private key (PEM / OpenSSH), from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----")
+                .regex(
+                    PRIVATE_KEY,
+                    "expected exactly one SSH private key (PEM / OpenSSH), " + "from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----",
+                )
                 .optional(),
             /** Target "hosts": the user that logs in (root, or a user with passwordless sudo). */
             sshUser: z

@@ -94,10 +94,10 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
     const apps: Record<string, MarathonApp> = {};
     if (a.mongo.enabled) {
         const volume = layers.volumes[a.mongo.volume];
-        if (!volume)
-            throw new Error(
-                `stack config apps.mongo.volume: no volume "${a.mongo.volume}" was built (volumes.datasets has ${Object.keys(layers.volumes).join(", ") || "none"})`,
-            );
+        if (!volume) {
+            const built = Object.keys(layers.volumes).join(", ") || "none";
+            throw new Error(`stack config apps.mongo.volume: no volume "${a.mongo.volume}" was built (volumes.datasets has ${built})`);
+        }
         const m = mongoApp({ cpus: a.mongo.cpus, mem: a.mongo.mem }, images.mongo.imageRef, volume, appLayers);
         apps.mongo = deploy("mongo", m.args, after(images.mongo, m.dependsOn));
     }

@@ -12,8 +12,9 @@ export function pinOnFirstUseScript(tags: Record<keyof MesosImages, string>): st
     const lines = ["set -eu", 'out="{"', "sep="];
     for (const [key, tag] of Object.entries(tags)) {
         const repo = tag.replace(/:[^/:]*$/, "");
+        const cannotPull = `cannot pull ${tag} to pin it on first use: set mesos.images.${key} to a reference pinned by digest (docs/mesos.md)`;
         lines.push(
-            `docker pull -q ${q(tag)} >/dev/null 2>&1 || { echo "cannot pull ${tag} to pin it on first use: set mesos.images.${key} to a reference pinned by digest (docs/mesos.md)" >&2; exit 1; }`,
+            `docker pull -q ${q(tag)} >/dev/null 2>&1 || { echo "${cannotPull}" >&2; exit 1; }`,
             `d=$(docker image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' ${q(tag)} | grep -m1 "^${repo}@\\|^docker.io/${repo}@" | sed 's/.*@//')`,
             `[ -n "$d" ] || { echo "no digest for ${tag} after the pull" >&2; exit 1; }`,
             `out="$out$sep\\"${key}\\":\\"${tag}@$d\\""; sep=,`,
@@ -31,7 +32,8 @@ export function pinOnFirstUseScript(tags: Record<keyof MesosImages, string>): st
  */
 export function imagesPinnedOnFirstUse(dockerHost?: string): pulumi.Output<MesosImages> {
     pulumi.log.warn(
-        `mesos.images is not set: pinning ${Object.values(SUGGESTED_IMAGES).join(", ")} to the digests this machine pulls on first use (kept in state; set mesos.images to choose, docs/mesos.md)`,
+        `mesos.images is not set: pinning ${Object.values(SUGGESTED_IMAGES).join(", ")} to the digests this machine pulls on first use ` +
+            "(kept in state; set mesos.images to choose, docs/mesos.md)",
     );
     const pin = new LocalCommand("mesos-images-pinned", {
         create: pinOnFirstUseScript(SUGGESTED_IMAGES),

@@ -83,6 +83,7 @@ export function registryLoginOps(l: LoginSpec): Op[] {
     const pw = `${LOGIN_DIR}/${l.address}.password`;
     const marker = `${LOGIN_DIR}/${l.address}.login`;
     const fingerprint = `{ printf '%s\\n' ${q(`${l.address} ${l.username}`)}; cat ${q(pw)}; } | sha256sum`;
+    const [user, registry] = [q(l.username), q(l.address)];
     const ops: Op[] = [];
     if (l.caCert) ops.push(file(`/etc/docker/certs.d/${l.address}/ca.crt`, withNewline(l.caCert), { mode: "0644", tag: "registry-trust" }));
     ops.push(
@@ -91,7 +92,7 @@ export function registryLoginOps(l: LoginSpec): Op[] {
         exec(
             `docker login ${l.address}`,
             `grep -qF ${q(`"${l.address}"`)} /root/.docker/config.json && [ "$(cat ${q(marker)})" = "$(${fingerprint})" ]`,
-            `DOCKER_CONFIG=/root/.docker docker login --username ${q(l.username)} --password-stdin ${q(l.address)} <${q(pw)} >/dev/null && ${fingerprint} >${q(marker)}`,
+            `DOCKER_CONFIG=/root/.docker docker login --username ${user} --password-stdin ${registry} <${q(pw)} >/dev/null && ${fingerprint} >${q(marker)}`,
             "registry-login",
         ),
     );
@@ -170,12 +171,18 @@ export function registryOps(r: RegistrySpec): Op[] {
     if (r.tls) {
         ops.push(file(CERT, withNewline(r.tls.certPem), { mode: "0644", tag: "registry-tls" }), file(CA, withNewline(r.tls.caPem), { mode: "0644" }));
     }
+    const [user, onlyUser, htpasswdNew] = [q(r.username), q(`${r.username} `), `${HTPASSWD}.new`];
     ops.push(
         file(PASSWORD, `${r.password}\n`, { mode: "0600" }),
         exec(
             `htpasswd for ${r.username}`,
-            `test -s ${HTPASSWD} && htpasswd -vi ${HTPASSWD} ${q(r.username)} <${PASSWORD} && [ "$(cut -d: -f1 ${HTPASSWD} | sort | tr '\\n' ' ')" = ${q(`${r.username} `)} ]`,
-            `htpasswd -iBc ${HTPASSWD}.new ${q(r.username)} <${PASSWORD} && chown root:docker-registry ${HTPASSWD}.new && chmod 0640 ${HTPASSWD}.new && mv -f ${HTPASSWD}.new ${HTPASSWD}`,
+            `test -s ${HTPASSWD} && htpasswd -vi ${HTPASSWD} ${user} <${PASSWORD} && [ "$(cut -d: -f1 ${HTPASSWD} | sort | tr '\\n' ' ')" = ${onlyUser} ]`,
+            [
+                `htpasswd -iBc ${htpasswdNew} ${user} <${PASSWORD}`,
+                `chown root:docker-registry ${htpasswdNew}`,
+                `chmod 0640 ${htpasswdNew}`,
+                `mv -f ${htpasswdNew} ${HTPASSWD}`,
+            ].join(" && "),
             "registry-htpasswd",
         ),
         service("docker-registry", ["registry-config", "registry-tls", "registry-htpasswd"]),

@@ -212,8 +212,21 @@ export function sshInvocation(c: Connection, dir: string, sshProgram = "ssh"): S
     return { file: sshProgram, args: [...options, "--", `${c.user ?? DEFAULT_USER}@${c.host}`, REMOTE_BOOTSTRAP], env };
 }
 
-const DIAL_FAILURE =
-    /ssh: connect to host|Connection (refused|timed out|closed|reset)|No route to host|Network is unreachable|Host is unreachable|kex_exchange_identification|banner exchange|Could not resolve hostname|Name or service not known|Temporary failure in name resolution|Permission denied \(publickey/;
+const DIAL_FAILURE = new RegExp(
+    [
+        "ssh: connect to host",
+        "Connection (refused|timed out|closed|reset)",
+        "No route to host",
+        "Network is unreachable",
+        "Host is unreachable",
+        "kex_exchange_identification",
+        "banner exchange",
+        "Could not resolve hostname",
+        "Name or service not known",
+        "Temporary failure in name resolution",
+        "Permission denied \\(publickey",
+    ].join("|"),
+);
 
 /**
  * ssh's own failure to reach or log in to the host (exit 255 and one of its connection errors on
@@ -244,7 +257,8 @@ export class HostKeyError extends Error {
             .join(" ");
         super(
             `${describeTarget(c)} did not present the pinned host key (${pinned || "none pinned"}): refusing to connect. ` +
-                `ssh: ${said || tail(stderr, 3)}. If the host was rebuilt on purpose, give it its new key (docs/hosts.md, "Host keys"); otherwise someone may be intercepting the connection.`,
+                `ssh: ${said || tail(stderr, 3)}. If the host was rebuilt on purpose, give it its new key (docs/hosts.md, "Host keys"); ` +
+                "otherwise someone may be intercepting the connection.",
         );
         this.name = "HostKeyError";
     }
@@ -309,7 +323,8 @@ export async function runSsh(c: Connection, opts: SshRunOptions): Promise<SshRun
                 const secs = Math.round(elapsedS);
                 const bound = limit === -1 ? `dialTimeout ${dialTimeoutS} s` : `dialErrorLimit ${limit}`;
                 throw new DialError(
-                    `could not connect to ${describeTarget(c)} over SSH: dialed ${attempt} time${attempt === 1 ? "" : "s"} over ${secs} s (${bound}); last error: ${tail(r.stderr, 5)}`,
+                    `could not connect to ${describeTarget(c)} over SSH: dialed ${attempt} time${attempt === 1 ? "" : "s"} over ${secs} s (${bound}); ` +
+                        `last error: ${tail(r.stderr, 5)}`,
                     attempt,
                     secs,
                 );

@@ -26,8 +26,10 @@ export function readyScript(): string {
     return [
         "set -u",
         // `--wait` blocks until boot is over; "degraded" (a failed unit) still means booted.
+        // eslint-disable-next-line max-len -- one rendered script line (if ... fi), kept whole as it runs
         'if command -v systemctl >/dev/null; then s=$(timeout 300 systemctl is-system-running --wait 2>/dev/null || true); case "$s" in running|degraded) ;; *) echo "systemd is $s after 300 s" >&2; exit 1;; esac; fi',
-        "if command -v cloud-init >/dev/null; then timeout 300 cloud-init status --wait >/dev/null || { echo 'cloud-init did not finish within 300 s' >&2; exit 1; }; fi",
+        "if command -v cloud-init >/dev/null; then timeout 300 cloud-init status --wait >/dev/null || " +
+            "{ echo 'cloud-init did not finish within 300 s' >&2; exit 1; }; fi",
         'echo "ready: $(hostname)"',
     ].join("\n");
 }

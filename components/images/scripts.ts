@@ -38,7 +38,10 @@ export function historyFile(repository: string): string {
     return `${HISTORY_DIR}/${repository.replace(/\//g, "_")}.tags`;
 }
 
-/** `registry-api ADDRESS USER SCHEME METHOD PATH [curl args]` (host-programs/registry-api.sh): the registry API with the stack's credentials, the password on curl's stdin. */
+/**
+ * `registry-api ADDRESS USER SCHEME METHOD PATH [curl args]` (host-programs/registry-api.sh): the registry API
+ * with the stack's credentials, the password on curl's stdin.
+ */
 export function registryApiScript(): string {
     return hostProgram("registry-api.sh", { LOGIN_DIR });
 }

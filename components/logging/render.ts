@@ -262,11 +262,15 @@ export function serverConf(s: ServerSpec): string {
             ? `\n      tls="on" tls.authMode="name" tls.permittedPeer=${peerList}` +
               `\n      tls.caCert="${CA_PATH}" tls.myCert="${SERVER_CERT_PATH}" tls.myPrivKey="${s.keyPath}"`
             : "";
+    const relpAdmission =
+        s.tls === "mutual"
+            ? "imrelp has no sender allow-list: a forwarder's certificate is its admission."
+            : "(imrelp has no sender allow-list: restrict it by network.)";
     const relp =
         s.relpPort === undefined
             ? ""
             : `\n# RELP: every message is acknowledged, so a forwarder re-sends exactly what did not arrive.
-# ${s.tls === "mutual" ? "imrelp has no sender allow-list: a forwarder's certificate is its admission." : "(imrelp has no sender allow-list: restrict it by network.)"}
+# ${relpAdmission}
 module(load="imrelp")
 input(type="imrelp" port="${s.relpPort}" ruleset="microservice_remote"${relpTls})
 `;

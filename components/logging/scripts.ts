@@ -161,7 +161,9 @@ export function senderCheckOps(c: SenderCheck): Op[] {
             `for i in 1 2 3 4 5; do ${probe} && exit 0; sleep 1; done; exit 1`,
             [
                 `s=${src}`,
+                // eslint-disable-next-line max-len -- one rendered script line (a message to the operator), kept whole as it runs
                 `echo "${c.host} (${c.ip}, sending from \${s:-an address ip route does not tell}): refused by the log server ${c.server} (${c.address}:${c.port}): it closes the connection at once, so every line ${c.host} forwards would be dropped." >&2`,
+                // eslint-disable-next-line max-len -- one rendered script line (a message to the operator), kept whole as it runs
                 `echo "  The server's allow-list (\\$AllowedSender in ${FILES.server} on ${c.server}) lacks the address this host sends from; journalctl -u rsyslog on ${c.server} names it (disallowed sender)." >&2`,
                 "exit 1",
             ].join("; "),

@@ -77,7 +77,9 @@ export const loggingSettingsSchema = z
             ctx.addIssue({
                 code: "custom",
                 path: ["localPort"],
-                message: `expected a port other than the server's (${l.port}${l.protocol === "relp" ? `, ${l.relpPort}` : ""}): the log server host listens on all of them`,
+                message:
+                    `expected a port other than the server's (${l.port}${l.protocol === "relp" ? `, ${l.relpPort}` : ""}): ` +
+                    "the log server host listens on all of them",
             });
         }
         if (l.protocol === "relp" && l.tls === "server") {
@@ -91,7 +93,9 @@ export const loggingSettingsSchema = z
             ctx.addIssue({
                 code: "custom",
                 path: ["allowedSenders"],
-                message: `expected none with tls "mutual": the server takes only the stack's hosts, by their certificates (a sender outside the stack has none)`,
+                message:
+                    `expected none with tls "mutual": the server takes only the stack's hosts, by their certificates ` +
+                    "(a sender outside the stack has none)",
             });
         }
         if (l.protocol === "relp" && l.relpPort === l.port) {

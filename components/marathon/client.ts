@@ -216,9 +216,9 @@ export async function diagnose(access: MarathonAccess, appId: string, timing: Ti
             const declined = (entry.processedOffersSummary?.rejectSummaryLastOffers ?? [])
                 .filter((s) => s.declined > 0)
                 .map((s) => `${s.reason} (${s.declined} of ${s.processed})`);
-            parts.push(
-                `Launch queue: ${entry.count} instance(s) waiting${entry.delay?.overdue === false ? `, backed off for ${entry.delay.timeLeftSeconds} s` : ""}${declined.length ? `; offers declined for ${declined.join(", ")}` : ""}.`,
-            );
+            const backedOff = entry.delay?.overdue === false ? `, backed off for ${entry.delay.timeLeftSeconds} s` : "";
+            const declinedFor = declined.length ? `; offers declined for ${declined.join(", ")}` : "";
+            parts.push(`Launch queue: ${entry.count} instance(s) waiting${backedOff}${declinedFor}.`);
         }
     } catch {
         /* the queue is only a hint */

@@ -69,7 +69,9 @@ export interface AppSpec {
 }
 
 /** A Marathon app definition (the JSON body of `PUT /v2/apps/{id}`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- open JSON checked by Marathon's schema (definitionErrors), not by this type; callers read nested fields (`def.container.docker.image`), and a Pulumi Output of `unknown` fields would not lift
+// Open JSON checked by Marathon's schema (definitionErrors), not by this type; callers read nested fields
+// (`def.container.docker.image`), and a Pulumi Output of `unknown` fields would not lift.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- open JSON, see above
 export type MarathonDefinition = Record<string, any> & { id: string };
 
 // Marathon's pathType, absolute, without "..": segments of [a-z0-9-.] that neither start nor end with a dash.
@@ -84,7 +86,8 @@ export const appId = z.string().refine(
             .every((p) => SEGMENT.test(p) && p !== ".."),
     {
         message:
-            "expected an absolute Marathon app id like /application/app/nodeapp (segments of lowercase letters, digits, '-' and '.', not starting or ending with '-')",
+            "expected an absolute Marathon app id like /application/app/nodeapp " +
+            "(segments of lowercase letters, digits, '-' and '.', not starting or ending with '-')",
     },
 );
 

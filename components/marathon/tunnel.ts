@@ -56,7 +56,8 @@ export function knownHostsText(jump: JumpHost): string {
     const key = typeof jump.hostKey === "string" ? jump.hostKey.trim().split(/\s+/).slice(0, 2).join(" ") : "";
     if (!/^[\w@.+-]+ [A-Za-z0-9+/=]+$/.test(key)) {
         throw new Error(
-            `Marathon through the jump host ${jump.host}: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): the tunnel never trusts an unknown host`,
+            `Marathon through the jump host ${jump.host}: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): ` +
+                "the tunnel never trusts an unknown host",
         );
     }
     const port = jump.port ?? 22;

@@ -22,7 +22,10 @@ import { MASTER_COUNTS } from "./topology";
  * other layers (hosts, images, registry, CA, secrets, ZooKeeper, readiness).
  */
 export interface MesosClusterArgs {
-    /** Every host of the stack: roles decide masters (`master`), agents (`agent`), Marathon (`marathon`), ZooKeeper (`zookeeper`) and where images are mirrored from (`mgmt`). */
+    /**
+     * Every host of the stack: roles decide masters (`master`), agents (`agent`), Marathon (`marathon`),
+     * ZooKeeper (`zookeeper`) and where images are mirrored from (`mgmt`).
+     */
     hosts: Host[];
     /**
      * The `mesos` config section (MesosSettings: ports, cluster name, cgroups, Marathon, mirroring...):
@@ -131,7 +134,9 @@ export const argsSchema = z
             ctx.addIssue({
                 code: "custom",
                 path: ["images"],
-                message: `required (or settings.images): { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`,
+                message:
+                    "required (or settings.images): { master, agent, marathon }, each pinned by digest, " +
+                    `e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`,
             });
         }
         if (s.mirrorToRegistry && !a.registry) {
@@ -139,7 +144,8 @@ export const argsSchema = z
                 code: "custom",
                 path: ["registry"],
                 message:
-                    "required when mirrorToRegistry is true (the default): the registry to copy the images into; or set settings: { mirrorToRegistry: false } to run the images from where they are pinned",
+                    "required when mirrorToRegistry is true (the default): the registry to copy the images into; " +
+                    "or set settings: { mirrorToRegistry: false } to run the images from where they are pinned",
             });
         }
         if (s.mirrorToRegistry && names(a.hosts ?? [], "mgmt").length !== 1) {
@@ -154,7 +160,8 @@ export const argsSchema = z
                 code: "custom",
                 path: ["ca"],
                 message:
-                    "required while marathon.tls is true (the default): the StackCa that issues Marathon's HTTPS certificate; or set settings: { marathon: { tls: false } } to serve plain HTTP",
+                    "required while marathon.tls is true (the default): the StackCa that issues Marathon's HTTPS certificate; " +
+                    "or set settings: { marathon: { tls: false } } to serve plain HTTP",
             });
         }
         if (a.zookeeper && a.zookeeperSettings !== undefined) {

@@ -26,7 +26,8 @@ const requiredImage = (what: keyof typeof SUGGESTED_IMAGES) =>
         .string({
             error: (i) =>
                 i.input === undefined
-                    ? `required: the ${what} image pinned by digest, e.g. ${SUGGESTED_IMAGES[what]}@sha256:<digest> (no default: pin what you verified, see docs/mesos.md)`
+                    ? `required: the ${what} image pinned by digest, e.g. ${SUGGESTED_IMAGES[what]}@sha256:<digest> ` +
+                      "(no default: pin what you verified, see docs/mesos.md)"
                     : "expected a string",
         })
         .pipe(pinnedImage);
@@ -90,7 +91,10 @@ export const mesosSettingsSchema = z
             .default("MesosCluster"),
         /** Optional here so that stacks without Mesos hosts validate; required as soon as a host has role master, agent or marathon. */
         images: mesosImagesSchema.optional(),
-        /** Copy each pinned image once into the stack's registry (digest preserved) and run it from there (needs MesosCluster's `registry` and one host with role mgmt). */
+        /**
+         * Copy each pinned image once into the stack's registry (digest preserved) and run it from there
+         * (needs MesosCluster's `registry` and one host with role mgmt).
+         */
         mirrorToRegistry: z.boolean().default(true),
         masterPort: port.default(5050),
         agentPort: port.default(5051),
@@ -188,7 +192,8 @@ export function mesosImagesIssues(
     return [
         [
             ["images"],
-            `required because hosts ${users.join(", ")} have role master, agent or marathon: { master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`,
+            `required because hosts ${users.join(", ")} have role master, agent or marathon: ` +
+                `{ master, agent, marathon }, each pinned by digest, e.g. ${SUGGESTED_IMAGES.master}@sha256:<digest> (see docs/mesos.md)`,
         ],
     ];
 }

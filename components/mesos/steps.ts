@@ -56,7 +56,8 @@ export function masterOps(m: r.MasterSpec, image: string, secrets: r.MesosSecret
                 `this master answers /health and one leader is elected before the next master changes`,
                 `[ "\${MS_MESOS_LED:-0}" = 0 ] || { ${mesosCurl} -o /dev/null http://${m.ip}:${m.port}/health && ${oneLeader(roll.masterIps, m.port)}; }`,
                 roll.timeoutSeconds,
-                `the Mesos master on ${roll.host} (${m.ip}:${m.port}) did not answer /health with one elected leader within ${roll.timeoutSeconds} s after its change; the next masters were left untouched (journalctl -u mesos-master on ${roll.host})`,
+                `the Mesos master on ${roll.host} (${m.ip}:${m.port}) did not answer /health with one elected leader ` +
+                    `within ${roll.timeoutSeconds} s after its change; the next masters were left untouched (journalctl -u mesos-master on ${roll.host})`,
             ),
         );
     }
@@ -230,6 +231,7 @@ export function keystoreOps(k: KeystorePaths, tag?: string): Op[] {
             ].join(" && "),
             [
                 "umask 077",
+                // eslint-disable-next-line max-len -- one rendered command, kept whole as it runs
                 `openssl pkcs12 -export -name marathon -in ${q(k.cert)} -inkey ${q(k.key)} -certfile ${q(k.ca)} -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -passout fd:3 -out ${q(k.keystore + ".new")} ${pw}`,
                 `chown root:root ${q(k.keystore + ".new")}`,
                 `chmod 0600 ${q(k.keystore + ".new")}`,
@@ -260,31 +262,35 @@ export function masterReadyOps(host: string, ip: string, port: number, masterIps
             `mesos master ${ip}:${port} /health`,
             `${mesosCurl} -o /dev/null http://${ip}:${port}/health`,
             timeoutSeconds,
-            `the Mesos master on ${host} (${ip}:${port}) did not answer /health within ${timeoutSeconds} s: see journalctl -u mesos-master on ${host} (can the image ${image} be pulled? is ZooKeeper up?)`,
+            `the Mesos master on ${host} (${ip}:${port}) did not answer /health within ${timeoutSeconds} s: ` +
+                `see journalctl -u mesos-master on ${host} (can the image ${image} be pulled? is ZooKeeper up?)`,
         ),
         waitFor(
             "one elected leader among the masters",
             oneLeader(masterIps, port),
             timeoutSeconds,
-            `no Mesos master was elected leader within ${timeoutSeconds} s (masters ${masterIps.join(", ")}): check that a quorum of masters runs and reaches ZooKeeper`,
+            `no Mesos master was elected leader within ${timeoutSeconds} s (masters ${masterIps.join(", ")}): ` +
+                "check that a quorum of masters runs and reaches ZooKeeper",
         ),
     ];
 }
 
 /** Agent readiness: the master it follows lists it (by hostname = its IP) as active in /master/slaves. */
 export function agentReadyOps(host: string, ip: string, agentPort: number, masterPort: number, timeoutSeconds: number): Op[] {
+    const listsItActive = `jq -e --arg h ${ip} 'any(.slaves[]; .hostname == $h and .active == true)'`;
     const check = [
         // jq -e exits 0 on empty input: without pipefail a refused or failed curl would pass.
         "set -o pipefail",
         `m=$(${mesosCurl} http://${ip}:${agentPort}/state | jq -r '.master_hostname // empty')`,
-        `[ -n "$m" ] && ${mesosCurl} --location-trusted "http://$m:${masterPort}/master/slaves" | jq -e --arg h ${ip} 'any(.slaves[]; .hostname == $h and .active == true)'`,
+        `[ -n "$m" ] && ${mesosCurl} --location-trusted "http://$m:${masterPort}/master/slaves" | ${listsItActive}`,
     ].join("; ");
     return [
         waitFor(
             `agent ${ip} registered and active at the leading master`,
             check,
             timeoutSeconds,
-            `the Mesos agent on ${host} (${ip}:${agentPort}) is not registered and active at the leading master within ${timeoutSeconds} s: see journalctl -u mesos-agent on ${host}`,
+            `the Mesos agent on ${host} (${ip}:${agentPort}) is not registered and active at the leading master within ${timeoutSeconds} s: ` +
+                `see journalctl -u mesos-agent on ${host}`,
         ),
     ];
 }
@@ -297,7 +303,8 @@ export function marathonReadyOps(host: string, ip: string, port: number, timeout
             `marathon ${ip}:${port} /ping`,
             `${curl} -K ${r.MARATHON_CURLRC}${tls ? ` --cacert ${r.MARATHON_CA}` : ""} -o /dev/null ${url}`,
             timeoutSeconds,
-            `Marathon on ${host} (${ip}:${port}) did not answer /ping${tls ? " over HTTPS (certificate from the stack CA)" : ""} within ${timeoutSeconds} s: see journalctl -u marathon on ${host}`,
+            `Marathon on ${host} (${ip}:${port}) did not answer /ping${tls ? " over HTTPS (certificate from the stack CA)" : ""} ` +
+                `within ${timeoutSeconds} s: see journalctl -u marathon on ${host}`,
         ),
     ];
 }
@@ -322,14 +329,15 @@ export function mirrorOps(images: readonly MirroredImage[], t: MirrorTarget): Op
     const destTls = t.insecure ? "--dest-tls-verify=false" : `--dest-cert-dir /etc/docker/certs.d/${t.address}`;
     return [
         packages(...MIRROR_PACKAGES),
-        ...images.map((i) =>
-            exec(
+        ...images.map((i) => {
+            const [from, to] = [q(`docker://${i.source}`), q(`docker://${i.destination}`)];
+            return exec(
                 `mirror ${i.source} to ${i.pinned}`,
                 `skopeo inspect --raw --authfile ${t.authfile} ${tls} ${q(`docker://${i.pinned}`)} >/dev/null`,
-                `skopeo copy --all --preserve-digests --retry-times 3 --dest-authfile ${t.authfile} ${destTls} ${q(`docker://${i.source}`)} ${q(`docker://${i.destination}`)}`,
+                `skopeo copy --all --preserve-digests --retry-times 3 --dest-authfile ${t.authfile} ${destTls} ${from} ${to}`,
                 "mesos-mirror",
-            ),
-        ),
+            );
+        }),
     ];
 }
 

@@ -91,9 +91,8 @@ export function tmpfilesDirectoryLine(path: string, mode = "0755", owner = "root
     }
     if (path === "/var/run" || path.startsWith("/var/run/")) {
         // /var/run is a symlink to /run; systemd-tmpfiles warns about the legacy path and rewrites it.
-        throw new Error(
-            `runtime directory: expected the canonical path under /run, got ${JSON.stringify(path)} (use ${JSON.stringify(path.replace(/^\/var\/run/, "/run"))})`,
-        );
+        const canonical = path.replace(/^\/var\/run/, "/run");
+        throw new Error(`runtime directory: expected the canonical path under /run, got ${JSON.stringify(path)} (use ${JSON.stringify(canonical)})`);
     }
     if (!/^[0-7]{3,4}$/.test(mode)) throw new Error(`runtime directory ${path}: expected an octal mode like 0755, got ${JSON.stringify(mode)}`);
     for (const a of [owner, group]) if (!ACCOUNT.test(a)) throw new Error(`runtime directory ${path}: expected a user or group name, got ${JSON.stringify(a)}`);

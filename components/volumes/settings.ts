@@ -175,10 +175,10 @@ export function volumeHostIssues(
     const agents = hosts.filter((h) => h.roles.includes("agent")).map((h) => h.name);
     v.datasets.forEach((d, i) => {
         if (!agents.includes(d.primary)) {
-            const known = hosts.some((h) => h.name === d.primary);
+            const which = hosts.some((h) => h.name === d.primary) ? " which is not an agent" : " which is not a configured host";
             issues.push([
                 ["datasets", i, "primary"],
-                `expected the name of a host with role agent (${agents.join(", ") || "none configured"}), got "${d.primary}"${known ? " which is not an agent" : " which is not a configured host"}`,
+                `expected the name of a host with role agent (${agents.join(", ") || "none configured"}), got "${d.primary}"${which}`,
             ]);
         }
     });

@@ -121,6 +121,7 @@ export function aclOps(password: string, o: AclOptions): Op[] {
             [
                 `{ [ ! -f ${q(f.applied)} ] || cat ${q(f.applied)}; cat ${q(f.auth)} ${q(f.set)}; } | ${zkCli(o)} >/dev/null 2>&1`,
                 // FAILED lines are what a secret step's failure still shows.
+                // eslint-disable-next-line max-len -- one rendered script line (the failure a secret step still shows), kept whole as it runs
                 `${check} || { echo "FAILED ZooKeeper (${o.servers}): the ACLs of ${PROTECTED_ZNODES.join(", ")} are not digest:${ZK_USER} with cdrwa after setting them. Set before with a password this host no longer has (${f.applied})? See docs/platform.md, ZooKeeper authentication" >&2; exit 1; }`,
                 `install -m 0600 ${q(f.auth)} ${q(f.applied)}`,
             ].join("\n"),

@@ -114,8 +114,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
             const other = h.ready && typeof h.ready === "object" ? MEMBER_OF.get(h.ready) : undefined;
             if (other !== undefined) {
                 throw new ValidationError(
-                    `ZooKeeperEnsemble "${name}": host ${h.name} is already a member of ZooKeeperEnsemble "${other}" (one ensemble per machine: both would own its zookeeperd). ` +
-                        `A MesosCluster without \`zookeeper:\` makes its own ensemble of the hosts with role zookeeper: give it the existing one instead (zookeeper: ensemble.endpoint)`,
+                    `ZooKeeperEnsemble "${name}": host ${h.name} is already a member of ZooKeeperEnsemble "${other}" ` +
+                        "(one ensemble per machine: both would own its zookeeperd). " +
+                        "A MesosCluster without `zookeeper:` makes its own ensemble of the hosts with role zookeeper: " +
+                        "give it the existing one instead (zookeeper: ensemble.endpoint)",
                     [],
                 );
             }

@@ -101,7 +101,8 @@ export function memberOps(s: ZooSettings, members: ZooMember[], myid: number, ro
             `this member serves again (srvr: Mode ${modes}) before the next member changes`,
             `[ "\${MS_ZK_SERVED:-0}" = 0 ] || ${fourLetterWord("srvr", s.clientPort, ip)} | grep -Eq '^Mode: (${modes})$'`,
             roll.timeoutSeconds,
-            `ZooKeeper on ${roll.host} (myid ${myid}) did not serve again within ${roll.timeoutSeconds} s after its change; the next members were left untouched (check: journalctl -u zookeeper, /var/log/zookeeper on ${roll.host})`,
+            `ZooKeeper on ${roll.host} (myid ${myid}) did not serve again within ${roll.timeoutSeconds} s after its change; ` +
+                `the next members were left untouched (check: journalctl -u zookeeper, /var/log/zookeeper on ${roll.host})`,
         ),
     );
     return ops;
@@ -143,6 +144,7 @@ export function quorumKeptCheck(cfg: string, members: ZooMember[]): string {
 export function quorumKeptReport(cfg: string, members: ZooMember[]): string {
     return [
         compareMembership(cfg, members),
+        // eslint-disable-next-line max-len -- one rendered script line (a message to the operator), kept whole as it runs
         `echo "ZooKeeper: change refused before it touched this member: $kept of the $n_old current members (id=address) stay as they are, and a quorum needs more than half of the current ($n_old) and of the new ($n_new) ensemble. Move, add or remove fewer members per up." >&2`,
         `echo "  current (${cfg}): $(echo $old)" >&2`,
         `echo "  new: $(echo $new)" >&2`,

@@ -37,6 +37,10 @@ const imageRef = z
     .regex(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, "expected an image reference like microservice/node:bookworm");
 const dnsOrIp = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/, "expected a host name or IPv4 address");
 const sshUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name like root or ubuntu");
+/** A Docker host URL: a local socket, or tcp/ssh to a host name with an optional user and port (no options, no shell characters). */
+const DOCKER_SOCKET_URL = String.raw`unix:///[A-Za-z0-9._/-]+|npipe://[A-Za-z0-9._/-]+`;
+const DOCKER_NETWORK_URL = String.raw`(tcp|ssh)://([a-z_][a-z0-9_-]{0,31}@)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?`;
+const DOCKER_HOST_URL = new RegExp(`^(${DOCKER_SOCKET_URL}|${DOCKER_NETWORK_URL})$`);
 
 /** One host: name, roles, private address, ZooKeeper myid, agent attributes (components/hosts/spec.ts). */
 export const hostSchema = hostSpecSchema;
@@ -82,7 +86,7 @@ export const localSchema = z
         dockerHost: z
             .string()
             .regex(
-                /^(unix:\/\/\/[A-Za-z0-9._/-]+|npipe:\/\/[A-Za-z0-9._/-]+|(tcp|ssh):\/\/([a-z_][a-z0-9_-]{0,31}@)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?)$/,
+                DOCKER_HOST_URL,
                 "expected a Docker host URL like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host (a host name, no options or shell characters)",
             )
             .optional(),
@@ -148,7 +152,9 @@ export const vagrantSchema = z
 const derivedPorts = (key: string) =>
     z
         .never({
-            error: `no longer a setting: the security groups open exactly the ports the services use, derived from their settings (components/ports.ts, docs/hosts.md "Ports"); remove aws.${key} (the apps' entry: apps.entry.allowFrom)`,
+            error:
+                "no longer a setting: the security groups open exactly the ports the services use, derived from their settings " +
+                `(components/ports.ts, docs/hosts.md "Ports"); remove aws.${key} (the apps' entry: apps.entry.allowFrom)`,
         })
         .optional();
 

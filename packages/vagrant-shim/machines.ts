@@ -158,7 +158,8 @@ export function writeFilesScript(dir: string): string {
         `d='${dir}'`,
         'mkdir -p "$d"',
         // Each file appears whole (temp + rename) and never with wider permissions than asked.
-        'while read -r name mode data; do tmp="$d/.$name.tmp"; (umask 077; printf \'%s\' "$data" | base64 -d > "$tmp"); chmod "$mode" "$tmp"; mv -f "$tmp" "$d/$name"; done',
+        'while read -r name mode data; do tmp="$d/.$name.tmp"; ' +
+            `(umask 077; printf '%s' "$data" | base64 -d > "$tmp"); chmod "$mode" "$tmp"; mv -f "$tmp" "$d/$name"; done`,
     ].join("\n");
 }
 

@@ -34,7 +34,10 @@ export interface VagrantfileSpec {
     authorizedKeys?: string[];
     /** How Vagrant itself logs in (default: the box's user with a key Vagrant inserts). A path starting with ./ is relative to the Vagrantfile. */
     ssh?: { username?: string; privateKeyPath?: string; insertKey?: boolean };
-    /** docker provider: image that runs sshd, extra `docker run` arguments, volumes (host:container[:ro]; a host path starting with ./ is relative to the Vagrantfile). */
+    /**
+     * docker provider: image that runs sshd, extra `docker run` arguments, volumes
+     * (host:container[:ro]; a host path starting with ./ is relative to the Vagrantfile).
+     */
     docker?: { image: string; createArgs?: string[]; volumes?: string[] };
     /**
      * The machine's own ed25519 host key: a file beside the Vagrantfile (its public line in `<file>.pub`),
@@ -49,6 +52,8 @@ export interface VagrantfileSpec {
 export const HOST_KEY_PATH = "/etc/ssh/ssh_host_ed25519_key";
 /** The ssh user's private drop directory for the key on its way to HOST_KEY_PATH (VMs). */
 const HOST_KEY_DROP = "/tmp/vagrant-shim-host-key";
+/** Where the authorized-keys provisioner adds the stack's keys. */
+const ROOT_KEYS = "/root/.ssh/authorized_keys";
 
 /** A single-quoted Ruby string literal. */
 export function rubyString(s: string): string {
@@ -106,8 +111,9 @@ export function checkSpec(spec: VagrantfileSpec): void {
 
 /** VMs: the host key goes through a drop directory only the ssh user can read, then into place as root. */
 function hostKeyProvisioners(file: string): string[] {
+    const makeDrop = rubyString(`set -eu; rm -rf ${HOST_KEY_DROP}; mkdir -m 0700 ${HOST_KEY_DROP}`);
     return [
-        `  config.vm.provision "shell", name: "host-key-drop", privileged: false, inline: ${rubyString(`set -eu; rm -rf ${HOST_KEY_DROP}; mkdir -m 0700 ${HOST_KEY_DROP}`)}`,
+        `  config.vm.provision "shell", name: "host-key-drop", privileged: false, inline: ${makeDrop}`,
         `  config.vm.provision "file", source: ${rubyPath(`./${file}`)}, destination: ${rubyString(`${HOST_KEY_DROP}/key`)}`,
         `  config.vm.provision "shell", name: "host-key", inline: <<~'SHELL'`,
         "    set -eu",
@@ -149,8 +155,8 @@ export function renderVagrantfile(spec: VagrantfileSpec): string {
             `  config.vm.provision "shell", name: "authorized-keys", env: { "KEYS" => ${rubyString(keys.join("\n"))} }, inline: <<~'SHELL'`,
             "    set -eu",
             "    install -d -m 0700 /root/.ssh",
-            "    touch /root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys",
-            '    printf \'%s\\n\' "$KEYS" | while IFS= read -r k; do grep -qxF "$k" /root/.ssh/authorized_keys || printf \'%s\\n\' "$k" >> /root/.ssh/authorized_keys; done',
+            `    touch ${ROOT_KEYS} && chmod 0600 ${ROOT_KEYS}`,
+            `    printf '%s\\n' "$KEYS" | while IFS= read -r k; do grep -qxF "$k" ${ROOT_KEYS} || printf '%s\\n' "$k" >> ${ROOT_KEYS}; done`,
             "  SHELL",
         );
     }

@@ -23,11 +23,9 @@ exports.index = (title) => layout(title, `<h1>${escapeHtml(title)}</h1>\n<p>Welc
 
 exports.helloworld = (title) => layout(title, `<h1>${escapeHtml(title)}</h1>\n<p>Welcome to ${escapeHtml(title)}</p>`);
 
-exports.userlist = (users) =>
-    layout(
-        "User List",
-        `<h1>User List</h1>\n<ul>\n${users.map((u) => `<li><a href="mailto:${escapeHtml(u.email ?? "")}">${escapeHtml(u.username ?? "")}</a></li>`).join("\n")}\n</ul>`,
-    );
+const userItem = (u) => `<li><a href="mailto:${escapeHtml(u.email ?? "")}">${escapeHtml(u.username ?? "")}</a></li>`;
+
+exports.userlist = (users) => layout("User List", `<h1>User List</h1>\n<ul>\n${users.map(userItem).join("\n")}\n</ul>`);
 
 exports.newuser = () =>
     layout(

@@ -47,7 +47,11 @@ export function missingHostKeys(lines: readonly string[], targets: readonly PinT
         .filter((t) => hostKeyFor(lines, t.host, t.port) === undefined)
         .map((t) => {
             const name = knownHostsName(t.host, t.port);
-            return `expected a known_hosts line for ${t.label} (${name}), like "${name} ssh-ed25519 AAAA..." (ssh-keyscan output, checked against the host's own fingerprint), or ${optIn}: true to pin the key it shows at the first up (docs/hosts.md, "Host keys")`;
+            return (
+                `expected a known_hosts line for ${t.label} (${name}), like "${name} ssh-ed25519 AAAA..." ` +
+                `(ssh-keyscan output, checked against the host's own fingerprint), ` +
+                `or ${optIn}: true to pin the key it shows at the first up (docs/hosts.md, "Host keys")`
+            );
         });
 }
 
@@ -79,7 +83,8 @@ export function parseKeyscan(stdout: string | undefined, where: string): string 
         .sort((a, b) => PREFERENCE(a.type) - PREFERENCE(b.type));
     if (!keys.length) {
         throw new Error(
-            `no SSH host key from ${where} in the ssh-keyscan output (under Pulumi's mocks: mock that command's stdout with a line like "<host> ssh-ed25519 AAAA...", as the PlatformMocks of microservice-platform/testing do)`,
+            `no SSH host key from ${where} in the ssh-keyscan output (under Pulumi's mocks: mock that command's stdout ` +
+                `with a line like "<host> ssh-ed25519 AAAA...", as the PlatformMocks of microservice-platform/testing do)`,
         );
     }
     return `${keys[0].type} ${keys[0].key}`;

@@ -13,6 +13,7 @@ const STRICT = "set -eu";
 export const network = {
     create: [
         STRICT,
+        // eslint-disable-next-line max-len -- one rendered script line, kept whole as it runs
         'docker network inspect "$NET" >/dev/null 2>&1 || docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" --label "microservice.stack=$STACK" "$NET" >/dev/null',
         'docker network inspect -f "{{.Id}}" "$NET"',
     ].join("\n"),
@@ -37,6 +38,7 @@ export function buildImage(builder: "legacy" | "buildkit"): string {
 /** The node image made beforehand (scripts/docker-host.sh): IMAGE. Prints its id, never pulls. */
 export const existingImage = [
     STRICT,
+    // eslint-disable-next-line max-len -- one rendered script line, kept whole as it runs
     'docker image inspect -f "{{.Id}}" "$IMAGE" 2>/dev/null || { echo "node image $IMAGE not found on this Docker engine: run scripts/docker-host.sh (npm run up does)" >&2; exit 1; }',
 ].join("\n");
 

@@ -56,6 +56,7 @@ export function joinTokenOps(): Op[] {
 
 export function networkOps(s: OverlaySettings): Op[] {
     const shape = `overlay true ${s.subnet}`;
+    const notOurs = `network ${s.name} exists but is not "${shape}": detach its containers and remove it (docker network rm ${s.name}), or choose another name`;
     return [
         exec(
             `overlay network ${s.name} (${s.subnet})`,
@@ -66,7 +67,7 @@ export function networkOps(s: OverlaySettings): Op[] {
         exec(
             `network ${s.name} is an attachable overlay on ${s.subnet}`,
             `[ "$(docker network inspect -f '{{.Driver}} {{.Attachable}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' ${q(s.name)})" = ${q(shape)} ]`,
-            `echo ${q(`network ${s.name} exists but is not "${shape}": detach its containers and remove it (docker network rm ${s.name}), or choose another name`)} >&2; exit 1`,
+            `echo ${q(notOurs)} >&2; exit 1`,
         ),
     ];
 }
@@ -113,6 +114,7 @@ export function nodeRemoveScript(ip: string): string {
         `if [ "$(docker info -f '{{.Swarm.ControlAvailable}}' 2>/dev/null)" != true ]; then echo "swarm: not a manager here, nothing to remove"; exit 0; fi`,
         `self=$(docker info -f '{{.Swarm.NodeID}}')`,
         `for id in $(docker node ls -q); do`,
+        // eslint-disable-next-line max-len -- one rendered script line, kept whole as it runs
         `  if [ "$id" != "$self" ] && [ "$(docker node inspect -f '{{.Status.Addr}}' "$id")" = ${q(ip)} ]; then docker node rm --force "$id" >/dev/null && echo "swarm: removed node $id" ${q(`(${ip})`)}; fi`,
         `done`,
     ].join("\n");

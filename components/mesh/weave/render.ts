@@ -42,6 +42,9 @@ export const WEAVE_PACKAGES: readonly string[] = ["curl", "ca-certificates"];
 
 /** Download, verify and install the pinned script; pull the images by digest and tag them locally. */
 export function installOps(s: WeaveSettings): Op[] {
+    // The two halves of the checksum-mismatch message, around the sha256 the download had.
+    const gotLabel = q(`weave script from ${s.scriptUrl}: sha256`);
+    const expectedLabel = q(`expected ${s.scriptSha256}: not installed`);
     const ops: Op[] = [
         packages(...WEAVE_PACKAGES),
         directory(WEAVE_DIR, { mode: "0755" }),
@@ -54,7 +57,7 @@ export function installOps(s: WeaveSettings): Op[] {
                 `curl -fsSL --retry 3 --max-time 120 -o "$tmp" ${q(s.scriptUrl)}`,
                 `got=$(sha256sum "$tmp" | cut -d' ' -f1)`,
                 // Config values only ever single-quoted (q): the URL reaches a root shell on every host.
-                `if [ "$got" != ${q(s.scriptSha256)} ]; then echo ${q(`weave script from ${s.scriptUrl}: sha256`)} "$got," ${q(`expected ${s.scriptSha256}: not installed`)} >&2; exit 1; fi`,
+                `if [ "$got" != ${q(s.scriptSha256)} ]; then echo ${gotLabel} "$got," ${expectedLabel} >&2; exit 1; fi`,
                 `install -m 0755 "$tmp" ${WEAVE_BIN}`,
             ].join("\n"),
             "weave-script",
@@ -64,10 +67,11 @@ export function installOps(s: WeaveSettings): Op[] {
     for (const key of Object.keys(names) as (keyof typeof names)[]) {
         const pinned = byDigest(s.images[key]);
         for (const local of names[key]) {
+            const sameImageId = `[ "$(docker image inspect -f '{{.Id}}' ${q(local)} 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' ${q(pinned)})" ]`;
             ops.push(
                 exec(
                     `image ${local} = ${pinned}`,
-                    `docker image inspect ${q(pinned)} >/dev/null 2>&1 && [ "$(docker image inspect -f '{{.Id}}' ${q(local)} 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' ${q(pinned)})" ]`,
+                    `docker image inspect ${q(pinned)} >/dev/null 2>&1 && ${sameImageId}`,
                     `docker image inspect ${q(pinned)} >/dev/null 2>&1 || docker pull -q ${q(pinned)} >/dev/null\ndocker tag ${q(pinned)} ${q(local)}`,
                     "weave-images",
                 ),
@@ -102,6 +106,7 @@ WEAVE_CONSENSUS=${consensus}
 }
 
 export function weaveUnit(hostName: string, s: WeaveSettings): string {
+    /* eslint-disable max-len -- a rendered unit line (ExecStartPre launch) is longer; a unit file is kept as written */
     return `[Unit]
 Description=Weave Net ${s.version}: router, weaveDNS (${s.dnsDomain}) and Docker API proxy
 Documentation=https://github.com/weaveworks/weave
@@ -126,6 +131,7 @@ TimeoutStartSec=300
 [Install]
 WantedBy=multi-user.target
 `;
+    /* eslint-enable max-len */
 }
 
 export function peersOps(peers: readonly string[], consensus: number): Op[] {
@@ -162,6 +168,7 @@ export function serviceOps(hostName: string, s: WeaveSettings, password: string)
 /** Scope on every host, its UI bound to the private address only; probes report to every host's app. */
 export function scopeUnit(selfIp: string, allIps: readonly string[], image: string, port: number): string {
     const apps = allIps.map((ip) => `${ip}:${port}`).join(" ");
+    /* eslint-disable max-len -- a rendered unit line (ExecStart) is longer; a unit file is kept as written */
     return `[Unit]
 Description=Weave Scope (UI on ${selfIp}:${port}; it can exec into containers: keep it on the private network)
 After=docker.service ${WEAVE_UNIT}
@@ -177,6 +184,7 @@ RestartSec=5
 [Install]
 WantedBy=multi-user.target
 `;
+    /* eslint-enable max-len */
 }
 
 export function scopeOps(selfIp: string, allIps: readonly string[], image: string, port: number): Op[] {
@@ -211,9 +219,13 @@ export function leaveScript(): string {
  * dialling the departed host and, if it did not hand over its address space, take it over.
  */
 export function reclaimScript(nickname: string, ip: string): string {
+    const nothingToReclaim = q(`weave is not running here: nothing to reclaim for ${nickname}`);
+    const listedUnreachable = `weave status ipam 2>/dev/null | grep -F ${q(`(${nickname})`)} | grep -q unreachable`;
+    const reclaimed = q(`weave: reclaimed the address space of ${nickname}`);
+    const leftCleanly = q(`weave: ${nickname} left cleanly`);
     return [
-        `if ! command -v weave >/dev/null 2>&1 || ! weave status >/dev/null 2>&1; then echo ${q(`weave is not running here: nothing to reclaim for ${nickname}`)}; exit 0; fi`,
+        `if ! command -v weave >/dev/null 2>&1 || ! weave status >/dev/null 2>&1; then echo ${nothingToReclaim}; exit 0; fi`,
         `weave forget ${q(ip)} >/dev/null 2>&1 || true`,
-        `if weave status ipam 2>/dev/null | grep -F ${q(`(${nickname})`)} | grep -q unreachable; then weave rmpeer ${q(nickname)}; echo ${q(`weave: reclaimed the address space of ${nickname}`)}; else echo ${q(`weave: ${nickname} left cleanly`)}; fi`,
+        `if ${listedUnreachable}; then weave rmpeer ${q(nickname)}; echo ${reclaimed}; else echo ${leftCleanly}; fi`,
     ].join("\n");
 }

@@ -48,6 +48,7 @@ const INSTALL_FUSE = [
 
 /** The daemon under our own unit; mounts the primary datasets (canmount=on) once it answers. */
 export function fuseUnit(): string {
+    /* eslint-disable max-len -- a rendered unit line (ExecStartPost) is longer; a unit file is kept as written */
     return `[Unit]
 Description=ZFS through FUSE (zfs-fuse) for the movable volumes
 After=local-fs.target network.target
@@ -64,6 +65,7 @@ RestartSec=2
 [Install]
 WantedBy=multi-user.target
 `;
+    /* eslint-enable max-len */
 }
 
 function fuseOps(): Op[] {
@@ -180,7 +182,12 @@ export function authorizedKey(publicKey: string): string {
 }
 
 export function sudoersRule(user: string): string {
-    return `# The replication key's forced command may run the volume tool's peer verbs as root (they check their arguments).\nDefaults:${user} !requiretty\n${user} ALL=(root) NOPASSWD: ${PATHS.tool} peer *\n`;
+    return [
+        "# The replication key's forced command may run the volume tool's peer verbs as root (they check their arguments).",
+        `Defaults:${user} !requiretty`,
+        `${user} ALL=(root) NOPASSWD: ${PATHS.tool} peer *`,
+        "",
+    ].join("\n");
 }
 
 /**

@@ -53,7 +53,13 @@ describe("vagrant ssh-config parsing", () => {
             // A stand-in `vagrant` that answers ssh-config as Vagrant does, and logs its arguments.
             fs.writeFileSync(
                 path.join(dir, "vagrant"),
-                `#!/bin/sh\necho "$@" >> "${dir}/args"\n[ "$1" = ssh-config ] || exit 3\nprintf 'Host %s\\n  HostName 127.0.0.1\\n  User vagrant\\n  Port 2222\\n  IdentityFile "%s"\\n  IdentitiesOnly yes\\n' "$2" "${key}"\n`,
+                [
+                    "#!/bin/sh",
+                    `echo "$@" >> "${dir}/args"`,
+                    '[ "$1" = ssh-config ] || exit 3',
+                    `printf 'Host %s\\n  HostName 127.0.0.1\\n  User vagrant\\n  Port 2222\\n  IdentityFile "%s"\\n  IdentitiesOnly yes\\n' "$2" "${key}"`,
+                    "",
+                ].join("\n"),
                 { mode: 0o755 },
             );
             const out = execFileSync("bash", ["-c", sshConfigScript("node3")], {

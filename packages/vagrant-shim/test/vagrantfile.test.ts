@@ -53,7 +53,8 @@ describe("renderVagrantfile (golden)", () => {
                 "    set -eu",
                 "    install -d -m 0700 /root/.ssh",
                 "    touch /root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys",
-                `    printf '%s\\n' "$KEYS" | while IFS= read -r k; do grep -qxF "$k" /root/.ssh/authorized_keys || printf '%s\\n' "$k" >> /root/.ssh/authorized_keys; done`,
+                `    printf '%s\\n' "$KEYS" | while IFS= read -r k; do ` +
+                    `grep -qxF "$k" /root/.ssh/authorized_keys || printf '%s\\n' "$k" >> /root/.ssh/authorized_keys; done`,
                 "  SHELL",
                 "  config.vm.define 'mgmt' do |m|",
                 "    m.vm.hostname = 'mgmt'",
@@ -117,6 +118,7 @@ describe("renderVagrantfile (golden)", () => {
             hostKeyFile: "ssh_host_ed25519_key",
         });
         expect(d).to.contain(
+            // eslint-disable-next-line max-len -- one rendered Vagrantfile line, kept whole to compare it as written
             "      d.volumes = [File.join(__dir__, 'authorized_keys:/etc/ssh/k:ro'), File.join(__dir__, 'ssh_host_ed25519_key:/etc/ssh/ssh_host_ed25519_key:ro'), File.join(__dir__, 'ssh_host_ed25519_key.pub:/etc/ssh/ssh_host_ed25519_key.pub:ro')]",
         );
         expect(d).to.not.contain("provision");
