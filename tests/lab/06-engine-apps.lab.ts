@@ -227,7 +227,8 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         const found = await poll("nginx and nodeapp lines on node1", 90, async () => {
             const out = onHost(
                 "node1",
-                'for app in nginx nodeapp; do for f in /var/log/remote/*/*/*/*/docker/$app/docker.log; do [ -f "$f" ] && grep -q \'GET /helloworld\' "$f" && echo "$app $f"; done; done; true',
+                'for app in nginx nodeapp; do for f in /var/log/remote/*/*/*/*/docker/$app/docker.log; do [ -f "$f" ] && grep -q \'GET /helloworld\' "$f" && ' +
+                    'echo "$app $f"; done; done; true',
             );
             const lines = out.split("\n").filter(Boolean);
             return lines.some((l) => l.startsWith("nginx ")) && lines.some((l) => l.startsWith("nodeapp ")) ? lines : undefined;

@@ -146,7 +146,9 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         // majority answers at every sample, and a leader's restart costs one election, not an outage.
         const seen = w.restarts();
         console.log(
-            `    restarts seen from outside: ${ZK.map((h) => `${h.name} ${seen[h.name].map(([a, b]) => `${((b - a) / 1000).toFixed(1)} s`).join("+")}`).join(", ")}; longest without a serving majority ${(w.longestWithoutQuorum() / 1000).toFixed(1)} s`,
+            `    restarts seen from outside: ` +
+                `${ZK.map((h) => `${h.name} ${seen[h.name].map(([a, b]) => `${((b - a) / 1000).toFixed(1)} s`).join("+")}`).join(", ")}; longest without a ` +
+                `serving majority ${(w.longestWithoutQuorum() / 1000).toFixed(1)} s`,
         );
         for (const h of ZK) expect(seen[h.name], `${h.name} seen restarting once`).to.have.length(1);
         for (let i = 1; i < ZK.length; i++) {

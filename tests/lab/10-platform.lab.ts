@@ -95,7 +95,8 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
         }
         // It really is TLS with the stack CA: plain HTTP gets nothing, HTTPS with the CA asks for credentials.
         const tls = await sh("node2")(
-            `curl -s -o /dev/null -w '%{http_code}' --cacert /etc/docker/certs.d/${registry()}/ca.crt https://${registry()}/v2/; echo; curl -s -o /dev/null -w '%{http_code}' http://${registry()}/v2/`,
+            `curl -s -o /dev/null -w '%{http_code}' --cacert /etc/docker/certs.d/${registry()}/ca.crt https://${registry()}/v2/; echo; curl -s -o /dev/null ` +
+                `-w '%{http_code}' http://${registry()}/v2/`,
         );
         expect(tls.stdout.split("\n")[0]).to.equal("401");
         expect(tls.stdout.split("\n")[1]).to.equal("400");

@@ -88,7 +88,8 @@ describe("scripts/docker-host.sh: the node image's base is pinned (scripts/base-
         const r = dockerHost({ release: RELEASE.replace("oldstable", "stable"), env: { DEBIAN_RELEASE_SHA256: pin } });
         expect(r.status).to.equal(1);
         expect(r.stderr).to.contain(
-            `the Debian bookworm Release file has sha256 ${sha256(RELEASE.replace("oldstable", "stable"))}, expected DEBIAN_RELEASE_SHA256=${pin} (scripts/base-pins.sh)`,
+            `the Debian bookworm Release file has sha256 ${sha256(RELEASE.replace("oldstable", "stable"))}, expected DEBIAN_RELEASE_SHA256=${pin} ` +
+                `(scripts/base-pins.sh)`,
         );
         expect(r.calls.filter((c) => /^docker (import|build)/.test(c))).to.deep.equal([]);
     });

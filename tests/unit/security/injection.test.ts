@@ -150,7 +150,8 @@ describe("security: hostile config values never change a rendered script", funct
             }
             // Logged so that a reader sees which hostile values are accepted at all (secrets, free text).
             console.log(
-                `      ${variant.name}: ${accepted.length} hostile values accepted by the schema${accepted.length ? ":\n        " + [...new Set(accepted.map((a) => a.replace(/ (replace|append) .*/, "")))].join("\n        ") : ""}`,
+                `      ${variant.name}: ${accepted.length} hostile values accepted by the ` +
+                    `schema${accepted.length ? ":\n        " + [...new Set(accepted.map((a) => a.replace(/ (replace|append) .*/, "")))].join("\n        ") : ""}`,
             );
             expect(failures, failures.join("\n")).to.deep.equal([]);
             // The secrets are accepted with any of these characters and land in files on the hosts.
