@@ -32,7 +32,7 @@ const hosts = () => originalTopology("local") as any[];
 const withHost = (i: number, change: Record<string, unknown>) => hosts().map((h, j) => (j === i ? { ...h, ...change } : h));
 
 describe("stack config: hosts layer", () => {
-    it("defaults to the local target with the original topology: mgmt, node1 (everything central, system agent), node2/node3 (app agents), 3 ZooKeepers", () => {
+    it("defaults to the local target, original topology: mgmt, node1 (everything central, system agent), node2/node3 (app agents), 3 ZooKeepers", () => {
         const c = hostsLayer.parse({});
         expect(c.target).to.equal("local");
         expect(c.hosts).to.deep.equal([

@@ -98,7 +98,7 @@ describe("RsyslogAggregator", () => {
         expect(srv).not.to.contain("PRIVATE KEY");
     });
 
-    it('with tls "mutual" and RELP: a client certificate per host (key made on that host, clientAuth), presented to a server that takes only the stack\'s host names', async () => {
+    it('tls "mutual" with RELP: a client certificate per host (key made there, clientAuth) for a server taking only the stack\'s host names', async () => {
         realisticStepOutputs();
         const hosts = labLayout();
         const ca = new StackCa("stack-ca", { host: hosts[0] });

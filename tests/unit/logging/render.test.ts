@@ -84,7 +84,7 @@ describe("logging renderers (golden)", () => {
         expect(CA_PEM).to.be.a("string");
     });
 
-    it("renders tls \"mutual\": each forwarder presents its client certificate, the server takes only the stack CA's certificates for its hosts' names (TCP and RELP)", () => {
+    it('renders tls "mutual": forwarders present client certificates, the server takes only stack-CA ones for its hosts\' names (TCP and RELP)', () => {
         const key = "/etc/microservice/tls/logging-client-node2/key.pem";
         const tcp = render.baseConf(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1", clientKeyPath: key } } }));
         expectGolden(__dirname, "client-10-base-mutual.conf", tcp);
