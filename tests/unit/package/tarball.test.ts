@@ -146,7 +146,7 @@ describe("the npm package: npm pack from a fresh checkout (no dist/), installed 
         }
     });
 
-    it("ExistingHosts needs only @pulumi/pulumi: the main entry loads neither @pulumi/aws, @pulumi/command nor the shim (the /aws and /vagrant entries do)", () => {
+    it("ExistingHosts needs only @pulumi/pulumi: the main entry loads neither @pulumi/aws, @pulumi/command nor the shim (/aws and /vagrant do)", () => {
         const program = `
             const pulumi = require("@pulumi/pulumi");
             pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "_id", state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
