@@ -20,8 +20,10 @@ const APP = "whoami";
 const REQUESTS = 20;
 
 // Answers every HTTP request with its instance name (perl-base is in every Debian image).
-const SERVER = `use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 16, ReuseAddr => 1) or die "listen: $!";
-while (my $c = $s->accept) { my $l; while (defined($l = <$c>) && $l !~ /^\\r?\\n$/) {} print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n$ENV{INSTANCE}\\n"; close $c; }`;
+const SERVER =
+    `use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 16, ReuseAddr => 1) or die "listen: $!";
+while (my $c = $s->accept) { my $l; while (defined($l = <$c>) && $l !~ /^\\r?\\n$/) {} ` +
+    `print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n$ENV{INSTANCE}\\n"; close $c; }`;
 
 // Runs on node1 inside a container on the mesh: resolution, per-address and by-name requests.
 const CLIENT = (ips: string[]) => `set -u

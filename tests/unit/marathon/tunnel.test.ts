@@ -19,8 +19,13 @@ const argv = process.argv.slice(2);
 const key = argv[argv.indexOf("-i") + 1];
 const [, lport, thost, tport] = argv[argv.indexOf("-L") + 1].split(":");
 const known = argv.find((a) => a.startsWith("UserKnownHostsFile=")).slice("UserKnownHostsFile=".length);
-fs.writeFileSync(process.env.FAKE_SSH_RECORD, JSON.stringify({ argv, keyMode: (fs.statSync(key).mode & 0o777).toString(8), key: fs.readFileSync(key, "utf8"), knownHosts: fs.readFileSync(known, "utf8") }));
-net.createServer((c) => { const u = net.connect(Number(tport), thost); c.pipe(u); u.pipe(c); u.on("error", () => c.destroy()); c.on("error", () => u.destroy()); }).listen(Number(lport), "127.0.0.1");
+const keyMode = (fs.statSync(key).mode & 0o777).toString(8);
+fs.writeFileSync(process.env.FAKE_SSH_RECORD, JSON.stringify({ argv, keyMode, key: fs.readFileSync(key, "utf8"), knownHosts: fs.readFileSync(known, "utf8") }));
+net.createServer((c) => {
+  const u = net.connect(Number(tport), thost);
+  c.pipe(u); u.pipe(c);
+  u.on("error", () => c.destroy()); c.on("error", () => u.destroy());
+}).listen(Number(lport), "127.0.0.1");
 `;
 
 describe("Marathon through an SSH jump host (mgmt)", () => {
