@@ -157,8 +157,7 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
 
         console.log(
             `    mesh: ${APP} on node2 (${ips.node2}) and node3 (${ips.node3}); from node1: ${REQUESTS} lookups (${values("resolve_ms")[0]} ms) answered ` +
-                `first ` +
-                `${JSON.stringify(firstCount)}; ${REQUESTS} requests by name (${values("requests_ms")[0]} ms) hit ${JSON.stringify(hitCount)}; ` +
+                `first ${JSON.stringify(firstCount)}; ${REQUESTS} requests by name (${values("requests_ms")[0]} ms) hit ${JSON.stringify(hitCount)}; ` +
                 `client container ${clientMs} ms, image load ${loadMs} ms`,
         );
     });

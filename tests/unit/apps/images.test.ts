@@ -61,9 +61,9 @@ describe("app images: content tags and the build step", () => {
                 "'\\''10.0.15.11:5000'\\'' '\\''microservice'\\'' https HEAD '\\''/v2/application/app/nodeapp/manifests/0123456789ab'\\'' -I",
         );
         expect(script).to.contain(
-            "docker build --build-arg '\\''BASE_IMAGE=microservice/debian-minbase:bookworm'\\'' -t " +
-                "'\\''10.0.15.11:5000/application/app/nodeapp:0123456789ab'\\'' '\\''/var/lib/microservice/build/application_app_nodeapp/0123456789ab'\\'' && " +
-                "docker push",
+            "docker build --build-arg '\\''BASE_IMAGE=microservice/debian-minbase:bookworm'\\'' " +
+                "-t '\\''10.0.15.11:5000/application/app/nodeapp:0123456789ab'\\'' " +
+                "'\\''/var/lib/microservice/build/application_app_nodeapp/0123456789ab'\\'' && docker push",
         );
         expect(script).to.contain("ensure_exec 'older tags of application/app/nodeapp pruned (keep 3)'");
         expect(registryApiScript())

@@ -295,7 +295,9 @@ describe("host keys: hosts target (machines that exist)", () => {
         mocks.onResource("pulumi-nodejs:dynamic/exec:RemoteCommand", (args) =>
             args.name.endsWith("-host-key-scan")
                 ? {
-                      stdout: `# ${args.inputs.environment.HOST}:22 SSH-2.0-OpenSSH_9.6\n${args.inputs.environment.HOST} ${hostKeyPair(`behind-${args.inputs.environment.HOST}`).hostKey}`,
+                      stdout:
+                          `# ${args.inputs.environment.HOST}:22 SSH-2.0-OpenSSH_9.6\n` +
+                          `${args.inputs.environment.HOST} ${hostKeyPair(`behind-${args.inputs.environment.HOST}`).hostKey}`,
                       stderr: "",
                   }
                 : undefined,
