@@ -288,20 +288,20 @@ describe("stack config: hosts layer", () => {
         [
             "not a key",
             { target: "hosts", hosts: hosts(), sshPrivateKey: "hunter2" },
-            "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got " +
-                "(hidden)",
+            "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), " +
+                "from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
         ],
         [
             "a key after other text",
             { target: "hosts", hosts: hosts(), sshPrivateKey: `hunter2\n${KEY}` },
-            "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got " +
-                "(hidden)",
+            "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), " +
+                "from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
         ],
         [
             "vagrant dir with a space",
             { target: "vagrant", vagrant: { dir: "my vms" } },
-            "vagrant.dir: expected a directory path of letters, digits and . _ - / (no spaces, quotes or shell characters: it reaches shell commands), got " +
-                '"my vms"',
+            "vagrant.dir: expected a directory path of letters, digits and . _ - / " +
+                '(no spaces, quotes or shell characters: it reaches shell commands), got "my vms"',
         ],
         [
             "subnet with host bits",

