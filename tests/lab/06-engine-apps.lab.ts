@@ -105,7 +105,7 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         doubles.stop();
     });
 
-    it("deploy all: up of the whole stack goes green; GET / through nginx on node1:9080 returns the Express page; outputs give the Mesos, Marathon and app URLs", async function () {
+    it("deploy all: up goes green; GET / through nginx on node1:9080 returns the Express page; outputs give Mesos, Marathon and app URLs", async function () {
         this.timeout(2_400_000);
         const u = await s.up();
         // A stack kept from an earlier run (KEEP_LAB=1) has part of it already.
@@ -188,7 +188,7 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         expect((await page()).status).to.equal(200);
     });
 
-    it("a new image: a change in nodeapp's source makes a new tag; the preview shows AppImage and nodeapp's MarathonApp only; nginx gets no deployment", async function () {
+    it("a new image: nodeapp's changed source, a new tag; the preview: only AppImage and nodeapp's MarathonApp; nginx gets no deployment", async function () {
         this.timeout(1_800_000);
         const before = (await s.outputs()) as any;
         const nginxBefore = (await marathon(`/v2/apps${NGINX}`)).app.version;
@@ -227,7 +227,8 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         const found = await poll("nginx and nodeapp lines on node1", 90, async () => {
             const out = onHost(
                 "node1",
-                'for app in nginx nodeapp; do for f in /var/log/remote/*/*/*/*/docker/$app/docker.log; do [ -f "$f" ] && grep -q \'GET /helloworld\' "$f" && echo "$app $f"; done; done; true',
+                'for app in nginx nodeapp; do for f in /var/log/remote/*/*/*/*/docker/$app/docker.log; do [ -f "$f" ] && grep -q \'GET /helloworld\' "$f" && ' +
+                    'echo "$app $f"; done; done; true',
             );
             const lines = out.split("\n").filter(Boolean);
             return lines.some((l) => l.startsWith("nginx ")) && lines.some((l) => l.startsWith("nodeapp ")) ? lines : undefined;
@@ -251,7 +252,7 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         expect(onHost("node2", "journalctl -u mesos-agent --no-pager -o cat")).to.contain("mesos-application-app-nodeapp-0 started: docker run");
     });
 
-    it("move mongo node2 -> node3 by config: the preview names the volume and the app; after up the data's checksum is identical; downtime measured", async function () {
+    it("move mongo node2 -> node3 by config: the preview names the volume and app; after up, the same data checksum; downtime measured", async function () {
         this.timeout(1_800_000);
         const task = "mesos-application-db-mongo-0";
         const files = "cd /data/db && sha256sum collection-0.wt WiredTiger";
@@ -302,7 +303,7 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         expect(changed(await s.preview()), "left to do after the move").to.deep.equal([]);
     });
 
-    it("destroy: every app is gone from the Marathon double and every task container is stopped before Mesos goes; nothing of the stack is left", async function () {
+    it("destroy: every app gone from the Marathon double, every task container stopped before Mesos goes; nothing of the stack left", async function () {
         this.timeout(1_200_000);
         // A kept lab with a failure stays up for a look (and the next run).
         if (process.env.KEEP_LAB === "1" && failures > 0) this.skip();

@@ -82,7 +82,7 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
             );
     });
 
-    it("node3 moved to an address where no host answers: the run fails on node3 before any member, master or allow-list changed; the quorum holds", async function () {
+    it("node3 moved to an address where no host answers: up fails on node3 before any member, master or allow-list changes; quorum holds", async function () {
         this.timeout(900_000);
         const zkBefore = zkUnits();
         const cfgBefore = zooCfgs();
@@ -123,7 +123,7 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         expect(changed(await s.preview()), "left to do").to.deep.equal([]);
     });
 
-    it("a ZooKeeper setting (tickTime) rolls: one member at a time, each serving again before the next restarts, the quorum held throughout", async function () {
+    it("a ZooKeeper setting (tickTime) rolls: one member at a time, each serving again before the next restarts, quorum held throughout", async function () {
         this.timeout(900_000);
         const before = zkUnits();
         await s.setConfig("zookeeper", { tickTime: 2200 });
@@ -146,7 +146,9 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         // majority answers at every sample, and a leader's restart costs one election, not an outage.
         const seen = w.restarts();
         console.log(
-            `    restarts seen from outside: ${ZK.map((h) => `${h.name} ${seen[h.name].map(([a, b]) => `${((b - a) / 1000).toFixed(1)} s`).join("+")}`).join(", ")}; longest without a serving majority ${(w.longestWithoutQuorum() / 1000).toFixed(1)} s`,
+            `    restarts seen from outside: ` +
+                `${ZK.map((h) => `${h.name} ${seen[h.name].map(([a, b]) => `${((b - a) / 1000).toFixed(1)} s`).join("+")}`).join(", ")}; longest without a ` +
+                `serving majority ${(w.longestWithoutQuorum() / 1000).toFixed(1)} s`,
         );
         for (const h of ZK) expect(seen[h.name], `${h.name} seen restarting once`).to.have.length(1);
         for (let i = 1; i < ZK.length; i++) {

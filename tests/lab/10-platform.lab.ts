@@ -95,7 +95,8 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
         }
         // It really is TLS with the stack CA: plain HTTP gets nothing, HTTPS with the CA asks for credentials.
         const tls = await sh("node2")(
-            `curl -s -o /dev/null -w '%{http_code}' --cacert /etc/docker/certs.d/${registry()}/ca.crt https://${registry()}/v2/; echo; curl -s -o /dev/null -w '%{http_code}' http://${registry()}/v2/`,
+            `curl -s -o /dev/null -w '%{http_code}' --cacert /etc/docker/certs.d/${registry()}/ca.crt https://${registry()}/v2/; echo; curl -s -o /dev/null ` +
+                `-w '%{http_code}' http://${registry()}/v2/`,
         );
         expect(tls.stdout.split("\n")[0]).to.equal("401");
         expect(tls.stdout.split("\n")[1]).to.equal("400");
@@ -105,7 +106,8 @@ describe("platform (lab): Docker, registry, ZooKeeper", function () {
         const image = `${registry()}/lab/anon:${Date.now()}`;
         const r = await sh("mgmt")(
             `set -e; d=$(mktemp -d); echo anon >$d/x; tar -C $d -c . | docker import - ${image} >/dev/null; rm -rf $d
-             export DOCKER_CONFIG=$(mktemp -d); rc=0; docker push ${image} 2>&1 || rc=$?; echo "push-rc=$rc"; rc=0; docker pull ${registry()}/lab/none:1 2>&1 || rc=$?; echo "pull-rc=$rc"; docker rmi ${image} >/dev/null`,
+             export DOCKER_CONFIG=$(mktemp -d); rc=0; docker push ${image} 2>&1 || rc=$?; echo "push-rc=$rc"; ` +
+                `rc=0; docker pull ${registry()}/lab/none:1 2>&1 || rc=$?; echo "pull-rc=$rc"; docker rmi ${image} >/dev/null`,
         );
         expect(r.stdout).to.match(/no basic auth credentials/);
         expect(r.stdout).to.match(/push-rc=[1-9]/);

@@ -84,7 +84,8 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
         for (const host of Object.keys(lab.hosts)) {
             const out = await sh(
                 host,
-                `rsyslogd -N1 >/dev/null 2>&1 && echo valid; ss -Hltn 'src 127.0.0.1:${settings.localPort}' | wc -l; grep -c '^module(load="imklog")' /etc/rsyslog.conf || true`,
+                `rsyslogd -N1 >/dev/null 2>&1 && echo valid; ss -Hltn 'src 127.0.0.1:${settings.localPort}' | wc -l; grep -c '^module(load="imklog")' ` +
+                    `/etc/rsyslog.conf || true`,
             );
             // Valid config, the loopback Docker input, and no kernel input (a lab host is a container).
             expect(out.trim().split("\n"), host).to.deep.equal(["valid", "1", "0"]);
@@ -237,7 +238,8 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
             expect(on.failures, describeFailures(on)).to.deep.equal([]);
             const hello = await sh(
                 "node1",
-                "echo | openssl s_client -connect 127.0.0.1:514 -CAfile /etc/microservice/logging/ca.pem -verify_return_error 2>&1 | grep -E '^subject=|Verify return code'",
+                "echo | openssl s_client -connect 127.0.0.1:514 -CAfile /etc/microservice/logging/ca.pem -verify_return_error 2>&1 | grep -E " +
+                    "'^subject=|Verify return code'",
             );
             expect(hello).to.match(/subject=CN ?= ?node1\n\s*Verify return code: 0 \(ok\)/);
             await sh("node2", `docker run --rm ${dockerFlags(app)} ${IMAGE} echo 'over tls ${stamp}'`);

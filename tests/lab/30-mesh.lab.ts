@@ -20,8 +20,10 @@ const APP = "whoami";
 const REQUESTS = 20;
 
 // Answers every HTTP request with its instance name (perl-base is in every Debian image).
-const SERVER = `use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 16, ReuseAddr => 1) or die "listen: $!";
-while (my $c = $s->accept) { my $l; while (defined($l = <$c>) && $l !~ /^\\r?\\n$/) {} print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n$ENV{INSTANCE}\\n"; close $c; }`;
+const SERVER =
+    `use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 16, ReuseAddr => 1) or die "listen: $!";
+while (my $c = $s->accept) { my $l; while (defined($l = <$c>) && $l !~ /^\\r?\\n$/) {} ` +
+    `print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n$ENV{INSTANCE}\\n"; close $c; }`;
 
 // Runs on node1 inside a container on the mesh: resolution, per-address and by-name requests.
 const CLIENT = (ips: string[]) => `set -u
@@ -86,7 +88,8 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
         );
         for (const s of meshSteps) expect(s.result, `${s.resource}: ${s.stderr}`).to.not.equal("other");
         console.log(
-            `    mesh steps: ${meshSteps.map((s) => `${s.resource.replace(/^.*?(mesh-)/, "$1")} ${s.result} ${(s as { ms?: number }).ms ?? "?"} ms`).join(", ")}`,
+            `    mesh steps: ` +
+                `${meshSteps.map((s) => `${s.resource.replace(/^.*?(mesh-)/, "$1")} ${s.result} ${(s as { ms?: number }).ms ?? "?"} ms`).join(", ")}`,
         );
         const changed = run.steps.filter((x) => x.result === "changed" && !/mesh-/.test(x.resource)).map((x) => x.resource);
         if (changed.length) console.log(`    other changed steps in this run: ${changed.join(", ")}`);
@@ -117,7 +120,8 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
         const ips: Record<string, string> = {};
         for (const host of ["node2", "node3"]) {
             const r = await lab.hosts[host].sh(
-                `docker rm -f ${CONTAINER} >/dev/null 2>&1; docker run -d --name ${CONTAINER} --network=${network} ${params} -e INSTANCE=${host} ${IMAGE} perl -e "$(echo ${b64(SERVER)} | base64 -d)" >/dev/null && ` +
+                `docker rm -f ${CONTAINER} >/dev/null 2>&1; docker run -d --name ${CONTAINER} --network=${network} ${params} -e INSTANCE=${host} ${IMAGE} ` +
+                    `perl -e "$(echo ${b64(SERVER)} | base64 -d)" >/dev/null && ` +
                     `docker inspect -f '{{(index .NetworkSettings.Networks "${network}").IPAddress}}' ${CONTAINER}`,
             );
             expect(r.code, r.stderr).to.equal(0);
@@ -152,8 +156,8 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
         expect(hitCount.node3, `requests by name: ${JSON.stringify(hitCount)}`).to.be.greaterThan(0);
 
         console.log(
-            `    mesh: ${APP} on node2 (${ips.node2}) and node3 (${ips.node3}); from node1: ${REQUESTS} lookups (${values("resolve_ms")[0]} ms) answered first ` +
-                `${JSON.stringify(firstCount)}; ${REQUESTS} requests by name (${values("requests_ms")[0]} ms) hit ${JSON.stringify(hitCount)}; ` +
+            `    mesh: ${APP} on node2 (${ips.node2}) and node3 (${ips.node3}); from node1: ${REQUESTS} lookups (${values("resolve_ms")[0]} ms) answered ` +
+                `first ${JSON.stringify(firstCount)}; ${REQUESTS} requests by name (${values("requests_ms")[0]} ms) hit ${JSON.stringify(hitCount)}; ` +
                 `client container ${clientMs} ms, image load ${loadMs} ms`,
         );
     });

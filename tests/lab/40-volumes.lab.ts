@@ -143,7 +143,7 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
         expect(await dataListing(lab.hosts.node2)).to.equal(before0);
     });
 
-    it("changing mongo's primary to node3 and re-running the program moves the data: identical checksums, app on node3, node2 kept as a demoted copy", async () => {
+    it("changing mongo's primary to node3 and re-running moves the data: identical checksums, app on node3, node2 kept as a demoted copy", async () => {
         const datasets = withMongo("node3", appHooks());
         const run = isolated
             ? await volumesOnly(datasets, "move mongo to node3")

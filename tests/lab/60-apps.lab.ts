@@ -148,7 +148,8 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
         const task = `${taskPrefix(NODEAPP_ID)}0`;
         const host = Object.entries(await containerizer.running(NODEAPP_ID)).find(([n]) => n === task)![1];
         const inspect = await lab.hosts[host].sh(
-            `docker inspect -f '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "tag"}} {{.HostConfig.NetworkMode}} {{.Config.Hostname}} {{.Config.User}}' ${task}`,
+            `docker inspect -f '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "tag"}} {{.HostConfig.NetworkMode}} {{.Config.Hostname}} ` +
+                `{{.Config.User}}' ${task}`,
         );
         expect(inspect.stdout.trim()).to.equal(`syslog ${dockerTag("nodeapp")} ${layers.network.dockerNetwork} nodeapp 65534:65534`);
     });
@@ -169,7 +170,8 @@ describe("60 apps: images built on mgmt, run on lab hosts with their Marathon de
     it("nginx's and nodeapp's logs land on node1 under /var/log/remote/<host>/<date>/docker/<app>/docker.log", async () => {
         const found = await poll("nginx and nodeapp lines on node1", 60, async () => {
             const r = await lab.hosts.node1.sh(
-                `for app in nginx nodeapp; do for f in /var/log/remote/*/*/*/*/docker/$app/docker.log; do [ -f "$f" ] && grep -q 'GET /helloworld' "$f" && echo "$app $f"; done; done`,
+                `for app in nginx nodeapp; do for f in /var/log/remote/*/*/*/*/docker/$app/docker.log; do [ -f "$f" ] && grep -q 'GET /helloworld' "$f" && ` +
+                    `echo "$app $f"; done; done`,
             );
             const lines = r.stdout.split("\n").filter(Boolean);
             return lines.some((l) => l.startsWith("nginx ")) && lines.some((l) => l.startsWith("nodeapp ")) ? lines : undefined;

@@ -13,13 +13,15 @@ export interface HostSnapshot {
 // Where steps write: configuration, units, tools. Runtime state (/var, /run) is not compared.
 const TREES = "/etc /usr/local /opt";
 
-const SCRIPT = `
+const SCRIPT =
+    `
 set -e
 systemctl list-units --type=service --state=running --no-legend --plain | awk '{print $1}' | while read -r u; do
   echo "P $u $(systemctl show -p MainPID --value "$u")"
 done
 find ${TREES} -xdev \\( -type f -o -type l \\) 2>/dev/null | LC_ALL=C sort | while read -r f; do
-  if [ -L "$f" ]; then echo "F $f link:$(readlink "$f")"; else echo "F $f $(sha256sum < "$f" | cut -c1-64) $(stat -c '%a %U:%G' "$f")"; echo "M $f $(stat -c %Y.%y "$f")"; fi
+  if [ -L "$f" ]; then echo "F $f link:$(readlink "$f")"; else echo "F $f $(sha256sum < "$f" | cut -c1-64) $(stat -c '%a %U:%G' "$f")"; ` +
+    `echo "M $f $(stat -c %Y.%y "$f")"; fi
 done
 `;
 

@@ -52,7 +52,8 @@ export async function evaluate(config: Record<string, string>, hooks?: () => voi
     // Local generators (keys, passwords) answer the same fixed values in every evaluation, as state would.
     mocks.onResource("pulumi-nodejs:dynamic/exec:LocalCommand", (args) => ({
         stdout: /ssh-keygen/.test(String(args.inputs.create))
-            ? "-----BEGIN OPENSSH PRIVATE KEY-----\nZml4ZWQ=\n-----END OPENSSH PRIVATE KEY-----\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixedFixedFixedFixedFixedFixedFixedFixed0 fixed\n"
+            ? "-----BEGIN OPENSSH PRIVATE KEY-----\nZml4ZWQ=\n-----END OPENSSH PRIVATE KEY-----\n" +
+              "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixedFixedFixedFixedFixedFixedFixedFixed0 fixed\n"
             : `fixed-generated-secret-${args.name}`,
         stderr: "",
     }));

@@ -232,7 +232,8 @@ export class EngineStack {
             steps,
         };
         console.log(
-            `    [engine] ${op} ${this.stackName}: ${s.created} created, ${s.updated} updated, ${s.replaced} replaced, ${s.deleted} deleted, ${s.unchanged} unchanged, ${s.seconds.toFixed(1)} s`,
+            `    [engine] ${op} ${this.stackName}: ${s.created} created, ${s.updated} updated, ${s.replaced} replaced, ${s.deleted} deleted, ${s.unchanged} ` +
+                `unchanged, ${s.seconds.toFixed(1)} s`,
         );
         if (op !== "preview" && s.created + s.updated + s.replaced > 10) console.log(timings(steps)); // a preview runs no step
         return s;

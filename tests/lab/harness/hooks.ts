@@ -8,7 +8,8 @@ const named = process.argv
     .filter((a) => a.endsWith(".lab.ts"))
     .map((a) => path.resolve(a));
 if (named.length) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- mocha's runtime class, patched through its prototype (the typings describe the globals only)
+    // Mocha's runtime class, patched through its prototype (the typings describe the globals only).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the untyped runtime class (above)
     const { Mocha } = require("mocha");
     const load = Mocha.prototype.loadFilesAsync;
     Mocha.prototype.loadFilesAsync = function (this: { files: string[] }, ...args: unknown[]) {
@@ -25,7 +26,7 @@ export const mochaHooks = {
         await releaseLab();
         // Resources behind a failed step wait forever under mocks (each run lists them in notRun):
         // not the promise leak the SDK would report at exit.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (not all of it is typed)
         require("@pulumi/pulumi/runtime/state").getStore().leakCandidates?.clear();
     },
 };

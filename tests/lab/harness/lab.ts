@@ -59,7 +59,8 @@ export class Lab {
         if (!reuse) await createLab(names, image, specs, key.publicKey);
         await Promise.all(specs.map((s) => waitForSsh(s.ip, key.privateKey)));
         console.log(
-            `    [lab] ${reuse ? "reused" : "created"} lab ${names.id} (${specs.map((s) => `${s.name} ${s.ip}`).join(", ")}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+            `    [lab] ${reuse ? "reused" : "created"} lab ${names.id} (${specs.map((s) => `${s.name} ${s.ip}`).join(", ")}) in ` +
+                `${((Date.now() - t0) / 1000).toFixed(1)} s`,
         );
         return new Lab(names, specs, key.privateKey);
     }

@@ -120,7 +120,8 @@ export async function runProgram(
     };
     const changed = steps.filter((s) => s.result === "changed").length;
     console.log(
-        `    [lab] ${label}: ${(ms / 1000).toFixed(1)} s, ${steps.length} steps run (${changed} changed), ${failures.length} failure(s), ${notRun.length} not run`,
+        `    [lab] ${label}: ${(ms / 1000).toFixed(1)} s, ${steps.length} steps run (${changed} changed), ${failures.length} failure(s), ${notRun.length} ` +
+            `not run`,
     );
     return run;
 }

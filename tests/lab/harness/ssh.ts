@@ -84,9 +84,10 @@ export function sshArgs(t: SshTarget, remoteCommand: string, env: string[] = [])
 export function isDialError(r: ProcResult): boolean {
     return (
         r.code === 255 &&
-        /ssh: connect to host|Connection (refused|timed out|closed|reset)|No route to host|kex_exchange_identification|Could not resolve hostname|Host is unreachable|Permission denied \(publickey/.test(
-            r.stderr,
-        )
+        new RegExp(
+            /ssh: connect to host|Connection (refused|timed out|closed|reset)|No route to host|kex_exchange_identification|/.source +
+                /Could not resolve hostname|Host is unreachable|Permission denied \(publickey/.source,
+        ).test(r.stderr)
     );
 }
 

@@ -29,7 +29,8 @@ describe("the lab's Docker containerizer stand-in (pure parts)", () => {
 
     it("runs a task with exactly the definition's flags, as Mesos' Docker containerizer", () => {
         expect(dockerRun(def, "mesos-application-db-mongo-0")).to.equal(
-            "'docker' 'run' '-d' '--name' 'mesos-application-db-mongo-0' '--label' 'marathon.app=/application/db/mongo' '--cpu-shares=102' '--memory=512m' '--net=mesh' " +
+            "'docker' 'run' '-d' '--name' 'mesos-application-db-mongo-0' '--label' 'marathon.app=/application/db/mongo' " +
+                "'--cpu-shares=102' '--memory=512m' '--net=mesh' " +
                 "'-e' 'MARATHON_APP_ID=/application/db/mongo' '-e' 'MESOS_TASK_ID=mesos-application-db-mongo-0' '-e' 'A=it'\\''s' " +
                 "'-v' '/flocker/mongo:/data/db:rw' '-p' '27017:27017/tcp' '--network-alias=mongo' '--log-opt=tag=docker/mongo' " +
                 "'10.0.15.11:5000/application/db/mongo:0123456789ab' '--bind_ip_all'",

@@ -57,16 +57,20 @@ describe("app images: content tags and the build step", () => {
         });
         const script = renderScript("mgmt", "image", ops);
         expect(script).to.contain(
-            "ensure_exec 'image 10.0.15.11:5000/application/app/nodeapp:0123456789ab in the registry' '/usr/local/lib/microservice/registry-api '\\''10.0.15.11:5000'\\'' '\\''microservice'\\'' https HEAD '\\''/v2/application/app/nodeapp/manifests/0123456789ab'\\'' -I",
+            "ensure_exec 'image 10.0.15.11:5000/application/app/nodeapp:0123456789ab in the registry' '/usr/local/lib/microservice/registry-api " +
+                "'\\''10.0.15.11:5000'\\'' '\\''microservice'\\'' https HEAD '\\''/v2/application/app/nodeapp/manifests/0123456789ab'\\'' -I",
         );
         expect(script).to.contain(
-            "docker build --build-arg '\\''BASE_IMAGE=microservice/debian-minbase:bookworm'\\'' -t '\\''10.0.15.11:5000/application/app/nodeapp:0123456789ab'\\'' '\\''/var/lib/microservice/build/application_app_nodeapp/0123456789ab'\\'' && docker push",
+            "docker build --build-arg '\\''BASE_IMAGE=microservice/debian-minbase:bookworm'\\'' " +
+                "-t '\\''10.0.15.11:5000/application/app/nodeapp:0123456789ab'\\'' " +
+                "'\\''/var/lib/microservice/build/application_app_nodeapp/0123456789ab'\\'' && docker push",
         );
         expect(script).to.contain("ensure_exec 'older tags of application/app/nodeapp pruned (keep 3)'");
         expect(registryApiScript())
             .to.contain(`LOGIN_DIR="/etc/microservice/registry-login"`)
             .and.contain(
-                `printf 'user = "%s:%s"\\n' "$(curl_quote "$user")" "$(curl_quote "$(head -n1 "$LOGIN_DIR/$addr.password")")" |\n  curl -sS --fail-with-body --max-time 30 -K -`,
+                `printf 'user = "%s:%s"\\n' "$(curl_quote "$user")" "$(curl_quote "$(head -n1 "$LOGIN_DIR/$addr.password")")" |\n  curl -sS --fail-with-body ` +
+                    `--max-time 30 -K -`,
             );
         expect(imagePruneScript()).to.contain(`grep -E '^[0-9a-f]{12}$'`).and.contain(`api DELETE "/v2/$repo/manifests/$d"`);
         // The helper scripts are valid bash.
@@ -97,7 +101,10 @@ describe("app images: content tags and the build step", () => {
         expect(step.inputs.stdin).to.contain(`nodeapp:${img.tag}`).and.contain("(keep 2)");
         expect(step.secretInputs).to.deep.equal(["connection"]);
         expect(() => new AppImage("bad", { host: mgmt, context: "apps/nodeapp", repository: "App/Node", registry } as any)).to.throw(
-            /AppImage "bad": invalid input\n {2}context: expected an absolute path to a folder with a Dockerfile, got "apps\/nodeapp"\n {2}repository: expected a repository path/,
+            new RegExp(
+                /AppImage "bad": invalid input\n {2}context: expected an absolute path to a folder with a Dockerfile, got /.source +
+                    /"apps\/nodeapp"\n {2}repository: expected a repository path/.source,
+            ),
         );
     });
 });

@@ -32,7 +32,7 @@ const hosts = () => originalTopology("local") as any[];
 const withHost = (i: number, change: Record<string, unknown>) => hosts().map((h, j) => (j === i ? { ...h, ...change } : h));
 
 describe("stack config: hosts layer", () => {
-    it("defaults to the local target with the original topology: mgmt, node1 (everything central, system agent), node2/node3 (app agents), 3 ZooKeepers", () => {
+    it("defaults to the local target, original topology: mgmt, node1 (everything central, system agent), node2/node3 (app agents), 3 ZooKeepers", () => {
         const c = hostsLayer.parse({});
         expect(c.target).to.equal("local");
         expect(c.hosts).to.deep.equal([
@@ -196,12 +196,14 @@ describe("stack config: hosts layer", () => {
         [
             "bad docker host",
             { local: { dockerHost: "docker.example.org" } },
-            'local.dockerHost: expected a Docker host URL like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host (a host name, no options or shell characters), got "docker.example.org"',
+            "local.dockerHost: expected a Docker host URL like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host (a host name, no options or " +
+                'shell characters), got "docker.example.org"',
         ],
         [
             "docker host with shell characters",
             { local: { dockerHost: "ssh://ops@host$(id)" } },
-            'local.dockerHost: expected a Docker host URL like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host (a host name, no options or shell characters), got "ssh://ops@host$(id)"',
+            "local.dockerHost: expected a Docker host URL like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host (a host name, no options or " +
+                'shell characters), got "ssh://ops@host$(id)"',
         ],
         ["bad builder", { local: { build: { builder: "kaniko" } } }, 'local.build.builder: expected legacy or buildkit, got "kaniko"'],
         ["vagrant provider", { vagrant: { provider: "hyperv" } }, 'vagrant.provider: expected one of virtualbox, libvirt, docker, got "hyperv"'],
@@ -286,17 +288,20 @@ describe("stack config: hosts layer", () => {
         [
             "not a key",
             { target: "hosts", hosts: hosts(), sshPrivateKey: "hunter2" },
-            "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
+            "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), " +
+                "from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
         ],
         [
             "a key after other text",
             { target: "hosts", hosts: hosts(), sshPrivateKey: `hunter2\n${KEY}` },
-            "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
+            "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), " +
+                "from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
         ],
         [
             "vagrant dir with a space",
             { target: "vagrant", vagrant: { dir: "my vms" } },
-            'vagrant.dir: expected a directory path of letters, digits and . _ - / (no spaces, quotes or shell characters: it reaches shell commands), got "my vms"',
+            "vagrant.dir: expected a directory path of letters, digits and . _ - / " +
+                '(no spaces, quotes or shell characters: it reaches shell commands), got "my vms"',
         ],
         [
             "subnet with host bits",
@@ -316,7 +321,8 @@ describe("stack config: hosts layer", () => {
         [
             "aws admin ports, now derived",
             { target: "aws", aws: { adminCidr: "198.51.100.0/24", adminPorts: [5050] } },
-            `aws.adminPorts: no longer a setting: the security groups open exactly the ports the services use, derived from their settings (components/ports.ts, docs/hosts.md "Ports"); remove aws.adminPorts (the apps' entry: apps.entry.allowFrom), got [5050]`,
+            `aws.adminPorts: no longer a setting: the security groups open exactly the ports the services use, derived from their settings ` +
+                `(components/ports.ts, docs/hosts.md "Ports"); remove aws.adminPorts (the apps' entry: apps.entry.allowFrom), got [5050]`,
         ],
         [
             "aws AMI pattern with shell characters",
@@ -352,7 +358,10 @@ describe("stack config: loading", () => {
     it("bad config fails before any resource is created, naming the key, the value and what is expected", () => {
         pulumi.runtime.setAllConfig({ "microservice:hosts": JSON.stringify(withHost(2, { ip: "10.0.99.12" })) });
         expect(() => program()).to.throw(
-            /stack config: invalid input[\s\S]*hosts\[2\]\.ip: expected an address inside network.subnet 10.0.15.0\/24 \(not a reserved one\), got "10.0.99.12"/,
+            new RegExp(
+                /stack config: invalid input[\s\S]*hosts\[2\]\.ip: expected an address inside network.subnet 10.0.15.0\/24 \(not a reserved one\), /.source +
+                    /got "10.0.99.12"/.source,
+            ),
         );
         expect(mocks.resources).to.have.length(0);
     });

@@ -84,7 +84,8 @@ describe("Docker scripts (golden)", () => {
         );
         expect(s).to.contain("ensure_file '/etc/docker/certs.d/10.0.15.11:5000/ca.crt' '0644' 'root' 'root' 'registry-trust'");
         expect(s).to.contain(
-            "docker login --username '\\''microservice'\\'' --password-stdin '\\''10.0.15.11:5000'\\'' <'\\''/etc/microservice/registry-login/10.0.15.11:5000.password'\\''",
+            "docker login --username '\\''microservice'\\'' --password-stdin '\\''10.0.15.11:5000'\\'' " +
+                "<'\\''/etc/microservice/registry-login/10.0.15.11:5000.password'\\''",
         );
         expect(s).to.not.match(/ensure_service 'docker'/); // certs.d is read per request: no restart
         expect(renderScript("n", "r", registryLoginOps({ address: "a:1", username: "u", password: PASSWORD, caCert: "" }))).to.not.contain("certs.d");

@@ -35,7 +35,8 @@ function expectedRows(): string[] {
         uses.push(...platformPorts(c, nginxHostOf(c), hostTarget(c.target)));
     }
     const row = (p: PortUse) =>
-        `| ${portLabel(p)} | ${p.service}${p.key ? ` (\`${p.key.join(".")}\`)` : ""} | ${p.on} | ${p.reach.length ? p.reach.map((r) => WHO[r]).join("; ") : "this host only (loopback)"} |`;
+        `| ${portLabel(p)} | ${p.service}${p.key ? ` (\`${p.key.join(".")}\`)` : ""} | ${p.on} | ` +
+        `${p.reach.length ? p.reach.map((r) => WHO[r]).join("; ") : "this host only (loopback)"} |`;
     // By port (ICMP last), then as the platform lists them.
     const order = (p: PortUse) => (p.protocol === "icmp" ? 65536 : p.from);
     return [...new Set([...uses].sort((a, b) => order(a) - order(b)).map(row))];

@@ -21,7 +21,8 @@ describe("the published build (npm run build -> dist/)", () => {
                 process.execPath,
                 [
                     "-e",
-                    `const m = require(${JSON.stringify(path.join(out, "components"))}); console.log(typeof m.MesosCluster, typeof m.MarathonApp, require(${JSON.stringify(path.join(out, "components/hosts/local/machine"))}).nodeImageContext())`,
+                    `const m = require(${JSON.stringify(path.join(out, "components"))}); console.log(typeof m.MesosCluster, typeof m.MarathonApp, ` +
+                        `require(${JSON.stringify(path.join(out, "components/hosts/local/machine"))}).nodeImageContext())`,
                 ],
                 {
                     encoding: "utf8",

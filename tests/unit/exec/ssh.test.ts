@@ -236,7 +236,10 @@ describe("exec/ssh: runSsh (with a stand-in ssh program)", () => {
         const err = await runSsh(conn({ dialErrorLimit: 4 }), { command: "echo up", sshProgram: ssh.program, pauseMs: 1 }).catch((e) => e);
         expect(err).to.be.instanceOf(DialError);
         expect(err.message).to.match(
-            /could not connect to root@10\.0\.15\.11:22 over SSH: dialed 4 times over \d+ s \(dialErrorLimit 4\); last error: ssh: connect to host 10\.0\.15\.11 port 22: Connection refused/,
+            new RegExp(
+                /could not connect to root@10\.0\.15\.11:22 over SSH: dialed 4 times over \d+ s \(dialErrorLimit 4\); last error: ssh: connect to /.source +
+                    /host 10\.0\.15\.11 port 22: Connection refused/.source,
+            ),
         );
         expect(err.message).to.not.include("SECRETKEYMATERIAL");
         expect(ssh.calls()).to.equal(4);

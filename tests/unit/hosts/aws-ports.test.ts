@@ -95,7 +95,7 @@ describe("aws security groups derived from the ports the services use (issue 13.
         for (const h of HOSTS) for (const p of [22, 5050, 8443, 9080]) expect(openTo(open.byName, h, "tcp", p), `${h} ${p}`).to.not.include("0.0.0.0/0");
     });
 
-    it("ports that nothing uses are closed: Scope's 4040 when Scope is off, 4523/4524, Weave with the overlay, a service's port where it does not run", async () => {
+    it("unused ports are closed: Scope's 4040 when Scope is off, 4523/4524, Weave with the overlay, a service's port where it does not run", async () => {
         const { byName } = await evaluate(awsConfig());
         for (const h of HOSTS) {
             for (const p of [4040, 4523, 4524, 6783]) expect(openTo(byName, h, "tcp", p), `${h} tcp ${p}`).to.deep.equal([]);

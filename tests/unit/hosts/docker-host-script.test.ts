@@ -44,7 +44,9 @@ function dockerHost(opts: { release?: string; env?: Record<string, string>; imag
 const fs = require("fs"); const [state, ...a] = process.argv.slice(1); const images = JSON.parse(fs.readFileSync(state, "utf8"));
 if (a[0] === "info") process.exit(0);
 if (a[0] === "pull") process.exit(1);
-if (a[0] === "import") { images[a[a.length - 1]] = { release: a[2].split("=")[1] }; fs.readFileSync(0); fs.writeFileSync(state, JSON.stringify(images)); process.exit(0); }
+if (a[0] === "import") {
+  images[a[a.length - 1]] = { release: a[2].split("=")[1] }; fs.readFileSync(0); fs.writeFileSync(state, JSON.stringify(images)); process.exit(0);
+}
 if (a[0] === "build") process.exit(0);
 if (a[0] === "image" && a[1] === "inspect") {
   const name = a[a.length - 1]; const f = a[2] === "-f" ? a[3] : ""; const i = images[name];
@@ -88,7 +90,8 @@ describe("scripts/docker-host.sh: the node image's base is pinned (scripts/base-
         const r = dockerHost({ release: RELEASE.replace("oldstable", "stable"), env: { DEBIAN_RELEASE_SHA256: pin } });
         expect(r.status).to.equal(1);
         expect(r.stderr).to.contain(
-            `the Debian bookworm Release file has sha256 ${sha256(RELEASE.replace("oldstable", "stable"))}, expected DEBIAN_RELEASE_SHA256=${pin} (scripts/base-pins.sh)`,
+            `the Debian bookworm Release file has sha256 ${sha256(RELEASE.replace("oldstable", "stable"))}, expected DEBIAN_RELEASE_SHA256=${pin} ` +
+                `(scripts/base-pins.sh)`,
         );
         expect(r.calls.filter((c) => /^docker (import|build)/.test(c))).to.deep.equal([]);
     });

@@ -55,7 +55,8 @@ describe("a fifth target: its HostTarget alone drives the layers' decisions", fu
             const c = hostTarget(t);
             const ssh = c.sshPortKey ? `\`${c.sshPortKey.join(".")}\`` : "22";
             expect(text, t).to.contain(
-                `| \`${t}\` | ${yes(c.nodesBehindJumpHost)} | ${yes(c.publicEntry)} | ${yes(c.blockVolumes === "ebs")} | ${yes(c.imagesPinnedOnFirstUse)} | ${ssh} |`,
+                `| \`${t}\` | ${yes(c.nodesBehindJumpHost)} | ${yes(c.publicEntry)} | ${yes(c.blockVolumes === "ebs")} | ${yes(c.imagesPinnedOnFirstUse)} | ` +
+                    `${ssh} |`,
             );
         }
     });

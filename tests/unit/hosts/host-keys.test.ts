@@ -242,7 +242,10 @@ describe("host keys: hosts target (machines that exist)", () => {
             "expected a known_hosts line for the jump host (bastion.example.org)",
         );
         expect(thrown(() => build({ knownHosts: ["|1|hashed= ssh-ed25519 AAAA"] }))).to.match(
-            /knownHosts\[0\]: expected a known_hosts line like "192.0.2.10 ssh-ed25519 AAAA\.\.\." \(host names in clear, no hashed names, wildcards or @markers\)/,
+            new RegExp(
+                /knownHosts\[0\]: expected a known_hosts line like "192.0.2.10 ssh-ed25519 AAAA\.\.\." \(host names in clear, no hashed names, /.source +
+                    /wildcards or @markers\)/.source,
+            ),
         );
         expect(mocks.resources).to.have.length(0);
     });
@@ -292,7 +295,9 @@ describe("host keys: hosts target (machines that exist)", () => {
         mocks.onResource("pulumi-nodejs:dynamic/exec:RemoteCommand", (args) =>
             args.name.endsWith("-host-key-scan")
                 ? {
-                      stdout: `# ${args.inputs.environment.HOST}:22 SSH-2.0-OpenSSH_9.6\n${args.inputs.environment.HOST} ${hostKeyPair(`behind-${args.inputs.environment.HOST}`).hostKey}`,
+                      stdout:
+                          `# ${args.inputs.environment.HOST}:22 SSH-2.0-OpenSSH_9.6\n` +
+                          `${args.inputs.environment.HOST} ${hostKeyPair(`behind-${args.inputs.environment.HOST}`).hostKey}`,
                       stderr: "",
                   }
                 : undefined,
@@ -329,7 +334,8 @@ describe("host keys: hosts target (machines that exist)", () => {
         try {
             fs.writeFileSync(
                 path.join(dir, "ssh-keyscan"),
-                `#!/bin/bash\nn=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n+1)) > ${dir}/n\n[ "$n" -ge 2 ] && printf '%s\\n' "$*" "# h:22 SSH-2.0" "$HOSTARG ssh-rsa AAAArsa" "$HOSTARG ssh-ed25519 AAAAed"\nexit 0\n`,
+                `#!/bin/bash\nn=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n+1)) > ${dir}/n\n[ "$n" -ge 2 ] && printf '%s\\n' "$*" "# h:22 SSH-2.0" ` +
+                    `"$HOSTARG ssh-rsa AAAArsa" "$HOSTARG ssh-ed25519 AAAAed"\nexit 0\n`,
                 { mode: 0o755 },
             );
             fs.writeFileSync(path.join(dir, "sleep"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });

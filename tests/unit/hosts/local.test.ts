@@ -42,7 +42,7 @@ describe("local target (LocalHosts)", () => {
         expect(local.hosts[1].agentAttributes).to.deep.equal({ slavetype: "system" });
     });
 
-    it("runs each container with the flags that replace --privileged (the ones the lab proves), its own /var/lib/docker volume and the key in place before it starts", async () => {
+    it("runs each container with the flags replacing --privileged (lab-proven), its own /var/lib/docker volume, the key in place before starting", async () => {
         build();
         await settle();
         const c = mocks.named("local-node2").inputs;

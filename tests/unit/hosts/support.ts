@@ -29,7 +29,10 @@ export function hostMocks(): void {
         if (args.name.endsWith("-keygen")) return { stdout: PRIVATE_KEY + PUBLIC_KEY + "\n", stderr: "" };
         const m = /-(\w+)-ssh-config$/.exec(args.name);
         if (m) {
-            const stdout = `Host ${m[1]}\n  HostName 127.0.0.1\n  User vagrant\n  Port ${ports[m[1]] ?? 2299}\n  IdentityFile "/w/.vagrant-stacks/test/${m[1]}/.vagrant/machines/${m[1]}/virtualbox/private_key"\n  IdentitiesOnly yes\n${IDENTITY_MARK}\n${VAGRANT_KEY}`;
+            const stdout =
+                `Host ${m[1]}\n  HostName 127.0.0.1\n  User vagrant\n  Port ${ports[m[1]] ?? 2299}\n` +
+                `  IdentityFile "/w/.vagrant-stacks/test/${m[1]}/.vagrant/machines/${m[1]}/virtualbox/private_key"\n` +
+                `  IdentitiesOnly yes\n${IDENTITY_MARK}\n${VAGRANT_KEY}`;
             return { stdout, stderr: "" };
         }
         // The local target's Docker CLI commands print the id of what they made.

@@ -15,7 +15,9 @@ function up(args: string[], opts: { cli?: "real" | "npm-fails"; env?: Record<str
     fs.mkdirSync(bin);
     const log = path.join(tmp, "calls");
     // A stand-in for the Pulumi CLI that logs its arguments and the environment it was given.
-    const fake = `#!/bin/sh\necho "$* | backend=$PULUMI_BACKEND_URL | pass=\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" >> "${log}"\n[ "$1" = version ] && echo v3.265.0\nexit 0\n`;
+    const fake =
+        `#!/bin/sh\necho "$* | backend=$PULUMI_BACKEND_URL | pass=\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" >> "${log}"\n` +
+        `[ "$1" = version ] && echo v3.265.0\nexit 0\n`;
     if (opts.cli === "real") fs.writeFileSync(path.join(bin, "pulumi"), fake, { mode: 0o755 });
     const npmBin = path.join(tmp, "npm-pulumi");
     fs.writeFileSync(npmBin, "#!/bin/sh\necho 'Downloading pulumi v3.265.0...' >&2\necho 'pulumi: fetch failed' >&2\nexit 1\n", { mode: 0o755 });

@@ -28,7 +28,8 @@ describe("logging renderers (golden)", () => {
         expect(base).to.match(/template\(name="MicroserviceForward"[\s\S]*%TIMESTAMP:::date-rfc3339% node2 %syslogtag%/);
         // The journal, read on after a restart from the saved cursor, never from its end, with no rate limit.
         expect(docker).to.contain(
-            'module(load="imjournal" StateFile="/var/spool/rsyslog/microservice-imjournal.state" IgnorePreviousMessages="off"\n       Ratelimit.Interval="0" PersistStateInterval="10")',
+            'module(load="imjournal" StateFile="/var/spool/rsyslog/microservice-imjournal.state" IgnorePreviousMessages="off"\n       Ratelimit.Interval="0" ' +
+                'PersistStateInterval="10")',
         );
         // Containers still running with the former syslog-driver flags keep their input.
         expect(docker).to.contain('input(type="imtcp" address="127.0.0.1" port="10514" ruleset="microservice_docker")');
@@ -44,7 +45,12 @@ describe("logging renderers (golden)", () => {
         expect(conf).not.to.contain("imrelp");
         // <host>/<YYYY>/<MM>/<DD>/docker/<app>/docker.log, from the time the line was logged.
         expect(conf).to.match(
-            /constant\(value="\/var\/log\/remote\/"\) property\(name="hostname" securepath="replace"\)\s+constant\(value="\/"\) property\(name="timereported" dateFormat="year"\)\s+constant\(value="\/"\) property\(name="timereported" dateFormat="month"\)\s+constant\(value="\/"\) property\(name="timereported" dateFormat="day"\)\s+constant\(value="\/docker\/"\) property\(name="\$\.app" securepath="replace"\) constant\(value="\/docker.log"\)/,
+            new RegExp(
+                /constant\(value="\/var\/log\/remote\/"\) property\(name="hostname" securepath="replace"\)\s+constant\(value="\/"\) /.source +
+                    /property\(name="timereported" dateFormat="year"\)\s+constant\(value="\/"\) property\(name="timereported" /.source +
+                    /dateFormat="month"\)\s+constant\(value="\/"\) property\(name="timereported" dateFormat="day"\)\s+constant\(value="\/docker\/"\) /.source +
+                    /property\(name="\$\.app" securepath="replace"\) constant\(value="\/docker.log"\)/.source,
+            ),
         );
         // The original wrote untagged lines to a local /var/log/docker path: here everything stays under /var/log/remote.
         expect(conf.match(/\/var\/log\/[a-z]+\//g)!.every((p) => p === "/var/log/remote/")).to.equal(true);
@@ -78,7 +84,7 @@ describe("logging renderers (golden)", () => {
         expect(CA_PEM).to.be.a("string");
     });
 
-    it("renders tls \"mutual\": each forwarder presents its client certificate, the server takes only the stack CA's certificates for its hosts' names (TCP and RELP)", () => {
+    it('renders tls "mutual": forwarders present client certificates, the server takes only stack-CA ones for its hosts\' names (TCP and RELP)', () => {
         const key = "/etc/microservice/tls/logging-client-node2/key.pem";
         const tcp = render.baseConf(client({ target: { protocol: "tcp", address: "10.0.15.11", port: 514, tls: { peerName: "node1", clientKeyPath: key } } }));
         expectGolden(__dirname, "client-10-base-mutual.conf", tcp);

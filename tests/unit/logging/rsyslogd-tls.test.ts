@@ -217,7 +217,7 @@ describe("rsyslogd with the rendered TLS configurations (real rsyslogd on loopba
         if (tmp && !process.env.KEEP_RSYSLOGD_TLS) fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it('tls "mutual" takes a forwarder with a CA-signed client certificate (TCP and RELP) and refuses one without, one from another CA, one for an unlisted name, one for servers', async () => {
+    it("tls \"mutual\" takes a CA-signed client certificate (TCP and RELP); refuses none, another CA's, an unlisted name's, a server-only one", async () => {
         const ca = makeCa(path.join(tmp, "ca"), "microservice stack CA");
         const otherCa = makeCa(path.join(tmp, "other-ca"), "someone else's CA");
         const caPem = fs.readFileSync(path.join(ca, "ca.crt"), "utf8");

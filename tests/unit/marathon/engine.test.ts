@@ -215,7 +215,8 @@ describe("MarathonApp provider as the engine drives it", () => {
             expect(err.reasons).to.be.an("array").with.length(1);
             expect(err.reasons[0]).to.contain("pull access denied");
             // What the dynamic provider host does with it (grpcResponseFromError): the properties must convert.
-            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the call the dynamic provider host makes, untyped as there (its typings want JavaScriptValue)
+            // The call the dynamic provider host makes, untyped as there (its typings want JavaScriptValue).
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped as in the provider host (above)
             const structproto = require("google-protobuf/google/protobuf/struct_pb");
             expect(() => structproto.Struct.fromJavaScript(err.properties)).not.to.throw();
             // The engine keeps the resource: `pulumi destroy` deletes it with those properties.

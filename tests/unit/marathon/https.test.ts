@@ -18,7 +18,11 @@ const net = require("net");
 process.on("SIGTERM", () => process.exit(0));
 const argv = process.argv.slice(2);
 const [, lport, thost, tport] = argv[argv.indexOf("-L") + 1].split(":");
-net.createServer((c) => { const u = net.connect(Number(tport), thost); c.pipe(u); u.pipe(c); u.on("error", () => c.destroy()); c.on("error", () => u.destroy()); }).listen(Number(lport), "127.0.0.1");
+net.createServer((c) => {
+  const u = net.connect(Number(tport), thost);
+  c.pipe(u); u.pipe(c);
+  u.on("error", () => c.destroy()); c.on("error", () => u.destroy());
+}).listen(Number(lport), "127.0.0.1");
 `;
 
 /**

@@ -178,7 +178,7 @@ describe("MarathonApp provider against the Marathon stand-in", () => {
     });
 
     it("works the same through the provider object Pulumi serializes into state", async () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (not all of it is typed)
         const sc = require("@pulumi/pulumi/runtime/closure/serializeClosure");
         const sf = await sc.serializeFunction(() => marathonProvider, { allowSecrets: true });
         expect(sf.text.length).to.be.lessThan(2000);

@@ -52,7 +52,11 @@ describe("Marathon schema copy and validation", () => {
         d.healthChecks[0].protocol = "GRPC";
         d.extra = true;
         expect(() => validateDefinition(d, 'MarathonApp "nodeapp"')).to.throw(
-            /MarathonApp "nodeapp" \/application\/app\/nodeapp fails Marathon's AppDefinition schema:[\s\S]*\/: must NOT have additional properties \("extra"\)[\s\S]*\/container\/docker\/parameters\/3\/key: must NOT have fewer than 1 characters[\s\S]*\/upgradeStrategy\/minimumHealthCapacity: must be <= 1/,
+            new RegExp(
+                /MarathonApp "nodeapp" \/application\/app\/nodeapp fails Marathon's AppDefinition schema:[\s\S]*\/: must NOT have additional /.source +
+                    /properties \("extra"\)[\s\S]*\/container\/docker\/parameters\/3\/key: must NOT have fewer than 1 /.source +
+                    /characters[\s\S]*\/upgradeStrategy\/minimumHealthCapacity: must be <= 1/.source,
+            ),
         );
         const lines = definitionErrors(d);
         expect(lines).to.include("/networks/0/mode: must be equal to one of the allowed values (container, container/bridge, host)");

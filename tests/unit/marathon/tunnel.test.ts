@@ -19,8 +19,13 @@ const argv = process.argv.slice(2);
 const key = argv[argv.indexOf("-i") + 1];
 const [, lport, thost, tport] = argv[argv.indexOf("-L") + 1].split(":");
 const known = argv.find((a) => a.startsWith("UserKnownHostsFile=")).slice("UserKnownHostsFile=".length);
-fs.writeFileSync(process.env.FAKE_SSH_RECORD, JSON.stringify({ argv, keyMode: (fs.statSync(key).mode & 0o777).toString(8), key: fs.readFileSync(key, "utf8"), knownHosts: fs.readFileSync(known, "utf8") }));
-net.createServer((c) => { const u = net.connect(Number(tport), thost); c.pipe(u); u.pipe(c); u.on("error", () => c.destroy()); c.on("error", () => u.destroy()); }).listen(Number(lport), "127.0.0.1");
+const keyMode = (fs.statSync(key).mode & 0o777).toString(8);
+fs.writeFileSync(process.env.FAKE_SSH_RECORD, JSON.stringify({ argv, keyMode, key: fs.readFileSync(key, "utf8"), knownHosts: fs.readFileSync(known, "utf8") }));
+net.createServer((c) => {
+  const u = net.connect(Number(tport), thost);
+  c.pipe(u); u.pipe(c);
+  u.on("error", () => c.destroy()); c.on("error", () => u.destroy());
+}).listen(Number(lport), "127.0.0.1");
 `;
 
 describe("Marathon through an SSH jump host (mgmt)", () => {
@@ -79,12 +84,14 @@ describe("Marathon through an SSH jump host (mgmt)", () => {
         let msg = "";
         await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY } as any }, async () => "unreached").catch((e) => (msg = e.message));
         expect(msg).to.equal(
-            'Marathon through the jump host 203.0.113.10: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): the tunnel never trusts an unknown host',
+            'Marathon through the jump host 203.0.113.10: jump.hostKey is required (its public key, e.g. "ssh-ed25519 AAAA..."): ' +
+                "the tunnel never trusts an unknown host",
         );
         expect(fs.existsSync(process.env.FAKE_SSH_RECORD!), "ssh never started").to.equal(false);
         fs.writeFileSync(
             path.join(dir, "ssh"),
-            "#!/bin/sh\necho 'Host key for 203.0.113.10 has changed and you have requested strict checking.' >&2\necho 'Host key verification failed.' >&2\nexit 255\n",
+            "#!/bin/sh\necho 'Host key for 203.0.113.10 has changed and you have requested strict checking.' >&2\n" +
+                "echo 'Host key verification failed.' >&2\nexit 255\n",
             { mode: 0o755 },
         );
         await withMarathon({ url: m.url, jump: { host: "203.0.113.10", privateKey: KEY, hostKey: HOST_KEY } }, async () => "unreached").catch(

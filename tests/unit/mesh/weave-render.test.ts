@@ -18,7 +18,8 @@ describe("WeaveMesh renderers", () => {
         const unit = render.weaveUnit("node1", s);
         expectGolden(__dirname, "weave.service", unit);
         expect(unit).to.contain(
-            "ExecStartPre=/usr/local/bin/weave launch --no-restart --nickname node1 --ipalloc-range 10.2.0.0/16 --dns-domain weave.local. --ipalloc-init consensus=${WEAVE_CONSENSUS} $WEAVE_PEERS",
+            "ExecStartPre=/usr/local/bin/weave launch --no-restart --nickname node1 --ipalloc-range 10.2.0.0/16 --dns-domain weave.local. --ipalloc-init " +
+                "consensus=${WEAVE_CONSENSUS} $WEAVE_PEERS",
         );
         expect(unit).to.contain("ExecStop=/usr/local/bin/weave stop");
         expect(unit).to.contain("EnvironmentFile=/etc/weave/password.env");

@@ -121,7 +121,10 @@ describe("MesosCluster", () => {
         expect(stdin("mesos-node1-marathon-ready")).to.contain("http://10.0.15.11:8080/ping").and.not.contain("--cacert");
         const { ca: _ca, ...withoutCa } = args(layout());
         expect(() => new MesosCluster("bad", withoutCa)).to.throw(
-            /MesosCluster "bad": invalid input\n\s+ca: required while marathon.tls is true \(the default\)[^\n]*or set settings: \{ marathon: \{ tls: false \} \} to serve plain HTTP/,
+            new RegExp(
+                /MesosCluster "bad": invalid input\n\s+ca: required while marathon.tls is true \(the default\)[^\n]*or set settings: \{ marathon: \{ /.source +
+                    /tls: false \} \} to serve plain HTTP/.source,
+            ),
         );
     });
 

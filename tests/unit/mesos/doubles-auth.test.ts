@@ -232,7 +232,7 @@ describe("the lab's Mesos and Marathon doubles enforce authentication (run here 
             req.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
         });
 
-    it("Marathon over HTTPS: serves the keystore the Marathon step makes on --https_port, refuses plain HTTP (--disable_http); a client must trust the stack CA", async function () {
+    it("Marathon over HTTPS: the Marathon step's keystore on --https_port, no plain HTTP (--disable_http); clients must trust the stack CA", async function () {
         if (process.getuid?.() !== 0) this.skip(); // the keystore step makes the keystore root's
         const host = new LocalHost();
         try {

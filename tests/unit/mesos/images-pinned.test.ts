@@ -19,7 +19,8 @@ function fakeDocker(pullable: string[]): string {
     const cases = pullable
         .map(
             (ref) =>
-                `  "pull -q ${ref}") exit 0;;\n  "image inspect -f {{range .RepoDigests}}{{println .}}{{end}} ${ref}") echo "other/name@sha256:${"f".repeat(64)}"; echo "${ref.replace(/:[^:]*$/, "")}@sha256:${digestOf(ref)}";;`,
+                `  "pull -q ${ref}") exit 0;;\n  "image inspect -f {{range .RepoDigests}}{{println .}}{{end}} ${ref}") echo ` +
+                `"other/name@sha256:${"f".repeat(64)}"; echo "${ref.replace(/:[^:]*$/, "")}@sha256:${digestOf(ref)}";;`,
         )
         .join("\n");
     fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh\ncase "$*" in\n${cases}\n  *) echo "fake docker: $*" >&2; exit 1;;\nesac\n`, { mode: 0o755 });

@@ -45,7 +45,10 @@ describe("MesosCluster settings: one schema with the stack's `mesos` section", (
         expect(
             () => new MesosCluster("bad", { hosts, images: IMAGES, ca: stackCa(hosts), marathonPassword: PASSWORD, zookeeperPassword: ZK_PASSWORD }),
         ).to.throw(
-            /MesosCluster "bad": invalid input\n\s+registry: required when mirrorToRegistry is true \(the default\)[^\n]*settings: \{ mirrorToRegistry: false \}/,
+            new RegExp(
+                /MesosCluster "bad": invalid input\n\s+registry: required when mirrorToRegistry is true \(the default\)[^\n]*settings: \{ /.source +
+                    /mirrorToRegistry: false \}/.source,
+            ),
         );
     });
 

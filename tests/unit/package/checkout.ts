@@ -57,7 +57,10 @@ export function tempDir(prefix: string): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Runs `node -e <code>` in `cwd` (Node's own warnings off: Pulumi's closure serializer loads deprecated built-ins); returns status and output (never throws). */
+/**
+ * Runs `node -e <code>` in `cwd` (Node's own warnings off: Pulumi's closure serializer loads deprecated built-ins);
+ * returns status and output (never throws).
+ */
 export function nodeEval(code: string, cwd: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
     const r = spawnSync(process.execPath, ["-e", code], {
         cwd,

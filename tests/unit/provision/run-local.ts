@@ -54,7 +54,9 @@ done`,
         // `touch $S/apt-install-fails` makes the next install fail (as on package lists out of date).
         fake(
             "apt-get",
-            `if [[ " $* " == *" install "* ]] && [ -e "$S/apt-install-fails" ]; then rm -f "$S/apt-install-fails"; echo "E: Unable to fetch some archives" >&2; exit 100; fi
+            `if [[ " $* " == *" install "* ]] && [ -e "$S/apt-install-fails" ]; then
+  rm -f "$S/apt-install-fails"; echo "E: Unable to fetch some archives" >&2; exit 100
+fi
 for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch "$S/pkg-$a" ;; esac; done`,
         );
     }

@@ -26,7 +26,8 @@ describe("provision: the step runtime installed on the host, sourced by every st
     it("renders a step as its ops alone: the runtime's text is not in it", () => {
         const step = renderStep("node2", "demo", ops);
         expect(step).to.equal(
-            `#!/bin/bash\nsource ${STEP_RUNTIMES.run.path} || { echo 'FAILED node2/demo: ${STEP_RUNTIMES.run.path} is missing (the host'\\''s ready step installs it: run pulumi up)' >&2; exit 1; }\n${renderMain("node2", "demo", ops, false)}`,
+            `#!/bin/bash\nsource ${STEP_RUNTIMES.run.path} || { echo 'FAILED node2/demo: ${STEP_RUNTIMES.run.path} is missing (the host'\\''s ready step ` +
+                `installs it: run pulumi up)' >&2; exit 1; }\n${renderMain("node2", "demo", ops, false)}`,
         );
         expect(step).to.not.contain("ensure_file() {");
         expect(renderStepCheck("node2", "demo", ops)).to.not.contain("ensure_file() {");

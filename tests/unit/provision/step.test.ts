@@ -27,7 +27,7 @@ function fakeHost(name: string): Host {
 }
 
 describe("provisioning steps", () => {
-    it("runs the rendered script from stdin with its sha256 as trigger (the ops: the runtime is sourced on the host), in order, after the host is ready", async () => {
+    it("runs the rendered ops (runtime sourced on the host) from stdin with the script's sha256 as trigger, in order, after the host is ready", async () => {
         const parent = new Parent("p");
         const steps = new HostSteps(parent, "demo", fakeHost("node2"));
         steps.add("config", [file("/etc/demo.conf", "a=1\n")]);

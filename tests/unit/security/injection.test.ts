@@ -149,9 +149,9 @@ describe("security: hostile config values never change a rendered script", funct
                 // Other inputs are data for providers (JSON APIs, AWS filters, environment variables): not scripts.
             }
             // Logged so that a reader sees which hostile values are accepted at all (secrets, free text).
-            console.log(
-                `      ${variant.name}: ${accepted.length} hostile values accepted by the schema${accepted.length ? ":\n        " + [...new Set(accepted.map((a) => a.replace(/ (replace|append) .*/, "")))].join("\n        ") : ""}`,
-            );
+            const kinds = [...new Set(accepted.map((a) => a.replace(/ (replace|append) .*/, "")))];
+            const listed = kinds.length ? ":\n        " + kinds.join("\n        ") : "";
+            console.log(`      ${variant.name}: ${accepted.length} hostile values accepted by the schema${listed}`);
             expect(failures, failures.join("\n")).to.deep.equal([]);
             // The secrets are accepted with any of these characters and land in files on the hosts.
             if (!variant.focus)

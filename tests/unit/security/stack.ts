@@ -204,7 +204,9 @@ function realisticCommands(): void {
             const m = /-(\w+)-ssh-config$/.exec(args.name);
             if (m)
                 return {
-                    stdout: `Host ${m[1]}\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n  IdentityFile "/w/key"\n  IdentitiesOnly yes\n${IDENTITY_MARK}\n${VAGRANT_KEY}`,
+                    stdout:
+                        `Host ${m[1]}\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n` +
+                        `  IdentityFile "/w/key"\n  IdentitiesOnly yes\n${IDENTITY_MARK}\n${VAGRANT_KEY}`,
                     stderr: "",
                 };
             return { stdout: `fixed-generated-secret-${args.name}`, stderr: "" };

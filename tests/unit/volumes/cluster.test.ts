@@ -176,7 +176,10 @@ describe("FlockerZfsCluster (mocks)", () => {
     it("rejects bad args before creating anything, naming the key and the value", async () => {
         const hosts = labLayout();
         expect(() => cluster({ datasets: [{ name: "mongo", sizeGb: 1, primary: "mgmt" }] }, hosts)).to.throw(
-            /FlockerZfsCluster "volumes": invalid input\n {2}datasets\[0\].primary: expected the name of a host with role agent \(node1, node2, node3\), got "mgmt" which is not an agent/,
+            new RegExp(
+                /FlockerZfsCluster "volumes": invalid input\n {2}datasets\[0\].primary: expected the name of a host with role agent \(node1, node2, /.source +
+                    /node3\), got "mgmt" which is not an agent/.source,
+            ),
         );
         expect(() => cluster({ datasets: [{ name: "mongo", sizeGb: 1, primary: "node9" }] }, hosts)).to.throw(/got "node9" which is not a configured host/);
         expect(() =>

@@ -51,7 +51,9 @@ describe("flocker-ebs-volume with fake disk and systemd tools", function () {
         expect(w.calls()).to.include("node2 mkfs.ext4 -q /dev/nvme1n1");
         const uuid = fs.readFileSync(`${h}/disks/nvme1n1`, "utf8").match(/^UUID=(.*)$/m)![1];
         expect(fs.readFileSync(`${h}/units/${unit()}`, "utf8")).to.equal(
-            `[Unit]\nDescription=Volume mongo (${VOL})\n\n[Mount]\nWhat=/dev/disk/by-uuid/${uuid}\nWhere=${h}/flocker/mongo\nType=ext4\nOptions=defaults,nofail\n\n[Install]\nWantedBy=multi-user.target\n`,
+            `[Unit]\nDescription=Volume mongo (${VOL})\n\n` +
+                `[Mount]\nWhat=/dev/disk/by-uuid/${uuid}\nWhere=${h}/flocker/mongo\nType=ext4\nOptions=defaults,nofail\n\n` +
+                `[Install]\nWantedBy=multi-user.target\n`,
         );
         expect(w.calls().filter((l) => / (systemctl|docker) /.test(l))).to.deep.equal([
             "node2 systemctl daemon-reload",

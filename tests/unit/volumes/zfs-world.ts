@@ -131,7 +131,10 @@ export class ZfsWorld extends FakeWorld {
     }
 }
 
-/** Calls that change something: zfs verbs other than list/get/send, app hooks, and peer verbs other than the read-only ones (sudo only runs them: its own line is not counted). */
+/**
+ * Calls that change something: zfs verbs other than list/get/send, app hooks, and peer verbs other than the read-only ones
+ * (sudo only runs them: its own line is not counted).
+ */
 export function mutating(calls: string[]): string[] {
     return calls.filter((l) => {
         const [, tool, verb] = l.split(" ");

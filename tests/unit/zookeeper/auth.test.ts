@@ -65,7 +65,9 @@ describe("ZooKeeper authentication", () => {
         expect(exec.kind).to.equal("exec");
         if (exec.kind !== "exec") return;
         expect(exec.unless).to.equal(
-            "cmp -s '/etc/zookeeper/acl/auth.zkcli' '/etc/zookeeper/acl/applied.zkcli' && cat '/etc/zookeeper/acl/auth.zkcli' '/etc/zookeeper/acl/get.zkcli' | timeout 120 '/usr/share/zookeeper/bin/zkCli.sh' -server '10.0.15.11:2181' 2>/dev/null | grep -E \"^('|: )\" | cmp -s - '/etc/zookeeper/acl/expected'",
+            "cmp -s '/etc/zookeeper/acl/auth.zkcli' '/etc/zookeeper/acl/applied.zkcli' && cat '/etc/zookeeper/acl/auth.zkcli' '/etc/zookeeper/acl/get.zkcli' " +
+                "| timeout 120 '/usr/share/zookeeper/bin/zkCli.sh' -server '10.0.15.11:2181' 2>/dev/null | grep -E \"^('|: )\" | cmp -s - " +
+                "'/etc/zookeeper/acl/expected'",
         );
         // After setting, the same check, and the password recorded as applied only when it passed.
         expect(exec.run.split("\n").slice(1)).to.have.length(2);

@@ -12,7 +12,10 @@ describe("one ZooKeeper ensemble per machine", () => {
         const hosts = layout();
         new ZooKeeperEnsemble("zookeeper", { hosts: hostsWithRole(hosts, "zookeeper") });
         expect(() => new MesosCluster("mesos", args(hosts))).to.throw(
-            /ZooKeeperEnsemble "mesos-zookeeper": host node1 is already a member of ZooKeeperEnsemble "zookeeper"[\s\S]*MesosCluster without `zookeeper:`[\s\S]*zookeeper: ensemble\.endpoint/,
+            new RegExp(
+                /ZooKeeperEnsemble "mesos-zookeeper": host node1 is already a member of ZooKeeperEnsemble "zookeeper"[\s\S]*MesosCluster without /.source +
+                    /`zookeeper:`[\s\S]*zookeeper: ensemble\.endpoint/.source,
+            ),
         );
     });
 
