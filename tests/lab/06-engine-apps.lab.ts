@@ -194,9 +194,9 @@ describe("engine: the whole local stack with the sample apps (Mesos, Marathon, m
         const nginxBefore = (await marathon(`/v2/apps${NGINX}`)).app.version;
         const views = path.join(program, "apps/nodeapp/src/views.js");
         const src = fs.readFileSync(views, "utf8");
-        const welcome = "<p>Welcome to ${escape(title)}</p>";
+        const welcome = "<p>Welcome to ${escapeHtml(title)}</p>";
         expect(src).to.contain(welcome);
-        fs.writeFileSync(views, src.replace(welcome, "<p>Welcome to ${escape(title)}, new image</p>"));
+        fs.writeFileSync(views, src.replace(welcome, "<p>Welcome to ${escapeHtml(title)}, new image</p>"));
         const p = await s.preview();
         const names = changed(p).map((c) => c.split(" ")[1]);
         console.log(`    preview of the new image: ${changed(p).join(", ")}`);
