@@ -28,7 +28,7 @@ const NODE_GLOBALS = Object.fromEntries(
 );
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "dist/**", ".tools/**", "docs/api/**", "apps/*/node_modules/**", "tools/**"] },
+    { ignores: ["**/node_modules/**", "**/dist/**", ".tools/**", "docs/api/**", "tools/**"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
