@@ -1,9 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ROLES, Connection, Host } from "./host";
-import { hostName, ipv4 } from "../validate";
+import { hostName, input, ipv4 } from "../validate";
 
 /** One host as config describes it: what every target gets for each host it makes. */
+/** A target's `sshKey` arg: the stack's SSH key pair when it is not generated (Pulumi inputs; the private half a secret). */
+export const sshKeyArgSchema = z
+    .object({ privateKey: input(z.string()), publicKey: input(z.string()) })
+    .strict()
+    .optional();
+
+/** A target's `readyTimeout` arg: how long its hosts may take to answer SSH (waitForSsh), e.g. "3m". */
+export function readyTimeoutSchema(defaultDuration: string) {
+    return z
+        .string()
+        .regex(/^\d+[smh]$/, `expected a duration like ${defaultDuration}`)
+        .default(defaultDuration);
+}
+
 export const hostSpecSchema = z
     .object({
         name: hostName,

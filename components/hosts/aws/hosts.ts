@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { z } from "zod";
 import { Connection, Host } from "../host";
-import { hostListSchema, HostSpec, sshCommand, stackKeyFile, toHost } from "../spec";
+import { hostListSchema, HostSpec, readyTimeoutSchema, sshCommand, sshKeyArgSchema, stackKeyFile, toHost } from "../spec";
 import { cidrContains, cidrWithin, reservedIn } from "../addresses";
 import { waitForSsh } from "../ready";
 import { StackSshKey } from "../ssh-key";
@@ -63,15 +63,9 @@ const argsSchema = z
             .string()
             .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a Unix user name")
             .default("ubuntu"),
-        sshKey: z
-            .object({ privateKey: input(z.string()), publicKey: input(z.string()) })
-            .strict()
-            .optional(),
+        sshKey: sshKeyArgSchema,
         tags: z.record(z.string(), z.string()).default({}),
-        readyTimeout: z
-            .string()
-            .regex(/^\d+[smh]$/, "expected a duration like 15m")
-            .default("15m"),
+        readyTimeout: readyTimeoutSchema("15m"),
     })
     .strict()
     .superRefine((a, ctx) => {

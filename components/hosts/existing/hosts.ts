@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Connection, Host } from "../host";
-import { HostSpec, hostListSchema, sshCommand, toHost } from "../spec";
+import { HostSpec, hostListSchema, readyTimeoutSchema, sshCommand, toHost } from "../spec";
 import { waitForSsh } from "../ready";
 import { input, validate } from "../../validate";
 import { LocalCommand, RemoteCommand } from "../../exec/command";
@@ -45,10 +45,7 @@ const argsSchema = z
             .object({ host: z.string().min(1), user: z.string().optional(), port: port.default(22) })
             .strict()
             .optional(),
-        readyTimeout: z
-            .string()
-            .regex(/^\d+[smh]$/, "expected a duration like 3m")
-            .default("3m"),
+        readyTimeout: readyTimeoutSchema("3m"),
         knownHosts: z.array(z.string().regex(KNOWN_HOSTS_LINE, KNOWN_HOSTS_EXPECTED)).default([]),
         trustOnFirstUse: z.boolean().default(false),
     })

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Host } from "../host";
-import { HostSpec, hostListSchema, sshCommand, stackKeyFile, toHost } from "../spec";
+import { HostSpec, hostListSchema, readyTimeoutSchema, sshCommand, sshKeyArgSchema, stackKeyFile, toHost } from "../spec";
 import { cidrContains, hostAddress, reservedIn } from "../addresses";
 import { waitForSsh } from "../ready";
 import { StackSshKey } from "../ssh-key";
@@ -10,7 +10,7 @@ import { HOST_KEY_PATH, hostKeys } from "../host-key";
 import { AUTHORIZED_KEYS_PATH, dockerRunFlags, nodeImageContext } from "./machine";
 import * as cli from "./docker-cli";
 import { LocalCommand } from "../../exec/command";
-import { cidr, input, validate } from "../../validate";
+import { cidr, validate } from "../../validate";
 import { sha256 } from "../../provision/script";
 import { contextHash } from "../../images/context";
 
@@ -51,14 +51,8 @@ const argsSchema = z
             .object({ baseImage: z.string().min(1), builder: z.enum(["legacy", "buildkit"]).default("legacy"), context: z.string().optional() })
             .strict()
             .optional(),
-        sshKey: z
-            .object({ privateKey: input(z.string()), publicKey: input(z.string()) })
-            .strict()
-            .optional(),
-        readyTimeout: z
-            .string()
-            .regex(/^\d+[smh]$/, "expected a duration like 3m")
-            .default("3m"),
+        sshKey: sshKeyArgSchema,
+        readyTimeout: readyTimeoutSchema("3m"),
         dockerHost: z
             .string()
             .regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "expected a Docker host URL like unix:///var/run/docker.sock or ssh://user@host")

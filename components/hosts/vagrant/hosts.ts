@@ -2,13 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { VagrantMachines, VagrantMachinesSpec } from "@pulumi/vagrant-shim";
 import { Connection, Host } from "../host";
-import { HostSpec, hostListSchema, sshCommand, stackKeyFile, toHost } from "../spec";
+import { HostSpec, hostListSchema, readyTimeoutSchema, sshCommand, sshKeyArgSchema, stackKeyFile, toHost } from "../spec";
 import { cidrContains } from "../addresses";
 import { waitForSsh } from "../ready";
 import { StackSshKey } from "../ssh-key";
 import { hostKeys } from "../host-key";
 import { AUTHORIZED_KEYS_PATH, MACHINE_RUN, dockerRunFlags } from "../local/machine";
-import { cidr, input, validate } from "../../validate";
+import { cidr, validate } from "../../validate";
 
 const size = z
     .object({ memory: z.number().int().min(512, "expected memory in MB, at least 512"), cpus: z.number().int().min(1, "expected at least 1 CPU") })
@@ -56,14 +56,8 @@ const argsSchema = z
         node: size.default({ memory: 2560, cpus: 2 }),
         subnet: cidr.default("10.0.15.0/24"),
         nodeImage: z.string().default("microservice/node:bookworm"),
-        sshKey: z
-            .object({ privateKey: input(z.string()), publicKey: input(z.string()) })
-            .strict()
-            .optional(),
-        readyTimeout: z
-            .string()
-            .regex(/^\d+[smh]$/, "expected a duration like 3m")
-            .default("3m"),
+        sshKey: sshKeyArgSchema,
+        readyTimeout: readyTimeoutSchema("3m"),
     })
     .strict()
     .superRefine((a, ctx) => {
