@@ -3,7 +3,6 @@ import { z } from "zod";
 import { ROLES, Connection, Host } from "./host";
 import { hostName, input, ipv4 } from "../validate";
 
-/** One host as config describes it: what every target gets for each host it makes. */
 /** A target's `sshKey` arg: the stack's SSH key pair when it is not generated (Pulumi inputs; the private half a secret). */
 export const sshKeyArgSchema = z
     .object({ privateKey: input(z.string()), publicKey: input(z.string()) })
@@ -18,6 +17,7 @@ export function readyTimeoutSchema(defaultDuration: string) {
         .default(defaultDuration);
 }
 
+/** One host as config describes it: what every target gets for each host it makes. */
 export const hostSpecSchema = z
     .object({
         name: hostName,
