@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteCommand } from "../exec/command";
-import { hostProgram } from "../provision/host-program";
 import { file } from "../provision/ops";
 import { RUN_STDIN_AS_ROOT } from "../provision/removal";
 import { renderScript, STEP_RUNTIMES } from "../provision/script";
@@ -41,7 +40,7 @@ export function readyScript(): string {
  * the steps' triggers hold, stays) and re-runs no step.
  */
 export function runtimeInstallScript(host: string): string {
-    const files = Object.values(STEP_RUNTIMES).map((r) => file(r.path, hostProgram(r.program), { mode: "0644" }));
+    const files = Object.values(STEP_RUNTIMES).map((r) => file(r.path, r.text, { mode: "0644" }));
     return renderScript(host, "step-runtime", files);
 }
 

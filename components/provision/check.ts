@@ -1,4 +1,3 @@
-import { hostProgram } from "./host-program";
 import { Op } from "./ops";
 import { q, renderMain, STEP_RUNTIMES } from "./script";
 
@@ -12,7 +11,7 @@ import { q, renderMain, STEP_RUNTIMES } from "./script";
  * restart is a change made by a run, not a state), and packages' versions (only their presence).
  */
 export function renderCheck(host: string, step: string, ops: readonly Op[]): string {
-    return `${CHECK_PRELUDE}${renderMain(host, step, ops, true)}`;
+    return `${STEP_RUNTIMES.check.text}${renderMain(host, step, ops, true)}`;
 }
 
 /**
@@ -27,6 +26,3 @@ export function renderStepCheck(host: string, step: string, ops: readonly Op[]):
 
 /** A drift line of a check's output. */
 export const DRIFT_LINE = /^DRIFT (\S+): (.+)$/;
-
-// The functions of script.ts's runtime, as reports (host-programs/step-check.sh): read once, at load time.
-const CHECK_PRELUDE = hostProgram("step-check.sh");

@@ -12,16 +12,19 @@ import { Op } from "./ops";
  * /dev/null: the script itself arrives on stdin, and a command that read stdin would eat the rest.
  */
 export function renderScript(host: string, step: string, ops: readonly Op[]): string {
-    return `${PRELUDE}${renderMain(host, step, ops, false)}`;
+    return `${STEP_RUNTIMES.run.text}${renderMain(host, step, ops, false)}`;
 }
 
 /** Where each host keeps the step runtimes: its ready step installs them (components/hosts/ready.ts). */
 export const STEP_RUNTIME_DIR = "/usr/local/lib/microservice";
 
-/** The shipped runtime files (host-programs/) and their paths on the hosts. */
+/**
+ * The shipped runtime files (host-programs/), read once at load time, and their paths on the hosts:
+ * `run` holds the functions every step calls, `check` the same functions as reports (check.ts).
+ */
 export const STEP_RUNTIMES = {
-    run: { program: "step-runtime.sh", path: `${STEP_RUNTIME_DIR}/step-runtime.sh` },
-    check: { program: "step-check.sh", path: `${STEP_RUNTIME_DIR}/step-check.sh` },
+    run: { text: hostProgram("step-runtime.sh"), path: `${STEP_RUNTIME_DIR}/step-runtime.sh` },
+    check: { text: hostProgram("step-check.sh"), path: `${STEP_RUNTIME_DIR}/step-check.sh` },
 } as const;
 
 /**
@@ -111,6 +114,3 @@ function pipeInto(content: string, cmd: string): string {
     }
     return `${cmd} < <(printf '%s' ${q(Buffer.from(content).toString("base64"))} | base64 -d)`;
 }
-
-// The runtime every step shares (host-programs/step-runtime.sh): read once, at load time.
-const PRELUDE = hostProgram("step-runtime.sh");

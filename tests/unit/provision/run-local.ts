@@ -2,7 +2,6 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { hostProgram } from "../../../components/provision/host-program";
 import { STEP_RUNTIMES } from "../../../components/provision/script";
 
 /**
@@ -171,7 +170,7 @@ for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch
 export function inlineRuntime(script: string): string {
     for (const r of Object.values(STEP_RUNTIMES)) {
         const line = new RegExp(`^source ${r.path.replace(/[./]/g, "\\$&")} .*\n`, "m");
-        if (line.test(script)) return script.replace(/^#!\/bin\/bash\n/, "").replace(line, () => hostProgram(r.program));
+        if (line.test(script)) return script.replace(/^#!\/bin\/bash\n/, "").replace(line, () => r.text);
     }
     return script;
 }
