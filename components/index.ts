@@ -35,8 +35,28 @@ export { ConnectionArgs, ConnectionInput, Connection as ResolvedConnection } fro
 export { RemoteCommand, RemoteCommandArgs, LocalCommand, LocalCommandArgs, CopyToRemote, CopyToRemoteArgs, Logging } from "./exec/command";
 export * as provision from "./provision";
 export { StackCa, StackCaArgs, ServerCertificate, ServerCertificateArgs, CertificateUsage, PKI_PACKAGES } from "./pki";
-export { DockerEngine, DockerEngineArgs, DockerRegistry, DockerRegistryArgs, dockerEnginePackages, dockerRegistryPackages } from "./docker";
-export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs, ZOOKEEPER_PACKAGES } from "./zookeeper";
+export {
+    DockerEngine,
+    DockerEngineArgs,
+    DockerRegistry,
+    DockerRegistryArgs,
+    dockerEnginePackages,
+    dockerRegistryPackages,
+    dockerSettingsSchema,
+    DockerSettings,
+    DockerSettingsInput,
+    registrySettingsSchema,
+    RegistrySettings,
+    RegistrySettingsInput,
+} from "./docker";
+export {
+    ZooKeeperEnsemble,
+    ZooKeeperEnsembleArgs,
+    ZOOKEEPER_PACKAGES,
+    zookeeperSettingsSchema,
+    ZookeeperSettings,
+    ZookeeperSettingsInput,
+} from "./zookeeper";
 export { ZooSettings } from "./zookeeper/scripts";
 export {
     WeaveMesh,

@@ -34,26 +34,9 @@ export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
               host: singleHostWithRole(hosts, "mgmt", `StackCa "stack-ca"`),
               commonName: `microservice ${pulumi.getStack()} stack CA`.slice(0, 64),
           });
-    const registry = new DockerRegistry("registry", {
-        host: registryHost,
-        port: cfg.registry.port,
-        insecure: cfg.registry.insecure,
-        ca,
-        dnsNames: cfg.registry.dnsNames,
-        username: cfg.registry.username,
-        password,
-        gcSchedule: cfg.registry.gcSchedule,
-        storageDir: cfg.registry.storageDir,
-    });
-    const engines = new DockerEngine("docker", {
-        hosts,
-        logDriver: cfg.docker.logDriver,
-        logOpts: cfg.docker.logOpts,
-        bip: cfg.docker.bip,
-        registry: registry.endpoint,
-        registryInsecure: cfg.registry.insecure,
-        insecureRegistries: cfg.docker.insecureRegistries,
-    });
+    // The `registry` and `docker` sections as validated: each component's own settings schema (its defaults are the section's).
+    const registry = new DockerRegistry("registry", { host: registryHost, settings: cfg.registry, ca, password });
+    const engines = new DockerEngine("docker", { hosts, settings: cfg.docker, registry: registry.endpoint, registryInsecure: registry.insecure });
     const dockerReady = Object.fromEntries(hosts.map((h) => [h.name, [engines.hostReady[h.name]]]));
     return {
         registry: registry.endpoint,
@@ -65,7 +48,7 @@ export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
         outputs: {
             registry: registry.address,
             registryUsername: registry.username,
-            registryInsecure: cfg.registry.insecure,
+            registryInsecure: registry.insecure,
             caCert: registry.caCert,
             daemonJson: engines.daemonJson,
         },

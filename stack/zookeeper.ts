@@ -16,7 +16,7 @@ export interface StackZooKeeper {
 
 /**
  * The coordination layer: a ZooKeeperEnsemble of the hosts with role `zookeeper`, from the
- * `zookeeper` config section (its schema's unset keys take ZooKeeperEnsemble's defaults). Its
+ * `zookeeper` config section (ZooKeeperEnsemble's `settings`: one schema, its defaults). Its
  * digest password comes from the secret config key `zookeeperPassword`, or is generated once and
  * kept in state as a secret. Mesos and Marathon take its endpoint (stack/mesos.ts).
  *
@@ -28,7 +28,7 @@ export function deployZooKeeper(cfg: StackConfig, hosts: Host[]): StackZooKeeper
     const password = (cfg.zookeeperPassword as pulumi.Input<string> | undefined) ?? generatedPassword("zookeeper-password");
     const ensemble = new ZooKeeperEnsemble(
         "zookeeper",
-        { ...cfg.zookeeper, hosts: hostsWithRole(hosts, "zookeeper"), password },
+        { hosts: hostsWithRole(hosts, "zookeeper"), settings: cfg.zookeeper, password },
         { aliases: [{ name: `${MESOS_CLUSTER_NAME}-zookeeper`, parent: pulumi.createUrn(MESOS_CLUSTER_NAME, MESOS_CLUSTER_TYPE) }] },
     );
     return { endpoint: ensemble.endpoint, ensemble };

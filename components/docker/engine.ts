@@ -3,24 +3,31 @@ import { z } from "zod";
 import { RegistryEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
 import { HostSteps, packageUnion } from "../provision";
-import { cidr, validate } from "../validate";
+import { validate } from "../validate";
 import { DaemonSpec, daemonJson, ENGINE_PACKAGES, engineOps, registryLoginOps } from "./scripts";
+import { DockerSettingsInput, dockerSettingsSchema } from "./settings";
 
+/**
+ * DockerEngine's args: `settings` is what a stack chooses (the `docker` config section, its one
+ * schema and the owner of every default: components/docker/settings.ts); the rest is wiring from
+ * other layers (hosts, the registry and whether it is plain HTTP, daemon keys another layer needs).
+ */
 export interface DockerEngineArgs {
     /** Every host that runs containers (normally all of them). */
     hosts: Host[];
-    /** Default log driver of the daemon (Marathon apps set journald per container, see the logging layer). */
-    logDriver?: string;
-    logOpts?: Record<string, string>;
-    /** docker0 address/mask, e.g. 172.31.0.1/24 (when Docker's default would clash with a network). */
-    bip?: string;
+    /**
+     * The `docker` config section (DockerSettings: log driver and its options, docker0's `bip`, other
+     * plain-HTTP registries): unset keys take that schema's defaults.
+     */
+    settings?: DockerSettingsInput;
     /** Extra daemon.json keys (plain JSON values) that another layer needs. */
     daemonConfig?: Record<string, unknown>;
     /** The stack's registry: trusted (certs.d, or insecure-registries in insecure mode) and logged in on every host. */
     registry?: RegistryEndpoint;
-    /** Other registries reached over plain HTTP, as host:port (never the stack's own: see registryInsecure). */
-    insecureRegistries?: string[];
-    /** The registry is plain HTTP (only where explicitly configured). */
+    /**
+     * The registry is plain HTTP: the registry's own setting (a DockerRegistry's `insecure`, from its
+     * `settings.insecure`), handed over; only with `registry`.
+     */
     registryInsecure?: boolean;
     /** Seconds to wait for the daemon to answer after a (re)start. */
     readySeconds?: number;
@@ -31,25 +38,22 @@ const hostList = z
     .min(1, "expected at least one host")
     .refine((hs) => new Set(hs.map((h) => h.name)).size === hs.length, "expected unique host names");
 
-const argsSchema = z.object({
-    hosts: hostList,
-    logDriver: z
-        .string()
-        .regex(/^[a-z0-9_-]+$/, "expected a Docker log driver name like json-file, local, journald, syslog")
-        .default("json-file"),
-    logOpts: z.record(z.string().regex(/^[a-z0-9_.-]+$/, "expected a log option name"), z.string()).default({ "max-size": "10m", "max-file": "3" }),
-    bip: cidr.optional(),
-    daemonConfig: z
-        .record(z.string(), z.unknown())
-        .default({})
-        .refine(
-            (c) => !["log-driver", "log-opts", "bip", "insecure-registries"].some((k) => k in c),
-            "expected no key that DockerEngine sets itself (log-driver, log-opts, bip, insecure-registries)",
-        ),
-    registryInsecure: z.boolean().default(false),
-    insecureRegistries: z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "expected a registry as host:port")).default([]),
-    readySeconds: z.number().int().min(5).max(600).default(90),
-});
+const argsSchema = z
+    .object({
+        hosts: hostList,
+        settings: dockerSettingsSchema.prefault({}),
+        daemonConfig: z
+            .record(z.string(), z.unknown())
+            .default({})
+            .refine(
+                (c) => !["log-driver", "log-opts", "bip", "insecure-registries"].some((k) => k in c),
+                "expected no key that DockerEngine sets itself (log-driver, log-opts, bip, insecure-registries)",
+            ),
+        registry: z.custom<RegistryEndpoint>().optional(),
+        registryInsecure: z.boolean().default(false),
+        readySeconds: z.number().int().min(5).max(600).default(90),
+    })
+    .strict();
 
 /** The Debian packages a DockerEngine installs on each of its hosts. */
 export function dockerEnginePackages(): string[] {
@@ -71,13 +75,14 @@ export class DockerEngine extends pulumi.ComponentResource {
 
     constructor(name: string, args: DockerEngineArgs, opts?: pulumi.ComponentResourceOptions) {
         const a = validate(argsSchema, { ...args, registry: undefined }, `DockerEngine "${name}"`);
+        const d = a.settings;
         super("microservice:index:DockerEngine", name, {}, opts);
         const registry = args.registry;
         const spec: pulumi.Output<DaemonSpec> = pulumi.output(registry && a.registryInsecure ? registry.address : undefined).apply((insecure) => ({
-            logDriver: a.logDriver,
-            logOpts: a.logOpts,
-            bip: a.bip,
-            insecureRegistries: [...(insecure ? [insecure] : []), ...a.insecureRegistries],
+            logDriver: d.logDriver,
+            logOpts: d.logOpts,
+            bip: d.bip,
+            insecureRegistries: [...(insecure ? [insecure] : []), ...d.insecureRegistries],
             extra: a.daemonConfig,
         }));
         this.daemonJson = spec.apply(daemonJson);

@@ -7,23 +7,26 @@ import { HostSteps, packages, packageUnion } from "../provision";
 import { PKI_PACKAGES } from "../pki/scripts";
 import { input, validate, whenValid } from "../validate";
 import { gcOps, REGISTRY_PACKAGES, registryOps } from "./scripts";
+import { RegistrySettingsInput, registrySettingsSchema } from "./settings";
 
+/**
+ * DockerRegistry's args: `settings` is what a stack chooses (the `registry` config section, its one
+ * schema and the owner of every default: components/docker/settings.ts); the rest is wiring (host,
+ * CA, password) and how this component runs (log level, readiness bound).
+ */
 export interface DockerRegistryArgs {
     /** The registry host (role `registry`). */
     host: Host;
-    port?: number;
-    /** Plain HTTP and `insecure-registries` on every daemon: only when explicitly wanted. */
-    insecure?: boolean;
-    /** Signs the registry's certificate (required unless insecure). */
+    /**
+     * The `registry` config section (RegistrySettings: port, insecure, username, gcSchedule, dnsNames,
+     * storageDir): unset keys take that schema's defaults. `insecure: true` (plain HTTP, only when
+     * explicitly wanted) needs no `ca`.
+     */
+    settings?: RegistrySettingsInput;
+    /** Signs the registry's certificate (required unless `settings.insecure`). */
     ca?: StackCa;
-    /** Extra DNS names in the registry's certificate (its IP and host name are always in it). */
-    dnsNames?: string[];
-    username: pulumi.Input<string>;
     /** A Pulumi secret. */
     password: pulumi.Input<string>;
-    /** systemd OnCalendar expression of the garbage collection (the registry is stopped meanwhile). */
-    gcSchedule?: string;
-    storageDir?: string;
     logLevel?: "error" | "warn" | "info" | "debug";
     readySeconds?: number;
 }
@@ -31,21 +34,10 @@ export interface DockerRegistryArgs {
 const argsSchema = z
     .object({
         host: z.custom<Host>((h) => !!h && typeof (h as Host).name === "string", "expected a Host"),
-        port: z.number().int().min(1).max(65535).default(5000),
-        insecure: z.boolean().default(false),
+        settings: registrySettingsSchema.prefault({}),
         ca: z.custom<StackCa>((c) => c === undefined || c instanceof StackCa, "expected a StackCa").optional(),
-        dnsNames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected a DNS name")).default([]),
-        gcSchedule: z
-            .string()
-            .regex(/^[A-Za-z0-9*:,./~ -]{1,64}$/, 'expected a systemd OnCalendar expression like "Sun *-*-* 03:00:00" or "weekly"')
-            .default("Sun *-*-* 03:00:00"),
-        storageDir: z
-            .string()
-            .regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path")
-            .default("/var/lib/docker-registry"),
         logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
         readySeconds: z.number().int().min(5).max(600).default(90),
-        username: input(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "expected a user name of lowercase letters, digits, . _ -")),
         password: input(
             z
                 .string()
@@ -53,7 +45,9 @@ const argsSchema = z
                 .regex(/^[^\s:]+$/, "expected no whitespace and no colon"),
         ),
     })
-    .refine((a) => a.insecure || a.ca, { message: "expected a ca (StackCa) unless insecure is true", path: ["ca"] });
+    .strict()
+    // Refinements run even when a field failed its own check: `settings` may be undefined then.
+    .refine((a) => a.settings?.insecure || a.ca, { message: "expected a ca (StackCa) unless settings.insecure is true", path: ["ca"] });
 
 /** The Debian packages a DockerRegistry installs on its host (with TLS, its key step's too). */
 export function dockerRegistryPackages(a: { insecure?: boolean } = {}): string[] {
@@ -72,47 +66,51 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     readonly caCert: pulumi.Output<string>;
     readonly ready: pulumi.Resource[];
     readonly certificate?: ServerCertificate;
+    /** Plain HTTP (`settings.insecure`): what DockerEngine's `registryInsecure` takes. */
+    readonly insecure: boolean;
 
     constructor(name: string, args: DockerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         const a = validate(argsSchema, args, `DockerRegistry "${name}"`);
+        const r = a.settings;
         super("microservice:index:DockerRegistry", name, {}, opts);
-        // A secret username or password is checked when it resolves: every step on the host (and the
+        this.insecure = r.insecure;
+        // A secret password is checked when it resolves: every step on the host (and the
         // certificate's key) waits for that check, so none runs with a value that failed.
         const host: Host = { ...args.host, connection: whenValid(a, args.host.connection) };
-        this.address = host.privateIp.apply((ip) => `${ip}:${a.port}`);
-        this.username = pulumi.output(a.username);
+        this.address = host.privateIp.apply((ip) => `${ip}:${r.port}`);
+        this.username = pulumi.output(r.username);
         this.password = pulumi.secret(a.password);
 
         const steps = new HostSteps(this, name, host);
         const pkgs = steps.add("registry-packages", [packages(...REGISTRY_PACKAGES)]);
         let tls: pulumi.Output<{ certPem: string; keyPath: string; caPem: string } | undefined> = pulumi.output(undefined);
-        if (!a.insecure) {
+        if (!r.insecure) {
             const ca = a.ca!;
             const cert = ca.issue(
                 `${name}-tls`,
-                { host, commonName: host.privateIp, ips: [host.privateIp], dnsNames: [host.name, ...a.dnsNames], keyGroup: "docker-registry", after: [pkgs] },
+                { host, commonName: host.privateIp, ips: [host.privateIp], dnsNames: [host.name, ...r.dnsNames], keyGroup: "docker-registry", after: [pkgs] },
                 { parent: this },
             );
             this.certificate = cert;
             tls = pulumi.all([cert.certPem, ca.caCert]).apply(([certPem, caPem]) => ({ certPem, keyPath: cert.keyPath, caPem }));
         }
-        this.caCert = a.insecure ? pulumi.output("") : a.ca!.caCert;
+        this.caCert = r.insecure ? pulumi.output("") : a.ca!.caCert;
 
         const ops = pulumi.all([this.address, this.username, this.password, tls]).apply(([address, username, password, t]) =>
             registryOps({
-                port: a.port,
+                port: r.port,
                 address,
                 username,
                 password,
-                storageDir: a.storageDir,
+                storageDir: r.storageDir,
                 logLevel: a.logLevel,
                 tls: t,
-                gcSchedule: a.gcSchedule,
+                gcSchedule: r.gcSchedule,
                 readySeconds: a.readySeconds,
             }),
         );
         const serving = steps.add("registry", ops, { secret: true });
-        steps.add("registry-gc", gcOps(a.gcSchedule));
+        steps.add("registry-gc", gcOps(r.gcSchedule));
         this.ready = [serving];
         this.registerOutputs({ address: this.address, username: this.username, caCert: this.caCert });
     }

@@ -3,18 +3,19 @@ import { cidr, dataDirectory, networkOf, systemdCalendar } from "../validate";
 
 /**
  * What a stack chooses for Docker and its registry (stack config keys `microservice:docker`,
- * `microservice:registry`, secret `microservice:registryPassword`). Unset keys take the
- * components' defaults (DockerEngineArgs, DockerRegistryArgs).
+ * `microservice:registry`, secret `microservice:registryPassword`): the one schema of
+ * DockerEngine's and DockerRegistry's `settings`, which the stack schema composes, and the owner
+ * of every default.
  */
 export const dockerSettingsSchema = z
     .object({
-        /** Default log driver of every daemon (Marathon apps set syslog per container). Default json-file. */
+        /** Default log driver of every daemon (Marathon apps set theirs per container, see the logging layer). */
         logDriver: z
             .string()
-            .regex(/^[a-z0-9_-]+$/, "expected a Docker log driver name like json-file, local, journald")
-            .optional(),
-        /** Default { "max-size": "10m", "max-file": "3" }. */
-        logOpts: z.record(z.string().regex(/^[a-z0-9_.-]+$/, "expected a log option name"), z.string()).optional(),
+            .regex(/^[a-z0-9_-]+$/, "expected a Docker log driver name like json-file, local, journald, syslog")
+            .default("json-file"),
+        /** The log driver's options (all of them: a record given replaces the default whole). */
+        logOpts: z.record(z.string().regex(/^[a-z0-9_.-]+$/, "expected a log option name"), z.string()).default({ "max-size": "10m", "max-file": "3" }),
         /**
          * docker0 address/mask, e.g. 172.31.0.1/24 (when Docker's default 172.17.0.0/16 would clash).
          * Its network must not hold a host address nor overlap the hosts' or the mesh's network (stack schema).
@@ -43,18 +44,21 @@ export const dockerSettingsSchema = z
 export const registrySettingsSchema = z
     .object({
         port: z.number().int().min(1).max(65535).default(5000),
-        /** Plain HTTP and `insecure-registries` on every daemon: only where explicitly wanted. */
+        /**
+         * Plain HTTP and `insecure-registries` on every daemon: only where explicitly wanted. Its one
+         * owner: DockerRegistry exposes it (`insecure`) for DockerEngine's `registryInsecure`.
+         */
         insecure: z.boolean().default(false),
         username: z
             .string()
             .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "expected a user name of lowercase letters, digits, . _ -")
             .default("microservice"),
-        /** systemd OnCalendar expression; the registry is stopped while it collects. Default "Sun *-*-* 03:00:00". */
-        gcSchedule: systemdCalendar.optional(),
+        /** systemd OnCalendar expression of the garbage collection; the registry is stopped while it collects. */
+        gcSchedule: systemdCalendar.default("Sun *-*-* 03:00:00"),
         /** Extra DNS names in the registry's certificate (its IP and host name are always in it). */
-        dnsNames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected a DNS name")).optional(),
+        dnsNames: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected a DNS name")).default([]),
         /** A directory of its own (chowned to docker-registry): never /, a system directory or a path with `..`. */
-        storageDir: dataDirectory("/var/lib/docker-registry").optional(),
+        storageDir: dataDirectory("/var/lib/docker-registry").default("/var/lib/docker-registry"),
     })
     .strict();
 
@@ -72,4 +76,6 @@ function isBroadcast(b: string): boolean {
 export const registryPasswordSchema = z.string().regex(/^[^\s:]{12,}$/, "expected at least 12 characters, no whitespace and no colon");
 
 export type DockerSettings = z.output<typeof dockerSettingsSchema>;
+export type DockerSettingsInput = z.input<typeof dockerSettingsSchema>;
 export type RegistrySettings = z.output<typeof registrySettingsSchema>;
+export type RegistrySettingsInput = z.input<typeof registrySettingsSchema>;

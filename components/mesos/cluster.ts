@@ -18,8 +18,8 @@ export { MesosClusterArgs } from "./args";
  * Highly available Mesos masters, an agent on every host with role `agent`, and Marathon on the
  * hosts with role `marathon`, on a ZooKeeper ensemble: the `zookeeper` endpoint given (the stack's
  * ZooKeeper layer, stack/zookeeper.ts), or else, for programs that use MesosCluster alone, a
- * ZooKeeperEnsemble of the hosts with role `zookeeper` made as its child (`zookeeperSettings`,
- * checked with the `zookeeper` section's schema). Host-network containers under systemd, from images pinned by digest
+ * ZooKeeperEnsemble of the hosts with role `zookeeper` made as its child (`zookeeperSettings`: its
+ * `settings`, the `zookeeper` section). Host-network containers under systemd, from images pinned by digest
  * (optionally copied once into the stack's registry). Ready when every master is healthy, a leader
  * is elected, every agent is registered and active, and every Marathon answers /ping.
  */
@@ -66,7 +66,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             args.zookeeper ??
             new ZooKeeperEnsemble(
                 `${name}-zookeeper`,
-                { ...(a.zookeeperSettings ?? {}), hosts: hostsWithRole(hosts, "zookeeper"), password: a.zookeeperPassword },
+                { hosts: hostsWithRole(hosts, "zookeeper"), settings: a.zookeeperSettings, password: a.zookeeperPassword },
                 { parent: this },
             ).endpoint;
         // zk:// URLs carry the ZooKeeper credentials: every step that writes one is secret.

@@ -6,24 +6,22 @@ import { HostSteps } from "../provision";
 import { input, ipv4, validate, ValidationError } from "../validate";
 import { aclOps, zkUrlWithCredentials } from "./acl";
 import { installOps, memberOps, readyOps, ZooSettings } from "./scripts";
-import { ZOOKEEPER_DEFAULT_ADMIN_PORT, ZOOKEEPER_DEFAULT_CLIENT_PORT, ZOOKEEPER_ELECTION_PORT, ZOOKEEPER_PEER_PORT, zookeeperPasswordSchema } from "./settings";
+import { ZOOKEEPER_ELECTION_PORT, ZOOKEEPER_PEER_PORT, zookeeperPasswordSchema, ZookeeperSettingsInput, zookeeperSettingsSchema } from "./settings";
 
+/**
+ * ZooKeeperEnsemble's args: `settings` is what a stack chooses (the `zookeeper` config section, its
+ * one schema and the owner of every default: components/zookeeper/settings.ts); the rest is wiring
+ * (members, password) and how this component runs (AdminServer address, readiness bound).
+ */
 export interface ZooKeeperEnsembleArgs {
     /** The members: 1, 3 or 5 hosts, each with its `zookeeperId` (myid, from config). */
     hosts: Host[];
-    clientPort?: number;
-    peerPort?: number;
-    electionPort?: number;
-    tickTime?: number;
-    initLimit?: number;
-    syncLimit?: number;
-    dataDir?: string;
-    autopurgeIntervalHours?: number;
-    autopurgeSnapRetainCount?: number;
-    /** Four-letter words allowed on the client port (srvr, ruok and mntr are always allowed). */
-    fourLetterWords?: string[];
-    /** AdminServer: moved off 8080 (Marathon's port) to this port, or `false` to disable it. */
-    adminServerPort?: number | false;
+    /**
+     * The `zookeeper` config section (ZookeeperSettings: client port, tickTime, limits, dataDir,
+     * autopurge, four-letter words, AdminServer port): unset keys take that schema's defaults.
+     * The peer and election ports are fixed (2888, 3888).
+     */
+    settings?: ZookeeperSettingsInput;
     /** Address the AdminServer binds (loopback by default: it has no authentication). */
     adminServerAddress?: string;
     /** Seconds each member waits for the quorum. */
@@ -37,7 +35,6 @@ export interface ZooKeeperEnsembleArgs {
 }
 
 const REQUIRED_WORDS = ["srvr", "ruok", "mntr"];
-const port = z.number().int().min(1).max(65535);
 
 const memberSchema = z.object({
     name: z.string(),
@@ -51,30 +48,13 @@ const argsSchema = z
             .refine((h) => [1, 3, 5].includes(h.length), "expected 1, 3 or 5 members (a quorum needs an odd count)")
             .refine((h) => new Set(h.map((m) => m.zookeeperId)).size === h.length, "expected a different zookeeperId on every member")
             .refine((h) => new Set(h.map((m) => m.name)).size === h.length, "expected each host once"),
-        // The config section's checks (settings.ts) compare against the same constants: one owner each.
-        clientPort: port.default(ZOOKEEPER_DEFAULT_CLIENT_PORT),
-        peerPort: port.default(ZOOKEEPER_PEER_PORT),
-        electionPort: port.default(ZOOKEEPER_ELECTION_PORT),
-        tickTime: z.number().int().min(100).max(60000).default(2000),
-        initLimit: z.number().int().min(1).max(1000).default(5),
-        syncLimit: z.number().int().min(1).max(1000).default(2),
-        dataDir: z
-            .string()
-            .regex(/^\/[A-Za-z0-9._/-]+$/, "expected an absolute path")
-            .default("/var/lib/zookeeper"),
-        autopurgeIntervalHours: z.number().int().min(0).max(8760).default(24),
-        autopurgeSnapRetainCount: z.number().int().min(3, "expected at least 3 (ZooKeeper's minimum)").default(3),
-        fourLetterWords: z.array(z.enum(["srvr", "ruok", "mntr", "stat", "conf", "isro", "envi", "cons", "wchs", "dirs"])).default([]),
-        adminServerPort: z.union([port, z.literal(false)]).default(ZOOKEEPER_DEFAULT_ADMIN_PORT),
+        // The section's own checks (ports against each other and the fixed peer/election ports) run here.
+        settings: zookeeperSettingsSchema.prefault({}),
         adminServerAddress: ipv4.default("127.0.0.1"),
         readySeconds: z.number().int().min(10).max(1800).default(240),
         password: input(zookeeperPasswordSchema).optional(),
     })
-    .refine((a) => new Set([a.clientPort, a.peerPort, a.electionPort, a.adminServerPort]).size === 4, {
-        message: "expected clientPort, peerPort, electionPort and adminServerPort to differ",
-        path: ["clientPort"],
-    })
-    .refine((a) => a.adminServerPort !== 8080, { message: "expected adminServerPort other than 8080 (Marathon's port)", path: ["adminServerPort"] });
+    .strict();
 
 /** Per machine (its Host's `ready` resource): the ensemble whose member runs there. */
 const MEMBER_OF = new WeakMap<object, string>();
@@ -124,23 +104,24 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
         }
         super("microservice:index:ZooKeeperEnsemble", name, {}, opts);
         for (const h of args.hosts) if (h.ready && typeof h.ready === "object") MEMBER_OF.set(h.ready, name);
-        const words = [...REQUIRED_WORDS, ...a.fourLetterWords.filter((w) => !REQUIRED_WORDS.includes(w))];
+        const s = a.settings;
+        const words = [...REQUIRED_WORDS, ...s.fourLetterWords.filter((w) => !REQUIRED_WORDS.includes(w))];
         this.settings = {
-            clientPort: a.clientPort,
-            peerPort: a.peerPort,
-            electionPort: a.electionPort,
-            tickTime: a.tickTime,
-            initLimit: a.initLimit,
-            syncLimit: a.syncLimit,
-            dataDir: a.dataDir,
-            autopurgeIntervalHours: a.autopurgeIntervalHours,
-            autopurgeSnapRetainCount: a.autopurgeSnapRetainCount,
+            clientPort: s.clientPort,
+            peerPort: ZOOKEEPER_PEER_PORT,
+            electionPort: ZOOKEEPER_ELECTION_PORT,
+            tickTime: s.tickTime,
+            initLimit: s.initLimit,
+            syncLimit: s.syncLimit,
+            dataDir: s.dataDir,
+            autopurgeIntervalHours: s.autopurgeIntervalHours,
+            autopurgeSnapRetainCount: s.autopurgeSnapRetainCount,
             fourLetterWords: words,
-            admin: a.adminServerPort === false ? false : { port: a.adminServerPort, address: a.adminServerAddress },
+            admin: s.adminServerPort === false ? false : { port: s.adminServerPort, address: a.adminServerAddress },
         };
         const hosts = [...args.hosts].sort((x, y) => x.zookeeperId! - y.zookeeperId!);
         const members = pulumi.all(hosts.map((h) => h.privateIp)).apply((ips) => ips.map((ip, i) => ({ id: hosts[i].zookeeperId!, ip })));
-        this.servers = members.apply((ms) => ms.map((m) => `${m.ip}:${a.clientPort}`).join(","));
+        this.servers = members.apply((ms) => ms.map((m) => `${m.ip}:${s.clientPort}`).join(","));
 
         // Installed everywhere at once; then changed one member at a time: member k's step starts
         // after member k-1 serves again (memberOps waits for that when the ensemble served before),
@@ -180,7 +161,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
 
     /** `zk://microservice:<password>@ip1:2181,ip2:2181,.../path` (a Pulumi secret); `zk://ip1:2181,.../path` without a password. */
     zkUrl(path: string): pulumi.Output<string> {
-        if (!/^\/[A-Za-z0-9._/-]*$/.test(path)) throw new Error(`ZooKeeperEnsemble.zkUrl: expected a path like /mesos, got ${JSON.stringify(path)}`);
+        if (!/^\/[A-Za-s-9._/-]*$/.test(path)) throw new Error(`ZooKeeperEnsemble.zkUrl: expected a path like /mesos, got ${JSON.stringify(path)}`);
         if (!this.password) return this.servers.apply((s) => `zk://${s}${path}`);
         return pulumi.secret(pulumi.all([this.servers, this.password]).apply(([s, pw]) => zkUrlWithCredentials(s, path, pw)));
     }

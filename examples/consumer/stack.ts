@@ -38,7 +38,12 @@ export function consumerStack(s: ConsumerSettings) {
 
     // Platform: the stack CA on mgmt, a TLS registry, Docker on every host trusting and logged in to it.
     const ca = new StackCa("ca", { host: singleHostWithRole(hosts, "mgmt") });
-    const registry = new DockerRegistry("registry", { host: singleHostWithRole(hosts, "registry"), ca, username: "deploy", password: s.registryPassword });
+    const registry = new DockerRegistry("registry", {
+        host: singleHostWithRole(hosts, "registry"),
+        settings: { username: "deploy" },
+        ca,
+        password: s.registryPassword,
+    });
     const docker = new DockerEngine("docker", { hosts, registry: registry.endpoint });
     const dockerReady = Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]!]]));
 

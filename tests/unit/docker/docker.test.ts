@@ -107,7 +107,7 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
         realisticStepOutputs();
         const h = layout();
         const ca = new StackCa("pki", { host: h.mgmt });
-        const registry = new DockerRegistry("registry", { host: h.node1, ca, username: "microservice", password: pulumi.secret(PASSWORD) });
+        const registry = new DockerRegistry("registry", { host: h.node1, ca, password: pulumi.secret(PASSWORD) });
         const engine = new DockerEngine("docker", { hosts: [h.mgmt, h.node1, h.node2], registry: registry.endpoint });
         expect(await valueOf(registry.address)).to.equal("10.0.15.11:5000");
         expect(await valueOf(registry.caCert)).to.equal(PEM.ca);
@@ -144,7 +144,7 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
         realisticStepOutputs();
         const h = layout();
         const ca = new StackCa("pki", { host: h.mgmt });
-        const registry = new DockerRegistry("registry", { host: h.node1, ca, username: "microservice", password: PASSWORD });
+        const registry = new DockerRegistry("registry", { host: h.node1, ca, password: PASSWORD });
         new DockerEngine("docker", { hosts: [h.node2], registry: registry.endpoint });
         expect(await valueOf((registry.password as any).isSecret)).to.equal(true);
         await settle();
@@ -159,8 +159,8 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
 
     it("insecure mode: no CA, no certificate, insecure-registries in every daemon.json", async () => {
         const h = layout();
-        const registry = new DockerRegistry("registry", { host: h.node1, insecure: true, username: "u", password: PASSWORD });
-        const engine = new DockerEngine("docker", { hosts: [h.node2], registry: registry.endpoint, registryInsecure: true });
+        const registry = new DockerRegistry("registry", { host: h.node1, settings: { insecure: true, username: "u" }, password: PASSWORD });
+        const engine = new DockerEngine("docker", { hosts: [h.node2], registry: registry.endpoint, registryInsecure: registry.insecure });
         expect(JSON.parse(await valueOf(engine.daemonJson))["insecure-registries"]).to.deep.equal(["10.0.15.11:5000"]);
         expect(await valueOf(registry.caCert)).to.equal("");
         await settle();
@@ -170,20 +170,20 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
 
     it("rejects bad arguments, naming the key, the value and what is expected", () => {
         const h = layout();
-        expect(() => new DockerRegistry("r1", { host: h.node1, username: "u", password: PASSWORD })).to.throw(
-            /DockerRegistry "r1"[\s\S]*ca: expected a ca \(StackCa\) unless insecure is true/,
+        expect(() => new DockerRegistry("r1", { host: h.node1, settings: { username: "u" }, password: PASSWORD })).to.throw(
+            /DockerRegistry "r1"[\s\S]*ca: expected a ca \(StackCa\) unless settings.insecure is true/,
         );
-        expect(() => new DockerRegistry("r2", { host: h.node1, insecure: true, port: 70000, username: "u", password: PASSWORD })).to.throw(/port: .*got 70000/);
-        expect(() => new DockerRegistry("r3", { host: h.node1, insecure: true, username: "Bad User", password: PASSWORD })).to.throw(
-            /username: expected a user name/,
+        expect(() => new DockerRegistry("r2", { host: h.node1, settings: { insecure: true, port: 70000 }, password: PASSWORD })).to.throw(/settings\.port: .*got 70000/);
+        expect(() => new DockerRegistry("r3", { host: h.node1, settings: { insecure: true, username: "Bad User" }, password: PASSWORD })).to.throw(
+            /settings\.username: expected a user name/,
         );
-        expect(() => new DockerRegistry("r4", { host: h.node1, insecure: true, username: "u", password: "short" })).to.throw(
+        expect(() => new DockerRegistry("r4", { host: h.node1, settings: { insecure: true }, password: "short" })).to.throw(
             /password: expected at least 12 characters, got \(hidden\)/,
         );
-        expect(() => new DockerRegistry("r5", { host: h.node1, insecure: true, username: "u", password: PASSWORD, gcSchedule: "daily; rm -rf /" })).to.throw(
-            /gcSchedule: expected a systemd OnCalendar expression/,
+        expect(() => new DockerRegistry("r5", { host: h.node1, settings: { insecure: true, gcSchedule: "daily; rm -rf /" }, password: PASSWORD })).to.throw(
+            /settings\.gcSchedule: expected a systemd OnCalendar expression/,
         );
-        expect(() => new DockerEngine("e1", { hosts: [h.node1], bip: "172.31.0.1" })).to.throw(/DockerEngine "e1"[\s\S]*bip: expected an IPv4 CIDR/);
+        expect(() => new DockerEngine("e1", { hosts: [h.node1], settings: { bip: "172.31.0.1" } })).to.throw(/DockerEngine "e1"[\s\S]*settings\.bip: expected an IPv4 CIDR/);
         expect(() => new DockerEngine("e2", { hosts: [h.node1], daemonConfig: { "log-driver": "syslog" } })).to.throw(
             /daemonConfig: expected no key that DockerEngine sets itself/,
         );

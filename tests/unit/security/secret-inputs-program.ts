@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     machines("ok-hosts", pulumi.secret(KEY));
     const [mgmt, node1] = machines("hosts", KEY).hosts;
     const ca = new lib.StackCa("ca", { host: mgmt });
-    new lib.DockerRegistry("registry", { host: node1, ca, username: "microservice", password: pulumi.secret("abc") });
+    new lib.DockerRegistry("registry", { host: node1, ca, password: pulumi.secret("abc") });
     new lib.ServerCertificate("cert", { ca, host: node1, commonName: pulumi.output("x".repeat(65)), ips: [node1.privateIp] });
     new MesosCluster("mesos", {
         hosts: [mgmt, node1],

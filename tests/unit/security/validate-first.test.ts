@@ -40,7 +40,7 @@ describe("components validate their args before they register anything (not even
             ["StackCa", () => new StackCa("bad", { host: mgmt, validityDays: 1 })],
             ["ServerCertificate", () => new ServerCertificate("bad", { ca, host: node1, commonName: "x", ips: [] })],
             ["DockerEngine", () => new DockerEngine("bad", { hosts: [] })],
-            ["DockerRegistry", () => new DockerRegistry("bad", { host: node1, insecure: true, username: "u", password: "short" })],
+            ["DockerRegistry", () => new DockerRegistry("bad", { host: node1, settings: { insecure: true, username: "u" }, password: "short" })],
             ["ZooKeeperEnsemble", () => new ZooKeeperEnsemble("bad", { hosts: [node1, node2] })],
             ["AppImage", () => new AppImage("bad", { host: mgmt, context: "/nonexistent", repository: "Bad Repo", registry })],
             ["FlockerZfsCluster", () => new FlockerZfsCluster("bad", { hosts: [], datasets: [] } as any)],

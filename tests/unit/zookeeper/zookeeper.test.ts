@@ -53,7 +53,7 @@ describe("ZooKeeperEnsemble", () => {
     });
 
     it("a single member is ready when standalone; the AdminServer can be disabled; extra words allowed", async () => {
-        const e = new ZooKeeperEnsemble("one", { hosts: [zk("a", 11, 1)], adminServerPort: false, fourLetterWords: ["stat", "srvr"] });
+        const e = new ZooKeeperEnsemble("one", { hosts: [zk("a", 11, 1)], settings: { adminServerPort: false, fourLetterWords: ["stat", "srvr"] } });
         await settle();
         expect(mocks.named("one-a-zookeeper-ready").inputs.stdin).to.contain("^Mode: (standalone)$");
         const cfg = zooCfg(e.settings, [{ id: 1, ip: "10.0.15.11" }], 1);
@@ -102,13 +102,13 @@ describe("ZooKeeperEnsemble", () => {
             /hosts\[1\]\.zookeeperId: expected a zookeeperId \(myid 1-255\) on every member, got nothing/,
         );
         expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 256)] })).to.throw(/hosts\[0\]\.zookeeperId: expected a myid from 1 to 255, got 256/);
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], adminServerPort: 8080 })).to.throw(
-            /adminServerPort: expected adminServerPort other than 8080/,
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], settings: { adminServerPort: 8080 } })).to.throw(
+            /settings\.adminServerPort: expected a port other than 8080 \(Marathon's port/,
         );
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], clientPort: 2888 })).to.throw(
-            /clientPort: expected clientPort, peerPort, electionPort and adminServerPort to differ/,
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], settings: { clientPort: 2888 } })).to.throw(
+            /settings\.clientPort: expected a port other than ZooKeeper's peer port 2888/,
         );
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], fourLetterWords: ["kill" as any] })).to.throw(/fourLetterWords\[0\]/);
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], settings: { fourLetterWords: ["kill" as any] } })).to.throw(/settings\.fourLetterWords\[0\]/);
         const ok = new ZooKeeperEnsemble("ok", { hosts: [zk("a", 11, 1)] });
         expect(() => ok.zkUrl("mesos")).to.throw(/expected a path like \/mesos/);
     });
