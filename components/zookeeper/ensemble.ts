@@ -161,7 +161,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource implements ZooKe
 
     /** `zk://microservice:<password>@ip1:2181,ip2:2181,.../path` (a Pulumi secret); `zk://ip1:2181,.../path` without a password. */
     zkUrl(path: string): pulumi.Output<string> {
-        if (!/^\/[A-Za-s-9._/-]*$/.test(path)) throw new Error(`ZooKeeperEnsemble.zkUrl: expected a path like /mesos, got ${JSON.stringify(path)}`);
+        if (!/^\/[A-Za-z0-9._/-]*$/.test(path)) throw new Error(`ZooKeeperEnsemble.zkUrl: expected a path like /mesos, got ${JSON.stringify(path)}`);
         if (!this.password) return this.servers.apply((s) => `zk://${s}${path}`);
         return pulumi.secret(pulumi.all([this.servers, this.password]).apply(([s, pw]) => zkUrlWithCredentials(s, path, pw)));
     }
