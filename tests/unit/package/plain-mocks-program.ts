@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     });
     const [mgmt, node1] = machines.hosts;
     const ca = new lib.StackCa("ca", { host: mgmt });
-    const registry = new lib.DockerRegistry("registry", { host: node1, ca, username: "microservice", password: pulumi.secret("correct-horse-battery") });
+    const registry = new lib.DockerRegistry("registry", { host: node1, ca, password: pulumi.secret("correct-horse-battery") });
     const docker = new lib.DockerEngine("docker", { hosts: machines.hosts, registry: registry.endpoint });
     const zookeeper = new lib.ZooKeeperEnsemble("zookeeper", { hosts: [node1] });
     const local = new lib.LocalHosts("local", { hosts: [{ name: "node9", roles: ["agent"], ip: "10.0.15.19" }] });
