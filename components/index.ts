@@ -49,14 +49,7 @@ export {
     RegistrySettings,
     RegistrySettingsInput,
 } from "./docker";
-export {
-    ZooKeeperEnsemble,
-    ZooKeeperEnsembleArgs,
-    ZOOKEEPER_PACKAGES,
-    zookeeperSettingsSchema,
-    ZookeeperSettings,
-    ZookeeperSettingsInput,
-} from "./zookeeper";
+export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs, ZOOKEEPER_PACKAGES, zookeeperSettingsSchema, ZookeeperSettings, ZookeeperSettingsInput } from "./zookeeper";
 export { ZooSettings } from "./zookeeper/scripts";
 export {
     WeaveMesh,

@@ -173,7 +173,9 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
         expect(() => new DockerRegistry("r1", { host: h.node1, settings: { username: "u" }, password: PASSWORD })).to.throw(
             /DockerRegistry "r1"[\s\S]*ca: expected a ca \(StackCa\) unless settings.insecure is true/,
         );
-        expect(() => new DockerRegistry("r2", { host: h.node1, settings: { insecure: true, port: 70000 }, password: PASSWORD })).to.throw(/settings\.port: .*got 70000/);
+        expect(() => new DockerRegistry("r2", { host: h.node1, settings: { insecure: true, port: 70000 }, password: PASSWORD })).to.throw(
+            /settings\.port: .*got 70000/,
+        );
         expect(() => new DockerRegistry("r3", { host: h.node1, settings: { insecure: true, username: "Bad User" }, password: PASSWORD })).to.throw(
             /settings\.username: expected a user name/,
         );
@@ -183,7 +185,9 @@ describe("DockerEngine and DockerRegistry (mocks)", () => {
         expect(() => new DockerRegistry("r5", { host: h.node1, settings: { insecure: true, gcSchedule: "daily; rm -rf /" }, password: PASSWORD })).to.throw(
             /settings\.gcSchedule: expected a systemd OnCalendar expression/,
         );
-        expect(() => new DockerEngine("e1", { hosts: [h.node1], settings: { bip: "172.31.0.1" } })).to.throw(/DockerEngine "e1"[\s\S]*settings\.bip: expected an IPv4 CIDR/);
+        expect(() => new DockerEngine("e1", { hosts: [h.node1], settings: { bip: "172.31.0.1" } })).to.throw(
+            /DockerEngine "e1"[\s\S]*settings\.bip: expected an IPv4 CIDR/,
+        );
         expect(() => new DockerEngine("e2", { hosts: [h.node1], daemonConfig: { "log-driver": "syslog" } })).to.throw(
             /daemonConfig: expected no key that DockerEngine sets itself/,
         );

@@ -108,7 +108,9 @@ describe("ZooKeeperEnsemble", () => {
         expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], settings: { clientPort: 2888 } })).to.throw(
             /settings\.clientPort: expected a port other than ZooKeeper's peer port 2888/,
         );
-        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], settings: { fourLetterWords: ["kill" as any] } })).to.throw(/settings\.fourLetterWords\[0\]/);
+        expect(() => new ZooKeeperEnsemble("bad", { hosts: [zk("a", 11, 1)], settings: { fourLetterWords: ["kill" as any] } })).to.throw(
+            /settings\.fourLetterWords\[0\]/,
+        );
         const ok = new ZooKeeperEnsemble("ok", { hosts: [zk("a", 11, 1)] });
         expect(() => ok.zkUrl("mesos")).to.throw(/expected a path like \/mesos/);
     });
