@@ -61,13 +61,13 @@ export const stackConfigSchema = z.preprocess(
             mesh: meshSettingsObject.prefault({}),
             /** Secret. Weave's shared password; generated (openssl rand, kept in state as a secret) when unset. */
             weavePassword: weavePasswordSchema.optional(),
-            /** Docker on every host (DockerEngine): components/docker/settings.ts, docs/platform.md. */
+            /** Docker on every host: DockerEngine's `settings` (components/docker/settings.ts), docs/platform.md. */
             docker: dockerSettingsSchema.prefault({}),
-            /** The stack's registry (DockerRegistry) on the host with role `registry`. */
+            /** The stack's registry on the host with role `registry`: DockerRegistry's `settings` (components/docker/settings.ts). */
             registry: registrySettingsSchema.prefault({}),
             /** Secret. The registry's password; generated (kept in state as a secret) when unset. */
             registryPassword: registryPasswordSchema.optional(),
-            /** ZooKeeperEnsemble settings (members: hosts with role zookeeper and a zookeeperId). */
+            /** ZooKeeperEnsemble's `settings` (components/zookeeper/settings.ts; members: hosts with role zookeeper and a zookeeperId). */
             zookeeper: zookeeperSettingsSchema.prefault({}),
             /** Secret. ZooKeeper's digest password (ACLs on /, /mesos, /marathon); generated (kept in state as a secret) when unset. */
             zookeeperPassword: zookeeperPasswordSchema.optional(),
