@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { HostReadiness } from "../contracts";
+
+/** `hostReady` args: per host name, a list of resources. */
+export const hostReadinessSchema = z.record(z.string(), z.array(z.custom<pulumi.Resource>())).optional();
+
+/** What a layer's steps on `host` wait for (nothing when the readiness does not name it). */
+export function readinessOn(ready: HostReadiness | undefined, host: { name: string }): pulumi.Resource[] {
+    return [...(ready?.[host.name] ?? [])];
+}
+
+/** Every layer's readiness at once: per host, the union of what each names for it. */
+export function mergeReadiness(...layers: (HostReadiness | undefined)[]): HostReadiness {
+    const merged: Record<string, pulumi.Resource[]> = {};
+    for (const layer of layers) {
+        for (const [host, resources] of Object.entries(layer ?? {})) {
+            merged[host] = [...(merged[host] ?? []), ...resources.filter((r) => !merged[host]?.includes(r))];
+        }
+    }
+    return merged;
+}
+
+/** Per host name, a list: the readiness of steps that end one per host. */
+export function readinessOf(byHost: Readonly<Record<string, pulumi.Resource>>): HostReadiness {
+    return Object.fromEntries(Object.entries(byHost).map(([host, r]) => [host, [r]]));
+}
