@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
  * What must be done on each host before a layer's steps there, and what a layer hands on when it is
  * done on each host: per host name, the resources to wait for. Every component that works host by host
  * takes it as `hostReady` (its steps on a host wait for that host's entry) and exports its own
- * `hostReady` (after which it is done there); stacks merge layers' readiness with `mergeReadiness`.
+ * `hostReady` (after which it is done there).
  */
 export type HostReadiness = Readonly<Record<string, readonly pulumi.Resource[]>>;
 

@@ -8,7 +8,7 @@
  */
 export * from "./contracts";
 export * from "./hosts/host";
-export { mergeReadiness, readinessOn } from "./hosts/readiness";
+export { readinessOn } from "./hosts/readiness";
 export {
     LocalHosts,
     LocalHostsArgs,

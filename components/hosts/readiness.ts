@@ -10,17 +10,6 @@ export function readinessOn(ready: HostReadiness | undefined, host: { name: stri
     return [...(ready?.[host.name] ?? [])];
 }
 
-/** Every layer's readiness at once: per host, the union of what each names for it. */
-export function mergeReadiness(...layers: (HostReadiness | undefined)[]): HostReadiness {
-    const merged: Record<string, pulumi.Resource[]> = {};
-    for (const layer of layers) {
-        for (const [host, resources] of Object.entries(layer ?? {})) {
-            merged[host] = [...(merged[host] ?? []), ...resources.filter((r) => !merged[host]?.includes(r))];
-        }
-    }
-    return merged;
-}
-
 /** Per host name, a list: the readiness of steps that end one per host. */
 export function readinessOf(byHost: Readonly<Record<string, pulumi.Resource>>): HostReadiness {
     return Object.fromEntries(Object.entries(byHost).map(([host, r]) => [host, [r]]));
