@@ -34,7 +34,7 @@ async function main(): Promise<void> {
             new FlockerZfsCluster("volumes", {
                 hosts,
                 datasets: dataset("node2"),
-                dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])),
+                hostReady: docker.hostReady,
             });
         }, "bench set-up");
         if (!setup.ok) throw new Error(`set-up failed: ${setup.failures.map((f) => `${f.resource}: ${f.message}`).join("; ")}`);

@@ -5,6 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
  * as args. Keeping them here lets every part be built against the contract, not the implementation.
  */
 
+/**
+ * What must be done on each host before a layer's steps there, and what a layer hands on when it is
+ * done on each host: per host name, the resources to wait for. Every component that works host by host
+ * takes it as `hostReady` (its steps on a host wait for that host's entry) and exports its own
+ * `hostReady` (after which it is done there).
+ */
+export type HostReadiness = Readonly<Record<string, readonly pulumi.Resource[]>>;
+
 /** A `docker run` flag as Marathon's `container.docker.parameters` carries it. */
 export interface DockerParameter {
     key: string;
@@ -66,6 +74,8 @@ export interface ContainerNetwork {
     /** `docker run` parameters (Marathon `docker.parameters`) that register a container on the mesh under `<app>`. */
     dockerParameters(app: string): DockerParameter[];
     readonly ready: pulumi.Resource[];
+    /** Per host: after these, a container started there joins the mesh. */
+    readonly hostReady: HostReadiness;
 }
 
 /** Container log shipping (RsyslogAggregator): the Docker flags that send an app's logs through local rsyslog. */

@@ -8,6 +8,7 @@
  */
 export * from "./contracts";
 export * from "./hosts/host";
+export { readinessOn } from "./hosts/readiness";
 export {
     LocalHosts,
     LocalHostsArgs,

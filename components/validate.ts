@@ -331,6 +331,3 @@ export const uniqueHosts = z
             seen.add(h.name);
         });
     });
-
-/** Per host name: resources after which Docker runs on that host. */
-export const dockerReadySchema = z.record(z.string(), z.array(z.custom<pulumi.Resource>())).optional();

@@ -1,8 +1,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/schema";
-import { ContainerNetwork, LogShipping, RegistryEndpoint, SchedulerEndpoint, VolumeRef } from "../components/contracts";
+import { ContainerNetwork, HostReadiness, LogShipping, RegistryEndpoint, SchedulerEndpoint, VolumeRef } from "../components/contracts";
 import { Host, singleHostWithRole } from "../components/hosts/host";
+import { readinessOn } from "../components/hosts/readiness";
 import { appsEntryEnabled, HostTarget } from "../components/hosts/target";
 import { AppImage } from "../components/images";
 import { MarathonApp, MarathonAppArgs, marathonAccess } from "../components/marathon";
@@ -19,7 +20,7 @@ export interface AppsLayers {
     hosts: Host[];
     /** What the hosts' target offers: private nodes behind mgmt, a public address on mgmt. */
     target: Pick<HostTarget, "nodesBehindJumpHost" | "publicEntry">;
-    platform: { registry: RegistryEndpoint; dockerReady?: Record<string, pulumi.Resource[]> };
+    platform: { registry: RegistryEndpoint; hostReady?: HostReadiness };
     scheduler: SchedulerEndpoint;
     network: ContainerNetwork;
     logging?: LogShipping;
@@ -71,7 +72,7 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
             registry: layers.platform.registry,
             buildArgs: baseImage ? { BASE_IMAGE: baseImage } : {},
             keep: a.keepImages,
-            dockerReady: layers.platform.dockerReady?.[mgmt.name] ?? [],
+            hostReady: layers.platform.hostReady,
         });
     const images: Record<string, AppImage> = {
         nodeapp: image("nodeapp", "application/app/nodeapp", a.nodeapp.baseImage),
@@ -120,7 +121,7 @@ export function deployApps(cfg: StackConfig, layers: AppsLayers): StackApps {
             mgmt,
             "haproxy",
             backend.apply((b) => entryOps(a.entry.port, b)),
-            { dependsOn: layers.platform.dockerReady?.[mgmt.name] ?? [] },
+            { dependsOn: readinessOn(layers.platform.hostReady, mgmt) },
         );
         // With a public address mgmt's SSH connection uses it (aws); elsewhere its private address is reachable.
         const address = target.publicEntry ? mgmt.connection.apply((c) => String(c.host)) : mgmt.privateIp;

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalCommand } from "../components/exec/command";
 import { StackConfig } from "../config/schema";
-import { ContainerNetwork } from "../components/contracts";
+import { ContainerNetwork, HostReadiness } from "../components/contracts";
 import { Host } from "../components/hosts/host";
 import { createContainerNetwork, MeshComponent } from "../components/mesh";
 
-/** What the mesh needs from the platform layer: per host name, the resources after which Docker runs. */
+/** What the mesh needs from the platform layer: Docker running on each host. */
 export interface MeshPlatform {
-    dockerReady?: Record<string, pulumi.Resource[]>;
+    hostReady?: HostReadiness;
 }
 
 export interface StackMesh {
@@ -23,7 +23,7 @@ export interface StackMesh {
  */
 export function deployMesh(cfg: StackConfig, hosts: Host[], platform: MeshPlatform = {}): StackMesh {
     const weavePassword = cfg.mesh.implementation === "weave" ? ((cfg.weavePassword as pulumi.Input<string> | undefined) ?? generatedPassword()) : undefined;
-    const component = createContainerNetwork("mesh", { hosts, settings: cfg.mesh, weavePassword, dockerReady: platform.dockerReady });
+    const component = createContainerNetwork("mesh", { hosts, settings: cfg.mesh, weavePassword, hostReady: platform.hostReady });
     const outputs: Record<string, pulumi.Input<unknown>> = {
         implementation: component.kind,
         domain: component.domain,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalCommand } from "../components/exec/command";
 import { hostTarget, StackConfig } from "../config/schema";
-import { ContainerNetwork, RegistryEndpoint, SchedulerEndpoint, ZooKeeperEndpoint } from "../components/contracts";
+import { ContainerNetwork, HostReadiness, RegistryEndpoint, SchedulerEndpoint, ZooKeeperEndpoint } from "../components/contracts";
 import { Host, hostsWithRole } from "../components/hosts/host";
 import { StackCa } from "../components/pki";
 import { MesosCluster, MesosImages, mesosImagesIssues } from "../components/mesos";
@@ -15,7 +15,8 @@ export interface MesosPlatform {
     zookeeper: ZooKeeperEndpoint;
     /** The stack CA: Marathon's HTTPS certificates (mesos.marathon.tls). */
     ca?: StackCa;
-    dockerReady?: Record<string, pulumi.Resource[]>;
+    /** Docker running on each host (DockerEngine.hostReady). */
+    hostReady?: HostReadiness;
 }
 
 export interface StackMesos {
@@ -48,7 +49,7 @@ export function deployMesos(
     cfg: StackConfig,
     hosts: Host[],
     platform: MesosPlatform,
-    network?: Pick<ContainerNetwork, "agentDockerSocket" | "ready">,
+    network?: Pick<ContainerNetwork, "agentDockerSocket" | "hostReady">,
 ): StackMesos {
     const images = mesosImages(cfg);
     const m = cfg.mesos;
@@ -64,11 +65,10 @@ export function deployMesos(
         ca: m.marathon.tls ? platform.ca : undefined,
         // The `mesos` section as validated: MesosCluster's own schema (its defaults are the section's).
         settings: m,
-        agentDockerSocket: network?.agentDockerSocket,
+        network,
         registry: platform.registry,
         zookeeper: platform.zookeeper,
-        dockerReady: platform.dockerReady,
-        networkReady: network?.ready,
+        hostReady: platform.hostReady,
     });
     const outputs: Record<string, pulumi.Input<unknown>> = {
         mesosUrls: cluster.mesosUrls,

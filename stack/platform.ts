@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LocalCommand } from "../components/exec/command";
 import { StackConfig } from "../config/schema";
-import { RegistryEndpoint } from "../components/contracts";
+import { HostReadiness, RegistryEndpoint } from "../components/contracts";
 import { Host, singleHostWithRole } from "../components/hosts/host";
 import { StackCa } from "../components/pki";
 import { DockerEngine, DockerRegistry } from "../components/docker";
@@ -14,8 +14,8 @@ export interface StackPlatform {
     ca?: StackCa;
     /** PEM of the stack CA ("" in insecure mode). */
     caCert: pulumi.Output<string>;
-    /** Per host name: the resources after which Docker runs there with its config and registry login. */
-    dockerReady: Record<string, pulumi.Resource[]>;
+    /** Per host: Docker runs there with its config and registry login (DockerEngine.hostReady). */
+    hostReady: HostReadiness;
     outputs: Record<string, pulumi.Input<unknown>>;
 }
 
@@ -37,14 +37,13 @@ export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
     // The `registry` and `docker` sections as validated: each component's own settings schema (its defaults are the section's).
     const registry = new DockerRegistry("registry", { host: registryHost, settings: cfg.registry, ca, password });
     const engines = new DockerEngine("docker", { hosts, settings: cfg.docker, registry: registry.endpoint, registryInsecure: registry.insecure });
-    const dockerReady = Object.fromEntries(hosts.map((h) => [h.name, [engines.hostReady[h.name]]]));
     return {
         registry: registry.endpoint,
         registryComponent: registry,
         engines,
         ca,
         caCert: registry.caCert,
-        dockerReady,
+        hostReady: engines.hostReady,
         outputs: {
             registry: registry.address,
             registryUsername: registry.username,

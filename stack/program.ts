@@ -29,7 +29,7 @@ export function program(): Record<string, pulumi.Input<unknown>> {
     const mesos = deployMesos(cfg, hosts.hosts, { ...platform, zookeeper: zookeeper.endpoint }, mesh.network);
     // A move stops and starts its app through Marathon (the dataset's `app` hook), hence the scheduler.
     // Its hook calls Marathon over HTTPS, trusting the CA Marathon's certificate comes from.
-    const volumes = deployVolumes(cfg, hosts.hosts, { dockerReady: platform.dockerReady, caCert: mesos.cluster.marathonCaCert, scheduler: mesos.scheduler });
+    const volumes = deployVolumes(cfg, hosts.hosts, { hostReady: platform.hostReady, caCert: mesos.cluster.marathonCaCert, scheduler: mesos.scheduler });
     // The sample apps on Marathon: images built on mgmt, nginx -> nodeapp -> mongo (docs/apps.md).
     const apps = deployApps(cfg, {
         hosts: hosts.hosts,

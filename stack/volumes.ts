@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/schema";
-import { SchedulerEndpoint, VolumeRef } from "../components/contracts";
+import { HostReadiness, SchedulerEndpoint, VolumeRef } from "../components/contracts";
 import { Host, hostsWithRole } from "../components/hosts/host";
 import { FlockerZfsCluster } from "../components/volumes";
 import { FlockerEbsVolumes } from "../components/volumes/ebs/volumes";
 
 /** What the volumes need from earlier layers (all optional: a stack without Marathon apps needs none). */
 export interface VolumesPlatform {
-    /** Per host name: resources after which Docker runs there. */
-    dockerReady?: Record<string, pulumi.Resource[]>;
+    /** Docker running on each host (DockerEngine.hostReady). */
+    hostReady?: HostReadiness;
     /** Marathon, for datasets whose app is a Marathon app (suspended and re-pinned by a move). */
     scheduler?: SchedulerEndpoint;
     /** PEM of the stack CA, when Marathon is served over https with a certificate from it. */
@@ -35,7 +35,7 @@ export function deployVolumes(cfg: StackConfig, hosts: Host[], platform: Volumes
         mountRoot: v.mountRoot,
         scheduler: platform.scheduler,
         marathonCaCert: platform.caCert,
-        dockerReady: platform.dockerReady,
+        hostReady: platform.hostReady,
     };
     const component =
         v.backend === "ebs"

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { RegistryEndpoint } from "../contracts";
+import { HostReadiness, RegistryEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
+import { readinessOf } from "../hosts/readiness";
 import { HostSteps, packageUnion } from "../provision";
 import { validate } from "../validate";
 import { DaemonSpec, daemonJson, ENGINE_PACKAGES, engineOps, registryLoginOps } from "./scripts";
@@ -67,10 +68,8 @@ export function dockerEnginePackages(): string[] {
 export class DockerEngine extends pulumi.ComponentResource {
     /** The daemon.json every host gets. */
     readonly daemonJson: pulumi.Output<string>;
-    /** Per host name: the step after which the daemon runs with its config. */
-    readonly daemonReady: Record<string, pulumi.Resource> = {};
-    /** Per host name: the last step (logged in to the registry when there is one). */
-    readonly hostReady: Record<string, pulumi.Resource> = {};
+    /** Per host: after these the daemon runs with its config, logged in to the registry when there is one. */
+    readonly hostReady: HostReadiness;
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: DockerEngineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -87,24 +86,25 @@ export class DockerEngine extends pulumi.ComponentResource {
         }));
         this.daemonJson = spec.apply(daemonJson);
 
+        const last: Record<string, pulumi.Resource> = {};
         for (const host of a.hosts) {
             const steps = new HostSteps(this, name, host);
             const daemon = steps.add(
                 "docker",
                 spec.apply((s) => engineOps(s, a.readySeconds)),
             );
-            this.daemonReady[host.name] = daemon;
-            this.hostReady[host.name] = daemon;
+            last[host.name] = daemon;
             if (registry) {
                 const ops = pulumi
                     .all([registry.address, registry.username, registry.password, registry.caCert])
                     .apply(([address, username, password, caCert]) =>
                         registryLoginOps({ address, username, password, caCert: a.registryInsecure ? "" : caCert }),
                     );
-                this.hostReady[host.name] = steps.add("registry", ops, { secret: true, dependsOn: registry.ready });
+                last[host.name] = steps.add("registry", ops, { secret: true, dependsOn: registry.ready });
             }
         }
-        this.ready = Object.values(this.hostReady);
+        this.hostReady = readinessOf(last);
+        this.ready = Object.values(last);
         this.registerOutputs({ daemonJson: this.daemonJson });
     }
 }

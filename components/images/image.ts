@@ -3,8 +3,9 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { CopyToRemote } from "../exec/command";
 import { z } from "zod";
-import { RegistryEndpoint } from "../contracts";
+import { HostReadiness, RegistryEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
+import { hostReadinessSchema, readinessOn } from "../hosts/readiness";
 import { HostSteps, hostStep } from "../provision";
 import { validate } from "../validate";
 import { contextTag } from "./context";
@@ -22,8 +23,8 @@ export interface AppImageArgs {
     buildArgs?: Record<string, string>;
     /** Tags kept in the registry (the current one included); older ones are deleted. Default 3. */
     keep?: number;
-    /** Resources after which Docker runs on the build host and is logged in to the registry. */
-    dockerReady?: pulumi.Resource[];
+    /** What the build host's steps wait for: Docker running there, logged in to the registry (DockerEngine.hostReady). */
+    hostReady?: HostReadiness;
 }
 
 const argsSchema = z
@@ -36,7 +37,7 @@ const argsSchema = z
         registry: z.custom<RegistryEndpoint>((r) => !!r && pulumi.Output.isInstance((r as RegistryEndpoint).address), "expected a RegistryEndpoint"),
         buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a build arg name"), z.string()).default({}),
         keep: z.number().int().min(1, "expected at least 1 (the current tag)").max(100).default(3),
-        dockerReady: z.array(z.custom<pulumi.Resource>()).default([]),
+        hostReady: hostReadinessSchema,
     })
     .strict();
 
@@ -64,7 +65,7 @@ export class AppImage extends pulumi.ComponentResource {
 
         // The copy needs its parent directory (CopyToRemote creates only the last element).
         const dirs = hostStep(this, name, host, "image-dirs", [...helperOps(), { kind: "directory", path: parent, mode: "0700" }], {
-            dependsOn: a.dockerReady,
+            dependsOn: readinessOn(a.hostReady, host),
         });
         const copy = new CopyToRemote(
             `${name}-context`,

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DockerParameter, LogShipping } from "../contracts";
+import { DockerParameter, HostReadiness, LogShipping } from "../contracts";
 import { Host, singleHostWithRole } from "../hosts/host";
+import { hostReadinessSchema, readinessOf, readinessOn } from "../hosts/readiness";
 import { ServerCertificate, StackCa } from "../pki";
 import { HostSteps, packageUnion } from "../provision";
 import { PKI_PACKAGES } from "../pki/scripts";
@@ -19,8 +20,8 @@ export interface RsyslogAggregatorArgs {
     settings?: LoggingSettingsInput;
     /** Signs the server's (and with tls "mutual" every forwarder's) certificate; trusted by both ends (required unless settings.tls is "off"). */
     ca?: StackCa;
-    /** Per host name: resources its logging steps must wait for. */
-    after?: Record<string, pulumi.Resource[]>;
+    /** What each host's logging steps wait for (the stack passes nothing: rsyslog needs only the host). */
+    hostReady?: HostReadiness;
 }
 
 /**
@@ -57,6 +58,7 @@ const argsSchema = z
         server: hostShape.optional(),
         settings: loggingSettingsSchema.prefault({}),
         ca: z.custom<StackCa>((c) => c === undefined || c instanceof StackCa, "expected a StackCa").optional(),
+        hostReady: hostReadinessSchema,
     })
     .superRefine((a, ctx) => {
         if (a.settings.tls !== "off" && !a.ca)
@@ -86,14 +88,18 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
     readonly certificate?: ServerCertificate;
     /** tls "mutual": per host name, the client certificate its forwarder presents. */
     readonly clientCertificates: Record<string, ServerCertificate> = {};
-    /** Per host name: the step after which its rsyslog takes Docker's lines. */
-    readonly hostReady: Record<string, pulumi.Resource> = {};
+    /** Per host: after these its rsyslog takes Docker's lines. */
+    readonly hostReady: HostReadiness;
     /** Per host name: the step that proves the log server accepts this host as a sender. */
     readonly senderAccepted: Record<string, pulumi.Resource> = {};
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: RsyslogAggregatorArgs, opts?: pulumi.ComponentResourceOptions) {
-        const a = validate(argsSchema, { hosts: args.hosts, server: args.server, settings: args.settings, ca: args.ca }, `RsyslogAggregator "${name}"`);
+        const a = validate(
+            argsSchema,
+            { hosts: args.hosts, server: args.server, settings: args.settings, ca: args.ca, hostReady: args.hostReady },
+            `RsyslogAggregator "${name}"`,
+        );
         super("microservice:index:RsyslogAggregator", name, {}, opts);
         const s = a.settings;
         this.settings = s;
@@ -103,13 +109,14 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
         const forwardPort = protocol === "relp" ? s.relpPort : s.port;
         this.serverAddress = server.privateIp.apply((ip) => `${ip}:${forwardPort}`);
 
-        const steps = Object.fromEntries(args.hosts.map((h) => [h.name, new HostSteps(this, name, h, args.after?.[h.name] ?? [])]));
+        const steps = Object.fromEntries(args.hosts.map((h) => [h.name, new HostSteps(this, name, h, readinessOn(args.hostReady, h))]));
         const tls = s.tls !== "off";
         const caPem = a.ca ? a.ca.caCert : pulumi.output(undefined);
 
+        const clientReady: Record<string, pulumi.Resource> = {};
         for (const host of args.hosts) {
             // "mutual": the forwarder's own key (made on its host) and certificate (clientAuth, named after the host).
-            const own = s.tls === "mutual" ? this.clientCertificate(name, a.ca!, host, args.after?.[host.name] ?? []) : undefined;
+            const own = s.tls === "mutual" ? this.clientCertificate(name, a.ca!, host, readinessOn(args.hostReady, host)) : undefined;
             if (own) this.clientCertificates[host.name] = own;
             const ownPem = own ? own.certPem : pulumi.output(undefined);
             const ops = pulumi.all([server.privateIp, caPem, ownPem]).apply(([address, ca, clientPem]) =>
@@ -125,7 +132,7 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
                 }),
             );
             // A forwarder follows the server to a new address only once that address answers.
-            this.hostReady[host.name] = steps[host.name].add("logging-client", ops, { dependsOn: [server.ready] });
+            clientReady[host.name] = steps[host.name].add("logging-client", ops, { dependsOn: [server.ready] });
         }
 
         let cert: pulumi.Output<{ certPem: string; keyPath: string } | undefined> = pulumi.output(undefined);
@@ -138,7 +145,7 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
                     ips: [server.privateIp],
                     dnsNames: [server.name],
                     keyGroup: RSYSLOG_KEY_GROUP,
-                    after: [this.hostReady[server.name]],
+                    after: [clientReady[server.name]],
                 },
                 { parent: this },
             );
@@ -171,7 +178,8 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
                 .apply(([ip, address]) => senderCheckOps({ host: host.name, ip, server: server.name, address, port: s.port }));
             this.senderAccepted[host.name] = steps[host.name].add("logging-sender", ops, { dependsOn: [serverStep] });
         }
-        this.ready = [...Object.values(this.hostReady), serverStep, ...Object.values(this.senderAccepted)];
+        this.hostReady = readinessOf(clientReady);
+        this.ready = [...Object.values(clientReady), serverStep, ...Object.values(this.senderAccepted)];
         this.registerOutputs({ serverAddress: this.serverAddress });
     }
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerNetwork } from "../contracts";
+import { ContainerNetwork, HostReadiness } from "../contracts";
 import { Host } from "../hosts/host";
 import { validate } from "../validate";
 import { MeshSettingsInput, meshSettingsSchema } from "./settings";
@@ -18,7 +18,8 @@ export interface ContainerNetworkArgs {
     settings: MeshSettingsInput;
     /** Required for weave (a Pulumi secret); ignored by overlay. */
     weavePassword?: pulumi.Input<string>;
-    dockerReady?: Record<string, pulumi.Resource[]>;
+    /** What each host's steps wait for: Docker running there. */
+    hostReady?: HostReadiness;
 }
 
 export type MeshComponent = (WeaveMesh | OverlayMesh) & ContainerNetwork;
@@ -27,10 +28,10 @@ export type MeshComponent = (WeaveMesh | OverlayMesh) & ContainerNetwork;
 export function createContainerNetwork(name: string, args: ContainerNetworkArgs, opts?: pulumi.ComponentResourceOptions): MeshComponent {
     const s = validate(meshSettingsSchema, args.settings, `container network "${name}"`);
     if (s.implementation === "overlay") {
-        return new OverlayMesh(name, { hosts: args.hosts, settings: s.overlay, dockerReady: args.dockerReady }, opts);
+        return new OverlayMesh(name, { hosts: args.hosts, settings: s.overlay, hostReady: args.hostReady }, opts);
     }
     if (args.weavePassword === undefined) {
         throw new Error(`container network "${name}": weavePassword: required when implementation is "weave" (a Pulumi secret)`);
     }
-    return new WeaveMesh(name, { hosts: args.hosts, password: args.weavePassword, settings: s.weave!, dockerReady: args.dockerReady }, opts);
+    return new WeaveMesh(name, { hosts: args.hosts, password: args.weavePassword, settings: s.weave!, hostReady: args.hostReady }, opts);
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { RegistryEndpoint, ZooKeeperEndpoint } from "../contracts";
+import { ContainerNetwork, HostReadiness, RegistryEndpoint, ZooKeeperEndpoint } from "../contracts";
+import { hostReadinessSchema } from "../hosts/readiness";
 import { Host, ROLES } from "../hosts/host";
 import type { StackCa } from "../pki";
 import { input } from "../validate";
@@ -60,8 +61,11 @@ export interface MesosClusterArgs {
      * reaches the hosts only in the 0600 credentials env file.
      */
     marathonKeystorePassword?: pulumi.Input<string>;
-    /** Docker endpoint the agents use (a ContainerNetwork's agentDockerSocket; default /var/run/docker.sock). */
-    agentDockerSocket?: string;
+    /**
+     * The container network (WeaveMesh, OverlayMesh): agents use its Docker endpoint (`agentDockerSocket`;
+     * default /var/run/docker.sock) and start on a host once the network's `hostReady` names there.
+     */
+    network?: Pick<ContainerNetwork, "agentDockerSocket" | "hostReady">;
     /** The registry the images are copied into while `settings.mirrorToRegistry` is true (the default). */
     registry?: RegistryEndpoint;
     /**
@@ -77,10 +81,8 @@ export interface MesosClusterArgs {
      * /marathon, and the daemons get `zk://microservice:<password>@...` in 0600 env files only.
      */
     zookeeperPassword?: pulumi.Input<string>;
-    /** Per host name: resources after which Docker runs there (the platform layer's engine). */
-    dockerReady?: Record<string, pulumi.Resource[]>;
-    /** Resources after which the container network is up (agents hand tasks to it). */
-    networkReady?: pulumi.Resource[];
+    /** What each host's steps wait for: Docker running there (the platform layer's DockerEngine.hostReady). */
+    hostReady?: HostReadiness;
 }
 
 const hostRef = z.object({ name: z.string(), roles: z.array(z.enum(ROLES)) });
@@ -115,16 +117,20 @@ export const argsSchema = z
         mesosOperatorSecret: input(mesosSecretSchema).optional(),
         ca: z.custom<StackCa>((c) => !!c && typeof (c as StackCa).issue === "function", "expected a StackCa").optional(),
         marathonKeystorePassword: input(mesosSecretSchema).optional(),
-        agentDockerSocket: z
-            .string()
-            .regex(/^\/[A-Za-z0-9._/-]+$/, "expected the absolute path of a Docker socket")
+        network: z
+            .object({
+                agentDockerSocket: z
+                    .string()
+                    .regex(/^\/[A-Za-z0-9._/-]+$/, "expected the absolute path of a Docker socket")
+                    .optional(),
+                hostReady: hostReadinessSchema,
+            })
             .optional(),
         registry: z.custom<RegistryEndpoint>().optional(),
         zookeeper: z.custom<ZooKeeperEndpoint>().optional(),
         zookeeperSettings: zookeeperSettingsSchema.optional(),
         zookeeperPassword: input(zookeeperPasswordSchema).optional(),
-        dockerReady: z.record(z.string(), z.array(z.custom<pulumi.Resource>())).optional(),
-        networkReady: z.array(z.custom<pulumi.Resource>()).optional(),
+        hostReady: hostReadinessSchema,
     })
     .strict()
     .superRefine((a, ctx) => {

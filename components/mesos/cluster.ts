@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryEndpoint, SchedulerEndpoint, ZooKeeperEndpoint } from "../contracts";
 import { Host, hostsWithRole, singleHostWithRole } from "../hosts/host";
+import { readinessOn } from "../hosts/readiness";
 import { LocalCommand } from "../exec/command";
 import { hostStep, HostSteps, onRemoval } from "../provision";
 import { validate } from "../validate";
@@ -60,7 +61,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         const agents = hostsWithRole(hosts, "agent");
         const marathons = hostsWithRole(hosts, "marathon");
         this.quorum = quorum(masters.length);
-        const ready = (h: Host) => args.dockerReady?.[h.name] ?? [];
+        const ready = (h: Host) => readinessOn(args.hostReady, h);
 
         this.zookeeper =
             args.zookeeper ??
@@ -133,7 +134,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
             });
         }
 
-        const socket = args.agentDockerSocket ?? "/var/run/docker.sock";
+        const socket = args.network?.agentDockerSocket ?? "/var/run/docker.sock";
         const dockerConfig = s.agentDockerConfig === false ? undefined : s.agentDockerConfig;
         for (const h of agents) {
             const attrs = attributesFlag(agentAttributes(h.roles, s.agentAttributes, h.agentAttributes));
@@ -157,7 +158,7 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
                 ),
             );
             this.hostSteps.agent[h.name] = chains[h.name].add("mesos-agent", ops, {
-                dependsOn: [...ready(h), ...mirror, ...(args.networkReady ?? []), ...zkHostsAnswered],
+                dependsOn: [...ready(h), ...mirror, ...readinessOn(args.network?.hostReady, h), ...zkHostsAnswered],
                 secret: true,
             });
             onRemoval(this, `${name}-${h.name}-mesos-agent-removal`, {

@@ -45,12 +45,11 @@ export function consumerStack(s: ConsumerSettings) {
         password: s.registryPassword,
     });
     const docker = new DockerEngine("docker", { hosts, registry: registry.endpoint });
-    const dockerReady = Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]!]]));
 
     // The container network, log aggregation and the scheduler, each after Docker on its host;
     // Marathon serves HTTPS with a certificate from the CA, and MarathonApp trusts that CA.
-    const mesh = new OverlayMesh("mesh", { hosts, dockerReady });
-    const logging = new RsyslogAggregator("logging", { hosts, ca, after: dockerReady });
+    const mesh = new OverlayMesh("mesh", { hosts, hostReady: docker.hostReady });
+    const logging = new RsyslogAggregator("logging", { hosts, ca, hostReady: docker.hostReady });
     // `settings` is the stack's `mesos` config section; images run from where they are pinned (no mirror).
     const mesos = new MesosCluster("mesos", {
         hosts,
@@ -60,8 +59,8 @@ export function consumerStack(s: ConsumerSettings) {
         marathonPassword: s.marathonPassword,
         zookeeperPassword: s.zookeeperPassword,
         registry: registry.endpoint,
-        dockerReady,
-        networkReady: mesh.ready,
+        hostReady: docker.hostReady,
+        network: mesh,
     });
 
     const app = new MarathonApp(

@@ -8,6 +8,7 @@ import { DoublesRegistry } from "./engine/doubles";
 import { programCopy } from "./engine/apps";
 import { engineHosts, enginePrefix, engineStackConfig } from "./engine/config";
 import { journaldDriverParameters, dockerTag } from "../../components/logging/render";
+import { STEP_RUNTIME_DIR } from "../../components/provision/script";
 import * as impl from "../../components/exec/impl";
 import {
     activeAgents,
@@ -388,6 +389,26 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         } finally {
             fs.rmSync(copy, { recursive: true, force: true });
         }
+    });
+
+    it("a change to the step runtime updates each host's ready step (which installs it) and re-runs no other step", async function () {
+        this.timeout(1_200_000);
+        const readySteps = HOSTS.map((h) => `update local-${h.name}-ready`).sort();
+        const marker = `# runtime change ${Date.now()} (engine lab)`;
+        const copy = programCopy();
+        try {
+            fs.appendFileSync(path.join(copy, "host-programs/step-runtime.sh"), `${marker}\n`);
+            const p = await s.previewOf(copy);
+            expect(changed(p).sort(), "preview of the changed runtime").to.deep.equal(readySteps);
+            const u = await s.upOf(copy);
+            expect(changed(u).sort(), "up of the changed runtime").to.deep.equal(readySteps);
+            for (const h of HOSTS) expect(await sh(h.name, `tail -n 1 ${STEP_RUNTIME_DIR}/step-runtime.sh`), h.name).to.equal(`${marker}\n`);
+        } finally {
+            fs.rmSync(copy, { recursive: true, force: true });
+        }
+        // The repository's runtime again: the same four steps, nothing else.
+        const back = await s.up();
+        expect(changed(back).sort(), "up of the repository's runtime").to.deep.equal(readySteps);
     });
 
     it("a rebooted host (its container restarted) is already converged: the next up changes nothing", async function () {

@@ -52,7 +52,7 @@ describe("30 mesh: overlay network across lab hosts (WeaveMesh: mocks only)", fu
             lab = await theLab();
             run = await lab.run((hosts) => {
                 const docker = new DockerEngine("docker", { hosts });
-                const mesh = new OverlayMesh("mesh", { hosts, dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])) });
+                const mesh = new OverlayMesh("mesh", { hosts, hostReady: docker.hostReady });
                 return { mesh: { dockerNetwork: mesh.dockerNetwork } };
             }, "mesh (isolated)");
         } else {

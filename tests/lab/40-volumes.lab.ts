@@ -78,7 +78,7 @@ describe("40 volumes: a ZFS dataset follows its primary (zfs-fuse in lab hosts; 
                 new FlockerZfsCluster("volumes", {
                     hosts,
                     datasets: base,
-                    dockerReady: Object.fromEntries(hosts.map((h) => [h.name, [docker.hostReady[h.name]]])),
+                    hostReady: docker.hostReady,
                 });
             }, "volumes (isolated)");
         } else {

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ContainerNetwork, DockerParameter } from "../../contracts";
+import { ContainerNetwork, DockerParameter, HostReadiness } from "../../contracts";
 import { Host, hostsWithRole } from "../../hosts/host";
+import { hostReadinessSchema, readinessOn } from "../../hosts/readiness";
 import { HostSteps, stepPayload } from "../../provision";
-import { dockerReadySchema, validate, uniqueHosts } from "../../validate";
+import { validate, uniqueHosts } from "../../validate";
 import { onRemoval } from "../../provision";
 import { OverlaySettings, OverlaySettingsInput, overlaySettingsSchema } from "../settings";
 import * as render from "./render";
@@ -13,14 +14,14 @@ export interface OverlayMeshArgs {
     hosts: Host[];
     /** Network name and subnet; the manager (default: the first master, else the first host). */
     settings?: OverlaySettingsInput;
-    /** Per host name: resources after which Docker runs there (the platform layer's engine). */
-    dockerReady?: Record<string, pulumi.Resource[]>;
+    /** What each host's steps wait for: Docker running there (the platform layer's DockerEngine.hostReady). */
+    hostReady?: HostReadiness;
 }
 
 const argsSchema = z.object({
     hosts: uniqueHosts,
     settings: overlaySettingsSchema.default({ name: "mesh", subnet: "10.2.0.0/16" }),
-    dockerReady: dockerReadySchema,
+    hostReady: hostReadinessSchema,
 });
 
 /** The swarm manager: configured, else the first master, else the first host. */
@@ -47,6 +48,8 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
     readonly agentDockerSocket = undefined;
     readonly dockerNetwork: string;
     readonly ready: pulumi.Resource[];
+    /** Per host: the network exists and the host is in the swarm (containers there can join it). */
+    readonly hostReady: HostReadiness;
     readonly settings: OverlaySettings;
     readonly manager: string;
 
@@ -64,14 +67,13 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
             throw new Error(`OverlayMesh "${name}": ${(e as Error).message}`, { cause: e });
         }
         this.manager = manager.name;
-        const after = (h: Host) => a.dockerReady?.[h.name] ?? [];
-
-        const mgr = new HostSteps(this, name, manager, after(manager));
+        const mgr = new HostSteps(this, name, manager, readinessOn(a.hostReady, manager));
         mgr.add("swarm-init", manager.privateIp.apply(render.managerInitOps));
         const tokenStep = mgr.add("swarm-token", render.joinTokenOps(), { secret: true });
         const network = mgr.add("overlay-network", render.networkOps(s));
         const token = pulumi.secret(tokenStep.stdout.apply((out) => stepPayload(out)));
         this.ready = [network];
+        const hostReady: Record<string, pulumi.Resource[]> = {};
 
         const leave = (host: Host, dependsOn: pulumi.Resource[]) =>
             onRemoval(this, `${name}-${host.name}-swarm-leave`, {
@@ -86,7 +88,7 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
         for (const host of a.hosts) {
             let joined: pulumi.Resource = network;
             if (host !== manager) {
-                const steps = new HostSteps(this, name, host, [...after(host), tokenStep]);
+                const steps = new HostSteps(this, name, host, [...readinessOn(a.hostReady, host), tokenStep]);
                 joined = steps.add(
                     "swarm-join",
                     pulumi.all([host.privateIp, manager.privateIp, token]).apply(([ip, mip, t]) => render.workerJoinOps(ip, mip, t)),
@@ -94,6 +96,7 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
                 );
                 this.ready.push(joined);
             }
+            hostReady[host.name] = host === manager ? [network] : [network, joined];
             // Removal: the host leaves the swarm (first), then the manager drops its node entry.
             const nodeRm =
                 host !== manager
@@ -107,6 +110,7 @@ export class OverlayMesh extends pulumi.ComponentResource implements ContainerNe
             if (nodeRm) leave(host, [joined, nodeRm]);
         }
 
+        this.hostReady = hostReady;
         this.registerOutputs({ domain: this.domain, network: s.name, subnet: s.subnet, manager: this.manager });
     }
 

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ContainerNetwork, DockerParameter } from "../../contracts";
+import { ContainerNetwork, DockerParameter, HostReadiness } from "../../contracts";
 import { Host } from "../../hosts/host";
+import { hostReadinessSchema, readinessOn } from "../../hosts/readiness";
 import { HostSteps } from "../../provision";
-import { dockerReadySchema, input, validate, uniqueHosts } from "../../validate";
+import { input, validate, uniqueHosts } from "../../validate";
 import { onRemoval } from "../../provision";
 import { WeaveSettingsInput, weavePasswordSchema, weaveSettingsSchema, WeaveSettings } from "../settings";
 import * as render from "./render";
@@ -15,15 +16,15 @@ export interface WeaveMeshArgs {
     password: pulumi.Input<string>;
     /** Version, pinned script and images, IP range, DNS domain, Scope. Plain values: they shape the resources. */
     settings: WeaveSettingsInput;
-    /** Per host name: resources after which Docker runs there (the platform layer's engine). */
-    dockerReady?: Record<string, pulumi.Resource[]>;
+    /** What each host's steps wait for: Docker running there (the platform layer's DockerEngine.hostReady). */
+    hostReady?: HostReadiness;
 }
 
 const argsSchema = z.object({
     hosts: uniqueHosts,
     password: input(weavePasswordSchema),
     settings: weaveSettingsSchema,
-    dockerReady: dockerReadySchema,
+    hostReady: hostReadinessSchema,
 });
 
 /**
@@ -39,6 +40,8 @@ export class WeaveMesh extends pulumi.ComponentResource implements ContainerNetw
     /** Containers stay on the default bridge: the proxy adds the Weave interface (ethwe). */
     readonly dockerNetwork = undefined;
     readonly ready: pulumi.Resource[];
+    /** Per host: its peer runs (with Scope when enabled), so containers there join the mesh. */
+    readonly hostReady: HostReadiness;
     readonly settings: WeaveSettings;
 
     constructor(name: string, args: WeaveMeshArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -53,9 +56,10 @@ export class WeaveMesh extends pulumi.ComponentResource implements ContainerNetw
         // The checked Output: a password that fails its schema fails this component by name first.
         const password = pulumi.secret(a.password);
         this.ready = [];
+        const hostReady: Record<string, pulumi.Resource[]> = {};
 
         a.hosts.forEach((host, i) => {
-            const steps = new HostSteps(this, name, host, a.dockerReady?.[host.name] ?? []);
+            const steps = new HostSteps(this, name, host, readinessOn(a.hostReady, host));
             steps.add("weave-install", render.installOps(s));
             steps.add(
                 "weave-peers",
@@ -79,7 +83,8 @@ export class WeaveMesh extends pulumi.ComponentResource implements ContainerNetw
                     ),
                 );
             }
-            this.ready.push(...steps.commands.slice(-1));
+            hostReady[host.name] = steps.commands.slice(-1);
+            this.ready.push(...hostReady[host.name]);
 
             // Removal: the leaving host hands over its space and resets; ONE remaining peer (the
             // first other host in config order) forgets it and reclaims what was not handed over.
@@ -101,6 +106,7 @@ export class WeaveMesh extends pulumi.ComponentResource implements ContainerNetw
             });
         });
 
+        this.hostReady = hostReady;
         this.registerOutputs({ domain: this.domain, agentDockerSocket: this.agentDockerSocket, ipRange: s.ipRange });
     }
 

@@ -2,11 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { RemoteCommand } from "../../exec/command";
 import { z } from "zod";
-import { SchedulerEndpoint, VolumeRef } from "../../contracts";
+import { HostReadiness, SchedulerEndpoint, VolumeRef } from "../../contracts";
 import { Host, hostsWithRole } from "../../hosts/host";
+import { hostReadinessSchema, readinessOn } from "../../hosts/readiness";
 import { HostSteps } from "../../provision";
 import { mountRootSchema, repeatedNames, volumeRef } from "../common";
-import { dockerReadySchema, uniqueHosts, validate } from "../../validate";
+import { uniqueHosts, validate } from "../../validate";
 import { datasetSchema, ebsSchema, volumeHostIssues, VolumeSettingsInput, zfsSchema } from "../settings";
 import { hookOps, MarathonAccess } from "../zfs/render";
 import * as render from "./render";
@@ -26,7 +27,8 @@ export interface FlockerEbsVolumesArgs {
     scheduler?: SchedulerEndpoint;
     /** PEM of the CA that signed Marathon's certificate (https); default: the scheduler's (MesosCluster: the stack CA). */
     marathonCaCert?: pulumi.Input<string>;
-    dockerReady?: Record<string, pulumi.Resource[]>;
+    /** What each host's steps wait for: Docker running there (app hooks may use docker). */
+    hostReady?: HostReadiness;
 }
 
 const argsSchema = z
@@ -42,7 +44,7 @@ const argsSchema = z
         tags: z.record(z.string(), z.string()).default({}),
         scheduler: z.custom<SchedulerEndpoint>().optional(),
         marathonCaCert: z.any().optional(),
-        dockerReady: dockerReadySchema,
+        hostReady: hostReadinessSchema,
     })
     .superRefine((a, ctx) => {
         for (const [path, message] of volumeHostIssues({ backend: "ebs", datasets: a.datasets }, a.hosts)) ctx.addIssue({ code: "custom", path, message });
@@ -69,6 +71,8 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
     readonly volumes: Record<string, VolumeRef>;
     readonly volumeIds: Record<string, pulumi.Output<string>>;
     readonly ready: pulumi.Resource[];
+    /** Per agent: its EBS tools and app hooks are set up (volumes are in `volumes`). */
+    readonly hostReady: HostReadiness;
 
     constructor(name: string, args: FlockerEbsVolumesArgs, opts?: pulumi.ComponentResourceOptions) {
         const a = validate(argsSchema, args, `FlockerEbsVolumes "${name}"`);
@@ -91,7 +95,7 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
 
         const hostReady: Record<string, pulumi.Resource[]> = {};
         for (const h of agents) {
-            const steps = new HostSteps(this, name, h, a.dockerReady?.[h.name] ?? []);
+            const steps = new HostSteps(this, name, h, readinessOn(a.hostReady, h));
             steps.add(
                 "ebs-tools",
                 h.privateIp.apply((ip) =>
@@ -160,6 +164,7 @@ export class FlockerEbsVolumes extends pulumi.ComponentResource {
             this.volumes[d.name] = volumeRef(d, primary, a.mountRoot, [mount]);
             this.volumeIds[d.name] = volume.id;
         }
+        this.hostReady = hostReady;
         this.ready = [...Object.values(hostReady).flat(), ...Object.values(this.volumes).flatMap((v) => v.ready)];
         this.registerOutputs({ volumeIds: this.volumeIds });
     }

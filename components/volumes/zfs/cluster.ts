@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { SchedulerEndpoint, VolumeRef } from "../../contracts";
+import { HostReadiness, SchedulerEndpoint, VolumeRef } from "../../contracts";
 import { Host, hostsWithRole } from "../../hosts/host";
+import { hostReadinessSchema, readinessOn } from "../../hosts/readiness";
 import { hostStep, HostSteps, stepPayload } from "../../provision";
 import { datasetSchema, poolSchema, volumeHostIssues, zfsSchema, DatasetSettings, VolumeSettingsInput } from "../settings";
 import { volumeRef, mountRootSchema, repeatedNames } from "../common";
-import { dockerReadySchema, uniqueHosts, validate } from "../../validate";
+import { uniqueHosts, validate } from "../../validate";
 import { generateReplicationKey } from "./key";
 import * as render from "./render";
 
@@ -24,8 +25,8 @@ export interface FlockerZfsClusterArgs {
     scheduler?: SchedulerEndpoint;
     /** PEM of the CA that signed Marathon's certificate (https); default: the scheduler's (MesosCluster: the stack CA). */
     marathonCaCert?: pulumi.Input<string>;
-    /** Per host name: resources after which Docker runs there (app hooks may use docker). */
-    dockerReady?: Record<string, pulumi.Resource[]>;
+    /** What each host's steps wait for: Docker running there (app hooks may use docker). */
+    hostReady?: HostReadiness;
 }
 
 const argsSchema = z
@@ -40,7 +41,7 @@ const argsSchema = z
         replicationKey: z.object({ privateKey: z.any(), publicKey: z.any() }).optional(),
         scheduler: z.custom<SchedulerEndpoint>().optional(),
         marathonCaCert: z.any().optional(),
-        dockerReady: dockerReadySchema,
+        hostReady: hostReadinessSchema,
     })
     .superRefine((a, ctx) => {
         for (const [path, message] of volumeHostIssues({ backend: "zfs", datasets: a.datasets }, a.hosts)) ctx.addIssue({ code: "custom", path, message });
@@ -65,6 +66,8 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
     /** Public half of the replication key (its private half is only in secret steps). */
     readonly replicationPublicKey: pulumi.Output<string>;
     readonly ready: pulumi.Resource[];
+    /** Per agent: its pool, replication peers and app hooks are set up (datasets are in `volumes`). */
+    readonly hostReady: HostReadiness;
 
     constructor(name: string, args: FlockerZfsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const a = validate(argsSchema, args, `FlockerZfsCluster "${name}"`);
@@ -78,7 +81,7 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
             : generateReplicationKey(`${name}-replication-key`, this);
         this.replicationPublicKey = key.publicKey;
 
-        const steps = agents.map((h) => new HostSteps(this, name, h, a.dockerReady?.[h.name] ?? []));
+        const steps = agents.map((h) => new HostSteps(this, name, h, readinessOn(a.hostReady, h)));
         steps.forEach((s) => s.add("zfs", render.zfsOps({ implementation: a.zfs.implementation, ...a.pool })));
         const hostKeys = steps.map((s) =>
             s
@@ -133,6 +136,7 @@ export class FlockerZfsCluster extends pulumi.ComponentResource {
 
         // A dataset's placement talks to every agent: it runs after all of them are set up.
         const agentsReady = steps.map((s) => s.commands[s.commands.length - 1]);
+        this.hostReady = Object.fromEntries(steps.map((s, i) => [s.host.name, [agentsReady[i]]]));
         this.volumes = {};
         for (const d of a.datasets) {
             const primary = agents.find((h) => h.name === d.primary)!;

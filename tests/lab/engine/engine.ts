@@ -126,12 +126,21 @@ export class EngineStack {
      * against this stack's state; the stack's own program is restored afterwards.
      */
     async previewOf(programRoot: string): Promise<EngineSummary> {
+        return this.withProgram(programRoot, () => this.preview());
+    }
+
+    /** An up of another copy of the program (as previewOf), which then owns the state it leaves. */
+    async upOf(programRoot: string): Promise<EngineSummary> {
+        return this.withProgram(programRoot, () => this.up());
+    }
+
+    private async withProgram(programRoot: string, f: () => Promise<EngineSummary>): Promise<EngineSummary> {
         const ws = this.stack.workspace;
         const own = await ws.projectSettings();
         const runtime = { name: "nodejs" as const, options: { typescript: true, tsconfig: path.join(programRoot, "tsconfig.json") } };
         await ws.saveProjectSettings({ ...own, runtime, main: path.relative(this.dir, path.join(programRoot, "index.ts")) });
         try {
-            return await this.preview();
+            return await f();
         } finally {
             await ws.saveProjectSettings(own);
         }

@@ -105,7 +105,7 @@ describe("a fifth target: its HostTarget alone drives the layers' decisions", fu
             mesosUrls: pulumi.output(["http://10.0.15.11:5050"]),
             ready: [],
         };
-        const network = { kind: "overlay" as const, domain: "mesh", dockerNetwork: "mesh", dockerParameters: () => [], ready: [] };
+        const network = { kind: "overlay" as const, domain: "mesh", dockerNetwork: "mesh", dockerParameters: () => [], ready: [], hostReady: {} };
         const out = deployApps(config(appsConfig), { hosts, target, platform: { registry: registry() }, scheduler, network, volumes: {} });
         await settle();
         const url = await valueOf(out.url);

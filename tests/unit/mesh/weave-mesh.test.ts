@@ -19,7 +19,7 @@ describe("WeaveMesh (mocks)", () => {
     it("provisions every host in order: install, peers, then the service step (after the host's Docker)", async () => {
         const hosts = labLayout();
         const engine = fakeHost("engine-marker", "10.0.15.99").ready;
-        const m = mesh(hosts, { dockerReady: { node2: [engine] } });
+        const m = mesh(hosts, { hostReady: { node2: [engine] } });
         await settle();
         for (const h of hosts) {
             expect(runsAfter(`mesh-${h.name}-weave-peers`, `mesh-${h.name}-weave-install`)).to.equal(true);

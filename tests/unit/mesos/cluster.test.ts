@@ -147,7 +147,7 @@ describe("MesosCluster", () => {
     it("orders steps: Docker before the daemons, masters before their readiness, leader before agents' and Marathon's readiness", async () => {
         const h = layout();
         const docker = Object.fromEntries(h.map((x) => [x.name, [fakeHost(`${x.name}-docker`, "10.0.0.1").ready]]));
-        new MesosCluster("mesos", args(h, { dockerReady: docker }));
+        new MesosCluster("mesos", args(h, { hostReady: docker }));
         await settle();
         expect(runsAfter("mesos-node2-mesos-agent", "node2-docker-ready")).to.equal(true);
         expect(directDeps("mesos-node1-mesos-master-ready")).to.include.members(["mesos-node1-mesos-master", "mesos-zookeeper-node1-zookeeper-ready"]);
@@ -222,12 +222,13 @@ describe("MesosCluster", () => {
         expect((await valueOf(c.images)).master).to.equal(`10.0.15.11:5000/mesos/mesos-master@${IMAGES.master.split("@")[1]}`);
     });
 
-    it("hands agents the mesh's Docker endpoint and waits for the mesh", async () => {
+    it("hands agents the mesh's Docker endpoint; each agent waits for the mesh on its own host only", async () => {
         const mesh = fakeHost("mesh", "10.0.0.2").ready;
-        new MesosCluster("mesos", args(layout(), { agentDockerSocket: "/var/run/weave/weave.sock", networkReady: [mesh] }));
+        new MesosCluster("mesos", args(layout(), { network: { agentDockerSocket: "/var/run/weave/weave.sock", hostReady: { node2: [mesh] } } }));
         await settle();
         expect(stdin("mesos-node2-mesos-agent")).to.contain("MESOS_DOCKER_SOCKET=/var/run/weave/weave.sock\n").and.contain("-v /var/run/weave:/var/run/weave");
         expect(runsAfter("mesos-node2-mesos-agent", "mesh-ready")).to.equal(true);
+        expect(runsAfter("mesos-node3-mesos-agent", "mesh-ready")).to.equal(false);
     });
 
     it("task launch timeout follows the executor registration timeout; attributes from config", async () => {

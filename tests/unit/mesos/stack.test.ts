@@ -110,7 +110,7 @@ describe("mesos stack config and deployMesos", () => {
 
     it("generates the Marathon password once, as a secret, when none is configured; outputs name the endpoints", async () => {
         const cfg = platform({ mesos: { images: IMAGES, mirrorToRegistry: false } });
-        const m = deployMesos(cfg, (hosts = layout()), layers(hosts), { agentDockerSocket: "/var/run/weave/weave.sock", ready: [] });
+        const m = deployMesos(cfg, (hosts = layout()), layers(hosts), { agentDockerSocket: "/var/run/weave/weave.sock", hostReady: {} });
         await settle();
         const gen = mocks.named("marathon-password");
         expect(gen.type).to.equal("pulumi-nodejs:dynamic/exec:LocalCommand");

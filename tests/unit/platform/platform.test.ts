@@ -45,7 +45,7 @@ describe("deployPlatform", () => {
             expect(mocks.named(`docker-${h}-docker`).inputs.stdin).to.contain("ensure_packages 'docker.io'");
             expect(runsAfter(`docker-${h}-registry`, "stack-ca-mgmt-ca"), `${h}: trust after the CA`).to.equal(true);
             expect(runsAfter(`docker-${h}-registry`, "registry-node1-registry"), `${h}: login after the registry serves`).to.equal(true);
-            expect(p.dockerReady[h]).to.have.length(1);
+            expect(p.hostReady[h]).to.have.length(1);
         }
         expect(mocks.resources.filter((r) => r.type.startsWith("microservice:index:")).map((r) => r.type)).to.have.members([
             "microservice:index:StackCa",
