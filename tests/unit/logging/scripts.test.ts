@@ -79,10 +79,7 @@ describe("logging steps", () => {
         const ops = serverOps(server({ relpPort: 2514 }));
         expectGolden(__dirname, "server-step.sh", stepBody(renderScript("node1", "logging-server", ops)));
         expect(of(ops, "assert").map((w) => w.check)).to.deep.equal(["rsyslogd -N1 -f /etc/rsyslog.conf"]);
-        expect(of(ops, "waitFor").map((w) => w.check)).to.deep.equal([
-            "ss -Hltn 'sport = :514' | grep -q .",
-            "ss -Hltn 'sport = :2514' | grep -q .",
-        ]);
+        expect(of(ops, "waitFor").map((w) => w.check)).to.deep.equal(["ss -Hltn 'sport = :514' | grep -q .", "ss -Hltn 'sport = :2514' | grep -q ."]);
         expect(of(ops, "unit").map((u) => u.name)).to.deep.equal(["microservice-log-retention-remote.service", "microservice-log-retention-remote.timer"]);
         expect(of(ops, "unit")[0].content).to.contain("-mmin +43200 -delete");
     });
