@@ -101,6 +101,8 @@ function renderOp(op: Op): string {
                 throw new Error(`remember ${JSON.stringify(op.description)}: expected a variable name like MS_SERVED, got ${JSON.stringify(op.name)}`);
             return `remember ${op.name} ${q(op.description)} ${q(op.check)}`;
         case "masked":
+            if (!/^[A-Za-z0-9_.@:\\][A-Za-z0-9_.@:\\-]*\.[a-z]+$/.test(op.name))
+                throw new Error(`masked: expected a systemd unit name like zfs-fuse.service, got ${JSON.stringify(op.name)}`);
             return `ensure_masked ${q(op.name)}${op.when === undefined ? "" : ` ${q(op.when)}`}`;
         case "user":
             if (!/^[a-z_][a-z0-9_-]*$/.test(op.name)) throw new Error(`user: expected a user name like flocker, got ${JSON.stringify(op.name)}`);

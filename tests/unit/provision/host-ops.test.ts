@@ -63,6 +63,12 @@ describe("provision ops: masked unit, system user, container image, assertion (s
             expect(apply(ops).changes).to.equal("masked zfs-fuse.service");
             expect(apply(ops).result).to.equal("unchanged");
         });
+
+        it("refuses what is not a unit name", () => {
+            expect(() => renderScript("h", "s", [masked("--now")])).to.throw('masked: expected a systemd unit name like zfs-fuse.service, got "--now"');
+            expect(() => renderScript("h", "s", [masked("a b.service")])).to.throw("masked: expected a systemd unit name");
+            expect(() => renderScript("h", "s", [masked("getty@tty1.service"), masked("a\\x2db.mount")])).to.not.throw();
+        });
     });
 
     describe("user", () => {
