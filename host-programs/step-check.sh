@@ -29,6 +29,24 @@ ensure_absent() { if [ -e "$1" ] || [ -L "$1" ]; then __drift "$1 present"; fi; 
 ensure_exec() { __quiet "$2" || __drift "$1"; } # description unless run tag
 wait_for() { :; }
 remember() { if __quiet "$3"; then export "$1=1"; else export "$1=0"; fi; }
+assert_that() { __quiet "$2" || __drift "failed check ($1): $3"; } # description check message
+ensure_masked() { # unit [when]
+  if [ $# -gt 1 ] && ! __quiet "$2"; then return 0; fi
+  [ "$(systemctl is-enabled "$1" 2>/dev/null)" = masked ] || __drift "unit $1 not masked"
+}
+ensure_user() { # name home shell
+  local entry home shell
+  if ! entry=$(getent passwd "$1"); then __drift "user $1 missing"; return 0; fi
+  IFS=: read -r _ _ _ _ _ home shell <<<"$entry"
+  if [ "$home" != "$2" ] || [ "$shell" != "$3" ]; then __drift "user $1 home or shell differs"; fi
+}
+ensure_image() { # ref local-tags...
+  local ref=$1 id t; shift
+  if ! id=$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null); then __drift "image $ref missing"; return 0; fi
+  for t in "$@"; do
+    [ "$(docker image inspect -f '{{.Id}}' "$t" 2>/dev/null)" = "$id" ] || __drift "image $t is not $ref"
+  done
+}
 ensure_service() { # name enable restart-tags...
   if [ "$2" = 1 ] && ! systemctl is-enabled --quiet "$1" 2>/dev/null; then __drift "service $1 not enabled"; fi
   systemctl is-active --quiet "$1" || __drift "service $1 not running"

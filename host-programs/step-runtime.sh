@@ -91,6 +91,45 @@ remember() { # variable description check
   if bash -c "$3" >/dev/null 2>&1 3>&- 9>&-; then export "$1=1"; else export "$1=0"; fi
   echo "$__step: $2: $( [ "${!1}" = 1 ] && echo yes || echo no)" >&2
 }
+assert_that() { # description check message
+  if bash -c "$2" >/dev/null 2>&1 3>&- 9>&-; then return 0; fi
+  echo "FAILED $__step: $3 (checked: $1)" >&2; exit 1
+}
+ensure_masked() { # unit [when]
+  if [ $# -gt 1 ] && ! bash -c "$2" >/dev/null 2>&1 3>&- 9>&-; then return 0; fi
+  if [ "$(systemctl is-enabled "$1" 2>/dev/null)" = masked ]; then return 0; fi
+  systemctl stop "$1" 2>/dev/null || true
+  systemctl mask "$1"
+  __mark "masked $1" "masked:$1"
+}
+ensure_user() { # name home shell
+  local entry home shell
+  if ! entry=$(getent passwd "$1"); then
+    useradd --system --home-dir "$2" --shell "$3" "$1"
+    # useradd locks the password (`!`), and sshd refuses a key login to a locked account; `*` matches no password either.
+    usermod -p '*' "$1"
+    __mark "user $1" "user:$1"
+    return 0
+  fi
+  IFS=: read -r _ _ _ _ _ home shell <<<"$entry"
+  if [ "$home" != "$2" ] || [ "$shell" != "$3" ]; then
+    usermod --home "$2" --shell "$3" "$1"
+    __mark "user $1 home or shell" "user:$1"
+  fi
+}
+ensure_image() { # ref local-tags...
+  local ref=$1 id t; shift
+  if ! docker image inspect "$ref" >/dev/null 2>&1; then
+    docker pull -q "$ref" >/dev/null 3>&- 9>&-
+    __mark "image $ref" "image:$ref"
+  fi
+  id=$(docker image inspect -f '{{.Id}}' "$ref")
+  for t in "$@"; do
+    if [ "$(docker image inspect -f '{{.Id}}' "$t" 2>/dev/null)" = "$id" ]; then continue; fi
+    docker tag "$ref" "$t"
+    __mark "image $t = $ref" "image:$ref"
+  done
+}
 __daemon_reload() { if [ $__reload -eq 1 ]; then systemctl daemon-reload; __reload=0; fi; }
 ensure_service() { # name enable restart-tags...
   local name=$1 enable=$2 t restart=0; shift 2

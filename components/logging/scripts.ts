@@ -1,4 +1,4 @@
-import { directory, exec, file, Op, packages, q, service, unit, waitFor } from "../provision";
+import { assertThat, directory, exec, file, Op, packages, q, service, unit, waitFor } from "../provision";
 import {
     baseConf,
     CA_PATH,
@@ -74,7 +74,7 @@ export function clientOps(c: ClientStep): Op[] {
         file(FILES.base, baseConf(c), { tag: CONFIG }),
         file(FILES.docker, dockerConf(c), { tag: CONFIG }),
         file(FILES.journal, journalConf(c), { tag: CONFIG }),
-        waitFor("the rsyslog configuration parses", VALID, 0, `rsyslog rejects its configuration: run \`${VALID}\` on the host`),
+        assertThat("the rsyslog configuration parses", VALID, `rsyslog rejects its configuration: run \`${VALID}\` on the host`),
         service("rsyslog", [CONFIG]),
         waitFor(
             `rsyslog takes Docker's lines on 127.0.0.1:${c.localPort}`,
@@ -113,7 +113,7 @@ export function serverOps(s: ServerStep): Op[] {
     }
     ops.push(
         file(FILES.server, serverConf(s), { tag: CONFIG }),
-        waitFor("the rsyslog configuration parses", VALID, 0, `rsyslog rejects its configuration: run \`${VALID}\` on the host`),
+        assertThat("the rsyslog configuration parses", VALID, `rsyslog rejects its configuration: run \`${VALID}\` on the host`),
         service("rsyslog", [CONFIG]),
         ...[s.port, ...(s.relpPort === undefined ? [] : [s.relpPort])].map((p) =>
             waitFor(`the log server listens on ${p}`, listening(p), 60, `rsyslog does not listen on port ${p}: see journalctl -u rsyslog`),

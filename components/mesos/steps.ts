@@ -1,4 +1,4 @@
-import { Op, absent, directory, exec, file, packages, q, remember, runtimeDirectory, service, unit, waitFor } from "../provision";
+import { Op, absent, assertThat, directory, exec, file, packages, q, remember, runtimeDirectory, service, unit, waitFor } from "../provision";
 import * as r from "./render";
 import { MirroredImage } from "./images";
 import { CgroupMode } from "./settings";
@@ -89,7 +89,7 @@ export function cgroupOps(host: string, mode: CgroupMode, mounts?: string): Op[]
     if (mode === "v1") {
         return [
             // A check, not a wait: a host's cgroup mode only changes with a reboot.
-            waitFor("cgroup v1 'cpu' hierarchy", cgroupV1CpuProbe(mounts), 0, cgroupV2Message(host)),
+            assertThat("cgroup v1 'cpu' hierarchy", cgroupV1CpuProbe(mounts), cgroupV2Message(host)),
             file(r.AGENT_CGROUPS_ENV, r.agentCgroupsEnv("v1"), { mode: "0644", tag: AGENT_TAG }),
         ];
     }

@@ -7,6 +7,7 @@ import { q, renderMain, STEP_RUNTIMES } from "./script";
  * `DRIFT <host>/<step>: <what>` per op, and changing nothing. A host in its desired state prints
  * nothing. A step whose check found drift is then updated (its script runs again) by the next up.
  *
+ * An `assert` whose check fails is reported too (the next up fails on it with its message).
  * Not checked: `waitFor` (readiness, not state), `emit` (left out), a service's restart tags (a
  * restart is a change made by a run, not a state), and packages' versions (only their presence).
  */

@@ -35,7 +35,30 @@ export type Op =
      * as 1 or 0 for the later ops' commands (e.g. a waitFor that applies only if a service served
      * before this step restarted it). Never a change.
      */
-    | { kind: "remember"; name: string; description: string; check: string };
+    | { kind: "remember"; name: string; description: string; check: string }
+    /**
+     * A systemd unit masked (linked to /dev/null: nothing starts it, not even a package's
+     * postinst); stopped first if it runs. `when`: a command; where it fails the op does nothing
+     * (e.g. the unit's package is not installed). Tag: `masked:<name>`.
+     */
+    | { kind: "masked"; name: string; when?: string }
+    /**
+     * A system account (no password that can match, yet not locked: sshd refuses a key login to a
+     * locked account) with this home and shell. Created when missing; a wrong home or shell is
+     * corrected (the home directory itself is not made: give it a `directory` op). Tag: `user:<name>`.
+     */
+    | { kind: "user"; name: string; home: string; shell: string }
+    /**
+     * A container image present in the host's Docker engine, pulled by `ref` (pin it by digest) only
+     * when missing, and each of `tags` naming the same image (`docker tag`, for what runs it by
+     * that name). Tag: `image:<ref>`.
+     */
+    | { kind: "image"; ref: string; tags: readonly string[] }
+    /**
+     * A check that must hold now (no waiting, unlike `waitFor`): the step fails with `message` when
+     * `check` fails. Never a change; a check-only run reports it as drift.
+     */
+    | { kind: "assert"; description: string; check: string; message: string };
 
 export const packages = (...names: string[]): Op => ({ kind: "packages", names });
 
@@ -67,6 +90,19 @@ export const waitFor = (description: string, check: string, timeoutSeconds: numb
 });
 export const emit = (command: string): Op => ({ kind: "emit", command });
 export const remember = (name: string, description: string, check: string): Op => ({ kind: "remember", name, description, check });
+/** A systemd unit masked (see the `masked` op); with `when`, only where that command succeeds. */
+export const masked = (name: string, when?: string): Op => ({ kind: "masked", name, ...(when === undefined ? {} : { when }) });
+/** A system account (see the `user` op); its login shell defaults to /usr/sbin/nologin. */
+export const systemUser = (name: string, o: { home: string; shell?: string }): Op => ({
+    kind: "user",
+    name,
+    home: o.home,
+    shell: o.shell ?? "/usr/sbin/nologin",
+});
+/** A pinned container image on the host, also known by `tags` (see the `image` op). */
+export const image = (ref: string, ...tags: string[]): Op => ({ kind: "image", ref, tags });
+/** A check that must hold when the op runs; the step fails with `message` otherwise (see the `assert` op). */
+export const assertThat = (description: string, check: string, message: string): Op => ({ kind: "assert", description, check, message });
 
 /** Local tmpfiles.d configuration: systemd-tmpfiles-setup.service applies it at every boot, before services start. */
 export const TMPFILES_DIR = "/etc/tmpfiles.d";

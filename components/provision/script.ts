@@ -100,6 +100,24 @@ function renderOp(op: Op): string {
             if (!/^[A-Z][A-Z0-9_]*$/.test(op.name))
                 throw new Error(`remember ${JSON.stringify(op.description)}: expected a variable name like MS_SERVED, got ${JSON.stringify(op.name)}`);
             return `remember ${op.name} ${q(op.description)} ${q(op.check)}`;
+        case "masked":
+            if (!/^[A-Za-z0-9_.@:\\][A-Za-z0-9_.@:\\-]*\.[a-z]+$/.test(op.name))
+                throw new Error(`masked: expected a systemd unit name like zfs-fuse.service, got ${JSON.stringify(op.name)}`);
+            return `ensure_masked ${q(op.name)}${op.when === undefined ? "" : ` ${q(op.when)}`}`;
+        case "user":
+            if (!/^[a-z_][a-z0-9_-]*$/.test(op.name)) throw new Error(`user: expected a user name like flocker, got ${JSON.stringify(op.name)}`);
+            for (const [key, p] of [
+                ["home", op.home],
+                ["shell", op.shell],
+            ])
+                if (!/^\/[^:\n]*$/.test(p)) throw new Error(`user ${op.name}: expected ${key} to be an absolute path without ':', got ${JSON.stringify(p)}`);
+            return `ensure_user ${q(op.name)} ${q(op.home)} ${q(op.shell)}`;
+        case "image":
+            for (const ref of [op.ref, ...op.tags])
+                if (!/^[^\s]+$/.test(ref)) throw new Error(`image: expected an image reference without spaces, got ${JSON.stringify(ref)}`);
+            return `ensure_image ${[op.ref, ...op.tags].map(q).join(" ")}`;
+        case "assert":
+            return `assert_that ${q(op.description)} ${q(op.check)} ${q(op.message)}`;
     }
 }
 

@@ -1,4 +1,4 @@
-import { Op, directory, exec, file, packages, q, service, unit, waitFor } from "../../provision";
+import { Op, directory, exec, file, image as imageOp, packages, q, service, unit, waitFor } from "../../provision";
 import { WeaveSettings } from "../settings";
 import { byDigest } from "../images";
 
@@ -64,20 +64,7 @@ export function installOps(s: WeaveSettings): Op[] {
         ),
     ];
     const names = localImageNames(s);
-    for (const key of Object.keys(names) as (keyof typeof names)[]) {
-        const pinned = byDigest(s.images[key]);
-        for (const local of names[key]) {
-            const sameImageId = `[ "$(docker image inspect -f '{{.Id}}' ${q(local)} 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' ${q(pinned)})" ]`;
-            ops.push(
-                exec(
-                    `image ${local} = ${pinned}`,
-                    `docker image inspect ${q(pinned)} >/dev/null 2>&1 && ${sameImageId}`,
-                    `docker image inspect ${q(pinned)} >/dev/null 2>&1 || docker pull -q ${q(pinned)} >/dev/null\ndocker tag ${q(pinned)} ${q(local)}`,
-                    "weave-images",
-                ),
-            );
-        }
-    }
+    for (const key of Object.keys(names) as (keyof typeof names)[]) ops.push(imageOp(byDigest(s.images[key]), ...names[key]));
     return ops;
 }
 
@@ -189,11 +176,7 @@ WantedBy=multi-user.target
 
 export function scopeOps(selfIp: string, allIps: readonly string[], image: string, port: number): Op[] {
     const pinned = byDigest(image);
-    return [
-        exec(`image ${pinned}`, `docker image inspect ${q(pinned)} >/dev/null 2>&1`, `docker pull -q ${q(pinned)} >/dev/null`, "scope-image"),
-        unit(SCOPE_UNIT, scopeUnit(selfIp, allIps, image, port)),
-        service(SCOPE_UNIT),
-    ];
+    return [imageOp(pinned), unit(SCOPE_UNIT, scopeUnit(selfIp, allIps, image, port)), service(SCOPE_UNIT)];
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { absent, directory, emit, exec, file, Op, packages, q, service, unit, waitFor } from "../../provision";
+import { absent, directory, emit, exec, file, masked, Op, packages, q, service, systemUser, unit, waitFor } from "../../provision";
 import { AppHooks } from "../settings";
 import { hostProgram } from "../../provision/host-program";
 
@@ -69,15 +69,7 @@ WantedBy=multi-user.target
 }
 
 function fuseOps(): Op[] {
-    return [
-        exec("zfs-fuse installed", installed("zfs-fuse"), INSTALL_FUSE),
-        exec(
-            "zfs-fuse's packaged service masked",
-            `[ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]`,
-            "systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service",
-        ),
-        unit(FUSE_UNIT, fuseUnit()),
-    ];
+    return [exec("zfs-fuse installed", installed("zfs-fuse"), INSTALL_FUSE), masked("zfs-fuse.service"), unit(FUSE_UNIT, fuseUnit())];
 }
 
 /** What the zfs step installs as a package op: OpenZFS's userland where asked for; "auto" decides on the host (zfsOps). */
@@ -111,11 +103,8 @@ export function zfsOps(p: PoolSpec): Op[] {
                 "command -v zpool && command -v zfs",
                 `if ${KERNEL_HAS_ZFS}; then apt_install zfsutils-linux; else\n${INSTALL_FUSE}\nfi`,
             ),
-            exec(
-                "zfs-fuse's packaged service masked",
-                `! ${installed("zfs-fuse")} || [ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]`,
-                "systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service",
-            ),
+            // Only where the exec above chose zfs-fuse.
+            masked("zfs-fuse.service", installed("zfs-fuse")),
             unit(FUSE_UNIT, fuseUnit()),
             // Kernel ZFS needs no daemon: the unit runs only where zfs-fuse is the implementation.
             exec(
@@ -205,11 +194,8 @@ export function replicationOps(r: ReplicationSpec): Op[] {
         file(PATHS.conf, toolConf(r), { mode: "0644" }),
         directory(PATHS.apps, { mode: "0700" }),
         directory(PATHS.state, { mode: "0700" }),
-        exec(
-            `replication user ${r.user}`,
-            `id -u ${q(r.user)}`,
-            `useradd --system --home-dir ${q(home)} --shell /bin/sh ${q(r.user)} && usermod -p '*' ${q(r.user)}`,
-        ),
+        // A shell: the forced command of its key runs through it.
+        systemUser(r.user, { home, shell: "/bin/sh" }),
         // Root owns the user's .ssh: the user cannot add keys of its own.
         directory(home, { mode: "0755" }),
         directory(`${home}/.ssh`, { mode: "0755" }),

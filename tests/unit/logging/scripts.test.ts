@@ -14,7 +14,7 @@ describe("logging steps", () => {
         expect(of(ops, "packages")[0].names).to.deep.equal(["rsyslog", "logrotate"]);
         const kinds = ops.map((o) => (o.kind === "file" ? `file ${o.path}` : o.kind === "service" ? `service ${o.name}` : o.kind));
         // The config is checked after every rsyslog file is written and before rsyslog restarts with it.
-        const check = ops.findIndex((o) => o.kind === "waitFor" && o.check === "rsyslogd -N1 -f /etc/rsyslog.conf");
+        const check = ops.findIndex((o) => o.kind === "assert" && o.check === "rsyslogd -N1 -f /etc/rsyslog.conf");
         expect(check).to.be.greaterThan(kinds.indexOf(`file ${FILES.journal}`));
         expect(check).to.be.lessThan(kinds.indexOf("service rsyslog"));
         expect(ops[kinds.indexOf("service rsyslog") + 1]).to.deep.include({ kind: "waitFor", check: "ss -Hltn 'src 127.0.0.1:10514' | grep -q ." });
@@ -78,11 +78,8 @@ describe("logging steps", () => {
     it("server step (golden): tree, config check, listener checks, its own retention timer", () => {
         const ops = serverOps(server({ relpPort: 2514 }));
         expectGolden(__dirname, "server-step.sh", stepBody(renderScript("node1", "logging-server", ops)));
-        expect(of(ops, "waitFor").map((w) => w.check)).to.deep.equal([
-            "rsyslogd -N1 -f /etc/rsyslog.conf",
-            "ss -Hltn 'sport = :514' | grep -q .",
-            "ss -Hltn 'sport = :2514' | grep -q .",
-        ]);
+        expect(of(ops, "assert").map((w) => w.check)).to.deep.equal(["rsyslogd -N1 -f /etc/rsyslog.conf"]);
+        expect(of(ops, "waitFor").map((w) => w.check)).to.deep.equal(["ss -Hltn 'sport = :514' | grep -q .", "ss -Hltn 'sport = :2514' | grep -q ."]);
         expect(of(ops, "unit").map((u) => u.name)).to.deep.equal(["microservice-log-retention-remote.service", "microservice-log-retention-remote.timer"]);
         expect(of(ops, "unit")[0].content).to.contain("-mmin +43200 -delete");
     });

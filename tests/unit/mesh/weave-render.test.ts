@@ -64,22 +64,21 @@ describe("WeaveMesh renderers", () => {
 
     it("pulls every image by digest and tags it with the name the script runs", () => {
         const ops = render.installOps(s);
-        const images = ops.filter((o) => o.kind === "exec" && o.description.startsWith("image ")) as Extract<Op, { kind: "exec" }>[];
-        expect(images.map((o) => o.description)).to.deep.equal([
-            `image weaveworks/weave:2.8.1 = weaveworks/weave@sha256:${"1".repeat(64)}`,
-            `image weaveworks/weaveexec:2.8.1 = weaveworks/weaveexec@sha256:${"2".repeat(64)}`,
-            `image weaveworks/weavedb:latest = weaveworks/weavedb@sha256:${"3".repeat(64)}`,
-            `image weaveworks/weavedb:2.8.1 = weaveworks/weavedb@sha256:${"3".repeat(64)}`,
+        const images = (ops: Op[]) => ops.filter((o) => o.kind === "image");
+        expect(images(ops)).to.deep.equal([
+            { kind: "image", ref: `weaveworks/weave@sha256:${"1".repeat(64)}`, tags: ["weaveworks/weave:2.8.1"] },
+            { kind: "image", ref: `weaveworks/weaveexec@sha256:${"2".repeat(64)}`, tags: ["weaveworks/weaveexec:2.8.1"] },
+            { kind: "image", ref: `weaveworks/weavedb@sha256:${"3".repeat(64)}`, tags: ["weaveworks/weavedb:latest", "weaveworks/weavedb:2.8.1"] },
         ]);
-        expect(images[0].run).to.contain(`docker pull -q 'weaveworks/weave@sha256:${"1".repeat(64)}'`);
-        expect(images[0].run).to.contain(`docker tag 'weaveworks/weave@sha256:${"1".repeat(64)}' 'weaveworks/weave:2.8.1'`);
         // A mirror keeps the script's names: only the pulled reference changes.
         const mirrored = weaveSettingsSchema.parse(
             weaveSettings({ images: { ...weaveSettings().images, weave: `registry.example:5000/weave/weave:2.8.1@${"sha256:" + "4".repeat(64)}` } }),
         );
-        expect(execOp(render.installOps(mirrored), "image weaveworks/weave:2.8.1").run).to.contain(
-            `docker pull -q 'registry.example:5000/weave/weave@sha256:${"4".repeat(64)}'`,
-        );
+        expect(images(render.installOps(mirrored))[0]).to.deep.equal({
+            kind: "image",
+            ref: `registry.example:5000/weave/weave@sha256:${"4".repeat(64)}`,
+            tags: ["weaveworks/weave:2.8.1"],
+        });
     });
 
     describe("script download (the exec's commands run here, with a fake curl)", () => {

@@ -22,14 +22,19 @@ export class LocalHost {
         const fake = (name: string, body: string) => this.fake(name, body);
         fake(
             "systemctl",
-            `args=(); for a in "$@"; do case $a in --*) ;; *) args+=("$a") ;; esac; done
+            `args=(); quiet=0; for a in "$@"; do case $a in --quiet|-q) quiet=1 ;; --*) ;; *) args+=("$a") ;; esac; done
 set -- "\${args[@]}"
+say() { [ $quiet = 1 ] || echo "$1"; }
 case $1 in
   is-active) [ -e "$S/active-$2" ] ;;
-  is-enabled) [ -e "$S/enabled-$2" ] ;;
+  is-enabled)
+    if [ -e "$S/masked-$2" ]; then say masked; exit 1; fi
+    if [ -e "$S/enabled-$2" ]; then say enabled; else say disabled; exit 1; fi ;;
   enable) touch "$S/enabled-$2" ;;
-  start|restart) touch "$S/active-$2" ;;
+  start|restart) if [ -e "$S/masked-$2" ]; then echo "Unit $2 is masked." >&2; exit 1; fi; touch "$S/active-$2" ;;
   stop) rm -f "$S/active-$2" ;;
+  mask) touch "$S/masked-$2" ;;
+  unmask) rm -f "$S/masked-$2" ;;
   daemon-reload) ;;
   *) echo "fake systemctl: $1?" >&2; exit 2 ;;
 esac`,
@@ -57,6 +62,46 @@ done`,
   rm -f "$S/apt-install-fails"; echo "E: Unable to fetch some archives" >&2; exit 100
 fi
 for a in "$@"; do case $a in -*|update|install|DPkg*|Acquire*|Dpkg*) ;; *) touch "$S/pkg-$a" ;; esac; done`,
+        );
+    }
+
+    /**
+     * Fake `docker` (image inspect/pull/tag/rmi; an image's id is derived from the name it was
+     * pulled by), `getent passwd`, `useradd` and `usermod`: the host's real ones are never called.
+     */
+    fakeDockerAndAccounts(): void {
+        this.fake(
+            "docker",
+            `f() { printf '%s/image-%s' "$S" "\${1//\\//%}"; }
+[ "$1" = image ] && [ "$2" = inspect ] && set -- inspect "\${@:3}"
+case $1 in
+  inspect) fmt=; shift; if [ "$1" = -f ]; then fmt=$2; shift 2; fi
+    [ -e "$(f "$1")" ] || { echo "Error: No such image: $1" >&2; exit 1; }
+    if [ -n "$fmt" ]; then cat "$(f "$1")"; else echo '[{}]'; fi ;;
+  pull) ref=\${@: -1}; echo "sha256:$(printf '%s' "$ref" | sha256sum | cut -c1-64)" >"$(f "$ref")" ;;
+  tag) [ -e "$(f "$2")" ] || exit 1; cp "$(f "$2")" "$(f "$3")" ;;
+  rmi) rm -f "$(f "$2")" ;;
+  *) echo "fake docker: $1?" >&2; exit 2 ;;
+esac`,
+        );
+        fs.writeFileSync(path.join(this.state, "passwd"), "");
+        this.fake("getent", `[ "$1" = passwd ] || exit 2; grep -m1 "^$2:" "$S/passwd" || exit 2`);
+        this.fake(
+            "useradd",
+            `home=; shell=/bin/sh; while [ $# -gt 1 ]; do case $1 in --home-dir) home=$2; shift 2 ;; --shell) shell=$2; shift 2 ;; *) shift ;; esac; done
+! grep -q "^$1:" "$S/passwd" || { echo "useradd: user '$1' already exists" >&2; exit 9; }
+echo "$1:x:999:999::$home:$shell" >>"$S/passwd"; echo "$1:!" >>"$S/shadow"`,
+        );
+        this.fake(
+            "usermod",
+            `pw=; home=; shell=
+while [ $# -gt 1 ]; do case $1 in -p) pw=$2; shift 2 ;; --home) home=$2; shift 2 ;; --shell) shell=$2; shift 2 ;; *) shift ;; esac; done
+grep -q "^$1:" "$S/passwd" || { echo "usermod: user '$1' does not exist" >&2; exit 6; }
+if [ -n "$pw" ]; then sed -i "s|^$1:.*|$1:$pw|" "$S/shadow"; fi
+if [ -n "$home$shell" ]; then
+  IFS=: read -r n x u g c h sh < <(grep "^$1:" "$S/passwd")
+  sed -i "s|^$1:.*|$n:$x:$u:$g:$c:\${home:-$h}:\${shell:-$sh}|" "$S/passwd"
+fi`,
         );
     }
 

@@ -1,5 +1,23 @@
 import { expect } from "chai";
-import { absent, directory, emit, exec, file, packages, remember, renderScript, service, STEP_RESULT, unit, waitFor, q } from "../../../components/provision";
+import {
+    absent,
+    assertThat,
+    directory,
+    emit,
+    exec,
+    file,
+    image,
+    masked,
+    packages,
+    remember,
+    renderScript,
+    service,
+    STEP_RESULT,
+    systemUser,
+    unit,
+    waitFor,
+    q,
+} from "../../../components/provision";
 import { expectGolden } from "./golden";
 
 const everyOp = [
@@ -14,6 +32,10 @@ const everyOp = [
     waitFor("demo answers", "curl -fsS http://127.0.0.1:1234/health", 30, "demo did not become healthy"),
     emit("cat /etc/demo/demo.conf"),
     remember("DEMO_SERVED", "demo served before", "curl -fsS http://127.0.0.1:1234/health"),
+    masked("demo-legacy.service", "dpkg-query -W demo-legacy"),
+    systemUser("demo", { home: "/var/lib/demo", shell: "/bin/sh" }),
+    image(`demo/demo@sha256:${"a".repeat(64)}`, "demo/demo:1.0"),
+    assertThat("cgroup v1", "grep -q cgroup /proc/mounts", "no cgroup v1"),
 ];
 
 describe("step scripts (renderScript)", () => {
@@ -47,6 +69,12 @@ describe("step scripts (renderScript)", () => {
         expect(line(exec("d", "u", "r"))).to.equal("ensure_exec 'd' 'u' 'r' 'd'");
         expect(line(waitFor("d", "c", 12.7, "m"))).to.equal("wait_for 'd' 12 'c' 'm'");
         expect(line(emit("echo hi"))).to.equal("{\necho hi\n} >&3");
+        expect(line(masked("x.service"))).to.equal("ensure_masked 'x.service'");
+        expect(line(masked("x.service", "test -e /x"))).to.equal("ensure_masked 'x.service' 'test -e /x'");
+        expect(line(systemUser("u", { home: "/h" }))).to.equal("ensure_user 'u' '/h' '/usr/sbin/nologin'");
+        expect(line(image("r@sha256:1", "r:1", "r:latest"))).to.equal("ensure_image 'r@sha256:1' 'r:1' 'r:latest'");
+        expect(line(image("r@sha256:1"))).to.equal("ensure_image 'r@sha256:1'");
+        expect(line(assertThat("d", "c", "m"))).to.equal("assert_that 'd' 'c' 'm'");
     });
 
     it("serializes steps on a lock only root can create or hold (not world-writable /run/lock)", () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Op, renderScript } from "../../../components/provision";
+import { assertThat, masked, Op, renderScript } from "../../../components/provision";
 import * as weave from "../../../components/mesh/weave/render";
 import * as overlay from "../../../components/mesh/overlay/render";
 import * as zfs from "../../../components/volumes/zfs/render";
@@ -48,7 +48,8 @@ const cases: [string, () => Op[] | string][] = [
     ["zfs datasetOps: name", () => zfs.datasetOps(P, 1)],
     ["zfs zfsOps: pool name", () => zfs.zfsOps({ implementation: "kernel", name: P, vdevSizeGb: 10, vdevPath: "/var/lib/flocker/pool.img" })],
     [
-        "zfs replicationOps: user",
+        // The user op itself refuses such a name (tests/unit/provision/host-ops.test.ts); its home paths are quoted.
+        "zfs replicationOps: user (its home directories)",
         () =>
             zfs
                 .replicationOps({
@@ -61,8 +62,10 @@ const cases: [string, () => Op[] | string][] = [
                     appTimeoutSeconds: 5,
                     transferTimeoutSeconds: 5,
                 })
-                .filter((o) => o.kind === "exec"),
+                .filter((o) => o.kind === "directory"),
     ],
+    ["provision masked: condition", () => [masked("x.service", P)]],
+    ["provision assertThat: every string", () => [assertThat(P, P, P)]],
     [
         "zfs toolConf (sourced by bash): every value",
         () => [

@@ -56,7 +56,7 @@ describe("volume renderers (golden)", () => {
             `restrict,command="/usr/local/sbin/flocker-volume serve" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPUBLIC microservice-volumes-replication\n`,
         );
         expect(r.sudoersRule("flocker-repl")).to.contain("flocker-repl ALL=(root) NOPASSWD: /usr/local/sbin/flocker-volume peer *");
-        expect(text).to.contain("useradd --system");
+        expect(text).to.contain("ensure_user 'flocker-repl' '/var/lib/flocker-repl' '/bin/sh'");
         expect(text).not.to.contain("/root/.ssh");
         expect(text).to.contain("{\ncat /etc/ssh/ssh_host_ed25519_key.pub\n} >&3");
         expect(r.toolConf(repl)).to.contain("HOST_IP='10.0.15.12'\n");

@@ -72,7 +72,7 @@ if $programname == ["mesos-master", "mesos-slave", "mesos-agent", "marathon", "z
   stop
 }
 __EOF_e24f75d344a2__
-wait_for 'the rsyslog configuration parses' 0 'rsyslogd -N1 -f /etc/rsyslog.conf' 'rsyslog rejects its configuration: run `rsyslogd -N1 -f /etc/rsyslog.conf` on the host'
+assert_that 'the rsyslog configuration parses' 'rsyslogd -N1 -f /etc/rsyslog.conf' 'rsyslog rejects its configuration: run `rsyslogd -N1 -f /etc/rsyslog.conf` on the host'
 ensure_service 'rsyslog' 1 'rsyslog-config'
 wait_for 'rsyslog takes Docker'\''s lines on 127.0.0.1:10514' 60 'ss -Hltn '\''src 127.0.0.1:10514'\'' | grep -q .' 'rsyslog does not listen on 127.0.0.1:10514: see journalctl -u rsyslog'
 ensure_file '/etc/logrotate.d/microservice-docker' '0644' 'root' 'root' '/etc/logrotate.d/microservice-docker' <<'__EOF_688963c403d5__'

@@ -48,7 +48,7 @@ input(type="imtcp" port="514" ruleset="microservice_remote")
 module(load="imrelp")
 input(type="imrelp" port="2514" ruleset="microservice_remote")
 __EOF_499ed631b01a__
-wait_for 'the rsyslog configuration parses' 0 'rsyslogd -N1 -f /etc/rsyslog.conf' 'rsyslog rejects its configuration: run `rsyslogd -N1 -f /etc/rsyslog.conf` on the host'
+assert_that 'the rsyslog configuration parses' 'rsyslogd -N1 -f /etc/rsyslog.conf' 'rsyslog rejects its configuration: run `rsyslogd -N1 -f /etc/rsyslog.conf` on the host'
 ensure_service 'rsyslog' 1 'rsyslog-config'
 wait_for 'the log server listens on 514' 60 'ss -Hltn '\''sport = :514'\'' | grep -q .' 'rsyslog does not listen on port 514: see journalctl -u rsyslog'
 wait_for 'the log server listens on 2514' 60 'ss -Hltn '\''sport = :2514'\'' | grep -q .' 'rsyslog does not listen on port 2514: see journalctl -u rsyslog'

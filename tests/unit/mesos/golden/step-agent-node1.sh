@@ -37,7 +37,7 @@ until /usr/bin/docker image inspect "$image" >/dev/null 2>&1 || /usr/bin/docker 
 done
 exec /usr/bin/docker run "$@"
 __EOF_2082cc6c7738__
-wait_for 'cgroup v1 '\''cpu'\'' hierarchy' 0 'awk '\''$3 == "cgroup" && ("," $4 ",") ~ /,cpu,/ { found = 1 } END { exit !found }'\'' /proc/self/mounts' 'node1 has no cgroup v1 '\''cpu'\'' hierarchy (cgroup v2 only: stat -fc %T /sys/fs/cgroup says cgroup2fs). Released Mesos agents exit there with "Failed to find a mounted cgroups hierarchy for the '\''cpu'\'' subsystem". Boot the host with systemd.unified_cgroup_hierarchy=0 (docs/mesos.md, cgroups), or set mesos.cgroups to v2 if your agent image was built with cgroup v2 support'
+assert_that 'cgroup v1 '\''cpu'\'' hierarchy' 'awk '\''$3 == "cgroup" && ("," $4 ",") ~ /,cpu,/ { found = 1 } END { exit !found }'\'' /proc/self/mounts' 'node1 has no cgroup v1 '\''cpu'\'' hierarchy (cgroup v2 only: stat -fc %T /sys/fs/cgroup says cgroup2fs). Released Mesos agents exit there with "Failed to find a mounted cgroups hierarchy for the '\''cpu'\'' subsystem". Boot the host with systemd.unified_cgroup_hierarchy=0 (docs/mesos.md, cgroups), or set mesos.cgroups to v2 if your agent image was built with cgroup v2 support'
 ensure_file '/etc/mesos/agent-cgroups.env' '0644' 'root' 'root' 'mesos-agent-config' <<'__EOF_a60a68be7195__'
 # Managed by the stack (MesosCluster): local changes are overwritten.
 # cgroup v1: Docker and Mesos containerizers, cgroups isolation

@@ -466,7 +466,7 @@ MARATHON_HOOK='/usr/local/lib/microservice/volumes/marathon-app'
 __EOF_3b1c8310dbca__
 ensure_dir '/etc/microservice/volumes/apps' '0700' 'root' 'root'
 ensure_dir '/var/lib/microservice/volumes' '0700' 'root' 'root'
-ensure_exec 'replication user flocker-repl' 'id -u '\''flocker-repl'\''' 'useradd --system --home-dir '\''/var/lib/flocker-repl'\'' --shell /bin/sh '\''flocker-repl'\'' && usermod -p '\''*'\'' '\''flocker-repl'\''' 'replication user flocker-repl'
+ensure_user 'flocker-repl' '/var/lib/flocker-repl' '/bin/sh'
 ensure_dir '/var/lib/flocker-repl' '0755' 'root' 'root'
 ensure_dir '/var/lib/flocker-repl/.ssh' '0755' 'root' 'root'
 ensure_file '/var/lib/flocker-repl/.ssh/authorized_keys' '0644' 'root' 'root' '/var/lib/flocker-repl/.ssh/authorized_keys' <<'__EOF_1402c4564aaa__'

@@ -6,7 +6,7 @@ apt_install zfs-fuse || rc=$?
 if [ $own = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 exit $rc
 fi' 'ZFS userland (OpenZFS if the kernel has ZFS, else zfs-fuse)'
-ensure_exec 'zfs-fuse'\''s packaged service masked' '! dpkg-query -W -f='\''${Status}'\'' zfs-fuse 2>/dev/null | grep -q '\''install ok installed'\'' || [ "$(systemctl is-enabled zfs-fuse.service 2>/dev/null)" = masked ]' 'systemctl stop zfs-fuse.service 2>/dev/null || true; systemctl mask zfs-fuse.service' 'zfs-fuse'\''s packaged service masked'
+ensure_masked 'zfs-fuse.service' 'dpkg-query -W -f='\''${Status}'\'' zfs-fuse 2>/dev/null | grep -q '\''install ok installed'\'''
 ensure_file '/etc/systemd/system/microservice-zfs-fuse.service' 0644 root root 'unit:microservice-zfs-fuse.service' <<'__EOF_b3f8ef87df65__'
 [Unit]
 Description=ZFS through FUSE (zfs-fuse) for the movable volumes
