@@ -7,4 +7,4 @@
 export { AwsHosts, AwsHostsArgs } from "./hosts/aws/hosts";
 export { AwsNetwork } from "./hosts/aws/network";
 export { FlockerEbsVolumes, FlockerEbsVolumesArgs } from "./volumes/ebs/volumes";
-export { flockerEbsPackages } from "./volumes/ebs/render";
+export { flockerEbsPackages } from "./volumes/ebs/ops";

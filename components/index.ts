@@ -51,7 +51,7 @@ export {
     RegistrySettingsInput,
 } from "./docker";
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs, ZOOKEEPER_PACKAGES, zookeeperSettingsSchema, ZookeeperSettings, ZookeeperSettingsInput } from "./zookeeper";
-export { ZooSettings } from "./zookeeper/scripts";
+export { ZooSettings } from "./zookeeper/ops";
 export {
     WeaveMesh,
     WeaveMeshArgs,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Role } from "./hosts/host";
 import { ZOOKEEPER_DEFAULT_ADMIN_PORT, ZOOKEEPER_DEFAULT_CLIENT_PORT, ZOOKEEPER_ELECTION_PORT, ZOOKEEPER_PEER_PORT } from "./zookeeper/settings";
-import { SWARM_PORT } from "./mesh/overlay/render";
+import { SWARM_PORT } from "./mesh/overlay/ops";
 import { chooseManager } from "./mesh/overlay/mesh";
 import { appsEntryEnabled, HostTarget } from "./hosts/target";
 

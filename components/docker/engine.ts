@@ -5,7 +5,7 @@ import { Host } from "../hosts/host";
 import { readinessOf } from "../hosts/readiness";
 import { HostSteps, packageUnion } from "../provision";
 import { validate } from "../validate";
-import { DaemonSpec, daemonJson, ENGINE_PACKAGES, engineOps, registryLoginOps } from "./scripts";
+import { DaemonSpec, daemonJson, ENGINE_PACKAGES, engineOps, registryLoginOps } from "./ops";
 import { DockerSettingsInput, dockerSettingsSchema } from "./settings";
 
 /**

@@ -1,4 +1,4 @@
 export { DockerEngine, DockerEngineArgs, dockerEnginePackages } from "./engine";
 export { DockerRegistry, DockerRegistryArgs, dockerRegistryPackages } from "./registry";
 export * from "./settings";
-export * as dockerScripts from "./scripts";
+export * as dockerScripts from "./ops";

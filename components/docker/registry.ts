@@ -4,9 +4,9 @@ import { RegistryEndpoint } from "../contracts";
 import { Host } from "../hosts/host";
 import { StackCa, ServerCertificate } from "../pki";
 import { HostSteps, packages, packageUnion } from "../provision";
-import { PKI_PACKAGES } from "../pki/scripts";
+import { PKI_PACKAGES } from "../pki/ops";
 import { input, validate, whenValid } from "../validate";
-import { gcOps, REGISTRY_PACKAGES, registryOps } from "./scripts";
+import { gcOps, REGISTRY_PACKAGES, registryOps } from "./ops";
 import { RegistrySettingsInput, registrySettingsSchema } from "./settings";
 
 /**

@@ -9,7 +9,7 @@ import { hostReadinessSchema, readinessOn } from "../hosts/readiness";
 import { HostSteps, hostStep } from "../provision";
 import { validate } from "../validate";
 import { contextTag } from "./context";
-import { buildOps, contextParent, helperOps, imageRef } from "./scripts";
+import { buildOps, contextParent, helperOps, imageRef } from "./ops";
 
 export interface AppImageArgs {
     /** The build host (mgmt): the context is copied there and built by its Docker engine. */

@@ -5,10 +5,10 @@ import { Host, singleHostWithRole } from "../hosts/host";
 import { hostReadinessSchema, readinessOf, readinessOn } from "../hosts/readiness";
 import { ServerCertificate, StackCa } from "../pki";
 import { HostSteps, packageUnion } from "../provision";
-import { PKI_PACKAGES } from "../pki/scripts";
+import { PKI_PACKAGES } from "../pki/ops";
 import { validate } from "../validate";
 import { dockerTag, journaldDriverParameters } from "./render";
-import { clientOps, clientPackages, senderCheckOps, serverOps, serverPackages } from "./scripts";
+import { clientOps, clientPackages, senderCheckOps, serverOps, serverPackages } from "./ops";
 import { LoggingSettings, LoggingSettingsInput, loggingSettingsSchema } from "./settings";
 
 export interface RsyslogAggregatorArgs {

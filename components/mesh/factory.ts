@@ -5,7 +5,7 @@ import { validate } from "../validate";
 import { MeshSettingsInput, meshSettingsSchema } from "./settings";
 import { OverlayMesh } from "./overlay/mesh";
 import { WeaveMesh } from "./weave/mesh";
-import { WEAVE_PACKAGES } from "./weave/render";
+import { WEAVE_PACKAGES } from "./weave/ops";
 
 /** The Debian packages the chosen container network installs on each host (Weave's download tools; the overlay none). */
 export function containerNetworkPackages(s: { implementation: "weave" | "overlay" }): string[] {

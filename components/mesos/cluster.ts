@@ -9,7 +9,7 @@ import { ZooKeeperEnsemble } from "../zookeeper";
 import { argsSchema, MesosClusterArgs } from "./args";
 import { mirrored, PinnedImages } from "./images";
 import * as r from "./render";
-import * as steps from "./steps";
+import * as steps from "./ops";
 import { agentAttributes, attributesFlag, quorum } from "./topology";
 import { durationSeconds, MesosImages, MesosSettings } from "./settings";
 

@@ -4,4 +4,4 @@ export * from "./settings";
 export { quorum, agentAttributes, attributesFlag, slavetype, isAdditiveChange } from "./topology";
 export { mirrored, splitPinned, byDigest } from "./images";
 export * as mesosRender from "./render";
-export * as mesosSteps from "./steps";
+export * as mesosSteps from "./ops";

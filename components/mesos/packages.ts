@@ -1,8 +1,8 @@
 import { Host } from "../hosts/host";
-import { PKI_PACKAGES } from "../pki/scripts";
+import { PKI_PACKAGES } from "../pki/ops";
 import { packageUnion } from "../provision";
-import { ZOOKEEPER_PACKAGES } from "../zookeeper/scripts";
-import { marathonPackages, MIRROR_PACKAGES, PROBE_PACKAGES } from "./steps";
+import { ZOOKEEPER_PACKAGES } from "../zookeeper/ops";
+import { marathonPackages, MIRROR_PACKAGES, PROBE_PACKAGES } from "./ops";
 
 /** What decides MesosCluster's packages on a host (MesosClusterArgs' settings of the same names and defaults). */
 export interface MesosPackageSettings {

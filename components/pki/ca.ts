@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Host } from "../hosts/host";
 import { HostSteps, stepPayload } from "../provision";
 import { validate } from "../validate";
-import { caOps } from "./scripts";
+import { caOps } from "./ops";
 import { ServerCertificate, ServerCertificateArgs } from "./certificate";
 
 export interface StackCaArgs {

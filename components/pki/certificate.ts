@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Host } from "../hosts/host";
 import { file, HostSteps, Op, stepPayload } from "../provision";
 import { input, validate } from "../validate";
-import { CertificateUsage, ensureNewline, keyOps, signOps } from "./scripts";
+import { CertificateUsage, ensureNewline, keyOps, signOps } from "./ops";
 import type { StackCa } from "./ca";
 
 export interface ServerCertificateArgs {

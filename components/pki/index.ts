@@ -1,5 +1,5 @@
 export { StackCa, StackCaArgs } from "./ca";
 export { ServerCertificate, ServerCertificateArgs } from "./certificate";
-export type { CertificateUsage } from "./scripts";
-export * as pkiScripts from "./scripts";
-export { PKI_PACKAGES } from "./scripts";
+export type { CertificateUsage } from "./ops";
+export * as pkiScripts from "./ops";
+export { PKI_PACKAGES } from "./ops";

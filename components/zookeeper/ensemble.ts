@@ -5,7 +5,7 @@ import { Host } from "../hosts/host";
 import { HostSteps } from "../provision";
 import { input, ipv4, validate, ValidationError } from "../validate";
 import { aclOps, zkUrlWithCredentials } from "./acl";
-import { installOps, memberOps, readyOps, ZooSettings } from "./scripts";
+import { installOps, memberOps, readyOps, ZooSettings } from "./ops";
 import { ZOOKEEPER_ELECTION_PORT, ZOOKEEPER_PEER_PORT, zookeeperPasswordSchema, ZookeeperSettingsInput, zookeeperSettingsSchema } from "./settings";
 
 /**

@@ -1,4 +1,4 @@
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./ensemble";
 export * from "./settings";
-export * as zookeeperScripts from "./scripts";
-export { ZOOKEEPER_PACKAGES } from "./scripts";
+export * as zookeeperScripts from "./ops";
+export { ZOOKEEPER_PACKAGES } from "./ops";

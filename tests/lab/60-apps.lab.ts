@@ -11,7 +11,7 @@ import { MarathonStandin } from "../support/marathon-standin";
 import { platformConfigSchema, StackConfig } from "../../config/schema";
 import { validate } from "../../components/validate";
 import { AppImage } from "../../components/images";
-import { REGISTRY_API } from "../../components/images/scripts";
+import { REGISTRY_API } from "../../components/images/ops";
 import { definitionOf, MarathonDefinition } from "../../components/marathon";
 import { AppInputs, createApp, deleteAppAndWait, updateApp } from "../../components/marathon/provider";
 import { openTunnel } from "../../components/marathon/tunnel";

@@ -7,7 +7,7 @@ import { HostSteps, stepPayload } from "../../provision";
 import { validate, uniqueHosts } from "../../validate";
 import { onRemoval } from "../../provision";
 import { OverlaySettings, OverlaySettingsInput, overlaySettingsSchema } from "../settings";
-import * as render from "./render";
+import * as render from "./ops";
 
 export interface OverlayMeshArgs {
     /** Every host joins the swarm (the manager inits it, the others join as workers). */

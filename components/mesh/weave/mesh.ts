@@ -7,7 +7,7 @@ import { HostSteps } from "../../provision";
 import { input, validate, uniqueHosts } from "../../validate";
 import { onRemoval } from "../../provision";
 import { WeaveSettingsInput, weavePasswordSchema, weaveSettingsSchema, WeaveSettings } from "../settings";
-import * as render from "./render";
+import * as render from "./ops";
 
 export interface WeaveMeshArgs {
     /** Every host joins the mesh (the original included mgmt); peers are all the others. */

@@ -9,8 +9,8 @@ import { HostSteps } from "../../provision";
 import { mountRootSchema, repeatedNames, volumeRef } from "../common";
 import { uniqueHosts, validate } from "../../validate";
 import { datasetSchema, ebsSchema, volumeHostIssues, VolumeSettingsInput, zfsSchema } from "../settings";
-import { hookOps, MarathonAccess } from "../zfs/render";
-import * as render from "./render";
+import { hookOps, MarathonAccess } from "../zfs/ops";
+import * as render from "./ops";
 
 export interface FlockerEbsVolumesArgs {
     /** The stack's hosts (target aws): volumes attach to agents, which must carry `instanceId`. */

@@ -8,7 +8,7 @@ import { datasetSchema, poolSchema, volumeHostIssues, zfsSchema, DatasetSettings
 import { volumeRef, mountRootSchema, repeatedNames } from "../common";
 import { uniqueHosts, validate } from "../../validate";
 import { generateReplicationKey } from "./key";
-import * as render from "./render";
+import * as render from "./ops";
 
 export interface FlockerZfsClusterArgs {
     /** The stack's hosts: the pool and the replication user go on every host with role agent. */

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { imagePruneScript, REGISTRY_API, registryApiScript } from "../../../components/images/scripts";
-import { LOGIN_DIR } from "../../../components/docker/scripts";
+import { imagePruneScript, REGISTRY_API, registryApiScript } from "../../../components/images/ops";
+import { LOGIN_DIR } from "../../../components/docker/ops";
 import { FakeWorld } from "../../support/fake-tools";
 
 /**

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { contextFiles, contextHash, contextTag } from "../../../components/images/context";
-import { buildOps, imagePruneScript, registryApiScript } from "../../../components/images/scripts";
+import { buildOps, imagePruneScript, registryApiScript } from "../../../components/images/ops";
 import { AppImage } from "../../../components/images";
 import { renderScript } from "../../../components/provision";
 import { fakeHost } from "../provision/fake-host";

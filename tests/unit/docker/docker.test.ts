@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerEngine, DockerRegistry } from "../../../components/docker";
-import { daemonJson, engineOps, gcOps, registryConfigYaml, registryLoginOps, registryOps } from "../../../components/docker/scripts";
+import { daemonJson, engineOps, gcOps, registryConfigYaml, registryLoginOps, registryOps } from "../../../components/docker/ops";
 import { StackCa } from "../../../components/pki";
 import { renderScript } from "../../../components/provision";
 import { expectGolden, stepBody } from "../provision/golden";

@@ -1,4 +1,4 @@
-import { ClientStep, ServerStep } from "../../../components/logging/scripts";
+import { ClientStep, ServerStep } from "../../../components/logging/ops";
 
 /** node2 of the original layout forwarding to node1 (10.0.15.11), the original's settings. */
 export const client = (extra: Partial<ClientStep> = {}): ClientStep => ({

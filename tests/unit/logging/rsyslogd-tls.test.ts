@@ -5,7 +5,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { baseConf, ClientSpec, dockerConf, serverConf, ServerSpec } from "../../../components/logging/render";
-import { caConfig, certificateExtensions, CertificateUsage, csrConfig } from "../../../components/pki/scripts";
+import { caConfig, certificateExtensions, CertificateUsage, csrConfig } from "../../../components/pki/ops";
 
 /**
  * The rendered configurations on a real rsyslogd (Debian's rsyslog, rsyslog-gnutls, rsyslog-relp):

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Op, renderScript } from "../../../components/provision";
-import { clientOps, IMKLOG_OFF_IN_CONTAINER, serverOps } from "../../../components/logging/scripts";
+import { clientOps, IMKLOG_OFF_IN_CONTAINER, serverOps } from "../../../components/logging/ops";
 import { FILES } from "../../../components/logging/render";
 import { expectGolden, stepBody } from "../provision/golden";
 import { CA_PEM, CERT_PEM, client, server } from "./fixtures";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawn } from "child_process";
 import * as net from "net";
 import { renderScript, STEP_RESULT } from "../../../components/provision";
-import { senderCheckOps } from "../../../components/logging/scripts";
+import { senderCheckOps } from "../../../components/logging/ops";
 import { LocalHost } from "../provision/run-local";
 
 /**

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { OverlayMesh, chooseManager, overlaySettingsSchema } from "../../../components/mesh";
-import * as render from "../../../components/mesh/overlay/render";
+import * as render from "../../../components/mesh/overlay/ops";
 import { Host } from "../../../components/hosts/host";
 import { renderScript, STEP_RESULT } from "../../../components/provision";
 import { fakeHost, labLayout } from "../provision/fake-host";

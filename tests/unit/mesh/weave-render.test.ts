@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { Op, renderScript } from "../../../components/provision";
 import { weaveSettingsSchema } from "../../../components/mesh";
-import * as render from "../../../components/mesh/weave/render";
+import * as render from "../../../components/mesh/weave/ops";
 import { expectGolden } from "../provision/golden";
 import { PASSWORD, SCRIPT_SHA, weaveSettings } from "./fixtures";
 

@@ -7,7 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as r from "../../../components/mesos/render";
-import { keystoreOps } from "../../../components/mesos/steps";
+import { keystoreOps } from "../../../components/mesos/ops";
 import { renderScript } from "../../../components/provision";
 import { doublesContext } from "../../lab/engine/doubles";
 import { LocalHost } from "../provision/run-local";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { renderScript, STEP_RESULT } from "../../../components/provision";
-import { keystoreOps, KeystorePaths } from "../../../components/mesos/steps";
+import { keystoreOps, KeystorePaths } from "../../../components/mesos/ops";
 import { marathonCredentialsEnv } from "../../../components/mesos/render";
 import { LocalHost } from "../provision/run-local";
 import { issue, makeCa, openssl, serveWith } from "./tls-fixtures";

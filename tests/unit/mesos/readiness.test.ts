@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { AddressInfo } from "net";
 import { renderScript, Op } from "../../../components/provision";
-import { agentReadyOps, marathonReadyOps, masterReadyOps } from "../../../components/mesos/steps";
+import { agentReadyOps, marathonReadyOps, masterReadyOps } from "../../../components/mesos/ops";
 import { MARATHON_CURLRC, MESOS_PROBE_CURLRC, marathonCurlrc, mesosProbeCurlrc } from "../../../components/mesos/render";
 import { IMAGES, PASSWORD, SECRETS } from "./fixtures";
 

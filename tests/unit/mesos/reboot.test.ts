@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import { MesosCluster } from "../../../components/mesos";
 import * as r from "../../../components/mesos/render";
-import * as steps from "../../../components/mesos/steps";
+import * as steps from "../../../components/mesos/ops";
 import { mirrored } from "../../../components/mesos/images";
 import { CGROUP_MODES } from "../../../components/mesos/settings";
 import { Op, STEP_RESULT } from "../../../components/provision";

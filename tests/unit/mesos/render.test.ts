@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { agentAttributes, attributesFlag, isAdditiveChange, quorum, slavetype } from "../../../components/mesos/topology";
 import * as r from "../../../components/mesos/render";
-import { additiveCheck, cgroupOps, cgroupV1CpuProbe, marathonOps } from "../../../components/mesos/steps";
+import { additiveCheck, cgroupOps, cgroupV1CpuProbe, marathonOps } from "../../../components/mesos/ops";
 import { mirrored } from "../../../components/mesos/images";
 import { durationSeconds } from "../../../components/mesos/settings";
 import { renderScript } from "../../../components/provision";

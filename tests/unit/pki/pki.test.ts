@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { renderScript, stepPayload, STEP_RESULT } from "../../../components/provision";
 import { StackCa } from "../../../components/pki";
-import { caOps, keyOps, signOps, subjectAltName } from "../../../components/pki/scripts";
+import { caOps, keyOps, signOps, subjectAltName } from "../../../components/pki/ops";
 import { LocalHost } from "../provision/run-local";
 import { fakeHost, PEM, realisticStepOutputs } from "../provision/fake-host";
 import { runsAfter } from "../provision/deps";

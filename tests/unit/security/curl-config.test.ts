@@ -4,8 +4,8 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { execFile, execFileSync } from "child_process";
-import { registryApiScript } from "../../../components/images/scripts";
-import { LOGIN_DIR } from "../../../components/docker/scripts";
+import { registryApiScript } from "../../../components/images/ops";
+import { LOGIN_DIR } from "../../../components/docker/ops";
 import { marathonCurlrc, mesosProbeCurlrc } from "../../../components/mesos/render";
 
 /**

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { assertThat, masked, Op, renderScript } from "../../../components/provision";
-import * as weave from "../../../components/mesh/weave/render";
-import * as overlay from "../../../components/mesh/overlay/render";
-import * as zfs from "../../../components/volumes/zfs/render";
-import * as ebs from "../../../components/volumes/ebs/render";
-import { registryLoginOps, registryOps, gcOps } from "../../../components/docker/scripts";
-import { buildOps } from "../../../components/images/scripts";
-import { keyOps } from "../../../components/pki/scripts";
+import * as weave from "../../../components/mesh/weave/ops";
+import * as overlay from "../../../components/mesh/overlay/ops";
+import * as zfs from "../../../components/volumes/zfs/ops";
+import * as ebs from "../../../components/volumes/ebs/ops";
+import { registryLoginOps, registryOps, gcOps } from "../../../components/docker/ops";
+import { buildOps } from "../../../components/images/ops";
+import { keyOps } from "../../../components/pki/ops";
 import { findInjections, Marker } from "./shell";
 
 /**

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import { execFileSync } from "child_process";
 import { q } from "../../../components/provision";
 import { hostProgram } from "../../../components/provision/host-program";
-import { ebsConf } from "../../../components/volumes/ebs/render";
+import { ebsConf } from "../../../components/volumes/ebs/ops";
 import { FakeWorld } from "../../support/fake-tools";
 
 /**

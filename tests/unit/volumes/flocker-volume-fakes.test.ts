@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { toolConf } from "../../../components/volumes/zfs/render";
+import { toolConf } from "../../../components/volumes/zfs/ops";
 import { FAKE_TOOLS_DIR } from "../../support/fake-tools";
 import { GIB, mutating, ZfsWorld } from "./zfs-world";
 

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { asRoot, renderScript } from "../../../components/provision";
-import * as r from "../../../components/volumes/zfs/render";
-import * as ebs from "../../../components/volumes/ebs/render";
+import * as r from "../../../components/volumes/zfs/ops";
+import * as ebs from "../../../components/volumes/ebs/ops";
 import { splitKeyPair, KEYGEN_SCRIPT } from "../../../components/volumes/zfs/key";
 import { expectGolden, stepBody } from "../provision/golden";
 

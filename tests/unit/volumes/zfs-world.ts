@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { q } from "../../../components/provision";
 import { hostProgram } from "../../../components/provision/host-program";
-import { peersFile } from "../../../components/volumes/zfs/render";
+import { peersFile } from "../../../components/volumes/zfs/ops";
 import { FakeWorld, Run } from "../../support/fake-tools";
 
 /**

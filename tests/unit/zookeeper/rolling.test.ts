@@ -3,7 +3,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import { ZooKeeperEnsemble } from "../../../components/zookeeper";
-import { memberOps, quorumKeptCheck, ZooMember, ZooSettings } from "../../../components/zookeeper/scripts";
+import { memberOps, quorumKeptCheck, ZooMember, ZooSettings } from "../../../components/zookeeper/ops";
 import { MesosCluster } from "../../../components/mesos";
 import { RsyslogAggregator } from "../../../components/logging";
 import { renderScript, STEP_RESULT } from "../../../components/provision";

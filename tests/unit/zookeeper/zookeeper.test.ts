@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as net from "net";
 import { ZooKeeperEnsemble } from "../../../components/zookeeper";
-import { installOps, memberOps, readyOps, zooCfg, ZooSettings } from "../../../components/zookeeper/scripts";
+import { installOps, memberOps, readyOps, zooCfg, ZooSettings } from "../../../components/zookeeper/ops";
 import { renderScript, STEP_RESULT } from "../../../components/provision";
 import { expectGolden, stepBody } from "../provision/golden";
 import { fakeHost } from "../provision/fake-host";

@@ -1,6 +1,6 @@
 import { asRoot, directory, file, Op, packages, q } from "../../provision";
 import { hostProgram } from "../../provision/host-program";
-import { PATHS } from "../zfs/render";
+import { PATHS } from "../zfs/ops";
 
 /** Pure generators of the FlockerEbsVolumes steps and commands (golden-tested). */
 

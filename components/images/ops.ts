@@ -1,4 +1,4 @@
-import { LOGIN_DIR } from "../docker/scripts";
+import { LOGIN_DIR } from "../docker/ops";
 import { directory, exec, file, Op, q } from "../provision";
 import { hostProgram } from "../provision/host-program";
 

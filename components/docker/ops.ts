@@ -1,4 +1,4 @@
-import { directory, exec, file, Op, packages, q, service, unit, waitFor } from "../provision";
+import { assertThat, directory, exec, file, Op, packages, q, service, unit, waitFor } from "../provision";
 
 /** Pure generators of the Docker engine and registry steps (golden-tested). */
 
@@ -203,10 +203,9 @@ export function registryOps(r: RegistrySpec): Op[] {
 /** Garbage collection: a timer runs a oneshot that stops the registry, collects, and starts it again. */
 export function gcOps(schedule: string): Op[] {
     return [
-        waitFor(
+        assertThat(
             "gcSchedule is a systemd calendar expression",
             `systemd-analyze calendar ${q(schedule)}`,
-            0,
             `registry gcSchedule ${JSON.stringify(schedule)} is not a systemd OnCalendar expression`,
         ),
         unit("docker-registry-gc.service", gcServiceUnit()),
