@@ -55,11 +55,16 @@ cat >"$ENABLER" <<'EOF'
 # First boot of a host made from a baked node image: enable and start the services of this host's own
 # packages (@HOST_PACKAGES@), as installing them on the host would have (node-bake-inside.sh).
 set -u
-want=" $(tr '\n' ' ' <@HOST_PACKAGES@) "
-while read -r p units; do
-  case $want in *" $p "*) ;; *) continue ;; esac
-  for u in $units; do systemctl enable --now --no-block "$u" || echo "could not enable $u" >&2; done
+want=" $(tr '\n' ' ' <@HOST_PACKAGES@) " units=()
+while read -r p u; do
+  case $want in *" $p "*) read -ra more <<<"$u"; units+=("${more[@]}") ;; esac
 done </etc/microservice/baked-units
+if [ ${#units[@]} -gt 0 ]; then
+  systemctl enable "${units[@]}" || echo "could not enable all of ${units[*]}" >&2
+  # Init-script services get their units from the generator, which runs again on reload.
+  systemctl daemon-reload
+  systemctl start --no-block "${units[@]}" || echo "could not start all of ${units[*]}" >&2
+fi
 mkdir -p /var/lib/microservice && touch /var/lib/microservice/baked-units.done
 EOF
 chmod 0755 "$ENABLER"
