@@ -82,9 +82,7 @@ const argsSchema = z
             .string()
             .regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "expected a Docker host URL like unix:///var/run/docker.sock or ssh://user@host")
             .optional(),
-        bakePackages: z
-            .record(z.string(), z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "expected a Debian package name like docker.io")))
-            .optional(),
+        bakePackages: z.record(z.string(), z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "expected a Debian package name like docker.io"))).optional(),
     })
     .strict()
     .superRefine((a, ctx) => {

@@ -51,16 +51,16 @@ describe("local target: packages baked into the node image (hosts.local.bakePack
         expect(bakedImageTag(`registry:5000/me/node@sha256:${"c".repeat(64)}`, NODE_ID, ["jq"])).to.match(/^registry:5000\/me\/node-baked:[0-9a-f]{16}$/);
     });
 
-    it("the bake: reused when the tag exists, else the packages installed in a node image container as HostPackages does, committed with the image's command", () => {
+    it("the bake: reused when its tag exists, else the packages installed in a node image container as HostPackages does, then committed", () => {
         const script = cli.bakeImage;
         expect(script.indexOf('docker image inspect -f "{{.Id}}" "$BAKED"')).to.be.lessThan(script.indexOf("docker run"));
         expect(script).to.contain('docker run -i --name "$name" "$IMAGE" bash -s -- $PACKAGES');
-        expect(script).to.contain("trap 'docker rm -f \"$name\"");
+        expect(script).to.contain('trap \'docker rm -f "$name"');
         expect(script).to.contain('docker commit --change "CMD $cmd" "$name" "$BAKED"');
         expect(script).to.contain("baking $BAKED failed");
         const inside = BAKE_INSIDE;
         // The same flags as HostPackages' install (host-programs/step-runtime.sh), no daemon started meanwhile.
-        expect(inside).to.contain("install -y -qq --no-install-recommends \"$@\"");
+        expect(inside).to.contain('install -y -qq --no-install-recommends "$@"');
         expect(inside).to.contain("Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold");
         expect(hostProgram("step-runtime.sh", {})).to.contain("--force-confdef -o Dpkg::Options::=--force-confold install -y -qq --no-install-recommends");
         expect(inside.indexOf("exit 101' >/usr/sbin/policy-rc.d")).to.be.lessThan(inside.indexOf("install -y"));
