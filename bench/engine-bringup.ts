@@ -8,6 +8,9 @@
 //   install  only `apt-get install` of the busiest host's packages (those the stack installed there,
 //            not in the node image) in a fresh container of the node image (goal: cold at most 1.5x)
 //   destroy  `pulumi destroy`
+// With BENCH_BAKE=1, then the same stack with hosts.local.bakePackages on (a stack of its own):
+//   bake     making the baked node image (one time: reused by every stack, so not part of its cold up)
+//   cold     `pulumi up` from nothing on the baked image (the bake's command finds the image), then destroy
 // Written to its own section of bench/results.md with the machine, its load and the date.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -16,6 +19,11 @@ import * as path from "path";
 import { DoublesRegistry } from "../tests/lab/engine/doubles";
 import { breakdown, EngineStack } from "../tests/lab/engine/engine";
 import { engineHosts, enginePrefix, engineStackConfig } from "../tests/lab/engine/config";
+import { platformConfigSchema } from "../config/schema";
+import { stackPackages } from "../stack/packages";
+import { packageUnion } from "../components/provision";
+import { bakeImage } from "../components/hosts/local/docker-cli";
+import { BAKE_INSIDE, bakedImageTag } from "../components/hosts/local/hosts";
 
 const ROOT = path.resolve(__dirname, "..");
 const ID = Number(process.env.LAB_ID ?? 11);
@@ -57,9 +65,48 @@ function timeInstallOnly(packages: string[]): number {
         "bash",
         NODE_IMAGE,
         "-c",
-        `export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq ${packages.join(" ")} >/dev/null`,
+        `export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages.join(" ")} >/dev/null`,
     );
     return (Date.now() - t0) / 1000;
+}
+
+/**
+ * The baked image as the stack makes it (LocalHosts: the union of stack/packages.ts over the hosts, the
+ * bake command of docker-cli.ts), made anew and timed: an image of that tag is removed first.
+ */
+function timeBake(config: Record<string, unknown>): { seconds: number; tag: string; packages: string[] } {
+    const cfg = platformConfigSchema.parse(config);
+    const packages = packageUnion(...cfg.hosts.map((h) => stackPackages(cfg, cfg.hosts, h)));
+    const id = docker("image", "inspect", "-f", "{{.Id}}", NODE_IMAGE).trim();
+    const tag = bakedImageTag(NODE_IMAGE, id, packages);
+    execFileSync("bash", ["-c", 'docker image rm "$1" >/dev/null 2>&1 || true', "-", tag]);
+    const t0 = Date.now();
+    execFileSync("bash", ["-c", bakeImage], {
+        env: { ...process.env, IMAGE: id, BAKED: tag, PACKAGES: packages.join(" "), INSIDE: BAKE_INSIDE },
+        stdio: ["ignore", "ignore", "inherit"],
+    });
+    return { seconds: (Date.now() - t0) / 1000, tag, packages };
+}
+
+/**
+ * On the baked hosts: whether apt-get ran this boot (the step runtime's stamp under /run says so) and
+ * which of the packages' services run, per host.
+ */
+function bakedHostsState(prefix: string, hosts: string[]): string {
+    const services = ["docker", "rsyslog", "zookeeper", "docker-registry"];
+    return hosts
+        .map((h) => {
+            const state = docker(
+                "exec",
+                `${prefix}-${h}`,
+                "bash",
+                "-c",
+                `if [ -e /run/microservice/apt-updated ]; then echo -n "apt ran"; else echo -n "no apt"; fi; ` +
+                    `for s in ${services.join(" ")}; do if systemctl is-active -q $s; then echo -n " $s"; fi; done`,
+            );
+            return `${h}: ${state.trim()}`;
+        })
+        .join("; ");
 }
 
 /**
@@ -84,7 +131,8 @@ async function main(): Promise<void> {
     const cli = process.env.BENCH_SKIP_CLI === "1" ? undefined : timeCliBuild();
     const doubles = new DoublesRegistry(`10.1.${ID}.1`, 15000 + ID);
     await doubles.start();
-    const s = await EngineStack.create(`bench${ID}`, engineStackConfig(ID, doubles.address, doubles.pushDouble()));
+    const config = engineStackConfig(ID, doubles.address, doubles.pushDouble());
+    const s = await EngineStack.create(`bench${ID}`, config);
     try {
         const preview = await s.preview();
         const cold = await s.up();
@@ -95,6 +143,7 @@ async function main(): Promise<void> {
         );
         const install = timeInstallOnly(busiest.packages);
         const destroy = await s.destroy();
+        const baked = process.env.BENCH_BAKE === "1" ? await bakedRun(config, install) : undefined;
         const rows = [
             ["CLI build from Go modules", cli === undefined ? "skipped" : `${cli.toFixed(0)} s`],
             ["preview of the new stack", `${preview.seconds.toFixed(1)} s (${preview.created} resources)`],
@@ -109,18 +158,21 @@ async function main(): Promise<void> {
                     `cold is ${(cold.seconds / install).toFixed(2)}x (goal <= 1.5x)`,
             ],
             ["destroy", `${destroy.seconds.toFixed(1)} s (${destroy.deleted} deleted)`],
+            ...(baked?.rows ?? []),
         ];
         const text = [
             "## Engine bring-up (real Pulumi engine, local target, Mesos/Marathon doubles)",
             "",
-            `\`npx ts-node bench/engine-bringup.ts\` on ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
-                `load ${load} at the start, ${new Date().toISOString().slice(0, 10)}.`,
+            `\`${process.env.BENCH_BAKE === "1" ? "BENCH_BAKE=1 " : ""}npx ts-node bench/engine-bringup.ts\` on ${os.cpus().length} cores, ` +
+                `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load ${load} at the start, ${os.loadavg()[0].toFixed(1)} at the end, ` +
+                `${new Date().toISOString().slice(0, 10)}.`,
             "",
             "| phase | time |",
             "|---|---|",
             ...rows.map(([a, b]) => `| ${a} | ${b} |`),
             "",
             ...whereTheTimeWent(cold.steps),
+            ...(baked ? ["", "With the packages baked (hosts.local.bakePackages):", "", ...whereTheTimeWent(baked.steps)] : []),
         ].join("\n");
         const old = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, "utf8") : "# Benchmarks\n";
         const i = old.indexOf(BEGIN);
@@ -131,6 +183,37 @@ async function main(): Promise<void> {
     } finally {
         s.dispose();
         doubles.stop();
+    }
+}
+
+/** The baked stack: the bake timed on its own, then a cold up on the baked image and its destroy. */
+async function bakedRun(config: ReturnType<typeof engineStackConfig>, install: number): Promise<{ rows: string[][]; steps: Parameters<typeof breakdown>[0] }> {
+    const bake = timeBake(config);
+    const s = await EngineStack.create(`bench${ID}b`, { ...config, local: { ...config.local, bakePackages: true } });
+    try {
+        const cold = await s.up();
+        const hosts = bakedHostsState(
+            enginePrefix(ID),
+            engineHosts(ID).map((h) => h.name),
+        );
+        const destroy = await s.destroy();
+        return {
+            steps: cold.steps,
+            rows: [
+                ["bake (one time, reused by every stack)", `${bake.seconds.toFixed(1)} s (${bake.tag}: ${bake.packages.join(" ")})`],
+                [
+                    "cold up, packages baked",
+                    `${cold.seconds.toFixed(1)} s (${cold.created} created); cold is ${(cold.seconds / install).toFixed(2)}x install only (goal <= 1.5x)`,
+                ],
+                ["baked hosts after the cold up", hosts],
+                ["destroy, packages baked", `${destroy.seconds.toFixed(1)} s (${destroy.deleted} deleted)`],
+            ],
+        };
+    } catch (e) {
+        await s.destroy().catch(() => undefined);
+        throw e;
+    } finally {
+        s.dispose();
     }
 }
 

@@ -9,6 +9,7 @@ import { AwsHosts } from "../components/hosts/aws/hosts";
 import { ExistingHosts } from "../components/hosts/existing/hosts";
 import { platformPorts } from "../components/ports";
 import { nginxHostOf } from "../apps/settings";
+import { stackPackages } from "./packages";
 
 export interface StackHosts {
     hosts: Host[];
@@ -44,6 +45,8 @@ export function buildHosts(cfg: StackConfig): StackHosts {
                 // Another Docker engine (e.g. ssh://user@host) if configured; otherwise DOCKER_HOST or the local socket.
                 dockerHost: cfg.local.dockerHost,
                 readyTimeout: cfg.sshReadyTimeout,
+                // The packages HostPackages installs (a pure function of the config), baked into the hosts' image.
+                bakePackages: cfg.local.bakePackages ? Object.fromEntries(hosts.map((h) => [h.name, stackPackages(cfg, hosts, h)])) : undefined,
             });
             return { hosts: local.hosts, target, outputs: local.outputs, sshPrivateKey: local.privateKey, sshKeyFile: keyHelp };
         }

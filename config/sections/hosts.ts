@@ -95,6 +95,11 @@ export const localSchema = z
             .string()
             .regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, "expected a container name prefix of lowercase letters, digits, _ . -")
             .optional(),
+        /**
+         * Run the hosts from the node image with every host's packages baked in (`<nodeImage repository>-baked:<hash>`,
+         * made once, reused by every stack with the same node image and packages): a cold up installs nothing.
+         */
+        bakePackages: z.boolean({ message: "expected true or false" }).default(false),
     })
     .strict();
 

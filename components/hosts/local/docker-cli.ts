@@ -43,13 +43,35 @@ export const existingImage = [
 ].join("\n");
 
 /**
+ * The baked node image (hosts.local.bakePackages): BAKED (its content-addressed tag), IMAGE (the node
+ * image's id), PACKAGES (space-separated), INSIDE (host-programs/node-bake-inside.sh, run in a
+ * container of IMAGE with the packages as its arguments). An image with that tag is reused as it is:
+ * the tag names its content, so stacks share it. Otherwise the container is committed as BAKED, with
+ * the node image's command, and removed, also on failure. Prints the image id.
+ */
+export const bakeImage = [
+    STRICT,
+    'if docker image inspect -f "{{.Id}}" "$BAKED" 2>/dev/null; then exit 0; fi',
+    'name="microservice-bake-$$"',
+    "trap 'docker rm -f \"$name\" >/dev/null 2>&1 || true' EXIT",
+    "# PACKAGES unquoted: one argument per package (names only, checked by LocalHosts).",
+    // eslint-disable-next-line max-len -- one rendered script line, kept whole as it runs
+    'printf "%s" "$INSIDE" | docker run -i --name "$name" "$IMAGE" bash -s -- $PACKAGES >&2 || { echo "baking $BAKED failed: apt-get install of $PACKAGES in a container of the node image $IMAGE (its output is above)" >&2; exit 1; }',
+    // The bake's command (bash) must not stay the image's: the node image's own (systemd) is put back.
+    'cmd=$(docker image inspect -f "{{json .Config.Cmd}}" "$IMAGE")',
+    'docker commit --change "CMD $cmd" "$name" "$BAKED" >/dev/null',
+    'docker image inspect -f "{{.Id}}" "$BAKED"',
+].join("\n");
+
+/**
  * One host container: NAME, HOSTNAME, NET, IP, IMAGE, VOLUME, STACK, PUBLIC_KEY, KEY_PATH, and its
  * SSH identity HOST_KEY (secret), HOST_KEY_PUB, HOST_KEY_PATH. Created, given the stack's public key
  * and its host key, then started: sshd never runs without them, and never with a key of its own
  * making (the image makes one only when none is there). A container of the same name left by an
- * interrupted run is replaced. Prints the container id.
+ * interrupted run is replaced. Prints the container id. `baked`: the image is a baked one
+ * (bakeImage), and the host's own packages (HOST_PACKAGES at HOST_PACKAGES_PATH) are copied in too.
  */
-export function container(): { create: string; delete: string } {
+export function container(baked = false): { create: string; delete: string } {
     const flags = dockerRunFlags().map(q).join(" ");
     return {
         create: [
@@ -66,6 +88,10 @@ export function container(): { create: string; delete: string } {
             'printf "%s\\n" "$HOST_KEY_PUB" >"$d/host_key.pub"; chmod 644 "$d/host_key.pub"',
             'docker cp "$d/host_key" "$NAME:$HOST_KEY_PATH"',
             'docker cp "$d/host_key.pub" "$NAME:$HOST_KEY_PATH.pub"',
+            // A baked image's first boot enables the services of this host's own packages (HOST_PACKAGES, one a line).
+            ...(baked
+                ? ['printf "%s\\n" "$HOST_PACKAGES" >"$d/packages"; chmod 644 "$d/packages"', 'docker cp "$d/packages" "$NAME:$HOST_PACKAGES_PATH"']
+                : []),
             'docker start "$NAME" >/dev/null',
             'docker inspect -f "{{.Id}}" "$NAME"',
         ].join("\n"),

@@ -12,6 +12,8 @@ import * as cli from "./docker-cli";
 import { LocalCommand } from "../../exec/command";
 import { cidr, validate } from "../../validate";
 import { sha256 } from "../../provision/script";
+import { packageUnion } from "../../provision/ops";
+import { hostProgram } from "../../provision/host-program";
 import { contextHash } from "../../images/context";
 
 export interface LocalHostsArgs {
@@ -32,6 +34,29 @@ export interface LocalHostsArgs {
     readyTimeout?: string;
     /** Another Docker engine (e.g. ssh://user@host, as DOCKER_HOST); default: DOCKER_HOST or the local socket. */
     dockerHost?: string;
+    /**
+     * Per host name, the Debian packages the stack installs there (stack/packages.ts). Given, the hosts
+     * run from a baked image: the node image with the union of these installed (`<repository>-baked:<hash>`,
+     * made once per node image and package list, reused by every stack), so that installing them on each
+     * host finds them there. Each host's first boot starts the services of its own packages only.
+     */
+    bakePackages?: Record<string, readonly string[]>;
+}
+
+/** Where each container of a baked image finds its own packages (host-programs/node-bake-inside.sh reads it). */
+export const BAKED_HOST_PACKAGES_PATH = "/etc/microservice/host-packages";
+
+/** The bake's inside script, with the path it shares with the container script. */
+export const BAKE_INSIDE = hostProgram("node-bake-inside.sh", { HOST_PACKAGES: BAKED_HOST_PACKAGES_PATH });
+
+/**
+ * The baked image's tag: `<repository>-baked:<hash>` of the node image (its tag or digest dropped), the
+ * hash of the node image's id, the sorted packages and the bake script: the tag names the content.
+ */
+export function bakedImageTag(nodeImage: string, nodeImageId: string, packages: readonly string[]): string {
+    const repository = nodeImage.replace(/@.*$/, "").replace(/:[^/:]*$/, "");
+    const hash = sha256([nodeImageId, [...packages].sort().join(" "), BAKE_INSIDE].join("\n")).slice(0, 16);
+    return `${repository}-baked:${hash}`;
 }
 
 const argsSchema = z
@@ -57,9 +82,15 @@ const argsSchema = z
             .string()
             .regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, "expected a Docker host URL like unix:///var/run/docker.sock or ssh://user@host")
             .optional(),
+        bakePackages: z.record(z.string(), z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "expected a Debian package name like docker.io"))).optional(),
     })
     .strict()
     .superRefine((a, ctx) => {
+        for (const host of Object.keys(a.bakePackages ?? {})) {
+            if (!a.hosts.some((h) => h.name === host)) {
+                ctx.addIssue({ code: "custom", path: ["bakePackages", host], message: `expected one of the hosts (${a.hosts.map((h) => h.name).join(", ")})` });
+            }
+        }
         a.hosts.forEach((h, i) => {
             if (!cidrContains(a.subnet, h.ip) || reservedIn(a.subnet, h.ip, 2)) {
                 ctx.addIssue({
@@ -112,8 +143,10 @@ export class LocalHosts extends pulumi.ComponentResource {
             },
             { parent: this, deleteBeforeReplace: true },
         );
-        const imageId = this.nodeImage(name, a);
-        const run = cli.container();
+        const nodeImageId = this.nodeImage(name, a);
+        const baked = a.bakePackages !== undefined && packageUnion(...Object.values(a.bakePackages)).length > 0;
+        const imageId = baked ? this.bakedImage(name, a, nodeImageId) : nodeImageId;
+        const run = cli.container(baked);
         const flagsHash = sha256(JSON.stringify(dockerRunFlags()));
         const identities = hostKeys(name, a.hosts, this);
 
@@ -144,6 +177,7 @@ export class LocalHosts extends pulumi.ComponentResource {
                 HOST_KEY: identities[spec.name].privateKey.apply((k) => k.trim()),
                 HOST_KEY_PUB: identities[spec.name].publicKey,
                 HOST_KEY_PATH,
+                ...(baked ? { HOST_PACKAGES: ownPackages(a, spec.name).join("\n"), HOST_PACKAGES_PATH: BAKED_HOST_PACKAGES_PATH } : {}),
             };
             const hostKey = identities[spec.name].publicKey;
             const container = new LocalCommand(
@@ -152,7 +186,16 @@ export class LocalHosts extends pulumi.ComponentResource {
                     create: run.create,
                     delete: run.delete,
                     environment: env,
-                    triggers: [imageId, spec.ip, this.network.stdout, flagsHash, this.publicKey, hostKey],
+                    triggers: [
+                        imageId,
+                        spec.ip,
+                        this.network.stdout,
+                        flagsHash,
+                        this.publicKey,
+                        hostKey,
+                        // Baked: its first boot starts the services of its own packages, so a new list means a new container.
+                        ...(baked ? [sha256(ownPackages(a, spec.name).join(" "))] : []),
+                    ],
                 },
                 // Fixed name and address: the old container must go before the new one can start.
                 // HOST_KEY is a secret Output: the engine keeps it secret in the state's inputs and outputs.
@@ -198,6 +241,29 @@ export class LocalHosts extends pulumi.ComponentResource {
               );
         return image.stdout;
     }
+
+    /**
+     * The baked image's id: made from the node image (docker-cli.ts bakeImage) unless an image with its
+     * content-addressed tag exists. Never deleted with the stack: other stacks may run from it.
+     */
+    private bakedImage(name: string, a: z.output<typeof argsSchema>, nodeImageId: pulumi.Output<string>): pulumi.Output<string> {
+        const all = packageUnion(...Object.values(a.bakePackages ?? {}));
+        const tag = nodeImageId.apply((id) => bakedImageTag(a.nodeImage, id, all));
+        const image = new LocalCommand(
+            `${name}-baked-image`,
+            {
+                create: cli.bakeImage,
+                environment: { ...dockerEnv(a), IMAGE: nodeImageId, BAKED: tag, PACKAGES: all.join(" "), INSIDE: BAKE_INSIDE },
+                triggers: [tag],
+            },
+            { parent: this },
+        );
+        return image.stdout;
+    }
+}
+
+function ownPackages(a: { bakePackages?: Record<string, readonly string[]> }, host: string): string[] {
+    return packageUnion(a.bakePackages?.[host] ?? []);
 }
 
 function dockerEnv(a: { dockerHost?: string }): Record<string, string> {

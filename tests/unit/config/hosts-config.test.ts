@@ -48,7 +48,7 @@ describe("stack config: hosts layer", () => {
             { name: "node3", roles: ["zookeeper", "agent"], ip: "10.0.15.13", zookeeperId: 3, agentAttributes: { slavetype: "app" } },
         ]);
         expect(c.network).to.deep.equal({ subnet: "10.0.15.0/24" });
-        expect(c.local).to.deep.equal({ nodeImage: "microservice/node:bookworm" });
+        expect(c.local).to.deep.equal({ nodeImage: "microservice/node:bookworm", bakePackages: false });
         expect(c.vagrant).to.deep.include({
             box: "bento/ubuntu-24.04",
             boxVersion: "202510.26.0",
