@@ -1,4 +1,4 @@
-wait_for 'gcSchedule is a systemd calendar expression' 0 'systemd-analyze calendar '\''Sun *-*-* 03:00:00'\''' 'registry gcSchedule "Sun *-*-* 03:00:00" is not a systemd OnCalendar expression'
+assert_that 'gcSchedule is a systemd calendar expression' 'systemd-analyze calendar '\''Sun *-*-* 03:00:00'\''' 'registry gcSchedule "Sun *-*-* 03:00:00" is not a systemd OnCalendar expression'
 ensure_file '/etc/systemd/system/docker-registry-gc.service' 0644 root root 'unit:docker-registry-gc.service' <<'__EOF_6ef0e70ce2bc__'
 [Unit]
 Description=Garbage-collect unreferenced blobs of the Docker registry
