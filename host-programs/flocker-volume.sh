@@ -283,10 +283,13 @@ place() {
     [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
     mount_here "$d"
   fi
-  # Every agent records where the volume is now (best effort: discovery reached them all just now).
+  # Every agent records where the volume is now (best effort: discovery reached them all just now),
+  # the peers in parallel with the rest (a round trip each: kept out of a move's downtime).
   remember "$name" "$HOST_NAME"
+  local -a telling=()
   for pip in "${peer_ips[@]}"; do
-    on_peer "$pip" remember "$name" "$HOST_NAME" || log "could not tell ${peer_name[$pip]} where $name is"
+    { on_peer "$pip" remember "$name" "$HOST_NAME" || log "could not tell ${peer_name[$pip]} where $name is"; } &
+    telling+=($!)
   done
   # Every other copy that still says primary is older (the source of a move, or a copy whose
   # demotion failed before): demote it, so that only this copy is mounted and used.
@@ -302,6 +305,7 @@ place() {
     rm -f "$STATE_DIR/$name.pending-start"
   fi
   if [ -n "$MOVE_T_STOP" ]; then report "$(now_ms)"; move_cleanup; fi
+  if [ ${#telling[@]} -gt 0 ]; then wait "${telling[@]}"; fi
   [ "$demoted" = 1 ] || die "$name is primary here, but an older copy still says primary: re-run to demote it"
 }
 
