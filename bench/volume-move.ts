@@ -17,7 +17,7 @@ import { Lab } from "../tests/lab/harness";
 import { stepPayload } from "../components/provision";
 import { DockerEngine } from "../components/docker";
 import { FlockerZfsCluster } from "../components/volumes";
-import { appHooks, dataListing, IMAGE, maxHeartbeatGapMs, MoveReport, startApp, waitForHeartbeats, writeData } from "./volume-move.scenario";
+import { APP, appHooks, dataListing, IMAGE, maxHeartbeatGapMs, MoveReport, startApp, waitForHeartbeats, writeData } from "./volume-move.scenario";
 
 const RESULTS = path.join(__dirname, "results.md");
 const HEADING = "## Volume move";
@@ -47,7 +47,9 @@ async function main(): Promise<void> {
         // The quota holds the data twice over (the source keeps the move's snapshots); the pool is a 10 GB sparse file.
         const sizeGb = Math.max(1, Math.ceil((2 * mb) / 1024));
         const dataset = (primary: string, app = true) => [{ name: "mongo", sizeGb, primary, ...(app ? { app: appHooks() } : {}) }];
-        // Set up without the app: its image is loaded once Docker runs (a fresh volume would start it at once).
+        // Set up without the app: its image is loaded once Docker runs (a fresh volume would start it at once). A reused
+        // lab may have it running where an odd number of moves left it: stopped first, or the move back would (rightly) not verify.
+        await Promise.all(["node2", "node3"].map((h) => lab.hosts[h].sh(`docker rm -f ${APP} >/dev/null 2>&1 || true`)));
         const setup = await lab.run((hosts) => {
             const docker = new DockerEngine("docker", { hosts });
             new FlockerZfsCluster("volumes", {
