@@ -60,16 +60,18 @@ export async function startApp(host: Shell, volumePath = "/flocker/mongo"): Prom
 }
 
 // The data script, run in a container with the volume at /data.
-const WRITE_DATA = [
-    "rm -rf /data/db /data/heartbeat",
-    "mkdir -p /data/db",
-    "head -c 20971520 /dev/urandom > /data/db/blob",
-    "for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > /data/db/small-$i; done",
-].join(" && ");
+const writeDataScript = (mb: number) =>
+    [
+        "rm -rf /data/db /data/heartbeat",
+        "mkdir -p /data/db",
+        `head -c ${mb * 1048576} /dev/urandom > /data/db/blob`,
+        "for i in $(seq 1 40); do head -c $((i * 1000)) /dev/urandom > /data/db/small-$i; done",
+    ].join(" && ");
 
-/** 20 MB of random data and 40 small files, written through a container into the volume. */
-export async function writeData(host: Shell, volumePath = "/flocker/mongo"): Promise<void> {
-    await must(host, `docker run --rm -v ${volumePath}:/data ${IMAGE} bash -c '${WRITE_DATA}'`);
+/** `mb` MB (default 20) of random data and 40 small files, written through a container into the volume. */
+export async function writeData(host: Shell, volumePath = "/flocker/mongo", mb = 20): Promise<void> {
+    if (!Number.isInteger(mb) || mb < 1) throw new Error(`data size must be a whole number of MB >= 1, got ${mb}`);
+    await must(host, `docker run --rm -v ${volumePath}:/data ${IMAGE} bash -c '${writeDataScript(mb)}'`, 120_000 + mb * 1000);
 }
 
 /** sha256 of every file the data container wrote (the heartbeat is the app's, not compared). */

@@ -98,7 +98,8 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
             /^node2 docker stop db$/,
             /^node2 zfs snapshot flocker\/mongo@move-2-2$/,
             /^node3 zfs recv -F -u flocker\/incoming_mongo$/,
-            /^node3 zfs mount flocker\/incoming_mongo$/, // verification
+            /^node2 zfs snapshot flocker\/mongo@move-2-3$/, // verification: nothing written on the source since move-2-2
+            /^node2 zfs destroy flocker\/mongo@move-2-3$/,
             /^node3 zfs rename flocker\/incoming_mongo flocker\/mongo$/,
             /^node3 zfs set microservice:epoch=2 flocker\/mongo$/,
             /^node3 zfs set microservice:primary=true flocker\/mongo$/,
@@ -115,6 +116,9 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         expect(w.calls()).to.include("node2 zfs send -i @move-2-1 flocker/mongo@move-2-2");
         expect(w.calls().filter((l) => / docker /.test(l))).to.have.length(2); // one stop on the source, one start on the target
         expect(w.calls()).to.include(`node3 zfs set quota=${GIB} flocker/mongo`);
+        // The verification compares the received snapshot's guid with the source's and asks ZFS what was written since.
+        expect(w.calls()).to.include("node3 zfs get -Hp -o value guid flocker/incoming_mongo@move-2-2");
+        expect(w.calls()).to.include("node2 zfs get -Hp -o value written flocker/mongo@move-2-3");
         // Data on the target as on the source; the source keeps its copy, demoted and unmounted.
         expect(w.files("node3")).to.deep.equal(before);
         expect(Object.keys(before)).to.deep.equal(["db/collection.bin", "notes.txt"]);
@@ -147,13 +151,37 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         expect(w.tool("node3", "status", "mongo").stdout).to.equal("secondary 2\n");
     });
 
-    it("a copy that differs after the final increment: refused, nothing destroyed on the source, the app resumed there", () => {
+    it("nothing in the downtime window costs the volume's size: no file is read, listed or hashed, no copy destroyed before the start", () => {
+        created();
+        w.write("node2", Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`db/f${i}`, "x".repeat(1000 * i)])));
+        expect(move().code).to.equal(0);
+        // Back to node2, over its old copy: set aside by a rename, destroyed once the app runs again.
+        w.clearCalls();
+        const r = w.tool("node2", "place", "mongo", GIB);
+        expect(r.code, r.stderr).to.equal(0);
+        const c = w.calls();
+        const window = c.slice(w.at(/^node3 docker stop db$/), w.at(/^node2 docker start db /));
+        expect(window.length).to.be.greaterThan(0);
+        expect(window.filter((l) => / (hashes|mount flocker\/incoming_mongo|destroy -r|sha256sum|find) /.test(l))).to.deep.equal([]);
+        expect(window).to.include("node2 zfs rename flocker/mongo flocker/replaced_mongo");
+        expect(w.at(/^node2 zfs destroy -r flocker\/replaced_mongo$/)).to.be.greaterThan(w.at(/^node2 docker start db /));
+        expect(w.at(/^node2 zfs destroy -r flocker\/mongo@move-3-1$/)).to.be.greaterThan(w.at(/^node2 docker start db /));
+        expect(w.datasets("node2")).to.deep.equal(["flocker/mongo"]);
+        expect(w.files("node2")["db/f49"]).to.equal("x".repeat(49000));
+        const report = JSON.parse(fs.readFileSync(path.join(w.dir("node2"), "state/mongo.last-move"), "utf8"));
+        expect(report).to.include({ from: "node3", to: "node2", epoch: 3 });
+    });
+
+    it("a copy that is not the source's snapshot (another guid): refused, nothing destroyed on the source, the app resumed there", () => {
         created();
         w.fault("node3", "zfs recv -F -u flocker/incoming_mongo", "CORRUPT");
         const r = move();
         expect(r.code).to.equal(1);
-        expect(r.stderr).to.contain("the copy of mongo on node3 differs from node2: not moved");
-        expect(w.calls().filter((l) => l.startsWith("node2 zfs") && / (destroy|rename|set|umount) /.test(l))).to.deep.equal([]);
+        expect(r.stderr).to.contain("the copy of mongo on node3 differs from node2: not moved (its snapshot move-2-2 is not node2's)");
+        // Only the verification's own snapshot was taken and removed on the source.
+        expect(w.calls().filter((l) => l.startsWith("node2 zfs") && / (destroy|rename|set|umount) /.test(l))).to.deep.equal([
+            "node2 zfs destroy flocker/mongo@move-2-3",
+        ]);
         expect(w.at(/^node2 docker start db 10\.0\.15\.12 /)).to.be.greaterThan(w.at(/^node2 docker stop db$/));
         expect(w.at(/^node3 docker /)).to.equal(-1);
         expect(w.tool("node2", "status", "mongo").stdout).to.equal("primary 1\n");
@@ -161,6 +189,49 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         expect(w.files("node2")["notes.txt"]).to.equal("hello\n");
         expect(w.datasets("node3")).to.deep.equal([]); // the incoming copy is removed
         expect(fs.readdirSync(path.join(w.root, "tmp"))).to.deep.equal([]);
+    });
+
+    it("the source written after its app stopped (a stop that did not stop it all): refused, the app resumed there, the late data kept", () => {
+        created();
+        const late = path.join(w.dir("node2"), "flocker/mongo/db/late-write");
+        w.fault("node2", "zfs snapshot flocker/mongo@move-2-2", `THEN echo 1 >> ${late}`);
+        const r = move();
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.contain("the copy of mongo on node3 differs from node2: not moved (mongo was written on node2 after its app stopped)");
+        expect(r.stderr).to.contain("move of mongo failed: the source stays primary");
+        expect(w.at(/^node2 docker start db 10\.0\.15\.12 /)).to.be.greaterThan(w.at(/^node2 docker stop db$/));
+        expect(w.at(/^node3 docker /)).to.equal(-1);
+        expect(w.tool("node2", "status", "mongo").stdout).to.equal("primary 1\n");
+        expect(w.files("node2")).to.include({ "db/late-write": "1\n", "notes.txt": "hello\n" });
+        expect(w.datasets("node3")).to.deep.equal([]);
+        expect(w.datasets("node2")).to.deep.equal(["flocker/mongo", "flocker/mongo@move-2-1", "flocker/mongo@move-2-2"]);
+    });
+
+    it("where ZFS has no `written` (zfs-fuse): the incremental stream since the snapshot decides; a stream it cannot read refuses the move", () => {
+        created();
+        // The fake's streams are not ZFS streams: the reader must say so, and the move must not go on.
+        fs.writeFileSync(path.join(w.dir("node2"), "no-written"), "");
+        const r = move();
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.contain("could not tell whether mongo changed on node2 after its app stopped (unreadable): not moved");
+        expect(w.calls()).to.include("node2 zfs send -i @move-2-2 flocker/mongo@move-2-3");
+        expect(w.tool("node2", "status", "mongo").stdout).to.equal("primary 1\n");
+        expect(w.at(/^node2 docker start db 10\.0\.15\.12 /)).to.be.greaterThan(w.at(/^node2 docker stop db$/));
+        expect(w.datasets("node3")).to.deep.equal([]);
+    });
+
+    it("a failure after the previous copy on the target was set aside puts it back; the source stays primary", () => {
+        created();
+        expect(move().code).to.equal(0); // node2 now holds a demoted copy
+        w.fault("node2", "zfs rename flocker/incoming_mongo flocker/mongo", "cannot rename: I/O error");
+        w.clearCalls();
+        const r = w.tool("node2", "place", "mongo", GIB);
+        expect(r.code).to.equal(1);
+        expect(w.calls()).to.include("node2 zfs rename flocker/replaced_mongo flocker/mongo");
+        expect(w.tool("node2", "status", "mongo").stdout).to.equal("secondary 1\n");
+        expect(w.tool("node3", "status", "mongo").stdout).to.equal("primary 2\n");
+        expect(w.datasets("node2").filter((x) => !x.includes("@"))).to.deep.equal(["flocker/mongo"]);
+        expect(w.at(/^node3 docker start db 10\.0\.15\.13 /)).to.be.greaterThan(w.at(/^node3 docker stop db$/));
     });
 
     it("a failed full receive: the app was never stopped, the source is untouched, the next run moves", () => {
@@ -305,6 +376,7 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
             ["status mongo;id", "bad volume name: 'mongo;id'"],
             ["snapshot mongo @evil", "bad snapshot name"],
             ["send mongo move-2-1 x", "bad snapshot name: 'x'"],
+            ["check mongo move-2-3", "bad snapshot name: 'move-2-3'"],
             ["demote mongo x", "expected a number"],
             ["remember mongo Node;id", "bad host name"],
         ]) {
@@ -324,5 +396,53 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         // All at once, from their folder: the fakes source common.sh from there.
         const r = spawnSync("shellcheck", ["--severity=style", "--shell=bash", ...fs.readdirSync(FAKE_TOOLS_DIR)], { cwd: FAKE_TOOLS_DIR, encoding: "utf8" });
         expect(r.stdout + r.stderr).to.equal("");
+    });
+});
+
+/**
+ * The reader of `zfs send -i` streams that tells the move whether the source changed since its last
+ * snapshot (zfs-fuse has no `written`), run on streams in ZFS's record format: 312-byte records,
+ * drr_type first, the begin record's payload length and magic after it.
+ */
+describe("flocker-volume's stream verdict (zfs-fuse: was anything written since the snapshot?)", () => {
+    const tool = fs.readFileSync(path.join(__dirname, "../../../host-programs/flocker-volume.sh"), "utf8");
+    const py = tool.match(/^STREAM_VERDICT='\n([\s\S]*?)\n'$/m)![1];
+    const [BEGIN, OBJECT, FREEOBJECTS, WRITE, FREE, END] = [0, 1, 2, 3, 4, 5];
+    const rec = (type: number, o: { be?: boolean; payload?: number } = {}) => {
+        const b = Buffer.alloc(312);
+        if (o.be) b.writeUInt32BE(type, 0);
+        else b.writeUInt32LE(type, 0);
+        if (type === BEGIN) {
+            if (o.be) b.writeBigUInt64BE(0x2f5bacbacn, 8);
+            else b.writeBigUInt64LE(0x2f5bacbacn, 8);
+            if (o.payload) b.writeUInt32LE(o.payload, 4);
+        }
+        return o.payload ? Buffer.concat([b, Buffer.alloc(o.payload, 7)]) : b;
+    };
+    const verdict = (...parts: Buffer[]) => {
+        const r = spawnSync("python3", ["-c", py], { input: Buffer.concat(parts), encoding: "utf8" });
+        expect(r.stderr).to.equal("");
+        return r.stdout.trim();
+    };
+
+    it("unchanged: only begin, free-objects and end records (what zfs-fuse sends for an untouched dataset: 624 bytes)", () => {
+        expect(verdict(rec(BEGIN), rec(END))).to.equal("unchanged");
+        expect(verdict(rec(BEGIN), rec(FREEOBJECTS), rec(FREEOBJECTS), rec(END))).to.equal("unchanged");
+        expect(verdict(rec(BEGIN, { be: true }), rec(END, { be: true }))).to.equal("unchanged");
+        // OpenZFS's begin record may carry a payload (an nvlist) of the length it states.
+        expect(verdict(rec(BEGIN, { payload: 40 }), rec(END))).to.equal("unchanged");
+    });
+
+    it("changed: any object, write or free record before the end, whatever follows (read no further)", () => {
+        for (const t of [OBJECT, WRITE, FREE, 7, 8]) expect(verdict(rec(BEGIN), rec(FREEOBJECTS), rec(t), Buffer.alloc(5000)), String(t)).to.equal("changed");
+        expect(verdict(rec(BEGIN), rec(OBJECT))).to.equal("changed");
+    });
+
+    it("unreadable: empty, cut short before its end, or not a ZFS stream (the move refuses)", () => {
+        expect(verdict()).to.equal("unreadable");
+        expect(verdict(rec(BEGIN))).to.equal("unreadable");
+        expect(verdict(rec(BEGIN), rec(FREEOBJECTS), Buffer.alloc(100))).to.equal("unreadable");
+        expect(verdict(Buffer.from("FAKEZFS - move-2-3 123\n"), Buffer.alloc(600))).to.equal("unreadable");
+        expect(verdict(rec(OBJECT), rec(END))).to.equal("unreadable");
     });
 });

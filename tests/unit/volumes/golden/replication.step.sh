@@ -1,5 +1,5 @@
 ensure_packages 'openssh-client' 'sudo' 'python3'
-ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_7053636503ea__'
+ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_aee4bc872e0f__'
 #!/bin/bash
 # flocker-volume: movable ZFS datasets for the microservice stack (installed by FlockerZfsCluster).
 # Run as root by the placement step on a dataset's desired primary; peers reach it through the
@@ -18,8 +18,10 @@ die() { log "ERROR: $*"; exit 1; }
 now_ms() { date +%s%3N; }
 ds() { echo "$POOL/$1"; }
 incoming() { echo "$POOL/incoming_$1"; }
+replaced() { echo "$POOL/replaced_$1"; }
 exists() { zfs list -H -o name "$1" >/dev/null 2>&1; }
 prop() { zfs get -H -o value "$2" "$1"; }
+guid() { zfs get -Hp -o value guid "$1"; } # -p: zfs-fuse prints a guid as a size otherwise
 # zfs-fuse releases a filesystem it just unmounted asynchronously: retry while ZFS says "busy"
 # (bounded: 10 s), fail at once on any other error.
 retry_busy() {
@@ -33,6 +35,7 @@ retry_busy() {
 }
 check_name() { [[ ${1:-} =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "bad volume name: '${1:-}'"; }
 check_snap() { [[ ${1:-} =~ ^move-[0-9]+-[12]$ ]] || die "bad snapshot name: '${1:-}'"; }
+check_guid() { [[ ${1:-} =~ ^[0-9]+$ ]] || die "expected a snapshot guid, got '${1:-}'"; }
 check_num() { [[ ${1:-} =~ ^[0-9]+$ ]] || die "expected a number, got '${1:-}'"; }
 check_host() { [[ ${1:-} =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "bad host name: '${1:-}'"; }
 check_ip() { [[ ${1:-} =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "expected an IPv4 address, got '${1:-}'"; }
@@ -66,6 +69,62 @@ snapshot() {
 send() {
   check_name "$1"; check_snap "$2"
   if [ -n "${3:-}" ]; then check_snap "$3"; zfs send -i "@$3" "$(ds "$1")@$2"; else zfs send "$(ds "$1")@$2"; fi
+}
+
+# Reads a `zfs send -i` stream on stdin and prints "unchanged" when it holds no change at all (only
+# its begin record, free-objects records and its end record: what ZFS sends between two snapshots of
+# an untouched dataset), "changed" at the first other record (any write, object or metadata change,
+# atime included), "unreadable" when it is not a complete stream. Reads only up to that record, so it
+# costs what changed, never what the dataset holds. Records: 312-byte dmu_replay_record, drr_type
+# (u32) first, the begin record's payload length next (0 before OpenZFS 0.8), its magic at 8.
+STREAM_VERDICT='
+import struct, sys
+f = sys.stdin.buffer
+def rec():
+    b = f.read(312)
+    return b if len(b) == 312 else None
+b = rec()
+order = None
+if b is not None:
+    for o in "<>":
+        if struct.unpack(o + "IIQ", b[:16])[::2] == (0, 0x2F5BACBAC):
+            order = o
+if order is None:
+    print("unreadable")
+    sys.exit(0)
+f.read(struct.unpack(order + "I", b[4:8])[0])
+verdict = "unreadable"
+while True:
+    b = rec()
+    if b is None:
+        break
+    t = struct.unpack(order + "I", b[:4])[0]
+    if t == 2:
+        continue
+    verdict = "unchanged" if t == 5 else "changed"
+    break
+print(verdict)
+'
+
+# "<guid of the snapshot> unchanged|changed|unreadable": which snapshot the move sent last, and
+# whether anything wrote to the dataset since (an app that did not really stop). Costs what changed,
+# not what the dataset holds: a third snapshot (it commits whatever is still pending), then ZFS's
+# own `written` where the pool has it (OpenZFS), else the incremental stream between the two
+# (zfs-fuse), read only up to its first change. The third snapshot is removed again.
+check() {
+  check_name "$1"; check_snap "$2"
+  local d s3 g w verdict; d=$(ds "$1"); s3="${2%-*}-3"
+  g=$(guid "$d@$2")
+  if exists "$d@$s3"; then zfs destroy "$d@$s3"; fi
+  zfs snapshot "$d@$s3"
+  if w=$(zfs get -Hp -o value written "$d@$s3" 2>/dev/null) && [[ $w =~ ^[0-9]+$ ]]; then
+    if [ "$w" = 0 ]; then verdict=unchanged; else verdict=changed; fi
+  else
+    # The reader stops at the first change: the sender's broken pipe is expected, its verdict is the reader's.
+    verdict=$({ zfs send -i "@$2" "$d@$s3" 2>/dev/null || true; } | python3 -c "$STREAM_VERDICT")
+  fi
+  zfs destroy "$d@$s3"
+  echo "$g $verdict"
 }
 
 # What the files of a mounted dataset are: type, mode, owner and path of every entry, then the
@@ -127,7 +186,7 @@ serve() {
   local -a argv
   read -r -a argv <<<"${SSH_ORIGINAL_COMMAND:-}"
   case ${argv[0]:-} in
-    status|snapshot|send|hashes|demote|remember) ;;
+    status|snapshot|send|check|hashes|demote|remember) ;;
     app) case ${argv[1]:-} in stop|resume) ;; *) die "not allowed: app ${argv[1]:-}" ;; esac ;;
     *) die "not allowed: '${argv[0]:-}'" ;;
   esac
@@ -137,7 +196,7 @@ serve() {
 peer_verb() {
   local verb=${1:-}; shift || true
   case $verb in
-    status|snapshot|send|hashes|demote|remember) "$verb" "$@" ;;
+    status|snapshot|send|check|hashes|demote|remember) "$verb" "$@" ;;
     app) case ${1:-} in stop|resume) app "$@" ;; *) die "not allowed: app ${1:-}" ;; esac ;;
     *) die "not allowed: '$verb'" ;;
   esac
@@ -226,10 +285,13 @@ place() {
     [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
     mount_here "$d"
   fi
-  # Every agent records where the volume is now (best effort: discovery reached them all just now).
+  # Every agent records where the volume is now (best effort: discovery reached them all just now),
+  # the peers in parallel with the rest (a round trip each: kept out of a move's downtime).
   remember "$name" "$HOST_NAME"
+  local -a telling=()
   for pip in "${peer_ips[@]}"; do
-    on_peer "$pip" remember "$name" "$HOST_NAME" || log "could not tell ${peer_name[$pip]} where $name is"
+    { on_peer "$pip" remember "$name" "$HOST_NAME" || log "could not tell ${peer_name[$pip]} where $name is"; } &
+    telling+=($!)
   done
   # Every other copy that still says primary is older (the source of a move, or a copy whose
   # demotion failed before): demote it, so that only this copy is mounted and used.
@@ -244,23 +306,27 @@ place() {
     app start "$name" "$HOST_IP"
     rm -f "$STATE_DIR/$name.pending-start"
   fi
-  if [ -n "$MOVE_T_STOP" ]; then report "$(now_ms)"; fi
+  if [ -n "$MOVE_T_STOP" ]; then report "$(now_ms)"; move_cleanup; fi
+  if [ ${#telling[@]} -gt 0 ]; then wait "${telling[@]}"; fi
   [ "$demoted" = 1 ] || die "$name is primary here, but an older copy still says primary: re-run to demote it"
 }
 
 # The move protocol. Until the commit point, the source stays primary and any failure puts the
-# app back on it; after it, the data is here and verified.
+# app back on it; after it, the data is here and verified. Between the app's stop and its start,
+# nothing costs what the volume holds: the final increment costs what changed since the full copy,
+# the verification and the commit a few ZFS property reads and renames.
 move_from() {
   local src=$1 src_name=$2 epoch=$3 name=$4 quota=$5
-  local new=$((epoch + 1)) d inc tmp
+  local new=$((epoch + 1)) d inc old
   local s1="move-$new-1" s2="move-$new-2"
-  d=$(ds "$name"); inc=$(incoming "$name")
-  tmp=$(mktemp -d)
-  MOVE_SRC=$src MOVE_NAME=$name MOVE_INC=$inc MOVE_TMP=$tmp MOVE_STOPPED=0 MOVE_COMMITTED=0
+  d=$(ds "$name"); inc=$(incoming "$name"); old=$(replaced "$name")
+  MOVE_SRC=$src MOVE_NAME=$name MOVE_INC=$inc MOVE_D=$d MOVE_OLD="" MOVE_STOPPED=0 MOVE_RENAMED=0 MOVE_COMMITTED=0
   trap 'move_exit $?' EXIT
-  # Left over from a failed attempt: the source was primary all along, so it is worthless.
+  # Left over from a failed attempt: the source was primary all along, so it is worthless. A copy
+  # set aside by a move that committed but did not finish is superseded.
   if exists "$inc"; then zfs umount "$inc" 2>/dev/null || true; retry_busy zfs destroy -r "$inc"; fi
-  local t0 t_stop t_stopped t_sent t_verified t_started
+  if exists "$old"; then retry_busy zfs destroy -r "$old"; fi
+  local t0 t_stop t_stopped t_sent t_verified check src_guid verdict
   t0=$(now_ms)
   log "moving $name from $src_name ($src) to $HOST_NAME: full copy while the app runs"
   on_peer "$src" snapshot "$name" "$s1"
@@ -274,24 +340,30 @@ move_from() {
   on_peer "$src" send "$name" "$s2" "$s1" | timeout "$TRANSFER_TIMEOUT" zfs recv -F -u "$inc"
   t_sent=$(now_ms)
 
-  # Verify before anything changes on the source: both sides list their files, in parallel.
-  zfs set canmount=on "$inc"
-  zfs set mountpoint="$STATE_DIR/verify/$name" "$inc"
-  mount_here "$inc"
-  on_peer "$src" hashes "$name" >"$tmp/source" &
-  local pid=$!
-  listing "$STATE_DIR/verify/$name" >"$tmp/target"
-  wait "$pid" || die "could not list $name on $src_name"
-  if ! cmp -s "$tmp/source" "$tmp/target"; then
-    diff "$tmp/source" "$tmp/target" | head -5 >&2 || true
-    die "the copy of $name on $HOST_NAME differs from $src_name: not moved"
-  fi
+  # Verify before anything changes on the source. ZFS checks every stream's checksum on receive;
+  # the copy here is the source's snapshot taken after the app stopped when the snapshot's guid
+  # (kept by send/receive) is the source's, and the source is that snapshot when nothing wrote to
+  # it since (an app whose stop did not stop it all).
+  check=$(on_peer "$src" check "$name" "$s2") || die "could not check $name on $src_name"
+  read -r src_guid verdict <<<"$check"
+  check_guid "$src_guid"
+  [ "$(guid "$inc@$s2")" = "$src_guid" ] || die "the copy of $name on $HOST_NAME differs from $src_name: not moved (its snapshot $s2 is not $src_name's)"
+  case $verdict in
+    unchanged) ;;
+    changed) die "the copy of $name on $HOST_NAME differs from $src_name: not moved ($name was written on $src_name after its app stopped)" ;;
+    *) die "could not tell whether $name changed on $src_name after its app stopped ($verdict): not moved" ;;
+  esac
   t_verified=$(now_ms)
 
-  # Commit: the copy here becomes the primary (a higher epoch wins over the source's).
-  zfs umount "$inc"
-  if exists "$d"; then retry_busy zfs destroy -r "$d"; fi
+  # Commit: the copy here becomes the primary (a higher epoch wins over the source's). A previous
+  # copy here is set aside (a rename: destroying it costs its size), destroyed once the app runs.
+  if exists "$d"; then
+    if [ "$(prop "$d" mounted)" = yes ]; then retry_busy zfs umount "$d"; fi
+    retry_busy zfs rename "$d" "$old"
+    MOVE_OLD=$old
+  fi
   retry_busy zfs rename "$inc" "$d"
+  MOVE_RENAMED=1
   zfs set quota="$quota" "$d"
   zfs set microservice:epoch="$new" "$d"
   zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
@@ -299,13 +371,21 @@ move_from() {
   zfs set microservice:primary=true "$d"
   MOVE_COMMITTED=1
   mount_here "$d"
-  # The move's snapshots are of no further use here, and a snapshot counts against the quota while
-  # it pins the data the app rewrites: the primary keeps none (the source keeps its copy as it was).
-  zfs destroy "$d@$s2" || true
-  zfs destroy "$d@$s1" || true
   trap - EXIT
-  rm -rf "$tmp"
+  # The move's snapshots are of no further use here, and a snapshot counts against the quota while
+  # it pins the data the app rewrites: the primary keeps none (move_cleanup, after the app started).
+  MOVE_GONE=("$d@$s2" "$d@$s1")
+  if [ -n "$MOVE_OLD" ]; then MOVE_GONE+=("$MOVE_OLD"); fi
   MOVE_FROM=$src_name MOVE_EPOCH=$new MOVE_T0=$t0 MOVE_T_STOP=$t_stop MOVE_T_STOPPED=$t_stopped MOVE_T_SENT=$t_sent MOVE_T_VERIFIED=$t_verified
+}
+
+# After the app started on the target: what the move left here that nobody needs (best effort: a
+# copy set aside that is left is destroyed by the next move).
+move_cleanup() {
+  local x
+  for x in "${MOVE_GONE[@]}"; do
+    if exists "$x"; then retry_busy zfs destroy -r "$x" || log "could not destroy $x: destroy it by hand"; fi
+  done
 }
 
 # What a move took, kept in the state dir and logged: downtime = app stop requested -> app started.
@@ -320,7 +400,6 @@ report() {
 
 move_exit() {
   local rc=$1
-  rm -rf "$MOVE_TMP"
   [ "$rc" -ne 0 ] || return 0
   if [ "$MOVE_COMMITTED" = 1 ]; then
     log "the move of $MOVE_NAME committed (data is here) but a later step failed: re-run to finish"
@@ -328,6 +407,10 @@ move_exit() {
   fi
   log "move of $MOVE_NAME failed: the source stays primary"
   if exists "$MOVE_INC"; then zfs umount "$MOVE_INC" 2>/dev/null || true; retry_busy zfs destroy -r "$MOVE_INC" || true; fi
+  # The incoming copy renamed but not committed (never primary) is removed like the incoming one.
+  if [ "$MOVE_RENAMED" = 1 ] && exists "$MOVE_D"; then zfs umount "$MOVE_D" 2>/dev/null || true; retry_busy zfs destroy -r "$MOVE_D" || true; fi
+  # The copy set aside for the commit goes back where it was.
+  if [ -n "$MOVE_OLD" ] && ! exists "$MOVE_D"; then retry_busy zfs rename "$MOVE_OLD" "$MOVE_D" || log "could not put $MOVE_OLD back as $MOVE_D"; fi
   if [ "$MOVE_STOPPED" = 1 ]; then
     on_peer "$MOVE_SRC" app resume "$MOVE_NAME" || log "could not restart the app on the source: start it there"
   fi
@@ -343,7 +426,7 @@ case ${1:-} in
   app) shift; app "$@" ;;
   *) echo "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]" >&2; exit 2 ;;
 esac
-__EOF_7053636503ea__
+__EOF_aee4bc872e0f__
 ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
 #!/usr/bin/python3
 """Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).
