@@ -232,7 +232,7 @@ describe("engine: the local stack through the real Pulumi engine", function () {
         expect(twice.length, `duplicated lines: ${twice.join(" ")}`).to.be.at.most(1);
     });
 
-    it("30,000 journal lines, three server outages, node2's rsyslog restarted in one: node2's file exact, node1 lost only lines in flight", async function () {
+    it("30,000 journal lines, three server outages, node2's rsyslog restarted: node2's file exact, node1 lost only lines around a stop", async function () {
         this.timeout(900_000);
         const LINES = 30_000;
         const app = `engine-journal-${Date.now()}`;
