@@ -23,6 +23,8 @@ declare -A __dirty=()
 __reload=0
 __mark() { __changes+=("$1"); __dirty["$2"]=1; case $2 in unit:*) __reload=1 ;; esac; }
 __perm() { printf '%o %s %s' "$((8#$1))" "$2" "$3"; }
+# A check command, quiet, without the step's lock (fd 9) or report (fd 3): succeeds when it does.
+__quiet() { bash -c "$1" >/dev/null 2>&1 3>&- 9>&-; }
 # One `apt-get update` per host per bring-up: skipped while a step in this boot updated the lists
 # within the hour (the stamp is under /run, which every boot empties). An install that fails on
 # lists updated earlier updates them and tries once more. Exported for the commands of exec ops.
@@ -74,7 +76,7 @@ ensure_dir() { # path mode owner group
 }
 ensure_absent() { if [ -e "$1" ] || [ -L "$1" ]; then rm -rf "$1"; __mark "removed $1" "$2"; fi; }
 ensure_exec() { # description unless run tag
-  if bash -c "$2" >/dev/null 2>&1 3>&- 9>&-; then return 0; fi
+  if __quiet "$2"; then return 0; fi
   local rc=0
   bash -c "$3" 3>&- 9>&- || rc=$?
   if [ $rc -ne 0 ]; then echo "FAILED $__step: $1 (exit $rc)" >&2; exit $rc; fi
@@ -82,21 +84,21 @@ ensure_exec() { # description unless run tag
 }
 wait_for() { # description timeout check message
   local deadline=$((SECONDS + $2))
-  until bash -c "$3" >/dev/null 2>&1 3>&- 9>&-; do
+  until __quiet "$3"; do
     if [ $SECONDS -ge $deadline ]; then echo "FAILED $__step: $4 (waited $2 s for: $1)" >&2; exit 1; fi
     sleep 1
   done
 }
 remember() { # variable description check
-  if bash -c "$3" >/dev/null 2>&1 3>&- 9>&-; then export "$1=1"; else export "$1=0"; fi
+  if __quiet "$3"; then export "$1=1"; else export "$1=0"; fi
   echo "$__step: $2: $( [ "${!1}" = 1 ] && echo yes || echo no)" >&2
 }
 assert_that() { # description check message
-  if bash -c "$2" >/dev/null 2>&1 3>&- 9>&-; then return 0; fi
+  if __quiet "$2"; then return 0; fi
   echo "FAILED $__step: $3 (checked: $1)" >&2; exit 1
 }
 ensure_masked() { # unit [when]
-  if [ $# -gt 1 ] && ! bash -c "$2" >/dev/null 2>&1 3>&- 9>&-; then return 0; fi
+  if [ $# -gt 1 ] && ! __quiet "$2"; then return 0; fi
   if [ "$(systemctl is-enabled "$1" 2>/dev/null)" = masked ]; then return 0; fi
   systemctl stop "$1" 2>/dev/null || true
   systemctl mask "$1"
@@ -119,11 +121,11 @@ ensure_user() { # name home shell
 }
 ensure_image() { # ref local-tags...
   local ref=$1 id t; shift
-  if ! docker image inspect "$ref" >/dev/null 2>&1; then
+  if ! id=$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null); then
     docker pull -q "$ref" >/dev/null 3>&- 9>&-
     __mark "image $ref" "image:$ref"
+    id=$(docker image inspect -f '{{.Id}}' "$ref")
   fi
-  id=$(docker image inspect -f '{{.Id}}' "$ref")
   for t in "$@"; do
     if [ "$(docker image inspect -f '{{.Id}}' "$t" 2>/dev/null)" = "$id" ]; then continue; fi
     docker tag "$ref" "$t"

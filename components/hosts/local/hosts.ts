@@ -163,6 +163,7 @@ export class LocalHosts extends pulumi.ComponentResource {
                 },
                 { parent: this, deleteBeforeReplace: true },
             );
+            const own = baked ? ownPackages(a, spec.name) : [];
             const env = {
                 ...dockerEnv(a),
                 NAME: `${prefix}-${spec.name}`,
@@ -177,7 +178,7 @@ export class LocalHosts extends pulumi.ComponentResource {
                 HOST_KEY: identities[spec.name].privateKey.apply((k) => k.trim()),
                 HOST_KEY_PUB: identities[spec.name].publicKey,
                 HOST_KEY_PATH,
-                ...(baked ? { HOST_PACKAGES: ownPackages(a, spec.name).join("\n"), HOST_PACKAGES_PATH: BAKED_HOST_PACKAGES_PATH } : {}),
+                ...(baked ? { HOST_PACKAGES: own.join("\n"), HOST_PACKAGES_PATH: BAKED_HOST_PACKAGES_PATH } : {}),
             };
             const hostKey = identities[spec.name].publicKey;
             const container = new LocalCommand(
@@ -194,7 +195,7 @@ export class LocalHosts extends pulumi.ComponentResource {
                         this.publicKey,
                         hostKey,
                         // Baked: its first boot starts the services of its own packages, so a new list means a new container.
-                        ...(baked ? [sha256(ownPackages(a, spec.name).join(" "))] : []),
+                        ...(baked ? [sha256(own.join(" "))] : []),
                     ],
                 },
                 // Fixed name and address: the old container must go before the new one can start.
