@@ -47,7 +47,7 @@ export interface PortsView {
     zookeeper: { clientPort?: number; adminServerPort?: number | false };
     mesos: { masterPort: number; agentPort: number; marathon: { httpPort: number; tls?: boolean; httpsPort?: number } };
     registry: { port: number };
-    logging: { port: number; protocol: string; relpPort: number; localPort: number };
+    logging: { port: number; protocol: string; relpPort: number; journalPort: number; localPort: number };
     apps: { enabled: boolean; nginx: { hostPort: number }; entry: { enabled?: boolean; port: number } };
 }
 
@@ -154,6 +154,10 @@ export function platformPorts(c: PortsView, nginxHost: string | undefined, targe
             if (c.logging.protocol === "relp")
                 add(c.logging.relpPort, "the log server's RELP input", `${role("logServer")} (logging.protocol relp)`, CLUSTER, {
                     key: ["logging", "relpPort"],
+                });
+            if (c.logging.protocol === "journal")
+                add(c.logging.journalPort, "the log server's journal receiver", `${role("logServer")} (logging.protocol journal)`, CLUSTER, {
+                    key: ["logging", "journalPort"],
                 });
         }
         add(c.logging.localPort, "rsyslog's local Docker input", "every host", LOOPBACK, { key: ["logging", "localPort"] });

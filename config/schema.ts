@@ -106,7 +106,7 @@ interface CrossView {
     aws: { vpcCidr: string };
     docker: { bip?: string };
     registry: { insecure: boolean; port: number };
-    logging: { tls: string; port: number; protocol: string; relpPort: number; localPort: number };
+    logging: { tls: string; port: number; protocol: string; relpPort: number; journalPort: number; localPort: number };
     mesh: z.output<typeof meshSettingsObject>;
     mesos: z.output<typeof mesosSettingsSchema>;
     zookeeper: z.output<typeof zookeeperSettingsSchema>;

@@ -11,7 +11,8 @@ journal holds the lines meanwhile.
 
 Usage: log-shipper.py CONFIG          ship forever (the microservice-log-shipper service)
        log-shipper.py --probe CONFIG  exit 0 when the server takes this host's lines, else say why
-CONFIG (JSON): host, address, port, serverName, tls (off|server|mutual), ca, cert, key, identifiers.
+CONFIG (JSON): host, address, port, serverName, tls (off|server|mutual), ca, cert, key, identifiers,
+startCursor (a file).
 """
 import http.client
 import json
@@ -99,12 +100,25 @@ def reader(proc, lines):
     lines.put(None)
 
 
+def start_cursor(conf, committed):
+    """Where to read from: after the server's cursor; with none, after the start cursor a host that
+    forwarded with rsyslog before got (what its journal held then was sent), else from the start."""
+    if committed or not conf.get("startCursor"):
+        return committed
+    try:
+        with open(conf["startCursor"]) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return ""
+
+
 def ship(server, conf, cursor):
-    """Follows the journal from `cursor`, sending batches until an error or a server cursor that differs."""
+    """Follows the journal after `cursor` (the server's), sending batches until an error or a server cursor that differs."""
     identifiers = set(conf["identifiers"])
     args = [JOURNALCTL, "-o", "json", "--follow", "--no-tail", "--all"]
-    if cursor:
-        args.append("--after-cursor=" + cursor)
+    begin = start_cursor(conf, cursor)
+    if begin:
+        args.append("--after-cursor=" + begin)
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     lines = queue.Queue(maxsize=BATCH_LINES * 4)
     threading.Thread(target=reader, args=(proc, lines), daemon=True).start()

@@ -106,7 +106,8 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
         const server = args.server ?? singleHostWithRole(args.hosts, "logServer");
         this.server = server;
         const protocol = s.protocol;
-        const forwardPort = protocol === "relp" ? s.relpPort : s.port;
+        const journal = protocol === "journal";
+        const forwardPort = journal ? s.journalPort : protocol === "relp" ? s.relpPort : s.port;
         this.serverAddress = server.privateIp.apply((ip) => `${ip}:${forwardPort}`);
 
         const steps = Object.fromEntries(args.hosts.map((h) => [h.name, new HostSteps(this, name, h, readinessOn(args.hostReady, h))]));
@@ -122,6 +123,7 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
             const ops = pulumi.all([server.privateIp, caPem, ownPem]).apply(([address, ca, clientPem]) =>
                 clientOps({
                     host: host.name,
+                    serverName: server.name,
                     localPort: s.localPort,
                     target: { protocol, address, port: forwardPort, tls: tls ? { peerName: server.name, clientKeyPath: own?.keyPath } : undefined },
                     queueMaxDiskSpace: s.queueMaxDiskSpace,
@@ -157,6 +159,7 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
             "logging-server",
             pulumi.all([senders, cert, caPem]).apply(([ips, c, ca]) =>
                 serverOps({
+                    journal: journal ? { port: s.journalPort, hosts: Object.fromEntries(args.hosts.map((h, i) => [h.name, ips[i]])) } : undefined,
                     port: s.port,
                     relpPort: protocol === "relp" ? s.relpPort : undefined,
                     allowedSenders: [...new Set([...ips, ...s.allowedSenders])],
@@ -175,7 +178,7 @@ export class RsyslogAggregator extends pulumi.ComponentResource implements LogSh
         for (const host of args.hosts) {
             const ops = pulumi
                 .all([host.privateIp, server.privateIp])
-                .apply(([ip, address]) => senderCheckOps({ host: host.name, ip, server: server.name, address, port: s.port }));
+                .apply(([ip, address]) => senderCheckOps({ host: host.name, ip, server: server.name, address, port: forwardPort, journal }));
             this.senderAccepted[host.name] = steps[host.name].add("logging-sender", ops, { dependsOn: [serverStep] });
         }
         this.hostReady = readinessOf(clientReady);

@@ -26,6 +26,23 @@ export const SERVER_CERT_PATH = `${TLS_DIR}/server.pem`;
 /** A forwarder's own certificate (tls "mutual"); its key stays where ClientCertificate made it. */
 export const CLIENT_CERT_PATH = `${TLS_DIR}/client.pem`;
 
+/** protocol "journal": each host's shipper (host-programs/log-shipper.py) and its settings. */
+export const SHIPPER = {
+    program: "/usr/local/sbin/microservice-log-shipper",
+    config: `${TLS_DIR}/shipper.json`,
+    unit: "microservice-log-shipper",
+    stateDir: "/var/lib/microservice-log-shipper",
+    /** Where a host that forwarded with rsyslog before starts (log-shipper.py reads it when the server has no cursor for it). */
+    startCursor: "/var/lib/microservice-log-shipper/start.cursor",
+} as const;
+/** protocol "journal": the log server's receiver (host-programs/log-receiver.py); it keeps each host's cursor in stateDir. */
+export const RECEIVER = {
+    program: "/usr/local/sbin/microservice-log-receiver",
+    config: `${TLS_DIR}/receiver.json`,
+    unit: "microservice-log-receiver",
+    stateDir: "/var/lib/microservice-log-receiver",
+} as const;
+
 /** logging.tls: "server" authenticates the server to the forwarders, "mutual" each end to the other. */
 export type TlsMode = "off" | "server" | "mutual";
 
@@ -68,7 +85,7 @@ export function appFromTag(syslogTag: string): string {
     return m ? m[1] : "no_tag";
 }
 
-export type ForwardProtocol = "relp" | "tcp";
+export type ForwardProtocol = "journal" | "relp" | "tcp";
 
 /**
  * Docker's journald-driver flags for one tag: dockerd writes each line to this host's journal with
@@ -86,7 +103,9 @@ export function journaldDriverParameters(tag: string): DockerParameter[] {
 
 export interface ForwardTarget {
     /**
-     * relp: every message is acknowledged by the server and re-sent until it is (measured: exactly
+     * journal: this host's shipper (SHIPPER) sends its journal's entries to the server's receiver,
+     * which commits lines and this host's cursor together: exactly once (docs/logging.md); rsyslog
+     * forwards nothing then. relp: every message is acknowledged by the server and re-sent until it is (measured: exactly
      * once across outages and restarts). tcp: plain syslog over TCP, as the original; a message
      * written into a connection the server just closed is lost (measured, see docs/logging.md).
      */
@@ -136,14 +155,12 @@ export function baseConf(c: ClientSpec): string {
                     ? `\n         streamDriver.CertFile="${CLIENT_CERT_PATH}" streamDriver.KeyFile="${mutual}" streamDriver.CheckExtendedKeyPurpose="on"`
                     : "")
               : "");
-    return `${HEADER}# Loaded once here for every listener (local Docker input, and the log server's input).
-module(load="imtcp")${relp ? `\nmodule(load="omrelp")` : ""}
-
-# Local files: RFC 3339 time, host, tag, message.
-template(name="MicroserviceFile" type="string"
-         string="%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\\n")
-
-# To the log server: the stack's name for this host (not the machine's hostname), so the server's
+    const forward =
+        t.protocol === "journal"
+            ? `# Nothing is forwarded by rsyslog: ${SHIPPER.unit} sends this host's journal lines to the log
+# server's receiver, which writes each exactly once.
+`
+            : `# To the log server: the stack's name for this host (not the machine's hostname), so the server's
 # tree is /var/log/remote/<host as in the stack config>/...
 template(name="MicroserviceForward" type="string"
          string="<%PRI%>%TIMESTAMP:::date-rfc3339% ${c.host} %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%")
@@ -159,6 +176,14 @@ ruleset(name="microservice_forward") {
          action.resumeRetryCount="-1" action.resumeInterval="5" action.reportSuspension="on")
 }
 `;
+    return `${HEADER}# Loaded once here for every listener (local Docker input, and the log server's input).
+module(load="imtcp")${relp ? `\nmodule(load="omrelp")` : ""}
+
+# Local files: RFC 3339 time, host, tag, message.
+template(name="MicroserviceFile" type="string"
+         string="%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\\n")
+
+${forward}`;
 }
 
 /**
@@ -184,8 +209,9 @@ ruleset(name="microservice_docker") {
   set $.app = ${APP_FROM_TAG};
   action(type="omfile" dynaFile="MicroserviceDockerApp" template="MicroserviceFile"
          dirCreateMode="0755" fileCreateMode="0640")
-  action(type="omfile" file="${CLIENT_LOG_DIR}/combined.log" template="MicroserviceFile" fileCreateMode="0640")
-  call microservice_forward
+  action(type="omfile" file="${CLIENT_LOG_DIR}/combined.log" template="MicroserviceFile" fileCreateMode="0640")${
+      c.target.protocol === "journal" ? "" : "\n  call microservice_forward"
+  }
 }
 
 # imjournal (rsyslog 8.2302) cannot be bound to a ruleset: its lines come to the default one, ahead
@@ -213,6 +239,11 @@ input(type="imtcp" address="127.0.0.1" port="${c.localPort}" ruleset="microservi
 export function journalConf(c: ClientSpec): string {
     if (c.forwardJournal.length === 0) return `${HEADER}# No journald program is forwarded (logging.forwardJournal is empty).\n`;
     const names = c.forwardJournal.map((n) => `"${n}"`).join(", ");
+    if (c.target.protocol === "journal")
+        return `${HEADER}# These programs log to journald (journalctl -u <unit>), where ${SHIPPER.unit} reads them for the
+# log server; they stay out of /var/log/syslog.
+if $programname == [${names}] then stop
+`;
     return `${HEADER}# These programs log to journald (journalctl -u <unit>); a copy goes to the log server.
 if $programname == [${names}] then {
   call microservice_forward

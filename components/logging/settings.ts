@@ -33,11 +33,15 @@ export const loggingSettingsSchema = z
         /** Central server port: plain syslog over TCP (imtcp), TLS or not. Always open on the server. */
         port: port("the central server").default(514),
         /**
-         * How forwarders send: "tcp" (the original: lines written while the server is down arrive,
-         * those in flight when it stops are lost) or "relp" (acknowledged, yet measured here losing
-         * lines at a stop too, rsyslog#2610). See docs/logging.md for the measurements.
+         * How forwarders send. "journal" (default): each host's shipper sends its journal's entries
+         * to the log server's receiver, which owns each host's cursor and writes every line exactly
+         * once across server stops and forwarder restarts (measured, docs/logging.md). "tcp" (the
+         * original: rsyslog's omfwd; lines in flight when the server stops are lost) and "relp"
+         * (acknowledged, yet measured here losing lines at a stop too, rsyslog#2610).
          */
-        protocol: z.enum(["tcp", "relp"], { message: "expected tcp or relp" }).default("tcp"),
+        protocol: z.enum(["journal", "tcp", "relp"], { message: "expected journal, tcp or relp" }).default("journal"),
+        /** The log server's receiver for protocol journal (HTTP, or HTTPS with tls server/mutual). */
+        journalPort: port("the journal receiver").default(19532),
         /** Server's RELP port (only with protocol relp). */
         relpPort: port("the RELP input").default(2514),
         /** Loopback-only port where each host's rsyslog takes the former syslog-driver flags (containers started before the journald driver). */
@@ -73,14 +77,16 @@ export const loggingSettingsSchema = z
     .strict()
     .superRefine((l, ctx) => {
         // The log server host runs every listener at once.
-        if (l.localPort === l.port || (l.protocol === "relp" && l.localPort === l.relpPort)) {
+        const serverPorts = [l.port, ...(l.protocol === "relp" ? [l.relpPort] : []), ...(l.protocol === "journal" ? [l.journalPort] : [])];
+        if (serverPorts.includes(l.localPort)) {
             ctx.addIssue({
                 code: "custom",
                 path: ["localPort"],
-                message:
-                    `expected a port other than the server's (${l.port}${l.protocol === "relp" ? `, ${l.relpPort}` : ""}): ` +
-                    "the log server host listens on all of them",
+                message: `expected a port other than the server's (${serverPorts.join(", ")}): the log server host listens on all of them`,
             });
+        }
+        if (l.protocol === "journal" && l.journalPort === l.port) {
+            ctx.addIssue({ code: "custom", path: ["journalPort"], message: `expected a port other than port (${l.port}): the server listens on both` });
         }
         if (l.protocol === "relp" && l.tls === "server") {
             ctx.addIssue({

@@ -31,8 +31,10 @@ function expectedRows(): string[] {
     };
     const uses: PortUse[] = [];
     for (const mesh of [{ implementation: "overlay" }, weave]) {
-        const c = stackConfigSchema.parse({ target: "aws", aws: { adminCidr: "198.51.100.0/24" }, mesh, logging: { protocol: "relp" } });
-        uses.push(...platformPorts(c, nginxHostOf(c), hostTarget(c.target)));
+        for (const protocol of ["journal", "relp"]) {
+            const c = stackConfigSchema.parse({ target: "aws", aws: { adminCidr: "198.51.100.0/24" }, mesh, logging: { protocol } });
+            uses.push(...platformPorts(c, nginxHostOf(c), hostTarget(c.target)));
+        }
     }
     const row = (p: PortUse) =>
         `| ${portLabel(p)} | ${p.service}${p.key ? ` (\`${p.key.join(".")}\`)` : ""} | ${p.on} | ` +

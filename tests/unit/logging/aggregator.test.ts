@@ -32,15 +32,30 @@ describe("RsyslogAggregator", () => {
         ]);
         expect(steps().filter((s) => s.secret)).to.deep.equal([]);
         expect(agg.server.name).to.equal("node1");
-        expect(await valueOf(agg.serverAddress)).to.equal("10.0.15.11:514");
+        expect(await valueOf(agg.serverAddress)).to.equal("10.0.15.11:19532");
         expect(agg.ready).to.have.length(9);
-        // Each host files its lines under its own stack name and forwards to node1's private address.
+        // logging.protocol journal (default): each host's shipper sends its journal lines to node1's receiver;
+        // its rsyslog writes the host's own files and forwards nothing.
+        const node3 = script("logging-node3-logging-client").stdin;
+        expect(node3).to.contain('"host": "node3"').and.contain('"address": "10.0.15.11"').and.contain('"port": 19532');
+        expect(node3).to.contain("ExecStart=/usr/bin/python3 /usr/local/sbin/microservice-log-shipper /etc/microservice/logging/shipper.json");
+        expect(node3).not.to.contain('type="omfwd"');
+        expect(node3).not.to.contain("20-microservice-server.conf");
+        const srv = script("logging-node1-logging-server").stdin;
+        // Each host is taken from its own address only, under its own name; other syslog senders on 514 from the allow-list.
+        expect(srv).to.contain('"node3": "10.0.15.13"').and.contain('"port": 19532');
+        expect(srv).to.contain("$AllowedSender TCP, 127.0.0.1, 10.0.15.10, 10.0.15.11, 10.0.15.12, 10.0.15.13\n");
+    });
+
+    it('protocol "tcp" (the original): rsyslog forwards over TCP 514, each host under its own stack name', async () => {
+        const agg = build("logging", { settings: { protocol: "tcp" } });
+        await settle();
+        expect(await valueOf(agg.serverAddress)).to.equal("10.0.15.11:514");
         const node3 = script("logging-node3-logging-client").stdin;
         expect(node3).to.contain('target="10.0.15.11" port="514" protocol="tcp"');
         expect(node3).to.contain("%TIMESTAMP:::date-rfc3339% node3 %syslogtag%");
-        expect(node3).not.to.contain("20-microservice-server.conf");
-        const srv = script("logging-node1-logging-server").stdin;
-        expect(srv).to.contain("$AllowedSender TCP, 127.0.0.1, 10.0.15.10, 10.0.15.11, 10.0.15.12, 10.0.15.13\n");
+        expect(node3).not.to.contain("microservice-log-shipper");
+        expect(script("logging-node1-logging-server").stdin).not.to.contain("microservice-log-receiver");
     });
 
     it("hands out the Docker flags of the LogShipping contract: the host's journal, docker/<app> tag", () => {
@@ -84,7 +99,7 @@ describe("RsyslogAggregator", () => {
         realisticStepOutputs();
         const hosts = labLayout();
         const ca = new StackCa("stack-ca", { host: hosts[0] });
-        const agg = new RsyslogAggregator("logging", { hosts, ca, settings: { tls: "server" } });
+        const agg = new RsyslogAggregator("logging", { hosts, ca, settings: { tls: "server", protocol: "tcp" } });
         await settle();
         expect(agg.certificate).to.not.equal(undefined);
         expect(steps().map((s) => s.name)).to.include.members(["logging-tls-node1-tls-key", "logging-tls-mgmt-tls-sign"]);
@@ -165,10 +180,11 @@ const config = (extra: object = {}): StackConfig =>
     validate(stackConfigSchema, { hosts: layout, mesh: { implementation: "overlay" }, ...extra }, "stack config");
 
 describe("logging stack config and deployLogging", () => {
-    it("defaults to the original: TCP 514, 1 GB queue, 7/30 days, scheduler programs forwarded, TLS off", () => {
+    it("defaults: journal shipping to 19532 (rsyslog's TCP 514 open beside it), 1 GB queue, 7/30 days, scheduler programs forwarded, TLS off", () => {
         expect(config().logging).to.deep.equal({
             port: 514,
-            protocol: "tcp",
+            protocol: "journal",
+            journalPort: 19532,
             relpPort: 2514,
             localPort: 10514,
             tls: "off",
@@ -184,10 +200,12 @@ describe("logging stack config and deployLogging", () => {
         const bad: [object, RegExp][] = [
             [{ port: 70000 }, /logging.port: expected a port from 1 to 65535, got 70000/],
             [{ port: "514" }, /logging.port: expected a port number for the central server/],
-            [{ localPort: 514 }, /logging.localPort: expected a port other than the server's \(514\)/],
+            [{ localPort: 514 }, /logging.localPort: expected a port other than the server's \(514, 19532\)/],
+            [{ protocol: "tcp", localPort: 514 }, /logging.localPort: expected a port other than the server's \(514\)/],
+            [{ journalPort: 514 }, /logging.journalPort: expected a port other than port \(514\)/],
             [{ protocol: "relp", localPort: 2514 }, /logging.localPort: expected a port other than the server's \(514, 2514\)/],
             [{ protocol: "relp", relpPort: 514 }, /logging.relpPort: expected a port other than port \(514\)/],
-            [{ protocol: "udp" }, /logging.protocol: expected tcp or relp, got "udp"/],
+            [{ protocol: "udp" }, /logging.protocol: expected journal, tcp or relp, got "udp"/],
             [{ protocol: "relp", tls: "server" }, /logging.tls: expected "mutual" or "off" with protocol relp/],
             [
                 { tls: true },
@@ -221,7 +239,7 @@ describe("logging stack config and deployLogging", () => {
         const l = deployLogging(config({ logging: { allowedSenders: ["10.9.0.0/16"] } }), hosts);
         await settle();
         expect(l.shipping.dockerParameters("web")[1]).to.deep.equal({ key: "log-opt", value: "tag=docker/web" });
-        expect(await valueOf(l.outputs.serverAddress as pulumi.Output<string>)).to.equal("10.0.15.11:514");
+        expect(await valueOf(l.outputs.serverAddress as pulumi.Output<string>)).to.equal("10.0.15.11:19532");
         expect(l.outputs.remotePath).to.equal("/var/log/remote/<host>/<YYYY>/<MM>/<DD>/docker/<app>/docker.log");
         expect(l.outputs.example).to.equal("--log-driver=journald --log-opt=tag=docker/<app>");
         expect(script("logging-node1-logging-server").stdin).to.contain("10.0.15.13, 10.9.0.0/16\n");

@@ -3,6 +3,7 @@ import { ClientStep, ServerStep } from "../../../components/logging/ops";
 /** node2 of the original layout forwarding to node1 (10.0.15.11), the original's settings. */
 export const client = (extra: Partial<ClientStep> = {}): ClientStep => ({
     host: "node2",
+    serverName: "node1",
     localPort: 10514,
     target: { protocol: "tcp", address: "10.0.15.11", port: 514 },
     queueMaxDiskSpace: "1g",

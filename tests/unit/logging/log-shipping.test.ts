@@ -112,7 +112,7 @@ describe("logging: journal shipping, exactly once (log-shipper.py -> log-receive
         labs.splice(0).forEach((l) => fs.rmSync(l.tmp, { recursive: true, force: true }));
     });
 
-    it("30,000 lines while the receiver is killed three times and the shipper stopped twice: each line once, in the rsyslog server's tree and format", async () => {
+    it("30,000 lines while the receiver is killed three times and the shipper stopped twice: each line once, in the server tree and format", async () => {
         const lab = setUp({ node2: "127.0.0.1" }, {}, {}, await freePort());
         labs.push(lab);
         let receiver = startReceiver(lab);
@@ -156,8 +156,12 @@ describe("logging: journal shipping, exactly once (log-shipper.py -> log-receive
         const last = JSON.parse(lines[lines.length - 1].trim().split("\n").pop()!).__CURSOR;
         await until("the receiver committed the journal's last cursor", () => read(path.join(lab.state, "node2.cursor")) === last, 60000);
 
-        const app = read(path.join(lab.remote, "node2", DAY, "docker", "shop.web", "docker.log")).split("\n").filter(Boolean);
-        const combined = read(path.join(lab.remote, "node2", DAY, "docker", "combined.log")).split("\n").filter(Boolean);
+        const app = read(path.join(lab.remote, "node2", DAY, "docker", "shop.web", "docker.log"))
+            .split("\n")
+            .filter(Boolean);
+        const combined = read(path.join(lab.remote, "node2", DAY, "docker", "combined.log"))
+            .split("\n")
+            .filter(Boolean);
         const counts = new Map<number, number>();
         for (const l of app) {
             const n = Number(/ line (\d+)$/.exec(l)![1]);
@@ -165,10 +169,15 @@ describe("logging: journal shipping, exactly once (log-shipper.py -> log-receive
         }
         const lost = Array.from({ length: 30000 }, (_, i) => i + 1).filter((n) => !counts.has(n));
         const twice = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
-        expect({ lost: lost.length, duplicated: twice.length }, `lost ${lost.slice(0, 5)} twice ${twice.slice(0, 5)}`).to.deep.equal({ lost: 0, duplicated: 0 });
+        expect({ lost: lost.length, duplicated: twice.length }, `lost ${lost.slice(0, 5)} twice ${twice.slice(0, 5)}`).to.deep.equal({
+            lost: 0,
+            duplicated: 0,
+        });
         expect(combined).to.deep.equal(app);
         expect(app[0]).to.equal("2026-12-02T09:47:47.657333+00:00 node2 docker/shop.web[42]: line 1");
-        const marathon = read(path.join(lab.remote, "node2", DAY, "marathon.log")).split("\n").filter(Boolean);
+        const marathon = read(path.join(lab.remote, "node2", DAY, "marathon.log"))
+            .split("\n")
+            .filter(Boolean);
         expect(marathon).to.have.length(120);
         expect(new Set(marathon).size).to.equal(120);
         expect(fs.existsSync(path.join(lab.remote, "node2", DAY, "sshd.log"))).to.equal(false);
@@ -223,12 +232,7 @@ describe("logging: journal shipping, exactly once (log-shipper.py -> log-receive
         const node2 = pem("node2", "client");
         const node3 = pem("node3", "client");
         const caFile = path.join(ca, "ca.crt");
-        const lab = setUp(
-            { node2: "127.0.0.1", node3: "127.0.0.1" },
-            { tls: "mutual", ca: caFile, ...server },
-            { tls: "mutual", ca: caFile, ...node2 },
-            port,
-        );
+        const lab = setUp({ node2: "127.0.0.1", node3: "127.0.0.1" }, { tls: "mutual", ca: caFile, ...server }, { tls: "mutual", ca: caFile, ...node2 }, port);
         labs.push(lab, { ...lab, tmp });
         procs.push(startReceiver(lab));
         await until("the receiver listens", () => probe(lab).status !== 2, 20000);

@@ -5,6 +5,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { baseConf, ClientSpec, dockerConf, serverConf, ServerSpec } from "../../../components/logging/render";
+import type { CertificateUsage } from "../../../components/pki/ops";
 import { freePort, issue, makeCa } from "./test-pki";
 
 /**

@@ -95,4 +95,45 @@ describe("logging steps", () => {
         expect(files[1].content).to.equal(`${CERT_PEM}\n`);
         expect(() => serverOps(server({ tls: "server", caPem: CA_PEM }))).to.throw(/TLS needs the server certificate/);
     });
+
+    it('protocol "journal", client (golden): rsyslog writes the host\'s files and forwards nothing; the shipper restarts on its own files only', () => {
+        const ops = clientOps(
+            client({
+                target: { protocol: "journal", address: "10.0.15.11", port: 19532, tls: { peerName: "node1", clientKeyPath: "/k.pem" } },
+                caPem: CA_PEM,
+                clientCertPem: CERT_PEM,
+            }),
+        );
+        expectGolden(__dirname, "client-step-journal.sh", stepBody(renderScript("node2", "logging-client", ops)));
+        expect(of(ops, "packages")[0].names).to.deep.equal(["rsyslog", "logrotate", "python3"]);
+        expect(of(ops, "file").find((f) => f.path === FILES.base)!.content).not.to.contain("omfwd");
+        // TLS files serve only the shipper: a new certificate restarts it, not rsyslog.
+        const restarts = Object.fromEntries(of(ops, "service").map((sv) => [sv.name, sv.restartOn ?? []]));
+        expect(restarts).to.deep.include({ rsyslog: ["rsyslog-config"], "microservice-log-shipper": ["log-shipper"] });
+        expect(
+            of(ops, "file")
+                .filter((f) => f.tag === "log-shipper")
+                .map((f) => f.path),
+        ).to.deep.equal([
+            "/etc/microservice/logging/ca.pem",
+            "/etc/microservice/logging/client.pem",
+            "/usr/local/sbin/microservice-log-shipper",
+            "/etc/microservice/logging/shipper.json",
+        ]);
+        // A host that forwarded with rsyslog until now starts its shipper at the journal's end (read before the forwarding config is replaced).
+        const startAt = of(ops, "exec").find((e) => e.description.includes("journal's end"))!;
+        expect(ops.indexOf(startAt)).to.be.lessThan(ops.findIndex((o) => o.kind === "file" && o.path === FILES.base));
+    });
+
+    it('protocol "journal", server (golden): the receiver beside rsyslog, each host\'s address listed, both restarted on the server certificate', () => {
+        const hosts = { node1: "10.0.15.11", node2: "10.0.15.12" };
+        const ops = serverOps(
+            server({ tls: "server", certPem: CERT_PEM, caPem: CA_PEM, keyPath: "/etc/microservice/tls/logging-tls/key.pem", journal: { port: 19532, hosts } }),
+        );
+        expectGolden(__dirname, "server-step-journal.sh", stepBody(renderScript("node1", "logging-server", ops)));
+        const restarts = Object.fromEntries(of(ops, "service").map((sv) => [sv.name, sv.restartOn ?? []]));
+        expect(restarts).to.deep.include({ rsyslog: ["rsyslog-config", "logging-tls"], "microservice-log-receiver": ["log-receiver", "logging-tls"] });
+        expect(JSON.parse(of(ops, "file").find((f) => f.path === "/etc/microservice/logging/receiver.json")!.content).hosts).to.deep.equal(hosts);
+        expect(of(ops, "waitFor").map((w) => w.check)).to.include("ss -Hltn 'sport = :19532' | grep -q .");
+    });
 });

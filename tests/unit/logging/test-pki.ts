@@ -75,4 +75,3 @@ export function issue(caDir: string, keyFile: string, name: string, usage: Certi
     );
     return fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
 }
-
