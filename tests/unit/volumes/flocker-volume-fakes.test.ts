@@ -18,8 +18,8 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
     afterEach(() => w?.cleanup());
 
     /** mongo created on node2 with some data, the log cleared. */
-    const created = (app: "command" | "marathon" = "command") => {
-        w = new ZfsWorld(app);
+    const created = (app: "command" | "marathon" = "command", o: { zfsFuse?: boolean } = {}) => {
+        w = new ZfsWorld(app, o);
         expect(w.tool("node2", "place", "mongo", GIB).code).to.equal(0);
         w.write("node2", { "db/collection.bin": Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256)), "notes.txt": "hello\n" });
         w.clearCalls();
@@ -92,30 +92,36 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         const before = w.files("node2");
         const r = move();
         expect(r.code, r.stderr).to.equal(0);
-        const steps = [
+        const mp = path.join(w.dir("node3"), "flocker/mongo");
+        // In this order; the final increment and the verification run side by side (see below), as do the start and the demotion.
+        const inOrder = (steps: RegExp[]) => {
+            const at = steps.map((re) => w.at(re));
+            expect(
+                at.every((i) => i >= 0),
+                String(at),
+            ).to.equal(true);
+            expect(at).to.deep.equal([...at].sort((a, b) => a - b));
+        };
+        const head = [
             /^node2 zfs snapshot flocker\/mongo@move-2-1$/,
             /^node3 zfs recv -u flocker\/incoming_mongo$/,
+            // While the app runs: the incoming copy's quota and epoch (not read by anyone before the commit).
+            new RegExp(`^node3 zfs set quota=${GIB} microservice:epoch=2 flocker/incoming_mongo$`),
             /^node2 docker stop db$/,
             /^node2 zfs snapshot flocker\/mongo@move-2-2$/,
-            /^node3 zfs recv -F -u flocker\/incoming_mongo$/,
-            /^node2 zfs snapshot flocker\/mongo@move-2-3$/, // verification: nothing written on the source since move-2-2
-            /^node2 zfs destroy flocker\/mongo@move-2-3$/,
-            /^node3 zfs rename flocker\/incoming_mongo flocker\/mongo$/,
-            /^node3 zfs set microservice:epoch=2 flocker\/mongo$/,
-            /^node3 zfs set microservice:primary=true flocker\/mongo$/,
-            /^node2 zfs set microservice:primary=false flocker\/mongo$/,
-            /^node2 zfs umount flocker\/mongo$/,
-            /^node3 docker start db 10\.0\.15\.13 /,
         ];
-        const at = steps.map((re) => w.at(re));
-        expect(
-            at.every((i) => i >= 0),
-            String(at),
-        ).to.equal(true);
-        expect(at).to.deep.equal([...at].sort((a, b) => a - b));
+        const commit = [
+            /^node3 zfs rename flocker\/incoming_mongo flocker\/mongo$/,
+            new RegExp(`^node3 zfs set mountpoint=${mp} microservice:primary=true flocker/mongo$`),
+            /^node3 zfs mount flocker\/mongo$/,
+        ];
+        inOrder([...head, /^node3 zfs recv -F -u flocker\/incoming_mongo$/, ...commit, /^node3 docker start db 10\.0\.15\.13 /]);
+        // Verification: nothing written on the source since move-2-2 (a third snapshot, taken and removed).
+        inOrder([...head, /^node2 zfs snapshot flocker\/mongo@move-2-3$/, /^node2 zfs destroy flocker\/mongo@move-2-3$/, ...commit]);
+        // The source demoted once the copy here is committed (beside the start: either may come first).
+        inOrder([...commit, /^node2 zfs set microservice:primary=false canmount=noauto flocker\/mongo$/, /^node2 zfs umount flocker\/mongo$/]);
         expect(w.calls()).to.include("node2 zfs send -i @move-2-1 flocker/mongo@move-2-2");
         expect(w.calls().filter((l) => / docker /.test(l))).to.have.length(2); // one stop on the source, one start on the target
-        expect(w.calls()).to.include(`node3 zfs set quota=${GIB} flocker/mongo`);
         // The verification compares the received snapshot's guid with the source's and asks ZFS what was written since.
         expect(w.calls()).to.include("node3 zfs get -Hp -o value guid flocker/incoming_mongo@move-2-2");
         expect(w.calls()).to.include("node2 zfs get -Hp -o value written flocker/mongo@move-2-3");
@@ -163,7 +169,14 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         const window = c.slice(w.at(/^node3 docker stop db$/), w.at(/^node2 docker start db /));
         expect(window.length).to.be.greaterThan(0);
         expect(window.filter((l) => / (hashes|mount flocker\/incoming_mongo|destroy -r|sha256sum|find) /.test(l))).to.deep.equal([]);
-        expect(window).to.include("node2 zfs rename flocker/mongo flocker/replaced_mongo");
+        // The old copy is set aside before the app stops, and only the commit's three calls change anything here in the window.
+        expect(w.at(/^node2 zfs rename flocker\/mongo flocker\/replaced_mongo$/)).to.be.lessThan(w.at(/^node3 docker stop db$/));
+        expect(mutating(window.filter((l) => l.startsWith("node2 zfs")))).to.deep.equal([
+            "node2 zfs recv -F -u flocker/incoming_mongo",
+            "node2 zfs rename flocker/incoming_mongo flocker/mongo",
+            `node2 zfs set mountpoint=${path.join(w.dir("node2"), "flocker/mongo")} microservice:primary=true flocker/mongo`,
+            "node2 zfs mount flocker/mongo",
+        ]);
         expect(w.at(/^node2 zfs destroy -r flocker\/replaced_mongo$/)).to.be.greaterThan(w.at(/^node2 docker start db /));
         expect(w.at(/^node2 zfs destroy -r flocker\/mongo@move-3-1$/)).to.be.greaterThan(w.at(/^node2 docker start db /));
         expect(w.datasets("node2")).to.deep.equal(["flocker/mongo"]);
@@ -282,7 +295,7 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         expect(w.tool("node3", "is-placed", "mongo", GIB).code).to.equal(1);
         w.clearCalls();
         expect(move().code).to.equal(0);
-        expect(w.calls()).to.include("node2 zfs set microservice:primary=false flocker/mongo");
+        expect(w.calls()).to.include("node2 zfs set microservice:primary=false canmount=noauto flocker/mongo");
         expect(w.at(/ (snapshot|recv|docker) /)).to.equal(-1);
         expect(w.tool("node3", "is-placed", "mongo", GIB).code).to.equal(0);
     });
