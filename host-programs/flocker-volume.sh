@@ -211,7 +211,7 @@ peer_verb() {
 
 # --- the placement step (root, on the desired primary) --------------------------------------
 
-# Peers are pinned by their host keys (never StrictHostKeyChecking=no); every connection is bounded.
+# Peers are pinned by their host keys (an unknown or changed key is refused); every connection is bounded.
 SSH_OPTS=(-i "$SSH_KEY" -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes
   -o UserKnownHostsFile="$KNOWN_HOSTS" -o ConnectTimeout=10 -o ServerAliveInterval=5
   -o ServerAliveCountMax=6 -o LogLevel=ERROR)
