@@ -371,7 +371,8 @@ move_from() {
   MOVE_SRC=$src MOVE_NAME=$name MOVE_INC=$inc MOVE_D=$d MOVE_OLD="" MOVE_STOPPED=0 MOVE_RENAMED=0 MOVE_COMMITTED=0
   trap 'move_exit $?' EXIT
   # Left over from a failed attempt: the source was primary all along, so it is worthless. A copy
-  # set aside by a move that committed but did not finish is superseded.
+  # set aside by an earlier attempt (committed but not finished, or killed before the rollback
+  # could put it back) was a non-primary copy here: superseded by the primary either way.
   if exists "$inc"; then zfs umount "$inc" 2>/dev/null || true; retry_busy zfs destroy -r "$inc"; fi
   if exists "$old"; then retry_busy zfs destroy -r "$old"; fi
   local t0 t_stop t_stopped t_sent t_verified here_guid src_guid="" verdict="" checking out

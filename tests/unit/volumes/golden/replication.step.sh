@@ -1,5 +1,5 @@
 ensure_packages 'openssh-client' 'sudo' 'python3'
-ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_c1a58483973c__'
+ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_d7c49e8f2bed__'
 #!/bin/bash
 # flocker-volume: movable ZFS datasets for the microservice stack (installed by FlockerZfsCluster).
 # Run as root by the placement step on a dataset's desired primary; peers reach it through the
@@ -373,7 +373,8 @@ move_from() {
   MOVE_SRC=$src MOVE_NAME=$name MOVE_INC=$inc MOVE_D=$d MOVE_OLD="" MOVE_STOPPED=0 MOVE_RENAMED=0 MOVE_COMMITTED=0
   trap 'move_exit $?' EXIT
   # Left over from a failed attempt: the source was primary all along, so it is worthless. A copy
-  # set aside by a move that committed but did not finish is superseded.
+  # set aside by an earlier attempt (committed but not finished, or killed before the rollback
+  # could put it back) was a non-primary copy here: superseded by the primary either way.
   if exists "$inc"; then zfs umount "$inc" 2>/dev/null || true; retry_busy zfs destroy -r "$inc"; fi
   if exists "$old"; then retry_busy zfs destroy -r "$old"; fi
   local t0 t_stop t_stopped t_sent t_verified here_guid src_guid="" verdict="" checking out
@@ -486,7 +487,7 @@ case ${1:-} in
   app) shift; app "$@" ;;
   *) echo "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]" >&2; exit 2 ;;
 esac
-__EOF_c1a58483973c__
+__EOF_d7c49e8f2bed__
 ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
 #!/usr/bin/python3
 """Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).
