@@ -18,8 +18,8 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
     afterEach(() => w?.cleanup());
 
     /** mongo created on node2 with some data, the log cleared. */
-    const created = (app: "command" | "marathon" = "command") => {
-        w = new ZfsWorld(app);
+    const created = (app: "command" | "marathon" = "command", o: { zfsFuse?: boolean } = {}) => {
+        w = new ZfsWorld(app, o);
         expect(w.tool("node2", "place", "mongo", GIB).code).to.equal(0);
         w.write("node2", { "db/collection.bin": Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256)), "notes.txt": "hello\n" });
         w.clearCalls();
@@ -92,30 +92,36 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         const before = w.files("node2");
         const r = move();
         expect(r.code, r.stderr).to.equal(0);
-        const steps = [
+        const mp = path.join(w.dir("node3"), "flocker/mongo");
+        // In this order; the final increment and the verification run side by side (see below), as do the start and the demotion.
+        const inOrder = (steps: RegExp[]) => {
+            const at = steps.map((re) => w.at(re));
+            expect(
+                at.every((i) => i >= 0),
+                String(at),
+            ).to.equal(true);
+            expect(at).to.deep.equal([...at].sort((a, b) => a - b));
+        };
+        const head = [
             /^node2 zfs snapshot flocker\/mongo@move-2-1$/,
             /^node3 zfs recv -u flocker\/incoming_mongo$/,
+            // While the app runs: the incoming copy's quota and epoch (not read by anyone before the commit).
+            new RegExp(`^node3 zfs set quota=${GIB} microservice:epoch=2 flocker/incoming_mongo$`),
             /^node2 docker stop db$/,
             /^node2 zfs snapshot flocker\/mongo@move-2-2$/,
-            /^node3 zfs recv -F -u flocker\/incoming_mongo$/,
-            /^node2 zfs snapshot flocker\/mongo@move-2-3$/, // verification: nothing written on the source since move-2-2
-            /^node2 zfs destroy flocker\/mongo@move-2-3$/,
-            /^node3 zfs rename flocker\/incoming_mongo flocker\/mongo$/,
-            /^node3 zfs set microservice:epoch=2 flocker\/mongo$/,
-            /^node3 zfs set microservice:primary=true flocker\/mongo$/,
-            /^node2 zfs set microservice:primary=false flocker\/mongo$/,
-            /^node2 zfs umount flocker\/mongo$/,
-            /^node3 docker start db 10\.0\.15\.13 /,
         ];
-        const at = steps.map((re) => w.at(re));
-        expect(
-            at.every((i) => i >= 0),
-            String(at),
-        ).to.equal(true);
-        expect(at).to.deep.equal([...at].sort((a, b) => a - b));
+        const commit = [
+            /^node3 zfs rename flocker\/incoming_mongo flocker\/mongo$/,
+            new RegExp(`^node3 zfs set mountpoint=${mp} microservice:primary=true flocker/mongo$`),
+            /^node3 zfs mount flocker\/mongo$/,
+        ];
+        inOrder([...head, /^node3 zfs recv -F -u flocker\/incoming_mongo$/, ...commit, /^node3 docker start db 10\.0\.15\.13 /]);
+        // Verification: nothing written on the source since move-2-2 (a third snapshot, taken and removed).
+        inOrder([...head, /^node2 zfs snapshot flocker\/mongo@move-2-3$/, /^node2 zfs destroy flocker\/mongo@move-2-3$/, ...commit]);
+        // The source demoted once the copy here is committed (beside the start: either may come first).
+        inOrder([...commit, /^node2 zfs set microservice:primary=false canmount=noauto flocker\/mongo$/, /^node2 zfs umount flocker\/mongo$/]);
         expect(w.calls()).to.include("node2 zfs send -i @move-2-1 flocker/mongo@move-2-2");
         expect(w.calls().filter((l) => / docker /.test(l))).to.have.length(2); // one stop on the source, one start on the target
-        expect(w.calls()).to.include(`node3 zfs set quota=${GIB} flocker/mongo`);
         // The verification compares the received snapshot's guid with the source's and asks ZFS what was written since.
         expect(w.calls()).to.include("node3 zfs get -Hp -o value guid flocker/incoming_mongo@move-2-2");
         expect(w.calls()).to.include("node2 zfs get -Hp -o value written flocker/mongo@move-2-3");
@@ -163,7 +169,14 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         const window = c.slice(w.at(/^node3 docker stop db$/), w.at(/^node2 docker start db /));
         expect(window.length).to.be.greaterThan(0);
         expect(window.filter((l) => / (hashes|mount flocker\/incoming_mongo|destroy -r|sha256sum|find) /.test(l))).to.deep.equal([]);
-        expect(window).to.include("node2 zfs rename flocker/mongo flocker/replaced_mongo");
+        // The old copy is set aside before the app stops, and only the commit's three calls change anything here in the window.
+        expect(w.at(/^node2 zfs rename flocker\/mongo flocker\/replaced_mongo$/)).to.be.lessThan(w.at(/^node3 docker stop db$/));
+        expect(mutating(window.filter((l) => l.startsWith("node2 zfs")))).to.deep.equal([
+            "node2 zfs recv -F -u flocker/incoming_mongo",
+            "node2 zfs rename flocker/incoming_mongo flocker/mongo",
+            `node2 zfs set mountpoint=${path.join(w.dir("node2"), "flocker/mongo")} microservice:primary=true flocker/mongo`,
+            "node2 zfs mount flocker/mongo",
+        ]);
         expect(w.at(/^node2 zfs destroy -r flocker\/replaced_mongo$/)).to.be.greaterThan(w.at(/^node2 docker start db /));
         expect(w.at(/^node2 zfs destroy -r flocker\/mongo@move-3-1$/)).to.be.greaterThan(w.at(/^node2 docker start db /));
         expect(w.datasets("node2")).to.deep.equal(["flocker/mongo"]);
@@ -260,6 +273,137 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         expect(w.tool("node2", "status", "mongo").stdout).to.equal("primary 1\n");
     });
 
+    it("one SSH connection to the source for the whole move: opened pinned before the full copy, every verb a session on it, closed at the end", () => {
+        created();
+        expect(move().code).to.equal(0);
+        const c = w.calls();
+        const master = w.at(/^node3 ssh -M -N -f .* flocker-repl@10\.0\.15\.12$/);
+        expect(master).to.be.greaterThan(-1);
+        const pinned = [`-i ${w.dir("node3")}/id_replication`, "-o StrictHostKeyChecking=yes", `-o UserKnownHostsFile=${w.dir("node3")}/known_hosts`];
+        for (const opt of [...pinned, "-o BatchMode=yes"]) expect(c[master]).to.contain(opt);
+        expect(master).to.be.lessThan(w.at(/^node2 zfs snapshot flocker\/mongo@move-2-1$/));
+        const sock = c[master].match(/ -o ControlPath=(\S+) /)![1];
+        const close = w.at(/^node3 ssh -O exit /);
+        expect(c[close]).to.equal(`node3 ssh -O exit -o ControlPath=${sock} flocker-repl@10.0.15.12`);
+        // Every verb to the source after it (stop, snapshots, sends, check, demote, remember) goes through it, each
+        // still through the forced command (serve -> sudo ... peer <verb>), and none after it is closed.
+        const sessions = c.filter((l, i) => i > master && /^node3 ssh -n .*@10\.0\.15\.12 /.test(l));
+        expect(sessions.map((l) => l.split("@10.0.15.12 ")[1])).to.have.members([
+            "snapshot\\ mongo\\ move-2-1",
+            "send\\ mongo\\ move-2-1",
+            "app\\ stop\\ mongo",
+            "snapshot\\ mongo\\ move-2-2",
+            "check\\ mongo\\ move-2-2",
+            "send\\ mongo\\ move-2-2\\ move-2-1",
+            "demote\\ mongo\\ 2",
+            "remember\\ mongo\\ node3",
+        ]);
+        expect(sessions.every((l) => l.includes(` -o ControlPath=${sock} `))).to.equal(true);
+        expect(c.filter((l, i) => i > master && l.startsWith("node2 sudo -n "))).to.have.length(sessions.length);
+        expect(c.findIndex((l, i) => i > close && / ssh .*@10\.0\.15\.12/.test(l))).to.equal(-1);
+        // The window between the stop and the start opens no new connection (to any host).
+        const window = c.slice(w.at(/^node2 docker stop db$/), w.at(/^node3 docker start db /));
+        expect(window.filter((l) => l.startsWith("node3 ssh ") && !l.includes(` -o ControlPath=${sock} `))).to.deep.equal([]);
+        expect(fs.readdirSync(path.join(w.root, "tmp"))).to.deep.equal([]);
+    });
+
+    it("a shared connection that cannot be opened costs only time: each verb connects on its own, the move completes", () => {
+        created();
+        w.fault("node3", "ssh -M *", "ssh: connect to host 10.0.15.12 port 22: Connection refused", 1);
+        const r = move();
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stderr).to.contain("no shared connection to 10.0.15.12 (ssh: connect to host 10.0.15.12 port 22: Connection refused )");
+        expect(w.calls().filter((l) => l.includes("ControlPath=") && !/^node3 ssh -M /.test(l))).to.deep.equal([]);
+        expect(w.tool("node3", "status", "mongo").stdout).to.equal("primary 2\n");
+        expect(fs.readdirSync(path.join(w.root, "tmp"))).to.deep.equal([]);
+    });
+
+    it("the verification runs beside the final increment, not after it (it needs only the source's snapshot)", () => {
+        created();
+        // The final receive takes 3 s; the source's check (its third snapshot taken and removed) is over before it ends.
+        w.fault("node3", "zfs recv -F -u *", 'THEN sleep 3; echo "node3 final-increment-received" >>"$FAKE_ROOT/calls.log"');
+        const r = move();
+        expect(r.code, r.stderr).to.equal(0);
+        expect(w.at(/^node2 zfs destroy flocker\/mongo@move-2-3$/)).to.be.greaterThan(w.at(/^node2 zfs snapshot flocker\/mongo@move-2-2$/));
+        expect(w.at(/^node2 zfs destroy flocker\/mongo@move-2-3$/)).to.be.lessThan(w.at(/^node3 final-increment-received$/));
+        const report = JSON.parse(fs.readFileSync(path.join(w.dir("node3"), "state/mongo.last-move"), "utf8"));
+        expect(report.finalSendMs).to.be.at.least(3000);
+        expect(report.verifyMs).to.be.below(1500);
+    });
+
+    it("a write on the source after its snapshot is still caught while the increment is on its way: refused, the app resumed there", () => {
+        created();
+        const late = path.join(w.dir("node2"), "flocker/mongo/db/late-write");
+        w.fault("node2", "zfs snapshot flocker/mongo@move-2-2", `THEN echo 1 >> ${late}`);
+        w.fault("node3", "zfs recv -F -u *", "THEN sleep 2");
+        const r = move();
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.contain("not moved (mongo was written on node2 after its app stopped)");
+        expect(w.at(/^node2 docker start db 10\.0\.15\.12 /)).to.be.greaterThan(w.at(/^node2 zfs destroy flocker\/mongo@move-2-3$/));
+        expect(w.tool("node2", "status", "mongo").stdout).to.equal("primary 1\n");
+        expect(w.files("node2")).to.include({ "db/late-write": "1\n" });
+        expect(w.datasets("node2")).to.deep.equal(["flocker/mongo", "flocker/mongo@move-2-1", "flocker/mongo@move-2-2"]);
+        expect(w.datasets("node3")).to.deep.equal([]);
+        expect(w.at(/^node3 ssh -O exit /)).to.be.greaterThan(w.at(/^node2 docker start db /));
+        expect(fs.readdirSync(path.join(w.root, "tmp"))).to.deep.equal([]);
+    });
+
+    it("a final increment that fails while the check still runs: the check is awaited (its snapshot removed) before the app resumes", () => {
+        created();
+        w.fault("node2", "zfs snapshot flocker/mongo@move-2-3", "THEN sleep 2");
+        w.fault("node3", "zfs recv -F -u *", "cannot receive incremental stream: checksum mismatch");
+        expect(move().code).to.equal(1);
+        expect(w.at(/^node2 docker start db 10\.0\.15\.12 /)).to.be.greaterThan(w.at(/^node2 zfs destroy flocker\/mongo@move-2-3$/));
+        expect(w.datasets("node2")).to.deep.equal(["flocker/mongo", "flocker/mongo@move-2-1", "flocker/mongo@move-2-2"]);
+        expect(w.at(/^node3 ssh -O exit /)).to.be.greaterThan(w.at(/^node2 docker start db /));
+        expect(fs.readdirSync(path.join(w.root, "tmp"))).to.deep.equal([]);
+    });
+
+    it("a check that cannot reach the source refuses the move after the final increment; the app resumed there", () => {
+        created();
+        w.fault("node3", "ssh * check\\ mongo\\ move-2-2", "Control socket connect: Connection refused", 1);
+        const r = move();
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.contain("could not check mongo on node2");
+        expect(w.calls()).to.include("node3 zfs recv -F -u flocker/incoming_mongo");
+        expect(w.tool("node2", "status", "mongo").stdout).to.equal("primary 1\n");
+        expect(w.at(/^node2 docker start db 10\.0\.15\.12 /)).to.be.greaterThan(w.at(/^node2 docker stop db$/));
+        expect(w.datasets("node3")).to.deep.equal([]);
+    });
+
+    it("the app starts on the target without waiting for the source's demotion; the step waits for it", () => {
+        created();
+        w.fault("node2", "zfs umount flocker/mongo", 'THEN sleep 2; echo "node2 demoted" >>"$FAKE_ROOT/calls.log"');
+        const r = move();
+        expect(r.code, r.stderr).to.equal(0);
+        expect(w.at(/^node3 docker start db /)).to.be.lessThan(w.at(/^node2 demoted$/));
+        expect(w.at(/^node3 ssh -O exit /)).to.be.greaterThan(w.at(/^node2 demoted$/));
+        expect(fs.existsSync(path.join(w.dir("node3"), "state/mongo.pending-demote"))).to.equal(false);
+        expect(w.tool("node3", "is-placed", "mongo", GIB).code).to.equal(0);
+    });
+
+    it("zfs-fuse (its `zfs set` takes one property): one call per property, same result", () => {
+        created("command", { zfsFuse: true });
+        const zfs = (...a: string[]) => w.run("node2", path.join(FAKE_TOOLS_DIR, "zfs"), a);
+        // As zfs-fuse: a second property=value is read as a dataset.
+        expect(zfs("set", "a:b=1", "c:d=2", "flocker/mongo").stderr).to.contain("cannot open 'c:d=2'");
+        w.clearCalls();
+        expect(move().code).to.equal(0);
+        const sets = w.calls().filter((l) => / zfs set /.test(l));
+        expect(sets).to.deep.equal([
+            `node3 zfs set quota=${GIB} flocker/incoming_mongo`,
+            "node3 zfs set microservice:epoch=2 flocker/incoming_mongo",
+            `node3 zfs set mountpoint=${path.join(w.dir("node3"), "flocker/mongo")} flocker/mongo`,
+            "node3 zfs set microservice:primary=true flocker/mongo",
+            "node2 zfs set microservice:primary=false flocker/mongo",
+            "node2 zfs set canmount=noauto flocker/mongo",
+        ]);
+        expect(w.tool("node3", "status", "mongo").stdout).to.equal("primary 2\n");
+        expect(w.prop("node3", "flocker/mongo", "quota")).to.equal(GIB);
+        expect(w.tool("node2", "status", "mongo").stdout).to.equal("secondary 1\n");
+        expect(w.prop("node2", "flocker/mongo", "canmount")).to.equal("noauto");
+    });
+
     it("a leftover incoming copy (ZFS busy for a moment) is destroyed before the copy, with bounded retries", () => {
         created();
         w.run("node3", path.join(FAKE_TOOLS_DIR, "zfs"), ["create", "flocker/incoming_mongo"]);
@@ -282,7 +426,7 @@ describe("flocker-volume with fake zfs/ssh/sudo/docker (placement and move proto
         expect(w.tool("node3", "is-placed", "mongo", GIB).code).to.equal(1);
         w.clearCalls();
         expect(move().code).to.equal(0);
-        expect(w.calls()).to.include("node2 zfs set microservice:primary=false flocker/mongo");
+        expect(w.calls()).to.include("node2 zfs set microservice:primary=false canmount=noauto flocker/mongo");
         expect(w.at(/ (snapshot|recv|docker) /)).to.equal(-1);
         expect(w.tool("node3", "is-placed", "mongo", GIB).code).to.equal(0);
     });

@@ -21,8 +21,10 @@ export const GIB = "1073741824";
 export class ZfsWorld extends FakeWorld {
     readonly confKeys: string[] = [];
 
-    constructor(app: "command" | "marathon" | "none" = "command") {
+    /** `zfsFuse`: a zfs-fuse on PATH, whose `zfs set` takes one property per call (the fake zfs then acts so; see its header). */
+    constructor(app: "command" | "marathon" | "none" = "command", o: { zfsFuse?: boolean } = {}) {
         super();
+        if (o.zfsFuse) fs.writeFileSync(path.join(this.bin, "zfs-fuse"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
         const hook = path.join(this.root, "marathon-app.py");
         fs.writeFileSync(
             hook,

@@ -1,5 +1,5 @@
 ensure_packages 'openssh-client' 'sudo' 'python3'
-ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_aee4bc872e0f__'
+ensure_file '/usr/local/sbin/flocker-volume' '0755' 'root' 'root' '/usr/local/sbin/flocker-volume' <<'__EOF_d7c49e8f2bed__'
 #!/bin/bash
 # flocker-volume: movable ZFS datasets for the microservice stack (installed by FlockerZfsCluster).
 # Run as root by the placement step on a dataset's desired primary; peers reach it through the
@@ -22,6 +22,16 @@ replaced() { echo "$POOL/replaced_$1"; }
 exists() { zfs list -H -o name "$1" >/dev/null 2>&1; }
 prop() { zfs get -H -o value "$2" "$1"; }
 guid() { zfs get -Hp -o value guid "$1"; } # -p: zfs-fuse prints a guid as a size otherwise
+# Sets properties of a dataset: one call where `zfs set` takes several (OpenZFS); zfs-fuse's takes one
+# property and several datasets (a second property=value would be read as a dataset), so one call each.
+zset() {
+  local d=$1 p; shift
+  if command -v zfs-fuse >/dev/null 2>&1; then
+    for p in "$@"; do zfs set "$p" "$d"; done
+  else
+    zfs set "$@" "$d"
+  fi
+}
 # zfs-fuse releases a filesystem it just unmounted asynchronously: retry while ZFS says "busy"
 # (bounded: 10 s), fail at once on any other error.
 retry_busy() {
@@ -148,8 +158,7 @@ demote() {
   exists "$d" || return 0
   e=$(prop "$d" microservice:epoch); [[ $e =~ ^[0-9]+$ ]] || e=0
   [ "$e" -lt "$2" ] || die "refusing to demote $d: its epoch $e is not older than $2"
-  zfs set microservice:primary=false "$d"
-  zfs set canmount=noauto "$d"
+  zset "$d" microservice:primary=false canmount=noauto
   if [ "$(prop "$d" mounted)" = yes ]; then zfs umount "$d"; fi
   log "demoted $d (epoch $e): kept, unmounted"
 }
@@ -204,11 +213,41 @@ peer_verb() {
 
 # --- the placement step (root, on the desired primary) --------------------------------------
 
+# Peers are pinned by their host keys (an unknown or changed key is refused); every connection is bounded.
+SSH_OPTS=(-i "$SSH_KEY" -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes
+  -o UserKnownHostsFile="$KNOWN_HOSTS" -o ConnectTimeout=10 -o ServerAliveInterval=5
+  -o ServerAliveCountMax=6 -o LogLevel=ERROR)
+MUX_IP="" MUX_SOCK="" WORK_DIR=""
+
 on_peer() { # ip verb args...
   local ip=$1; shift
-  ssh -n -i "$SSH_KEY" -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
-    -o UserKnownHostsFile="$KNOWN_HOSTS" -o ConnectTimeout=10 -o ServerAliveInterval=5 \
-    -o ServerAliveCountMax=6 -o LogLevel=ERROR "$REPL_USER@$ip" "$*"
+  local -a mux=()
+  # The move's source: a session on the connection opened before the app stopped (mux_open).
+  if [ -n "$MUX_SOCK" ] && [ "$ip" = "$MUX_IP" ]; then mux=(-o ControlMaster=no -o ControlPath="$MUX_SOCK"); fi
+  ssh -n "${SSH_OPTS[@]}" "${mux[@]}" "$REPL_USER@$ip" "$*"
+}
+
+# One SSH connection to a move's source for the whole move (OpenSSH multiplexing), opened while the
+# app still runs: each verb after it is a new session on it, without the TCP, key exchange and
+# authentication round trips of a new connection in the downtime. The same key, the same pinned host
+# key; the server runs the key's forced command for every session (the master itself runs none: -N).
+# A master that does not come up only costs time: each verb then connects on its own.
+mux_open() { # ip
+  local ip=$1
+  [ -n "$WORK_DIR" ] || WORK_DIR=$(mktemp -d)
+  # Idle for 120 s (a tool that died without closing it): the master exits by itself.
+  if ssh -M -N -f "${SSH_OPTS[@]}" -o ControlPath="$WORK_DIR/mux" -o ControlPersist=120 "$REPL_USER@$ip" </dev/null >/dev/null 2>"$WORK_DIR/mux.err"; then
+    MUX_IP=$ip MUX_SOCK="$WORK_DIR/mux"
+  else
+    log "no shared connection to $ip ($(tr '\n' ' ' <"$WORK_DIR/mux.err")): each verb connects on its own"
+  fi
+}
+
+mux_close() {
+  if [ -n "$MUX_SOCK" ]; then ssh -O exit -o ControlPath="$MUX_SOCK" "$REPL_USER@$MUX_IP" >/dev/null 2>&1 || true; fi
+  MUX_SOCK="" MUX_IP=""
+  if [ -n "$WORK_DIR" ]; then rm -rf "$WORK_DIR"; fi
+  WORK_DIR=""
 }
 
 mount_here() {
@@ -285,36 +324,47 @@ place() {
     [ "$(prop "$d" mountpoint)" = "$MOUNT_ROOT/$name" ] || zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
     mount_here "$d"
   fi
-  # Every agent records where the volume is now (best effort: discovery reached them all just now),
-  # the peers in parallel with the rest (a round trip each: kept out of a move's downtime).
   remember "$name" "$HOST_NAME"
-  local -a telling=()
-  for pip in "${peer_ips[@]}"; do
-    { on_peer "$pip" remember "$name" "$HOST_NAME" || log "could not tell ${peer_name[$pip]} where $name is"; } &
-    telling+=($!)
-  done
   # Every other copy that still says primary is older (the source of a move, or a copy whose
-  # demotion failed before): demote it, so that only this copy is mounted and used.
-  local p demoted=1
+  # demotion failed before): demoted, so that only this copy is mounted and used. Beside the app's
+  # start, not before it: this copy's epoch is the highest from the commit on, and the app on the
+  # source was stopped before the commit. Pending until every demotion answered.
+  local p j demoted=1
+  local -a demoting=() telling=()
   for p in "${primaries[@]}"; do
     pip=${p%%:*}
     [ "$pip" != local ] || continue
-    if on_peer "$pip" demote "$name" "$best_e"; then :; else log "could not demote the old copy on ${peer_name[$pip]}"; demoted=0; fi
+    touch "$STATE_DIR/$name.pending-demote"
+    on_peer "$pip" demote "$name" "$best_e" &
+    demoting+=("$!:$pip")
   done
-  if [ "$demoted" = 1 ]; then rm -f "$STATE_DIR/$name.pending-demote"; else touch "$STATE_DIR/$name.pending-demote"; fi
   if [ -e "$STATE_DIR/$name.pending-start" ]; then
     app start "$name" "$HOST_IP"
     rm -f "$STATE_DIR/$name.pending-start"
   fi
-  if [ -n "$MOVE_T_STOP" ]; then report "$(now_ms)"; move_cleanup; fi
+  if [ -n "$MOVE_T_STOP" ]; then report "$(now_ms)"; fi
+  # Every agent records where the volume is now (best effort: discovery reached them all just now),
+  # in parallel, after the start (a round trip each: kept out of a move's downtime).
+  for pip in "${peer_ips[@]}"; do
+    { on_peer "$pip" remember "$name" "$HOST_NAME" || log "could not tell ${peer_name[$pip]} where $name is"; } &
+    telling+=($!)
+  done
+  for j in "${demoting[@]}"; do
+    if wait "${j%%:*}"; then :; else log "could not demote the old copy on ${peer_name[${j#*:}]}"; demoted=0; fi
+  done
+  if [ "$demoted" = 1 ]; then rm -f "$STATE_DIR/$name.pending-demote"; fi
+  if [ -n "$MOVE_T_STOP" ]; then move_cleanup; fi
   if [ ${#telling[@]} -gt 0 ]; then wait "${telling[@]}"; fi
+  mux_close
   [ "$demoted" = 1 ] || die "$name is primary here, but an older copy still says primary: re-run to demote it"
 }
 
 # The move protocol. Until the commit point, the source stays primary and any failure puts the
 # app back on it; after it, the data is here and verified. Between the app's stop and its start,
-# nothing costs what the volume holds: the final increment costs what changed since the full copy,
-# the verification and the commit a few ZFS property reads and renames.
+# nothing costs what the volume holds (the final increment costs what changed since the full copy,
+# the verification and the commit a few ZFS property reads and a rename), and as few round trips
+# as the protocol allows: one connection to the source for the whole move, the verification beside
+# the final increment, the commit's properties set before the stop where they are not read yet.
 move_from() {
   local src=$1 src_name=$2 epoch=$3 name=$4 quota=$5
   local new=$((epoch + 1)) d inc old
@@ -323,31 +373,47 @@ move_from() {
   MOVE_SRC=$src MOVE_NAME=$name MOVE_INC=$inc MOVE_D=$d MOVE_OLD="" MOVE_STOPPED=0 MOVE_RENAMED=0 MOVE_COMMITTED=0
   trap 'move_exit $?' EXIT
   # Left over from a failed attempt: the source was primary all along, so it is worthless. A copy
-  # set aside by a move that committed but did not finish is superseded.
+  # set aside by an earlier attempt (committed but not finished, or killed before the rollback
+  # could put it back) was a non-primary copy here: superseded by the primary either way.
   if exists "$inc"; then zfs umount "$inc" 2>/dev/null || true; retry_busy zfs destroy -r "$inc"; fi
   if exists "$old"; then retry_busy zfs destroy -r "$old"; fi
-  local t0 t_stop t_stopped t_sent t_verified check src_guid verdict
+  local t0 t_stop t_stopped t_sent t_verified here_guid src_guid="" verdict="" checking out
   t0=$(now_ms)
   log "moving $name from $src_name ($src) to $HOST_NAME: full copy while the app runs"
+  mux_open "$src"
   on_peer "$src" snapshot "$name" "$s1"
   on_peer "$src" send "$name" "$s1" | timeout "$TRANSFER_TIMEOUT" zfs recv -u "$inc"
+  # Still while the app runs, what the commit need not do in the downtime: the incoming copy's quota
+  # and epoch (discovery reads only $d, never an incoming copy; a receive keeps them), and a previous
+  # copy here set aside (a rename: destroying it costs its size; put back if the move fails).
+  zset "$inc" quota="$quota" microservice:epoch="$new"
+  if exists "$d"; then
+    if [ "$(prop "$d" mounted)" = yes ]; then retry_busy zfs umount "$d"; fi
+    retry_busy zfs rename "$d" "$old"
+    MOVE_OLD=$old
+  fi
 
   t_stop=$(now_ms)
   MOVE_STOPPED=1
   on_peer "$src" app stop "$name"
   t_stopped=$(now_ms)
   on_peer "$src" snapshot "$name" "$s2"
+  # The source's check (its snapshot's guid, and whether anything wrote to it since: an app whose
+  # stop did not stop it all) needs only that snapshot: it runs beside the final increment.
+  on_peer "$src" check "$name" "$s2" >"$WORK_DIR/check" &
+  checking=$!
   on_peer "$src" send "$name" "$s2" "$s1" | timeout "$TRANSFER_TIMEOUT" zfs recv -F -u "$inc"
   t_sent=$(now_ms)
 
   # Verify before anything changes on the source. ZFS checks every stream's checksum on receive;
   # the copy here is the source's snapshot taken after the app stopped when the snapshot's guid
   # (kept by send/receive) is the source's, and the source is that snapshot when nothing wrote to
-  # it since (an app whose stop did not stop it all).
-  check=$(on_peer "$src" check "$name" "$s2") || die "could not check $name on $src_name"
-  read -r src_guid verdict <<<"$check"
+  # it since.
+  here_guid=$(guid "$inc@$s2")
+  wait "$checking" || die "could not check $name on $src_name"
+  read -r src_guid verdict <"$WORK_DIR/check" || true
   check_guid "$src_guid"
-  [ "$(guid "$inc@$s2")" = "$src_guid" ] || die "the copy of $name on $HOST_NAME differs from $src_name: not moved (its snapshot $s2 is not $src_name's)"
+  [ "$here_guid" = "$src_guid" ] || die "the copy of $name on $HOST_NAME differs from $src_name: not moved (its snapshot $s2 is not $src_name's)"
   case $verdict in
     unchanged) ;;
     changed) die "the copy of $name on $HOST_NAME differs from $src_name: not moved ($name was written on $src_name after its app stopped)" ;;
@@ -355,23 +421,14 @@ move_from() {
   esac
   t_verified=$(now_ms)
 
-  # Commit: the copy here becomes the primary (a higher epoch wins over the source's). A previous
-  # copy here is set aside (a rename: destroying it costs its size), destroyed once the app runs.
-  if exists "$d"; then
-    if [ "$(prop "$d" mounted)" = yes ]; then retry_busy zfs umount "$d"; fi
-    retry_busy zfs rename "$d" "$old"
-    MOVE_OLD=$old
-  fi
+  # Commit: the copy here becomes the primary (a higher epoch wins over the source's).
   retry_busy zfs rename "$inc" "$d"
   MOVE_RENAMED=1
-  zfs set quota="$quota" "$d"
-  zfs set microservice:epoch="$new" "$d"
-  zfs set mountpoint="$MOUNT_ROOT/$name" "$d"
   touch "$STATE_DIR/$name.pending-start"
-  zfs set microservice:primary=true "$d"
+  zset "$d" mountpoint="$MOUNT_ROOT/$name" microservice:primary=true
   MOVE_COMMITTED=1
-  mount_here "$d"
-  trap - EXIT
+  # Received unmounted (-u) and renamed: mounted by this one call (asked only when it fails).
+  out=$(zfs mount "$d" 2>&1) || [ "$(prop "$d" mounted)" = yes ] || die "$d did not mount: $out"
   # The move's snapshots are of no further use here, and a snapshot counts against the quota while
   # it pins the data the app rewrites: the primary keeps none (move_cleanup, after the app started).
   MOVE_GONE=("$d@$s2" "$d@$s1")
@@ -400,20 +457,24 @@ report() {
 
 move_exit() {
   local rc=$1
-  [ "$rc" -ne 0 ] || return 0
-  if [ "$MOVE_COMMITTED" = 1 ]; then
+  # What still runs beside (the check, a demotion, a record) ends before the connection closes.
+  wait
+  if [ "$rc" -eq 0 ]; then
+    :
+  elif [ "$MOVE_COMMITTED" = 1 ]; then
     log "the move of $MOVE_NAME committed (data is here) but a later step failed: re-run to finish"
-    return 0
+  else
+    log "move of $MOVE_NAME failed: the source stays primary"
+    if exists "$MOVE_INC"; then zfs umount "$MOVE_INC" 2>/dev/null || true; retry_busy zfs destroy -r "$MOVE_INC" || true; fi
+    # The incoming copy renamed but not committed (never primary) is removed like the incoming one.
+    if [ "$MOVE_RENAMED" = 1 ] && exists "$MOVE_D"; then zfs umount "$MOVE_D" 2>/dev/null || true; retry_busy zfs destroy -r "$MOVE_D" || true; fi
+    # The copy set aside for the commit goes back where it was.
+    if [ -n "$MOVE_OLD" ] && ! exists "$MOVE_D"; then retry_busy zfs rename "$MOVE_OLD" "$MOVE_D" || log "could not put $MOVE_OLD back as $MOVE_D"; fi
+    if [ "$MOVE_STOPPED" = 1 ]; then
+      on_peer "$MOVE_SRC" app resume "$MOVE_NAME" || log "could not restart the app on the source: start it there"
+    fi
   fi
-  log "move of $MOVE_NAME failed: the source stays primary"
-  if exists "$MOVE_INC"; then zfs umount "$MOVE_INC" 2>/dev/null || true; retry_busy zfs destroy -r "$MOVE_INC" || true; fi
-  # The incoming copy renamed but not committed (never primary) is removed like the incoming one.
-  if [ "$MOVE_RENAMED" = 1 ] && exists "$MOVE_D"; then zfs umount "$MOVE_D" 2>/dev/null || true; retry_busy zfs destroy -r "$MOVE_D" || true; fi
-  # The copy set aside for the commit goes back where it was.
-  if [ -n "$MOVE_OLD" ] && ! exists "$MOVE_D"; then retry_busy zfs rename "$MOVE_OLD" "$MOVE_D" || log "could not put $MOVE_OLD back as $MOVE_D"; fi
-  if [ "$MOVE_STOPPED" = 1 ]; then
-    on_peer "$MOVE_SRC" app resume "$MOVE_NAME" || log "could not restart the app on the source: start it there"
-  fi
+  mux_close
 }
 
 case ${1:-} in
@@ -426,7 +487,7 @@ case ${1:-} in
   app) shift; app "$@" ;;
   *) echo "usage: flocker-volume place|is-placed <name> <quota-bytes> | status|hashes <name> | demote <name> <epoch> | app stop|start|resume <name> [ip]" >&2; exit 2 ;;
 esac
-__EOF_aee4bc872e0f__
+__EOF_d7c49e8f2bed__
 ensure_file '/usr/local/lib/microservice/volumes/marathon-app' '0755' 'root' 'root' '/usr/local/lib/microservice/volumes/marathon-app' <<'__EOF_ac4c40edc8bc__'
 #!/usr/bin/python3
 """Stop / start / resume the Marathon app that uses a volume, around a move (FlockerZfsCluster).
