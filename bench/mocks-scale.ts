@@ -1,8 +1,8 @@
 /**
  * Scale of the apps layer under Pulumi's mocks: a stack of 100 agents and 1,000 MarathonApps
- * against the same number of bare CustomResources with the same definitions. Each evaluation runs
- * in its own Node process (so peak RSS is its own); time is from the first registration until the
- * mock monitor has seen every one. Medians of RUNS runs are written to bench/results.md (section
+ * against the same number of bare CustomResources with the same definitions (bench/scale-stack.ts).
+ * Each evaluation runs in its own Node process (so peak RSS is its own); time is from the first
+ * registration until the mock monitor has seen every one. Medians of RUNS runs are written to bench/results.md (section
  * "apps: MarathonApp at scale under mocks").
  *
  *   npx ts-node --transpile-only bench/mocks-scale.ts            (RUNS=3 APPS=1000 AGENTS=100)
@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import type { CustomResourceOptions, Inputs } from "@pulumi/pulumi";
 import * as path from "path";
+import type { ScaleMode } from "./scale-stack";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const APPS = Number(process.env.APPS ?? 1000);
@@ -50,41 +51,24 @@ async function evaluate(mode: string): Promise<Sample> {
         "bench",
         false,
     );
-    const { MarathonApp } = await import("../components/marathon");
-    const { toDefinition } = await import("../components/marathon/definition");
+    const { declareScaleStack } = await import("./scale-stack");
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, used untyped (what is used here is not all in its typings)
     const settings = require("@pulumi/pulumi/runtime/settings");
     class Bare extends pulumi.CustomResource {
-        constructor(name: string, props: Record<string, unknown>, opts: { dependsOn?: unknown[] }) {
-            super("microservice:bench:Bare", name, props as Inputs, opts as CustomResourceOptions);
+        constructor(name: string, inputs: Inputs, opts: CustomResourceOptions) {
+            super("microservice:bench:Bare", name, inputs, opts);
         }
     }
     const t0 = process.hrtime.bigint();
-    // 100 agents, as a target would give them: each a `ready` step other resources depend on.
-    const agents = Array.from(
-        { length: AGENTS },
-        (_, i) => new command.remote.Command(`agent${i}-ready`, { connection: { host: `10.1.${i >> 8}.${i & 255}` }, create: "true" }),
-    );
-    const access = { url: "http://10.0.15.11:8080", username: "marathon", password: pulumi.secret("bench-password-123") };
-    for (let i = 0; i < APPS; i++) {
-        const spec = {
-            id: `/bench/app${i}`,
-            image: `10.0.15.11:5000/bench/app${i}:0123456789ab`,
-            instances: 1 + (i % 3),
-            cpus: 0.1,
-            mem: 128,
-            constraints: [["hostname", "CLUSTER", `10.1.${(i % AGENTS) >> 8}.${(i % AGENTS) & 255}`]] as [string, string, string][],
-            dockerParameters: [
-                { key: "hostname", value: `app${i}` },
-                { key: "log-driver", value: "journald" },
-                { key: "log-opt", value: `tag=docker/app${i}` },
-            ],
-            healthChecks: [{ protocol: "COMMAND" as const, command: "true" }],
-        };
-        const opts = { dependsOn: [agents[i % AGENTS]] };
-        if (mode === "marathon") new MarathonApp(`app${i}`, { marathon: access, ...spec }, opts);
-        else new Bare(`app${i}`, { definition: toDefinition(spec), marathon: pulumi.secret(access) }, opts);
-    }
+    declareScaleStack({
+        mode: mode as ScaleMode,
+        agents: AGENTS,
+        apps: APPS,
+        access: { url: "http://10.0.15.11:8080", username: "marathon", password: pulumi.secret("bench-password-123") },
+        // As a target gives them: each a `ready` step other resources depend on.
+        agent: (name, host) => new command.remote.Command(name, { connection: { host }, create: "true" }),
+        bare: (name, inputs, opts) => new Bare(name, inputs, opts),
+    });
     await settings.waitForRPCs();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     return { mode, ms, rssMb: process.resourceUsage().maxRSS / 1024, registered, providerChars };
