@@ -9,8 +9,9 @@ import { dockerTag, journaldDriverParameters } from "../../components/logging/re
 import { loggingSettingsSchema } from "../../components/logging/settings";
 
 /**
- * Log aggregation for real on the lab's hosts (Debian's rsyslog 8.2302, Docker's journald driver read by imjournal):
- * a container's line reaches the server under the right path, the server is stopped (socket too)
+ * Log aggregation for real on the lab's hosts (Debian's rsyslog 8.2302, Docker's journald driver read by imjournal,
+ * logging.protocol journal: each host's shipper sends its journal lines to node1's receiver):
+ * a container's line reaches the server under the right path, the server is stopped (rsyslog, its socket and the receiver)
  * for OUTAGE seconds while 10,000 numbered lines are written, and every line arrives exactly once
  * after it comes back. Every wait is a bounded poll; the outage itself is the scenario's duration.
  *
@@ -20,6 +21,8 @@ const IMAGE = "microservice/debian-minbase:bookworm";
 const OUTAGE_SECONDS = Number(process.env.LOGGING_OUTAGE_SECONDS ?? 60);
 const LINES = 10_000;
 const settings = loggingSettingsSchema.parse({});
+/** The log server's inputs on node1: rsyslog (syslog senders) and the journal receiver (the hosts' shippers). */
+const LOG_SERVER_UNITS = "syslog.socket rsyslog.service microservice-log-receiver.service";
 
 /** The flags the component hands to Marathon, as `docker run` arguments. */
 const dockerFlags = (app: string) =>
@@ -68,7 +71,7 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
 
     after(async function () {
         // The server must be up for the files after this one, whatever happened here.
-        await lab?.hosts.node1.sh("systemctl start syslog.socket rsyslog.service");
+        await lab?.hosts.node1.sh(`systemctl start ${LOG_SERVER_UNITS}`);
         await lab?.hosts.node3.sh("systemctl reset-failed 'lab-fake-marathon-*' 2>/dev/null || true");
     });
 
@@ -152,20 +155,22 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
     it(`loses nothing and duplicates nothing while the server is down ${OUTAGE_SECONDS} s: ${LINES} numbered lines from node2`, async () => {
         const app = `lab-outage-${stamp}`;
         const t0 = Date.now();
-        await sh("node1", "systemctl stop syslog.socket rsyslog.service");
-        expect(await sh("node1", `ss -Hltn 'sport = :${settings.port}' | wc -l`), "nothing listens during the outage").to.equal("0\n");
+        await sh("node1", `systemctl stop ${LOG_SERVER_UNITS}`);
+        expect(
+            await sh("node1", `ss -Hltn '( sport = :${settings.port} or sport = :${settings.journalPort} )' | wc -l`),
+            "nothing listens during the outage",
+        ).to.equal("0\n");
         const loop = `i=1; while [ $i -le ${LINES} ]; do echo "${app} seq=$i"; i=$((i+1)); done`;
-        // The container starts and logs although the server is down: it only talks to node2's rsyslog.
+        // The container starts and logs although the server is down: it only talks to node2's journal.
         await sh("node2", `docker run --rm ${dockerFlags(app)} ${IMAGE} sh -c '${loop}' >/dev/null`);
         const local = `/var/log/docker/${app}/docker.log`;
         await poll(`${LINES} lines in ${local} on node2`, 60, async () => ((await lineCount("node2", local)) >= LINES ? true : undefined));
         const written = (Date.now() - t0) / 1000;
         const file = await remoteFile("node2", app);
-        const queued = await sh("node2", "ls /var/spool/rsyslog");
         // The outage lasts its full length (the scenario), then the server comes back.
         await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_SECONDS * 1000 - (Date.now() - t0))));
         expect(await lineCount("node1", file), "nothing arrives while the server is down").to.equal(0);
-        await sh("node1", "systemctl start syslog.socket rsyslog.service");
+        await sh("node1", `systemctl start ${LOG_SERVER_UNITS}`);
         const t1 = Date.now();
         await poll(`${LINES} lines in ${file} on node1`, 180, async () => ((await lineCount("node1", file)) >= LINES ? true : undefined));
         const caughtUp = (Date.now() - t1) / 1000;
@@ -178,7 +183,7 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
         const twice = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
         console.log(
             `      outage ${OUTAGE_SECONDS} s: ${LINES} lines written locally ${written.toFixed(1)} s after the stop; ` +
-                `all on node1 ${caughtUp.toFixed(1)} s after the restart; spool during the outage: [${queued.trim().split("\n").join(" ")}]`,
+                `all on node1 ${caughtUp.toFixed(1)} s after the restart`,
         );
         expect({ lines: seen.length, missing: missing.slice(0, 20), duplicated: twice.slice(0, 20) }).to.deep.equal({
             lines: LINES,
@@ -242,6 +247,13 @@ describe("20 logging: rsyslog on every host, central server on node1", function 
                     "'^subject=|Verify return code'",
             );
             expect(hello).to.match(/subject=CN ?= ?node1\n\s*Verify return code: 0 \(ok\)/);
+            // The journal receiver serves the same certificate (the shippers check it against node1's name).
+            const receiver = await sh(
+                "node1",
+                `echo | openssl s_client -connect 127.0.0.1:${settings.journalPort} -CAfile /etc/microservice/logging/ca.pem -verify_return_error 2>&1 | ` +
+                    "grep -E '^subject=|Verify return code'",
+            );
+            expect(receiver).to.match(/subject=CN ?= ?node1\n\s*Verify return code: 0 \(ok\)/);
             await sh("node2", `docker run --rm ${dockerFlags(app)} ${IMAGE} echo 'over tls ${stamp}'`);
             const file = await remoteFile("node2", app);
             await poll(`the TLS line in ${file}`, 60, async () =>
