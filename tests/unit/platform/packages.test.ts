@@ -58,8 +58,8 @@ describe("one apt transaction per host (stack/packages.ts, whole stack under moc
             "sudo",
             "zookeeperd",
         ]);
-        // mgmt: the CA, Docker, its forwarder, and skopeo for the images mirrored into the registry.
-        expect(ensured(hosts.mgmt.packages.inputs.stdin)).to.deep.equal(["docker.io", "logrotate", "openssl", "rsyslog", "skopeo"]);
+        // mgmt: the CA, Docker, its forwarder with python3 for the journal shipper, and skopeo for the images mirrored into the registry.
+        expect(ensured(hosts.mgmt.packages.inputs.stdin)).to.deep.equal(["docker.io", "logrotate", "openssl", "python3", "rsyslog", "skopeo"]);
         // Nothing of the packages step waits for another host: it runs as soon as its host answers.
         expect(runsAfter(hosts.node1.packages.name, hosts.mgmt.packages.name)).to.equal(false);
     });
