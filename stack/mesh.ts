@@ -5,9 +5,12 @@ import { ContainerNetwork, HostReadiness } from "../components/contracts";
 import { Host } from "../components/hosts/host";
 import { createContainerNetwork, MeshComponent } from "../components/mesh";
 
-/** What the mesh needs from the platform layer: Docker running on each host. */
+/**
+ * What the mesh needs from the platform layer: Docker running on each host with its config. Not the
+ * registry login: neither mesh pulls from the stack's registry, so it need not wait for the registry.
+ */
 export interface MeshPlatform {
-    hostReady?: HostReadiness;
+    daemonReady?: HostReadiness;
 }
 
 export interface StackMesh {
@@ -23,7 +26,7 @@ export interface StackMesh {
  */
 export function deployMesh(cfg: StackConfig, hosts: Host[], platform: MeshPlatform = {}): StackMesh {
     const weavePassword = cfg.mesh.implementation === "weave" ? ((cfg.weavePassword as pulumi.Input<string> | undefined) ?? generatedPassword()) : undefined;
-    const component = createContainerNetwork("mesh", { hosts, settings: cfg.mesh, weavePassword, hostReady: platform.hostReady });
+    const component = createContainerNetwork("mesh", { hosts, settings: cfg.mesh, weavePassword, hostReady: platform.daemonReady });
     const outputs: Record<string, pulumi.Input<unknown>> = {
         implementation: component.kind,
         domain: component.domain,

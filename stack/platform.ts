@@ -16,6 +16,8 @@ export interface StackPlatform {
     caCert: pulumi.Output<string>;
     /** Per host: Docker runs there with its config and registry login (DockerEngine.hostReady). */
     hostReady: HostReadiness;
+    /** Per host: Docker runs there with its config, before the registry login (DockerEngine.daemonReady). */
+    daemonReady: HostReadiness;
     outputs: Record<string, pulumi.Input<unknown>>;
 }
 
@@ -44,6 +46,7 @@ export function deployPlatform(cfg: StackConfig, hosts: Host[]): StackPlatform {
         ca,
         caCert: registry.caCert,
         hostReady: engines.hostReady,
+        daemonReady: engines.daemonReady,
         outputs: {
             registry: registry.address,
             registryUsername: registry.username,

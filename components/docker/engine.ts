@@ -70,6 +70,8 @@ export class DockerEngine extends pulumi.ComponentResource {
     readonly daemonJson: pulumi.Output<string>;
     /** Per host: after these the daemon runs with its config, logged in to the registry when there is one. */
     readonly hostReady: HostReadiness;
+    /** Per host: after these the daemon runs with its config (not yet logged in): enough for what pulls nothing from the registry. */
+    readonly daemonReady: HostReadiness;
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: DockerEngineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -87,13 +89,14 @@ export class DockerEngine extends pulumi.ComponentResource {
         this.daemonJson = spec.apply(daemonJson);
 
         const last: Record<string, pulumi.Resource> = {};
+        const daemons: Record<string, pulumi.Resource> = {};
         for (const host of a.hosts) {
             const steps = new HostSteps(this, name, host);
             const daemon = steps.add(
                 "docker",
                 spec.apply((s) => engineOps(s, a.readySeconds)),
             );
-            last[host.name] = daemon;
+            last[host.name] = daemons[host.name] = daemon;
             if (registry) {
                 const ops = pulumi
                     .all([registry.address, registry.username, registry.password, registry.caCert])
@@ -104,6 +107,7 @@ export class DockerEngine extends pulumi.ComponentResource {
             }
         }
         this.hostReady = readinessOf(last);
+        this.daemonReady = readinessOf(daemons);
         this.ready = Object.values(last);
         this.registerOutputs({ daemonJson: this.daemonJson });
     }

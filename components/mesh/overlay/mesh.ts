@@ -14,7 +14,7 @@ export interface OverlayMeshArgs {
     hosts: Host[];
     /** Network name and subnet; the manager (default: the first master, else the first host). */
     settings?: OverlaySettingsInput;
-    /** What each host's steps wait for: Docker running there (the platform layer's DockerEngine.hostReady). */
+    /** What each host's steps wait for: Docker running there (the platform layer's DockerEngine.daemonReady: the mesh pulls nothing from the registry). */
     hostReady?: HostReadiness;
 }
 

@@ -16,7 +16,7 @@ export interface WeaveMeshArgs {
     password: pulumi.Input<string>;
     /** Version, pinned script and images, IP range, DNS domain, Scope. Plain values: they shape the resources. */
     settings: WeaveSettingsInput;
-    /** What each host's steps wait for: Docker running there (the platform layer's DockerEngine.hostReady). */
+    /** What each host's steps wait for: Docker running there (the platform layer's DockerEngine.daemonReady: the mesh pulls nothing from the registry). */
     hostReady?: HostReadiness;
 }
 
