@@ -89,6 +89,9 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         const rsyslogBefore = unit("node1", "rsyslog");
         const masterBefore = unit("node1", "mesos-master");
         const allowBefore = machines.sh("node1", "grep AllowedSender /etc/rsyslog.d/20-microservice-server.conf");
+        // The journal receiver's host list (logging.protocol journal, the default) is the other allow-list.
+        const receiverBefore = unit("node1", "microservice-log-receiver");
+        const receiverCfgBefore = machines.sh("node1", "md5sum /etc/microservice/logging/receiver.json");
         await s.setConfig(
             "hosts",
             HOSTS.map((h) => (h.name === "node3" ? { ...h, ip: NOWHERE } : h)),
@@ -109,6 +112,8 @@ describe("engine: changes never take a quorum down (issue 16.1)", function () {
         expect(zooCfgs(), "zoo.cfg").to.deep.equal(cfgBefore);
         expect(unit("node1", "rsyslog"), "the log server's rsyslog").to.deep.equal(rsyslogBefore);
         expect(machines.sh("node1", "grep AllowedSender /etc/rsyslog.d/20-microservice-server.conf"), "allow-list").to.equal(allowBefore);
+        expect(unit("node1", "microservice-log-receiver"), "the log receiver").to.deep.equal(receiverBefore);
+        expect(machines.sh("node1", "md5sum /etc/microservice/logging/receiver.json"), "the receiver's host list").to.equal(receiverCfgBefore);
         expect(unit("node1", "mesos-master"), "the Mesos master").to.deep.equal(masterBefore);
         expect(w.withoutQuorum(), "samples without a quorum").to.deep.equal([]);
     });
