@@ -20,9 +20,12 @@ describe("layer ordering of the whole stack (under mocks)", function () {
         }
         // What pulls from the registry still waits for the login: each Mesos agent on its host.
         for (const h of ["node1", "node2", "node3"]) {
-            const agent = [...byName.values()].find((r) => r.name.startsWith(`mesos-${h}-`) && r.name.includes("agent"));
-            expect(agent, `a Mesos agent step on ${h}`).to.not.equal(undefined);
-            expect(runsAfter(agent!.name, `docker-${h}-registry`), `${agent!.name} after ${h}'s login`).to.equal(true);
+            const agent = `mesos-${h}-mesos-agent`;
+            expect(
+                [...byName.values()].some((r) => r.name === agent),
+                `${agent} registered`,
+            ).to.equal(true);
+            expect(runsAfter(agent, `docker-${h}-registry`), `${agent} after ${h}'s login`).to.equal(true);
         }
     });
 });
