@@ -17,6 +17,8 @@ export interface MesosPlatform {
     ca?: StackCa;
     /** Docker running on each host (DockerEngine.hostReady). */
     hostReady?: HostReadiness;
+    /** Docker's daemon on each host, before the registry login (DockerEngine.daemonReady). */
+    daemonReady?: HostReadiness;
 }
 
 export interface StackMesos {
@@ -69,6 +71,7 @@ export function deployMesos(
         registry: platform.registry,
         zookeeper: platform.zookeeper,
         hostReady: platform.hostReady,
+        daemonReady: platform.daemonReady,
     });
     const outputs: Record<string, pulumi.Input<unknown>> = {
         mesosUrls: cluster.mesosUrls,

@@ -83,6 +83,12 @@ export interface MesosClusterArgs {
     zookeeperPassword?: pulumi.Input<string>;
     /** What each host's steps wait for: Docker running there (the platform layer's DockerEngine.hostReady). */
     hostReady?: HostReadiness;
+    /**
+     * Docker's daemon running on each host before its registry login (DockerEngine.daemonReady):
+     * with `settings.mirrorToRegistry` off the images come from upstream, and their pulls start then.
+     * Without it they start after `hostReady`.
+     */
+    daemonReady?: HostReadiness;
 }
 
 const hostRef = z.object({ name: z.string(), roles: z.array(z.enum(ROLES)) });
@@ -131,6 +137,7 @@ export const argsSchema = z
         zookeeperSettings: zookeeperSettingsSchema.optional(),
         zookeeperPassword: input(zookeeperPasswordSchema).optional(),
         hostReady: hostReadinessSchema,
+        daemonReady: hostReadinessSchema,
     })
     .strict()
     .superRefine((a, ctx) => {

@@ -97,6 +97,17 @@ export class MesosCluster extends pulumi.ComponentResource implements SchedulerE
         }
 
         const chains = Object.fromEntries(hosts.map((h) => [h.name, new HostSteps(this, name, h)]));
+        // First on each host, its daemons' images, as soon as they can be pulled: from the stack's
+        // registry after the copy and the host's login, from upstream once Docker runs. The pulls then
+        // overlap ZooKeeper's and the mesh's steps rather than begin with the units.
+        for (const h of hosts) {
+            if (!steps.DAEMON_ROLES.some((d) => h.roles.includes(d))) continue;
+            chains[h.name].add(
+                "mesos-images",
+                this.images.apply((img) => steps.imageOps(h.roles, img)),
+                { dependsOn: s.mirrorToRegistry ? [...ready(h), ...mirror] : readinessOn(args.daemonReady ?? args.hostReady, h) },
+            );
+        }
         const port = s.masterPort;
         // Steps that embed ZooKeeper's members change only after every member's host answered; the
         // masters only after the ensemble's rolling change, and then one master at a time.

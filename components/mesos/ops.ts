@@ -1,7 +1,8 @@
-import { Op, absent, assertThat, directory, exec, file, packages, q, remember, runtimeDirectory, service, unit, waitFor } from "../provision";
+import { Op, absent, assertThat, directory, exec, file, image, packages, q, remember, runtimeDirectory, service, unit, waitFor } from "../provision";
+import { Role } from "../hosts/host";
 import * as r from "./render";
-import { MirroredImage } from "./images";
-import { CgroupMode } from "./settings";
+import { byDigest, MirroredImage } from "./images";
+import { CgroupMode, MesosImages } from "./settings";
 
 /** Pure generators of MesosCluster's host steps (desired-state ops, see components/provision). */
 
@@ -25,6 +26,19 @@ export const MIRROR_PACKAGES: readonly string[] = ["skopeo"];
 /** What a Marathon step installs: curl for its probes; with HTTPS, openssl for the keystore. */
 export function marathonPackages(tls: boolean): string[] {
     return ["curl", ...(tls ? ["openssl"] : [])];
+}
+
+/** The roles that run a Mesos or Marathon daemon, each from its image in MesosImages. */
+export const DAEMON_ROLES = ["master", "agent", "marathon"] as const;
+
+/**
+ * The images a host's daemons run (its roles master, agent, marathon), each once, by digest as the
+ * units run them: pulled by their own step before the daemons' steps, so that the pulls overlap the
+ * other layers' steps instead of starting with the units. Nothing for a host without those roles.
+ */
+export function imageOps(roles: readonly Role[], images: MesosImages): Op[] {
+    const daemons = DAEMON_ROLES.filter((d) => roles.includes(d));
+    return [...new Set(daemons.map((d) => byDigest(images[d])))].map((ref) => image(ref));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { MesosCluster } from "../../../components/mesos";
+import { byDigest } from "../../../components/mesos/images";
 import { expectGolden, stepBody } from "../provision/golden";
 import { fakeHost, realisticStepOutputs } from "../provision/fake-host";
 import { directDeps, runsAfter } from "../provision/deps";
@@ -30,6 +31,10 @@ describe("MesosCluster", () => {
             .map((r) => r.name)
             .filter((n) => n.startsWith("mesos-") && !n.includes("zookeeper"));
         expect(steps).to.have.members([
+            // Each host's images first, pulled before its daemons' steps (imageOps).
+            "mesos-node1-mesos-images",
+            "mesos-node2-mesos-images",
+            "mesos-node3-mesos-images",
             "mesos-node1-mesos-master",
             "mesos-node1-mesos-agent",
             "mesos-node1-marathon",
@@ -252,6 +257,7 @@ describe("MesosCluster", () => {
         expect(added).to.have.members([
             "node4-fake",
             "node4-ready",
+            "mesos-node4-mesos-images",
             "mesos-node4-mesos-agent",
             "mesos-node4-mesos-agent-ready",
             "mesos-node4-mesos-agent-removal",
@@ -265,8 +271,17 @@ describe("MesosCluster", () => {
         new MesosCluster("mesos", args(haLayout(["node1"])));
         const one = await scripts();
         const changed = Object.keys(one).filter((k) => k in three && three[k] !== one[k]);
-        // node2 and node3 were "system" agents because of their control roles; now they are "app" agents.
-        expect(changed).to.have.members(["mesos-node1-mesos-master", "mesos-node1-mesos-master-ready", "mesos-node2-mesos-agent", "mesos-node3-mesos-agent"]);
+        // node2 and node3 were "system" agents because of their control roles; now they are "app" agents,
+        // and they no longer pull the master's and Marathon's images.
+        expect(changed).to.have.members([
+            "mesos-node1-mesos-master",
+            "mesos-node1-mesos-master-ready",
+            "mesos-node2-mesos-agent",
+            "mesos-node3-mesos-agent",
+            "mesos-node2-mesos-images",
+            "mesos-node3-mesos-images",
+        ]);
+        expect(one["mesos-node2-mesos-images"]).to.contain(byDigest(IMAGES.agent)).and.not.contain(byDigest(IMAGES.marathon));
         expect(one["mesos-node2-mesos-agent"]).to.contain("MESOS_ATTRIBUTES=slavetype:app\n");
         expect(one["mesos-node1-marathon"]).to.equal(three["mesos-node1-marathon"]);
         const gone = Object.keys(three).filter((k) => !(k in one));

@@ -1,4 +1,4 @@
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -164,19 +164,32 @@ fi`,
         return path.join(this.root, rel);
     }
 
+    /** What a script runs with here: the fakes first on PATH, the step lock and apt stamp inside the root. */
+    private get env(): NodeJS.ProcessEnv {
+        return {
+            ...process.env,
+            PATH: `${this.bin}:${process.env.PATH}`,
+            MICROSERVICE_STEP_LOCK: path.join(this.state, "lock"),
+            MICROSERVICE_APT_STAMP: this.aptStamp,
+        };
+    }
+
     run(script: string): { code: number; stdout: string; stderr: string } {
-        const r = spawnSync("bash", ["-s"], {
-            input: script,
-            encoding: "utf8",
-            env: {
-                ...process.env,
-                PATH: `${this.bin}:${process.env.PATH}`,
-                MICROSERVICE_STEP_LOCK: path.join(this.state, "lock"),
-                MICROSERVICE_APT_STAMP: this.aptStamp,
-            },
-            timeout: 20000,
-        });
+        const r = spawnSync("bash", ["-s"], { input: script, encoding: "utf8", env: this.env, timeout: 20000 });
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    }
+
+    /** As `run`, without waiting: resolves when the script ends (two steps on one host at once). */
+    start(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+        return new Promise((resolve) => {
+            const p = spawn("bash", ["-s"], { env: this.env });
+            let stdout = "";
+            let stderr = "";
+            p.stdout.on("data", (d) => (stdout += d));
+            p.stderr.on("data", (d) => (stderr += d));
+            p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+            p.stdin.end(script);
+        });
     }
 
     /** Fake command calls since the last `takeCalls()`. */

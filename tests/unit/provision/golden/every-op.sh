@@ -82,12 +82,19 @@ ensure_exec() { # description unless run tag
   if [ $rc -ne 0 ]; then echo "FAILED $__step: $1 (exit $rc)" >&2; exit $rc; fi
   __mark "$1" "$4"
 }
-wait_for() { # description timeout check message
-  local deadline=$((SECONDS + $2))
-  until __quiet "$3"; do
-    if [ $SECONDS -ge $deadline ]; then echo "FAILED $__step: $4 (waited $2 s for: $1)" >&2; exit 1; fi
+# Waiting and pulling change nothing the host's other steps touch: the lock is given back meanwhile
+# (their ops may run between this step's ops, never inside one), and taken again before the next op.
+__unlocked() { flock -u 9; local rc=0; "$@" 3>&- 9>&- || rc=$?; flock 9; return $rc; }
+__wait_until() { # deadline check
+  until __quiet "$2"; do
+    [ $SECONDS -lt "$1" ] || return 1
     sleep 1
   done
+}
+wait_for() { # description timeout check message
+  local deadline=$((SECONDS + $2))
+  __quiet "$3" && return 0
+  __unlocked __wait_until "$deadline" "$3" || { echo "FAILED $__step: $4 (waited $2 s for: $1)" >&2; exit 1; }
 }
 remember() { # variable description check
   if __quiet "$3"; then export "$1=1"; else export "$1=0"; fi
@@ -122,7 +129,7 @@ ensure_user() { # name home shell
 ensure_image() { # ref local-tags...
   local ref=$1 id t; shift
   if ! id=$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null); then
-    docker pull -q "$ref" >/dev/null 3>&- 9>&-
+    __unlocked docker pull -q "$ref" >/dev/null
     __mark "image $ref" "image:$ref"
     id=$(docker image inspect -f '{{.Id}}' "$ref")
   fi
