@@ -242,8 +242,14 @@ function agent() {
             );
         }
     };
-    register();
-    setInterval(register, 5000);
+    // Until a master accepted it, every second (a real agent's first tries back off from 1 s:
+    // DEFAULT_REGISTRATION_BACKOFF_FACTOR in Mesos' src/slave/constants.hpp); then every 5 s, as a
+    // re-registration that keeps it listed.
+    const tick = () => {
+        register();
+        setTimeout(tick, master ? 5000 : 1000);
+    };
+    tick();
 
     /** Runs one task: `docker run` with the containerizer's flags, then its COMMAND health check until it passes. */
     async function launch({ task, definition }) {
