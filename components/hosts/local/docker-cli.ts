@@ -51,7 +51,8 @@ export const existingImage = [
  */
 export const bakeImage = [
     STRICT,
-    'if docker image inspect -f "{{.Id}}" "$BAKED" 2>/dev/null; then exit 0; fi',
+    // Captured, not printed: for a missing image Docker prints an empty line, which would lead the id.
+    'if id=$(docker image inspect -f "{{.Id}}" "$BAKED" 2>/dev/null); then echo "$id"; exit 0; fi',
     'name="microservice-bake-$$"',
     "trap 'docker rm -f \"$name\" >/dev/null 2>&1 || true' EXIT",
     "# PACKAGES unquoted: one argument per package (names only, checked by LocalHosts).",

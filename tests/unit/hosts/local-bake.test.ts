@@ -1,4 +1,8 @@
 import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { stackConfigSchema } from "../../../config/schema";
 import { buildHosts } from "../../../stack/hosts";
 import { stackPackages } from "../../../stack/packages";
@@ -51,9 +55,41 @@ describe("local target: packages baked into the node image (hosts.local.bakePack
         expect(bakedImageTag(`registry:5000/me/node@sha256:${"c".repeat(64)}`, NODE_ID, ["jq"])).to.match(/^registry:5000\/me\/node-baked:[0-9a-f]{16}$/);
     });
 
+    // Found in the engine bench: a fresh bake inside an up printed a blank line before the id (Docker's
+    // `image inspect -f` prints one for a missing image), and every host container then failed with
+    // "invalid reference format". The bench had made the image beforehand, so no run had baked in an up.
+    it("the bake prints the image id alone, whether it bakes the image or finds it", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bake-"));
+        try {
+            // A fake docker that answers as Docker 26 does: for a missing image, `image inspect -f` prints an empty line.
+            const fake = String.raw`#!/bin/bash
+f() { echo "$S/img-$(echo "$1" | tr ':/' '__')"; }
+case "$1 $2" in
+  "image inspect") ref=${"$"}{@: -1}
+    if [ -e "$(f "$ref")" ]; then cat "$(f "$ref")"; else echo; echo "Error: No such image: $ref" >&2; exit 1; fi ;;
+  "run -i") cat >/dev/null ;;
+  "commit --change") echo "sha256:baked" >"$(f "$5")"; echo "sha256:baked" ;;
+  "rm -f") ;;
+  *) echo "fake docker: $*?" >&2; exit 2 ;;
+esac
+`;
+            fs.writeFileSync(path.join(dir, "docker"), fake, { mode: 0o755 });
+            fs.writeFileSync(path.join(dir, "img-node"), '["/sbin/init"]\n');
+            const bake = () =>
+                execFileSync("bash", ["-c", cli.bakeImage], {
+                    env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, IMAGE: "node", BAKED: "microservice/node-baked:x", PACKAGES: "jq", INSIDE: "true", S: dir },
+                    stdio: ["ignore", "pipe", "pipe"],
+                }).toString();
+            expect(bake(), "a fresh bake").to.equal("sha256:baked\n");
+            expect(bake(), "the image found").to.equal("sha256:baked\n");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("the bake: reused when its tag exists, else the packages installed in a node image container as HostPackages does, then committed", () => {
         const script = cli.bakeImage;
-        expect(script.indexOf('docker image inspect -f "{{.Id}}" "$BAKED"')).to.be.lessThan(script.indexOf("docker run"));
+        expect(script.indexOf('id=$(docker image inspect -f "{{.Id}}" "$BAKED"')).to.be.greaterThan(-1).and.lessThan(script.indexOf("docker run"));
         expect(script).to.contain('docker run -i --name "$name" "$IMAGE" bash -s -- $PACKAGES');
         expect(script).to.contain('trap \'docker rm -f "$name"');
         expect(script).to.contain('docker commit --change "CMD $cmd" "$name" "$BAKED"');
