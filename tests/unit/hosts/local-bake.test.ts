@@ -75,11 +75,10 @@ esac
 `;
             fs.writeFileSync(path.join(dir, "docker"), fake, { mode: 0o755 });
             fs.writeFileSync(path.join(dir, "img-node"), '["/sbin/init"]\n');
-            const bake = () =>
-                execFileSync("bash", ["-c", cli.bakeImage], {
-                    env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, IMAGE: "node", BAKED: "microservice/node-baked:x", PACKAGES: "jq", INSIDE: "true", S: dir },
-                    stdio: ["ignore", "pipe", "pipe"],
-                }).toString();
+            // The bake's inputs: the node image, the tag to make, the packages and the script run inside.
+            const inputs = { IMAGE: "node", BAKED: "microservice/node-baked:x", PACKAGES: "jq", INSIDE: "true" };
+            const env = { ...process.env, ...inputs, PATH: `${dir}:${process.env.PATH}`, S: dir };
+            const bake = () => execFileSync("bash", ["-c", cli.bakeImage], { env, stdio: ["ignore", "pipe", "pipe"] }).toString();
             expect(bake(), "a fresh bake").to.equal("sha256:baked\n");
             expect(bake(), "the image found").to.equal("sha256:baked\n");
         } finally {
