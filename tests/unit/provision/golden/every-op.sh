@@ -129,7 +129,7 @@ ensure_user() { # name home shell
 ensure_image() { # ref local-tags...
   local ref=$1 id t; shift
   if ! id=$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null); then
-    __unlocked docker pull -q "$ref" >/dev/null
+    __unlocked docker pull -q "$ref" >/dev/null || { echo "FAILED $__step: exit 1: docker pull $ref failed (Docker's error is above)" >&2; exit 1; }
     __mark "image $ref" "image:$ref"
     id=$(docker image inspect -f '{{.Id}}' "$ref")
   fi
