@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as net from "net";
 import { renderScript, STEP_RESULT } from "../../../components/provision";
 import { senderCheckOps } from "../../../components/logging/ops";
@@ -27,17 +26,7 @@ describe("logging: the sender check (run locally against fake log servers)", () 
             server.listen(0, "127.0.0.1", () => resolve((server!.address() as net.AddressInfo).port));
         });
     const run = (port: number) =>
-        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-            const p = spawn("bash", ["-s"], { env: { ...process.env, MICROSERVICE_STEP_LOCK: h.p("lock") } });
-            let stdout = "",
-                stderr = "";
-            p.stdout.on("data", (d) => (stdout += d));
-            p.stderr.on("data", (d) => (stderr += d));
-            p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-            p.stdin.end(
-                renderScript("node3", "logging-sender", senderCheckOps({ host: "node3", ip: "10.0.15.13", server: "node1", address: "127.0.0.1", port })),
-            );
-        });
+        h.start(renderScript("node3", "logging-sender", senderCheckOps({ host: "node3", ip: "10.0.15.13", server: "node1", address: "127.0.0.1", port })));
 
     it("a server that keeps the connection open accepts the sender: unchanged", async () => {
         const r = await run(await listen(false));

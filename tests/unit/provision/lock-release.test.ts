@@ -48,7 +48,6 @@ describe("provision: waits and image pulls let the host's other steps run", () =
     });
 
     it("a step pulling an image does not block the host's other steps while the pull runs", async () => {
-        host.fakeDockerAndAccounts();
         const release = host.p("registry-answers");
         // A pull that lasts until another step has run (the fake's state dir is $S).
         host.fake(

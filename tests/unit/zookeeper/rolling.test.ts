@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import { ZooKeeperEnsemble } from "../../../components/zookeeper";
@@ -162,17 +161,11 @@ esac`,
         );
 
     /** Runs the step without blocking this process (the fake server answers from its event loop). */
-    const run = (script: string) =>
-        new Promise<{ code: number; stdout: string; stderr: string; seconds: number }>((resolve) => {
-            const t0 = Date.now();
-            const p = spawn("bash", ["-s"], { env: { ...process.env, PATH: `${h.p(".bin")}:${process.env.PATH}`, MICROSERVICE_STEP_LOCK: h.p("lock") } });
-            let stdout = "",
-                stderr = "";
-            p.stdout.on("data", (d) => (stdout += d));
-            p.stderr.on("data", (d) => (stderr += d));
-            p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - t0) / 1000 }));
-            p.stdin.end(h.rooted(script));
-        });
+    const run = async (script: string) => {
+        const t0 = Date.now();
+        const r = await h.start(h.rooted(script));
+        return { ...r, seconds: (Date.now() - t0) / 1000 };
+    };
     const members = () => [1, 2, 3].map((id) => ({ id, ip: "127.0.0.1" }));
     const step = (s: ZooSettings, ms = members(), timeout = 10) =>
         renderScript("node1", "zookeeper", memberOps(s, ms, 1, { host: "node1", timeoutSeconds: timeout }));

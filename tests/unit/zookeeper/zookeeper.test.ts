@@ -134,19 +134,9 @@ describe("ZooKeeper readiness probe (run locally against a fake server)", () => 
         });
 
     it("passes on leader/follower, fails with its message on a standalone member of an ensemble", async () => {
-        // spawnSync blocks the event loop that serves the fake server: run the probe in a child that waits.
+        // spawnSync blocks the event loop that serves the fake server: the probe runs in a child (LocalHost.start).
         const port = await listen("follower");
-        const { spawn } = await import("child_process");
-        const run = (script: string) =>
-            new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-                const p = spawn("bash", ["-s"], { env: { ...process.env, MICROSERVICE_STEP_LOCK: h.p("lock") } });
-                let stdout = "",
-                    stderr = "";
-                p.stdout.on("data", (d) => (stdout += d));
-                p.stderr.on("data", (d) => (stderr += d));
-                p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-                p.stdin.end(script);
-            });
+        const run = (script: string) => h.start(script);
         const ok = await run(renderScript("n", "zk-ready", readyOps({ ...settings, clientPort: port }, 3, 5, "127.0.0.1")));
         expect(STEP_RESULT.exec(ok.stdout)?.[2], ok.stderr).to.equal("unchanged");
         server.close();
